@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The analysis pass over one function definition, run before any text is
+ * generated: is it reconstructible, which locals must be renamed when they
+ * are hoisted to function scope, which static locals become exported
+ * globals, which locals have their address taken, which types it uses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "function.h"
+
+struct scan {
+	struct tu *t;
+	struct fninfo *fi;
+	const char *unsupported;	/* first unsupported construct */
+	CXCursor unsup_at;
+	/* locals by name, to find duplicates; names of other entities used */
+	char **local_names;
+	CXCursor *local_decls;
+	unsigned nlocals;
+	char **other_names;
+	unsigned nother;
+	unsigned nstatic;
+};
+
+static bool str_in(char **v, unsigned n, const char *s)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static void str_push(char ***v, unsigned *n, const char *s)
+{
+	if (str_in(*v, *n, s))
+		return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(char *));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+static bool is_local_var(CXCursor c)
+{
+	enum CX_StorageClass sc;
+
+	if (clang_getCursorKind(c) != CXCursor_VarDecl)
+		return false;
+	sc = clang_Cursor_getStorageClass(c);
+	return clang_getCursorKind(clang_getCursorSemanticParent(c)) == CXCursor_FunctionDecl &&
+	       sc != CX_SC_Static && sc != CX_SC_Extern;
+}
+
+static void note_type(struct fninfo *fi, CXType t)
+{
+	t = clang_getCanonicalType(t);
+	while (t.kind == CXType_Pointer || t.kind == CXType_ConstantArray ||
+	       t.kind == CXType_IncompleteArray || t.kind == CXType_VariableArray) {
+		t = t.kind == CXType_Pointer ? clang_getPointeeType(t) : clang_getArrayElementType(t);
+		t = clang_getCanonicalType(t);
+	}
+	if (t.kind == CXType_Record || t.kind == CXType_Enum) {
+		CXType u = clang_Type_getNamedType(t).kind != CXType_Invalid ?
+			   clang_Type_getNamedType(t) : t;
+		char *s = type_spelling(u);
+
+		if (!strstr(s, "(unnamed") && !strstr(s, "(anonymous")) {
+			char *q = s;
+
+			/* canonical spelling may carry qualifiers: "const struct x" */
+			while (!strncmp(q, "const ", 6) || !strncmp(q, "volatile ", 9))
+				q = strchr(q, ' ') + 1;
+			str_push(&fi->types_used, &fi->ntypes, q);
+		}
+		free(s);
+	}
+}
+
+static bool is_setjmp_like(const char *n)
+{
+	static const char *const names[] = {
+		"setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "savectx", "vfork",
+		"getcontext", "__builtin_setjmp", NULL,
+	};
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(n, names[i]))
+			return true;
+	return false;
+}
+
+static void mark_addr_taken(struct scan *s, CXCursor op)
+{
+	CXCursor *kids;
+	unsigned n;
+
+	for (;;) {
+		enum CXCursorKind k;
+
+		op = strip_implicit(op);
+		k = clang_getCursorKind(op);
+		if (k == CXCursor_DeclRefExpr) {
+			CXCursor ref = clang_getCursorReferenced(op);
+
+			if (is_local_var(ref) || clang_getCursorKind(ref) == CXCursor_ParmDecl) {
+				char *usr = cur_usr(ref);
+
+				str_push(&s->fi->addr_usrs, &s->fi->naddr, usr);
+				free(usr);
+			}
+			return;
+		}
+		if (k != CXCursor_MemberRefExpr && k != CXCursor_ArraySubscriptExpr)
+			return;
+		n = get_kids(op, &kids);
+		if (!n) {
+			free(kids);
+			return;
+		}
+		op = kids[0];
+		free(kids);
+	}
+}
+
+static void unsupported(struct scan *s, CXCursor c, const char *what)
+{
+	if (!s->unsupported) {
+		s->unsupported = what;
+		s->unsup_at = c;
+	}
+}
+
+static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+	struct scan *s = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+	struct fninfo *fi = s->fi;
+
+	if (is_expr(c))
+		note_type(fi, clang_getCursorType(c));
+	switch (k) {
+	case CXCursor_VarDecl: {
+		CXType ty = clang_getCursorType(c);
+		char *name = cur_spelling(c);
+
+		note_type(fi, ty);
+		if (clang_getCanonicalType(ty).kind == CXType_VariableArray && !fi->nr_reason)
+			fi->nr_reason = "has a variable-length array";
+		if (is_local_var(c)) {
+			s->local_names = xrealloc(s->local_names,
+						  (s->nlocals + 1) * sizeof(char *));
+			s->local_decls = xrealloc(s->local_decls,
+						  (s->nlocals + 1) * sizeof(CXCursor));
+			s->local_names[s->nlocals] = name;
+			s->local_decls[s->nlocals++] = c;
+			return CXChildVisit_Recurse;
+		}
+		free(name);
+		break;
+	}
+	case CXCursor_DeclRefExpr:
+	case CXCursor_TypeRef: {
+		CXCursor ref = clang_getCursorReferenced(c);
+
+		if (!is_local_var(ref) && clang_getCursorKind(ref) != CXCursor_ParmDecl) {
+			char *name = cur_spelling(ref);
+
+			str_push(&s->other_names, &s->nother, name);
+			free(name);
+		}
+		break;
+	}
+	case CXCursor_CallExpr: {
+		CXCursor ref = clang_getCursorReferenced(c);
+
+		if (!clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
+			char *n = cur_spelling(ref);
+
+			if (is_setjmp_like(n) && !fi->nr_reason)
+				fi->nr_reason = "calls setjmp() or a function like it";
+			if ((!strcmp(n, "alloca") || !strcmp(n, "__builtin_alloca") ||
+			     !strcmp(n, "__builtin_alloca_with_align")) && !fi->nr_reason)
+				fi->nr_reason = "uses alloca()";
+			free(n);
+		}
+		break;
+	}
+	case CXCursor_UnaryOperator:
+		if (clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_AddrOf) {
+			CXCursor *kids;
+			unsigned n = get_kids(c, &kids);
+
+			if (n)
+				mark_addr_taken(s, kids[0]);
+			free(kids);
+		}
+		break;
+	case CXCursor_IndirectGotoStmt:
+		unsupported(s, c, "computed goto");
+		break;
+	case CXCursor_AddrLabelExpr:
+		unsupported(s, c, "address of a label (&&label)");
+		break;
+	default:
+		break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+static char *mangled_static(struct tu *t, struct fninfo *fi, const char *name, unsigned n)
+{
+	struct sb b = { 0 };
+
+	sb_printf(&b, "__upstare_sl_%s_%s_%s", t->mangle, fi->name, name);
+	if (n)
+		sb_printf(&b, "_%u", n);
+	return b.s;
+}
+
+/* Rename locals that would collide once hoisted to function scope. */
+static void plan_renames(struct tu *t, struct scan *s, CXCursor fn)
+{
+	struct fninfo *fi = s->fi;
+	char **seen = NULL;
+	unsigned nseen = 0, i;
+	CXCursor *kids;
+	unsigned nk = get_kids(fn, &kids);
+
+	for (i = 0; i < nk; i++)
+		if (clang_getCursorKind(kids[i]) == CXCursor_ParmDecl) {
+			char *n = cur_spelling(kids[i]);
+
+			str_push(&seen, &nseen, n);
+			free(n);
+		}
+	free(kids);
+	for (i = 0; i < s->nlocals; i++) {
+		const char *n = s->local_names[i];
+
+		if (str_in(seen, nseen, n) || str_in(s->other_names, s->nother, n) ||
+		    !strcmp(n, fi->name)) {
+			struct sb b = { 0 };
+			unsigned k = 1;
+
+			do {
+				b.len = 0;
+				sb_printf(&b, "%s__us%u", n, k++);
+			} while (str_in(seen, nseen, b.s));
+			rename_add(t, s->local_decls[i], b.s);
+			str_push(&seen, &nseen, b.s);
+			sb_free(&b);
+		} else {
+			str_push(&seen, &nseen, n);
+		}
+	}
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+}
+
+struct statics_scan {
+	struct tu *t;
+	struct fninfo *fi;
+	char **names;
+	unsigned n;
+};
+
+static enum CXChildVisitResult statics_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+	struct statics_scan *ss = d;
+
+	if (clang_getCursorKind(c) == CXCursor_VarDecl &&
+	    clang_Cursor_getStorageClass(c) == CX_SC_Static) {
+		char *name = cur_spelling(c), *m;
+		unsigned k = 0;
+
+		do {
+			m = mangled_static(ss->t, ss->fi, name, k++);
+			if (!str_in(ss->names, ss->n, m))
+				break;
+			free(m);
+		} while (1);
+		str_push(&ss->names, &ss->n, m);
+		rename_add(ss->t, c, m);
+		free(m);
+		free(name);
+	}
+	return CXChildVisit_Recurse;
+}
+
+static bool header_has_token(struct tu *t, CXCursor fn, unsigned body_beg, const char *tok)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(fn), body_beg, &v);
+	bool found = false;
+
+	for (unsigned i = 0; i < n && !found; i++)
+		found = !strcmp(v[i].s, tok);
+	tokens_free(v, n);
+	return found;
+}
+
+struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
+{
+	struct fninfo *fi = xrealloc(NULL, sizeof(*fi));
+	struct scan s = { .t = t, .fi = fi };
+	CXType ft = clang_getCursorType(fn);
+	CXCursor *kids, body = clang_getNullCursor();
+	unsigned nk, i;
+
+	memset(fi, 0, sizeof(*fi));
+	fi->cur = fn;
+	fi->name = cur_spelling(fn);
+	fi->is_main = !strcmp(fi->name, "main");
+	fi->ename = xstrdup(fi->is_main ? "__upstare_user_main" : fi->name);
+	fi->is_static = clang_Cursor_getStorageClass(fn) == CX_SC_Static;
+	fi->returns_void = clang_getCanonicalType(clang_getResultType(ft)).kind == CXType_Void;
+
+	nk = get_kids(fn, &kids);
+	for (i = 0; i < nk; i++) {
+		if (clang_getCursorKind(kids[i]) == CXCursor_CompoundStmt)
+			body = kids[i];
+	}
+	free(kids);
+	if (clang_Cursor_isNull(body)) {
+		fi->skip = true;
+		return fi;
+	}
+	fi->is_inline = !fi->is_static && header_has_token(t, fn, cur_beg(body), "inline");
+	if (header_has_token(t, fn, cur_beg(body), "naked") ||
+	    header_has_token(t, fn, cur_beg(body), "__naked__")) {
+		fi->skip = true;
+		return fi;
+	}
+
+	if (clang_isFunctionTypeVariadic(ft))
+		fi->nr_reason = "is variadic";
+	else if (ft.kind == CXType_FunctionNoProto && clang_Cursor_getNumArguments(fn) > 0)
+		fi->nr_reason = "has an old-style (K&R) definition";
+	else if (callback)
+		fi->nr_reason = "is a callback handed to library code";
+
+	clang_visitChildren(fn, scan_visit, &s);
+	for (i = 0; i < (unsigned)clang_Cursor_getNumArguments(fn); i++)
+		note_type(fi, clang_getCursorType(clang_Cursor_getArgument(fn, i)));
+
+	if (s.unsupported) {
+		if (!t->o->allow_unsupported) {
+			diag(t, s.unsup_at, "error",
+			     "unsupported construct in function '%s': %s "
+			     "(--allow-unsupported compiles the function uninstrumented)",
+			     fi->name, s.unsupported);
+		} else {
+			diag(t, s.unsup_at, "warning",
+			     "function '%s' compiled uninstrumented (not updateable while active): %s",
+			     fi->name, s.unsupported);
+			fi->nr_reason = s.unsupported;
+		}
+	}
+	if (!fi->nr_reason) {
+		struct statics_scan ss = { .t = t, .fi = fi };
+
+		plan_renames(t, &s, fn);
+		clang_visitChildren(body, statics_visit, &ss);
+		for (i = 0; i < ss.n; i++)
+			free(ss.names[i]);
+		free(ss.names);
+	}
+	if (fi->is_main)
+		rename_add(t, fn, fi->ename);
+
+	for (i = 0; i < s.nlocals; i++)
+		free(s.local_names[i]);
+	free(s.local_names);
+	free(s.local_decls);
+	for (i = 0; i < s.nother; i++)
+		free(s.other_names[i]);
+	free(s.other_names);
+	return fi;
+}

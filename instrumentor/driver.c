@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upstare-cc: a drop-in replacement for cc that builds updateable programs.
+ *
+ * For each C source: preprocess with clang-19 -E, instrument the result
+ * (instrument.c), compile the instrumented C with clang-19 with frame
+ * pointers.  At link time add libupstare.a, --export-dynamic and a build id.
+ * Everything else on the command line goes to clang as it is, so the flags
+ * real Makefiles pass keep their meaning.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "instrument.h"
+#include "strbuf.h"
+
+#define VERSION "0.1"
+
+struct argv {
+	char **v;
+	int n;
+};
+
+static void av_push(struct argv *a, const char *s)
+{
+	a->v = xrealloc(a->v, (a->n + 2) * sizeof(char *));
+	a->v[a->n++] = xstrdup(s);
+	a->v[a->n] = NULL;
+}
+
+static void av_append(struct argv *a, const struct argv *b)
+{
+	for (int i = 0; i < b->n; i++)
+		av_push(a, b->v[i]);
+}
+
+struct input {
+	char *path;
+	char *lang;	/* -x in effect, or NULL */
+	bool is_source;	/* C: instrument it */
+	bool is_flag;	/* a -l or -Wl, flag that keeps its place among the inputs */
+};
+
+static struct {
+	bool compile_only, assemble_only, preprocess_only, verbose, keep, allow_unsupported;
+	bool shared, deps_only;
+	const char *output;
+	struct argv flags;	/* everything else, to every clang step */
+	struct argv cppflags;	/* -MD, -MF, ... : preprocessing only */
+	struct argv parseflags;	/* language flags for the parser */
+	struct input *in;
+	int nin;
+	char tmpdir[PATH_MAX];
+	const char *clang;
+	bool has_md, has_mf, has_mt;
+} opt;
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: upstare-cc [cc options] FILE...\n"
+		"       upstare-cc --dump-meta BINARY\n"
+		"Builds updateable programs: a drop-in replacement for cc.\n"
+		"  --keep                keep the instrumented source beside each object (NAME.upstare.c)\n"
+		"  --allow-unsupported   compile functions with unsupported constructs uninstrumented\n"
+		"  -v                    show each step (also UPSTARE_CC_VERBOSE=1)\n"
+		"  --dump-meta BINARY    print a binary's .upstare metadata as JSON\n"
+		"Environment: UPSTARE_CLANG (default clang-19), UPSTARE_LIBDIR.\n");
+}
+
+static int run(struct argv *a)
+{
+	pid_t pid;
+	int status;
+
+	if (opt.verbose) {
+		fputs("upstare-cc:", stderr);
+		for (int i = 0; i < a->n; i++)
+			fprintf(stderr, " %s", a->v[i]);
+		fputc('\n', stderr);
+	}
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(a->v[0], a->v);
+		fprintf(stderr, "upstare-cc: cannot run %s: %s\n", a->v[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+static bool is_c_source(const struct input *in)
+{
+	if (in->lang)
+		return !strcmp(in->lang, "c") || !strcmp(in->lang, "cpp-output");
+	return ends_with(in->path, ".c") || ends_with(in->path, ".i");
+}
+
+/* Flags that change how the parser reads the preprocessed text. */
+static bool is_parse_flag(const char *a)
+{
+	static const char *const exact[] = {
+		"-ansi", "-m32", "-m64", "-mx32", "-fms-extensions", "-fgnu89-inline",
+		"-funsigned-char", "-fsigned-char", "-fshort-enums", "-fshort-wchar",
+		"-fno-signed-char", "-fno-unsigned-char", "-fblocks", NULL,
+	};
+
+	if (!strncmp(a, "-std=", 5) || !strncmp(a, "--target=", 9) ||
+	    !strncmp(a, "-fpack-struct", 13))
+		return true;
+	for (int i = 0; exact[i]; i++)
+		if (!strcmp(a, exact[i]))
+			return true;
+	return false;
+}
+
+/* Options that take the next argument as their value. */
+static bool takes_value(const char *a)
+{
+	static const char *const v[] = {
+		"-I", "-D", "-U", "-L", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
+		"-iprefix", "-iwithprefix", "-isysroot", "-Xlinker", "-Xassembler",
+		"-Xpreprocessor", "-target", "-T", "-z", "-u", "-e", "-arch", NULL,
+	};
+
+	for (int i = 0; v[i]; i++)
+		if (!strcmp(a, v[i]))
+			return true;
+	return false;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	char *lang = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+
+		if (!strcmp(a, "-c")) {
+			opt.compile_only = true;
+		} else if (!strcmp(a, "-S")) {
+			opt.assemble_only = true;
+		} else if (!strcmp(a, "-E")) {
+			opt.preprocess_only = true;
+		} else if (!strcmp(a, "-o") && i + 1 < argc) {
+			opt.output = argv[++i];
+		} else if (!strncmp(a, "-o", 2) && a[2]) {
+			opt.output = a + 2;
+		} else if (!strcmp(a, "-v")) {
+			opt.verbose = true;
+		} else if (!strcmp(a, "--keep")) {
+			opt.keep = true;
+		} else if (!strcmp(a, "--allow-unsupported")) {
+			opt.allow_unsupported = true;
+		} else if (!strcmp(a, "-x") && i + 1 < argc) {
+			lang = strcmp(argv[i + 1], "none") ? argv[i + 1] : NULL;
+			i++;
+		} else if (!strncmp(a, "-x", 2) && a[2]) {
+			lang = strcmp(a + 2, "none") ? a + 2 : NULL;
+		} else if (!strcmp(a, "-MD") || !strcmp(a, "-MMD") || !strcmp(a, "-MP")) {
+			opt.has_md |= strcmp(a, "-MP") != 0;
+			av_push(&opt.cppflags, a);
+		} else if ((!strcmp(a, "-MF") || !strcmp(a, "-MT") || !strcmp(a, "-MQ")) &&
+			   i + 1 < argc) {
+			opt.has_mf |= !strcmp(a, "-MF");
+			opt.has_mt |= strcmp(a, "-MF") != 0;
+			av_push(&opt.cppflags, a);
+			av_push(&opt.cppflags, argv[++i]);
+		} else if (!strcmp(a, "-M") || !strcmp(a, "-MM")) {
+			opt.deps_only = true;
+			av_push(&opt.flags, a);
+		} else if (!strncmp(a, "-l", 2) || !strncmp(a, "-Wl,", 4)) {
+			opt.in = xrealloc(opt.in, (opt.nin + 1) * sizeof(*opt.in));
+			opt.in[opt.nin++] = (struct input){ xstrdup(a), NULL, false, true };
+		} else if (a[0] == '-' && a[1]) {
+			if (!strcmp(a, "-shared"))
+				opt.shared = true;
+			av_push(&opt.flags, a);
+			if (is_parse_flag(a))
+				av_push(&opt.parseflags, a);
+			if (takes_value(a) && i + 1 < argc)
+				av_push(&opt.flags, argv[++i]);
+		} else {
+			struct input in = { xstrdup(a), lang ? xstrdup(lang) : NULL, false, false };
+
+			in.is_source = is_c_source(&in);
+			opt.in = xrealloc(opt.in, (opt.nin + 1) * sizeof(*opt.in));
+			opt.in[opt.nin++] = in;
+		}
+	}
+	return 0;
+}
+
+/* Hand the whole command to clang: no C to instrument. */
+static int passthrough(int argc, char **argv)
+{
+	struct argv a = { 0 };
+
+	av_push(&a, opt.clang);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--keep") && strcmp(argv[i], "--allow-unsupported"))
+			av_push(&a, argv[i]);
+	return run(&a);
+}
+
+static char *replace_ext(const char *path, const char *ext)
+{
+	char *base = xstrdup(path), *dot = strrchr(base, '.'), *slash = strrchr(base, '/');
+	struct sb b = { 0 };
+
+	if (dot && (!slash || dot > slash))
+		*dot = 0;
+	sb_printf(&b, "%s%s", base, ext);
+	free(base);
+	return b.s;
+}
+
+static char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return xstrdup(s ? s + 1 : path);
+}
+
+static const char *libdir(void)
+{
+	static char dir[PATH_MAX + 32];
+	char exe[PATH_MAX];
+	const char *env = getenv("UPSTARE_LIBDIR");
+	ssize_t n;
+	struct stat st;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return "/usr/local/lib/upstare";
+	exe[n] = 0;
+	snprintf(dir, sizeof(dir), "%s/../lib", dirname(exe));
+	{
+		char probe[PATH_MAX + 64];
+
+		snprintf(probe, sizeof(probe), "%s/libupstare.a", dir);
+		if (stat(probe, &st)) {
+			n = strlen(dir);
+			snprintf(dir + n, sizeof(dir) - n, "/upstare");
+		}
+	}
+	return dir;
+}
+
+/* Preprocess, instrument and compile one source into obj (or asm with -S). */
+static int compile_one(struct input *in, const char *obj)
+{
+	struct argv a = { 0 };
+	char *base = base_name(in->path), *ipath, *cpath;
+	struct sb b = { 0 };
+	struct instr_opts io = { 0 };
+	int err;
+
+	sb_printf(&b, "%s/%s", opt.tmpdir, base);
+	ipath = replace_ext(b.s, ".i");
+	sb_free(&b);
+	if (opt.keep) {
+		char *dir = xstrdup(obj);
+		/* beside the object, or in the current directory for a temporary one */
+		const char *d = strncmp(obj, opt.tmpdir, strlen(opt.tmpdir)) ? dirname(dir) : ".";
+
+		sb_printf(&b, "%s/%s", d, base);
+		cpath = replace_ext(b.s, ".upstare.c");
+		free(dir);
+	} else {
+		sb_printf(&b, "%s/%s", opt.tmpdir, base);
+		cpath = replace_ext(b.s, ".upstare.c");
+	}
+	sb_free(&b);
+
+	if (ends_with(in->path, ".i") || (in->lang && !strcmp(in->lang, "cpp-output"))) {
+		free(ipath);
+		ipath = xstrdup(in->path);
+	} else {
+		av_push(&a, opt.clang);
+		av_push(&a, "-E");
+		av_push(&a, "-Qunused-arguments");
+		av_append(&a, &opt.flags);
+		if (opt.has_md) {
+			av_append(&a, &opt.cppflags);
+			if (!opt.has_mf) {
+				char *d = replace_ext(obj, ".d");
+
+				av_push(&a, "-MF");
+				av_push(&a, d);
+				free(d);
+			}
+			if (!opt.has_mt) {
+				av_push(&a, "-MT");
+				av_push(&a, obj);
+			}
+		}
+		av_push(&a, "-x");
+		av_push(&a, "c");
+		av_push(&a, in->path);
+		av_push(&a, "-o");
+		av_push(&a, ipath);
+		err = run(&a);
+		if (err)
+			return err < 0 ? 1 : err;
+		a.n = 0;
+	}
+
+	{
+		struct argv p = { 0 };
+
+		av_push(&p, "-x");
+		av_push(&p, "cpp-output");
+		av_append(&p, &opt.parseflags);
+		io.input = ipath;
+		io.srcname = in->path;
+		io.output = cpath;
+		io.args = (const char *const *)p.v;
+		io.nargs = p.n;
+		io.allow_unsupported = opt.allow_unsupported;
+		if (opt.verbose)
+			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
+		err = instrument_file(&io);
+		if (err)
+			return err;
+	}
+
+	av_push(&a, opt.clang);
+	av_push(&a, opt.assemble_only ? "-S" : "-c");
+	av_push(&a, "-Qunused-arguments");
+	av_append(&a, &opt.flags);
+	av_push(&a, "-w");
+	av_push(&a, "-fno-omit-frame-pointer");
+	av_push(&a, "-mno-omit-leaf-frame-pointer");
+	av_push(&a, "-x");
+	av_push(&a, "c");
+	av_push(&a, cpath);
+	av_push(&a, "-o");
+	av_push(&a, obj);
+	err = run(&a);
+	free(base);
+	free(ipath);
+	free(cpath);
+	return err < 0 ? 1 : err;
+}
+
+static int do_link(char **objs)
+{
+	struct argv a = { 0 };
+	char lib[PATH_MAX + 64];
+
+	av_push(&a, opt.clang);
+	av_push(&a, "-Qunused-arguments");
+	av_append(&a, &opt.flags);
+	for (int i = 0; i < opt.nin; i++)
+		av_push(&a, objs[i] ? objs[i] : opt.in[i].path);
+	if (!opt.shared) {
+		snprintf(lib, sizeof(lib), "%s/libupstare.a", libdir());
+		av_push(&a, lib);
+		av_push(&a, "-pthread");
+		av_push(&a, "-Wl,--export-dynamic");
+	}
+	av_push(&a, "-Wl,--build-id=sha1");
+	av_push(&a, "-o");
+	av_push(&a, opt.output ? opt.output : "a.out");
+	return run(&a);
+}
+
+static void cleanup_tmp(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (!opt.tmpdir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "%s", opt.tmpdir);
+	{
+		struct argv a = { 0 };
+
+		av_push(&a, "rm");
+		av_push(&a, "-rf");
+		av_push(&a, cmd);
+		bool v = opt.verbose;
+
+		opt.verbose = false;
+		run(&a);
+		opt.verbose = v;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int nsrc = 0, err = 0;
+	char **objs;
+	const char *e = getenv("UPSTARE_CC_VERBOSE");
+
+	opt.clang = getenv("UPSTARE_CLANG") && *getenv("UPSTARE_CLANG") ?
+		    getenv("UPSTARE_CLANG") : "clang-19";
+	opt.verbose = e && *e && strcmp(e, "0");
+	if (argc == 3 && !strcmp(argv[1], "--dump-meta"))
+		return dump_meta(argv[2]);
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage();
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("upstare-cc (UpStare) %s\n", VERSION);
+		fflush(stdout);
+		return passthrough(argc, argv);
+	}
+	parse_args(argc, argv);
+	for (int i = 0; i < opt.nin; i++)
+		nsrc += opt.in[i].is_source;
+	if (!nsrc || opt.preprocess_only || opt.deps_only) {
+		if (!opt.nin && argc == 1) {
+			usage();
+			return 1;
+		}
+		if (opt.compile_only || opt.assemble_only || opt.preprocess_only ||
+		    opt.deps_only || !opt.nin)
+			return passthrough(argc, argv);
+	}
+	if ((opt.compile_only || opt.assemble_only) && opt.output && nsrc > 1) {
+		fprintf(stderr, "upstare-cc: cannot specify -o with -c or -S and several sources\n");
+		return 1;
+	}
+	snprintf(opt.tmpdir, sizeof(opt.tmpdir), "%s/upstare-cc.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(opt.tmpdir)) {
+		fprintf(stderr, "upstare-cc: mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	atexit(cleanup_tmp);
+
+	objs = calloc(opt.nin + 1, sizeof(char *));
+	for (int i = 0; i < opt.nin && !err; i++) {
+		struct input *in = &opt.in[i];
+
+		if (!in->is_source)
+			continue;
+		if (opt.compile_only || opt.assemble_only) {
+			char *b = base_name(in->path);
+
+			objs[i] = opt.output ? xstrdup(opt.output) :
+				  replace_ext(b, opt.assemble_only ? ".s" : ".o");
+			free(b);
+		} else {
+			char *b = base_name(in->path);
+			struct sb p = { 0 };
+
+			sb_printf(&p, "%s/%d-%s", opt.tmpdir, i, b);
+			objs[i] = replace_ext(p.s, ".o");
+			sb_free(&p);
+			free(b);
+		}
+		err = compile_one(in, objs[i]);
+	}
+	if (err)
+		return err;
+	if (opt.compile_only || opt.assemble_only) {
+		/* non-C inputs of a compile-only step (.s, .S) go to clang */
+		for (int i = 0; i < opt.nin; i++)
+			if (!opt.in[i].is_source && !opt.in[i].is_flag) {
+				struct argv a = { 0 };
+
+				av_push(&a, opt.clang);
+				av_push(&a, opt.assemble_only ? "-S" : "-c");
+				av_append(&a, &opt.flags);
+				av_push(&a, opt.in[i].path);
+				if (opt.output) {
+					av_push(&a, "-o");
+					av_push(&a, opt.output);
+				}
+				err = run(&a);
+				if (err)
+					return err;
+			}
+		return 0;
+	}
+	return do_link(objs);
+}

@@ -1,0 +1,1788 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Normalization and instrumentation of one function definition.
+ *
+ * The body is emitted statement by statement.  Expressions that contain a
+ * call which may enter instrumented code are linearized: each such call is
+ * hoisted to a statement of its own ("t = f(a);") in evaluation order,
+ * preserving the short-circuit and conditional semantics of &&, ||, ?: and
+ * the comma operator, and the sequencing of loop conditions and increments.
+ * Every local is hoisted to function scope.  Each hoisted call and each
+ * update point is a continuation point with a numeric id and a stable key.
+ *
+ * Two functions are generated from the one body:
+ *
+ *   f()         the ordinary version: an update check at entry, update points
+ *               at loop heads, an unwind check after each call, and a cold
+ *               save block that copies every local into a frame record;
+ *   __us_rb_f() the rebuild entry: the same body, preceded by the restore of
+ *               a frame record and a switch that jumps to the continuation
+ *               label.  Keeping the restore switch out of f() means f() has
+ *               no extra entry edges into its loops, so the compiler
+ *               optimizes it as it would the plain code.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "function.h"
+
+#define STRIP 1024	/* iterations of a call-free inner loop between polls */
+
+struct local {
+	char *name;		/* as emitted */
+	char *orig;		/* as in the source */
+	char *type;
+	long long size, align;
+	unsigned long off, addr_off;
+	bool is_ptr, addr_taken;
+	const char *kind;	/* "param", "local", "temp" */
+};
+
+struct cp {
+	char *key;
+	unsigned line;
+	const char *kind;	/* "entry", "call", "loop", "goto" */
+};
+
+struct loopctx {
+	const char *brk;	/* label a break jumps to, or NULL for "break;" */
+	const char *cont;	/* label a continue jumps to, or NULL */
+	bool is_switch;
+};
+
+struct repl {
+	unsigned beg, end;
+	char *text;
+};
+
+struct fctx {
+	struct tu *t;
+	struct fninfo *fi;
+	struct sb body, decls, statics;
+	struct local *locals;
+	unsigned nlocals;
+	struct cp *cps;
+	unsigned ncps;
+	struct repl *repl;
+	unsigned nrepl, caprepl;
+	struct loopctx loops[512];
+	int nloops_open;
+	unsigned ntemps, nloops, nlabels, ngotos, last_line;
+	bool uses_k;
+	struct keycnt {
+		char *key;
+		unsigned n;
+	} *kc;
+	unsigned nkc;
+	/* memo of work() by extent and kind */
+	struct memo {
+		unsigned beg, end, kind;
+		signed char val;
+	} *memo;
+	unsigned memo_cap, memo_used;
+};
+
+static void emit_stmt(struct fctx *f, CXCursor s);
+static void lin(struct fctx *f, CXCursor e);
+static bool work(struct fctx *f, CXCursor e);
+
+static void out(struct fctx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out(struct fctx *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s) {
+		sb_puts(&f->body, s);
+		free(s);
+	}
+}
+
+/* ------------------------------------------------------------ classification */
+
+static const char *const wrapped_calls[] = {
+	"read", "write", "recv", "send", "recvfrom", "recvmsg", "sendmsg", "sendto",
+	"accept", "accept4", "connect", "poll", "ppoll", "select", "pselect",
+	"epoll_wait", "epoll_pwait", "nanosleep", "clock_nanosleep", "sleep", "usleep",
+	"sendfile", "wait", "waitpid", "pthread_join", "sem_wait", "pthread_mutex_lock",
+	"pthread_cond_wait", "pthread_cond_timedwait", "readv", "writev", "pause",
+	NULL,
+};
+
+static bool is_builtin_name(const char *n)
+{
+	return !strncmp(n, "__builtin", 9) || !strncmp(n, "__sync_", 7) ||
+	       !strncmp(n, "__atomic_", 9) || !strncmp(n, "__c11_atomic", 12);
+}
+
+/* A call that may enter instrumented code, or a wrapped blocking call. */
+static bool hoistable(CXCursor call)
+{
+	CXCursor ref = clang_getCursorReferenced(call), def;
+	bool res = true;
+	char *n;
+
+	if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl)
+		return true;
+	n = cur_spelling(ref);
+	if (is_builtin_name(n)) {
+		res = false;
+	} else {
+		def = clang_getCursorDefinition(ref);
+		if (!clang_Cursor_isNull(def)) {
+			res = !in_system_header(def);
+		} else if (in_system_header(ref)) {
+			res = false;
+			for (int i = 0; wrapped_calls[i]; i++)
+				if (!strcmp(n, wrapped_calls[i]))
+					res = true;
+		}
+	}
+	free(n);
+	return res;
+}
+
+static bool is_direct_call(CXCursor call)
+{
+	CXCursor ref = clang_getCursorReferenced(call);
+
+	return !clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl;
+}
+
+static bool first_token_is(struct fctx *f, CXCursor c, const char *s)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, cur_beg(c), cur_end(c), &v);
+	bool r = n && !strcmp(v[0].s, s);
+
+	tokens_free(v, n);
+	return r;
+}
+
+/* GNU "a ?: b": an UnexposedExpr whose first child is followed by "?" ":". */
+static bool is_gnu_cond(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	struct tok *v;
+	unsigned nt, i;
+	bool r = false;
+
+	if (n < 2)
+		return false;
+	nt = tokens_in(f->t, cur_end(kids[0]), cur_beg(kids[n - 1]), &v);
+	for (i = 0; i + 1 < nt; i++)
+		if (!strcmp(v[i].s, "?") && !strcmp(v[i + 1].s, ":"))
+			r = true;
+	tokens_free(v, nt);
+	return r;
+}
+
+static bool work_uncached(struct fctx *f, CXCursor e)
+{
+	enum CXCursorKind k = clang_getCursorKind(e);
+	CXCursor *kids;
+	unsigned n, i;
+	bool r = false;
+
+	switch (k) {
+	case CXCursor_UnaryExpr:		/* sizeof, _Alignof: unevaluated */
+	case CXCursor_GenericSelectionExpr:	/* checked when linearized */
+	case CXCursor_TypeRef:
+		return false;
+	case CXCursor_CallExpr:
+		if (hoistable(e))
+			return true;
+		break;
+	case CXCursor_ForStmt:
+	case CXCursor_WhileStmt:
+	case CXCursor_DoStmt:
+		return true;	/* loops inside statement expressions get update points */
+	default:
+		break;
+	}
+	n = get_kids(e, &kids);
+	for (i = 0; i < n && !r; i++)
+		r = work(f, kids[i]);
+	free(kids);
+	return r;
+}
+
+static void memo_grow(struct fctx *f)
+{
+	struct memo *old = f->memo;
+	unsigned cap = f->memo_cap, i;
+
+	f->memo_cap = cap ? cap * 2 : 4096;
+	f->memo = calloc(f->memo_cap, sizeof(*f->memo));
+	f->memo_used = 0;
+	for (i = 0; i < cap; i++) {
+		unsigned h;
+
+		if (!old[i].val)
+			continue;
+		h = (old[i].beg * 2654435761u ^ old[i].end * 40503u ^ old[i].kind) &
+		    (f->memo_cap - 1);
+		while (f->memo[h].val)
+			h = (h + 1) & (f->memo_cap - 1);
+		f->memo[h] = old[i];
+		f->memo_used++;
+	}
+	free(old);
+}
+
+/* Does evaluating e need linearization (a hoistable call, or a loop inside)? */
+static bool work(struct fctx *f, CXCursor e)
+{
+	unsigned b = cur_beg(e), en = cur_end(e), k = clang_getCursorKind(e);
+	unsigned i;
+	bool r;
+
+	if (2 * (f->memo_used + 1) > f->memo_cap)
+		memo_grow(f);
+	for (i = (b * 2654435761u ^ en * 40503u ^ k) & (f->memo_cap - 1); f->memo[i].val;
+	     i = (i + 1) & (f->memo_cap - 1))
+		if (f->memo[i].beg == b && f->memo[i].end == en && f->memo[i].kind == k)
+			return f->memo[i].val > 0;
+	r = work_uncached(f, e);
+	if (2 * (f->memo_used + 1) > f->memo_cap)
+		memo_grow(f);
+	for (i = (b * 2654435761u ^ en * 40503u ^ k) & (f->memo_cap - 1); f->memo[i].val;
+	     i = (i + 1) & (f->memo_cap - 1))
+		;
+	f->memo[i] = (struct memo){ b, en, k, r ? 1 : -1 };
+	f->memo_used++;
+	return r;
+}
+
+/* Any hoistable call (in evaluated position) or nested loop below c? */
+struct find {
+	struct fctx *f;
+	bool call, loop;
+};
+
+static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct find *fd = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	if (k == CXCursor_UnaryExpr)
+		return CXChildVisit_Continue;
+	if (k == CXCursor_CallExpr && hoistable(c))
+		fd->call = true;
+	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt ||
+	    k == CXCursor_GotoStmt)
+		fd->loop = true;
+	return CXChildVisit_Recurse;
+}
+
+static bool is_const_expr(CXCursor e)
+{
+	e = strip_implicit(e);
+	switch (clang_getCursorKind(e)) {
+	case CXCursor_IntegerLiteral:
+	case CXCursor_FloatingLiteral:
+	case CXCursor_CharacterLiteral:
+	case CXCursor_StringLiteral:
+		return true;
+	case CXCursor_DeclRefExpr:
+		return clang_getCursorKind(clang_getCursorReferenced(e)) == CXCursor_EnumConstantDecl;
+	default:
+		return false;
+	}
+}
+
+static bool is_scalar_type(CXType t)
+{
+	t = clang_getCanonicalType(t);
+	switch (t.kind) {
+	case CXType_Bool: case CXType_Char_U: case CXType_UChar: case CXType_Char16:
+	case CXType_Char32: case CXType_UShort: case CXType_UInt: case CXType_ULong:
+	case CXType_ULongLong: case CXType_UInt128: case CXType_Char_S: case CXType_SChar:
+	case CXType_WChar: case CXType_Short: case CXType_Int: case CXType_Long:
+	case CXType_LongLong: case CXType_Int128: case CXType_Float: case CXType_Double:
+	case CXType_LongDouble: case CXType_Pointer: case CXType_Enum: case CXType_Float16:
+	case CXType_Float128: case CXType_BFloat16:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool addr_taken(struct fctx *f, CXCursor decl)
+{
+	char *usr = cur_usr(decl);
+	bool r = false;
+
+	for (unsigned i = 0; i < f->fi->naddr && !r; i++)
+		r = !strcmp(f->fi->addr_usrs[i], usr);
+	free(usr);
+	return r;
+}
+
+/*
+ * A local whose value cannot change between a continuation label and the
+ * call after it: evaluating it again when the call is re-issued on rebuild
+ * gives the same value.
+ */
+static bool is_stable_local(struct fctx *f, CXCursor e)
+{
+	CXCursor ref;
+	CXType t;
+
+	e = strip_implicit(e);
+	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+		return false;
+	ref = clang_getCursorReferenced(e);
+	if (clang_getCursorKind(ref) != CXCursor_VarDecl &&
+	    clang_getCursorKind(ref) != CXCursor_ParmDecl)
+		return false;
+	if (clang_getCursorKind(ref) == CXCursor_VarDecl &&
+	    (clang_Cursor_getStorageClass(ref) == CX_SC_Static ||
+	     clang_Cursor_getStorageClass(ref) == CX_SC_Extern ||
+	     clang_getCursorKind(clang_getCursorSemanticParent(ref)) != CXCursor_FunctionDecl))
+		return false;
+	t = clang_getCursorType(ref);
+	if (clang_isVolatileQualifiedType(t) || !is_scalar_type(t))
+		return false;
+	return !addr_taken(f, ref);
+}
+
+/* -------------------------------------------------------------- replacements */
+
+static void repl_add(struct fctx *f, unsigned beg, unsigned end, char *text)
+{
+	unsigned i, j = 0;
+
+	for (i = 0; i < f->nrepl; i++) {
+		if (f->repl[i].beg >= beg && f->repl[i].end <= end)
+			free(f->repl[i].text);
+		else
+			f->repl[j++] = f->repl[i];
+	}
+	f->nrepl = j;
+	if (f->nrepl == f->caprepl) {
+		f->caprepl = f->caprepl ? f->caprepl * 2 : 32;
+		f->repl = xrealloc(f->repl, f->caprepl * sizeof(*f->repl));
+	}
+	f->repl[f->nrepl++] = (struct repl){ beg, end, text };
+}
+
+static void repl_truncate(struct fctx *f, unsigned n)
+{
+	while (f->nrepl > n)
+		free(f->repl[--f->nrepl].text);
+}
+
+/* The text of [beg, end) with the replacements inside it applied. */
+static char *residual_range(struct fctx *f, unsigned beg, unsigned end)
+{
+	struct sb b = { 0 };
+	unsigned pos = beg;
+
+	for (;;) {
+		struct repl *next = NULL;
+
+		for (unsigned i = 0; i < f->nrepl; i++) {
+			struct repl *r = &f->repl[i];
+
+			if (r->beg >= pos && r->end <= end && r->beg < end &&
+			    (!next || r->beg < next->beg))
+				next = r;
+		}
+		if (!next)
+			break;
+		copy_text(f->t, &b, pos, next->beg);
+		sb_puts(&b, next->text);
+		pos = next->end > pos ? next->end : pos + 1;
+		if (next->beg == next->end)
+			break;
+	}
+	copy_text(f->t, &b, pos, end);
+	if (!b.s)
+		sb_puts(&b, "");
+	return b.s;
+}
+
+static char *residual(struct fctx *f, CXCursor e)
+{
+	return residual_range(f, cur_beg(e), cur_end(e));
+}
+
+/* ---------------------------------------------------------------- locals */
+
+static struct local *add_local(struct fctx *f, const char *name, const char *orig, CXType t,
+			       const char *kind)
+{
+	struct local *l;
+	char *ts = type_spelling(t);
+
+	f->locals = xrealloc(f->locals, (f->nlocals + 1) * sizeof(*f->locals));
+	l = &f->locals[f->nlocals++];
+	memset(l, 0, sizeof(*l));
+	l->name = xstrdup(name);
+	l->orig = xstrdup(orig);
+	l->type = ts;
+	l->size = clang_Type_getSizeOf(t);
+	l->align = clang_Type_getAlignOf(t);
+	l->is_ptr = clang_getCanonicalType(t).kind == CXType_Pointer;
+	l->kind = kind;
+	return l;
+}
+
+/* Spell a type so it can declare a temporary: __typeof_unqual__(T). */
+static char *temp_type(struct fctx *f, CXCursor e)
+{
+	CXType t = clang_getCursorType(e);
+	char *s = type_spelling(t);
+	struct sb b = { 0 };
+
+	if (strstr(s, "(unnamed") || strstr(s, "(anonymous")) {
+		sb_puts(&b, "__typeof_unqual__(");
+		copy_text(f->t, &b, cur_beg(e), cur_end(e));
+		sb_puts(&b, ")");
+	} else {
+		sb_printf(&b, "__typeof_unqual__(%s)", s);
+	}
+	free(s);
+	return b.s;
+}
+
+static char *new_temp(struct fctx *f, CXCursor e)
+{
+	char name[32], *ty = temp_type(f, e);
+
+	snprintf(name, sizeof(name), "__us_t%u", ++f->ntemps);
+	sb_printf(&f->decls, "%s %s;\n", ty, name);
+	free(ty);
+	add_local(f, name, name, clang_getCursorType(e), "temp");
+	return xstrdup(name);
+}
+
+/* Capture the value of e now, into a temporary, unless it cannot change. */
+static void capture(struct fctx *f, CXCursor e)
+{
+	char *name, *res;
+
+	if (is_const_expr(e) || is_stable_local(f, e) ||
+	    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void)
+		return;
+	name = new_temp(f, e);
+	res = residual(f, e);
+	out(f, "%s = %s;\n", name, res);
+	free(res);
+	repl_add(f, cur_beg(e), cur_end(e), name);
+}
+
+/* -------------------------------------------------------- continuation points */
+
+static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, const char *kind)
+{
+	struct sb key = { 0 };
+	unsigned i;
+
+	for (i = 0; i < f->nkc; i++)
+		if (!strcmp(f->kc[i].key, key_base))
+			break;
+	if (i == f->nkc) {
+		f->kc = xrealloc(f->kc, (f->nkc + 1) * sizeof(*f->kc));
+		f->kc[f->nkc++] = (struct keycnt){ xstrdup(key_base), 0 };
+	}
+	if (!strcmp(kind, "entry"))
+		sb_puts(&key, "entry");
+	else
+		sb_printf(&key, "%s#%u", key_base, ++f->kc[i].n);
+	f->cps = xrealloc(f->cps, (f->ncps + 1) * sizeof(*f->cps));
+	f->cps[f->ncps] = (struct cp){ key.s, line, kind };
+	return f->ncps++;
+}
+
+/* An update point: poll, and save the frame if the thread must unwind. */
+static void emit_poll(struct fctx *f, const char *key, unsigned line, const char *kind)
+{
+	unsigned id = new_cp(f, key, line, kind);
+
+	out(f, "if (__builtin_expect(__upstare_pending, 0) && "
+	       "__upstare_poll(&__us_fd_%s, %u)) { __us_cp = %u; goto __us_save; }\n"
+	       "__us_l%u: ;\n", f->fi->ename, id, id, id);
+}
+
+static void line_of(struct fctx *f, unsigned off)
+{
+	CXSourceLocation l = clang_getLocationForOffset(f->t->tu, f->t->file, off);
+	unsigned line;
+
+	clang_getPresumedLocation(l, NULL, &line, NULL);
+	if (line != f->last_line) {
+		emit_line(f->t, &f->body, off);
+		f->last_line = line;
+	}
+}
+
+/* --------------------------------------------------------------- expressions */
+
+static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
+{
+	struct sb b = { 0 };
+
+	if (is_direct_call(call)) {
+		char *n = cur_spelling(clang_getCursorReferenced(call));
+
+		sb_puts(&b, n);
+		free(n);
+	} else {
+		struct sb t = { 0 };
+
+		copy_text(f->t, &t, cur_beg(callee), cur_end(callee));
+		sb_puts(&b, "*");
+		for (char *p = t.s; p && *p; p++)
+			if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '(' && *p != ')' &&
+			    *p != '*')
+				sb_put(&b, p, 1);
+		sb_free(&t);
+	}
+	return b.s;
+}
+
+/* Hoist a call to a statement of its own, with its continuation point. */
+static void emit_call(struct fctx *f, CXCursor call, bool discard)
+{
+	CXCursor *kids;
+	unsigned n = get_kids(call, &kids), i, id;
+	bool direct = is_direct_call(call);
+	bool is_void = clang_getCanonicalType(clang_getCursorType(call)).kind == CXType_Void;
+	char *key, *callee, *tmp = NULL;
+	struct sb c = { 0 };
+
+	if (!direct) {
+		lin(f, kids[0]);
+		capture(f, kids[0]);
+	}
+	for (i = 1; i < n; i++) {
+		lin(f, kids[i]);
+		capture(f, kids[i]);
+	}
+	key = callee_key(f, call, kids[0]);
+	id = new_cp(f, key, cur_line(call), "call");
+	free(key);
+	callee = residual(f, kids[0]);
+	if (direct)
+		sb_puts(&c, callee);
+	else
+		sb_printf(&c, "(__builtin_expect(__upstare_xlate_on, 0) ? "
+			      "(__typeof__(%s))__upstare_xlate((void *)(%s)) : (%s))",
+			  callee, callee, callee);
+	free(callee);
+	sb_puts(&c, "(");
+	for (i = 1; i < n; i++) {
+		char *a = residual(f, kids[i]);
+
+		sb_printf(&c, "%s%s", i > 1 ? ", " : "", a);
+		free(a);
+	}
+	sb_puts(&c, ")");
+	if (!discard && !is_void)
+		tmp = new_temp(f, call);
+	out(f, "__us_l%u: ", id);
+	if (tmp)
+		out(f, "%s = ", tmp);
+	out(f, "%s;\n", c.s);
+	out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) "
+	       "{ __us_cp = %u; goto __us_save; }\n", id);
+	sb_free(&c);
+	free(kids);
+	if (!discard)
+		repl_add(f, cur_beg(call), cur_end(call), tmp ? tmp : xstrdup("((void)0)"));
+}
+
+/* Operands evaluated left to right, each captured before a later one's calls. */
+static void lin_ordered(struct fctx *f, CXCursor *kids, unsigned n)
+{
+	int last = -1;
+
+	for (unsigned i = 0; i < n; i++)
+		if (is_expr(kids[i]) && work(f, kids[i]))
+			last = i;
+	for (int i = 0; i < (int)n; i++) {
+		if (!is_expr(kids[i]))
+			continue;
+		lin(f, kids[i]);
+		if (i < last)
+			capture(f, kids[i]);
+	}
+}
+
+static void lin_logical(struct fctx *f, CXCursor e, CXCursor l, CXCursor r, bool and)
+{
+	char *t, *rl, *rr;
+
+	lin(f, l);
+	if (!work(f, r))
+		return;
+	t = new_temp(f, e);
+	rl = residual(f, l);
+	if (and)
+		out(f, "if (%s) {\n", rl);
+	else
+		out(f, "if (%s) %s = 1; else {\n", rl, t);
+	lin(f, r);
+	rr = residual(f, r);
+	out(f, "%s = (%s) != 0;\n", t, rr);
+	if (and)
+		out(f, "} else %s = 0;\n", t);
+	else
+		out(f, "}\n");
+	free(rl);
+	free(rr);
+	repl_add(f, cur_beg(e), cur_end(e), t);
+}
+
+static void lin_branch(struct fctx *f, CXCursor x, const char *t)
+{
+	char *r;
+
+	lin(f, x);
+	r = residual(f, x);
+	if (t)
+		out(f, "%s = %s;\n", t, r);
+	else
+		out(f, "%s;\n", r);
+	free(r);
+}
+
+static void lin_cond(struct fctx *f, CXCursor e, CXCursor c, CXCursor a, CXCursor b)
+{
+	bool is_void = clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void;
+	char *t = NULL, *rc;
+
+	lin(f, c);
+	if (!work(f, a) && !work(f, b))
+		return;
+	if (!is_void)
+		t = new_temp(f, e);
+	rc = residual(f, c);
+	out(f, "if (%s) {\n", rc);
+	free(rc);
+	lin_branch(f, a, t);
+	out(f, "} else {\n");
+	lin_branch(f, b, t);
+	out(f, "}\n");
+	repl_add(f, cur_beg(e), cur_end(e), t ? t : xstrdup("((void)0)"));
+}
+
+/* GNU "a ?: b": a is evaluated once. */
+static void lin_gnu_cond(struct fctx *f, CXCursor e, CXCursor a, CXCursor b)
+{
+	char *t, *ra, *ta;
+
+	lin(f, a);
+	if (!work(f, b))
+		return;
+	t = new_temp(f, e);
+	ta = new_temp(f, a);
+	ra = residual(f, a);
+	out(f, "%s = %s;\nif (%s) %s = %s; else {\n", ta, ra, ta, t, ta);
+	free(ra);
+	lin_branch(f, b, t);
+	out(f, "}\n");
+	free(ta);
+	repl_add(f, cur_beg(e), cur_end(e), t);
+}
+
+static void lin_stmt_expr(struct fctx *f, CXCursor e)
+{
+	CXCursor *kids, *stmts;
+	unsigned n = get_kids(e, &kids), ns, i;
+	bool is_void = clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void;
+
+	if (n != 1 || clang_getCursorKind(kids[0]) != CXCursor_CompoundStmt) {
+		diag(f->t, e, "error", "unexpected statement expression");
+		free(kids);
+		return;
+	}
+	ns = get_kids(kids[0], &stmts);
+	for (i = 0; i + 1 < ns; i++)
+		emit_stmt(f, stmts[i]);
+	if (ns && is_expr(stmts[ns - 1]) && !is_void) {
+		char *r;
+
+		lin(f, stmts[ns - 1]);
+		r = residual(f, stmts[ns - 1]);
+		repl_add(f, cur_beg(e), cur_end(e), r);
+		/* keep the value's parentheses: the replacement is an operand */
+		{
+			struct sb b = { 0 };
+
+			sb_printf(&b, "(%s)", r);
+			f->repl[f->nrepl - 1].text = b.s;
+			free(r);
+		}
+	} else {
+		if (ns)
+			emit_stmt(f, stmts[ns - 1]);
+		repl_add(f, cur_beg(e), cur_end(e), xstrdup("((void)0)"));
+	}
+	free(stmts);
+	free(kids);
+}
+
+static void lin(struct fctx *f, CXCursor e)
+{
+	enum CXCursorKind k = clang_getCursorKind(e);
+	CXCursor *kids;
+	unsigned n;
+
+	if (!work(f, e))
+		return;
+	n = get_kids(e, &kids);
+	switch (k) {
+	case CXCursor_CallExpr:
+		if (hoistable(e))
+			emit_call(f, e, false);
+		else
+			lin_ordered(f, kids, n);
+		break;
+	case CXCursor_BinaryOperator:
+	case CXCursor_CompoundAssignOperator: {
+		enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(e);
+
+		if (n != 2)
+			break;
+		if (op == CXBinaryOperator_LAnd || op == CXBinaryOperator_LOr) {
+			lin_logical(f, e, kids[0], kids[1], op == CXBinaryOperator_LAnd);
+		} else if (op == CXBinaryOperator_Comma) {
+			char *r;
+
+			lin(f, kids[0]);
+			r = residual(f, kids[0]);
+			out(f, "%s;\n", r);
+			free(r);
+			lin(f, kids[1]);
+			repl_add(f, cur_beg(e), cur_end(e), residual(f, kids[1]));
+			{
+				struct sb b = { 0 };
+				char *x = f->repl[f->nrepl - 1].text;
+
+				sb_printf(&b, "(%s)", x);
+				free(x);
+				f->repl[f->nrepl - 1].text = b.s;
+			}
+		} else if (op >= CXBinaryOperator_Assign && op <= CXBinaryOperator_OrAssign) {
+			/* clang evaluates the right operand of an assignment first */
+			lin(f, kids[1]);
+			if (work(f, kids[0])) {
+				capture(f, kids[1]);
+				lin(f, kids[0]);
+			}
+		} else {
+			lin_ordered(f, kids, 2);
+		}
+		break;
+	}
+	case CXCursor_ConditionalOperator:
+		if (n == 3)
+			lin_cond(f, e, kids[0], kids[1], kids[2]);
+		break;
+	case CXCursor_StmtExpr:
+		lin_stmt_expr(f, e);
+		break;
+	case CXCursor_InitListExpr:
+		lin_ordered(f, kids, n);
+		break;
+	case CXCursor_GenericSelectionExpr:
+		diag(f->t, e, "error", "unsupported construct: _Generic selecting on an "
+		     "expression that calls instrumented code");
+		break;
+	case CXCursor_UnexposedExpr:
+		if (n > 1 && first_token_is(f, e, "__builtin_choose_expr")) {
+			diag(f->t, e, "error", "unsupported construct: __builtin_choose_expr "
+			     "with calls to instrumented code");
+			break;
+		}
+		if (is_gnu_cond(f, e, kids, n)) {
+			lin_gnu_cond(f, e, kids[0], kids[n - 1]);
+			break;
+		}
+		/* fall through */
+	default:
+		for (unsigned i = 0; i < n; i++)
+			if (is_expr(kids[i]))
+				lin(f, kids[i]);
+		break;
+	}
+	free(kids);
+}
+
+/* An expression statement: the value is discarded. */
+static void emit_expr_stmt(struct fctx *f, CXCursor e)
+{
+	CXCursor s = e;
+	char *r;
+
+	while (clang_getCursorKind(s) == CXCursor_ParenExpr) {
+		CXCursor *kids;
+		unsigned n = get_kids(s, &kids);
+
+		if (n != 1) {
+			free(kids);
+			break;
+		}
+		s = kids[0];
+		free(kids);
+	}
+	if (clang_getCursorKind(s) == CXCursor_CallExpr && hoistable(s)) {
+		emit_call(f, s, true);
+		return;
+	}
+	lin(f, e);
+	r = residual(f, e);
+	out(f, "%s;\n", r);
+	free(r);
+}
+
+/* ---------------------------------------------------------------- statements */
+
+static void emit_braced(struct fctx *f, CXCursor s)
+{
+	if (clang_getCursorKind(s) == CXCursor_CompoundStmt) {
+		emit_stmt(f, s);
+		return;
+	}
+	out(f, "{\n");
+	emit_stmt(f, s);
+	out(f, "}\n");
+}
+
+static char *new_label(struct fctx *f, const char *what)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "__us_%s%u", what, ++f->nlabels);
+	return xstrdup(buf);
+}
+
+static void push_loop(struct fctx *f, const char *brk, const char *cont, bool sw)
+{
+	if (f->nloops_open == (int)(sizeof(f->loops) / sizeof(f->loops[0]))) {
+		diag(f->t, f->fi->cur, "error", "statements nested too deeply");
+		return;
+	}
+	f->loops[f->nloops_open++] = (struct loopctx){ brk, cont, sw };
+}
+
+/* The for-statement's parts, told apart by its two semicolons. */
+static void for_parts(struct fctx *f, CXCursor s, CXCursor *kids, unsigned n, CXCursor *init,
+		      CXCursor *cond, CXCursor *incr, CXCursor *body)
+{
+	struct tok *v;
+	unsigned nt = tokens_in(f->t, cur_beg(s), cur_beg(kids[n - 1]), &v);
+	unsigned semi[2] = { 0, 0 }, ns = 0, i;
+	int paren = 0, brace = 0;
+
+	for (i = 0; i < nt && ns < 2; i++) {
+		if (!strcmp(v[i].s, "("))
+			paren++;
+		else if (!strcmp(v[i].s, ")"))
+			paren--;
+		else if (!strcmp(v[i].s, "{"))
+			brace++;
+		else if (!strcmp(v[i].s, "}"))
+			brace--;
+		else if (!strcmp(v[i].s, ";") && paren == 1 && brace == 0)
+			semi[ns++] = v[i].beg;
+	}
+	tokens_free(v, nt);
+	*init = *cond = *incr = clang_getNullCursor();
+	*body = kids[n - 1];
+	for (i = 0; i + 1 < n; i++) {
+		unsigned b = cur_beg(kids[i]);
+
+		if (b < semi[0])
+			*init = kids[i];
+		else if (b < semi[1])
+			*cond = kids[i];
+		else
+			*incr = kids[i];
+	}
+}
+
+static void emit_cond_break(struct fctx *f, CXCursor cond)
+{
+	char *r;
+
+	lin(f, cond);
+	r = residual(f, cond);
+	out(f, "if (!(%s)) break;\n", r);
+	free(r);
+}
+
+/*
+ * A loop without calls into instrumented code and without inner loops:
+ * strip-mined so that it polls once every STRIP iterations, and the inner
+ * strip stays a plain counted loop the compiler can vectorize.
+ */
+static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			     CXCursor body, unsigned line)
+{
+	char *brk = new_label(f, "b"), *cont = NULL;
+	char *rc = clang_Cursor_isNull(cond) ? NULL : residual(f, cond);
+	char *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
+
+	f->uses_k = true;
+	out(f, "for (;;) {\n");
+	if (k == CXCursor_DoStmt) {
+		cont = new_label(f, "c");
+		out(f, "for (__us_k = 0; __us_k < %u; __us_k++) {\n", STRIP);
+		push_loop(f, brk, cont, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "%s: ;\nif (!(%s)) goto %s;\n}\n", cont, rc, brk);
+	} else {
+		out(f, "for (__us_k = 0; __us_k < %u%s%s%s; __us_k++%s%s%s) ", STRIP,
+		    rc ? " && (" : "", rc ? rc : "", rc ? ")" : "",
+		    ri ? ", (" : "", ri ? ri : "", ri ? ")" : "");
+		push_loop(f, brk, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "if (__us_k < %u) break;\n", STRIP);
+	}
+	{
+		char key[32];
+
+		snprintf(key, sizeof(key), "loop");
+		emit_poll(f, key, line, "loop");
+	}
+	out(f, "}\n%s: ;\n", brk);
+	free(brk);
+	free(cont);
+	free(rc);
+	free(ri);
+}
+
+static void emit_loop(struct fctx *f, CXCursor s)
+{
+	enum CXCursorKind k = clang_getCursorKind(s);
+	CXCursor *kids, init, cond, incr, body;
+	unsigned n = get_kids(s, &kids), line = cur_line(s);
+	struct find fd = { f, false, false };
+	bool cond_work, incr_work;
+
+	if (k == CXCursor_ForStmt) {
+		for_parts(f, s, kids, n, &init, &cond, &incr, &body);
+	} else if (k == CXCursor_WhileStmt) {
+		init = incr = clang_getNullCursor();
+		cond = kids[0];
+		body = kids[n - 1];
+	} else {
+		init = incr = clang_getNullCursor();
+		body = kids[0];
+		cond = kids[n - 1];
+	}
+	free(kids);
+	f->nloops++;
+
+	out(f, "{\n");
+	if (!clang_Cursor_isNull(init)) {
+		if (clang_getCursorKind(init) == CXCursor_DeclStmt)
+			emit_stmt(f, init);
+		else
+			emit_expr_stmt(f, init);
+	}
+	clang_visitChildren(body, find_visit, &fd);
+	if (!clang_Cursor_isNull(cond))
+		find_visit(cond, s, &fd), clang_visitChildren(cond, find_visit, &fd);
+	if (!clang_Cursor_isNull(incr))
+		find_visit(incr, s, &fd), clang_visitChildren(incr, find_visit, &fd);
+	if (!fd.call && !fd.loop) {
+		emit_strip_mined(f, k, cond, incr, body, line);
+		out(f, "}\n");
+		return;
+	}
+	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
+	incr_work = !clang_Cursor_isNull(incr) && work(f, incr);
+
+	if (k == CXCursor_DoStmt && !cond_work) {
+		char *rc = residual(f, cond);
+
+		out(f, "do {\n");
+		emit_poll(f, "loop", line, "loop");
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "} while (%s);\n}\n", rc);
+		free(rc);
+		return;
+	}
+	if (k != CXCursor_DoStmt && !cond_work && !incr_work) {
+		char *rc = clang_Cursor_isNull(cond) ? xstrdup("") : residual(f, cond);
+		char *ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
+
+		out(f, "for (; %s; %s) {\n", rc, ri);
+		emit_poll(f, "loop", line, "loop");
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "}\n}\n");
+		free(rc);
+		free(ri);
+		return;
+	}
+	/* the condition or the increment calls instrumented code */
+	{
+		char *cont = (k == CXCursor_DoStmt || !clang_Cursor_isNull(incr)) ?
+			     new_label(f, "c") : NULL;
+
+		out(f, "for (;;) {\n");
+		emit_poll(f, "loop", line, "loop");
+		if (k != CXCursor_DoStmt && !clang_Cursor_isNull(cond))
+			emit_cond_break(f, cond);
+		push_loop(f, NULL, cont, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		if (cont)
+			out(f, "%s: ;\n", cont);
+		if (k == CXCursor_DoStmt)
+			emit_cond_break(f, cond);
+		else if (!clang_Cursor_isNull(incr))
+			emit_expr_stmt(f, incr);
+		out(f, "}\n}\n");
+		free(cont);
+	}
+}
+
+/* Where a declaration's declarator starts: back from the name over "*", "(", qualifiers. */
+static unsigned declarator_start(struct fctx *f, unsigned from, unsigned name)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, from, name, &v);
+	int i = (int)n - 1, first = -1;
+
+	for (; i >= 0; i--) {
+		const char *s = v[i].s;
+
+		if (!strcmp(s, "*") || !strcmp(s, "("))
+			first = i;
+		else if (strcmp(s, "const") && strcmp(s, "volatile") && strcmp(s, "restrict") &&
+			 strcmp(s, "__restrict") && strcmp(s, "__restrict__") &&
+			 strcmp(s, "_Atomic"))
+			break;
+	}
+	i = first >= 0 ? (int)v[first].beg : (int)name;
+	tokens_free(v, n);
+	return i;
+}
+
+/* Copy [beg, end) leaving out the storage-class tokens named. */
+static void copy_skipping(struct fctx *f, struct sb *b, unsigned beg, unsigned end,
+			  const char *const *skip)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, beg, end, &v), pos = beg;
+
+	for (unsigned i = 0; i < n; i++)
+		for (int j = 0; skip[j]; j++)
+			if (!strcmp(v[i].s, skip[j])) {
+				copy_text(f->t, b, pos, v[i].beg);
+				pos = v[i].end;
+				break;
+			}
+	copy_text(f->t, b, pos, end);
+	tokens_free(v, n);
+}
+
+static bool has_empty_brackets(const char *s)
+{
+	const char *p = strchr(s, '[');
+
+	while (p) {
+		const char *q = p + 1;
+
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		if (*q == ']')
+			return true;
+		p = strchr(p + 1, '[');
+	}
+	return false;
+}
+
+static const char *const local_skip[] = { "register", "auto", NULL };
+static const char *const static_skip[] = { "static", NULL };
+
+static void emit_init(struct fctx *f, CXCursor v, const char *name, CXCursor init)
+{
+	CXType t = clang_getCursorType(v);
+	enum CXCursorKind ik = clang_getCursorKind(strip_implicit(init));
+	bool is_const = clang_isConstQualifiedType(t) ||
+			(clang_getCanonicalType(t).kind == CXType_ConstantArray &&
+			 clang_isConstQualifiedType(clang_getArrayElementType(t)));
+	char *r;
+
+	lin(f, init);
+	r = residual(f, init);
+	if (clang_getCursorKind(init) == CXCursor_InitListExpr)
+		out(f, "__builtin_memcpy((void *)&%s, &(__typeof_unqual__(%s))%s, sizeof(%s));\n",
+		    name, name, r, name);
+	else if (ik == CXCursor_StringLiteral &&
+		 clang_getCanonicalType(t).kind == CXType_ConstantArray)
+		out(f, "__builtin_memcpy((void *)&%s, &(__typeof_unqual__(%s)){%s}, sizeof(%s));\n",
+		    name, name, r, name);
+	else if (!is_const)
+		out(f, "%s = %s;\n", name, r);
+	else if (is_scalar_type(t))
+		out(f, "*(__typeof_unqual__(%s) *)&%s = %s;\n", name, name, r);
+	else
+		out(f, "{ __typeof_unqual__(%s) __us_v = %s; "
+		       "__builtin_memcpy((void *)&%s, &__us_v, sizeof(%s)); }\n",
+		    name, r, name, name);
+	free(r);
+}
+
+static char *emitted_name(struct fctx *f, CXCursor v)
+{
+	const char *n = rename_lookup(f->t, v);
+
+	return n ? xstrdup(n) : cur_spelling(v);
+}
+
+static void emit_decl_stmt(struct fctx *f, CXCursor s)
+{
+	CXCursor *kids, vars[256];
+	unsigned n = get_kids(s, &kids), nv = 0, i, ndecl = 0;
+	bool has_static = false, has_extern = false, has_other = false;
+	unsigned start, prev_end;
+	struct sb d = { 0 };
+
+	for (i = 0; i < n; i++) {
+		enum CXCursorKind k = clang_getCursorKind(kids[i]);
+
+		if (k == CXCursor_VarDecl && nv < 256) {
+			enum CX_StorageClass sc = clang_Cursor_getStorageClass(kids[i]);
+
+			vars[nv++] = kids[i];
+			has_static |= sc == CX_SC_Static;
+			has_extern |= sc == CX_SC_Extern;
+		} else if (k == CXCursor_FunctionDecl || k == CXCursor_StaticAssert) {
+			has_other = true;
+		}
+	}
+	if (!nv || has_extern || has_other) {
+		/* types, prototypes, extern declarations: hoisted as written */
+		copy_text(f->t, nv || has_other ? &f->body : &f->decls, cur_beg(s), cur_end(s));
+		sb_puts(nv || has_other ? &f->body : &f->decls, "\n");
+		free(kids);
+		return;
+	}
+	start = declarator_start(f, cur_beg(s), loc_off(clang_getCursorLocation(vars[0])));
+	if (has_static) {
+		/* static locals become file-scope globals under their mangled names */
+		copy_skipping(f, &f->statics, cur_beg(s), start, static_skip);
+		sb_puts(&f->statics, " ");
+		prev_end = start;
+		for (i = 0; i < nv; i++) {
+			unsigned b = i ? prev_end : start;
+
+			if (i) {
+				struct tok *v;
+				unsigned nt = tokens_in(f->t, prev_end, cur_end(vars[i]), &v);
+
+				b = nt > 1 ? v[1].beg : prev_end;	/* past the comma */
+				tokens_free(v, nt);
+				sb_puts(&f->statics, ", ");
+			}
+			copy_text(f->t, &f->statics, b, cur_end(vars[i]));
+			prev_end = cur_end(vars[i]);
+		}
+		sb_puts(&f->statics, ";\n");
+		free(kids);
+		return;
+	}
+	/* locals: the declaration goes to function scope, initializers stay */
+	copy_skipping(f, &d, cur_beg(s), start, local_skip);
+	sb_puts(&d, " ");
+	prev_end = start;
+	for (i = 0; i < nv; i++) {
+		CXCursor v = vars[i], init = clang_Cursor_getVarDeclInitializer(v);
+		unsigned b = start, e;
+		char *name = emitted_name(f, v), *orig = cur_spelling(v);
+		struct sb decl = { 0 };
+		struct local *l;
+
+		if (i) {
+			struct tok *tv;
+			unsigned nt = tokens_in(f->t, prev_end, cur_end(v), &tv);
+
+			b = nt > 1 ? tv[1].beg : prev_end;
+			tokens_free(tv, nt);
+		}
+		e = cur_end(v);
+		if (!clang_Cursor_isNull(init)) {
+			struct tok *tv;
+			unsigned nt = tokens_in(f->t, loc_off(clang_getCursorLocation(v)),
+						 cur_beg(init), &tv);
+
+			for (unsigned j = 0; j < nt; j++)
+				if (!strcmp(tv[j].s, "="))
+					e = tv[j].beg;
+			tokens_free(tv, nt);
+		}
+		copy_text(f->t, &decl, b, e);
+		if (has_empty_brackets(decl.s ? decl.s : "")) {
+			char *ts = type_spelling(clang_getCursorType(v));
+
+			sb_printf(&f->decls, "__typeof__(%s) %s;\n", ts, name);
+			free(ts);
+		} else {
+			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", decl.s);
+		}
+		l = add_local(f, name, orig, clang_getCursorType(v), "local");
+		l->addr_taken = addr_taken(f, v);
+		if (!clang_Cursor_isNull(init))
+			emit_init(f, v, name, init);
+		sb_free(&decl);
+		free(name);
+		free(orig);
+		prev_end = cur_end(v);
+	}
+	if (ndecl) {
+		sb_puts(&f->decls, d.s);
+		sb_puts(&f->decls, ";\n");
+	}
+	sb_free(&d);
+	free(kids);
+}
+
+static unsigned colon_after(struct fctx *f, unsigned from, unsigned limit)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, from, limit, &v), r = limit;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(v[i].s, ":")) {
+			r = v[i].end;
+			break;
+		}
+	tokens_free(v, n);
+	return r;
+}
+
+static void emit_stmt(struct fctx *f, CXCursor s)
+{
+	enum CXCursorKind k = clang_getCursorKind(s);
+	unsigned saved = f->nrepl, n, i;
+	CXCursor *kids;
+	char *r;
+
+	line_of(f, cur_beg(s));
+	n = get_kids(s, &kids);
+	switch (k) {
+	case CXCursor_CompoundStmt:
+		out(f, "{\n");
+		for (i = 0; i < n; i++)
+			emit_stmt(f, kids[i]);
+		out(f, "}\n");
+		break;
+	case CXCursor_DeclStmt:
+		emit_decl_stmt(f, s);
+		break;
+	case CXCursor_IfStmt:
+		lin(f, kids[0]);
+		r = residual(f, kids[0]);
+		out(f, "if (%s) ", r);
+		free(r);
+		emit_braced(f, kids[1]);
+		if (n > 2) {
+			out(f, "else ");
+			emit_braced(f, kids[2]);
+		}
+		break;
+	case CXCursor_ForStmt:
+	case CXCursor_WhileStmt:
+	case CXCursor_DoStmt:
+		emit_loop(f, s);
+		break;
+	case CXCursor_SwitchStmt:
+		lin(f, kids[0]);
+		r = residual(f, kids[0]);
+		out(f, "switch (%s) ", r);
+		free(r);
+		push_loop(f, NULL, NULL, true);
+		emit_braced(f, kids[n - 1]);
+		f->nloops_open--;
+		break;
+	case CXCursor_CaseStmt:
+	case CXCursor_DefaultStmt: {
+		unsigned from = n > 1 ? cur_end(kids[n - 2]) : cur_beg(s);
+
+		copy_text(f->t, &f->body, cur_beg(s), colon_after(f, from, cur_beg(kids[n - 1])));
+		out(f, " ;\n");
+		emit_stmt(f, kids[n - 1]);
+		break;
+	}
+	case CXCursor_LabelStmt: {
+		char *name = cur_spelling(s);
+
+		out(f, "%s: ;\n", name);
+		free(name);
+		if (n)
+			emit_stmt(f, kids[n - 1]);
+		break;
+	}
+	case CXCursor_GotoStmt: {
+		CXCursor target = clang_getCursorReferenced(s);
+		char *name = cur_spelling(target);
+
+		if (!clang_Cursor_isNull(target) && cur_beg(target) < cur_beg(s)) {
+			struct sb key = { 0 };
+
+			sb_printf(&key, "goto:%s", name);
+			emit_poll(f, key.s, cur_line(s), "goto");
+			sb_free(&key);
+		}
+		out(f, "goto %s;\n", name);
+		free(name);
+		break;
+	}
+	case CXCursor_BreakStmt:
+		if (f->nloops_open && f->loops[f->nloops_open - 1].brk)
+			out(f, "goto %s;\n", f->loops[f->nloops_open - 1].brk);
+		else
+			out(f, "break;\n");
+		break;
+	case CXCursor_ContinueStmt: {
+		int j = f->nloops_open - 1;
+
+		while (j >= 0 && f->loops[j].is_switch)
+			j--;
+		if (j >= 0 && f->loops[j].cont)
+			out(f, "goto %s;\n", f->loops[j].cont);
+		else
+			out(f, "continue;\n");
+		break;
+	}
+	case CXCursor_ReturnStmt:
+		if (!n) {
+			out(f, "return;\n");
+			break;
+		}
+		lin(f, kids[0]);
+		r = residual(f, kids[0]);
+		out(f, "return %s;\n", r);
+		free(r);
+		break;
+	case CXCursor_NullStmt:
+		out(f, ";\n");
+		break;
+	case CXCursor_GCCAsmStmt:
+		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
+		out(f, ";\n");
+		break;
+	default:
+		if (is_expr(s)) {
+			emit_expr_stmt(f, s);
+			break;
+		}
+		if (work(f, s))
+			diag(f->t, s, "error", "unsupported statement in instrumented function");
+		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
+		out(f, ";\n");
+		break;
+	}
+	free(kids);
+	repl_truncate(f, saved);
+}
+
+/* ------------------------------------------------------------------ assembly */
+
+static void layout(struct fctx *f, unsigned long *size)
+{
+	unsigned long off = 16;		/* struct __upstare_frame_hdr */
+
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+		long long a = l->align > 0 ? l->align : 1;
+
+		off = (off + a - 1) / a * a;
+		l->off = off;
+		off += l->size > 0 ? l->size : 0;
+	}
+	off = (off + 7) / 8 * 8;
+	for (unsigned i = 0; i < f->nlocals; i++)
+		if (f->locals[i].addr_taken) {
+			f->locals[i].addr_off = off;
+			off += 8;
+		}
+	*size = off;
+}
+
+static void emit_save_block(struct fctx *f, struct sb *o, unsigned long size)
+{
+	sb_printf(o, "if (0) {\n__us_save: ;\n{\nchar *__us_fr = (char *)__upstare_frame_push("
+		     "&__us_fd_%s, %lu);\n((struct __upstare_frame_hdr *)__us_fr)->cp = __us_cp;\n",
+		  f->fi->ename, size);
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name,
+			  l->size);
+		if (l->addr_taken)
+			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
+				  l->name);
+	}
+	if (f->fi->returns_void) {
+		sb_puts(o, "return;\n");
+	} else {
+		sb_printf(o, "{ __typeof_unqual__(%s(", f->fi->ename);
+		for (unsigned i = 0, k = 0; i < f->nlocals; i++)
+			if (!strcmp(f->locals[i].kind, "param"))
+				sb_printf(o, "%s%s", k++ ? ", " : "", f->locals[i].name);
+		sb_puts(o, ")) __us_z; __builtin_memset(&__us_z, 0, sizeof(__us_z)); "
+			   "return __us_z; }\n");
+	}
+	sb_puts(o, "}\n}\n");
+}
+
+static void emit_restore(struct fctx *f, struct sb *o)
+{
+	sb_printf(o, "{\nchar *__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n",
+		  f->fi->ename);
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n", l->name,
+			  l->off, l->size);
+	}
+	for (unsigned i = 0; i < f->nlocals; i++)
+		if (f->locals[i].addr_taken)
+			sb_printf(o, "__upstare_frame_newaddr(__us_fr, %u, (void *)&%s);\n", i,
+				  f->locals[i].name);
+	sb_puts(o, "__us_cp = ((struct __upstare_frame_hdr *)__us_fr)->cp;\n"
+		   "__upstare_frame_done(__us_fr);\nswitch (__us_cp) {\n");
+	for (unsigned i = 0; i < f->ncps; i++)
+		sb_printf(o, "case %u: goto __us_l%u;\n", i, i);
+	sb_puts(o, "default: __builtin_trap();\n}\n}\n");
+}
+
+static bool skip_group(struct tok *v, unsigned n, unsigned *i)
+{
+	static const char *const groups[] = {
+		"__attribute__", "__attribute", "__asm__", "__asm", "asm", "__declspec", NULL,
+	};
+	int depth = 0;
+
+	for (int g = 0; groups[g]; g++) {
+		if (strcmp(v[*i].s, groups[g]))
+			continue;
+		for ((*i)++; *i < n; (*i)++) {
+			if (!strcmp(v[*i].s, "("))
+				depth++;
+			else if (!strcmp(v[*i].s, ")") && --depth == 0)
+				return true;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* "static ... __us_rb_f(params)": the rebuild entry's header. */
+static void clone_header(struct fctx *f, unsigned body_beg, struct sb *o)
+{
+	static const char *const drop[] = {
+		"static", "extern", "inline", "__inline", "__inline__", "_Noreturn", "register",
+		"auto", NULL,
+	};
+	unsigned name_off = loc_off(clang_getCursorLocation(f->fi->cur));
+	struct tok *v;
+	unsigned n = tokens_in(f->t, cur_beg(f->fi->cur), body_beg, &v), i;
+
+	sb_puts(o, "static __attribute__((noinline, cold, unused)) ");
+	for (i = 0; i < n; i++) {
+		bool dropped = false;
+
+		if (skip_group(v, n, &i))
+			continue;
+		for (int d = 0; drop[d]; d++)
+			dropped |= !strcmp(v[i].s, drop[d]);
+		if (dropped)
+			continue;
+		if (v[i].beg == name_off)
+			sb_printf(o, "__us_rb_%s", f->fi->ename);
+		else
+			copy_text(f->t, o, v[i].beg, v[i].end);
+		sb_puts(o, " ");
+	}
+	tokens_free(v, n);
+}
+
+static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool registered)
+{
+	const char *e = f->fi->ename;
+	CXString file;
+
+	clang_getPresumedLocation(clang_getCursorLocation(f->fi->cur), &file, NULL, NULL);
+	if (f->nlocals) {
+		sb_printf(o, "static const struct __upstare_local __us_lc_%s[] = {\n", e);
+		for (unsigned i = 0; i < f->nlocals; i++) {
+			struct local *l = &f->locals[i];
+
+			sb_puts(o, "{ ");
+			sb_json_str(o, l->orig);
+			sb_puts(o, ", ");
+			sb_json_str(o, l->type);
+			sb_printf(o, ", %lu, %lld, %u, %lu },\n", l->off, l->size,
+				  (l->is_ptr ? 1u : 0u) | (l->addr_taken ? 2u : 0u), l->addr_off);
+		}
+		sb_puts(o, "};\n");
+	}
+	sb_printf(o, "static const struct __upstare_cp __us_cps_%s[] = {\n", e);
+	for (unsigned i = 0; i < f->ncps; i++) {
+		sb_puts(o, "{ ");
+		sb_json_str(o, f->cps[i].key);
+		sb_printf(o, ", %u, %u },\n", i, f->cps[i].line);
+	}
+	sb_puts(o, "};\n");
+	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, 0, ", e,
+		  registered ? " __attribute__((used, section(\"upstare_fn\")))" : "");
+	sb_json_str(o, f->fi->name);
+	sb_puts(o, ", ");
+	sb_json_str(o, clang_getCString(file));
+	sb_printf(o, ", 0, %s%s, (void *)__us_rb_%s, %lu, %u, %u, %s%s, __us_cps_%s };\n",
+		  registered ? "(void *)" : "0", registered ? e : "", e, size, f->nlocals,
+		  f->ncps, f->nlocals ? "__us_lc_" : "0", f->nlocals ? e : "", e);
+	clang_disposeString(file);
+}
+
+static void meta_function(struct fctx *f, unsigned long size)
+{
+	struct sb *m = &f->t->meta_funcs;
+	struct fninfo *fi = f->fi;
+	CXString file;
+	unsigned line;
+
+	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	if (f->t->nmeta_funcs++)
+		sb_puts(m, ",");
+	sb_puts(m, "\n{\"name\":");
+	sb_json_str(m, fi->name);
+	sb_puts(m, ",\"symbol\":");
+	sb_json_str(m, fi->ename);
+	sb_puts(m, ",\"file\":");
+	sb_json_str(m, clang_getCString(file));
+	clang_disposeString(file);
+	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":%s,\"reason\":", line,
+		  fi->is_static ? "true" : "false", fi->nr_reason ? "false" : "true");
+	if (fi->nr_reason)
+		sb_json_str(m, fi->nr_reason);
+	else
+		sb_puts(m, "null");
+	sb_printf(m, ",\"frame_size\":%lu,\"cps\":[", size);
+	for (unsigned i = 0; i < f->ncps; i++) {
+		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
+		sb_json_str(m, f->cps[i].key);
+		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\"}", f->cps[i].line, f->cps[i].kind);
+	}
+	sb_puts(m, "],\"locals\":[");
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		sb_puts(m, i ? ",{\"name\":" : "{\"name\":");
+		sb_json_str(m, l->orig);
+		if (strcmp(l->orig, l->name)) {
+			sb_puts(m, ",\"emitted_as\":");
+			sb_json_str(m, l->name);
+		}
+		sb_puts(m, ",\"type\":");
+		sb_json_str(m, l->type);
+		sb_printf(m, ",\"kind\":\"%s\",\"offset\":%lu,\"size\":%lld%s}", l->kind, l->off,
+			  l->size, l->addr_taken ? ",\"address_taken\":true" : "");
+	}
+	sb_puts(m, "],\"types_used\":[");
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		if (i)
+			sb_puts(m, ",");
+		sb_json_str(m, fi->types_used[i]);
+	}
+	sb_puts(m, "]}");
+}
+
+static void meta_nr_function(struct tu *t, struct fninfo *fi)
+{
+	struct sb *m = &t->meta_funcs;
+	CXString file;
+	unsigned line;
+
+	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	if (t->nmeta_funcs++)
+		sb_puts(m, ",");
+	sb_puts(m, "\n{\"name\":");
+	sb_json_str(m, fi->name);
+	sb_puts(m, ",\"symbol\":");
+	sb_json_str(m, fi->ename);
+	sb_puts(m, ",\"file\":");
+	sb_json_str(m, clang_getCString(file));
+	clang_disposeString(file);
+	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":false,\"reason\":", line,
+		  fi->is_static ? "true" : "false");
+	sb_json_str(m, fi->nr_reason);
+	sb_puts(m, ",\"cps\":[],\"locals\":[],\"types_used\":[]}");
+}
+
+struct rets {
+	CXCursor *v;
+	unsigned n;
+};
+
+static enum CXChildVisitResult ret_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct rets *r = d;
+
+	if (clang_getCursorKind(c) == CXCursor_ReturnStmt) {
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+		r->v[r->n++] = c;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * A function that cannot be rebuilt is emitted as written, bracketed by
+ * __upstare_nr_enter/leave so that no thread parks while it is active.
+ */
+static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
+{
+	struct sb o = { 0 };
+	struct rets r = { 0 };
+	unsigned pos, bb = cur_beg(body), be = cur_end(body);
+
+	meta_nr_function(t, fi);
+	clang_visitChildren(body, ret_visit, &r);
+	copy_text(t, &o, cur_beg(fi->cur), bb + 1);
+	sb_puts(&o, " __upstare_nr_enter(); ");
+	pos = bb + 1;
+	for (unsigned i = 0; i < r.n; i++) {
+		CXCursor *kids;
+		unsigned n = get_kids(r.v[i], &kids), end = cur_end(r.v[i]);
+		struct tok *v;
+		unsigned nt = tokens_in(t, end, be, &v);
+
+		if (nt && !strcmp(v[0].s, ";"))
+			end = v[0].end;
+		tokens_free(v, nt);
+		copy_text(t, &o, pos, cur_beg(r.v[i]));
+		if (n && !fi->returns_void) {
+			sb_printf(&o, "{ __typeof_unqual__(%s(", fi->ename);
+			for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+				char *pn = cur_spelling(clang_Cursor_getArgument(fi->cur, a));
+
+				sb_printf(&o, "%s%s", a ? ", " : "", pn);
+				free(pn);
+			}
+			sb_puts(&o, ")) __us_r = (");
+			copy_text(t, &o, cur_beg(kids[0]), cur_end(kids[0]));
+			sb_puts(&o, "); __upstare_nr_leave(); return __us_r; }");
+		} else if (n) {
+			sb_puts(&o, "{ ");
+			copy_text(t, &o, cur_beg(kids[0]), cur_end(kids[0]));
+			sb_puts(&o, "; __upstare_nr_leave(); return; }");
+		} else {
+			sb_puts(&o, "{ __upstare_nr_leave(); return; }");
+		}
+		free(kids);
+		pos = end;
+	}
+	copy_text(t, &o, pos, be - 1);
+	sb_printf(&o, " __upstare_nr_leave();%s }", fi->is_main ? " return 0;" : "");
+	free(r.v);
+	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
+}
+
+void emit_function(struct tu *t, struct fninfo *fi)
+{
+	struct fctx *f;
+	CXCursor *kids, body = clang_getNullCursor();
+	unsigned n = get_kids(fi->cur, &kids), i, bb;
+	unsigned long size;
+	struct sb o = { 0 }, hdr = { 0 }, chdr = { 0 };
+	bool registered;
+
+	for (i = 0; i < n; i++)
+		if (clang_getCursorKind(kids[i]) == CXCursor_CompoundStmt)
+			body = kids[i];
+	free(kids);
+	if (fi->skip || clang_Cursor_isNull(body))
+		return;
+	if (fi->nr_reason) {
+		emit_nr(t, fi, body);
+		return;
+	}
+	bb = cur_beg(body);
+	f = calloc(1, sizeof(*f));
+	f->t = t;
+	f->fi = fi;
+	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
+		char *pn = cur_spelling(p);
+
+		if (*pn) {
+			struct local *l = add_local(f, pn, pn, clang_getCursorType(p), "param");
+
+			l->addr_taken = addr_taken(f, p);
+		}
+		free(pn);
+	}
+	new_cp(f, "entry", cur_line(fi->cur), "entry");
+	emit_stmt(f, body);
+	layout(f, &size);
+	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline);
+
+	copy_skipping(f, &hdr, cur_beg(fi->cur), bb, local_skip);
+	clone_header(f, bb, &chdr);
+
+	emit_line(t, &o, cur_beg(fi->cur));
+	if (f->statics.len)
+		sb_printf(&o, "%s;\n%s", hdr.s, f->statics.s);
+	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n%s;\n", fi->ename, chdr.s);
+
+	for (int version = 0; version < 2; version++) {
+		emit_line(t, &o, cur_beg(fi->cur));
+		sb_printf(&o, "%s\n{\n%sunsigned __us_cp;\n%s", version ? chdr.s : hdr.s,
+			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
+		if (!version) {
+			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
+				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
+				      "if (__us_e == 1) { ", fi->ename);
+			if (!fi->returns_void)
+				sb_puts(&o, "return ");
+			sb_printf(&o, "__us_rb_%s(", fi->ename);
+			for (unsigned i = 0, k = 0; i < f->nlocals; i++)
+				if (!strcmp(f->locals[i].kind, "param"))
+					sb_printf(&o, "%s%s", k++ ? ", " : "", f->locals[i].name);
+			sb_puts(&o, ");");
+			if (fi->returns_void)
+				sb_puts(&o, " return;");
+			sb_puts(&o, " }\nif (__us_e == 2) { __us_cp = 0; goto __us_save; }\n}\n");
+		} else {
+			emit_restore(f, &o);
+		}
+		emit_save_block(f, &o, size);
+		sb_puts(&o, "__us_l0: ;\n");
+		sb_puts(&o, f->body.s);
+		if (fi->is_main && !fi->returns_void)
+			sb_puts(&o, "return 0;\n");
+		sb_puts(&o, "}\n");
+	}
+	emit_tables(f, &o, size, registered);
+	meta_function(f, size);
+	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
+
+	sb_free(&hdr);
+	sb_free(&chdr);
+	sb_free(&f->body);
+	sb_free(&f->decls);
+	sb_free(&f->statics);
+	free(f->memo);
+	free(f);
+}

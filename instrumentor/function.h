@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef UPSTARE_FUNCTION_H
+#define UPSTARE_FUNCTION_H
+
+#include "tu.h"
+
+/* What the analysis pass decided about one function definition. */
+struct fninfo {
+	CXCursor cur;
+	char *name;		/* as in the source */
+	char *ename;		/* as emitted (main is renamed) */
+	const char *nr_reason;	/* non-reconstructible: emitted uninstrumented */
+	bool skip;		/* emitted exactly as written (naked) */
+	bool is_static, is_inline, addr_taken, is_main, returns_void;
+	char **addr_usrs;	/* locals whose address is taken */
+	unsigned naddr;
+	char **types_used;
+	unsigned ntypes;
+};
+
+struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback);
+void emit_function(struct tu *t, struct fninfo *fi);
+
+#endif

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libclang helpers, diagnostics and the text edit machinery. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tu.h"
+
+unsigned loc_off(CXSourceLocation l)
+{
+	unsigned off = 0;
+
+	clang_getFileLocation(l, NULL, NULL, NULL, &off);
+	return off;
+}
+
+unsigned cur_beg(CXCursor c)
+{
+	return loc_off(clang_getRangeStart(clang_getCursorExtent(c)));
+}
+
+unsigned cur_end(CXCursor c)
+{
+	return loc_off(clang_getRangeEnd(clang_getCursorExtent(c)));
+}
+
+unsigned cur_line(CXCursor c)
+{
+	unsigned line = 0;
+
+	clang_getPresumedLocation(clang_getCursorLocation(c), NULL, &line, NULL);
+	return line;
+}
+
+static char *take(CXString s)
+{
+	char *r = xstrdup(clang_getCString(s) ? clang_getCString(s) : "");
+
+	clang_disposeString(s);
+	return r;
+}
+
+char *cur_spelling(CXCursor c)
+{
+	return take(clang_getCursorSpelling(c));
+}
+
+char *type_spelling(CXType t)
+{
+	return take(clang_getTypeSpelling(t));
+}
+
+char *cur_usr(CXCursor c)
+{
+	return take(clang_getCursorUSR(c));
+}
+
+bool in_system_header(CXCursor c)
+{
+	return clang_Location_isInSystemHeader(clang_getCursorLocation(c));
+}
+
+bool is_expr(CXCursor c)
+{
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	return clang_isExpression(k) || k == CXCursor_StmtExpr;
+}
+
+struct kidvec {
+	CXCursor *v;
+	unsigned n, cap;
+};
+
+static enum CXChildVisitResult kid_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+	struct kidvec *k = d;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 8;
+		k->v = xrealloc(k->v, k->cap * sizeof(*k->v));
+	}
+	k->v[k->n++] = c;
+	return CXChildVisit_Continue;
+}
+
+unsigned get_kids(CXCursor c, CXCursor **out)
+{
+	struct kidvec k = { 0 };
+
+	clang_visitChildren(c, kid_visit, &k);
+	*out = k.v;
+	return k.n;
+}
+
+/* Look through implicit conversions (UnexposedExpr with one child) and parens. */
+CXCursor strip_implicit(CXCursor c)
+{
+	for (;;) {
+		enum CXCursorKind k = clang_getCursorKind(c);
+		CXCursor *kids;
+		unsigned n;
+
+		if (k != CXCursor_UnexposedExpr && k != CXCursor_ParenExpr)
+			return c;
+		n = get_kids(c, &kids);
+		if (n != 1 || !is_expr(kids[0])) {
+			free(kids);
+			return c;
+		}
+		c = kids[0];
+		free(kids);
+	}
+}
+
+unsigned tokens_in(struct tu *t, unsigned beg, unsigned end, struct tok **out)
+{
+	CXSourceRange r = clang_getRange(clang_getLocationForOffset(t->tu, t->file, beg),
+					 clang_getLocationForOffset(t->tu, t->file, end));
+	CXToken *toks;
+	unsigned n, i, m = 0;
+	struct tok *v;
+
+	clang_tokenize(t->tu, r, &toks, &n);
+	v = xrealloc(NULL, (n + 1) * sizeof(*v));
+	for (i = 0; i < n; i++) {
+		CXSourceRange e = clang_getTokenExtent(t->tu, toks[i]);
+		unsigned b = loc_off(clang_getRangeStart(e));
+
+		if (b < beg || b >= end)
+			continue;
+		v[m].beg = b;
+		v[m].end = loc_off(clang_getRangeEnd(e));
+		v[m].s = take(clang_getTokenSpelling(t->tu, toks[i]));
+		m++;
+	}
+	clang_disposeTokens(t->tu, toks, n);
+	*out = v;
+	return m;
+}
+
+void tokens_free(struct tok *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(v[i].s);
+	free(v);
+}
+
+static void vdiag_loc(struct tu *t, CXSourceLocation l, const char *sev, const char *fmt,
+		      va_list ap)
+{
+	CXString file;
+	unsigned line, col;
+
+	clang_getPresumedLocation(l, &file, &line, &col);
+	fprintf(stderr, "%s:%u:%u: %s: ", clang_getCString(file), line, col, sev);
+	clang_disposeString(file);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	if (!strcmp(sev, "error"))
+		t->nerrors++;
+}
+
+void diag(struct tu *t, CXCursor c, const char *sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag_loc(t, clang_getCursorLocation(c), sev, fmt, ap);
+	va_end(ap);
+}
+
+void diag_at(struct tu *t, unsigned off, const char *sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag_loc(t, clang_getLocationForOffset(t->tu, t->file, off), sev, fmt, ap);
+	va_end(ap);
+}
+
+void add_edit(struct tu *t, unsigned off, unsigned len, const char *text)
+{
+	for (unsigned i = 0; i < t->nedits; i++)
+		if (t->edits[i].off == off)
+			return;		/* one edit per token */
+	if (t->nedits == t->capedits) {
+		t->capedits = t->capedits ? t->capedits * 2 : 64;
+		t->edits = xrealloc(t->edits, t->capedits * sizeof(*t->edits));
+	}
+	t->edits[t->nedits++] = (struct edit){ off, len, text };
+	t->edits_sorted = false;
+}
+
+void add_region(struct tu *t, unsigned beg, unsigned end, char *text)
+{
+	if (t->nregions == t->capregions) {
+		t->capregions = t->capregions ? t->capregions * 2 : 64;
+		t->regions = xrealloc(t->regions, t->capregions * sizeof(*t->regions));
+	}
+	t->regions[t->nregions++] = (struct region){ beg, end, text };
+}
+
+static int edit_cmp(const void *a, const void *b)
+{
+	const struct edit *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* first edit at or after off */
+static unsigned edit_lower(struct tu *t, unsigned off)
+{
+	unsigned lo = 0, hi = t->nedits;
+
+	if (!t->edits_sorted) {
+		qsort(t->edits, t->nedits, sizeof(*t->edits), edit_cmp);
+		t->edits_sorted = true;
+	}
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (t->edits[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void copy_text(struct tu *t, struct sb *b, unsigned beg, unsigned end)
+{
+	unsigned i = edit_lower(t, beg);
+
+	while (beg < end) {
+		if (i < t->nedits && t->edits[i].off < end) {
+			struct edit *e = &t->edits[i++];
+
+			if (e->off < beg)
+				continue;
+			sb_put(b, t->buf + beg, e->off - beg);
+			sb_puts(b, e->text);
+			beg = e->off + e->len;
+			continue;
+		}
+		sb_put(b, t->buf + beg, end - beg);
+		break;
+	}
+}
+
+/* A #line directive so that diagnostics and debug info name the source. */
+void emit_line(struct tu *t, struct sb *b, unsigned off)
+{
+	CXSourceLocation l = clang_getLocationForOffset(t->tu, t->file, off);
+	CXString file;
+	unsigned line;
+	const char *f;
+
+	clang_getPresumedLocation(l, &file, &line, NULL);
+	f = clang_getCString(file);
+	if (b->len && b->s[b->len - 1] != '\n')
+		sb_puts(b, "\n");
+	sb_printf(b, "#line %u \"", line);
+	for (; f && *f; f++) {
+		if (*f == '"' || *f == '\\')
+			sb_put(b, "\\", 1);
+		sb_put(b, f, 1);
+	}
+	sb_puts(b, "\"\n");
+	clang_disposeString(file);
+}
+
+const char *rename_lookup(struct tu *t, CXCursor decl)
+{
+	char *name = cur_spelling(decl), *usr;
+	const char *res = NULL;
+	unsigned i;
+
+	for (i = 0; i < t->nrenamed_names; i++)
+		if (!strcmp(t->renamed_names[i], name))
+			break;
+	free(name);
+	if (i == t->nrenamed_names)
+		return NULL;
+	usr = cur_usr(decl);
+	for (i = 0; i < t->nrenames; i++)
+		if (!strcmp(t->renames[i].usr, usr)) {
+			res = t->renames[i].name;
+			break;
+		}
+	free(usr);
+	return res;
+}
+
+void rename_add(struct tu *t, CXCursor decl, const char *name)
+{
+	char *sp = cur_spelling(decl);
+	unsigned i;
+
+	t->renames = xrealloc(t->renames, (t->nrenames + 1) * sizeof(*t->renames));
+	t->renames[t->nrenames].usr = cur_usr(decl);
+	t->renames[t->nrenames].name = xstrdup(name);
+	t->nrenames++;
+	for (i = 0; i < t->nrenamed_names; i++)
+		if (!strcmp(t->renamed_names[i], sp))
+			break;
+	if (i == t->nrenamed_names) {
+		t->renamed_names = xrealloc(t->renamed_names,
+					    (t->nrenamed_names + 1) * sizeof(char *));
+		t->renamed_names[t->nrenamed_names++] = sp;
+	} else {
+		free(sp);
+	}
+}
+
+static enum CXChildVisitResult rename_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+	struct tu *t = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+	const char *n;
+
+	if (k == CXCursor_DeclRefExpr) {
+		CXCursor ref = clang_getCursorReferenced(c);
+
+		if (!clang_Cursor_isNull(ref) && (n = rename_lookup(t, ref))) {
+			unsigned off = loc_off(clang_getCursorLocation(c));
+			char *sp = cur_spelling(c);
+
+			add_edit(t, off, strlen(sp), n);
+			free(sp);
+		}
+	} else if ((k == CXCursor_VarDecl || k == CXCursor_FunctionDecl ||
+		    k == CXCursor_ParmDecl) && (n = rename_lookup(t, c))) {
+		unsigned off = loc_off(clang_getCursorLocation(c));
+		char *sp = cur_spelling(c);
+
+		add_edit(t, off, strlen(sp), n);
+		free(sp);
+	}
+	return CXChildVisit_Recurse;
+}
+
+void apply_renames(struct tu *t)
+{
+	if (t->nrenames)
+		clang_visitChildren(clang_getTranslationUnitCursor(t->tu), rename_visit, t);
+}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Instrument one preprocessed translation unit.
+ *
+ * The output is the input text with edits: every function definition
+ * outside system headers is replaced by its instrumented form (emit.c),
+ * file-scope statics are exported under mangled names, main is renamed so
+ * the runtime's thread-entry wrapper can call it, pthread_create is
+ * redirected to the runtime's wrapper, and the .upstare metadata section
+ * is appended.  The rest is copied verbatim, so everything the compiler
+ * sees outside function bodies is what the programmer wrote.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "function.h"
+#include "abi-prelude.h"
+
+static char *read_all(const char *path, unsigned *len)
+{
+	struct sb b = { 0 };
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		sb_put(&b, chunk, n);
+	close(fd);
+	if (!b.s)
+		sb_puts(&b, "");
+	*len = b.len;
+	return b.s;
+}
+
+static char *mangle_path(const char *p)
+{
+	struct sb b = { 0 };
+
+	for (; *p; p++) {
+		char c = *p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			sb_put(&b, &c, 1);
+		else
+			sb_put(&b, "_", 1);
+	}
+	return b.s ? b.s : xstrdup("_");
+}
+
+/* ------------------------------------------------------------ TU-wide scans */
+
+struct callbacks {
+	char **usrs;
+	unsigned n;
+};
+
+static void callback_add(struct callbacks *cb, CXCursor e)
+{
+	CXCursor ref;
+	char *usr;
+
+	e = strip_implicit(e);
+	if (clang_getCursorKind(e) == CXCursor_UnaryOperator) {
+		CXCursor *kids;
+		unsigned n = get_kids(e, &kids);
+
+		if (n == 1)
+			e = strip_implicit(kids[0]);
+		free(kids);
+	}
+	if (clang_getCursorKind(e) == CXCursor_CStyleCastExpr) {
+		CXCursor *kids;
+		unsigned n = get_kids(e, &kids);
+
+		if (n)
+			e = strip_implicit(kids[n - 1]);
+		free(kids);
+	}
+	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+		return;
+	ref = clang_getCursorReferenced(e);
+	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl || in_system_header(ref))
+		return;
+	usr = cur_usr(ref);
+	cb->usrs = xrealloc(cb->usrs, (cb->n + 1) * sizeof(char *));
+	cb->usrs[cb->n++] = usr;
+}
+
+static bool member_of_system_record(CXCursor lhs)
+{
+	CXCursor ref;
+
+	lhs = strip_implicit(lhs);
+	if (clang_getCursorKind(lhs) != CXCursor_MemberRefExpr)
+		return false;
+	ref = clang_getCursorReferenced(lhs);
+	return !clang_Cursor_isNull(ref) && in_system_header(ref);
+}
+
+/*
+ * Functions handed to library code: passed to a function declared in a
+ * system header (signal, qsort, atexit, ...), or stored into a field of a
+ * system structure (sigaction's sa_handler).  Library code calls them, so
+ * their frames sit on top of frames that cannot be rebuilt.
+ */
+static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct callbacks *cb = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	if (k == CXCursor_CallExpr) {
+		CXCursor ref = clang_getCursorReferenced(c), *kids;
+		unsigned n;
+		char *name;
+
+		if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl ||
+		    !in_system_header(ref))
+			return CXChildVisit_Recurse;
+		name = cur_spelling(ref);
+		if (strcmp(name, "pthread_create")) {
+			n = get_kids(c, &kids);
+			for (unsigned i = 1; i < n; i++)
+				callback_add(cb, kids[i]);
+			free(kids);
+		}
+		free(name);
+	} else if (k == CXCursor_BinaryOperator &&
+		   clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
+		CXCursor *kids;
+		unsigned n = get_kids(c, &kids);
+
+		if (n == 2 && member_of_system_record(kids[0]))
+			callback_add(cb, kids[1]);
+		free(kids);
+	}
+	return CXChildVisit_Recurse;
+}
+
+static bool usr_in(struct callbacks *cb, CXCursor fn)
+{
+	char *usr = cur_usr(fn);
+	bool r = false;
+
+	for (unsigned i = 0; i < cb->n && !r; i++)
+		r = !strcmp(cb->usrs[i], usr);
+	free(usr);
+	return r;
+}
+
+/* Functions whose address is taken anywhere in the unit. */
+static enum CXChildVisitResult addr_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct callbacks *taken = d;
+
+	if (clang_getCursorKind(c) == CXCursor_DeclRefExpr &&
+	    clang_getCursorKind(p) != CXCursor_CallExpr) {
+		CXCursor ref = clang_getCursorReferenced(c);
+
+		if (clang_getCursorKind(ref) == CXCursor_FunctionDecl)
+			callback_add(taken, c);
+	} else if (clang_getCursorKind(c) == CXCursor_CallExpr) {
+		/* the callee position of a direct call does not take the address */
+		CXCursor *kids;
+		unsigned n = get_kids(c, &kids);
+
+		for (unsigned i = 1; i < n; i++)
+			clang_visitChildren(kids[i], addr_visit, d), addr_visit(kids[i], c, d);
+		if (n && clang_getCursorKind(strip_implicit(kids[0])) != CXCursor_DeclRefExpr)
+			clang_visitChildren(kids[0], addr_visit, d);
+		free(kids);
+		return CXChildVisit_Continue;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/* ------------------------------------------------------------ token edits */
+
+/* Programs' own noreturn functions return while their thread unwinds. */
+static void drop_noreturn(struct tu *t, CXCursor fn, unsigned end)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(fn), end, &v);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!strcmp(v[i].s, "_Noreturn"))
+			add_edit(t, v[i].beg, v[i].end - v[i].beg, "");
+		else if (!strcmp(v[i].s, "noreturn") || !strcmp(v[i].s, "__noreturn__"))
+			add_edit(t, v[i].beg, v[i].end - v[i].beg, "__cold__");
+	}
+	tokens_free(v, n);
+}
+
+static void export_static(struct tu *t, CXCursor var)
+{
+	char *name = cur_spelling(var);
+	struct sb m = { 0 };
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(var), loc_off(clang_getCursorLocation(var)), &v);
+
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(v[i].s, "static"))
+			add_edit(t, v[i].beg, v[i].end - v[i].beg, "");
+	tokens_free(v, n);
+	if (!rename_lookup(t, var)) {
+		sb_printf(&m, "__upstare_s_%s_%s", t->mangle, name);
+		rename_add(t, var, m.s);
+		sb_free(&m);
+	}
+	free(name);
+}
+
+/* pthread_create: program threads start under the runtime's entry wrapper. */
+static enum CXChildVisitResult pthread_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct tu *t = d;
+
+	if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && !in_system_header(c)) {
+		CXCursor ref = clang_getCursorReferenced(c);
+		char *n = cur_spelling(ref);
+
+		if (!strcmp(n, "pthread_create") && in_system_header(ref))
+			add_edit(t, loc_off(clang_getCursorLocation(c)), strlen(n),
+				 "__upstare_pthread_create");
+		free(n);
+	}
+	return CXChildVisit_Recurse;
+}
+
+static int region_cmp(const void *a, const void *b)
+{
+	const struct region *x = a, *y = b;
+
+	return x->beg < y->beg ? -1 : x->beg > y->beg;
+}
+
+static int write_output(struct tu *t, const char *path)
+{
+	struct sb o = { 0 };
+	unsigned pos = 0;
+	FILE *fp;
+
+	sb_puts(&o, "/* instrumented by upstare-cc */\n");
+	sb_puts(&o, abi_prelude);
+	qsort(t->regions, t->nregions, sizeof(*t->regions), region_cmp);
+	for (unsigned i = 0; i < t->nregions; i++) {
+		struct region *r = &t->regions[i];
+
+		if (r->beg < pos)
+			continue;
+		copy_text(t, &o, pos, r->beg);
+		sb_puts(&o, "\n");
+		sb_puts(&o, r->text);
+		emit_line(t, &o, r->end);
+		pos = r->end;
+	}
+	copy_text(t, &o, pos, t->len);
+	sb_puts(&o, "\n");
+	emit_meta_section(t, &o);
+	fp = fopen(path, "w");
+	if (!fp || fwrite(o.s, 1, o.len, fp) != o.len || fclose(fp)) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+		sb_free(&o);
+		return 1;
+	}
+	sb_free(&o);
+	return 0;
+}
+
+static int check_diagnostics(struct tu *t)
+{
+	unsigned n = clang_getNumDiagnostics(t->tu), errors = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		CXDiagnostic d = clang_getDiagnostic(t->tu, i);
+		enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
+
+		if (sev >= CXDiagnostic_Error) {
+			CXString s = clang_formatDiagnostic(d, clang_defaultDiagnosticDisplayOptions());
+
+			fprintf(stderr, "%s\n", clang_getCString(s));
+			clang_disposeString(s);
+			errors++;
+		}
+		clang_disposeDiagnostic(d);
+	}
+	return errors;
+}
+
+int instrument_file(const struct instr_opts *o)
+{
+	struct tu tu = { .o = o }, *t = &tu;
+	struct callbacks cb = { 0 }, taken = { 0 };
+	struct fninfo **fns = NULL;
+	unsigned nfns = 0, i, ntop;
+	CXCursor *top = NULL;
+	enum CXErrorCode err;
+	int ret = 1;
+
+	t->buf = read_all(o->input, &t->len);
+	if (!t->buf) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", o->input, strerror(errno));
+		return 1;
+	}
+	t->index = clang_createIndex(0, 0);
+	err = clang_parseTranslationUnit2(t->index, o->input, o->args, o->nargs, NULL, 0,
+					  CXTranslationUnit_None, &t->tu);
+	if (err != CXError_Success || !t->tu) {
+		fprintf(stderr, "upstare-cc: %s: the parser failed (error %d)\n", o->srcname, err);
+		goto out;
+	}
+	if (check_diagnostics(t))
+		goto out;
+	t->file = clang_getFile(t->tu, o->input);
+	t->mangle = mangle_path(o->srcname);
+
+	ntop = get_kids(clang_getTranslationUnitCursor(t->tu), &top);
+	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), callback_visit, &cb);
+	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), addr_visit, &taken);
+
+	for (i = 0; i < ntop; i++) {
+		CXCursor c = top[i];
+		enum CXCursorKind k = clang_getCursorKind(c);
+
+		if (in_system_header(c))
+			continue;
+		if (k == CXCursor_VarDecl && clang_Cursor_getStorageClass(c) == CX_SC_Static) {
+			export_static(t, c);
+		} else if (k == CXCursor_FunctionDecl) {
+			CXCursor *kids;
+			unsigned n = get_kids(c, &kids), body_beg = cur_end(c);
+
+			for (unsigned j = 0; j < n; j++)
+				if (clang_getCursorKind(kids[j]) == CXCursor_CompoundStmt)
+					body_beg = cur_beg(kids[j]);
+			free(kids);
+			drop_noreturn(t, c, body_beg);
+			if (clang_isCursorDefinition(c)) {
+				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c));
+
+				fi->addr_taken = usr_in(&taken, c);
+				fns = xrealloc(fns, (nfns + 1) * sizeof(*fns));
+				fns[nfns++] = fi;
+				t->has_main |= fi->is_main;
+			} else {
+				char *name = cur_spelling(c);
+
+				if (!strcmp(name, "main"))
+					rename_add(t, c, "__upstare_user_main");
+				free(name);
+			}
+		}
+	}
+	if (t->nerrors)
+		goto out;
+	apply_renames(t);
+	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), pthread_visit, t);
+	for (i = 0; i < nfns; i++)
+		emit_function(t, fns[i]);
+	if (t->nerrors)
+		goto out;
+	meta_globals(t);
+	meta_record_types(t);
+	if (t->has_main) {
+		struct fninfo *m = NULL;
+
+		for (i = 0; i < nfns; i++)
+			if (fns[i]->is_main)
+				m = fns[i];
+		{
+			int np = clang_Cursor_getNumArguments(m->cur);
+			struct sb th = { 0 };
+
+			sb_printf(&th, "\nint __upstare_main_thunk(int argc, char **argv, char **envp)\n"
+				       "{\n\t(void)argc; (void)argv; (void)envp;\n\t%s__upstare_user_main(%s);%s\n}\n",
+				  m->returns_void ? "" : "return ",
+				  np <= 0 ? "" : np == 1 ? "argc" : np == 2 ? "argc, argv" :
+				  "argc, argv, envp",
+				  m->returns_void ? " return 0;" : "");
+			add_region(t, t->len, t->len, th.s);
+		}
+	}
+	ret = write_output(t, o->output);
+out:
+	free(top);
+	if (t->tu)
+		clang_disposeTranslationUnit(t->tu);
+	clang_disposeIndex(t->index);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef UPSTARE_INSTRUMENT_H
+#define UPSTARE_INSTRUMENT_H
+
+#include <stdbool.h>
+
+struct instr_opts {
+	const char *input;		/* preprocessed translation unit (.i) */
+	const char *srcname;		/* the source file as named on the command line */
+	const char *output;		/* instrumented C to write */
+	const char *const *args;	/* language flags for the parser */
+	int nargs;
+	bool allow_unsupported;		/* compile unsupported functions uninstrumented */
+};
+
+/* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */
+int instrument_file(const struct instr_opts *o);
+
+/* Print the .upstare metadata and build id of an ELF file as JSON. */
+int dump_meta(const char *path);
+
+#endif

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The .upstare metadata: one JSON document per translation unit, in a
+ * non-allocated ELF section, so it costs the running program nothing.  The
+ * linker concatenates the units' documents (each ends with a NUL byte);
+ * --dump-meta joins them with the binary's GNU build id.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tu.h"
+
+static void meta_global(struct tu *t, CXCursor c)
+{
+	struct sb *m = &t->meta_globals;
+	const char *sym = rename_lookup(t, c);
+	char *name = cur_spelling(c), *type = type_spelling(clang_getCursorType(c));
+	CXCursor parent = clang_getCursorSemanticParent(c);
+
+	if (t->nmeta_globals++)
+		sb_puts(m, ",");
+	sb_puts(m, "\n{\"name\":");
+	sb_json_str(m, name);
+	sb_puts(m, ",\"symbol\":");
+	sb_json_str(m, sym ? sym : name);
+	sb_puts(m, ",\"type\":");
+	sb_json_str(m, type);
+	sb_printf(m, ",\"size\":%lld,\"static\":%s,\"line\":%u",
+		  clang_Type_getSizeOf(clang_getCursorType(c)),
+		  clang_Cursor_getStorageClass(c) == CX_SC_Static ? "true" : "false", cur_line(c));
+	if (clang_getCursorKind(parent) == CXCursor_FunctionDecl) {
+		char *fn = cur_spelling(parent);
+
+		sb_puts(m, ",\"function\":");
+		sb_json_str(m, fn);
+		free(fn);
+	}
+	sb_puts(m, "}");
+	free(name);
+	free(type);
+}
+
+static enum CXChildVisitResult globals_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct tu *t = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	if (k == CXCursor_VarDecl && !in_system_header(c) && clang_isCursorDefinition(c)) {
+		CXCursor parent = clang_getCursorSemanticParent(c);
+
+		if (clang_getCursorKind(parent) == CXCursor_TranslationUnit ||
+		    clang_Cursor_getStorageClass(c) == CX_SC_Static)
+			meta_global(t, c);
+	}
+	if (k == CXCursor_FunctionDecl && in_system_header(c))
+		return CXChildVisit_Continue;
+	return k == CXCursor_TranslationUnit || k == CXCursor_FunctionDecl || !is_expr(c) ?
+	       CXChildVisit_Recurse : CXChildVisit_Continue;
+}
+
+void meta_globals(struct tu *t)
+{
+	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), globals_visit, t);
+}
+
+struct fields {
+	struct tu *t;
+	struct sb *m;
+	CXType rec;
+	unsigned n;
+};
+
+static enum CXChildVisitResult field_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct fields *fl = d;
+	char *name, *type;
+	long long off;
+
+	if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+		return CXChildVisit_Continue;
+	name = cur_spelling(c);
+	type = type_spelling(clang_getCursorType(c));
+	off = clang_Cursor_getOffsetOfField(c);
+	sb_puts(fl->m, fl->n++ ? ",{\"name\":" : "{\"name\":");
+	sb_json_str(fl->m, name);
+	sb_puts(fl->m, ",\"type\":");
+	sb_json_str(fl->m, type);
+	sb_printf(fl->m, ",\"offset_bits\":%lld,\"size\":%lld", off,
+		  clang_Type_getSizeOf(clang_getCursorType(c)));
+	if (clang_Cursor_isBitField(c))
+		sb_printf(fl->m, ",\"bit_width\":%d", clang_getFieldDeclBitWidth(c));
+	sb_puts(fl->m, "}");
+	free(name);
+	free(type);
+	return CXChildVisit_Continue;
+}
+
+static enum CXChildVisitResult types_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct tu *t = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+	struct sb *m = &t->meta_types;
+	struct fields fl = { t, m, clang_getCursorType(c), 0 };
+	char *name;
+
+	if (in_system_header(c))
+		return CXChildVisit_Continue;
+	if (k == CXCursor_FunctionDecl || is_expr(c))
+		return CXChildVisit_Continue;
+	if ((k != CXCursor_StructDecl && k != CXCursor_UnionDecl) ||
+	    !clang_isCursorDefinition(c) || clang_Cursor_isAnonymousRecordDecl(c))
+		return CXChildVisit_Recurse;
+	name = type_spelling(clang_getCursorType(c));
+	if (t->nmeta_types++)
+		sb_puts(m, ",");
+	sb_puts(m, "\n{\"name\":");
+	sb_json_str(m, name);
+	sb_printf(m, ",\"kind\":\"%s\",\"size\":%lld,\"line\":%u,\"fields\":[",
+		  k == CXCursor_StructDecl ? "struct" : "union",
+		  clang_Type_getSizeOf(clang_getCursorType(c)), cur_line(c));
+	clang_visitChildren(c, field_visit, &fl);
+	sb_puts(m, "]}");
+	free(name);
+	return CXChildVisit_Recurse;
+}
+
+void meta_record_types(struct tu *t)
+{
+	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), types_visit, t);
+}
+
+/* Put the document in section .upstare with a top-level asm statement. */
+void emit_meta_section(struct tu *t, struct sb *out)
+{
+	struct sb j = { 0 };
+	size_t i, col = 0;
+
+	sb_puts(&j, "{\"upstare_meta\":1,\"source\":");
+	sb_json_str(&j, t->o->srcname);
+	sb_printf(&j, ",\"functions\":[%s],\"globals\":[%s],\"types\":[%s]}",
+		  t->meta_funcs.s ? t->meta_funcs.s : "", t->meta_globals.s ? t->meta_globals.s : "",
+		  t->meta_types.s ? t->meta_types.s : "");
+	sb_puts(out, "__asm__(\".pushsection .upstare,\\\"\\\",@progbits\\n\"\n\"\\t.ascii \\\"");
+	for (i = 0; i < j.len; i++) {
+		unsigned char c = j.s[i];
+
+		/* asm string escapes, then C string escapes of those */
+		if (c == '"')
+			sb_puts(out, "\\\\\\\"");
+		else if (c == '\\')
+			sb_puts(out, "\\\\\\\\");
+		else if (c < 0x20 || c >= 0x7f)
+			sb_printf(out, "\\\\%03o", c);
+		else
+			sb_put(out, (const char *)&c, 1);
+		if (++col >= 100 && i + 1 < j.len) {
+			sb_puts(out, "\\\"\\n\"\n\"\\t.ascii \\\"");
+			col = 0;
+		}
+	}
+	sb_puts(out, "\\\"\\n\\t.byte 0\\n\\t.popsection\\n\");\n");
+	sb_free(&j);
+}
+
+/* ----------------------------------------------------------------- dump */
+
+int dump_meta(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 1, nunits = 0;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	struct sb id = { 0 }, units = { 0 };
+	Elf *e;
+
+	if (fd < 0) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
+		fprintf(stderr, "upstare-cc: %s: not an ELF file\n", path);
+		goto out;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(e, shstrndx, sh.sh_name);
+		d = elf_getdata(scn, NULL);
+		if (!name || !d || !d->d_buf)
+			continue;
+		if (sh.sh_type == SHT_NOTE && !strcmp(name, ".note.gnu.build-id")) {
+			GElf_Nhdr nh;
+			size_t off = 0, noff, doff;
+
+			while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0)
+				if (nh.n_type == NT_GNU_BUILD_ID)
+					for (size_t i = 0; i < nh.n_descsz; i++)
+						sb_printf(&id, "%02x",
+							  ((unsigned char *)d->d_buf)[doff + i]);
+		} else if (!strcmp(name, ".upstare")) {
+			const char *p = d->d_buf, *end = p + d->d_size;
+
+			while (p < end) {
+				size_t n = strnlen(p, end - p);
+
+				if (n) {
+					sb_puts(&units, nunits++ ? ",\n" : "\n");
+					sb_put(&units, p, n);
+				}
+				p += n + 1;
+			}
+		}
+	}
+	if (!nunits) {
+		fprintf(stderr, "upstare-cc: %s: no .upstare section: not built with upstare-cc\n",
+			path);
+		goto out;
+	}
+	printf("{\"build_id\":\"%s\",\"units\":[%s\n]}\n", id.s ? id.s : "", units.s);
+	ret = 0;
+out:
+	sb_free(&id);
+	sb_free(&units);
+	if (e)
+		elf_end(e);
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * UpStare selftest framework.
+ *
+ * One file per test case.  A case registers itself with UPSTARE_TEST() (a
+ * constructor), or the runner registers data-driven cases it discovers (see
+ * runner.c).  Each case has optional setup and cleanup and a run function
+ * that returns TEST_PASS, TEST_SKIP (after test_skip() gave the reason) or
+ * TEST_FAIL.  Assertion macros take a name and return a bool, so a test
+ * reads:  if (!ASSERT_OK(err, "load patch")) goto cleanup;
+ */
+#ifndef UPSTARE_SELFTEST_H
+#define UPSTARE_SELFTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+enum test_result { TEST_PASS, TEST_SKIP, TEST_FAIL };
+
+struct test_ctx {
+	const char *name;
+	char tmpdir[256];	/* private scratch directory, removed after cleanup */
+	void *priv;		/* for setup/run/cleanup to share state */
+	const void *data;	/* data-driven cases: their argument */
+};
+
+struct test {
+	const char *name;
+	bool long_only;		/* only with --long (make check-long) */
+	int (*setup)(struct test_ctx *ctx);	/* 0 or -errno; failure = FAIL */
+	enum test_result (*run)(struct test_ctx *ctx);
+	void (*cleanup)(struct test_ctx *ctx);
+	const void *data;
+	struct test *next;
+};
+
+void test_register(struct test *t);
+
+#define UPSTARE_TEST_FULL(_name, _long, _setup, _run, _cleanup)		\
+	static struct test __test_##_name = {				\
+		.name = #_name, .long_only = _long, .setup = _setup,	\
+		.run = _run, .cleanup = _cleanup,			\
+	};								\
+	__attribute__((constructor)) static void __reg_##_name(void)	\
+	{ test_register(&__test_##_name); }
+
+#define UPSTARE_TEST(_name, _run) UPSTARE_TEST_FULL(_name, false, NULL, _run, NULL)
+#define UPSTARE_TEST_LONG(_name, _run) UPSTARE_TEST_FULL(_name, true, NULL, _run, NULL)
+
+/* Reporting.  test_log() lines are shown for failing tests and with -v. */
+void test_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+enum test_result test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool test_fail_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define ASSERT_TRUE(cond, name) \
+	((cond) ? true : test_fail_at(__FILE__, __LINE__, "%s: expected true: %s", name, #cond))
+#define ASSERT_OK(err, name) ({							\
+	long long __e = (long long)(err);					\
+	__e == 0 ? true : test_fail_at(__FILE__, __LINE__, "%s: unexpected error %lld", name, __e); })
+#define ASSERT_EQ(a, b, name) ({						\
+	long long __a = (long long)(a), __b = (long long)(b);			\
+	__a == __b ? true : test_fail_at(__FILE__, __LINE__, "%s: %lld != %lld", name, __a, __b); })
+#define ASSERT_NEQ(a, b, name) ({						\
+	long long __a = (long long)(a), __b = (long long)(b);			\
+	__a != __b ? true : test_fail_at(__FILE__, __LINE__, "%s: both %lld", name, __a); })
+#define ASSERT_STREQ(a, b, name) ({						\
+	const char *__a = (a), *__b = (b);					\
+	(__a && __b && !strcmp(__a, __b)) ? true :				\
+	test_fail_at(__FILE__, __LINE__, "%s: \"%s\" != \"%s\"", name,		\
+		     __a ? __a : "(null)", __b ? __b : "(null)"); })
+#define ASSERT_STRSTR(hay, needle, name) ({					\
+	const char *__h = (hay), *__n = (needle);				\
+	(__h && strstr(__h, __n)) ? true :					\
+	test_fail_at(__FILE__, __LINE__, "%s: \"%s\" not found in output:\n%s", name, __n, \
+		     __h ? __h : "(null)"); })
+
+/* Helpers for tests that drive programs. */
+struct cmd_result {
+	int status;		/* exit code, or 128+signal, or -1 if it could not run */
+	bool timed_out;
+	char *out;		/* stdout, NUL-terminated (malloc'd) */
+	size_t out_len;
+	char *err;		/* stderr, NUL-terminated (malloc'd) */
+	size_t err_len;
+};
+
+/*
+ * Run "sh -c CMD" with a time limit in seconds, capturing stdout and stderr.
+ * The command runs in the test's tmpdir.  Returns 0, or -errno if it could
+ * not be started.  res->status says how it ended.
+ */
+int run_cmd(struct cmd_result *res, int timeout_s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cmd_result_free(struct cmd_result *res);
+
+/* Paths of the build under test (from the environment set by `make check`). */
+const char *upstare_build_dir(void);	/* $UPSTARE_BUILD, absolute */
+const char *upstare_cc(void);		/* $UPSTARE_BUILD/bin/upstare-cc */
+const char *upstare_src_dir(void);	/* $UPSTARE_SRC: the source tree */
+const char *plain_cc(void);		/* clang-19 */
+
+int write_file(const char *path, const char *data, size_t len);
+char *read_file(const char *path, size_t *len);	/* malloc'd, NUL-terminated */
+bool is_root(void);
+
+#endif

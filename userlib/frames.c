@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * Unwinding and rebuilding a thread's stack.
+ *
+ * While a thread unwinds, each instrumented function saves its frame
+ * record (its locals and its continuation point) and returns; the records
+ * form a stack, innermost first.  At the thread's entry wrapper the stack
+ * is rebuilt: the entry function is called again and each function's
+ * rebuild entry pops its record, restores its locals and jumps to its
+ * continuation point, calling its callee again, down to the innermost
+ * frame.  Locals that pointed into a saved frame are relocated to the
+ * rebuilt frame's address.
+ *
+ * Self-test mode (UPSTARE_SELFTEST_UNWIND=N): every N-th update point a
+ * thread reaches unwinds and rebuilds its whole stack in the same code.
+ * The program must behave exactly as without it; the selftests compare.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "upstare.h"
+
+volatile int __upstare_pending;
+volatile int __upstare_xlate_on;
+
+struct frame {
+	struct frame *next;
+	unsigned long size;
+	struct __upstare_frame_hdr hdr;	/* the generated record starts here */
+};
+
+struct reloc {
+	char *old, *new;
+	unsigned long size;
+};
+
+struct thread_state {
+	int unwinding, rebuilding, nr_depth;
+	unsigned long polls;
+	struct frame *top;
+	struct reloc *relocs;
+	unsigned nrelocs, caprelocs;
+};
+
+static __thread struct thread_state ts;
+static unsigned long selftest_every;
+static unsigned long rebuilds;
+
+static void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("upstare: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+static void report(void)
+{
+	if (getenv("UPSTARE_SELFTEST_REPORT"))
+		fprintf(stderr, "upstare: %lu stack rebuilds\n",
+			__atomic_load_n(&rebuilds, __ATOMIC_RELAXED));
+}
+
+void upstare__init(void)
+{
+	const char *e = getenv("UPSTARE_SELFTEST_UNWIND");
+
+	if (e && *e) {
+		selftest_every = strtoul(e, NULL, 0);
+		if (selftest_every)
+			__upstare_pending = 1;
+		atexit(report);
+	}
+}
+
+unsigned long upstare_rebuild_count(void)
+{
+	return __atomic_load_n(&rebuilds, __ATOMIC_RELAXED);
+}
+
+/* Self-test mode: does this update point start an unwind? */
+static int selftest_trigger(void)
+{
+	if (!selftest_every || ts.rebuilding || ts.unwinding || ts.nr_depth)
+		return 0;
+	if (++ts.polls % selftest_every)
+		return 0;
+	ts.unwinding = 1;
+	return 1;
+}
+
+int __upstare_enter(const struct __upstare_fdesc *fd)
+{
+	(void)fd;
+	if (ts.rebuilding)
+		return 1;
+	return selftest_trigger() ? 2 : 0;
+}
+
+int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp)
+{
+	(void)fd;
+	(void)cp;
+	return selftest_trigger();
+}
+
+int __upstare_unwinding(void)
+{
+	return ts.unwinding;
+}
+
+void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
+{
+	struct frame *f = malloc(offsetof(struct frame, hdr) + size);
+
+	if (!f)
+		fatal("out of memory saving a frame of %s()", fd->name);
+	f->next = ts.top;
+	f->size = size;
+	f->hdr.fd = fd;
+	ts.top = f;
+	return &f->hdr;
+}
+
+static void relocate(const struct __upstare_fdesc *fd, char *rec)
+{
+	for (unsigned i = 0; i < fd->nlocals; i++) {
+		const struct __upstare_local *l = &fd->locals[i];
+		char *p;
+
+		if (!(l->flags & __UPSTARE_LOCAL_PTR))
+			continue;
+		memcpy(&p, rec + l->offset, sizeof(p));
+		for (unsigned r = 0; r < ts.nrelocs; r++) {
+			struct reloc *rl = &ts.relocs[r];
+
+			if (p >= rl->old && p <= rl->old + rl->size) {
+				p = rl->new + (p - rl->old);
+				memcpy(rec + l->offset, &p, sizeof(p));
+				break;
+			}
+		}
+	}
+}
+
+void *__upstare_frame_pop(const struct __upstare_fdesc *fd)
+{
+	struct frame *f = ts.top;
+
+	if (!f)
+		fatal("rebuilding %s(): no saved frame left", fd->name);
+	if (f->hdr.fd != fd)
+		fatal("rebuilding %s(): the next saved frame belongs to %s()", fd->name,
+		      f->hdr.fd->name);
+	ts.top = f->next;
+	relocate(fd, (char *)&f->hdr);
+	return &f->hdr;
+}
+
+void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
+{
+	struct __upstare_frame_hdr *h = frame;
+	const struct __upstare_local *l = &h->fd->locals[idx];
+	char *old;
+
+	memcpy(&old, (char *)frame + l->addr_offset, sizeof(old));
+	if (ts.nrelocs == ts.caprelocs) {
+		ts.caprelocs = ts.caprelocs ? ts.caprelocs * 2 : 16;
+		ts.relocs = realloc(ts.relocs, ts.caprelocs * sizeof(*ts.relocs));
+		if (!ts.relocs)
+			fatal("out of memory rebuilding %s()", h->fd->name);
+	}
+	ts.relocs[ts.nrelocs++] = (struct reloc){ old, addr, l->size };
+}
+
+void __upstare_frame_done(void *frame)
+{
+	free((char *)frame - offsetof(struct frame, hdr));
+	if (!ts.top) {
+		/* the innermost frame is back: this thread runs again */
+		ts.rebuilding = 0;
+		ts.nrelocs = 0;
+		__atomic_add_fetch(&rebuilds, 1, __ATOMIC_RELAXED);
+	}
+}
+
+void *__upstare_xlate(void *fn)
+{
+	return fn;
+}
+
+void __upstare_nr_enter(void)
+{
+	ts.nr_depth++;
+}
+
+void __upstare_nr_leave(void)
+{
+	ts.nr_depth--;
+}
+
+int upstare__entry_unwound(void)
+{
+	if (!ts.unwinding)
+		return 0;
+	if (!ts.top)
+		fatal("a thread unwound to its entry without saving a frame");
+	ts.unwinding = 0;
+	ts.rebuilding = 1;
+	return 1;
+}
