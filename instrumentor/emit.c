@@ -38,12 +38,14 @@ struct local {
 	unsigned long off, addr_off;
 	bool is_ptr, addr_taken;
 	const char *kind;	/* "param", "local", "temp" */
+	unsigned temp;		/* for temporaries: N of __us_tN */
 };
 
 struct cp {
 	char *key;
 	unsigned line;
 	const char *kind;	/* "entry", "call", "loop", "goto" */
+	unsigned tlo, thi;	/* temporaries live here: __us_t<tlo+1> .. __us_t<thi> */
 };
 
 struct loopctx {
@@ -69,7 +71,9 @@ struct fctx {
 	unsigned nrepl, caprepl;
 	struct loopctx loops[512];
 	int nloops_open;
-	unsigned ntemps, nloops, nlabels, ngotos, last_line;
+	unsigned ntemps, nloops, nlabels, ngotos, last_line, loop_depth;
+	unsigned stmt_temp_base;
+	int lin_depth;
 	bool uses_k;
 	struct keycnt {
 		char *key;
@@ -429,7 +433,13 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 	l->type = ts;
 	l->size = clang_Type_getSizeOf(t);
 	l->align = clang_Type_getAlignOf(t);
-	l->is_ptr = clang_getCanonicalType(t).kind == CXType_Pointer;
+	{
+		CXType c = clang_getCanonicalType(t);
+
+		while (c.kind == CXType_ConstantArray)
+			c = clang_getCanonicalType(clang_getArrayElementType(c));
+		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
+	}
 	l->kind = kind;
 	return l;
 }
@@ -459,8 +469,27 @@ static char *new_temp(struct fctx *f, CXCursor e)
 	snprintf(name, sizeof(name), "__us_t%u", ++f->ntemps);
 	sb_printf(&f->decls, "%s %s;\n", ty, name);
 	free(ty);
-	add_local(f, name, name, clang_getCursorType(e), "temp");
+	add_local(f, name, name, clang_getCursorType(e), "temp")->temp = f->ntemps;
 	return xstrdup(name);
+}
+
+static bool is_record_type(CXType t)
+{
+	return clang_getCanonicalType(t).kind == CXType_Record;
+}
+
+/*
+ * "name = rhs;".  Structures are copied through an initialized temporary,
+ * since a structure with a const member cannot be assigned.
+ */
+static void emit_assign(struct fctx *f, const char *name, const char *rhs, CXType t)
+{
+	if (is_record_type(t))
+		out(f, "{ __typeof_unqual__(%s) __us_v = %s; "
+		       "__builtin_memcpy((void *)&%s, &__us_v, sizeof(%s)); }\n",
+		    name, rhs, name, name);
+	else
+		out(f, "%s = %s;\n", name, rhs);
 }
 
 /* Capture the value of e now, into a temporary, unless it cannot change. */
@@ -473,7 +502,7 @@ static void capture(struct fctx *f, CXCursor e)
 		return;
 	name = new_temp(f, e);
 	res = residual(f, e);
-	out(f, "%s = %s;\n", name, res);
+	emit_assign(f, name, res, clang_getCursorType(e));
 	free(res);
 	repl_add(f, cur_beg(e), cur_end(e), name);
 }
@@ -497,8 +526,26 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
 	else
 		sb_printf(&key, "%s#%u", key_base, ++f->kc[i].n);
 	f->cps = xrealloc(f->cps, (f->ncps + 1) * sizeof(*f->cps));
-	f->cps[f->ncps] = (struct cp){ key.s, line, kind };
+	f->cps[f->ncps] = (struct cp){ key.s, line, kind, f->stmt_temp_base, f->ntemps };
 	return f->ncps++;
+}
+
+/*
+ * Start saving the frame at continuation point id: allocate the record,
+ * save the temporaries live here, then the shared save block saves the
+ * function's locals.  Keeping temporaries out of the shared block keeps
+ * them dead outside their statement, as in the plain code.
+ */
+static void emit_unwind(struct fctx *f, unsigned id)
+{
+	struct cp *c = &f->cps[id];
+
+	out(f, "{ __us_fr = (char *)__upstare_frame_push(&__us_fd_%s, __US_SIZE); "
+	       "((struct __upstare_frame_hdr *)__us_fr)->cp = %u; ", f->fi->ename, id);
+	for (unsigned t = c->tlo + 1; t <= c->thi; t++)
+		out(f, "__builtin_memcpy(__us_fr + __US_OFF_%u, &__us_t%u, sizeof(__us_t%u)); ",
+		    t, t, t);
+	out(f, "goto __us_save; }\n");
 }
 
 /* An update point: poll, and save the frame if the thread must unwind. */
@@ -507,8 +554,9 @@ static void emit_poll(struct fctx *f, const char *key, unsigned line, const char
 	unsigned id = new_cp(f, key, line, kind);
 
 	out(f, "if (__builtin_expect(__upstare_pending, 0) && "
-	       "__upstare_poll(&__us_fd_%s, %u)) { __us_cp = %u; goto __us_save; }\n"
-	       "__us_l%u: ;\n", f->fi->ename, id, id, id);
+	       "__upstare_poll(&__us_fd_%s, %u)) ", f->fi->ename, id);
+	emit_unwind(f, id);
+	out(f, "__us_l%u: ;\n", id);
 }
 
 static void line_of(struct fctx *f, unsigned off)
@@ -589,10 +637,11 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		tmp = new_temp(f, call);
 	out(f, "__us_l%u: ", id);
 	if (tmp)
-		out(f, "%s = ", tmp);
-	out(f, "%s;\n", c.s);
-	out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) "
-	       "{ __us_cp = %u; goto __us_save; }\n", id);
+		emit_assign(f, tmp, c.s, clang_getCursorType(call));
+	else
+		out(f, "%s;\n", c.s);
+	out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
+	emit_unwind(f, id);
 	sb_free(&c);
 	free(kids);
 	if (!discard)
@@ -641,14 +690,14 @@ static void lin_logical(struct fctx *f, CXCursor e, CXCursor l, CXCursor r, bool
 	repl_add(f, cur_beg(e), cur_end(e), t);
 }
 
-static void lin_branch(struct fctx *f, CXCursor x, const char *t)
+static void lin_branch(struct fctx *f, CXCursor x, const char *t, CXType ty)
 {
 	char *r;
 
 	lin(f, x);
 	r = residual(f, x);
 	if (t)
-		out(f, "%s = %s;\n", t, r);
+		emit_assign(f, t, r, ty);
 	else
 		out(f, "%s;\n", r);
 	free(r);
@@ -667,9 +716,9 @@ static void lin_cond(struct fctx *f, CXCursor e, CXCursor c, CXCursor a, CXCurso
 	rc = residual(f, c);
 	out(f, "if (%s) {\n", rc);
 	free(rc);
-	lin_branch(f, a, t);
+	lin_branch(f, a, t, clang_getCursorType(e));
 	out(f, "} else {\n");
-	lin_branch(f, b, t);
+	lin_branch(f, b, t, clang_getCursorType(e));
 	out(f, "}\n");
 	repl_add(f, cur_beg(e), cur_end(e), t ? t : xstrdup("((void)0)"));
 }
@@ -687,7 +736,7 @@ static void lin_gnu_cond(struct fctx *f, CXCursor e, CXCursor a, CXCursor b)
 	ra = residual(f, a);
 	out(f, "%s = %s;\nif (%s) %s = %s; else {\n", ta, ra, ta, t, ta);
 	free(ra);
-	lin_branch(f, b, t);
+	lin_branch(f, b, t, clang_getCursorType(e));
 	out(f, "}\n");
 	free(ta);
 	repl_add(f, cur_beg(e), cur_end(e), t);
@@ -730,14 +779,23 @@ static void lin_stmt_expr(struct fctx *f, CXCursor e)
 	free(kids);
 }
 
+static void lin_node(struct fctx *f, CXCursor e);
+
 static void lin(struct fctx *f, CXCursor e)
+{
+	if (!work(f, e))
+		return;
+	f->lin_depth++;
+	lin_node(f, e);
+	f->lin_depth--;
+}
+
+static void lin_node(struct fctx *f, CXCursor e)
 {
 	enum CXCursorKind k = clang_getCursorKind(e);
 	CXCursor *kids;
 	unsigned n;
 
-	if (!work(f, e))
-		return;
 	n = get_kids(e, &kids);
 	switch (k) {
 	case CXCursor_CallExpr:
@@ -963,6 +1021,98 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	free(ri);
 }
 
+struct assigns {
+	CXCursor var;
+	bool assigned;
+};
+
+static bool refers_to(CXCursor e, CXCursor var)
+{
+	e = strip_implicit(e);
+	return clang_getCursorKind(e) == CXCursor_DeclRefExpr &&
+	       clang_equalCursors(clang_getCursorReferenced(e), var);
+}
+
+static enum CXChildVisitResult assigns_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct assigns *a = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+	CXCursor *kids;
+	unsigned n;
+
+	if (k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) {
+		enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
+
+		if (op < CXBinaryOperator_Assign || op > CXBinaryOperator_OrAssign)
+			return CXChildVisit_Recurse;
+	} else if (k == CXCursor_UnaryOperator) {
+		enum CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(c);
+
+		if (op > CXUnaryOperator_PreDec)
+			return CXChildVisit_Recurse;
+	} else {
+		return CXChildVisit_Recurse;
+	}
+	n = get_kids(c, &kids);
+	if (n && refers_to(kids[0], a->var))
+		a->assigned = true;
+	free(kids);
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * A counted loop: "for (...; V relop E; V++)" (or --, += c, -= c) where V
+ * is a scalar local that only the increment changes.  It runs a bounded
+ * number of iterations, so nested in a loop that polls it needs no poll.
+ */
+static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+		       CXCursor body)
+{
+	CXCursor *kids, var;
+	unsigned n;
+	bool ok = false;
+	struct assigns a;
+
+	if (k != CXCursor_ForStmt || clang_Cursor_isNull(cond) || clang_Cursor_isNull(incr))
+		return false;
+	cond = strip_implicit(cond);
+	if (clang_getCursorKind(cond) != CXCursor_BinaryOperator)
+		return false;
+	switch (clang_getCursorBinaryOperatorKind(cond)) {
+	case CXBinaryOperator_LT: case CXBinaryOperator_GT: case CXBinaryOperator_LE:
+	case CXBinaryOperator_GE: case CXBinaryOperator_NE:
+		break;
+	default:
+		return false;
+	}
+	incr = strip_implicit(incr);
+	n = get_kids(incr, &kids);
+	if (n < 1) {
+		free(kids);
+		return false;
+	}
+	var = strip_implicit(kids[0]);
+	if (clang_getCursorKind(incr) == CXCursor_UnaryOperator)
+		ok = clang_getCursorUnaryOperatorKind(incr) <= CXUnaryOperator_PreDec;
+	else if (clang_getCursorKind(incr) == CXCursor_CompoundAssignOperator)
+		ok = n == 2 && is_const_expr(kids[1]) &&
+		     (clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_AddAssign ||
+		      clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_SubAssign);
+	free(kids);
+	if (!ok || !is_stable_local(f, var))
+		return false;
+	var = clang_getCursorReferenced(var);
+	n = get_kids(cond, &kids);
+	ok = n == 2 && (refers_to(kids[0], var) || refers_to(kids[1], var));
+	free(kids);
+	if (!ok)
+		return false;
+	a = (struct assigns){ var, false };
+	assigns_visit(body, body, &a);
+	clang_visitChildren(body, assigns_visit, &a);
+	return !a.assigned;
+}
+
 static void emit_loop(struct fctx *f, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
@@ -992,14 +1142,32 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		else
 			emit_expr_stmt(f, init);
 	}
+	find_visit(body, s, &fd);
 	clang_visitChildren(body, find_visit, &fd);
 	if (!clang_Cursor_isNull(cond))
 		find_visit(cond, s, &fd), clang_visitChildren(cond, find_visit, &fd);
 	if (!clang_Cursor_isNull(incr))
 		find_visit(incr, s, &fd), clang_visitChildren(incr, find_visit, &fd);
+	if (!fd.call && !fd.loop && f->loop_depth && is_counted(f, k, cond, incr, body)) {
+		char *rc = residual(f, cond), *ri = residual(f, incr);
+
+		/* the enclosing loop's update point bounds the delay */
+		out(f, "for (; %s; %s) ", rc, ri);
+		f->loop_depth++;
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		f->loop_depth--;
+		out(f, "}\n");
+		free(rc);
+		free(ri);
+		return;
+	}
+	f->loop_depth++;
 	if (!fd.call && !fd.loop) {
 		emit_strip_mined(f, k, cond, incr, body, line);
 		out(f, "}\n");
+		f->loop_depth--;
 		return;
 	}
 	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
@@ -1015,6 +1183,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		f->nloops_open--;
 		out(f, "} while (%s);\n}\n", rc);
 		free(rc);
+		f->loop_depth--;
 		return;
 	}
 	if (k != CXCursor_DoStmt && !cond_work && !incr_work) {
@@ -1029,6 +1198,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		out(f, "}\n}\n");
 		free(rc);
 		free(ri);
+		f->loop_depth--;
 		return;
 	}
 	/* the condition or the increment calls instrumented code */
@@ -1052,6 +1222,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		out(f, "}\n}\n");
 		free(cont);
 	}
+	f->loop_depth--;
 }
 
 /* Where a declaration's declarator starts: back from the name over "*", "(", qualifiers. */
@@ -1131,8 +1302,8 @@ static void emit_init(struct fctx *f, CXCursor v, const char *name, CXCursor ini
 		 clang_getCanonicalType(t).kind == CXType_ConstantArray)
 		out(f, "__builtin_memcpy((void *)&%s, &(__typeof_unqual__(%s)){%s}, sizeof(%s));\n",
 		    name, name, r, name);
-	else if (!is_const)
-		out(f, "%s = %s;\n", name, r);
+	else if (!is_const || is_record_type(t))
+		emit_assign(f, name, r, t);
 	else if (is_scalar_type(t))
 		out(f, "*(__typeof_unqual__(%s) *)&%s = %s;\n", name, name, r);
 	else
@@ -1278,6 +1449,8 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 	char *r;
 
 	line_of(f, cur_beg(s));
+	if (!f->lin_depth)
+		f->stmt_temp_base = f->ntemps;	/* temporaries never outlive a statement */
 	n = get_kids(s, &kids);
 	switch (k) {
 	case CXCursor_CompoundStmt:
@@ -1419,14 +1592,14 @@ static void layout(struct fctx *f, unsigned long *size)
 	*size = off;
 }
 
-static void emit_save_block(struct fctx *f, struct sb *o, unsigned long size)
+static void emit_save_block(struct fctx *f, struct sb *o)
 {
-	sb_printf(o, "if (0) {\n__us_save: ;\n{\nchar *__us_fr = (char *)__upstare_frame_push("
-		     "&__us_fd_%s, %lu);\n((struct __upstare_frame_hdr *)__us_fr)->cp = __us_cp;\n",
-		  f->fi->ename, size);
+	sb_puts(o, "if (0) {\n__us_save: ;\n");
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 
+		if (l->temp)
+			continue;
 		sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name,
 			  l->size);
 		if (l->addr_taken)
@@ -1443,28 +1616,44 @@ static void emit_save_block(struct fctx *f, struct sb *o, unsigned long size)
 		sb_puts(o, ")) __us_z; __builtin_memset(&__us_z, 0, sizeof(__us_z)); "
 			   "return __us_z; }\n");
 	}
-	sb_puts(o, "}\n}\n");
+	sb_puts(o, "}\n");
+}
+
+/* The frame layout as constants the generated code names. */
+static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
+{
+	sb_printf(o, "enum { __US_SIZE = %lu", size);
+	for (unsigned i = 0; i < f->nlocals; i++)
+		if (f->locals[i].temp)
+			sb_printf(o, ", __US_OFF_%u = %lu", f->locals[i].temp, f->locals[i].off);
+	sb_puts(o, " };\n");
 }
 
 static void emit_restore(struct fctx *f, struct sb *o)
 {
-	sb_printf(o, "{\nchar *__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n",
-		  f->fi->ename);
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
-
-		sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n", l->name,
-			  l->off, l->size);
-	}
+	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
+	/* where the address-taken locals live now, then relocate pointers to them */
 	for (unsigned i = 0; i < f->nlocals; i++)
 		if (f->locals[i].addr_taken)
 			sb_printf(o, "__upstare_frame_newaddr(__us_fr, %u, (void *)&%s);\n", i,
 				  f->locals[i].name);
-	sb_puts(o, "__us_cp = ((struct __upstare_frame_hdr *)__us_fr)->cp;\n"
-		   "__upstare_frame_done(__us_fr);\nswitch (__us_cp) {\n");
-	for (unsigned i = 0; i < f->ncps; i++)
-		sb_printf(o, "case %u: goto __us_l%u;\n", i, i);
-	sb_puts(o, "default: __builtin_trap();\n}\n}\n");
+	sb_puts(o, "__upstare_frame_relocate(__us_fr);\n");
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		if (!l->temp)
+			sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n",
+				  l->name, l->off, l->size);
+	}
+	sb_puts(o, "switch (((struct __upstare_frame_hdr *)__us_fr)->cp) {\n");
+	for (unsigned i = 0; i < f->ncps; i++) {
+		sb_printf(o, "case %u: ", i);
+		for (unsigned t = f->cps[i].tlo + 1; t <= f->cps[i].thi; t++)
+			sb_printf(o, "__builtin_memcpy(&__us_t%u, __us_fr + __US_OFF_%u, "
+				     "sizeof(__us_t%u)); ", t, t, t);
+		sb_printf(o, "__upstare_frame_done(__us_fr); goto __us_l%u;\n", i);
+	}
+	sb_puts(o, "default: __builtin_trap();\n}\n");
 }
 
 static bool skip_group(struct tok *v, unsigned n, unsigned *i)
@@ -1748,8 +1937,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 
 	for (int version = 0; version < 2; version++) {
 		emit_line(t, &o, cur_beg(fi->cur));
-		sb_printf(&o, "%s\n{\n%sunsigned __us_cp;\n%s", version ? chdr.s : hdr.s,
+		sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
 			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
+		emit_layout_enum(f, &o, size);
 		if (!version) {
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
@@ -1763,11 +1953,14 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_puts(&o, ");");
 			if (fi->returns_void)
 				sb_puts(&o, " return;");
-			sb_puts(&o, " }\nif (__us_e == 2) { __us_cp = 0; goto __us_save; }\n}\n");
+			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
+				   "&__us_fd_");
+			sb_printf(&o, "%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)->cp = 0; "
+				      "goto __us_save; }\n}\n", fi->ename);
 		} else {
 			emit_restore(f, &o);
 		}
-		emit_save_block(f, &o, size);
+		emit_save_block(f, &o);
 		sb_puts(&o, "__us_l0: ;\n");
 		sb_puts(&o, f->body.s);
 		if (fi->is_main && !fi->returns_void)

@@ -132,22 +132,28 @@ void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
 	return &f->hdr;
 }
 
-static void relocate(const struct __upstare_fdesc *fd, char *rec)
+void __upstare_frame_relocate(void *frame)
 {
+	const struct __upstare_fdesc *fd = ((struct __upstare_frame_hdr *)frame)->fd;
+	char *rec = frame;
+
 	for (unsigned i = 0; i < fd->nlocals; i++) {
 		const struct __upstare_local *l = &fd->locals[i];
-		char *p;
 
 		if (!(l->flags & __UPSTARE_LOCAL_PTR))
 			continue;
-		memcpy(&p, rec + l->offset, sizeof(p));
-		for (unsigned r = 0; r < ts.nrelocs; r++) {
-			struct reloc *rl = &ts.relocs[r];
+		for (unsigned long w = 0; w + sizeof(char *) <= l->size; w += sizeof(char *)) {
+			char *p;
 
-			if (p >= rl->old && p <= rl->old + rl->size) {
-				p = rl->new + (p - rl->old);
-				memcpy(rec + l->offset, &p, sizeof(p));
-				break;
+			memcpy(&p, rec + l->offset + w, sizeof(p));
+			for (unsigned r = 0; r < ts.nrelocs; r++) {
+				struct reloc *rl = &ts.relocs[r];
+
+				if (p >= rl->old && p <= rl->old + rl->size) {
+					p = rl->new + (p - rl->old);
+					memcpy(rec + l->offset + w, &p, sizeof(p));
+					break;
+				}
 			}
 		}
 	}
@@ -163,7 +169,6 @@ void *__upstare_frame_pop(const struct __upstare_fdesc *fd)
 		fatal("rebuilding %s(): the next saved frame belongs to %s()", fd->name,
 		      f->hdr.fd->name);
 	ts.top = f->next;
-	relocate(fd, (char *)&f->hdr);
 	return &f->hdr;
 }
 

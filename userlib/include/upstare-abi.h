@@ -20,7 +20,7 @@ struct __upstare_local {
 	unsigned int addr_offset;	/* address-taken: where the frame record keeps its address */
 };
 
-#define __UPSTARE_LOCAL_PTR	0x1u	/* a pointer: relocated if it points into a frame */
+#define __UPSTARE_LOCAL_PTR	0x1u	/* pointers (one or an array): relocated into rebuilt frames */
 #define __UPSTARE_LOCAL_ADDR	0x2u	/* its address is taken */
 
 /* One continuation point: where a frame can be saved and resumed. */
@@ -75,6 +75,8 @@ void *__upstare_frame_pop(const struct __upstare_fdesc *fd);
 void __upstare_frame_done(void *frame);
 /* The rebuilt frame's local number idx (address taken) now lives at addr. */
 void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
+/* Relocate the record's pointers into saved frames to the rebuilt ones. */
+void __upstare_frame_relocate(void *frame);
 /* Translate a function pointer that may point into replaced code. */
 void *__upstare_xlate(void *fn);
 /* Bracket a non-reconstructible frame: no thread parks while inside. */
