@@ -123,6 +123,19 @@ static void mark_addr_taken(struct scan *s, CXCursor op)
 	}
 }
 
+struct find_call {
+	bool found;
+};
+
+static enum CXChildVisitResult call_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	if (clang_getCursorKind(c) == CXCursor_CallExpr) {
+		((struct find_call *)d)->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
 static void unsupported(struct scan *s, CXCursor c, const char *what)
 {
 	if (!s->unsupported) {
@@ -196,6 +209,27 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			free(kids);
 		}
 		break;
+	case CXCursor_GenericSelectionExpr: {
+		struct find_call fc = { false };
+
+		clang_visitChildren(c, call_visit, &fc);
+		if (fc.found && !fi->nr_reason)
+			fi->nr_reason = "selects a function call with _Generic";
+		return CXChildVisit_Continue;
+	}
+	case CXCursor_UnexposedExpr: {
+		struct find_call fc = { false };
+		struct tok *v;
+		unsigned nt = tokens_in(s->t, cur_beg(c), cur_beg(c) + 1, &v);
+
+		if (nt && !strcmp(v[0].s, "__builtin_choose_expr")) {
+			clang_visitChildren(c, call_visit, &fc);
+			if (fc.found)
+				unsupported(s, c, "__builtin_choose_expr with function calls");
+		}
+		tokens_free(v, nt);
+		break;
+	}
 	case CXCursor_IndirectGotoStmt:
 		unsupported(s, c, "computed goto");
 		break;
@@ -334,7 +368,12 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 		return fi;
 	}
 
-	if (clang_isFunctionTypeVariadic(ft))
+	if (header_has_token(t, fn, cur_beg(body), "constructor") ||
+	    header_has_token(t, fn, cur_beg(body), "destructor") ||
+	    header_has_token(t, fn, cur_beg(body), "__constructor__") ||
+	    header_has_token(t, fn, cur_beg(body), "__destructor__"))
+		fi->nr_reason = "runs as a constructor or destructor";
+	else if (clang_isFunctionTypeVariadic(ft))
 		fi->nr_reason = "is variadic";
 	else if (ft.kind == CXType_FunctionNoProto && clang_Cursor_getNumArguments(fn) > 0)
 		fi->nr_reason = "has an old-style (K&R) definition";

@@ -419,11 +419,33 @@ static char *residual(struct fctx *f, CXCursor e)
 
 /* ---------------------------------------------------------------- locals */
 
+static bool is_array_or_function(CXType t)
+{
+	switch (clang_getCanonicalType(t).kind) {
+	case CXType_ConstantArray: case CXType_IncompleteArray: case CXType_VariableArray:
+	case CXType_DependentSizedArray: case CXType_FunctionProto: case CXType_FunctionNoProto:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Parameters declared as arrays or functions are pointers. */
+static CXType adjusted(CXType t)
+{
+	CXType c = clang_getCanonicalType(t);
+
+	return c.kind == CXType_Pointer && t.kind != CXType_Pointer ? c : t;
+}
+
 static struct local *add_local(struct fctx *f, const char *name, const char *orig, CXType t,
 			       const char *kind)
 {
 	struct local *l;
-	char *ts = type_spelling(t);
+	char *ts;
+
+	t = adjusted(t);
+	ts = type_spelling(t);
 
 	f->locals = xrealloc(f->locals, (f->nlocals + 1) * sizeof(*f->locals));
 	l = &f->locals[f->nlocals++];
@@ -433,7 +455,11 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 	l->type = ts;
 	l->size = clang_Type_getSizeOf(t);
 	l->align = clang_Type_getAlignOf(t);
-	{
+	if (!strcmp(kind, "param") && is_array_or_function(t))
+		l->size = l->align = sizeof(void *);	/* adjusted to a pointer */
+	if (l->size == sizeof(void *) && !strcmp(kind, "param") && is_array_or_function(t)) {
+		l->is_ptr = true;
+	} else {
 		CXType c = clang_getCanonicalType(t);
 
 		while (c.kind == CXType_ConstantArray)
@@ -447,11 +473,18 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 /* Spell a type so it can declare a temporary: __typeof_unqual__(T). */
 static char *temp_type(struct fctx *f, CXCursor e)
 {
-	CXType t = clang_getCursorType(e);
+	CXType t = adjusted(clang_getCursorType(e));
 	char *s = type_spelling(t);
 	struct sb b = { 0 };
 
-	if (strstr(s, "(unnamed") || strstr(s, "(anonymous")) {
+	if (is_array_or_function(t)) {
+		/* the conditional operator decays arrays and functions to pointers */
+		sb_puts(&b, "__typeof__(1 ? (");
+		copy_text(f->t, &b, cur_beg(e), cur_end(e));
+		sb_puts(&b, ") : (");
+		copy_text(f->t, &b, cur_beg(e), cur_end(e));
+		sb_puts(&b, "))");
+	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous")) {
 		sb_puts(&b, "__typeof_unqual__(");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, ")");
@@ -801,6 +834,8 @@ static void lin_node(struct fctx *f, CXCursor e)
 	case CXCursor_CallExpr:
 		if (hoistable(e))
 			emit_call(f, e, false);
+		else if (is_direct_call(e))	/* builtins must stay directly called */
+			lin_ordered(f, kids + 1, n ? n - 1 : 0);
 		else
 			lin_ordered(f, kids, n);
 		break;

@@ -1,0 +1,253 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-bench.sh [BENCHMARK...]
+#
+# What instrumentation costs, measured side by side in one run.  Each
+# benchmark is built twice with the same flags (-O2), with the plain
+# compiler and with upstare-cc, every source with -c and then linked.  The
+# two programs run alternately, plain then instrumented, after one warm-up
+# run of each; the table gives medians over the pairs:
+#
+#   plain_s, instr_s  CPU time (user + system) of one run
+#   time_ratio        instrumented / plain CPU time, median of the per-pair
+#                     ratios
+#   wall_ratio        the same for wall-clock time, which other load on the
+#                     machine disturbs more
+#   text_ratio        .text of the whole executables (runtime and libc
+#                     start-up code included)
+#   ptext_ratio       .text* sections of the program's own objects only
+#   rss_ratio         peak resident set size
+#
+# Benchmarks: bubble (bubble.c here: a tight call-free loop), kissfft and
+# kissfft-real (KissFFT's own benchkiss, complex and real transforms of 1800
+# points, from the Debian source package fetched with fetch-src.sh).
+#
+# This is not a test: a high ratio never fails it.  It exits non-zero when a
+# build fails or when an instrumented run's output differs from the plain
+# one's.  A benchmark whose source package cannot be fetched is skipped.
+#
+# Environment: UPSTARE_BUILD (required), UPSTARE_SRC, UPSTARE_CLANG,
+# BENCH_PAIRS (measured pairs, default 7, at least 5).
+set -eu
+
+prog=run-bench.sh
+here=$(cd "$(dirname "$0")" && pwd)
+
+fail()
+{
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+[ -n "${UPSTARE_BUILD:-}" ] || fail "UPSTARE_BUILD is not set (run it with make bench)"
+UPSTARE_BUILD=$(cd "$UPSTARE_BUILD" && pwd)
+export UPSTARE_BUILD
+UPSTARE_SRC=${UPSTARE_SRC:-$here/../..}
+clang=${UPSTARE_CLANG:-clang-19}
+upcc=$UPSTARE_BUILD/bin/upstare-cc
+pairs=${BENCH_PAIRS:-7}
+cflags=-O2
+work=$UPSTARE_BUILD/bench
+
+case $pairs in
+''|*[!0-9]*) fail "BENCH_PAIRS=$pairs: not a number" ;;
+esac
+[ "$pairs" -ge 5 ] || fail "BENCH_PAIRS=$pairs: at least 5 pairs"
+command -v "$clang" >/dev/null 2>&1 || fail "$clang not found"
+[ -x "$upcc" ] || fail "$upcc not built (make)"
+if command -v size >/dev/null 2>&1; then
+	size=size
+elif command -v llvm-size-19 >/dev/null 2>&1; then
+	size=llvm-size-19
+else
+	fail "neither size (binutils) nor llvm-size-19 found"
+fi
+
+rm -rf "$work"
+mkdir -p "$work"
+"$clang" -O2 -Wall -o "$work/timeit" "$here/timeit.c" || fail "cannot build timeit"
+
+# Bytes in the .text* sections of the given ELF files.
+text_size()
+{
+	for f in "$@"; do
+		"$size" -A "$f"
+	done | awk '$1 ~ /^\.text/ { s += $2 } END { print s + 0 }'
+}
+
+# build NAME VARIANT CC CPPFLAGS SOURCE...: objects and prog in $work/NAME/VARIANT
+build()
+{
+	b_name=$1 b_variant=$2 b_cc=$3 b_flags=$4
+	shift 4
+	b_dir=$work/$b_name/$b_variant
+	mkdir -p "$b_dir"
+	b_objs=""
+	for b_src in "$@"; do
+		b_obj=$b_dir/$(basename "${b_src%.c}").o
+		# shellcheck disable=SC2086 # flags are words
+		"$b_cc" $cflags $b_flags -c "$b_src" -o "$b_obj" >>"$b_dir/build.log" 2>&1 || {
+			tail -n 30 "$b_dir/build.log" >&2
+			fail "$b_name: $b_variant build of $b_src failed (log: $b_dir/build.log)"
+		}
+		b_objs="$b_objs $b_obj"
+	done
+	# shellcheck disable=SC2086
+	"$b_cc" $cflags -o "$b_dir/prog" $b_objs -lm >>"$b_dir/build.log" 2>&1 || {
+		tail -n 30 "$b_dir/build.log" >&2
+		fail "$b_name: $b_variant link failed (log: $b_dir/build.log)"
+	}
+}
+
+median()
+{
+	sort -g | awk '{ v[NR] = $1 }
+		END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The output a run must reproduce: stdout and the stderr lines that do not
+# depend on timing (benchkiss reports cputime and ps(1) output there).
+run_output()
+{
+	cat "$1.out"
+	case $2 in
+	kiss) grep '^KISS' "$1.err" || true ;;
+	*) cat "$1.err" ;;
+	esac
+}
+
+# measure NAME FILTER TIME_TARGET ARG...: run, check, print a row
+measure()
+{
+	m_name=$1 m_filter=$2 m_time_target=$3
+	shift 3
+	m_dir=$work/$m_name
+	: >"$m_dir/runs"
+	m_i=0
+	while [ "$m_i" -le "$pairs" ]; do
+		for m_v in plain instr; do
+			# benchkiss calls system("ps ..."): without a PATH it costs
+			# a failed exec instead of a process listing
+			m_r=$(PATH=/nonexistent "$work/timeit" "$m_dir/last.out" "$m_dir/last.err" \
+				"$m_dir/$m_v/prog" "$@") || fail "$m_name: timeit failed"
+			m_status=${m_r##* }
+			[ "$m_status" = 0 ] || {
+				cat "$m_dir/last.err" >&2
+				fail "$m_name: $m_v run $m_i exited with status $m_status"
+			}
+			run_output "$m_dir/last" "$m_filter" >"$m_dir/last.cmp"
+			if [ ! -f "$m_dir/expected" ]; then
+				mv "$m_dir/last.cmp" "$m_dir/expected"
+				[ -s "$m_dir/expected" ] || fail "$m_name: the plain run printed nothing"
+			elif ! cmp -s "$m_dir/expected" "$m_dir/last.cmp"; then
+				diff "$m_dir/expected" "$m_dir/last.cmp" | head -n 20 >&2
+				fail "$m_name: $m_v run $m_i printed something else than the first plain run"
+			fi
+			# run 0 is the warm-up
+			[ "$m_i" -eq 0 ] || echo "$m_v $m_r" >>"$m_dir/runs"
+		done
+		m_i=$((m_i + 1))
+	done
+
+	# one line per pair: plain wall cpu rss, instrumented wall cpu rss
+	awk '
+		$1 == "plain" { pw = $2; pc = $3 + $4; pr = $5 }
+		$1 == "instr" { print pw, pc, pr, $2, $3 + $4, $5 }' "$m_dir/runs" >"$m_dir/pairs"
+	m_plain=$(awk '{ print $2 }' "$m_dir/pairs" | median)
+	m_instr=$(awk '{ print $5 }' "$m_dir/pairs" | median)
+	m_time=$(awk '{ print ($2 > 0 ? $5 / $2 : 1) }' "$m_dir/pairs" | median)
+	m_wall=$(awk '{ print $4 / $1 }' "$m_dir/pairs" | median)
+	m_rss=$(awk '{ print $6 / $3 }' "$m_dir/pairs" | median)
+	m_text_p=$(text_size "$m_dir/plain/prog")
+	m_text_i=$(text_size "$m_dir/instr/prog")
+	# shellcheck disable=SC2046 # object lists
+	m_ptext_p=$(text_size $(ls "$m_dir"/plain/*.o))
+	# shellcheck disable=SC2046
+	m_ptext_i=$(text_size $(ls "$m_dir"/instr/*.o))
+	awk -v n="$m_name" -v p="$m_plain" -v i="$m_instr" -v t="$m_time" -v u="$m_wall" \
+	    -v tt="$m_time_target" -v xp="$m_text_p" -v xi="$m_text_i" \
+	    -v pp="$m_ptext_p" -v pi="$m_ptext_i" -v r="$m_rss" -v xt=2.0 '
+		function mark(v, target) { return sprintf("(<= %s%s)", target, v > target ? " !" : "") }
+		BEGIN {
+			x = xi / xp; px = pp > 0 ? pi / pp : 0
+			printf "%-13s %8.3f %8.3f %7.3f %-11s %10.3f %7.3f %-10s %11.3f %9.3f\n",
+				n, p, i, t, mark(t, tt), u, x, mark(x, xt), px, r
+		}'
+}
+
+header()
+{
+	printf '%-13s %8s %8s %-19s %10s %-18s %11s %9s\n' benchmark plain_s instr_s \
+		time_ratio wall_ratio text_ratio ptext_ratio rss_ratio
+}
+
+bench_bubble()
+{
+	build bubble plain "$clang" "" "$here/bubble.c"
+	build bubble instr "$upcc" "" "$here/bubble.c"
+	measure bubble all 1.03 20000 3
+}
+
+kiss_src=""
+
+# kissfft's benchmark program: the library sources and benchkiss, float.
+build_kiss()
+{
+	k_name=$1
+	for k_v in plain instr; do
+		k_cc=$clang
+		[ "$k_v" = instr ] && k_cc=$upcc
+		build "$k_name" "$k_v" "$k_cc" "-Dkiss_fft_scalar=float -I$kiss_src" \
+			"$kiss_src/kiss_fft.c" "$kiss_src/kiss_fftr.c" "$kiss_src/kiss_fftnd.c" \
+			"$kiss_src/kiss_fftndr.c" "$kiss_src/test/benchkiss.c" \
+			"$kiss_src/test/pstats.c"
+	done
+}
+
+fetch_kiss()
+{
+	[ -n "$kiss_src" ] && return 0
+	kiss_src=$("$UPSTARE_SRC/selftests/fetch-src.sh" kissfft) || {
+		kiss_src=""
+		return 1
+	}
+}
+
+bench_kissfft()
+{
+	fetch_kiss || { echo "kissfft: skipped, its source package cannot be fetched"; return 0; }
+	build_kiss kissfft
+	measure kissfft kiss 1.10 -x 50000 -n 1800
+}
+
+bench_kissfft_real()
+{
+	fetch_kiss || { echo "kissfft-real: skipped, its source package cannot be fetched"; return 0; }
+	build_kiss kissfft-real
+	measure kissfft-real kiss 1.10 -r -x 100000 -n 1800
+}
+
+[ $# -gt 0 ] || set -- bubble kissfft kissfft-real
+for b in "$@"; do
+	case $b in
+	bubble|kissfft|kissfft-real) ;;
+	*) fail "$b: no such benchmark (bubble, kissfft, kissfft-real)" ;;
+	esac
+done
+
+echo "instrumented ($upcc) against plain ($clang), $cflags, median of $pairs pairs"
+# other work on the machine makes the numbers noisy: say how busy it is
+if [ -r /proc/loadavg ]; then
+	read -r load _ </proc/loadavg
+	echo "load average $load on $(getconf _NPROCESSORS_ONLN) CPUs"
+fi
+header
+for b in "$@"; do
+	case $b in
+	bubble) bench_bubble ;;
+	kissfft) bench_kissfft ;;
+	kissfft-real) bench_kissfft_real ;;
+	esac
+done
+echo "ratios: instrumented / plain; '!' marks a ratio above its target"

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * _Generic: the controlling expression is not evaluated, only the selected
+ * association is, and the associations may contain calls or name functions
+ * that are then called.
+ */
+#include <stdio.h>
+
+static int calls;
+
+static int ctl(void)
+{
+	calls += 1000;
+	return 0;
+}
+
+static int for_int(int v)
+{
+	calls++;
+	return v + 1;
+}
+
+static double for_double(double v)
+{
+	calls += 10;
+	return v / 2;
+}
+
+static const char *for_str(const char *s)
+{
+	calls += 100;
+	return s + 1;
+}
+
+#define PROCESS(x) _Generic((x), int: for_int, double: for_double, char *: for_str)(x)
+#define KIND(x) _Generic((x), int: "int", long: "long", default: "other")
+
+int main(void)
+{
+	int i = PROCESS(41);
+	double d = PROCESS(5.0);
+	char text[] = "generic";
+	const char *s = PROCESS(text);
+	int sel = _Generic(ctl(), int: for_int(1), default: for_int(100));
+
+	printf("%d %.2f %s %d\n", i, d, s, sel);
+	printf("%s %s %s\n", KIND(ctl()), KIND(1L), KIND(for_double(2)));
+	printf("calls=%d\n", calls);
+	return 0;
+}

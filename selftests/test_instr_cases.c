@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Differential cases for upstare-cc.
+ *
+ * Every selftests/cases/NAME.c is a small program that prints what it
+ * computes.  The case instr/NAME builds it with the plain compiler and with
+ * upstare-cc, at -O2 and at -O0, and requires the instrumented builds to
+ * print the same stdout and exit with the same status as the plain ones:
+ * instrumentation must not change what a program does.  Each instrumented
+ * build runs twice: as is, and with UPSTARE_SELFTEST_UNWIND=N, where the
+ * runtime unwinds and rebuilds the whole stack at every N-th update point,
+ * so every saved frame, restored local and repeated call is checked too.
+ * The plain builds must agree with each other and exit with the expected
+ * status, so a case that is itself nondeterministic or wrong is reported as
+ * such instead of blaming the instrumentor.
+ *
+ * A case may say how to run it in a comment within its first lines:
+ *
+ *	upstare-test: args="a b" stdin="line\n" status=3 cflags="-lm" unwind=7
+ *
+ * args are shell words appended to the command line, stdin is fed to the
+ * program (escapes \n \t \\ \"), status is the expected exit status of the
+ * plain build (default 0), cflags are added to both compilers' flags, and
+ * unwind is N for the unwind run (default 1: at every update point).
+ *
+ * Every selftests/cases/errors/NAME.c holds a construct upstare-cc rejects
+ * and a line "// expect-error: TEXT".  The case instr-error/NAME requires
+ * upstare-cc to fail with "NAME.c:LINE:COL: error: ...TEXT...", to leave no
+ * output file behind, and, given --allow-unsupported, to build the program
+ * with a warning into one that behaves like the plain build.  When the
+ * marker follows code on its line, the error must point at that line.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define BUILD_TIMEOUT_S	120
+#define RUN_TIMEOUT_S	30
+#define HEADER_LINES	10
+
+static const char base_flags[] = "-std=gnu11 -pthread";
+
+struct case_spec {
+	char args[512];
+	char input[4096];
+	bool has_input;
+	char cflags[512];
+	int status;
+	int unwind;
+};
+
+/* One quoted or bare value after "key=", with the escapes the header allows. */
+static const char *parse_value(const char *p, char *out, size_t size)
+{
+	size_t n = 0;
+	bool quoted = *p == '"';
+
+	if (quoted)
+		p++;
+	while (*p && (quoted ? *p != '"' : !isspace((unsigned char)*p))) {
+		char c = *p++;
+
+		if (quoted && c == '\\' && *p) {
+			c = *p++;
+			c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+		}
+		if (n + 1 >= size)
+			return NULL;
+		out[n++] = c;
+	}
+	if (quoted && *p++ != '"')
+		return NULL;
+	out[n] = 0;
+	return p;
+}
+
+/*
+ * Read the "upstare-test:" header of a case, if it has one.  Returns false
+ * (after logging file:line: why) when the header is malformed.
+ */
+static bool parse_spec(const char *path, const char *src, struct case_spec *spec)
+{
+	const char *line = src, *p;
+	char key[32], val[4096];
+	int lineno;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->unwind = 1;
+	for (lineno = 1; lineno <= HEADER_LINES && line; lineno++) {
+		p = strstr(line, "upstare-test:");
+		if (p && (!strchr(line, '\n') || p < strchr(line, '\n')))
+			break;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	if (lineno > HEADER_LINES || !line)
+		return true;
+	p += strlen("upstare-test:");
+	for (;;) {
+		size_t k = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '\n' || !strncmp(p, "*/", 2))
+			return true;
+		while ((isalnum((unsigned char)*p) || *p == '_') && k + 1 < sizeof(key))
+			key[k++] = *p++;
+		key[k] = 0;
+		if (*p != '=' || !(p = parse_value(p + 1, val, sizeof(val))))
+			goto bad;
+		if (!strcmp(key, "args"))
+			snprintf(spec->args, sizeof(spec->args), "%s", val);
+		else if (!strcmp(key, "cflags"))
+			snprintf(spec->cflags, sizeof(spec->cflags), "%s", val);
+		else if (!strcmp(key, "stdin")) {
+			snprintf(spec->input, sizeof(spec->input), "%s", val);
+			spec->has_input = true;
+		} else if (!strcmp(key, "status"))
+			spec->status = atoi(val);
+		else if (!strcmp(key, "unwind"))
+			spec->unwind = atoi(val);
+		else
+			goto bad;
+	}
+bad:
+	test_log("%s:%d: malformed upstare-test header near \"%.20s\"", path, lineno, p ? p : "");
+	return false;
+}
+
+static bool have_upstare_cc(void)
+{
+	if (access(upstare_cc(), X_OK) == 0)
+		return true;
+	test_fail_at(__FILE__, __LINE__, "%s: %s (run make)", upstare_cc(), strerror(errno));
+	return false;
+}
+
+/* Build SRC into OUT with compiler CC; on failure log the compiler's stderr. */
+static bool build(const char *what, const char *cc, const char *flags, const char *cflags,
+		  const char *src, const char *out)
+{
+	struct cmd_result r;
+	bool ok;
+
+	if (run_cmd(&r, BUILD_TIMEOUT_S, "%s %s %s -o '%s' '%s' %s", cc, flags, base_flags,
+		    out, src, cflags)) {
+		test_fail_at(__FILE__, __LINE__, "%s: cannot run %s", what, cc);
+		return false;
+	}
+	ok = r.status == 0 && !r.timed_out;
+	if (!ok)
+		test_fail_at(__FILE__, __LINE__, "%s: %s %s failed (%s %d):\n%s", what, cc, flags,
+			     r.timed_out ? "timed out, status" : "status", r.status, r.err);
+	cmd_result_free(&r);
+	return ok;
+}
+
+/* Run a built case in the test's directory, ENV being variable assignments. */
+static bool run_prog(struct test_ctx *ctx, const struct case_spec *spec, const char *env,
+		     const char *prog, struct cmd_result *r)
+{
+	if (run_cmd(r, RUN_TIMEOUT_S, "cd '%s' && %s'%s' %s < %s", ctx->tmpdir, env, prog,
+		    spec->args, spec->has_input ? "stdin" : "/dev/null")) {
+		test_fail_at(__FILE__, __LINE__, "%s: cannot run", prog);
+		return false;
+	}
+	if (r->timed_out)
+		return test_fail_at(__FILE__, __LINE__, "%s: still running after %d s", prog,
+				    RUN_TIMEOUT_S);
+	return true;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Log LINES lines of S from line FROM (1-based), each prefixed with TAG. */
+static void log_lines(const char *tag, const char *s, int from, int lines)
+{
+	for (int l = 1; *s && l < from + lines; l++) {
+		const char *nl = strchrnul(s, '\n');
+
+		if (l >= from)
+			test_log("  %s %4d| %.*s", tag, l, (int)(nl - s), s);
+		s = *nl ? nl + 1 : nl;
+	}
+}
+
+/*
+ * Compare two outputs.  On a mismatch, name the first line that differs
+ * and show a few lines of both around it.
+ */
+static bool same_output(const char *what, const char *a_name, const char *a,
+			const char *b_name, const char *b)
+{
+	const char *pa = a, *pb = b, *line_start = a;
+	int line = 1;
+
+	if (!strcmp(a, b))
+		return true;
+	for (; *pa && *pa == *pb; pa++, pb++) {
+		if (*pa == '\n') {
+			line++;
+			line_start = pa + 1;
+		}
+	}
+	test_fail_at(__FILE__, __LINE__,
+		     "%s: stdout differs from line %d on (%s has %d lines, %s has %d; column %d):",
+		     what, line, a_name, count_lines(a), b_name, count_lines(b),
+		     (int)(pa - line_start) + 1);
+	log_lines(a_name, a, line > 3 ? line - 3 : 1, 8);
+	test_log("  ----");
+	log_lines(b_name, b, line > 3 ? line - 3 : 1, 8);
+	return false;
+}
+
+static bool same_status(const char *what, const struct cmd_result *plain,
+			const struct cmd_result *instr)
+{
+	if (plain->status == instr->status)
+		return true;
+	return test_fail_at(__FILE__, __LINE__, "%s: exit status %d with upstare-cc, %d plain",
+			    what, instr->status, plain->status);
+}
+
+/*
+ * An unwind run must have rebuilt stacks, or it tested nothing.  The
+ * runtime reports the count when the program exits, so a program killed
+ * by a signal has no report.
+ */
+static bool rebuilt_stacks(const char *what, const struct cmd_result *plain,
+			   const struct cmd_result *instr)
+{
+	unsigned long n = 0;
+	bool found = false;
+
+	if (plain->status >= 128)
+		return true;
+	for (const char *p = instr->err; (p = strstr(p, "upstare: ")); p++)
+		found |= sscanf(p, "upstare: %lu stack rebuilds", &n) == 1;
+	if (!found)
+		return test_fail_at(__FILE__, __LINE__, "%s: no \"upstare: N stack rebuilds\" "
+				    "report on stderr", what);
+	if (!n)
+		return test_fail_at(__FILE__, __LINE__, "%s: no stack was rebuilt", what);
+	test_log("%s: %lu stack rebuilds", what, n);
+	return true;
+}
+
+/*
+ * Run the instrumented build and compare it with the plain run.  With
+ * UNWIND, the runtime unwinds and rebuilds the whole stack in the same
+ * code at every UNWIND-th update point a thread reaches: every frame is
+ * saved, restored and its pending call made again, and the program must
+ * still behave as the plain build.
+ */
+static bool compare_instr(struct test_ctx *ctx, const struct case_spec *spec, const char *what,
+			  const struct cmd_result *plain, const char *ibin, int unwind)
+{
+	struct cmd_result instr = { 0 };
+	char env[96] = "";
+	bool ok = false;
+
+	/* unwind < 0: unwind every -unwind points, but a function compiled
+	 * uninstrumented may leave nothing to rebuild */
+	if (unwind)
+		snprintf(env, sizeof(env), "UPSTARE_SELFTEST_UNWIND=%d UPSTARE_SELFTEST_REPORT=1 ",
+			 unwind < 0 ? -unwind : unwind);
+	if (!run_prog(ctx, spec, env, ibin, &instr))
+		goto out;
+	ok = same_output(what, "plain  ", plain->out, "upstare", instr.out);
+	ok = same_status(what, plain, &instr) && ok;
+	if (ok && unwind > 0)
+		ok = rebuilt_stacks(what, plain, &instr);
+out:
+	if (!ok && instr.err && *instr.err)
+		test_log("%s: stderr of the upstare-cc build:\n%s", what, instr.err);
+	cmd_result_free(&instr);
+	return ok;
+}
+
+/* Build and run CASE at one optimization level with both compilers. */
+static bool diff_at(struct test_ctx *ctx, const char *src, const struct case_spec *spec,
+		    const char *opt, char **plain_out)
+{
+	struct cmd_result plain = { 0 };
+	char pbin[320], ibin[320], what[96];
+	bool ok = false;
+
+	snprintf(pbin, sizeof(pbin), "%s/plain%s", ctx->tmpdir, opt);
+	snprintf(ibin, sizeof(ibin), "%s/upstare%s", ctx->tmpdir, opt);
+	snprintf(what, sizeof(what), "plain build at %s", opt);
+	if (!build(what, plain_cc(), opt, spec->cflags, src, pbin))
+		return false;
+	snprintf(what, sizeof(what), "upstare-cc build at %s", opt);
+	if (!build(what, upstare_cc(), opt, spec->cflags, src, ibin))
+		return false;
+	if (!run_prog(ctx, spec, "", pbin, &plain))
+		goto out;
+	snprintf(what, sizeof(what), "plain build at %s", opt);
+	if (plain.status != spec->status) {
+		test_fail_at(__FILE__, __LINE__, "%s: exit status %d, the case expects %d "
+			     "(the case itself is wrong)\nstdout:\n%s\nstderr:\n%s", what,
+			     plain.status, spec->status, plain.out, plain.err);
+		goto out;
+	}
+	snprintf(what, sizeof(what), "at %s", opt);
+	ok = compare_instr(ctx, spec, what, &plain, ibin, 0);
+	if (spec->unwind) {
+		snprintf(what, sizeof(what), "at %s with UPSTARE_SELFTEST_UNWIND=%d", opt,
+			 spec->unwind);
+		ok = compare_instr(ctx, spec, what, &plain, ibin, spec->unwind) && ok;
+	}
+	*plain_out = plain.out;
+	plain.out = NULL;
+out:
+	cmd_result_free(&plain);
+	return ok;
+}
+
+static bool write_input(struct test_ctx *ctx, const struct case_spec *spec)
+{
+	char path[300];
+
+	if (!spec->has_input)
+		return true;
+	snprintf(path, sizeof(path), "%s/stdin", ctx->tmpdir);
+	return ASSERT_OK(write_file(path, spec->input, strlen(spec->input)), "write stdin");
+}
+
+static enum test_result run_case(struct test_ctx *ctx)
+{
+	const char *src = ctx->data;
+	char *text, *out_o2 = NULL, *out_o0 = NULL;
+	enum test_result res = TEST_FAIL;
+	struct case_spec spec;
+	bool ok;
+
+	if (!have_upstare_cc())
+		return TEST_FAIL;
+	text = read_file(src, NULL);
+	if (!ASSERT_TRUE(text != NULL, src))
+		return TEST_FAIL;
+	ok = parse_spec(src, text, &spec) && write_input(ctx, &spec);
+	free(text);
+	if (!ok)
+		return TEST_FAIL;
+	ok = diff_at(ctx, src, &spec, "-O2", &out_o2);
+	ok = diff_at(ctx, src, &spec, "-O0", &out_o0) && ok;
+	if (out_o2 && out_o0 &&
+	    !same_output("plain builds (the case is not deterministic)", "-O2", out_o2, "-O0",
+			 out_o0))
+		ok = false;
+	if (ok)
+		res = TEST_PASS;
+	free(out_o2);
+	free(out_o0);
+	return res;
+}
+
+/* ---------------------------------------------------------- error cases */
+
+struct error_spec {
+	char text[256];		/* what the error message must contain */
+	int line;		/* the line it must point at, or 0 */
+};
+
+static bool parse_error_spec(const char *path, const char *src, struct error_spec *es)
+{
+	static const char marker[] = "// expect-error:";
+	const char *m = strstr(src, marker), *bol, *p;
+	size_t n;
+
+	memset(es, 0, sizeof(*es));
+	if (!m) {
+		test_log("%s: no \"%s\" line", path, marker);
+		return false;
+	}
+	for (bol = m; bol > src && bol[-1] != '\n'; bol--)
+		;
+	for (p = bol; p < m && isspace((unsigned char)*p); p++)
+		;
+	if (p < m) {
+		es->line = 1;
+		for (p = src; p < m; p++)
+			es->line += *p == '\n';
+	}
+	for (m += strlen(marker); *m == ' ' || *m == '\t'; m++)
+		;
+	n = strcspn(m, "\n");
+	while (n && isspace((unsigned char)m[n - 1]))
+		n--;
+	if (!n || n >= sizeof(es->text)) {
+		test_log("%s: empty or overlong expect-error text", path);
+		return false;
+	}
+	memcpy(es->text, m, n);
+	es->text[n] = 0;
+	return true;
+}
+
+/*
+ * Find "NAME:LINE:COL: error:" in the diagnostics, NAME being the case
+ * file's name (alone or at the end of a path).  Returns the line, or 0.
+ */
+static int error_location(const char *diag, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = diag; (p = strstr(p, name)); p += len) {
+		const char *q = p + len;
+		int line, col, used = 0;
+
+		if (p > diag && p[-1] != '/' && p[-1] != '\n' && p[-1] != ' ')
+			continue;
+		if (sscanf(q, ":%d:%d: error:%n", &line, &col, &used) == 2 && used &&
+		    line > 0 && col > 0)
+			return line;
+	}
+	return 0;
+}
+
+static enum test_result run_error_case(struct test_ctx *ctx)
+{
+	const char *src = ctx->data, *name = strrchr(src, '/') + 1;
+	struct cmd_result bad = { 0 }, plain = { 0 };
+	char prog[300], pbin[300], ibin[300], *text;
+	struct case_spec spec = { .unwind = 1 };
+	struct error_spec es;
+	int line;
+	bool ok;
+
+	if (!have_upstare_cc())
+		return TEST_FAIL;
+	text = read_file(src, NULL);
+	if (!ASSERT_TRUE(text != NULL, src))
+		return TEST_FAIL;
+	ok = parse_error_spec(src, text, &es);
+	free(text);
+	if (!ok)
+		return TEST_FAIL;
+
+	snprintf(prog, sizeof(prog), "%s/rejected", ctx->tmpdir);
+	if (!ASSERT_OK(run_cmd(&bad, BUILD_TIMEOUT_S, "%s -O2 %s -o '%s' '%s'", upstare_cc(),
+			       base_flags, prog, src), "run upstare-cc"))
+		return TEST_FAIL;
+	ok = ASSERT_TRUE(!bad.timed_out, "upstare-cc finishes");
+	if (ok && (bad.status == 0 || bad.status > 127)) {
+		ok = test_fail_at(__FILE__, __LINE__, "upstare-cc exited with status %d, "
+				  "expected an error exit (1..127); stderr:\n%s",
+				  bad.status, bad.err);
+	}
+	ok = ASSERT_STRSTR(bad.err, es.text, "error text") && ok;
+	line = error_location(bad.err, name);
+	if (!line)
+		ok = test_fail_at(__FILE__, __LINE__, "no \"%s:LINE:COL: error:\" in:\n%s", name,
+				  bad.err);
+	else if (es.line)
+		ok = ASSERT_EQ(line, es.line, "line the error points at") && ok;
+	ok = ASSERT_TRUE(access(prog, F_OK) != 0, "no output file after an error") && ok;
+	cmd_result_free(&bad);
+	if (!ok)
+		return TEST_FAIL;
+
+	snprintf(pbin, sizeof(pbin), "%s/plain", ctx->tmpdir);
+	snprintf(ibin, sizeof(ibin), "%s/allowed", ctx->tmpdir);
+	if (!build("plain build", plain_cc(), "-O2", "", src, pbin))
+		return TEST_FAIL;
+	if (!ASSERT_OK(run_cmd(&bad, BUILD_TIMEOUT_S, "%s --allow-unsupported -O2 %s -o '%s' '%s'",
+			       upstare_cc(), base_flags, ibin, src), "run upstare-cc"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(bad.status, 0, "exit status with --allow-unsupported");
+	ok = ASSERT_STRSTR(bad.err, "warning", "warning with --allow-unsupported") && ok;
+	cmd_result_free(&bad);
+	if (!ok)
+		return TEST_FAIL;
+
+	ok = run_prog(ctx, &spec, "", pbin, &plain) &&
+	     compare_instr(ctx, &spec, "--allow-unsupported build", &plain, ibin, 0) &&
+	     compare_instr(ctx, &spec, "--allow-unsupported build with UPSTARE_SELFTEST_UNWIND=1",
+			   &plain, ibin, -(spec.unwind ? spec.unwind : 1));
+	cmd_result_free(&plain);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/* ---------------------------------------------------------- registration */
+
+static int is_case_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 2 && d->d_name[0] != '.' && !strcmp(d->d_name + n - 2, ".c");
+}
+
+static void register_dir(const char *dir, const char *prefix,
+			 enum test_result (*run)(struct test_ctx *))
+{
+	struct dirent **ents;
+	int n;
+
+	n = scandir(dir, &ents, is_case_file, alphasort);
+	if (n < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct test *t = calloc(1, sizeof(*t));
+		char *name, *path;
+
+		if (!t || asprintf(&name, "%s/%.*s", prefix, (int)strlen(ents[i]->d_name) - 2,
+				   ents[i]->d_name) < 0)
+			abort();
+		if (asprintf(&path, "%s/%s", dir, ents[i]->d_name) < 0)
+			abort();
+		t->name = name;
+		t->run = run;
+		t->data = path;
+		test_register(t);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+__attribute__((constructor)) static void register_instr_cases(void)
+{
+	char dir[4200];
+
+	snprintf(dir, sizeof(dir), "%s/selftests/cases", upstare_src_dir());
+	register_dir(dir, "instr", run_case);
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/errors");
+	register_dir(dir, "instr-error", run_error_case);
+}
