@@ -115,19 +115,20 @@ static bool parse_spec(const char *path, const char *src, struct case_spec *spec
 		key[k] = 0;
 		if (*p != '=' || !(p = parse_value(p + 1, val, sizeof(val))))
 			goto bad;
-		if (!strcmp(key, "args"))
+		if (!strcmp(key, "args")) {
 			snprintf(spec->args, sizeof(spec->args), "%s", val);
-		else if (!strcmp(key, "cflags"))
+		} else if (!strcmp(key, "cflags")) {
 			snprintf(spec->cflags, sizeof(spec->cflags), "%s", val);
-		else if (!strcmp(key, "stdin")) {
+		} else if (!strcmp(key, "stdin")) {
 			snprintf(spec->input, sizeof(spec->input), "%s", val);
 			spec->has_input = true;
-		} else if (!strcmp(key, "status"))
+		} else if (!strcmp(key, "status")) {
 			spec->status = atoi(val);
-		else if (!strcmp(key, "unwind"))
+		} else if (!strcmp(key, "unwind")) {
 			spec->unwind = atoi(val);
-		else
+		} else {
 			goto bad;
+		}
 	}
 bad:
 	test_log("%s:%d: malformed upstare-test header near \"%.20s\"", path, lineno, p ? p : "");

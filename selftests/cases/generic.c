@@ -2,7 +2,8 @@
 /*
  * _Generic: the controlling expression is not evaluated, only the selected
  * association is, and the associations may contain calls or name functions
- * that are then called.
+ * that are then called.  The selections are in helpers that main calls in
+ * a loop, so main's frame is unwound and rebuilt around them.
  */
 #include <stdio.h>
 
@@ -35,16 +36,29 @@ static const char *for_str(const char *s)
 #define PROCESS(x) _Generic((x), int: for_int, double: for_double, char *: for_str)(x)
 #define KIND(x) _Generic((x), int: "int", long: "long", default: "other")
 
-int main(void)
+static void selected_function(int round)
 {
-	int i = PROCESS(41);
-	double d = PROCESS(5.0);
+	int i = PROCESS(41 + round);
+	double d = PROCESS(5.0 * round);
 	char text[] = "generic";
 	const char *s = PROCESS(text);
+
+	printf("%d %.2f %s\n", i, d, s);
+}
+
+static void selected_call(void)
+{
 	int sel = _Generic(ctl(), int: for_int(1), default: for_int(100));
 
-	printf("%d %.2f %s %d\n", i, d, s, sel);
-	printf("%s %s %s\n", KIND(ctl()), KIND(1L), KIND(for_double(2)));
+	printf("%d %s %s %s\n", sel, KIND(ctl()), KIND(1L), KIND(for_double(2)));
+}
+
+int main(void)
+{
+	for (int round = 0; round < 3; round++) {
+		selected_function(round);
+		selected_call();
+	}
 	printf("calls=%d\n", calls);
 	return 0;
 }
