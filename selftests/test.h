@@ -88,7 +88,7 @@ struct cmd_result {
 
 /*
  * Run "sh -c CMD" with a time limit in seconds, capturing stdout and stderr.
- * The command runs in the test's tmpdir.  Returns 0, or -errno if it could
+ * The command runs in the caller's working directory.  Returns 0, or -errno if it could
  * not be started.  res->status says how it ended.
  */
 int run_cmd(struct cmd_result *res, int timeout_s, const char *fmt, ...)
@@ -100,6 +100,12 @@ const char *upstare_build_dir(void);	/* $UPSTARE_BUILD, absolute */
 const char *upstare_cc(void);		/* $UPSTARE_BUILD/bin/upstare-cc */
 const char *upstare_src_dir(void);	/* $UPSTARE_SRC: the source tree */
 const char *plain_cc(void);		/* clang-19 */
+
+/* Run a shell command; on failure log what failed with the end of its stderr. */
+bool sh_ok(int timeout_s, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Fetch a Debian source package (fetch-src.sh); SKIP with its reason if unavailable. */
+enum test_result fetch_src(const char *pkg, const char *suite, char **dir);
 
 int write_file(const char *path, const char *data, size_t len);
 char *read_file(const char *path, size_t *len);	/* malloc'd, NUL-terminated */

@@ -100,69 +100,6 @@ static const struct kiss_run kiss_runs[] = {
 enum variant { PLAIN, INSTR, NVARIANTS };
 static const char *const variant_name[NVARIANTS] = { "plain", "instrumented" };
 
-/* Run a shell command; on failure log what failed with the end of its stderr. */
-static bool sh_ok(int timeout_s, const char *what, const char *fmt, ...)
-{
-	struct cmd_result r;
-	va_list ap;
-	char *cmd;
-	bool ok;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return false;
-	if (run_cmd(&r, timeout_s, "%s", cmd)) {
-		test_log("%s: cannot run: %s", what, cmd);
-		free(cmd);
-		return false;
-	}
-	ok = r.status == 0 && !r.timed_out;
-	if (!ok) {
-		/* the first errors say what went wrong, the last lines where */
-		bool cut = r.err_len > 4000;
-
-		test_log("%s: %s (status %d):\n  %s\n%.*s%s%s%s", what,
-			 r.timed_out ? "timed out" : "failed", r.status, cmd,
-			 cut ? 2500 : (int)r.err_len, r.err, cut ? "\n[...]\n" : "",
-			 cut ? r.err + r.err_len - 1500 : "", r.out_len < 2000 ? r.out : "");
-	}
-	cmd_result_free(&r);
-	free(cmd);
-	return ok;
-}
-
-/*
- * Fetch a Debian source package; on failure, SKIP with fetch-src.sh's reason.
- * *dir is malloc'd.
- */
-static enum test_result fetch_src(const char *pkg, const char *suite, char **dir)
-{
-	struct cmd_result r;
-	char *nl;
-
-	if (run_cmd(&r, 300, "'%s/selftests/fetch-src.sh' %s %s", upstare_src_dir(), pkg, suite))
-		return test_skip("cannot run fetch-src.sh");
-	if (r.status != 0 || !r.out_len) {
-		test_log("%s", r.err);
-		nl = strchr(r.err, '\n');
-		if (nl)
-			*nl = 0;
-		test_skip("source package %s (%s) unavailable: %s", pkg, suite,
-			  r.err_len ? r.err : "fetch-src.sh failed");
-		cmd_result_free(&r);
-		return TEST_SKIP;
-	}
-	nl = strchr(r.out, '\n');
-	if (nl)
-		*nl = 0;
-	*dir = strdup(r.out);
-	cmd_result_free(&r);
-	return TEST_PASS;
-}
-
 /* A deterministic input: LCG samples scaled to the scalar type. */
 static int write_samples(const char *path, const struct kiss_type *t, size_t n, uint64_t seed)
 {
