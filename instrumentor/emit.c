@@ -1043,12 +1043,7 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 		f->nloops_open--;
 		out(f, "if (__us_k < %u) break;\n", STRIP);
 	}
-	{
-		char key[32];
-
-		snprintf(key, sizeof(key), "loop");
-		emit_poll(f, key, line, "loop");
-	}
+	emit_poll(f, "loop", line, "loop");
 	out(f, "}\n%s: ;\n", brk);
 	free(brk);
 	free(cont);
