@@ -185,7 +185,7 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		break;
 	}
 	case CXCursor_CallExpr: {
-		CXCursor ref = clang_getCursorReferenced(c);
+		CXCursor ref = call_target(c);
 
 		if (!clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
 			char *n = cur_spelling(ref);

@@ -71,7 +71,7 @@ struct fctx {
 	unsigned nrepl, caprepl;
 	struct loopctx loops[512];
 	int nloops_open;
-	unsigned ntemps, nloops, nlabels, ngotos, last_line, loop_depth;
+	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
 	unsigned stmt_temp_base;
 	int lin_depth;
 	bool uses_k;
@@ -128,7 +128,7 @@ static bool is_builtin_name(const char *n)
 /* A call that may enter instrumented code, or a wrapped blocking call. */
 static bool hoistable(CXCursor call)
 {
-	CXCursor ref = clang_getCursorReferenced(call), def;
+	CXCursor ref = call_target(call), def;
 	bool res = true;
 	char *n;
 
@@ -154,9 +154,7 @@ static bool hoistable(CXCursor call)
 
 static bool is_direct_call(CXCursor call)
 {
-	CXCursor ref = clang_getCursorReferenced(call);
-
-	return !clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl;
+	return !clang_Cursor_isNull(call_target(call));
 }
 
 static bool first_token_is(struct fctx *f, CXCursor c, const char *s)
@@ -206,6 +204,8 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 	case CXCursor_WhileStmt:
 	case CXCursor_DoStmt:
 		return true;	/* loops inside statement expressions get update points */
+	case CXCursor_CompoundLiteralExpr:
+		return true;	/* becomes a named local, saved with the frame */
 	default:
 		break;
 	}
@@ -611,7 +611,7 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	struct sb b = { 0 };
 
 	if (is_direct_call(call)) {
-		char *n = cur_spelling(clang_getCursorReferenced(call));
+		char *n = cur_spelling(call_target(call));
 
 		sb_puts(&b, n);
 		free(n);
@@ -812,6 +812,35 @@ static void lin_stmt_expr(struct fctx *f, CXCursor e)
 	free(kids);
 }
 
+/*
+ * A compound literal is an unnamed object of the enclosing frame, and a
+ * pointer to it may be live across a call.  It becomes a local of its
+ * own, initialized where the literal was evaluated, so the frame record
+ * saves it and pointers to it are relocated when the frame is rebuilt.
+ */
+static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	char name[32], *r;
+	struct local *l;
+	struct sb ty = { 0 };
+
+	for (unsigned i = 0; i < n; i++)
+		if (is_expr(kids[i]))
+			lin(f, kids[i]);
+	snprintf(name, sizeof(name), "__us_cl%u", ++f->ncls);
+	sb_puts(&ty, "__typeof__(");
+	copy_text(f->t, &ty, cur_beg(e), cur_end(e));
+	sb_printf(&ty, ") %s;\n", name);
+	sb_puts(&f->decls, ty.s);
+	sb_free(&ty);
+	l = add_local(f, name, name, clang_getCursorType(e), "local");
+	l->addr_taken = true;
+	r = residual(f, e);
+	out(f, "__builtin_memcpy((void *)&%s, &%s, sizeof(%s));\n", name, r, name);
+	free(r);
+	repl_add(f, cur_beg(e), cur_end(e), xstrdup(name));
+}
+
 static void lin_node(struct fctx *f, CXCursor e);
 
 static void lin(struct fctx *f, CXCursor e)
@@ -882,6 +911,9 @@ static void lin_node(struct fctx *f, CXCursor e)
 		break;
 	case CXCursor_StmtExpr:
 		lin_stmt_expr(f, e);
+		break;
+	case CXCursor_CompoundLiteralExpr:
+		lin_compound_literal(f, e, kids, n);
 		break;
 	case CXCursor_InitListExpr:
 		lin_ordered(f, kids, n);
@@ -1918,6 +1950,28 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 }
 
+/*
+ * Can the ordinary version hand over to its rebuild entry with a
+ * guaranteed tail call (musttail), at -O0 too?  Then a rebuilt frame takes
+ * one native frame, not two, and a stack that was deep enough before an
+ * update still fits after it.  clang 19 miscompiles musttail calls that
+ * forward arguments passed in memory (structures, long double), so those
+ * functions make an ordinary call.
+ */
+static bool tail_call_safe(struct fninfo *fi)
+{
+	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
+		CXType t = adjusted(clang_getCursorType(p));
+		enum CXTypeKind k = clang_getCanonicalType(t).kind;
+
+		if (!is_scalar_type(t) || k == CXType_LongDouble || k == CXType_Float128 ||
+		    k == CXType_Int128 || k == CXType_UInt128)
+			return false;
+	}
+	return true;
+}
+
 void emit_function(struct tu *t, struct fninfo *fi)
 {
 	struct fctx *f;
@@ -1974,14 +2028,16 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 				      "if (__us_e == 1) { ", fi->ename);
-			if (!fi->returns_void)
+			if (tail_call_safe(fi))
+				sb_puts(&o, "__attribute__((musttail)) return ");
+			else if (!fi->returns_void)
 				sb_puts(&o, "return ");
 			sb_printf(&o, "__us_rb_%s(", fi->ename);
 			for (unsigned i = 0, k = 0; i < f->nlocals; i++)
 				if (!strcmp(f->locals[i].kind, "param"))
 					sb_printf(&o, "%s%s", k++ ? ", " : "", f->locals[i].name);
 			sb_puts(&o, ");");
-			if (fi->returns_void)
+			if (fi->returns_void && !tail_call_safe(fi))
 				sb_puts(&o, " return;");
 			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
 				   "&__us_fd_");

@@ -116,7 +116,7 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 	enum CXCursorKind k = clang_getCursorKind(c);
 
 	if (k == CXCursor_CallExpr) {
-		CXCursor ref = clang_getCursorReferenced(c), *kids;
+		CXCursor ref = call_target(c), *kids;
 		unsigned n;
 		char *name;
 

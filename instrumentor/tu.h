@@ -67,6 +67,7 @@ bool in_system_header(CXCursor c);
 unsigned get_kids(CXCursor c, CXCursor **out);
 CXCursor strip_implicit(CXCursor c);
 bool is_expr(CXCursor c);
+CXCursor call_target(CXCursor call);
 
 struct tok {
 	unsigned beg, end;
