@@ -59,11 +59,44 @@ static char *mangle_path(const char *p)
 struct callbacks {
 	char **usrs;
 	unsigned n;
+	CXType *types;		/* function types of pointers passed indirectly */
+	unsigned ntypes;
 };
+
+/*
+ * A function pointer handed to library code through a variable, a field,
+ * an array or a call ("qsort(v, n, s, cmp)"): which function it holds is
+ * not known here, so every function of its type whose address is taken
+ * counts as a callback.
+ */
+static void callback_type_add(struct callbacks *cb, CXType t)
+{
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Pointer)
+		return;
+	t = clang_getCanonicalType(clang_getPointeeType(t));
+	if (t.kind != CXType_FunctionProto && t.kind != CXType_FunctionNoProto)
+		return;
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return;
+	cb->types = xrealloc(cb->types, (cb->ntypes + 1) * sizeof(*cb->types));
+	cb->types[cb->ntypes++] = t;
+}
+
+static bool type_in(struct callbacks *cb, CXCursor fn)
+{
+	CXType t = clang_getCanonicalType(clang_getCursorType(fn));
+
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return true;
+	return false;
+}
 
 static void callback_add(struct callbacks *cb, CXCursor e)
 {
-	CXCursor ref;
+	CXCursor ref, arg = e;
 	char *usr;
 
 	e = strip_implicit(e);
@@ -83,10 +116,14 @@ static void callback_add(struct callbacks *cb, CXCursor e)
 			e = strip_implicit(kids[n - 1]);
 		free(kids);
 	}
-	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+	ref = clang_getCursorKind(e) == CXCursor_DeclRefExpr ? clang_getCursorReferenced(e) :
+	      clang_getNullCursor();
+	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
+		callback_type_add(cb, clang_getCursorType(arg));
+		callback_type_add(cb, clang_getCursorType(e));
 		return;
-	ref = clang_getCursorReferenced(e);
-	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl || in_system_header(ref))
+	}
+	if (in_system_header(ref))
 		return;
 	usr = cur_usr(ref);
 	cb->usrs = xrealloc(cb->usrs, (cb->n + 1) * sizeof(char *));
@@ -342,9 +379,11 @@ int instrument_file(const struct instr_opts *o)
 			free(kids);
 			drop_noreturn(t, c, body_beg);
 			if (clang_isCursorDefinition(c)) {
-				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c));
+				bool taken_here = usr_in(&taken, c);
+				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c) ||
+								     (taken_here && type_in(&cb, c)));
 
-				fi->addr_taken = usr_in(&taken, c);
+				fi->addr_taken = taken_here;
 				fns = xrealloc(fns, (nfns + 1) * sizeof(*fns));
 				fns[nfns++] = fi;
 				t->has_main |= fi->is_main;
