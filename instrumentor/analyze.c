@@ -217,19 +217,6 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			fi->nr_reason = "selects a function call with _Generic";
 		return CXChildVisit_Continue;
 	}
-	case CXCursor_UnexposedExpr: {
-		struct find_call fc = { false };
-		struct tok *v;
-		unsigned nt = tokens_in(s->t, cur_beg(c), cur_beg(c) + 1, &v);
-
-		if (nt && !strcmp(v[0].s, "__builtin_choose_expr")) {
-			clang_visitChildren(c, call_visit, &fc);
-			if (fc.found)
-				unsupported(s, c, "__builtin_choose_expr with function calls");
-		}
-		tokens_free(v, nt);
-		break;
-	}
 	case CXCursor_IndirectGotoStmt:
 		unsupported(s, c, "computed goto");
 		break;

@@ -157,16 +157,6 @@ static bool is_direct_call(CXCursor call)
 	return !clang_Cursor_isNull(call_target(call));
 }
 
-static bool first_token_is(struct fctx *f, CXCursor c, const char *s)
-{
-	struct tok *v;
-	unsigned n = tokens_in(f->t, cur_beg(c), cur_end(c), &v);
-	bool r = n && !strcmp(v[0].s, s);
-
-	tokens_free(v, n);
-	return r;
-}
-
 /* GNU "a ?: b": an UnexposedExpr whose first child is followed by "?" ":". */
 static bool is_gnu_cond(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
 {
@@ -184,6 +174,93 @@ static bool is_gnu_cond(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
 	return r;
 }
 
+static bool first_token_at(struct fctx *f, CXCursor c, const char *s)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, cur_beg(c), cur_beg(c) + 1, &v);
+	bool r = n && !strcmp(v[0].s, s);
+
+	tokens_free(v, n);
+	return r;
+}
+
+/*
+ * sizeof evaluates its operand only when it is not a constant: when the
+ * operand is, or has, a variable-length array type (C11 6.5.3.4p2).
+ * _Alignof, typeof and the other operators of UnaryExpr never do.
+ */
+static bool evaluated_unary(struct fctx *f, CXCursor e)
+{
+	CXEvalResult r;
+	bool constant;
+
+	if (!first_token_at(f, e, "sizeof"))
+		return false;
+	r = clang_Cursor_Evaluate(e);
+	constant = r && clang_EvalResult_getKind(r) == CXEval_Int;
+	if (r)
+		clang_EvalResult_dispose(r);
+	return !constant;
+}
+
+/* Builtins whose arguments are not evaluated. */
+static bool unevaluated_builtin(CXCursor call)
+{
+	static const char *const names[] = {
+		"__builtin_constant_p", "__builtin_object_size", "__builtin_dynamic_object_size",
+		"__builtin_classify_type", NULL,
+	};
+	CXCursor ref = call_target(call);
+	bool r = false;
+	char *n;
+
+	if (clang_Cursor_isNull(ref))
+		return false;
+	n = cur_spelling(ref);
+	for (int i = 0; names[i] && !r; i++)
+		r = !strcmp(n, names[i]);
+	free(n);
+	return r;
+}
+
+/*
+ * __builtin_choose_expr(c, a, b): the constant c selects one operand, the
+ * other is not evaluated.  Returns the index (1 or 2) of the selected
+ * operand among kids, or 0 if e is something else.
+ */
+static unsigned chosen_operand(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	CXEvalResult r;
+	unsigned sel = 0;
+
+	if (n != 3 || clang_getCursorKind(e) != CXCursor_UnexposedExpr ||
+	    !first_token_at(f, e, "__builtin_choose_expr"))
+		return 0;
+	r = clang_Cursor_Evaluate(kids[0]);
+	if (r && clang_EvalResult_getKind(r) == CXEval_Int)
+		sel = clang_EvalResult_getAsLongLong(r) ? 1 : 2;
+	if (r)
+		clang_EvalResult_dispose(r);
+	return sel;
+}
+
+/* Children of e, each extent once (sizeof of a VLA type repeats them). */
+static unsigned distinct_kids(CXCursor e, CXCursor **out)
+{
+	unsigned n = get_kids(e, out), m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (unsigned j = 0; j < m && !dup; j++)
+			dup = cur_beg((*out)[j]) == cur_beg((*out)[i]) &&
+			      cur_end((*out)[j]) == cur_end((*out)[i]);
+		if (!dup)
+			(*out)[m++] = (*out)[i];
+	}
+	return m;
+}
+
 static bool work_uncached(struct fctx *f, CXCursor e)
 {
 	enum CXCursorKind k = clang_getCursorKind(e);
@@ -193,12 +270,27 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 
 	switch (k) {
 	case CXCursor_UnaryExpr:		/* sizeof, _Alignof: unevaluated */
+		if (!evaluated_unary(f, e))
+			return false;
+		break;
 	case CXCursor_GenericSelectionExpr:	/* checked when linearized */
 	case CXCursor_TypeRef:
 		return false;
 	case CXCursor_CallExpr:
 		if (hoistable(e))
 			return true;
+		if (unevaluated_builtin(e))
+			return false;
+		break;
+	case CXCursor_UnexposedExpr:
+		if (first_token_at(f, e, "__builtin_types_compatible_p"))
+			return false;
+		n = get_kids(e, &kids);
+		i = chosen_operand(f, e, kids, n);
+		r = i && work(f, kids[i]);
+		free(kids);
+		if (i)
+			return r;
 		break;
 	case CXCursor_ForStmt:
 	case CXCursor_WhileStmt:
@@ -274,7 +366,10 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 	struct find *fd = d;
 	enum CXCursorKind k = clang_getCursorKind(c);
 
-	if (k == CXCursor_UnaryExpr)
+	/* unevaluated operands: what work() skips is not hoisted */
+	if ((k == CXCursor_UnaryExpr || k == CXCursor_UnexposedExpr ||
+	     k == CXCursor_GenericSelectionExpr || (k == CXCursor_CallExpr && !hoistable(c))) &&
+	    !work(fd->f, c))
 		return CXChildVisit_Continue;
 	if (k == CXCursor_CallExpr && hoistable(c))
 		fd->call = true;
@@ -860,6 +955,13 @@ static void lin_node(struct fctx *f, CXCursor e)
 
 	n = get_kids(e, &kids);
 	switch (k) {
+	case CXCursor_UnaryExpr:	/* sizeof of a VLA type: its size is evaluated */
+		free(kids);
+		n = distinct_kids(e, &kids);
+		for (unsigned i = 0; i < n; i++)
+			if (is_expr(kids[i]))
+				lin(f, kids[i]);
+		break;
 	case CXCursor_CallExpr:
 		if (hoistable(e))
 			emit_call(f, e, false);
@@ -922,16 +1024,26 @@ static void lin_node(struct fctx *f, CXCursor e)
 		diag(f->t, e, "error", "unsupported construct: _Generic selecting on an "
 		     "expression that calls instrumented code");
 		break;
-	case CXCursor_UnexposedExpr:
-		if (n > 1 && first_token_is(f, e, "__builtin_choose_expr")) {
-			diag(f->t, e, "error", "unsupported construct: __builtin_choose_expr "
-			     "with calls to instrumented code");
+	case CXCursor_UnexposedExpr: {
+		unsigned sel = chosen_operand(f, e, kids, n);
+
+		if (sel) {
+			/* the chosen operand stands for the whole expression */
+			struct sb b = { 0 };
+			char *r;
+
+			lin(f, kids[sel]);
+			r = residual(f, kids[sel]);
+			sb_printf(&b, "(%s)", r);
+			free(r);
+			repl_add(f, cur_beg(e), cur_end(e), b.s);
 			break;
 		}
 		if (is_gnu_cond(f, e, kids, n)) {
 			lin_gnu_cond(f, e, kids[0], kids[n - 1]);
 			break;
 		}
+	}
 		/* fall through */
 	default:
 		for (unsigned i = 0; i < n; i++)
