@@ -123,19 +123,6 @@ static void mark_addr_taken(struct scan *s, CXCursor op)
 	}
 }
 
-struct find_call {
-	bool found;
-};
-
-static enum CXChildVisitResult call_visit(CXCursor c, CXCursor p, CXClientData d)
-{
-	if (clang_getCursorKind(c) == CXCursor_CallExpr) {
-		((struct find_call *)d)->found = true;
-		return CXChildVisit_Break;
-	}
-	return CXChildVisit_Recurse;
-}
-
 static void unsupported(struct scan *s, CXCursor c, const char *what)
 {
 	if (!s->unsupported) {
@@ -209,14 +196,6 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			free(kids);
 		}
 		break;
-	case CXCursor_GenericSelectionExpr: {
-		struct find_call fc = { false };
-
-		clang_visitChildren(c, call_visit, &fc);
-		if (fc.found && !fi->nr_reason)
-			fi->nr_reason = "selects a function call with _Generic";
-		return CXChildVisit_Continue;
-	}
 	case CXCursor_IndirectGotoStmt:
 		unsupported(s, c, "computed goto");
 		break;

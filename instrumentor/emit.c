@@ -273,7 +273,13 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 		if (!evaluated_unary(f, e))
 			return false;
 		break;
-	case CXCursor_GenericSelectionExpr:	/* checked when linearized */
+	case CXCursor_GenericSelectionExpr:
+		/* the controlling expression is not evaluated */
+		n = get_kids(e, &kids);
+		for (i = 1; i < n && !r; i++)
+			r = work(f, kids[i]);
+		free(kids);
+		return r;
 	case CXCursor_TypeRef:
 		return false;
 	case CXCursor_CallExpr:
@@ -936,6 +942,105 @@ static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, uns
 	repl_add(f, cur_beg(e), cur_end(e), xstrdup(name));
 }
 
+/*
+ * The type name of _Generic's association i: the text after the comma
+ * that follows the previous operand, up to the colon before kids[i].
+ * NULL for "default".
+ */
+static char *generic_type(struct fctx *f, CXCursor *kids, unsigned i)
+{
+	struct tok *v;
+	unsigned nt = tokens_in(f->t, cur_end(kids[i - 1]), cur_beg(kids[i]), &v);
+	unsigned beg = 0, end = 0, j;
+	struct sb b = { 0 };
+
+	for (j = 0; j < nt; j++) {
+		if (!beg && !strcmp(v[j].s, ","))
+			beg = v[j].end;
+		if (!strcmp(v[j].s, ":"))
+			end = v[j].beg;
+	}
+	/* "default" is a single token right before the colon */
+	if (beg && end > beg && !(nt >= 3 && v[nt - 2].beg >= beg &&
+				  !strcmp(v[nt - 2].s, "default") && v[nt - 3].end <= beg))
+		copy_text(f->t, &b, beg, end);
+	tokens_free(v, nt);
+	return b.s;
+}
+
+/*
+ * _Generic(c, T1: e1, ..., default: en) where an association calls: which
+ * one is selected depends on types this pass does not compute, so each
+ * association becomes a branch under a constant condition the compiler
+ * folds, "_Generic(c, Ti: 1, default: 0)", and only the selected branch's
+ * calls run.  The value is taken with "_Generic(c, Ti: ei, default: t)",
+ * which type-checks in the branches that are never taken.
+ */
+static void lin_generic(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	bool is_void = clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void;
+	char *t = is_void ? NULL : new_temp(f, e), **types;
+	struct sb ctl = { 0 };
+	int dflt = -1;
+	unsigned i, j, nb = 0;
+
+	copy_text(f->t, &ctl, cur_beg(kids[0]), cur_end(kids[0]));
+	types = calloc(n, sizeof(*types));
+	for (i = 1; i < n; i++) {
+		types[i] = generic_type(f, kids, i);
+		if (!types[i])
+			dflt = i;
+	}
+	for (i = 1; i < n; i++) {
+		char *r;
+
+		if ((int)i == dflt)
+			continue;
+		out(f, "%sif (_Generic((%s), %s: 1, default: 0)) {\n", nb++ ? "else " : "", ctl.s,
+		    types[i]);
+		lin(f, kids[i]);
+		r = residual(f, kids[i]);
+		if (t) {
+			struct sb v = { 0 };
+
+			sb_printf(&v, "_Generic((%s), %s: (%s), default: %s)", ctl.s, types[i], r, t);
+			emit_assign(f, t, v.s, clang_getCursorType(e));
+			sb_free(&v);
+		} else {
+			out(f, "%s;\n", r);
+		}
+		free(r);
+		out(f, "}\n");
+	}
+	if (dflt > 0) {
+		char *r;
+
+		out(f, "%s{\n", nb ? "else " : "");
+		lin(f, kids[dflt]);
+		r = residual(f, kids[dflt]);
+		if (t) {
+			struct sb v = { 0 };
+
+			sb_printf(&v, "_Generic((%s)", ctl.s);
+			for (j = 1; j < n; j++)
+				if ((int)j != dflt)
+					sb_printf(&v, ", %s: %s", types[j], t);
+			sb_printf(&v, ", default: (%s))", r);
+			emit_assign(f, t, v.s, clang_getCursorType(e));
+			sb_free(&v);
+		} else {
+			out(f, "%s;\n", r);
+		}
+		free(r);
+		out(f, "}\n");
+	}
+	for (i = 1; i < n; i++)
+		free(types[i]);
+	free(types);
+	sb_free(&ctl);
+	repl_add(f, cur_beg(e), cur_end(e), t ? t : xstrdup("((void)0)"));
+}
+
 static void lin_node(struct fctx *f, CXCursor e);
 
 static void lin(struct fctx *f, CXCursor e)
@@ -1021,8 +1126,7 @@ static void lin_node(struct fctx *f, CXCursor e)
 		lin_ordered(f, kids, n);
 		break;
 	case CXCursor_GenericSelectionExpr:
-		diag(f->t, e, "error", "unsupported construct: _Generic selecting on an "
-		     "expression that calls instrumented code");
+		lin_generic(f, e, kids, n);
 		break;
 	case CXCursor_UnexposedExpr: {
 		unsigned sel = chosen_operand(f, e, kids, n);
