@@ -90,6 +90,23 @@ static bool is_setjmp_like(const char *n)
 	return false;
 }
 
+/*
+ * __attribute__((cleanup(fn))) runs fn when the variable's block ends;
+ * hoisted to function scope it would run at the function's end instead.
+ */
+static bool has_cleanup(struct tu *t, CXCursor var)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(var), cur_end(var), &v);
+	bool r = false;
+
+	for (unsigned i = 0; i + 1 < n && !r; i++)
+		r = (!strcmp(v[i].s, "cleanup") || !strcmp(v[i].s, "__cleanup__")) &&
+		    !strcmp(v[i + 1].s, "(");
+	tokens_free(v, n);
+	return r;
+}
+
 static void mark_addr_taken(struct scan *s, CXCursor op)
 {
 	CXCursor *kids;
@@ -147,6 +164,8 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		note_type(fi, ty);
 		if (clang_getCanonicalType(ty).kind == CXType_VariableArray && !fi->nr_reason)
 			fi->nr_reason = "has a variable-length array";
+		if (is_local_var(c) && has_cleanup(s->t, c) && !fi->nr_reason)
+			fi->nr_reason = "has a variable with __attribute__((cleanup))";
 		if (is_local_var(c)) {
 			s->local_names = xrealloc(s->local_names,
 						  (s->nlocals + 1) * sizeof(char *));

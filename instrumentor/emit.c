@@ -2224,8 +2224,11 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		out(f, ";\n");
 		break;
 	case CXCursor_GCCAsmStmt:
-		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
-		out(f, ";\n");
+		/* calls in operands are hoisted like any other */
+		lin_ordered(f, kids, n);
+		r = residual(f, s);
+		out(f, "%s;\n", r);
+		free(r);
 		break;
 	default:
 		if (is_expr(s)) {
