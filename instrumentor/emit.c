@@ -304,6 +304,12 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 		return true;	/* loops inside statement expressions get update points */
 	case CXCursor_CompoundLiteralExpr:
 		return true;	/* becomes a named local, saved with the frame */
+	case CXCursor_CStyleCastExpr:
+		/* the type name's typeof() is not evaluated: only the operand */
+		n = get_kids(e, &kids);
+		r = n && work(f, kids[n - 1]);
+		free(kids);
+		return r;
 	default:
 		break;
 	}
@@ -925,9 +931,8 @@ static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, uns
 	struct local *l;
 	struct sb ty = { 0 };
 
-	for (unsigned i = 0; i < n; i++)
-		if (is_expr(kids[i]))
-			lin(f, kids[i]);
+	if (n && is_expr(kids[n - 1]))	/* the initializer list, after the type name */
+		lin(f, kids[n - 1]);
 	snprintf(name, sizeof(name), "__us_cl%u", ++f->ncls);
 	sb_puts(&ty, "__typeof__(");
 	copy_text(f->t, &ty, cur_beg(e), cur_end(e));
@@ -1516,6 +1521,10 @@ static void lin_node(struct fctx *f, CXCursor e)
 		break;
 	case CXCursor_CompoundLiteralExpr:
 		lin_compound_literal(f, e, kids, n);
+		break;
+	case CXCursor_CStyleCastExpr:
+		if (n)
+			lin(f, kids[n - 1]);
 		break;
 	case CXCursor_InitListExpr:
 		lin_init_list(f, e, kids, n);
