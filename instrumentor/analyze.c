@@ -91,6 +91,30 @@ static bool is_setjmp_like(const char *n)
 }
 
 /*
+ * A pointer to a variable-length array: its size expressions are evaluated
+ * where it is declared, so it cannot be hoisted to the function's start.
+ */
+static bool variably_modified(CXType t)
+{
+	for (;;) {
+		t = clang_getCanonicalType(t);
+		switch (t.kind) {
+		case CXType_VariableArray:
+			return true;
+		case CXType_Pointer:
+			t = clang_getPointeeType(t);
+			break;
+		case CXType_ConstantArray:
+		case CXType_IncompleteArray:
+			t = clang_getArrayElementType(t);
+			break;
+		default:
+			return false;
+		}
+	}
+}
+
+/*
  * __attribute__((cleanup(fn))) runs fn when the variable's block ends;
  * hoisted to function scope it would run at the function's end instead.
  */
@@ -164,6 +188,9 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		note_type(fi, ty);
 		if (clang_getCanonicalType(ty).kind == CXType_VariableArray && !fi->nr_reason)
 			fi->nr_reason = "has a variable-length array";
+		if (is_local_var(c) && variably_modified(ty) && !fi->nr_reason)
+			fi->nr_reason = "has a local of variably modified type (a pointer to a "
+					"variable-length array)";
 		if (is_local_var(c) && has_cleanup(s->t, c) && !fi->nr_reason)
 			fi->nr_reason = "has a variable with __attribute__((cleanup))";
 		if (is_local_var(c)) {
