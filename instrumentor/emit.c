@@ -2006,7 +2006,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[256];
 	unsigned n = get_kids(s, &kids), nv = 0, i, ndecl = 0;
-	bool has_static = false, has_extern = false, has_other = false;
+	bool has_static = false, has_extern = false, has_other = false, auto_type = false;
 	unsigned start, prev_end;
 	struct sb d = { 0 };
 
@@ -2055,6 +2055,14 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		return;
 	}
 	/* locals: the declaration goes to function scope, initializers stay */
+	{
+		struct tok *tv;
+		unsigned nt = tokens_in(f->t, cur_beg(s), start, &tv);
+
+		for (i = 0; i < nt; i++)
+			auto_type |= !strcmp(tv[i].s, "__auto_type");
+		tokens_free(tv, nt);
+	}
 	copy_skipping(f, &d, cur_beg(s), start, local_skip);
 	sb_puts(&d, " ");
 	prev_end = start;
@@ -2084,7 +2092,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			tokens_free(tv, nt);
 		}
 		copy_text(f->t, &decl, b, e);
-		if (has_empty_brackets(decl.s ? decl.s : "")) {
+		if (auto_type || has_empty_brackets(decl.s ? decl.s : "")) {
+			/* the type comes from the initializer, which stays in place */
 			char *ts = type_spelling(clang_getCursorType(v));
 
 			sb_printf(&f->decls, "__typeof__(%s) %s;\n", ts, name);
