@@ -430,7 +430,14 @@ static bool is_array_or_function(CXType t)
 	}
 }
 
-/* Parameters declared as arrays or functions are pointers. */
+/*
+ * Parameters declared as arrays or functions are pointers, and so is the
+ * value of an array or function expression.  libclang shows a parameter's
+ * declared type (it looks through clang's DecayedType), and the implicit
+ * conversion of such a parameter keeps that sugar, so the type it reports
+ * can be "const int[]" or "int (int)" for what is really a pointer: every
+ * parameter and temporary of array or function type is a pointer.
+ */
 static CXType adjusted(CXType t)
 {
 	CXType c = clang_getCanonicalType(t);
@@ -438,35 +445,57 @@ static CXType adjusted(CXType t)
 	return c.kind == CXType_Pointer && t.kind != CXType_Pointer ? c : t;
 }
 
+/* The spelling of the pointer an array or function type decays to. */
+static char *decayed_spelling(CXType t)
+{
+	CXType c = clang_getCanonicalType(t);
+	bool is_fn = c.kind == CXType_FunctionProto || c.kind == CXType_FunctionNoProto;
+	char *s = type_spelling(is_fn ? t : clang_getArrayElementType(t)), *p;
+	struct sb b = { 0 };
+
+	p = is_fn ? strchr(s, '(') : strpbrk(s, "[(");
+	if (p) {
+		/* int (int) -> int (*)(int); const int[3] -> const int (*)[3] */
+		sb_put(&b, s, p - s);
+		if (b.len && b.s[b.len - 1] != ' ')
+			sb_puts(&b, " ");
+		sb_printf(&b, "(*)%s", p);
+	} else {
+		sb_printf(&b, s[strlen(s) - 1] == '*' ? "%s*" : "%s *", s);
+	}
+	free(s);
+	return b.s;
+}
+
 static struct local *add_local(struct fctx *f, const char *name, const char *orig, CXType t,
 			       const char *kind)
 {
+	bool decays = strcmp(kind, "local") && is_array_or_function(adjusted(t));
 	struct local *l;
-	char *ts;
 
 	t = adjusted(t);
-	ts = type_spelling(t);
-
 	f->locals = xrealloc(f->locals, (f->nlocals + 1) * sizeof(*f->locals));
 	l = &f->locals[f->nlocals++];
 	memset(l, 0, sizeof(*l));
 	l->name = xstrdup(name);
 	l->orig = xstrdup(orig);
-	l->type = ts;
+	l->kind = kind;
+	if (decays) {
+		l->type = decayed_spelling(t);
+		l->size = l->align = sizeof(void *);
+		l->is_ptr = true;
+		return l;
+	}
+	l->type = type_spelling(t);
 	l->size = clang_Type_getSizeOf(t);
 	l->align = clang_Type_getAlignOf(t);
-	if (!strcmp(kind, "param") && is_array_or_function(t))
-		l->size = l->align = sizeof(void *);	/* adjusted to a pointer */
-	if (l->size == sizeof(void *) && !strcmp(kind, "param") && is_array_or_function(t)) {
-		l->is_ptr = true;
-	} else {
+	{
 		CXType c = clang_getCanonicalType(t);
 
 		while (c.kind == CXType_ConstantArray)
 			c = clang_getCanonicalType(clang_getArrayElementType(c));
 		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
 	}
-	l->kind = kind;
 	return l;
 }
 
