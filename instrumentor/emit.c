@@ -513,7 +513,8 @@ static char *temp_type(struct fctx *f, CXCursor e)
 		sb_puts(&b, ") : (");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, "))");
-	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous")) {
+	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous") || type_has_block_decl(t)) {
+		/* block-scope types are renamed: their spelling names nothing */
 		sb_puts(&b, "__typeof_unqual__(");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, ")");
@@ -1379,6 +1380,93 @@ static char *emitted_name(struct fctx *f, CXCursor v)
 	return n ? xstrdup(n) : cur_spelling(v);
 }
 
+struct local_refs {
+	bool found;
+};
+
+static enum CXChildVisitResult local_ref_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	CXCursor ref;
+	enum CXCursorKind k;
+
+	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
+		return CXChildVisit_Recurse;
+	ref = clang_getCursorReferenced(c);
+	k = clang_getCursorKind(ref);
+	if (k == CXCursor_ParmDecl ||
+	    (k == CXCursor_VarDecl && clang_Cursor_getStorageClass(ref) != CX_SC_Static &&
+	     clang_Cursor_getStorageClass(ref) != CX_SC_Extern &&
+	     clang_getCursorKind(clang_getCursorSemanticParent(ref)) == CXCursor_FunctionDecl)) {
+		((struct local_refs *)d)->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/* Does c mention a parameter or automatic local (in typeof, sizeof)? */
+static bool refs_locals(CXCursor c)
+{
+	struct local_refs r = { false };
+
+	clang_visitChildren(c, local_ref_visit, &r);
+	return r.found;
+}
+
+/*
+ * A type declared inside the function (renamed by analyze.c) that can move
+ * to file scope, before the function: static locals that use it move there
+ * too, and two blocks' types of one name no longer meet once the locals
+ * are hoisted.  A type that mentions a local (typeof, sizeof) stays.
+ */
+struct renamed_scan {
+	struct tu *t;
+	bool found;
+};
+
+static enum CXChildVisitResult renamed_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct renamed_scan *r = d;
+
+	if (is_block_type_decl(c) && rename_lookup(r->t, c)) {
+		r->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+static bool movable_type(struct fctx *f, CXCursor c)
+{
+	struct renamed_scan r = { f->t, false };
+
+	if (!is_block_type_decl(c))
+		return false;
+	renamed_visit(c, c, &r);
+	if (!r.found)	/* an anonymous enum: its constants are renamed */
+		clang_visitChildren(c, renamed_visit, &r);
+	return r.found && !refs_locals(c);
+}
+
+/* Fill the outermost empty brackets of a declarator: "*v[]" -> "*v[3]". */
+static char *fill_brackets(const char *decl, CXType t)
+{
+	const char *p = strchr(decl, '['), *q;
+	struct sb b = { 0 };
+
+	while (p) {
+		for (q = p + 1; *q == ' ' || *q == '\t' || *q == '\n'; q++)
+			;
+		if (*q == ']')
+			break;
+		p = strchr(p + 1, '[');
+	}
+	if (!p)
+		return xstrdup(decl);
+	sb_put(&b, decl, p - decl);
+	sb_printf(&b, "[%lld", clang_getArraySize(clang_getCanonicalType(t)));
+	sb_puts(&b, q);
+	return b.s;
+}
+
 static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[256];
@@ -1400,14 +1488,47 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			has_other = true;
 		}
 	}
-	if (!nv || has_extern || has_other) {
-		/* types, prototypes, extern declarations: hoisted as written */
-		copy_text(f->t, nv || has_other ? &f->body : &f->decls, cur_beg(s), cur_end(s));
-		sb_puts(nv || has_other ? &f->body : &f->decls, "\n");
+	if (!nv && !has_other) {
+		/* types: to file scope when they can go there, else hoisted */
+		struct sb *to = &f->decls;
+
+		for (i = 0; i < n; i++)
+			if (movable_type(f, kids[i]))
+				to = &f->statics;
+		copy_text(f->t, to, cur_beg(s), cur_end(s));
+		sb_puts(to, "\n");
+		free(kids);
+		return;
+	}
+	if (has_extern || has_other) {
+		/* prototypes, extern declarations: in place, as written */
+		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
+		sb_puts(&f->body, "\n");
 		free(kids);
 		return;
 	}
 	start = declarator_start(f, cur_beg(s), loc_off(clang_getCursorLocation(vars[0])));
+	for (i = 0; i < n && !has_static; i++) {
+		enum CXCursorKind k = clang_getCursorKind(kids[i]);
+
+		/* "struct s { ... } v;": the definition to file scope, "struct s v;" here */
+		if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl ||
+		     k == CXCursor_EnumDecl) && clang_isCursorDefinition(kids[i]) &&
+		    cur_beg(kids[i]) >= cur_beg(s) && cur_end(kids[i]) <= start &&
+		    movable_type(f, kids[i])) {
+			unsigned kb = cur_beg(kids[i]), ke = cur_end(kids[i]);
+
+			copy_text(f->t, &f->statics, kb, ke);
+			sb_puts(&f->statics, ";\n");
+			copy_skipping(f, &d, cur_beg(s), kb, local_skip);
+			sb_printf(&d, "%s %s",
+				  k == CXCursor_StructDecl ? "struct" :
+				  k == CXCursor_UnionDecl ? "union" : "enum",
+				  rename_lookup(f->t, kids[i]));
+			copy_skipping(f, &d, ke, start, local_skip);
+			break;
+		}
+	}
 	if (has_static) {
 		/* static locals become file-scope globals under their mangled names */
 		copy_skipping(f, &f->statics, cur_beg(s), start, static_skip);
@@ -1432,7 +1553,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		return;
 	}
 	/* locals: the declaration goes to function scope, initializers stay */
-	copy_skipping(f, &d, cur_beg(s), start, local_skip);
+	if (!d.len)
+		copy_skipping(f, &d, cur_beg(s), start, local_skip);
 	sb_puts(&d, " ");
 	prev_end = start;
 	for (i = 0; i < nv; i++) {
@@ -1461,7 +1583,13 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			tokens_free(tv, nt);
 		}
 		copy_text(f->t, &decl, b, e);
-		if (has_empty_brackets(decl.s ? decl.s : "")) {
+		if (has_empty_brackets(decl.s ? decl.s : "") &&
+		    type_has_block_decl(clang_getCursorType(v))) {
+			char *filled = fill_brackets(decl.s, clang_getCursorType(v));
+
+			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", filled);
+			free(filled);
+		} else if (has_empty_brackets(decl.s ? decl.s : "")) {
 			char *ts = type_spelling(clang_getCursorType(v));
 
 			sb_printf(&f->decls, "__typeof__(%s) %s;\n", ts, name);
