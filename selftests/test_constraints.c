@@ -463,3 +463,252 @@ __attribute__((constructor)) static void register_constraint_tests(void)
 	register_dir("bad", run_bad);
 	register_dir("good", run_good);
 }
+
+/* ------------------------------------------- check-constraints on a program */
+
+static const char srv_c[] =
+	"#include <stdio.h>\n"				/* 1 */
+	"#include <unistd.h>\n"
+	"\n"
+	"static int handled;\n"
+	"\n"						/* 5 */
+	"static int handle(int fd)\n"
+	"{\n"
+	"\tchar buf[16];\n"
+	"\tint n = snprintf(buf, sizeof(buf), \"%d\", fd);\n"
+	"\thandled += n;\n"				/* 10 */
+	"\treturn n;\n"
+	"}\n"
+	"\n"
+	"static void serve(int rounds)\n"
+	"{\n"						/* 15 */
+	"\tfor (int i = 0; i < rounds; i++) {\n"
+	"\t\thandle(i);\n"
+	"\t\tusleep(1000);\n"
+	"\t}\n"
+	"}\n"						/* 20 */
+	"\n"
+	"int main(int argc, char **argv)\n"
+	"{\n"
+	"\tserve(argc > 1 ? 1000000 : 1);\n"
+	"\tprintf(\"%d\\n\", handled);\n"		/* 25 */
+	"\treturn 0;\n"
+	"}\n";
+
+static const char good_cons[] =
+	"timeout 1s\n"
+	"forbid any in handle\n"
+	"forbid any in srv.c:6-12\n"
+	"forbid any in serve at handle#1, loop#1\n"
+	"forbid any in handle#1, handle, srv.c:14-20\n"
+	"require thread role main in serve\n"
+	"forbid { any in handle ; any in serve at entry }\n";
+
+static const char bad_cons[] =
+	"forbid any in handel\n"
+	"forbid any in srv.c:13\n"
+	"forbid any in srv.c:1-5\n"
+	"forbid any in serve at recv#1\n"
+	"forbid any in recv#1\n"
+	"forbid any in other.c:1-100\n"
+	"require thread role worker in handle\n"
+	"forbid any in handle, srv.c:21-23\n";
+
+static bool build_srv(struct test_ctx *ctx)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/srv.c", ctx->tmpdir);
+	return ASSERT_OK(write_file(path, srv_c, sizeof(srv_c) - 1), "write srv.c") &&
+	       sh_ok(120, "build srv", "cd '%s' && '%s' -O2 -o srv srv.c", ctx->tmpdir,
+		     upstare_cc());
+}
+
+static bool write_cons(struct test_ctx *ctx, const char *name, const char *text)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", ctx->tmpdir, name);
+	return ASSERT_OK(write_file(path, text, strlen(text)), name);
+}
+
+static enum test_result check_binary(struct test_ctx *ctx)
+{
+	const char *ctl = upstare_build_dir();
+	struct cmd_result r;
+	bool ok;
+
+	if (!build_srv(ctx) || !write_cons(ctx, "good.cons", good_cons) ||
+	    !write_cons(ctx, "bad.cons", bad_cons) ||
+	    !write_cons(ctx, "syntax.cons", "forbid handle\ntimeout 1\n"))
+		return TEST_FAIL;
+
+	if (!ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "good.cons --binary srv", ctx->tmpdir, ctl), "run"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(r.status, 0, "valid file: exit status") &&
+	     ASSERT_STREQ(r.out, "good.cons: 6 constraints, valid for srv\n", "valid file") &&
+	     ASSERT_STREQ(r.err, "", "no diagnostics");
+	if (!ok)
+		test_log("stderr:\n%s", r.err);
+	cmd_result_free(&r);
+	if (!ok)
+		return TEST_FAIL;
+
+	if (!ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "bad.cons --binary srv", ctx->tmpdir, ctl), "run"))
+		return TEST_FAIL;
+	test_log("stderr:\n%s", r.err);
+	ok = ASSERT_EQ(r.status, 1, "invalid names: exit status") &&
+	     ASSERT_STREQ(r.out, "", "nothing on stdout") &&
+	     ASSERT_STRSTR(r.err, "bad.cons:1:15: unknown function 'handel' in srv (did you mean "
+			   "'handle'?)\n", "unknown function") &&
+	     ASSERT_STRSTR(r.err, "bad.cons:2:21: line 13 of 'srv.c' is outside every "
+			   "function\n", "line between functions") &&
+	     ASSERT_STRSTR(r.err, "bad.cons:3:21: lines 1-5 of 'srv.c' are outside every "
+			   "function\n", "lines before the first function") &&
+	     ASSERT_STRSTR(r.err, "bad.cons:4:24: function 'serve' has no continuation point "
+			   "'recv#1' (it has: entry, loop#1, handle#1", "unknown key in a function") &&
+	     ASSERT_STRSTR(r.err, "bad.cons:5:15: no function of srv has a continuation point "
+			   "'recv#1'\n", "unknown key") &&
+	     ASSERT_STRSTR(r.err, "bad.cons:6:15: no function of srv is in a file 'other.c'\n",
+			   "unknown file") &&
+	     ASSERT_STRSTR(r.err, "bad.cons:7:21: unknown start routine (role) 'worker' in "
+			   "srv\n", "unknown role") &&
+	     ASSERT_STRSTR(r.err, "bad.cons: 7 errors against srv\n", "count: line 8 is valid");
+	cmd_result_free(&r);
+	if (!ok)
+		return TEST_FAIL;
+
+	/* syntax errors: every one, and the program is not even read */
+	if (!ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "syntax.cons --binary does-not-exist", ctx->tmpdir, ctl), "run"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(r.status, 1, "syntax errors: exit status") &&
+	     ASSERT_STREQ(r.err, "syntax.cons:1:8: expected 'any' or 'thread', found 'handle'\n"
+			  "syntax.cons:2:9: duration '1' needs a unit (us, ms, s or m)\n",
+			  "syntax errors");
+	cmd_result_free(&r);
+
+	/* a program not built with upstare-cc */
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "good.cons --binary /bin/true", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 1, "plain binary: exit status") &&
+	     ASSERT_STRSTR(r.err, "/bin/true: no .upstare section", "plain binary");
+	cmd_result_free(&r);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/* --pid reads the running program's binary and its thread names, nothing else. */
+static enum test_result check_pid(struct test_ctx *ctx)
+{
+	const char *ctl = upstare_build_dir();
+	char exe[512];
+	struct cmd_result r;
+	int status;
+	pid_t pid;
+	bool ok;
+
+	if (!build_srv(ctx) || !write_cons(ctx, "good.cons", good_cons) ||
+	    !write_cons(ctx, "names.cons", "forbid thread \"nosuch\" in handle\n"
+			"forbid thread \"srv\" in serve\nforbid thread tid 1 in serve\n"))
+		return TEST_FAIL;
+	snprintf(exe, sizeof(exe), "%s/srv", ctx->tmpdir);
+	pid = fork();
+	if (pid == 0) {
+		execl(exe, exe, "loop", (char *)NULL);
+		_exit(127);
+	}
+	if (!ASSERT_TRUE(pid > 0, "start srv"))
+		return TEST_FAIL;
+	/* running from the other directory: the binary comes from /proc/PID/exe */
+	ok = ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "good.cons --pid %d", ctx->tmpdir, ctl, (int)pid), "run") &&
+	     ASSERT_EQ(r.status, 0, "valid file: exit status") &&
+	     ASSERT_STRSTR(r.out, "good.cons: 6 constraints, valid for ", "valid") &&
+	     ASSERT_STRSTR(r.out, "/srv\n", "names the running binary");
+	if (!ok)
+		test_log("stderr:\n%s", r.err);
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "names.cons --pid %d", ctx->tmpdir, ctl, (int)pid), "run") &&
+	     ASSERT_EQ(r.status, 0, "thread names are warnings: exit status");
+	if (ok) {
+		char want[256];
+
+		snprintf(want, sizeof(want), "names.cons:1:15: warning: no thread of process %d "
+			 "is named \"nosuch\" now\n", (int)pid);
+		ok = ASSERT_STRSTR(r.err, want, "unknown comm") &&
+		     ASSERT_TRUE(!strstr(r.err, "names.cons:2:"), "srv is a thread name");
+		snprintf(want, sizeof(want), "names.cons:3:19: warning: process %d has no thread "
+			 "1 now\n", (int)pid);
+		ok = ASSERT_STRSTR(r.err, want, "unknown tid") && ok;
+	}
+	cmd_result_free(&r);
+	ok = ok && ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0, "srv still running");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "good.cons --pid %d", ctx->tmpdir, ctl, (int)pid), "run") &&
+	     ASSERT_EQ(r.status, 1, "no such process: exit status") &&
+	     ASSERT_STRSTR(r.err, "cannot read /proc/", "no such process");
+	cmd_result_free(&r);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/* ---------------------------------------------------------------- fuzzing */
+
+static enum test_result run_fuzz(struct test_ctx *ctx, int seconds)
+{
+	const char *src = upstare_src_dir();
+	struct cmd_result r;
+	bool ok;
+
+	/* seed a private corpus with every case file: the fuzzer adds to it */
+	if (!sh_ok(60, "seed corpus", "mkdir -p '%s/corpus' && cp '%s'/selftests/constraints/"
+		   "good/*.cons '%s'/selftests/constraints/bad/*.cons '%s/corpus/'", ctx->tmpdir,
+		   src, src, ctx->tmpdir))
+		return TEST_FAIL;
+	if (!ASSERT_OK(run_cmd(&r, seconds + 120, "cd '%s' && '%s/fuzz/cons-fuzz' "
+			       "-max_total_time=%d -timeout=10 -rss_limit_mb=2048 -max_len=4096 "
+			       "-dict='%s/selftests/fuzz/cons.dict' -print_final_stats=1 corpus",
+			       ctx->tmpdir, upstare_build_dir(), seconds, src), "run the fuzzer"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(r.status, 0, "fuzzer exit status") &&
+	     ASSERT_TRUE(!r.timed_out, "fuzzer ended") &&
+	     ASSERT_STRSTR(r.err, "stat::number_of_executed_units:", "fuzzer ran");
+	if (!ok) {
+		size_t n = r.err_len > 6000 ? 6000 : r.err_len;
+
+		test_log("fuzzer output (end):\n%s", r.err + r.err_len - n);
+	} else {
+		char *st = strstr(r.err, "stat::number_of_executed_units:");
+
+		test_log("%.*s", (int)strcspn(st, "\n"), st);
+	}
+	cmd_result_free(&r);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+static enum test_result fuzz_short(struct test_ctx *ctx)
+{
+	return run_fuzz(ctx, 10);
+}
+
+static enum test_result fuzz_long(struct test_ctx *ctx)
+{
+	return run_fuzz(ctx, 60);
+}
+
+static struct test cons_prog_tests[] = {
+	{ .name = "constraints/check_binary", .run = check_binary },
+	{ .name = "constraints/check_pid", .run = check_pid },
+	{ .name = "constraints/fuzz", .run = fuzz_short },
+	{ .name = "constraints/fuzz_long", .run = fuzz_long, .long_only = true },
+};
+
+__attribute__((constructor)) static void register_constraint_prog_tests(void)
+{
+	for (size_t i = 0; i < sizeof(cons_prog_tests) / sizeof(cons_prog_tests[0]); i++)
+		test_register(&cons_prog_tests[i]);
+}
