@@ -712,3 +712,66 @@ __attribute__((constructor)) static void register_constraint_prog_tests(void)
 	for (size_t i = 0; i < sizeof(cons_prog_tests) / sizeof(cons_prog_tests[0]); i++)
 		test_register(&cons_prog_tests[i]);
 }
+
+/*
+ * The worked example of Documentation/constraints.rst, checked against the
+ * real vsftpd: its four source files that the example names are built with
+ * upstare-cc and linked into one relocatable object, whose .upstare section
+ * holds their metadata, as the whole server's would.
+ */
+static enum test_result vsftpd_example(struct test_ctx *ctx)
+{
+	static const char *const units[] = { "postlogin", "ftpdataio", "twoprocess",
+					     "postprivparent" };
+	const char *ctl = upstare_build_dir();
+	enum test_result res;
+	struct cmd_result r;
+	char *src = NULL;
+	bool ok;
+
+	res = fetch_src("vsftpd", "trixie", &src);
+	if (res != TEST_PASS)
+		return res;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!sh_ok(600, "build a vsftpd unit", "cd '%s' && '%s' -O2 -c -o '%s/%s.o' %s.c",
+			   src, upstare_cc(), ctx->tmpdir, units[i], units[i])) {
+			free(src);
+			return TEST_FAIL;
+		}
+	free(src);
+	if (!sh_ok(60, "link", "cd '%s' && ld -r -o vsftpd-part.o postlogin.o ftpdataio.o "
+		   "twoprocess.o postprivparent.o && sed 's/vsf_sysutil_sendfile#1/"
+		   "vsf_sysutil_sendfile#2/; s/postlogin.c:1041-1148/postlogin.c:648/' "
+		   "'%s/Documentation/examples/vsftpd-transfer.cons' > wrong.cons", ctx->tmpdir,
+		   upstare_src_dir()))
+		return TEST_FAIL;
+	ok = ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "'%s/Documentation/examples/vsftpd-transfer.cons' --binary "
+			       "vsftpd-part.o", ctx->tmpdir, ctl, upstare_src_dir()), "run") &&
+	     ASSERT_EQ(r.status, 0, "the example is valid: exit status") &&
+	     ASSERT_STRSTR(r.out, "vsftpd-transfer.cons: 4 constraints, valid for vsftpd-part.o",
+			   "the example is valid");
+	if (!ok)
+		test_log("stderr:\n%s", r.err);
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "wrong.cons --binary vsftpd-part.o", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 1, "a wrong key and a line between functions") &&
+	     ASSERT_STRSTR(r.err, "wrong.cons:13:27: line 648 of 'postlogin.c' is outside every "
+			   "function\n", "line between handle_pasv and handle_retr") &&
+	     ASSERT_STRSTR(r.err, "wrong.cons:16:40: function 'do_file_send_sendfile' has no "
+			   "continuation point 'vsf_sysutil_sendfile#2'", "second sendfile call");
+	if (r.err)
+		test_log("stderr:\n%s", r.err);
+	cmd_result_free(&r);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+static struct test vsftpd_example_test = {
+	.name = "constraints/vsftpd_example", .run = vsftpd_example,
+};
+
+__attribute__((constructor)) static void register_vsftpd_example(void)
+{
+	test_register(&vsftpd_example_test);
+}
