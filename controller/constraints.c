@@ -1717,6 +1717,54 @@ bool cons_violation_has_tid(const struct cons_violation *v, int tid)
 	return false;
 }
 
+/* ------------------------------------------------------- the retry loop */
+
+int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_t start_us,
+	      struct cons_snapshot *snap, struct cons_result *res,
+	      struct cons_wait_stats *stats)
+{
+	struct cons_wait_stats st = { 0 };
+	struct cons_result last = { 0 };
+	uint64_t deadline = start_us + cf->timeout_us;
+	int ret;
+
+	for (unsigned attempt = 0;; attempt++) {
+		uint64_t delay, now;
+
+		memset(snap, 0, sizeof(*snap));
+		ret = drv->snapshot(drv->arg, snap);
+		if (ret == -EAGAIN) {
+			st.not_ready++;
+		} else if (ret < 0) {
+			goto out;
+		} else {
+			st.checks++;
+			cons_result_free(&last);
+			ret = cons_eval(cf, snap, &last);
+			if (ret != 0)
+				goto out;	/* 1: they hold, threads stay stopped */
+			drv->release(drv->arg, snap);
+		}
+		delay = cons_retry_delay_us(cf, attempt);
+		now = drv->now_us(drv->arg);
+		if (now >= deadline || deadline - now <= delay) {
+			ret = 0;
+			goto out;
+		}
+		drv->sleep_us(drv->arg, delay);
+	}
+out:
+	if (ret < 0 || ret == 1)
+		cons_result_free(&last);
+	if (res)
+		*res = last;
+	else
+		cons_result_free(&last);
+	if (stats)
+		*stats = st;
+	return ret;
+}
+
 /* ---------------------------------------------------- automatic constraints */
 
 int cons_add_automatic(struct cons_file *cf, const struct cons_unmapped *u, size_t n)

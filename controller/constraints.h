@@ -193,6 +193,42 @@ void cons_result_free(struct cons_result *res);
 /* Does the violation involve thread TID?  (For per-thread views.) */
 bool cons_violation_has_tid(const struct cons_violation *v, int tid);
 
+/*
+ * The check-and-retry loop of an update, independent of how threads are
+ * stopped and observed: the controller supplies the callbacks.
+ */
+struct cons_driver {
+	void *arg;
+	/*
+	 * Stop every thread at a safe point and describe the stacks in SNAP.
+	 * 0, -EAGAIN when the threads are not all ready yet (counts as a
+	 * failed check), or another -errno to give up.
+	 */
+	int (*snapshot)(void *arg, struct cons_snapshot *snap);
+	/* After a failed check: let the threads run and free what SNAP holds. */
+	void (*release)(void *arg, struct cons_snapshot *snap);
+	uint64_t (*now_us)(void *arg);		/* a monotonic clock */
+	void (*sleep_us)(void *arg, uint64_t us);
+};
+
+struct cons_wait_stats {
+	unsigned checks;	/* snapshots evaluated */
+	unsigned not_ready;	/* snapshot() returned -EAGAIN */
+};
+
+/*
+ * Check the constraints until they hold or CF's deadline, counted from
+ * START_US (when the update was submitted), would pass before the next
+ * check; wait cons_retry_delay_us() between checks.  Returns 1 when they
+ * hold, with the threads still stopped and SNAP describing them (the
+ * caller goes on with the update, then releases them); 0 when the
+ * deadline came first, with the violations of the last check in RES (empty
+ * if no snapshot could be taken); or -errno.  RES and STATS may be NULL.
+ */
+int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_t start_us,
+	      struct cons_snapshot *snap, struct cons_result *res,
+	      struct cons_wait_stats *stats);
+
 /* ---------------------------------------------------- automatic constraints */
 
 /* A continuation point of the running version that the patch cannot map. */

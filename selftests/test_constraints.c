@@ -446,6 +446,150 @@ static void register_dir(const char *sub, enum test_result (*run)(struct test_ct
 	free(ents);
 }
 
+/*
+ * cons_wait() with a fake clock and a scripted series of snapshots: what a
+ * controller sees of a program over successive checks.
+ */
+struct script {
+	const struct cons_snapshot *snaps;	/* NULL entry: not ready (-EAGAIN) */
+	size_t n, next;
+	int error;				/* returned once the script is over */
+	uint64_t clock;
+	uint64_t sleeps[16];
+	unsigned nsleeps, releases;
+	bool stopped;				/* threads stopped by the last snapshot */
+};
+
+static int script_snapshot(void *arg, struct cons_snapshot *snap)
+{
+	struct script *sc = arg;
+	const struct cons_snapshot *s;
+
+	if (sc->stopped)
+		return -EBUSY;	/* the driver must release before it asks again */
+	if (sc->next >= sc->n) {
+		if (sc->error)
+			return sc->error;
+		s = &sc->snaps[sc->n - 1];	/* the program stays as it is */
+	} else {
+		s = &sc->snaps[sc->next++];
+	}
+	if (!s->threads)
+		return -EAGAIN;
+	*snap = *s;
+	sc->stopped = true;
+	return 0;
+}
+
+static void script_release(void *arg, struct cons_snapshot *snap)
+{
+	struct script *sc = arg;
+
+	sc->stopped = false;
+	sc->releases++;
+}
+
+static uint64_t script_now(void *arg)
+{
+	return ((struct script *)arg)->clock;
+}
+
+static void script_sleep(void *arg, uint64_t us)
+{
+	struct script *sc = arg;
+
+	if (sc->nsleeps < 16)
+		sc->sleeps[sc->nsleeps++] = us;
+	sc->clock += us;
+}
+
+static const struct cons_driver script_driver = {
+	.snapshot = script_snapshot, .release = script_release,
+	.now_us = script_now, .sleep_us = script_sleep,
+};
+
+/* A worker in a transaction delays the update until it has left it. */
+static enum test_result wait_until_safe(struct test_ctx *ctx)
+{
+	struct cons_file *cf = parse_str("timeout 1s\nretry 10ms backoff 2 max 80ms\n"
+					 "forbid any in txn.c:110-130\n");
+	struct cons_thread in_txn[] = {
+		THREAD(100, "server", "main", acceptor_waiting),
+		THREAD(102, "worker", "worker_main", worker_in_txn),
+	};
+	struct cons_thread out_txn[] = {
+		THREAD(100, "server", "main", acceptor_waiting),
+		THREAD(102, "worker", "worker_main", worker_idle),
+	};
+	const struct cons_snapshot snaps[] = {
+		{ in_txn, 2 }, { NULL, 0 }, { in_txn, 2 }, { out_txn, 2 },
+	};
+	struct script sc = { .snaps = snaps, .n = 4, .clock = 5000 };
+	struct cons_driver drv = script_driver;
+	struct cons_wait_stats st;
+	struct cons_snapshot snap;
+	struct cons_result r;
+	bool ok;
+
+	if (!ASSERT_TRUE(cf != NULL, "parse"))
+		return TEST_FAIL;
+	drv.arg = &sc;
+	ok = ASSERT_EQ(cons_wait(cf, &drv, 5000, &snap, &r, &st), 1, "the constraints hold") &&
+	     ASSERT_EQ(r.n, 0, "no violation left") &&
+	     ASSERT_TRUE(snap.threads == out_txn, "the snapshot where they hold") &&
+	     ASSERT_TRUE(sc.stopped, "threads still stopped for the update") &&
+	     ASSERT_EQ(st.checks, 3, "checks") && ASSERT_EQ(st.not_ready, 1, "not ready once") &&
+	     ASSERT_EQ(sc.releases, 2, "released after each failed check") &&
+	     ASSERT_EQ(sc.nsleeps, 3, "waits") && ASSERT_EQ(sc.sleeps[0], 10000, "first wait") &&
+	     ASSERT_EQ(sc.sleeps[1], 20000, "backoff") && ASSERT_EQ(sc.sleeps[2], 40000, "backoff");
+	cons_result_free(&r);
+	cons_free(cf);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/* A constraint that never holds: abandoned at the deadline, with the reason. */
+static enum test_result wait_deadline(struct test_ctx *ctx)
+{
+	struct cons_file *cf = parse_str("timeout 300ms\nretry 10ms backoff 2 max 80ms\n"
+					 "require thread role worker_main in rotate\n");
+	struct cons_thread th[] = {
+		THREAD(101, "worker", "worker_main", worker_idle),
+	};
+	const struct cons_snapshot snaps[] = { { th, 1 } };
+	static const uint64_t waits[] = { 10000, 20000, 40000, 80000, 80000 };
+	struct script sc = { .snaps = snaps, .n = 1 };
+	struct cons_driver drv = script_driver;
+	struct cons_wait_stats st;
+	struct cons_snapshot snap;
+	struct cons_result r;
+	bool ok;
+
+	if (!ASSERT_TRUE(cf != NULL, "parse"))
+		return TEST_FAIL;
+	drv.arg = &sc;
+	/* checks at 0, 10, 30, 70, 150 and 230 ms; the next would be at 310 */
+	ok = ASSERT_EQ(cons_wait(cf, &drv, 0, &snap, &r, &st), 0, "abandoned") &&
+	     ASSERT_EQ(st.checks, 6, "checks until the deadline") &&
+	     ASSERT_EQ(sc.releases, 6, "threads released after every check") &&
+	     ASSERT_TRUE(!sc.stopped, "left running") &&
+	     ASSERT_EQ(sc.nsleeps, 5, "waits") && ASSERT_EQ(sc.clock, 230000, "last check") &&
+	     ASSERT_EQ(r.n, 1, "the reason") &&
+	     ASSERT_STREQ(r.v[0].reason, "test.cons:3:1: require thread role worker_main in "
+			  "rotate: thread 101 (worker, role worker_main) is not in rotate "
+			  "(innermost frame #0 recv)", "names constraint, thread and frame");
+	for (unsigned i = 0; ok && i < 5; i++)
+		ok = ASSERT_EQ(sc.sleeps[i], waits[i], "wait");
+	cons_result_free(&r);
+
+	/* an error from the controller ends the loop with that error */
+	sc = (struct script){ .snaps = snaps, .n = 0, .error = -EPERM };
+	ok = ok && ASSERT_EQ(cons_wait(cf, &drv, 0, &snap, &r, &st), -EPERM, "error") &&
+	     ASSERT_EQ(r.n, 0, "no reasons");
+	cons_result_free(&r);
+	cons_free(cf);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* Named "constraints/..." so that `runner constraints/` selects them all. */
 static struct test cons_tests[] = {
 	{ .name = "constraints/eval_transaction", .run = eval_transaction },
@@ -454,6 +598,8 @@ static struct test cons_tests[] = {
 	{ .name = "constraints/eval_never", .run = eval_never },
 	{ .name = "constraints/eval_automatic", .run = eval_automatic },
 	{ .name = "constraints/eval_file_match", .run = eval_file_match },
+	{ .name = "constraints/wait_until_safe", .run = wait_until_safe },
+	{ .name = "constraints/wait_deadline", .run = wait_deadline },
 };
 
 __attribute__((constructor)) static void register_constraint_tests(void)
