@@ -40,13 +40,13 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 # Debian packages: the build, the tests, the demo and the benchmarks.
 DEPS := clang-19 libclang-19-dev llvm-19 libbpf-dev bpftool libelf-dev libdw-dev \
 	libncurses-dev csmith libcsmith-dev pkg-config make dpkg-dev ftp tmux \
-	ca-certificates tcl
+	ca-certificates tcl libclang-rt-19-dev
 
 BIN := $(O)/bin
 LIB := $(O)/lib
 OBJ := $(O)/obj
 
-all: instrumentor userlib selftests
+all: instrumentor userlib controller selftests
 
 help:
 	@sed -n 's/^#   //p' $(SRC)/Makefile
@@ -96,17 +96,46 @@ $(BIN)/upstare-cc: $(INS_OBJS) | $(BIN)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib \
 		-lclang -lelf
 
+# ------------------------------------------------------------- controller
+# The constraint-file library has no dependency beyond libc: the runner's
+# tests and the fuzzer link it directly.
+CTL_HDRS := $(wildcard $(SRC)/controller/*.h)
+CTL_SRCS := $(SRC)/controller/upstarectl.c $(wildcard $(SRC)/controller/ctl_*.c) \
+	$(SRC)/controller/constraints.c
+CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(CTL_SRCS))
+
+controller: $(BIN)/upstarectl
+
+$(OBJ)/controller/%.o: $(SRC)/controller/%.c $(CTL_HDRS) | $(OBJ)/controller
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -c $< -o $@
+
+$(BIN)/upstarectl: $(CTL_OBJS) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lelf
+
+# libFuzzer target for the constraint parser (selftests/fuzz/, run by the
+# constraints/fuzz cases).
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+$(O)/fuzz/cons-fuzz: $(SRC)/selftests/fuzz/cons_fuzz.c $(SRC)/controller/constraints.c \
+		$(SRC)/controller/constraints.h | $(O)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(FUZZ_FLAGS) -I$(SRC)/controller $(filter %.c,$^) -o $@
+
 # -------------------------------------------------------------- selftests
 TEST_SRCS := $(wildcard $(SRC)/selftests/*.c)
 TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
 
-selftests: $(O)/selftests/runner
+selftests: $(O)/selftests/runner $(O)/fuzz/cons-fuzz
 
-$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(SRC)/selftests/test.h | $(OBJ)/selftests
+$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(SRC)/selftests/test.h $(CTL_HDRS) \
+		| $(OBJ)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -c $< -o $@
 
-$(O)/selftests/runner: $(TEST_OBJS) | $(O)/selftests
+$(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/constraints.o | $(O)/selftests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@
 
@@ -125,7 +154,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(prefix)/bin $(DESTDIR)$(prefix)/lib/upstare \
 		$(DESTDIR)$(prefix)/include
-	install -m 755 $(BIN)/upstare-cc $(DESTDIR)$(prefix)/bin/
+	install -m 755 $(BIN)/upstare-cc $(BIN)/upstarectl $(DESTDIR)$(prefix)/bin/
 	install -m 644 $(LIB)/libupstare.a $(DESTDIR)$(prefix)/lib/upstare/
 	install -m 644 $(SRC)/userlib/include/upstare.h $(DESTDIR)$(prefix)/include/
 
@@ -133,7 +162,8 @@ clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
 
-$(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/selftests:
+$(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/selftests \
+$(OBJ)/controller $(O)/fuzz:
 	$(Q)mkdir -p $@
 
-.PHONY: all help deps userlib instrumentor selftests check check-long bench install clean
+.PHONY: all help deps userlib instrumentor controller selftests check check-long bench install clean

@@ -2081,9 +2081,11 @@ static void meta_function(struct fctx *f, unsigned long size)
 	struct sb *m = &f->t->meta_funcs;
 	struct fninfo *fi = f->fi;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (f->t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -2093,8 +2095,9 @@ static void meta_function(struct fctx *f, unsigned long size)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":%s,\"reason\":", line,
-		  fi->is_static ? "true" : "false", fi->nr_reason ? "false" : "true");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":%s,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false",
+		  fi->nr_reason ? "false" : "true");
 	if (fi->nr_reason)
 		sb_json_str(m, fi->nr_reason);
 	else
@@ -2133,9 +2136,11 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 {
 	struct sb *m = &t->meta_funcs;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -2145,8 +2150,8 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":false,\"reason\":", line,
-		  fi->is_static ? "true" : "false");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":false,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false");
 	sb_json_str(m, fi->nr_reason);
 	sb_puts(m, ",\"cps\":[],\"locals\":[],\"types_used\":[]}");
 }
