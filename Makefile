@@ -46,7 +46,7 @@ BIN := $(O)/bin
 LIB := $(O)/lib
 OBJ := $(O)/obj
 
-all: instrumentor userlib selftests
+all: instrumentor userlib controller selftests
 
 help:
 	@sed -n 's/^#   //p' $(SRC)/Makefile
@@ -96,6 +96,22 @@ $(BIN)/upstare-cc: $(INS_OBJS) | $(BIN)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib \
 		-lclang -lelf
 
+# ------------------------------------------------------------- controller
+# upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
+CTL_SRCS := $(SRC)/controller/upstarectl.c $(wildcard $(SRC)/controller/ctl_*.c)
+CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(CTL_SRCS))
+
+controller: $(BIN)/upstarectl
+
+$(OBJ)/controller/%.o: $(SRC)/controller/%.c $(wildcard $(SRC)/controller/*.h) \
+		$(SRC)/userlib/include/upstare-ctl.h | $(OBJ)/controller
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/userlib/include -c $< -o $@
+
+$(BIN)/upstarectl: $(CTL_OBJS) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lelf
+
 # -------------------------------------------------------------- selftests
 TEST_SRCS := $(wildcard $(SRC)/selftests/*.c)
 TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
@@ -125,7 +141,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(prefix)/bin $(DESTDIR)$(prefix)/lib/upstare \
 		$(DESTDIR)$(prefix)/include
-	install -m 755 $(BIN)/upstare-cc $(DESTDIR)$(prefix)/bin/
+	install -m 755 $(BIN)/upstare-cc $(BIN)/upstarectl $(DESTDIR)$(prefix)/bin/
 	install -m 644 $(LIB)/libupstare.a $(DESTDIR)$(prefix)/lib/upstare/
 	install -m 644 $(SRC)/userlib/include/upstare.h $(DESTDIR)$(prefix)/include/
 
@@ -133,7 +149,7 @@ clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
 
-$(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/selftests:
+$(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/controller $(OBJ)/selftests:
 	$(Q)mkdir -p $@
 
-.PHONY: all help deps userlib instrumentor selftests check check-long bench install clean
+.PHONY: all help deps userlib instrumentor controller selftests check check-long bench install clean
