@@ -118,7 +118,7 @@ TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
 
 selftests: $(O)/selftests/runner
 
-$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(SRC)/selftests/test.h | $(OBJ)/selftests
+$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) | $(OBJ)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -c $< -o $@
 

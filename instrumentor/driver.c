@@ -326,6 +326,20 @@ static const char *libdir(void)
 	return dir;
 }
 
+/* Where upstare.h is: beside the tools (build tree or installed prefix). */
+static void add_include_dir(void)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return;
+	exe[n] = 0;
+	snprintf(dir, sizeof(dir), "%s/../include", dirname(exe));
+	av_push(&opt.flags, "-idirafter");
+	av_push(&opt.flags, dir);
+}
+
 /* Preprocess, instrument and compile one source into obj (or asm with -S). */
 static int compile_one(struct input *in, const char *obj)
 {
@@ -510,6 +524,7 @@ int main(int argc, char **argv)
 		return passthrough(argc, argv);
 	}
 	parse_args(argc, argv);
+	add_include_dir();
 	if (opt.patch && (!opt.base || !opt.output || opt.compile_only || opt.assemble_only)) {
 		fprintf(stderr, "upstare-cc: --patch needs --base BINARY and -o PATCH.so, "
 			"and builds the whole patch at once (no -c or -S)\n");
