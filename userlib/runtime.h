@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#define __UPSTARE_RUNTIME
 #include "upstare-abi.h"
 #include "upstare-ctl.h"
 

@@ -742,6 +742,24 @@ int upstare__update_point(void)
 	return 1;
 }
 
+/* x86-64 numbers of the blocking calls a thread is commonly found in. */
+static const char *syscall_name(long nr)
+{
+	static const struct { long nr; const char *name; } t[] = {
+		{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 19, "readv" },
+		{ 20, "writev" }, { 23, "select" }, { 34, "pause" }, { 35, "nanosleep" },
+		{ 43, "accept" }, { 44, "sendto" }, { 45, "recvfrom" }, { 46, "sendmsg" },
+		{ 47, "recvmsg" }, { 61, "wait4" }, { 202, "futex" }, { 230, "clock_nanosleep" },
+		{ 232, "epoll_wait" }, { 270, "pselect6" }, { 271, "ppoll" },
+		{ 281, "epoll_pwait" }, { 288, "accept4" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].nr == nr)
+			return t[i].name;
+	return NULL;
+}
+
 static void timeout_reasons(void)
 {
 	reason("timed out after %u ms waiting for threads to reach an update point",
@@ -775,8 +793,9 @@ static void timeout_reasons(void)
 		}
 		reason("pid %d thread %d (%s): did not reach an update point%s%s",
 		       getpid(), t->tid, comm,
-		       sc >= 0 ? (snprintf(buf, sizeof(buf), ", blocked in system call %ld", sc),
-				  buf) : "",
+		       sc < 0 ? "" : syscall_name(sc) ?
+		       (snprintf(buf, sizeof(buf), ", blocked in %s()", syscall_name(sc)), buf) :
+		       (snprintf(buf, sizeof(buf), ", blocked in system call %ld", sc), buf),
 		       blk & (1ull << (update_signal - 1)) ? ", with the update signal blocked" :
 		       "");
 	}

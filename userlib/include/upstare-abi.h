@@ -79,6 +79,11 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
 void __upstare_frame_relocate(void *frame);
 /* Translate a function pointer that may point into replaced code. */
 void *__upstare_xlate(void *fn);
+/* pthread_create, with the start routine under the thread-entry wrapper
+ * (unprototyped: pthread types are not declared here). */
+#ifndef __UPSTARE_RUNTIME	/* the runtime has the prototype; generated code this */
+int __upstare_pthread_create();
+#endif
 /* Bracket a non-reconstructible frame: no thread parks while inside. */
 void __upstare_nr_enter(void);
 void __upstare_nr_leave(void);
