@@ -187,8 +187,8 @@ static void report(FILE *f, int json, const char *result, const struct upstare_c
 	}
 	fprintf(f, "{\"result\":\"%s\"", result);
 	if (c) {
-		fprintf(f, ",\"generation\":%u,\"build_id\":\"%s\",\"threads\":%u",
-			c->generation, c->build_id, c->nthreads);
+		fprintf(f, ",\"generation\":%u,\"build_id\":\"%s\",\"threads\":%u,"
+			"\"parked\":%u", c->generation, c->build_id, c->nthreads, c->nparked);
 		fprintf(f, ",\"pause_us\":%ld", us(c, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
 		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"transform\":%ld,"
 			"\"rebuild\":%ld}", us(c, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),

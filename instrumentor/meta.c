@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,17 @@ static enum CXChildVisitResult globals_visit(CXCursor c, CXCursor p, CXClientDat
 	struct tu *t = d;
 	enum CXCursorKind k = clang_getCursorKind(c);
 
-	if (k == CXCursor_VarDecl && !in_system_header(c) && clang_isCursorDefinition(c)) {
+	if (k == CXCursor_VarDecl && !in_system_header(c)) {
 		CXCursor parent = clang_getCursorSemanticParent(c);
+		bool file_scope = clang_getCursorKind(parent) == CXCursor_TranslationUnit;
+		/* a tentative definition ("int x;") is listed once, at its first declaration */
+		bool tentative = file_scope && !clang_isCursorDefinition(c) &&
+				 clang_Cursor_getStorageClass(c) != CX_SC_Extern &&
+				 clang_equalCursors(c, clang_getCanonicalCursor(c)) &&
+				 clang_Cursor_isNull(clang_getCursorDefinition(c));
 
-		if (clang_getCursorKind(parent) == CXCursor_TranslationUnit ||
-		    clang_Cursor_getStorageClass(c) == CX_SC_Static)
+		if ((clang_isCursorDefinition(c) || tentative) &&
+		    (file_scope || clang_Cursor_getStorageClass(c) == CX_SC_Static))
 			meta_global(t, c);
 	}
 	if (k == CXCursor_FunctionDecl && in_system_header(c))

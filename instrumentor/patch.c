@@ -35,8 +35,9 @@
 #include "strbuf.h"
 
 struct gvar {
-	char *name, *symbol, *type;
+	char *name, *symbol, *type, *source;
 	long size;
+	bool is_static;
 };
 
 struct gvars {
@@ -92,7 +93,15 @@ static void parse_globals(const char *units, struct gvars *g)
 {
 	const char *p = units;
 
-	while ((p = strstr(p, "\"globals\":["))) {
+	while ((p = strstr(p, "\"source\":\""))) {
+		char *source;
+
+		json_str(p + 10, &source);
+		p = strstr(p, "\"globals\":[");
+		if (!p) {
+			free(source);
+			return;
+		}
 		p += 11;
 		while (*p == '\n' || *p == ',')
 			p++;
@@ -109,6 +118,10 @@ static void parse_globals(const char *units, struct gvars *g)
 			size = json_field(p, end, "size");
 			v.size = size ? strtol(size, NULL, 10) : 0;
 			free(size);
+			size = json_field(p, end, "static");
+			v.is_static = size && !strcmp(size, "true");
+			free(size);
+			v.source = xstrdup(source);
 			if (v.name && v.symbol && v.type) {
 				g->v = xrealloc(g->v, (g->n + 1) * sizeof(*g->v));
 				g->v[g->n++] = v;
@@ -117,7 +130,37 @@ static void parse_globals(const char *units, struct gvars *g)
 			while (*p == '\n' || *p == ',')
 				p++;
 		}
+		free(source);
 	}
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/*
+ * The base's version of a global of the new version: the same symbol, or
+ * for a file-scope or static local variable (whose exported name spells
+ * its source path) the one of the same name in the file of the same name.
+ */
+static const struct gvar *gvar_match(const struct gvars *base, const struct gvar *nv)
+{
+	for (int i = 0; i < base->n; i++)
+		if (!strcmp(base->v[i].symbol, nv->symbol))
+			return &base->v[i];
+	if (!nv->is_static)
+		return NULL;
+	for (int i = 0; i < base->n; i++) {
+		const struct gvar *b = &base->v[i];
+
+		if (b->is_static && !strcmp(b->name, nv->name) &&
+		    !strcmp(base_name(b->source), base_name(nv->source)))
+			return b;
+	}
+	return NULL;
 }
 
 static const struct gvar *gvar_find(const struct gvars *g, const char *sym)
@@ -228,17 +271,18 @@ int patch_link(const struct patch_opts *po)
 	if (bmap)
 		sb_puts(&storage, bmap);
 	for (int i = 0; i < news.n; i++) {
-		const struct gvar *nv = &news.v[i], *bv = gvar_find(&base, nv->symbol);
+		const struct gvar *nv = &news.v[i], *bv = gvar_match(&base, nv);
 		char *where, *arg;
 
 		if (!bv || gvar_find(&news, nv->symbol) != nv)
 			continue;	/* new global, or seen already */
-		where = storage_of(bmap, nv->symbol);
+		where = storage_of(bmap, bv->symbol);
 		if (!strcmp(bv->type, nv->type) && bv->size == nv->size) {
 			if (strcmp(where, nv->symbol)) {
 				asprintf(&arg, "--redefine-sym=%s=%s", nv->symbol, where);
 				argv_list_push(&rename, arg);
 				free(arg);
+				sb_printf(&storage, "%s %s\n", nv->symbol, where);
 			}
 			free(where);
 			continue;

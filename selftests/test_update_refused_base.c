@@ -20,8 +20,8 @@ static enum test_result run(struct test_ctx *ctx)
 	if (!upd_init(&u, ctx, "main_loop", &res))
 		return res;
 	/* "other" is version 2 built as a program: another build id */
-	if (!upd_build(&u, "v1", "v1.c") || !upd_build(&u, "other", "v2.c") ||
-	    !upd_patch(&u, "other", "foreign.so", "v2.c") ||
+	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_build(&u, "other", "v2/prog.c") ||
+	    !upd_patch(&u, "other", "foreign.so", "v2/prog.c") ||
 	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10))
 		goto out;
 	if (!upd_update(&u, "foreign.so", 5000))

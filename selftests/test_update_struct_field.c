@@ -20,8 +20,8 @@ static enum test_result run(struct test_ctx *ctx)
 
 	if (!upd_init(&u, ctx, "struct_field", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1.c") ||
-	    !upd_patch(&u, "v1", "v2.so", "v2.c xform.c") ||
+	if (!upd_build(&u, "v1", "v1/prog.c") ||
+	    !upd_patch(&u, "v1", "v2.so", "v2/prog.c xform.c") ||
 	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 requests=20 ", 0, 10))
 		goto out;
 	if (!upd_update(&u, "v2.so", 5000))

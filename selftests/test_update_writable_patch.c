@@ -19,7 +19,7 @@ static enum test_result run(struct test_ctx *ctx)
 
 	if (!upd_init(&u, ctx, "main_loop", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1.c") || !upd_patch(&u, "v1", "v2.so", "v2.c") ||
+	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
 	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10))
 		goto out;
 	snprintf(path, sizeof(path), "%s/v2.so", ctx->tmpdir);
