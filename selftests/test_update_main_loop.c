@@ -41,4 +41,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_main_loop, false, NULL, run, NULL)
+UPDATE_TEST(main_loop, run)

@@ -40,4 +40,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_recursion, false, NULL, run, NULL)
+UPDATE_TEST(recursion, run)

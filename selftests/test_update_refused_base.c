@@ -50,4 +50,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_refused_base, false, NULL, run, NULL)
+UPDATE_TEST(refused_base, run)

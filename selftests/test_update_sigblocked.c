@@ -49,4 +49,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_sigblocked, false, NULL, run, NULL)
+UPDATE_TEST(sigblocked, run)

@@ -43,4 +43,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_struct_field, false, NULL, run, NULL)
+UPDATE_TEST(struct_field, run)

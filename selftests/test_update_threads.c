@@ -43,4 +43,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_threads, false, NULL, run, NULL)
+UPDATE_TEST(threads, run)

@@ -47,4 +47,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_writable_patch, false, NULL, run, NULL)
+UPDATE_TEST(writable_patch, run)

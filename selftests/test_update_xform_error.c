@@ -50,4 +50,4 @@ out:
 	return res;
 }
 
-UPSTARE_TEST_FULL(update_xform_error, false, NULL, run, NULL)
+UPDATE_TEST(xform_error, run)

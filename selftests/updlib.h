@@ -46,4 +46,12 @@ long upd_last_value(struct upd *u, const char *prefix);
 /* The first integer printed after "PREFIX" in the output, or -1. */
 long upd_first_value(struct upd *u, const char *prefix);
 
+/* Register case "update/ID". */
+#define UPDATE_TEST(_id, _run)						\
+	static struct test __test_##_id = {				\
+		.name = "update/" #_id, .run = _run,			\
+	};								\
+	__attribute__((constructor)) static void __reg_##_id(void)	\
+	{ test_register(&__test_##_id); }
+
 #endif
