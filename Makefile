@@ -97,9 +97,10 @@ $(BIN)/upstare-cc: $(INS_OBJS) | $(BIN)
 		-lclang -lelf
 
 # ------------------------------------------------------------- controller
+# upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
 # The constraint-file library has no dependency beyond libc: the runner's
 # tests and the fuzzer link it directly.
-CTL_HDRS := $(wildcard $(SRC)/controller/*.h)
+CTL_HDRS := $(wildcard $(SRC)/controller/*.h) $(SRC)/userlib/include/upstare-ctl.h
 CTL_SRCS := $(SRC)/controller/upstarectl.c $(wildcard $(SRC)/controller/ctl_*.c) \
 	$(SRC)/controller/constraints.c
 CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(CTL_SRCS))
@@ -108,7 +109,7 @@ controller: $(BIN)/upstarectl
 
 $(OBJ)/controller/%.o: $(SRC)/controller/%.c $(CTL_HDRS) | $(OBJ)/controller
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/userlib/include -c $< -o $@
 
 $(BIN)/upstarectl: $(CTL_OBJS) | $(BIN)
 	$(call msg,LINK,$@)
@@ -130,7 +131,7 @@ TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
 
 selftests: $(O)/selftests/runner $(O)/fuzz/cons-fuzz
 
-$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(SRC)/selftests/test.h $(CTL_HDRS) \
+$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) $(CTL_HDRS) \
 		| $(OBJ)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -c $< -o $@

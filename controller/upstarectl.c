@@ -15,6 +15,9 @@ struct ctl_cmd {
 };
 
 static const struct ctl_cmd cmds[] = {
+	{ "update", ctl_update,
+	  "--pid PID --patch FILE [--timeout MS] [--json]\n"
+	  "\tapply a patch to a running program" },
 	{ "check-constraints", ctl_check_constraints,
 	  "FILE (--pid PID | --binary PATH) [--dump]\n"
 	  "\tvalidate a constraint file against a program, without updating it" },

@@ -8,5 +8,6 @@
 #define UPSTARECTL_H
 
 int ctl_check_constraints(int argc, char **argv);
+int ctl_update(int argc, char **argv);
 
 #endif

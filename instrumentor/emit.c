@@ -2283,7 +2283,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
 	layout(f, &size);
-	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline);
+	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
+		     (f->t->o->register_all && fi->is_static);
 
 	copy_skipping(f, &hdr, cur_beg(fi->cur), bb, local_skip);
 	clone_header(f, bb, &chdr);
