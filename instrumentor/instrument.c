@@ -216,6 +216,27 @@ static void export_static(struct tu *t, CXCursor var)
 	free(name);
 }
 
+/*
+ * The wrapper has pthread_create's own type: declare it right after the
+ * system declaration the program's call refers to, by editing that
+ * declaration's closing semicolon (once per declaration).
+ */
+static void declare_pthread_wrapper(struct tu *t, CXCursor decl)
+{
+	unsigned end = cur_end(decl), n, i;
+	struct tok *v;
+
+	n = tokens_in(t, end, end + 256 < t->len ? end + 256 : t->len, &v);
+	for (i = 0; i < n && strcmp(v[i].s, ";"); i++)
+		;
+	if (i < n)	/* add_edit keeps one edit per token */
+		add_edit(t, v[i].beg, 1,
+			 "; extern __typeof__(pthread_create) __upstare_pthread_create;");
+	else
+		diag(t, decl, "error", "cannot find the end of pthread_create's declaration");
+	tokens_free(v, n);
+}
+
 /* pthread_create: program threads start under the runtime's entry wrapper. */
 static enum CXChildVisitResult pthread_visit(CXCursor c, CXCursor p, CXClientData d)
 {
@@ -225,9 +246,11 @@ static enum CXChildVisitResult pthread_visit(CXCursor c, CXCursor p, CXClientDat
 		CXCursor ref = clang_getCursorReferenced(c);
 		char *n = cur_spelling(ref);
 
-		if (!strcmp(n, "pthread_create") && in_system_header(ref))
+		if (!strcmp(n, "pthread_create") && in_system_header(ref)) {
 			add_edit(t, loc_off(clang_getCursorLocation(c)), strlen(n),
 				 "__upstare_pthread_create");
+			declare_pthread_wrapper(t, ref);
+		}
 		free(n);
 	}
 	return CXChildVisit_Recurse;
