@@ -158,11 +158,12 @@ TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
 
 selftests: $(O)/selftests/runner
 
-$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(SRC)/selftests/test.h | $(OBJ)/selftests
+$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) \
+		$(SRC)/controller/json.h | $(OBJ)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -c $< -o $@
 
-$(O)/selftests/runner: $(TEST_OBJS) | $(O)/selftests
+$(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/json.o | $(O)/selftests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@
 
