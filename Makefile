@@ -114,7 +114,7 @@ TOP_OBJS := $(OBJ)/controller/top.o
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
-controller: $(BIN)/upstared $(BIN)/upstarectl
+controller: $(BIN)/upstared $(BIN)/upstarectl $(BIN)/upstare-top
 
 $(O)/gen/vmlinux.h: | $(O)/gen
 	$(call msg,GEN,$@)
