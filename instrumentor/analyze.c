@@ -23,6 +23,8 @@ struct scan {
 	char **other_names;
 	unsigned nother;
 	unsigned nstatic;
+	CXCursor *types;		/* named types and enum constants declared inside */
+	unsigned ntypes;
 };
 
 static bool str_in(char **v, unsigned n, const char *s)
@@ -180,6 +182,15 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 
 	if (is_expr(c))
 		note_type(fi, clang_getCursorType(c));
+	if (is_block_type_decl(c)) {
+		char *name = cur_spelling(c);
+
+		if (*name && !strchr(name, '(') && !strchr(name, ' ')) {
+			s->types = xrealloc(s->types, (s->ntypes + 1) * sizeof(CXCursor));
+			s->types[s->ntypes++] = c;
+		}
+		free(name);
+	}
 	switch (k) {
 	case CXCursor_VarDecl: {
 		CXType ty = clang_getCursorType(c);
@@ -252,6 +263,45 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		break;
 	}
 	return CXChildVisit_Recurse;
+}
+
+/*
+ * Block-scope types move to file scope (emit.c), so each gets a name of its
+ * own there: __upstare_bt_<function>_<name>, with _<n> after a second one
+ * of the same name in the function.  Enum constants and typedef names are
+ * ordinary identifiers, tags have their own namespace; one counter covers
+ * both, which only makes some suffixes larger than needed.
+ */
+static void plan_type_renames(struct tu *t, struct scan *s)
+{
+	char **seen = NULL;
+	unsigned nseen = 0, i, k;
+	struct sb b = { 0 };
+
+	for (i = 0; i < s->ntypes; i++) {
+		char *name = cur_spelling(s->types[i]);
+
+		/* a tag declared again (struct s; ... struct s {...}) is one type */
+		if (rename_lookup(t, s->types[i])) {
+			free(name);
+			continue;
+		}
+		k = 1;
+		do {
+			b.len = 0;
+			sb_printf(&b, "__upstare_bt_%s_%s", s->fi->name, name);
+			if (k > 1)
+				sb_printf(&b, "_%u", k);
+			k++;
+		} while (str_in(seen, nseen, b.s));
+		str_push(&seen, &nseen, b.s);
+		rename_add(t, s->types[i], b.s);
+		free(name);
+	}
+	sb_free(&b);
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
 }
 
 static char *mangled_static(struct tu *t, struct fninfo *fi, const char *name, unsigned n)
@@ -413,6 +463,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 		struct statics_scan ss = { .t = t, .fi = fi };
 
 		plan_renames(t, &s, fn);
+		plan_type_renames(t, &s);
 		clang_visitChildren(body, statics_visit, &ss);
 		for (i = 0; i < ss.n; i++)
 			free(ss.names[i]);
@@ -425,6 +476,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 		free(s.local_names[i]);
 	free(s.local_names);
 	free(s.local_decls);
+	free(s.types);
 	for (i = 0; i < s.nother; i++)
 		free(s.other_names[i]);
 	free(s.other_names);

@@ -537,7 +537,14 @@ static bool is_array_or_function(CXType t)
 	}
 }
 
-/* Parameters declared as arrays or functions are pointers. */
+/*
+ * Parameters declared as arrays or functions are pointers, and so is the
+ * value of an array or function expression.  libclang shows a parameter's
+ * declared type (it looks through clang's DecayedType), and the implicit
+ * conversion of such a parameter keeps that sugar, so the type it reports
+ * can be "const int[]" or "int (int)" for what is really a pointer: every
+ * parameter and temporary of array or function type is a pointer.
+ */
 static CXType adjusted(CXType t)
 {
 	CXType c = clang_getCanonicalType(t);
@@ -545,35 +552,57 @@ static CXType adjusted(CXType t)
 	return c.kind == CXType_Pointer && t.kind != CXType_Pointer ? c : t;
 }
 
+/* The spelling of the pointer an array or function type decays to. */
+static char *decayed_spelling(CXType t)
+{
+	CXType c = clang_getCanonicalType(t);
+	bool is_fn = c.kind == CXType_FunctionProto || c.kind == CXType_FunctionNoProto;
+	char *s = type_spelling(is_fn ? t : clang_getArrayElementType(t)), *p;
+	struct sb b = { 0 };
+
+	p = is_fn ? strchr(s, '(') : strpbrk(s, "[(");
+	if (p) {
+		/* int (int) -> int (*)(int); const int[3] -> const int (*)[3] */
+		sb_put(&b, s, p - s);
+		if (b.len && b.s[b.len - 1] != ' ')
+			sb_puts(&b, " ");
+		sb_printf(&b, "(*)%s", p);
+	} else {
+		sb_printf(&b, s[strlen(s) - 1] == '*' ? "%s*" : "%s *", s);
+	}
+	free(s);
+	return b.s;
+}
+
 static struct local *add_local(struct fctx *f, const char *name, const char *orig, CXType t,
 			       const char *kind)
 {
+	bool decays = strcmp(kind, "local") && is_array_or_function(adjusted(t));
 	struct local *l;
-	char *ts;
 
 	t = adjusted(t);
-	ts = type_spelling(t);
-
 	f->locals = xrealloc(f->locals, (f->nlocals + 1) * sizeof(*f->locals));
 	l = &f->locals[f->nlocals++];
 	memset(l, 0, sizeof(*l));
 	l->name = xstrdup(name);
 	l->orig = xstrdup(orig);
-	l->type = ts;
+	l->kind = kind;
+	if (decays) {
+		l->type = decayed_spelling(t);
+		l->size = l->align = sizeof(void *);
+		l->is_ptr = true;
+		return l;
+	}
+	l->type = type_spelling(t);
 	l->size = clang_Type_getSizeOf(t);
 	l->align = clang_Type_getAlignOf(t);
-	if (!strcmp(kind, "param") && is_array_or_function(t))
-		l->size = l->align = sizeof(void *);	/* adjusted to a pointer */
-	if (l->size == sizeof(void *) && !strcmp(kind, "param") && is_array_or_function(t)) {
-		l->is_ptr = true;
-	} else {
+	{
 		CXType c = clang_getCanonicalType(t);
 
 		while (c.kind == CXType_ConstantArray)
 			c = clang_getCanonicalType(clang_getArrayElementType(c));
 		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
 	}
-	l->kind = kind;
 	return l;
 }
 
@@ -591,7 +620,8 @@ static char *temp_type(struct fctx *f, CXCursor e)
 		sb_puts(&b, ") : (");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, "))");
-	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous")) {
+	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous") || type_has_block_decl(t)) {
+		/* block-scope types are renamed: their spelling names nothing */
 		sb_puts(&b, "__typeof_unqual__(");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, ")");
@@ -2002,6 +2032,93 @@ static char *emitted_name(struct fctx *f, CXCursor v)
 	return n ? xstrdup(n) : cur_spelling(v);
 }
 
+struct local_refs {
+	bool found;
+};
+
+static enum CXChildVisitResult local_ref_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	CXCursor ref;
+	enum CXCursorKind k;
+
+	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
+		return CXChildVisit_Recurse;
+	ref = clang_getCursorReferenced(c);
+	k = clang_getCursorKind(ref);
+	if (k == CXCursor_ParmDecl ||
+	    (k == CXCursor_VarDecl && clang_Cursor_getStorageClass(ref) != CX_SC_Static &&
+	     clang_Cursor_getStorageClass(ref) != CX_SC_Extern &&
+	     clang_getCursorKind(clang_getCursorSemanticParent(ref)) == CXCursor_FunctionDecl)) {
+		((struct local_refs *)d)->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/* Does c mention a parameter or automatic local (in typeof, sizeof)? */
+static bool refs_locals(CXCursor c)
+{
+	struct local_refs r = { false };
+
+	clang_visitChildren(c, local_ref_visit, &r);
+	return r.found;
+}
+
+/*
+ * A type declared inside the function (renamed by analyze.c) that can move
+ * to file scope, before the function: static locals that use it move there
+ * too, and two blocks' types of one name no longer meet once the locals
+ * are hoisted.  A type that mentions a local (typeof, sizeof) stays.
+ */
+struct renamed_scan {
+	struct tu *t;
+	bool found;
+};
+
+static enum CXChildVisitResult renamed_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct renamed_scan *r = d;
+
+	if (is_block_type_decl(c) && rename_lookup(r->t, c)) {
+		r->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+static bool movable_type(struct fctx *f, CXCursor c)
+{
+	struct renamed_scan r = { f->t, false };
+
+	if (!is_block_type_decl(c))
+		return false;
+	renamed_visit(c, c, &r);
+	if (!r.found)	/* an anonymous enum: its constants are renamed */
+		clang_visitChildren(c, renamed_visit, &r);
+	return r.found && !refs_locals(c);
+}
+
+/* Fill the outermost empty brackets of a declarator: "*v[]" -> "*v[3]". */
+static char *fill_brackets(const char *decl, CXType t)
+{
+	const char *p = strchr(decl, '['), *q;
+	struct sb b = { 0 };
+
+	while (p) {
+		for (q = p + 1; *q == ' ' || *q == '\t' || *q == '\n'; q++)
+			;
+		if (*q == ']')
+			break;
+		p = strchr(p + 1, '[');
+	}
+	if (!p)
+		return xstrdup(decl);
+	sb_put(&b, decl, p - decl);
+	sb_printf(&b, "[%lld", clang_getArraySize(clang_getCanonicalType(t)));
+	sb_puts(&b, q);
+	return b.s;
+}
+
 static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[256];
@@ -2023,14 +2140,47 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			has_other = true;
 		}
 	}
-	if (!nv || has_extern || has_other) {
-		/* types, prototypes, extern declarations: hoisted as written */
-		copy_text(f->t, nv || has_other ? &f->body : &f->decls, cur_beg(s), cur_end(s));
-		sb_puts(nv || has_other ? &f->body : &f->decls, "\n");
+	if (!nv && !has_other) {
+		/* types: to file scope when they can go there, else hoisted */
+		struct sb *to = &f->decls;
+
+		for (i = 0; i < n; i++)
+			if (movable_type(f, kids[i]))
+				to = &f->statics;
+		copy_text(f->t, to, cur_beg(s), cur_end(s));
+		sb_puts(to, "\n");
+		free(kids);
+		return;
+	}
+	if (has_extern || has_other) {
+		/* prototypes, extern declarations: in place, as written */
+		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
+		sb_puts(&f->body, "\n");
 		free(kids);
 		return;
 	}
 	start = declarator_start(f, cur_beg(s), loc_off(clang_getCursorLocation(vars[0])));
+	for (i = 0; i < n && !has_static; i++) {
+		enum CXCursorKind k = clang_getCursorKind(kids[i]);
+
+		/* "struct s { ... } v;": the definition to file scope, "struct s v;" here */
+		if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl ||
+		     k == CXCursor_EnumDecl) && clang_isCursorDefinition(kids[i]) &&
+		    cur_beg(kids[i]) >= cur_beg(s) && cur_end(kids[i]) <= start &&
+		    movable_type(f, kids[i])) {
+			unsigned kb = cur_beg(kids[i]), ke = cur_end(kids[i]);
+
+			copy_text(f->t, &f->statics, kb, ke);
+			sb_puts(&f->statics, ";\n");
+			copy_skipping(f, &d, cur_beg(s), kb, local_skip);
+			sb_printf(&d, "%s %s",
+				  k == CXCursor_StructDecl ? "struct" :
+				  k == CXCursor_UnionDecl ? "union" : "enum",
+				  rename_lookup(f->t, kids[i]));
+			copy_skipping(f, &d, ke, start, local_skip);
+			break;
+		}
+	}
 	if (has_static) {
 		/* static locals become file-scope globals under their mangled names */
 		copy_skipping(f, &f->statics, cur_beg(s), start, static_skip);
@@ -2063,7 +2213,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			auto_type |= !strcmp(tv[i].s, "__auto_type");
 		tokens_free(tv, nt);
 	}
-	copy_skipping(f, &d, cur_beg(s), start, local_skip);
+	if (!d.len)
+		copy_skipping(f, &d, cur_beg(s), start, local_skip);
 	sb_puts(&d, " ");
 	prev_end = start;
 	for (i = 0; i < nv; i++) {
@@ -2092,7 +2243,13 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			tokens_free(tv, nt);
 		}
 		copy_text(f->t, &decl, b, e);
-		if (auto_type || has_empty_brackets(decl.s ? decl.s : "")) {
+		if (!auto_type && has_empty_brackets(decl.s ? decl.s : "") &&
+		    type_has_block_decl(clang_getCursorType(v))) {
+			char *filled = fill_brackets(decl.s, clang_getCursorType(v));
+
+			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", filled);
+			free(filled);
+		} else if (auto_type || has_empty_brackets(decl.s ? decl.s : "")) {
 			/* the type comes from the initializer, which stays in place */
 			char *ts = type_spelling(clang_getCursorType(v));
 
@@ -2444,9 +2601,11 @@ static void meta_function(struct fctx *f, unsigned long size)
 	struct sb *m = &f->t->meta_funcs;
 	struct fninfo *fi = f->fi;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (f->t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -2456,8 +2615,9 @@ static void meta_function(struct fctx *f, unsigned long size)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":%s,\"reason\":", line,
-		  fi->is_static ? "true" : "false", fi->nr_reason ? "false" : "true");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":%s,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false",
+		  fi->nr_reason ? "false" : "true");
 	if (fi->nr_reason)
 		sb_json_str(m, fi->nr_reason);
 	else
@@ -2496,9 +2656,11 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 {
 	struct sb *m = &t->meta_funcs;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -2508,8 +2670,8 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":false,\"reason\":", line,
-		  fi->is_static ? "true" : "false");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":false,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false");
 	sb_json_str(m, fi->nr_reason);
 	sb_puts(m, ",\"cps\":[],\"locals\":[],\"types_used\":[]}");
 }
@@ -2641,7 +2803,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
 	layout(f, &size);
-	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline);
+	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
+		     (f->t->o->register_all && fi->is_static);
 
 	copy_skipping(f, &hdr, cur_beg(fi->cur), bb, local_skip);
 	clone_header(f, bb, &chdr);
