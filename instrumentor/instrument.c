@@ -188,11 +188,23 @@ static bool member_of_system_record(CXCursor lhs)
 	return !clang_Cursor_isNull(ref) && in_system_header(ref);
 }
 
+static bool system_record(CXType t)
+{
+	CXCursor d;
+
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Record)
+		return false;
+	d = clang_getTypeDeclaration(t);
+	return !clang_Cursor_isNull(d) && in_system_header(d);
+}
+
 /*
  * Functions handed to library code: passed to a function declared in a
  * system header (signal, qsort, atexit, ...), or stored into a field of a
- * system structure (sigaction's sa_handler).  Library code calls them, so
- * their frames sit on top of frames that cannot be rebuilt.
+ * system structure (sigaction's sa_handler), by assignment or in an
+ * initializer.  Library code calls them, so their frames sit on top of
+ * frames that cannot be rebuilt.
  */
 static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientData d)
 {
@@ -215,6 +227,26 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 			free(kids);
 		}
 		free(name);
+	} else if (k == CXCursor_InitListExpr && system_record(clang_getCursorType(c))) {
+		/* struct sigaction sa = { .sa_handler = h } */
+		CXCursor *kids;
+		unsigned n = get_kids(c, &kids);
+
+		for (unsigned i = 0; i < n; i++) {
+			CXCursor e = kids[i], *dk;
+			unsigned nd;
+
+			if (clang_getCursorKind(e) == CXCursor_UnexposedExpr &&
+			    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void) {
+				nd = get_kids(e, &dk);	/* designated: the value is last */
+				if (nd)
+					e = dk[nd - 1];
+				free(dk);
+			}
+			if (clang_getCursorKind(e) != CXCursor_InitListExpr)
+				callback_add(cb, e);
+		}
+		free(kids);
 	} else if (k == CXCursor_BinaryOperator &&
 		   clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
 		CXCursor *kids;
