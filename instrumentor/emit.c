@@ -649,17 +649,19 @@ static bool is_record_type(CXType t)
 }
 
 /*
- * "name = rhs;".  Structures are copied through an initialized temporary,
- * since a structure with a const member cannot be assigned.
+ * "name = (rhs);".  Structures are copied through an initialized temporary,
+ * since a structure with a const member cannot be assigned.  rhs is in
+ * parentheses: the middle operand of ?: may be a comma expression
+ * ("c ? (*p = v), 1 : f(p)", sqlite's putVarint32).
  */
 static void emit_assign(struct fctx *f, const char *name, const char *rhs, CXType t)
 {
 	if (is_record_type(t))
-		out(f, "{ __typeof_unqual__(%s) __us_v = %s; "
+		out(f, "{ __typeof_unqual__(%s) __us_v = (%s); "
 		       "__builtin_memcpy((void *)&%s, &__us_v, sizeof(%s)); }\n",
 		    name, rhs, name, name);
 	else
-		out(f, "%s = %s;\n", name, rhs);
+		out(f, "%s = (%s);\n", name, rhs);
 }
 
 /* Capture the value of e now, into a temporary, unless it cannot change. */
