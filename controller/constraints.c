@@ -64,8 +64,11 @@ void cons_diags_free(struct cons_diags *d)
 void cons_diags_print(const struct cons_diags *d, FILE *out)
 {
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(out, "%s:%u:%u: %s\n", d->file ? d->file : "<input>",
-			d->v[i].loc.line, d->v[i].loc.col, d->v[i].msg);
+		if (d->v[i].loc.line)
+			fprintf(out, "%s:%u:%u: %s\n", d->file ? d->file : "<input>",
+				d->v[i].loc.line, d->v[i].loc.col, d->v[i].msg);
+		else	/* about the whole file: it cannot be read */
+			fprintf(out, "%s: %s\n", d->file ? d->file : "<input>", d->v[i].msg);
 }
 
 /* ------------------------------------------------------------------ lexer */

@@ -122,11 +122,11 @@ struct cons_file {
  */
 struct cons_file *cons_parse(const char *name, const char *text, size_t len,
 			     struct cons_diags *diags);
-/* The same, reading PATH; an unreadable file is one diagnostic. */
+/* The same, reading PATH; an unreadable file is one diagnostic at line 0. */
 struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags);
 void cons_free(struct cons_file *cf);
 void cons_diags_free(struct cons_diags *d);
-/* Print every diagnostic as "file:line:col: message\n". */
+/* Print every diagnostic as "file:line:col: message\n" ("file: message" at line 0). */
 void cons_diags_print(const struct cons_diags *d, FILE *out);
 
 /* Wait before check number ATTEMPT + 1 (ATTEMPT 0 is the first retry). */

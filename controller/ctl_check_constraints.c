@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * upstarectl check-constraints FILE (--pid PID | --binary PATH) [--dump]
+ * upstarectl check-constraints FILE (--pid PID | --binary PATH) [--dump] [--json]
  *
  * Parse a constraint file and check every function, role, file:line range
  * and continuation key in it against the program's .upstare metadata (the
@@ -322,8 +322,10 @@ static int meta_index(struct meta *m)
 	return 0;
 }
 
-/* Read and index the .upstare section of PATH.  Prints its own errors. */
-static int meta_load(struct meta *m, const char *path)
+#define SET_MSG(...) do { if (asprintf(msg, __VA_ARGS__) < 0) *msg = NULL; } while (0)
+
+/* Read and index the .upstare section of PATH; on error *MSG says why. */
+static int meta_load(struct meta *m, const char *path, char **msg)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT, nunits = 0;
 	Elf_Scn *scn = NULL;
@@ -334,13 +336,13 @@ static int meta_load(struct meta *m, const char *path)
 	m->prog.name = path;
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "upstarectl: %s: %s\n", path, strerror(errno));
+		SET_MSG("%s: %s", path, strerror(errno));
 		return err;
 	}
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ, NULL);
 	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
-		fprintf(stderr, "upstarectl: %s: not an ELF file\n", path);
+		SET_MSG("%s: not an ELF file", path);
 		err = -ENOEXEC;
 		goto out;
 	}
@@ -364,8 +366,8 @@ static int meta_load(struct meta *m, const char *path)
 			if (n) {
 				err = meta_add_doc(m, p, n);
 				if (err) {
-					fprintf(stderr, "upstarectl: %s: malformed .upstare "
-						"metadata (unit %d)\n", path, nunits + 1);
+					SET_MSG("%s: malformed .upstare metadata "
+						"(unit %d)", path, nunits + 1);
 					goto out;
 				}
 				nunits++;
@@ -374,14 +376,13 @@ static int meta_load(struct meta *m, const char *path)
 		}
 	}
 	if (!nunits) {
-		fprintf(stderr, "upstarectl: %s: no .upstare section: not built with "
-			"upstare-cc\n", path);
+		SET_MSG("%s: no .upstare section: not built with upstare-cc", path);
 		err = -ENOENT;
 		goto out;
 	}
 	err = meta_index(m);
 	if (err)
-		fprintf(stderr, "upstarectl: %s: malformed .upstare metadata\n", path);
+		SET_MSG("%s: malformed .upstare metadata", path);
 out:
 	if (e)
 		elf_end(e);
@@ -391,61 +392,164 @@ out:
 
 /* ------------------------------------------------------------- threads */
 
+struct warning {
+	struct cons_loc loc;
+	char *msg;
+};
+
+struct warnings {
+	struct warning *v;
+	size_t n;
+};
+
+static void warn(struct warnings *w, struct cons_loc loc, char *msg)
+{
+	struct warning *nv = msg ? realloc(w->v, (w->n + 1) * sizeof(*nv)) : NULL;
+
+	if (!nv) {
+		free(msg);
+		return;
+	}
+	w->v = nv;
+	w->v[w->n++] = (struct warning){ loc, msg };
+}
+
+static bool thread_exists(const char *dir, const struct cons_who *w)
+{
+	char path[PATH_MAX];
+	bool found = false;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return true;	/* the process is gone: nothing to say about names */
+	while (!found && (de = readdir(d))) {
+		char comm[64] = "";
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (w->kind == CONS_WHO_TID) {
+			found = atol(de->d_name) == w->tid;
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		if (f)
+			fclose(f);
+		found = !strcmp(comm, w->name);
+	}
+	closedir(d);
+	return found;
+}
+
 /*
  * Thread names are not part of the program: they are only known at run
  * time, and threads come and go, so a name that matches no thread now is a
  * warning, not an error.
  */
-static int warn_unknown_threads(const struct cons_file *cf, const char *pid)
+static void warn_unknown_threads(const struct cons_file *cf, const char *pid,
+				 struct warnings *warns)
 {
-	char dir[64], path[PATH_MAX];
-	int nwarn = 0;
+	char dir[64], *msg;
 
 	snprintf(dir, sizeof(dir), "/proc/%s/task", pid);
 	for (size_t i = 0; i < cf->nrules; i++) {
 		for (size_t j = 0; j < cf->rules[i].nclauses; j++) {
 			const struct cons_who *w = &cf->rules[i].clauses[j].who;
-			bool found = false;
-			struct dirent *de;
-			DIR *d;
+			int n;
 
-			if (w->kind != CONS_WHO_COMM && w->kind != CONS_WHO_TID)
+			if ((w->kind != CONS_WHO_COMM && w->kind != CONS_WHO_TID) ||
+			    thread_exists(dir, w))
 				continue;
-			d = opendir(dir);
-			if (!d)
-				return 0;
-			while (!found && (de = readdir(d))) {
-				char comm[64] = "";
-				FILE *f;
-
-				if (de->d_name[0] == '.')
-					continue;
-				if (w->kind == CONS_WHO_TID) {
-					found = atol(de->d_name) == w->tid;
-					continue;
-				}
-				snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
-				f = fopen(path, "re");
-				if (f && fgets(comm, sizeof(comm), f))
-					comm[strcspn(comm, "\n")] = 0;
-				if (f)
-					fclose(f);
-				found = !strcmp(comm, w->name);
-			}
-			closedir(d);
-			if (found)
-				continue;
-			nwarn++;
 			if (w->kind == CONS_WHO_TID)
-				fprintf(stderr, "%s:%u:%u: warning: process %s has no thread %ld "
-					"now\n", cf->path, w->loc.line, w->loc.col, pid, w->tid);
+				n = asprintf(&msg, "process %s has no thread %ld now", pid,
+					     w->tid);
 			else
-				fprintf(stderr, "%s:%u:%u: warning: no thread of process %s is "
-					"named \"%s\" now\n", cf->path, w->loc.line, w->loc.col,
-					pid, w->name);
+				n = asprintf(&msg, "no thread of process %s is named \"%s\" now",
+					     pid, w->name);
+			warn(warns, w->loc, n < 0 ? NULL : msg);
 		}
 	}
-	return nwarn;
+}
+
+/* ------------------------------------------------------------------ output */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_diag(FILE *f, bool first, struct cons_loc loc, const char *msg)
+{
+	fprintf(f, "%s{\"line\":%u,\"col\":%u,\"message\":", first ? "" : ",", loc.line,
+		loc.col);
+	json_str(f, msg);
+	fputc('}', f);
+}
+
+struct report {
+	const char *file, *program;
+	bool valid;
+	size_t nconstraints;
+	const char *error;		/* the file or the program cannot be read */
+	const struct cons_diags *errors;
+	const struct warnings *warnings;
+};
+
+static void print_json(const struct report *r)
+{
+	printf("{\"file\":");
+	json_str(stdout, r->file);
+	printf(",\"program\":");
+	if (r->program)
+		json_str(stdout, r->program);
+	else
+		printf("null");
+	printf(",\"valid\":%s", r->valid ? "true" : "false");
+	if (r->valid)
+		printf(",\"constraints\":%zu", r->nconstraints);
+	if (r->error) {
+		printf(",\"error\":");
+		json_str(stdout, r->error);
+	}
+	printf(",\"errors\":[");
+	for (size_t i = 0; r->errors && i < r->errors->n; i++)
+		json_diag(stdout, !i, r->errors->v[i].loc, r->errors->v[i].msg);
+	printf("],\"warnings\":[");
+	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
+		json_diag(stdout, !i, r->warnings->v[i].loc, r->warnings->v[i].msg);
+	printf("]}\n");
+}
+
+static void print_text(const struct report *r)
+{
+	if (r->error)
+		fprintf(stderr, "upstarectl: %s\n", r->error);
+	if (r->errors)
+		cons_diags_print(r->errors, stderr);
+	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
+		fprintf(stderr, "%s:%u:%u: warning: %s\n", r->file, r->warnings->v[i].loc.line,
+			r->warnings->v[i].loc.col, r->warnings->v[i].msg);
+	if (r->valid)
+		printf("%s: %zu constraint%s, valid for %s\n", r->file, r->nconstraints,
+		       r->nconstraints == 1 ? "" : "s", r->program);
+	else if (r->errors && r->errors->n && r->program)
+		fprintf(stderr, "%s: %zu error%s against %s\n", r->file, r->errors->n,
+			r->errors->n == 1 ? "" : "s", r->program);
 }
 
 /* ---------------------------------------------------------------- command */
@@ -453,7 +557,7 @@ static int warn_unknown_threads(const struct cons_file *cf, const char *pid)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: upstarectl check-constraints FILE (--pid PID | --binary PATH) "
-		"[--dump]\n");
+		"[--dump] [--json]\n");
 }
 
 int ctl_check_constraints(int argc, char **argv)
@@ -462,16 +566,19 @@ int ctl_check_constraints(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "binary", required_argument, NULL, 'b' },
 		{ "dump", no_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *pid = NULL, *binary = NULL, *file;
+	const char *pid = NULL, *binary = NULL;
 	struct cons_diags diags = { 0 };
-	char exe[PATH_MAX];
+	struct warnings warns = { 0 };
+	char exe[PATH_MAX], link[64], *msg = NULL;
 	struct cons_file *cf = NULL;
 	struct meta m = { 0 };
-	bool dump = false;
-	int c, n, ret = 1;
+	struct report rep = { .errors = &diags, .warnings = &warns };
+	bool dump = false, json = false;
+	int c, n;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -485,6 +592,9 @@ int ctl_check_constraints(int argc, char **argv)
 		case 'd':
 			dump = true;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -497,58 +607,62 @@ int ctl_check_constraints(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	file = argv[optind];
+	rep.file = argv[optind];
+	if (pid && (!*pid || strspn(pid, "0123456789") != strlen(pid))) {
+		fprintf(stderr, "upstarectl: --pid: '%s' is not a process id\n", pid);
+		return 2;
+	}
+
+	cf = cons_parse_file(rep.file, &diags);
+	if (!cf) {
+		if (!diags.n && asprintf(&msg, "%s: %s", rep.file, strerror(errno)) < 0)
+			msg = NULL;
+		goto out;
+	}
 	if (pid) {
-		char link[64];
 		ssize_t len;
 
-		if (strspn(pid, "0123456789") != strlen(pid) || !*pid) {
-			fprintf(stderr, "upstarectl: --pid: '%s' is not a process id\n", pid);
-			return 2;
-		}
 		snprintf(link, sizeof(link), "/proc/%s/exe", pid);
 		len = readlink(link, exe, sizeof(exe) - 1);
 		if (len < 0) {
-			fprintf(stderr, "upstarectl: pid %s: cannot read %s: %s\n", pid, link,
-				strerror(errno));
-			return 1;
+			if (asprintf(&msg, "pid %s: cannot read %s: %s", pid, link,
+				     strerror(errno)) < 0)
+				msg = NULL;
+			goto out;
 		}
 		exe[len] = 0;
 		/* the file may have been replaced on disk: read the one that runs */
 		binary = link;
 	}
-
-	cf = cons_parse_file(file, &diags);
-	if (!cf) {
-		cons_diags_print(&diags, stderr);
-		if (!diags.n)
-			fprintf(stderr, "upstarectl: %s: %s\n", file, strerror(errno));
+	if (meta_load(&m, binary, &msg))
 		goto out;
-	}
-	if (meta_load(&m, binary))
-		goto out;
-	m.prog.name = pid ? exe : binary;
+	rep.program = m.prog.name = pid ? exe : binary;
 	n = cons_validate(cf, &m.prog, &diags);
 	if (n < 0) {
-		fprintf(stderr, "upstarectl: %s: %s\n", file, strerror(-n));
-		goto out;
-	}
-	cons_diags_print(&diags, stderr);
-	if (n) {
-		fprintf(stderr, "%s: %d error%s against %s\n", file, n, n == 1 ? "" : "s",
-			m.prog.name);
+		if (asprintf(&msg, "%s: %s", rep.file, strerror(-n)) < 0)
+			msg = NULL;
 		goto out;
 	}
 	if (pid)
-		warn_unknown_threads(cf, pid);
-	if (dump)
+		warn_unknown_threads(cf, pid, &warns);
+	rep.valid = n == 0;
+	rep.nconstraints = cf->nrules;
+	if (rep.valid && dump && !json)
 		cons_dump(cf, stdout);
-	printf("%s: %zu constraint%s, valid for %s\n", file, cf->nrules,
-	       cf->nrules == 1 ? "" : "s", m.prog.name);
-	ret = 0;
 out:
+	rep.error = msg;
+	if (!rep.valid && !msg && !diags.n)
+		rep.error = "out of memory";
+	if (json)
+		print_json(&rep);
+	else
+		print_text(&rep);
 	meta_free(&m);
 	cons_free(cf);
 	cons_diags_free(&diags);
-	return ret;
+	for (size_t i = 0; i < warns.n; i++)
+		free(warns.v[i].msg);
+	free(warns.v);
+	free(msg);
+	return rep.valid ? 0 : 1;
 }

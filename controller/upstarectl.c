@@ -16,7 +16,7 @@ struct ctl_cmd {
 
 static const struct ctl_cmd cmds[] = {
 	{ "check-constraints", ctl_check_constraints,
-	  "FILE (--pid PID | --binary PATH) [--dump]\n"
+	  "FILE (--pid PID | --binary PATH) [--dump] [--json]\n"
 	  "\tvalidate a constraint file against a program, without updating it" },
 };
 

@@ -736,6 +736,28 @@ static enum test_result check_binary(struct test_ctx *ctx)
 			  "syntax errors");
 	cmd_result_free(&r);
 
+	/* the same for scripts */
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "good.cons --binary srv --json", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 0, "--json valid: exit status") &&
+	     ASSERT_STREQ(r.out, "{\"file\":\"good.cons\",\"program\":\"srv\",\"valid\":true,"
+			  "\"constraints\":6,\"errors\":[],\"warnings\":[]}\n", "--json valid");
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "bad.cons --binary srv --json", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 1, "--json invalid: exit status") &&
+	     ASSERT_STRSTR(r.out, "{\"file\":\"bad.cons\",\"program\":\"srv\",\"valid\":false,"
+			   "\"errors\":[{\"line\":1,\"col\":15,\"message\":\"unknown function "
+			   "'handel' in srv (did you mean 'handle'?)\"},{\"line\":2,", "--json errors") &&
+	     ASSERT_STREQ(r.err, "", "--json: nothing on stderr");
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "missing.cons --binary srv", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 1, "missing file: exit status") &&
+	     ASSERT_STREQ(r.err, "missing.cons: cannot open: No such file or directory\n",
+			  "missing file");
+	cmd_result_free(&r);
+
 	/* a program not built with upstare-cc */
 	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
 				     "good.cons --binary /bin/true", ctx->tmpdir, ctl), "run") &&
