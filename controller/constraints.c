@@ -1744,9 +1744,11 @@ int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_
 			st.checks++;
 			cons_result_free(&last);
 			ret = cons_eval(cf, snap, &last);
-			if (ret != 0)
-				goto out;	/* 1: they hold, threads stay stopped */
+			if (ret == 1)
+				goto out;	/* threads stay stopped for the update */
 			drv->release(drv->arg, snap);
+			if (ret < 0)
+				goto out;
 		}
 		delay = cons_retry_delay_us(cf, attempt);
 		now = drv->now_us(drv->arg);

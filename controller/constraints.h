@@ -223,7 +223,8 @@ struct cons_wait_stats {
  * hold, with the threads still stopped and SNAP describing them (the
  * caller goes on with the update, then releases them); 0 when the
  * deadline came first, with the violations of the last check in RES (empty
- * if no snapshot could be taken); or -errno.  RES and STATS may be NULL.
+ * if no snapshot could be taken); or -errno, with the threads released.
+ * RES and STATS may be NULL.
  */
 int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_t start_us,
 	      struct cons_snapshot *snap, struct cons_result *res,
