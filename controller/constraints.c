@@ -1821,6 +1821,73 @@ nomem:
 	return 0;
 }
 
+static bool str_eq(const char *a, const char *b);
+
+static const char *base_name(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+
+	return b ? b + 1 : path;
+}
+
+/*
+ * F's counterpart in PG: the function of that name, and of the same file
+ * name when there are several (static functions); the versions usually live
+ * in different directories, so only the last component is compared.
+ */
+static const struct cons_prog_func *same_func(const struct cons_program *pg,
+					      const struct cons_prog_func *f)
+{
+	const struct cons_prog_func *any = NULL;
+
+	for (size_t i = 0; i < pg->nfuncs; i++) {
+		const struct cons_prog_func *g = &pg->funcs[i];
+
+		if (!str_eq(g->name, f->name))
+			continue;
+		if (!g->file || !f->file || str_eq(base_name(g->file), base_name(f->file)))
+			return g;
+		any = any ? any : g;
+	}
+	return any;
+}
+
+int cons_unmapped_points(const struct cons_program *old, const struct cons_program *new,
+			 struct cons_unmapped **out, size_t *n)
+{
+	struct cons_unmapped *v = NULL;
+	size_t nv = 0;
+
+	for (size_t i = 0; i < old->nfuncs; i++) {
+		const struct cons_prog_func *f = &old->funcs[i], *g = same_func(new, f);
+
+		for (size_t k = 0; k < f->ncps; k++) {
+			bool mapped = false;
+			struct cons_unmapped *nvv;
+
+			for (size_t j = 0; g && j < g->ncps && !mapped; j++)
+				mapped = str_eq(g->cps[j].key, f->cps[k].key);
+			if (mapped)
+				continue;
+			nvv = grow(v, nv, sizeof(*v));
+			if (!nvv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nvv;
+			v[nv++] = (struct cons_unmapped){
+				.function = f->name, .key = f->cps[k].key, .file = f->file,
+				.line = f->cps[k].line,
+				.why = g ? "no point with this key in the patch" :
+					   "the patch has no such function",
+			};
+		}
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
 void cons_explain(const struct cons_file *cf, FILE *out)
 {
 	fputs("timeout ", out);

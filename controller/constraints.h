@@ -232,6 +232,8 @@ int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_
 
 /* ---------------------------------------------------- automatic constraints */
 
+struct cons_program;
+
 /* A continuation point of the running version that the patch cannot map. */
 struct cons_unmapped {
 	const char *function;
@@ -246,6 +248,15 @@ struct cons_unmapped {
  * Returns 0 or -errno.
  */
 int cons_add_automatic(struct cons_file *cf, const struct cons_unmapped *u, size_t n);
+/*
+ * The continuation points of OLD (the running version) that NEW (the
+ * patch's version) cannot map by key: the function is gone, or has no
+ * point with the same key.  A function is the same when its name is (and
+ * its file's name, among several of that name).  *OUT is a malloc'd array whose
+ * strings point into OLD.  Returns 0 or -errno.
+ */
+int cons_unmapped_points(const struct cons_program *old, const struct cons_program *new,
+			 struct cons_unmapped **out, size_t *n);
 /* Print every rule with where it comes from (for `upstarectl update --explain`). */
 void cons_explain(const struct cons_file *cf, FILE *out);
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * upstarectl check-constraints FILE (--pid PID | --binary PATH) [--dump] [--json]
+ * upstarectl check-constraints FILE (--pid PID | --binary PATH)
+ *                              [--patch PATH [--explain]] [--dump] [--json]
  *
  * Parse a constraint file and check every function, role, file:line range
  * and continuation key in it against the program's .upstare metadata (the
  * JSON documents upstare-cc puts in a non-allocated ELF section, read here
- * with libelf).  Nothing in the target is touched: with --pid, only
+ * with libelf).  With --patch, also list the automatic constraints: the
+ * continuation points of the program that the patch's version (its .upstare
+ * metadata) cannot map.  Nothing in the target is touched: with --pid, only
  * /proc/PID/exe and the names of its threads are read.
  */
 #define _GNU_SOURCE
@@ -502,9 +505,11 @@ static void json_diag(FILE *f, bool first, struct cons_loc loc, const char *msg)
 }
 
 struct report {
-	const char *file, *program;
+	const char *file, *program, *patch;
 	bool valid;
 	size_t nconstraints;
+	const struct cons_unmapped *unmapped;	/* with --patch */
+	size_t nunmapped;
 	const char *error;		/* the file or the program cannot be read */
 	const struct cons_diags *errors;
 	const struct warnings *warnings;
@@ -532,7 +537,27 @@ static void print_json(const struct report *r)
 	printf("],\"warnings\":[");
 	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
 		json_diag(stdout, !i, r->warnings->v[i].loc, r->warnings->v[i].msg);
-	printf("]}\n");
+	printf("]");
+	if (r->valid && r->patch) {
+		printf(",\"patch\":");
+		json_str(stdout, r->patch);
+		printf(",\"automatic\":[");
+		for (size_t i = 0; i < r->nunmapped; i++) {
+			const struct cons_unmapped *u = &r->unmapped[i];
+
+			printf("%s{\"function\":", i ? "," : "");
+			json_str(stdout, u->function);
+			printf(",\"key\":");
+			json_str(stdout, u->key);
+			printf(",\"file\":");
+			json_str(stdout, u->file);
+			printf(",\"line\":%u,\"why\":", u->line);
+			json_str(stdout, u->why);
+			printf("}");
+		}
+		printf("]");
+	}
+	printf("}\n");
 }
 
 static void print_text(const struct report *r)
@@ -544,7 +569,11 @@ static void print_text(const struct report *r)
 	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
 		fprintf(stderr, "%s:%u:%u: warning: %s\n", r->file, r->warnings->v[i].loc.line,
 			r->warnings->v[i].loc.col, r->warnings->v[i].msg);
-	if (r->valid)
+	if (r->valid && r->patch)
+		printf("%s: %zu constraint%s, valid for %s; %zu automatic from %s\n", r->file,
+		       r->nconstraints, r->nconstraints == 1 ? "" : "s", r->program,
+		       r->nunmapped, r->patch);
+	else if (r->valid)
 		printf("%s: %zu constraint%s, valid for %s\n", r->file, r->nconstraints,
 		       r->nconstraints == 1 ? "" : "s", r->program);
 	else if (r->errors && r->errors->n && r->program)
@@ -557,7 +586,7 @@ static void print_text(const struct report *r)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: upstarectl check-constraints FILE (--pid PID | --binary PATH) "
-		"[--dump] [--json]\n");
+		"[--patch PATH [--explain]] [--dump] [--json]\n");
 }
 
 int ctl_check_constraints(int argc, char **argv)
@@ -567,6 +596,8 @@ int ctl_check_constraints(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "dump", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "patch", required_argument, NULL, 'P' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -577,7 +608,9 @@ int ctl_check_constraints(int argc, char **argv)
 	struct cons_file *cf = NULL;
 	struct meta m = { 0 };
 	struct report rep = { .errors = &diags, .warnings = &warns };
-	bool dump = false, json = false;
+	bool dump = false, json = false, explain = false;
+	struct cons_unmapped *unmapped = NULL;
+	struct meta pm = { 0 };
 	int c, n;
 
 	optind = 1;
@@ -595,6 +628,12 @@ int ctl_check_constraints(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'P':
+			rep.patch = optarg;
+			break;
+		case 'e':
+			explain = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -603,7 +642,7 @@ int ctl_check_constraints(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || !!pid == !!binary) {
+	if (optind != argc - 1 || !!pid == !!binary || (explain && !rep.patch)) {
 		usage(stderr);
 		return 2;
 	}
@@ -645,10 +684,26 @@ int ctl_check_constraints(int argc, char **argv)
 	}
 	if (pid)
 		warn_unknown_threads(cf, pid, &warns);
-	rep.valid = n == 0;
 	rep.nconstraints = cf->nrules;
+	if (n == 0 && rep.patch) {
+		/* the points the patch cannot map: forbidden without being written */
+		if (meta_load(&pm, rep.patch, &msg))
+			goto out;
+		n = cons_unmapped_points(&m.prog, &pm.prog, &unmapped, &rep.nunmapped);
+		if (!n)
+			n = cons_add_automatic(cf, unmapped, rep.nunmapped);
+		if (n) {
+			if (asprintf(&msg, "%s: %s", rep.patch, strerror(-n)) < 0)
+				msg = NULL;
+			goto out;
+		}
+		rep.unmapped = unmapped;
+	}
+	rep.valid = n == 0;
 	if (rep.valid && dump && !json)
 		cons_dump(cf, stdout);
+	if (rep.valid && explain && !json)
+		cons_explain(cf, stdout);
 out:
 	rep.error = msg;
 	if (!rep.valid && !msg && !diags.n)
@@ -658,6 +713,8 @@ out:
 	else
 		print_text(&rep);
 	meta_free(&m);
+	meta_free(&pm);
+	free(unmapped);
 	cons_free(cf);
 	cons_diags_free(&diags);
 	for (size_t i = 0; i < warns.n; i++)

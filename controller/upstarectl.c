@@ -16,8 +16,9 @@ struct ctl_cmd {
 
 static const struct ctl_cmd cmds[] = {
 	{ "check-constraints", ctl_check_constraints,
-	  "FILE (--pid PID | --binary PATH) [--dump] [--json]\n"
-	  "\tvalidate a constraint file against a program, without updating it" },
+	  "FILE (--pid PID | --binary PATH) [--patch PATH [--explain]]\n"
+	  "\t[--dump] [--json]: validate a constraint file against a program,\n"
+	  "\twithout updating it; with --patch, its automatic constraints too" },
 };
 
 static void usage(FILE *out)

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -397,6 +398,39 @@ static enum test_result eval_automatic(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* Static functions of the same name in two files are told apart by file name. */
+static enum test_result eval_unmapped(struct test_ctx *ctx)
+{
+	static const struct cons_prog_cp a_old[] = { { "entry", 1 }, { "write#1", 3 } };
+	static const struct cons_prog_cp b_old[] = { { "entry", 1 }, { "read#1", 4 } };
+	static const struct cons_prog_cp a_new[] = { { "entry", 1 }, { "write#1", 5 } };
+	static const struct cons_prog_cp b_new[] = { { "entry", 1 }, { "read#2", 4 } };
+	static const struct cons_prog_func f_old[] = {
+		{ "flush", "v1/a.c", 1, 9, a_old, 2 },
+		{ "flush", "v1/b.c", 1, 9, b_old, 2 },
+		{ "gone", "v1/b.c", 10, 12, b_old, 1 },
+	};
+	/* the new version lists b.c first: matching by name alone would mix them */
+	static const struct cons_prog_func f_new[] = {
+		{ "flush", "v2/b.c", 1, 9, b_new, 2 },
+		{ "flush", "v2/a.c", 1, 9, a_new, 2 },
+	};
+	struct cons_program old = { "v1", f_old, 3 }, new = { "v2", f_new, 2 };
+	struct cons_unmapped *u = NULL;
+	size_t n = 0;
+	bool ok;
+
+	ok = ASSERT_OK(cons_unmapped_points(&old, &new, &u, &n), "compute") &&
+	     ASSERT_EQ(n, 2, "two points") &&
+	     ASSERT_STREQ(u[0].key, "read#1", "b.c's flush lost read#1") &&
+	     ASSERT_STREQ(u[0].file, "v1/b.c", "in b.c") &&
+	     ASSERT_STREQ(u[0].why, "no point with this key in the patch", "why") &&
+	     ASSERT_STREQ(u[1].function, "gone", "a removed function") &&
+	     ASSERT_STREQ(u[1].why, "the patch has no such function", "why");
+	free(u);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* Paths in frames and in files: equal, or one a suffix of the other at '/'. */
 static enum test_result eval_file_match(struct test_ctx *ctx)
 {
@@ -598,6 +632,7 @@ static struct test cons_tests[] = {
 	{ .name = "constraints/eval_never", .run = eval_never },
 	{ .name = "constraints/eval_automatic", .run = eval_automatic },
 	{ .name = "constraints/eval_file_match", .run = eval_file_match },
+	{ .name = "constraints/eval_unmapped", .run = eval_unmapped },
 	{ .name = "constraints/wait_until_safe", .run = wait_until_safe },
 	{ .name = "constraints/wait_deadline", .run = wait_deadline },
 };
@@ -824,6 +859,67 @@ static enum test_result check_pid(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* --patch: the points of v1 that v2 cannot map become automatic constraints. */
+static enum test_result check_patch(struct test_ctx *ctx)
+{
+	const char *ctl = upstare_build_dir();
+	char path[512], v2[sizeof(srv_c) + 64], *p;
+	struct cmd_result r;
+	bool ok;
+
+	/* v2 renames handle() and drops the usleep() call */
+	memcpy(v2, srv_c, sizeof(srv_c));
+	while ((p = strstr(v2, "handle(")))
+		memmove(p + 10, p + 6, strlen(p + 6) + 1), memcpy(p, "handle_req", 10);
+	p = strstr(v2, "\t\tusleep(1000);\n");
+	memmove(p, p + 16, strlen(p + 16) + 1);
+	snprintf(path, sizeof(path), "%s/v2", ctx->tmpdir);
+	ok = ASSERT_OK(mkdir(path, 0755), "mkdir v2");
+	snprintf(path, sizeof(path), "%s/v2/srv.c", ctx->tmpdir);
+	ok = ok && ASSERT_OK(write_file(path, v2, strlen(v2)), "write v2/srv.c");
+	if (!ok || !build_srv(ctx) || !write_cons(ctx, "a.cons", "forbid any in handle\n") ||
+	    !sh_ok(120, "build v2", "cd '%s/v2' && '%s' -O2 -o srv srv.c", ctx->tmpdir,
+		   upstare_cc()))
+		return TEST_FAIL;
+	if (!ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "a.cons --binary srv --patch v2/srv --explain", ctx->tmpdir, ctl),
+		       "run"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(r.status, 0, "exit status") &&
+	     ASSERT_STREQ(r.out,
+		"timeout 2s (default)\n"
+		"retry 10ms backoff 2 max 500ms (default)\n"
+		"forbid any in handle\n"
+		"    from a.cons:1:1\n"
+		"forbid any in handle at entry\n"
+		"    automatic: srv.c:6: continuation point handle at entry: the patch has no "
+		"such function\n"
+		"forbid any in serve at handle#1\n"
+		"    automatic: srv.c:17: continuation point serve at handle#1: no point with "
+		"this key in the patch\n"
+		"forbid any in serve at usleep#1\n"
+		"    automatic: srv.c:18: continuation point serve at usleep#1: no point with "
+		"this key in the patch\n"
+		"a.cons: 1 constraint, valid for srv; 3 automatic from v2/srv\n", "--explain");
+	if (!ok)
+		test_log("stderr:\n%s", r.err);
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "a.cons --binary srv --patch v2/srv --json", ctx->tmpdir, ctl),
+			     "run") &&
+	     ASSERT_STRSTR(r.out, "\"patch\":\"v2/srv\",\"automatic\":[{\"function\":\"handle\","
+			   "\"key\":\"entry\",\"file\":\"srv.c\",\"line\":6,\"why\":\"the patch has "
+			   "no such function\"},{\"function\":\"serve\",\"key\":\"handle#1\"", "--json");
+	cmd_result_free(&r);
+	/* the same version: nothing to forbid */
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "a.cons --binary srv --patch srv", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_STREQ(r.out, "a.cons: 1 constraint, valid for srv; 0 automatic from srv\n",
+			  "same version");
+	cmd_result_free(&r);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* ---------------------------------------------------------------- fuzzing */
 
 static enum test_result run_fuzz(struct test_ctx *ctx, int seconds)
@@ -871,6 +967,7 @@ static enum test_result fuzz_long(struct test_ctx *ctx)
 static struct test cons_prog_tests[] = {
 	{ .name = "constraints/check_binary", .run = check_binary },
 	{ .name = "constraints/check_pid", .run = check_pid },
+	{ .name = "constraints/check_patch", .run = check_patch },
 	{ .name = "constraints/fuzz", .run = fuzz_short },
 	{ .name = "constraints/fuzz_long", .run = fuzz_long, .long_only = true },
 };
