@@ -472,8 +472,8 @@ static bool parse_uint(struct parser *ps, const char *what, long *out)
 		return false;
 	}
 	if (num_has_fraction(t) || !num_value(t, &micro, &unit, &ulen) || ulen) {
-		perr(ps, t->loc, "expected %s, found '%.*s'", what, (int)(t->len > 40 ? 40 : t->len),
-		     t->s);
+		perr(ps, t->loc, "expected %s, found '%.*s'", what,
+		     (int)(t->len > 40 ? 40 : t->len), t->s);
 		return false;
 	}
 	if (micro / 1000000 > 0x7fffffff) {
@@ -1596,7 +1596,8 @@ static int eval_forbid_all(const struct cons_file *cf, const struct cons_rule *r
 			const struct cons_thread *t = &s->threads[i];
 
 			if (who_matches(&r->clauses[j].who, t))
-				w[j] = (struct cons_witness){ t->tid, frame_in_region(&r->clauses[j], t) };
+				w[j] = (struct cons_witness){
+					t->tid, frame_in_region(&r->clauses[j], t) };
 		}
 		if (w[j].frame < 0) {
 			free(w);
@@ -2087,7 +2088,8 @@ int cons_validate(const struct cons_file *cf, const struct cons_program *pg,
 			const struct cons_clause *c = &r->clauses[j];
 
 			if (c->who.kind == CONS_WHO_ROLE && !find_func(pg, c->who.name, 0)) {
-				unknown_func(pg, d, c->who.loc, "start routine (role)", c->who.name);
+				unknown_func(pg, d, c->who.loc, "start routine (role)",
+					     c->who.name);
 				n++;
 			}
 			for (size_t k = 0; k < c->nplaces; k++)
