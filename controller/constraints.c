@@ -1154,13 +1154,29 @@ struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags)
 	return cf;
 }
 
+/* The wait after one of D: D times the backoff, rounded up, within the cap. */
+static uint64_t next_delay(const struct cons_file *cf, uint64_t d)
+{
+	if (d >= cf->retry_max_us)
+		return cf->retry_max_us;
+	/* durations are at most a day, so this does not overflow */
+	d = (d * cf->backoff_milli + 999) / 1000;
+	return d < cf->retry_max_us ? d : cf->retry_max_us;
+}
+
 uint64_t cons_retry_delay_us(const struct cons_file *cf, unsigned attempt)
 {
-	uint64_t d = cf->retry_us;
+	uint64_t d = cf->retry_us < cf->retry_max_us ? cf->retry_us : cf->retry_max_us;
 
-	for (unsigned i = 0; i < attempt && d < cf->retry_max_us; i++)
-		d = d * cf->backoff_milli / 1000;
-	return d < cf->retry_max_us ? d : cf->retry_max_us;
+	/* a factor of 1 never grows: stop as soon as the wait does not change */
+	for (unsigned i = 0; i < attempt; i++) {
+		uint64_t n = next_delay(cf, d);
+
+		if (n == d)
+			break;
+		d = n;
+	}
+	return d;
 }
 
 /* ------------------------------------------------------------- printing */
@@ -1730,11 +1746,10 @@ int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_
 	struct cons_wait_stats st = { 0 };
 	struct cons_result last = { 0 };
 	uint64_t deadline = start_us + cf->timeout_us;
+	uint64_t delay = cons_retry_delay_us(cf, 0), now;
 	int ret;
 
-	for (unsigned attempt = 0;; attempt++) {
-		uint64_t delay, now;
-
+	for (;; delay = next_delay(cf, delay)) {
 		memset(snap, 0, sizeof(*snap));
 		ret = drv->snapshot(drv->arg, snap);
 		if (ret == -EAGAIN) {
@@ -1751,7 +1766,6 @@ int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_
 			if (ret < 0)
 				goto out;
 		}
-		delay = cons_retry_delay_us(cf, attempt);
 		now = drv->now_us(drv->arg);
 		if (now >= deadline || deadline - now <= delay) {
 			ret = 0;

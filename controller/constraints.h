@@ -129,7 +129,11 @@ void cons_diags_free(struct cons_diags *d);
 /* Print every diagnostic as "file:line:col: message\n" ("file: message" at line 0). */
 void cons_diags_print(const struct cons_diags *d, FILE *out);
 
-/* Wait before check number ATTEMPT + 1 (ATTEMPT 0 is the first retry). */
+/*
+ * Wait before check number ATTEMPT + 1 (ATTEMPT 0 is the first retry): the
+ * retry interval, times the backoff factor (rounded up to a microsecond) for
+ * each attempt, at most retry_max_us.
+ */
 uint64_t cons_retry_delay_us(const struct cons_file *cf, unsigned attempt);
 
 /*

@@ -345,6 +345,24 @@ static enum test_result eval_never(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* Backoff rounds up, stops at the cap, and a factor of 1 keeps the interval. */
+static enum test_result retry_schedule(struct test_ctx *ctx)
+{
+	struct cons_file *frac = parse_str("retry 3us backoff 1.5 max 10us\n");
+	struct cons_file *flat = parse_str("timeout 1m\nretry 10ms backoff 1\n");
+	static const uint64_t want[] = { 3, 5, 8, 10, 10 };
+	bool ok = ASSERT_TRUE(frac && flat, "parse");
+
+	for (unsigned a = 0; ok && a < 5; a++)
+		ok = ASSERT_EQ(cons_retry_delay_us(frac, a), want[a], "fractional backoff");
+	/* must not take 4 billion steps either */
+	ok = ok && ASSERT_EQ(cons_retry_delay_us(flat, 4000000000u), 10000, "factor 1") &&
+	     ASSERT_EQ(flat->retry_max_us, 500000, "default cap");
+	cons_free(frac);
+	cons_free(flat);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* Unmappable continuation points become forbidden regions with their origin. */
 static enum test_result eval_automatic(struct test_ctx *ctx)
 {
@@ -630,6 +648,7 @@ static struct test cons_tests[] = {
 	{ .name = "constraints/eval_conjunction", .run = eval_conjunction },
 	{ .name = "constraints/eval_require", .run = eval_require },
 	{ .name = "constraints/eval_never", .run = eval_never },
+	{ .name = "constraints/retry_schedule", .run = retry_schedule },
 	{ .name = "constraints/eval_automatic", .run = eval_automatic },
 	{ .name = "constraints/eval_file_match", .run = eval_file_match },
 	{ .name = "constraints/eval_unmapped", .run = eval_unmapped },
