@@ -320,6 +320,13 @@ static void next(struct parser *ps)
 		adv(ps);
 		if (q) {
 			t->kind = kinds[q - punct];
+		} else if (c >= 0x80) {
+			/* one error for a run of UTF-8, not one per byte */
+			while (peekc(ps, 0) >= 0x80)
+				adv(ps);
+			perr(ps, t->loc, "unexpected non-ASCII text (outside strings, names "
+			     "are ASCII)");
+			t->kind = T_ERR;
 		} else {
 			char b[16];
 
@@ -1083,6 +1090,9 @@ struct cons_file *cons_parse(const char *name, const char *text, size_t len,
 	ps.cf->retry_us = CONS_DEFAULT_RETRY_US;
 	ps.cf->backoff_milli = CONS_DEFAULT_BACKOFF_MILLI;
 	ps.cf->retry_max_us = CONS_DEFAULT_RETRY_MAX_US;
+	/* editors may start a UTF-8 file with a byte-order mark: not a column */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		ps.p += 3;
 	next(&ps);
 	while (ps.tok.kind != T_EOF && !ps.stop) {
 		if (ps.tok.kind == T_NL) {
