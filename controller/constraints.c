@@ -1132,7 +1132,7 @@ struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags)
 		return NULL;
 	}
 	for (;;) {
-		size_t n;
+		size_t n, want;
 
 		if (len == cap) {
 			char *nb = realloc(buf, cap = cap ? cap * 2 : 4096);
@@ -1145,10 +1145,11 @@ struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags)
 			}
 			buf = nb;
 		}
-		n = fread(buf + len, 1, cap - len, f);
-		if (!n)
-			break;
+		want = cap - len;
+		n = fread(buf + len, 1, want, f);
 		len += n;
+		if (n < want)
+			break;	/* end of file or error */
 	}
 	err = ferror(f) ? EIO : 0;
 	fclose(f);
@@ -1610,48 +1611,45 @@ static int eval_forbid_one(const struct cons_file *cf, const struct cons_rule *r
 static int eval_forbid_all(const struct cons_file *cf, const struct cons_rule *r,
 			   const struct cons_snapshot *s, struct cons_result *res)
 {
-	struct cons_witness *w = calloc(r->nclauses, sizeof(*w));
+	size_t *who = calloc(r->nclauses, sizeof(*who));	/* thread of each clause */
+	int *frame = calloc(r->nclauses, sizeof(*frame));
 	struct vbuild b;
-	int err;
+	int err = 0;
 
-	if (!w)
-		return -ENOMEM;
+	if (!who || !frame) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (size_t j = 0; j < r->nclauses; j++) {
-		w[j].frame = -1;
-		for (size_t i = 0; i < s->nthreads && w[j].frame < 0; i++) {
-			const struct cons_thread *t = &s->threads[i];
-
-			if (who_matches(&r->clauses[j].who, t))
-				w[j] = (struct cons_witness){
-					t->tid, frame_in_region(&r->clauses[j], t) };
+		frame[j] = -1;
+		for (size_t i = 0; i < s->nthreads && frame[j] < 0; i++) {
+			if (!who_matches(&r->clauses[j].who, &s->threads[i]))
+				continue;
+			who[j] = i;
+			frame[j] = frame_in_region(&r->clauses[j], &s->threads[i]);
 		}
-		if (w[j].frame < 0) {
-			free(w);
-			return 0;
-		}
+		if (frame[j] < 0)
+			goto out;	/* this clause does not hold: neither does the whole */
 	}
 	err = vb_open(&b, cf, r, r->nclauses);
-	if (err) {
-		free(w);
-		return err;
-	}
-	memcpy(b.v.w, w, r->nclauses * sizeof(*w));
+	if (err)
+		goto out;
 	for (size_t j = 0; j < r->nclauses; j++) {
-		const struct cons_thread *t = NULL;
+		const struct cons_thread *t = &s->threads[who[j]];
 
-		for (size_t i = 0; i < s->nthreads && !t; i++)
-			if (s->threads[i].tid == w[j].tid &&
-			    who_matches(&r->clauses[j].who, &s->threads[i]))
-				t = &s->threads[i];
+		b.v.w[j] = (struct cons_witness){ t->tid, frame[j] };
 		if (j)
 			fputs("; and ", b.f);
 		print_thread(b.f, t);
 		fputs(" is at ", b.f);
-		print_frame(b.f, t, w[j].frame);
+		print_frame(b.f, t, frame[j]);
 	}
-	free(w);
 	err = vb_close(&b, res);
-	return err ? err : 1;
+	err = err ? err : 1;
+out:
+	free(who);
+	free(frame);
+	return err;
 }
 
 /* A require: every thread the clause names must be in the region. */
