@@ -148,6 +148,13 @@ void cons_dump(const struct cons_file *cf, FILE *out);
 
 /* ------------------------------------------------------------ evaluation */
 
+/*
+ * A frame as the user names it: FUNCTION is the source name, the .upstare
+ * metadata's "name" and not its "symbol" (main, not __upstare_user_main);
+ * FILE and LINE are the source position (the call the frame is in, for all
+ * but the innermost frame); CP_KEY the metadata's key of the continuation
+ * point the frame will resume at.
+ */
 struct cons_frame {
 	const char *function;	/* NULL when unknown */
 	const char *file;	/* source file, NULL when unknown */
