@@ -2120,3 +2120,96 @@ int cons_validate(const struct cons_file *cf, const struct cons_program *pg,
 	}
 	return n;
 }
+
+/* ------------------------------------------------------------------ lint */
+
+/* Is every frame in place A also in place B? */
+static bool place_within(const struct cons_place *a, const struct cons_place *b)
+{
+	if (b->kind == CONS_PLACE_FUNC &&
+	    (a->kind == CONS_PLACE_FUNC || a->kind == CONS_PLACE_FUNC_KEY))
+		return str_eq(a->function, b->function);
+	return a->kind == b->kind &&
+	       (a->function ? str_eq(a->function, b->function) : !b->function) &&
+	       (a->key ? str_eq(a->key, b->key) : !b->key) &&
+	       (a->file ? str_eq(a->file, b->file) && a->first >= b->first &&
+			  a->last <= b->last : !b->file);
+}
+
+static const struct cons_place *clause_has_func(const struct cons_clause *c, const char *fn)
+{
+	for (size_t k = 0; k < c->nplaces; k++)
+		if (c->places[k].kind == CONS_PLACE_FUNC && str_eq(c->places[k].function, fn))
+			return &c->places[k];
+	return NULL;
+}
+
+/* The single-clause forbid for any thread that excludes every place of C. */
+static const struct cons_rule *forbidden_everywhere(const struct cons_file *cf,
+						    const struct cons_clause *c)
+{
+	for (size_t i = 0; i < cf->nrules; i++) {
+		const struct cons_rule *r = &cf->rules[i];
+		size_t k, m;
+
+		if (r->kind != CONS_FORBID || r->nclauses != 1 ||
+		    r->clauses[0].who.kind != CONS_WHO_ANY)
+			continue;
+		for (k = 0; k < c->nplaces; k++) {
+			for (m = 0; m < r->clauses[0].nplaces; m++)
+				if (place_within(&c->places[k], &r->clauses[0].places[m]))
+					break;
+			if (m == r->clauses[0].nplaces)
+				break;
+		}
+		if (k == c->nplaces)
+			return r;
+	}
+	return NULL;
+}
+
+int cons_lint(const struct cons_file *cf, const struct cons_program *pg,
+	      struct cons_diags *w)
+{
+	bool has_main = !pg || find_func(pg, "main", 0);
+	int n = 0;
+
+	if (w && !w->file)
+		w->file = strdup(cf->path);
+	for (size_t i = 0; i < cf->nrules; i++) {
+		const struct cons_rule *r = &cf->rules[i];
+		const struct cons_clause *c = &r->clauses[0];
+		const struct cons_place *p;
+		const struct cons_rule *f;
+
+		if (r->origin)
+			continue;
+		if (r->kind == CONS_REQUIRE) {
+			f = forbidden_everywhere(cf, c);
+			if (f) {
+				diag_add(w, r->loc, "this require can never hold: the forbid at "
+					 "%u:%u excludes its whole region for every thread",
+					 f->loc.line, f->loc.col);
+				n++;
+			}
+			continue;
+		}
+		/* a conjunction with such a clause can still hold: only one clause */
+		if (r->nclauses != 1)
+			continue;
+		if (has_main && (c->who.kind == CONS_WHO_ANY ||
+				 (c->who.kind == CONS_WHO_ROLE && str_eq(c->who.name, "main"))) &&
+		    (p = clause_has_func(c, "main"))) {
+			diag_add(w, p->loc, "this forbid can never hold: the initial thread of "
+				 "every process is inside main");
+			n++;
+		} else if (c->who.kind == CONS_WHO_ROLE &&
+			   (p = clause_has_func(c, c->who.name))) {
+			diag_add(w, p->loc, "this forbid can never hold while a thread of role "
+				 "%s exists: %s is at the bottom of its stack", c->who.name,
+				 c->who.name);
+			n++;
+		}
+	}
+	return n;
+}

@@ -301,6 +301,16 @@ struct cons_program {
 int cons_validate(const struct cons_file *cf, const struct cons_program *prog,
 		  struct cons_diags *diags);
 
+/*
+ * Constraints that can never hold on PROG (PROG may be NULL: what can be
+ * told from the file alone), as warnings in WARNINGS: forbidding main for
+ * any thread (every process's initial thread runs it), forbidding a role's
+ * own start routine, and a require whose whole region a forbid for any
+ * thread excludes.  Returns the number of warnings, or -errno.
+ */
+int cons_lint(const struct cons_file *cf, const struct cons_program *prog,
+	      struct cons_diags *warnings);
+
 /* Does FRAME_FILE name the same file as PATTERN (equal, or a suffix at '/')? */
 bool cons_file_matches(const char *frame_file, const char *pattern);
 

@@ -684,6 +684,16 @@ int ctl_check_constraints(int argc, char **argv)
 	}
 	if (pid)
 		warn_unknown_threads(cf, pid, &warns);
+	if (n == 0) {
+		struct cons_diags lint = { 0 };
+
+		if (cons_lint(cf, &m.prog, &lint) > 0)
+			for (size_t i = 0; i < lint.n; i++) {
+				warn(&warns, lint.v[i].loc, lint.v[i].msg);
+				lint.v[i].msg = NULL;	/* now the warning's */
+			}
+		cons_diags_free(&lint);
+	}
 	rep.nconstraints = cf->nrules;
 	if (n == 0 && rep.patch) {
 		/* the points the patch cannot map: forbidden without being written */

@@ -449,6 +449,33 @@ static enum test_result eval_unmapped(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* Constraints that can never hold are found without a program too. */
+static enum test_result eval_lint(struct test_ctx *ctx)
+{
+	struct cons_file *cf = parse_str("forbid thread role worker_main in worker_main\n"
+					 "forbid any in txn.c:100-200, log.c:1-50\n"
+					 "require thread \"w\" in txn.c:110-130\n"
+					 "require thread \"w\" in txn.c:110-130, rotate\n"
+					 "forbid thread role main in f, main\n"
+					 "forbid any in rotate at rename#1\n"
+					 "require thread \"w\" in rotate\n");
+	struct cons_diags w = { 0 };
+	bool ok;
+
+	if (!ASSERT_TRUE(cf != NULL, "parse"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(cons_lint(cf, NULL, &w), 3, "warnings") &&
+	     ASSERT_EQ(w.v[0].loc.line, 1, "role's own routine") &&
+	     ASSERT_EQ(w.v[0].loc.col, 35, "at the function") &&
+	     ASSERT_EQ(w.v[1].loc.line, 3, "a range inside a forbidden range") &&
+	     ASSERT_STRSTR(w.v[1].msg, "the forbid at 2:1", "names the forbid") &&
+	     ASSERT_EQ(w.v[2].loc.line, 5, "main for the main role");
+	/* line 4: rotate is allowed; line 7: only one point of rotate is forbidden */
+	cons_diags_free(&w);
+	cons_free(cf);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* Paths in frames and in files: equal, or one a suffix of the other at '/'. */
 static enum test_result eval_file_match(struct test_ctx *ctx)
 {
@@ -652,6 +679,7 @@ static struct test cons_tests[] = {
 	{ .name = "constraints/eval_automatic", .run = eval_automatic },
 	{ .name = "constraints/eval_file_match", .run = eval_file_match },
 	{ .name = "constraints/eval_unmapped", .run = eval_unmapped },
+	{ .name = "constraints/eval_lint", .run = eval_lint },
 	{ .name = "constraints/wait_until_safe", .run = wait_until_safe },
 	{ .name = "constraints/wait_deadline", .run = wait_deadline },
 };
@@ -810,6 +838,20 @@ static enum test_result check_binary(struct test_ctx *ctx)
 	     ASSERT_EQ(r.status, 1, "missing file: exit status") &&
 	     ASSERT_STREQ(r.err, "missing.cons: cannot open: No such file or directory\n",
 			  "missing file");
+	cmd_result_free(&r);
+
+	/* valid, but some constraints can never hold: warnings, exit 0 */
+	ok = ok && write_cons(ctx, "never.cons", "forbid any in main\n"
+			      "require thread \"srv\" in serve at handle#1\n"
+			      "forbid any in serve\n"
+			      "forbid { any in main ; any in handle }\n") &&
+	     ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "never.cons --binary srv", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 0, "never-holding: exit status") &&
+	     ASSERT_STREQ(r.err, "never.cons:1:15: warning: this forbid can never hold: the "
+			  "initial thread of every process is inside main\n"
+			  "never.cons:2:1: warning: this require can never hold: the forbid at 3:1 "
+			  "excludes its whole region for every thread\n", "never-holding warnings");
 	cmd_result_free(&r);
 
 	/* a program not built with upstare-cc */
