@@ -2213,3 +2213,131 @@ int cons_lint(const struct cons_file *cf, const struct cons_program *pg,
 	}
 	return n;
 }
+
+/* ----------------------------------------------------------- type safety */
+
+static const struct cons_prog_type *find_type(const struct cons_program *pg, const char *name)
+{
+	for (size_t i = 0; i < pg->ntypes; i++)
+		if (str_eq(pg->types[i].name, name))
+			return &pg->types[i];
+	return NULL;
+}
+
+int cons_changed_types(const struct cons_program *old, const struct cons_program *new,
+		       const char ***out, size_t *n)
+{
+	const char **v = NULL;
+	size_t nv = 0;
+
+	for (size_t i = 0; i < old->ntypes; i++) {
+		const struct cons_prog_type *t = &old->types[i], *u = find_type(new, t->name);
+		const char **nvv;
+		size_t j;
+
+		if (u && str_eq(t->layout, u->layout))
+			continue;
+		for (j = 0; j < nv && !str_eq(v[j], t->name); j++)
+			;
+		if (j < nv)
+			continue;	/* one definition per unit: already listed */
+		nvv = grow(v, nv, sizeof(*v));
+		if (!nvv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nvv;
+		v[nv++] = t->name;
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+static bool scope_rebuilds(const struct cons_scope *sc, int tid, size_t frame)
+{
+	bool thread_in = !sc || !sc->tids;
+
+	for (size_t i = 0; sc && sc->tids && i < sc->ntids && !thread_in; i++)
+		thread_in = sc->tids[i] == tid;
+	return thread_in && (!sc || !sc->depth || frame < sc->depth);
+}
+
+/* The first changed type that function FN uses, or NULL. */
+static const char *uses_changed(const struct cons_program *old, const char *fn,
+				const char *const *changed, size_t nchanged)
+{
+	for (size_t i = 0; fn && i < old->nfuncs; i++) {
+		const struct cons_prog_func *f = &old->funcs[i];
+
+		if (!str_eq(f->name, fn))
+			continue;
+		for (size_t k = 0; k < f->ntypes; k++)
+			for (size_t c = 0; c < nchanged; c++)
+				if (str_eq(f->types_used[k], changed[c]))
+					return changed[c];
+	}
+	return NULL;
+}
+
+int cons_type_check(const struct cons_program *old, const char *const *changed,
+		    size_t nchanged, const struct cons_scope *scope,
+		    const struct cons_snapshot *snap, struct cons_result *res)
+{
+	int nviol = 0;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < snap->nthreads; i++) {
+		const struct cons_thread *t = &snap->threads[i];
+
+		for (size_t k = 0; k < t->nframes; k++) {
+			const char *type;
+			struct cons_violation v = { 0 };
+			size_t len;
+			FILE *f;
+			int err;
+
+			if (scope_rebuilds(scope, t->tid, k))
+				continue;
+			type = uses_changed(old, t->frames[k].function, changed, nchanged);
+			if (!type)
+				continue;
+			nviol++;
+			v.w = calloc(1, sizeof(*v.w));
+			f = open_memstream(&v.reason, &len);
+			if (!v.w || !f) {
+				if (f)
+					fclose(f);
+				free(v.w);
+				free(v.reason);
+				cons_result_free(res);
+				return -ENOMEM;
+			}
+			v.nw = 1;
+			v.w[0] = (struct cons_witness){ t->tid, (int)k };
+			fputs("type safety: ", f);
+			print_thread(f, t);
+			fputs(", ", f);
+			print_frame(f, t, (int)k);
+			fprintf(f, ": uses %s, which the patch changes, and the update does not "
+				"rebuild this frame", type);
+			if (scope && scope->tids && !scope_rebuilds(scope, t->tid, 0))
+				fputs(" (thread not in --threads)", f);
+			else if (scope && scope->depth)
+				fprintf(f, " (--depth %u)", scope->depth);
+			if (fclose(f)) {
+				free(v.w);
+				free(v.reason);
+				cons_result_free(res);
+				return -ENOMEM;
+			}
+			err = result_push(res, &v);
+			if (err) {
+				cons_result_free(res);
+				return err;
+			}
+		}
+	}
+	return nviol ? 0 : 1;
+}

@@ -284,12 +284,22 @@ struct cons_prog_func {
 	unsigned line, end_line;	/* end_line 0: extent unknown */
 	const struct cons_prog_cp *cps;
 	size_t ncps;
+	const char *const *types_used;	/* record types its frame uses */
+	size_t ntypes;
+};
+
+/* A record type and its layout, in any form that is equal when layouts are. */
+struct cons_prog_type {
+	const char *name;	/* "struct conn" */
+	const char *layout;	/* e.g. "24;fd:int@0;buf:char[16]@32" */
 };
 
 struct cons_program {
 	const char *name;	/* for messages: the binary's path */
 	const struct cons_prog_func *funcs;
 	size_t nfuncs;
+	const struct cons_prog_type *types;
+	size_t ntypes;
 };
 
 /*
@@ -310,6 +320,32 @@ int cons_validate(const struct cons_file *cf, const struct cons_program *prog,
  */
 int cons_lint(const struct cons_file *cf, const struct cons_program *prog,
 	      struct cons_diags *warnings);
+
+/* ----------------------------------------------------------- type safety */
+
+/*
+ * The record types of OLD whose layout NEW changes or that NEW lacks.
+ * *OUT is a malloc'd array of names pointing into OLD.  Returns 0 or -errno.
+ */
+int cons_changed_types(const struct cons_program *old, const struct cons_program *new,
+		       const char ***out, size_t *n);
+
+/* Which frames an update rebuilds: a subset of threads, the innermost frames. */
+struct cons_scope {
+	const int *tids;	/* the threads updated; NULL: every thread */
+	size_t ntids;
+	unsigned depth;		/* frames rebuilt from the innermost; 0: all */
+};
+
+/*
+ * Type safety: no frame that the update does not rebuild (outside SCOPE,
+ * so it goes on running old code) may use a type the patch changes.  Each
+ * such frame is a violation (rule NULL) naming the thread, the frame and
+ * the type.  Returns 1 when safe, 0 when not, or -errno.
+ */
+int cons_type_check(const struct cons_program *old, const char *const *changed,
+		    size_t nchanged, const struct cons_scope *scope,
+		    const struct cons_snapshot *snap, struct cons_result *res);
 
 /* Does FRAME_FILE name the same file as PATTERN (equal, or a suffix at '/')? */
 bool cons_file_matches(const char *frame_file, const char *pattern);

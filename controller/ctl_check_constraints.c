@@ -250,16 +250,25 @@ struct meta {
 	size_t ndocs;
 	struct cons_prog_func *funcs;
 	struct cons_prog_cp **cps;	/* one array per function */
+	const char ***tus;		/* types used, one array per function */
 	size_t nfuncs;
+	struct cons_prog_type *types;	/* layouts malloc'd */
+	size_t ntypes;
 	struct cons_program prog;
 };
 
 static void meta_free(struct meta *m)
 {
-	for (size_t i = 0; i < m->nfuncs; i++)
+	for (size_t i = 0; i < m->nfuncs; i++) {
 		free(m->cps[i]);
+		free(m->tus[i]);
+	}
 	free(m->cps);
+	free(m->tus);
 	free(m->funcs);
+	for (size_t i = 0; i < m->ntypes; i++)
+		free((char *)m->types[i].layout);
+	free(m->types);
 	for (size_t i = 0; i < m->ndocs; i++)
 		jv_free(&m->docs[i]);
 	free(m->docs);
@@ -279,18 +288,71 @@ static int meta_add_doc(struct meta *m, const char *text, size_t len)
 	return err;
 }
 
+/* A record type's layout as one string: equal strings, equal layouts. */
+static char *type_layout(const struct jv *t)
+{
+	const struct jv *fields = jget(t, "fields");
+	char *s = NULL;
+	size_t len;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%s %u", jstr(t, "kind") ? jstr(t, "kind") : "?", jnum(t, "size"));
+	for (size_t i = 0; fields && fields->t == J_ARR && i < fields->n; i++) {
+		const struct jv *fl = &fields->v[i];
+
+		fprintf(f, ";%s:%s@%u", jstr(fl, "name") ? jstr(fl, "name") : "",
+			jstr(fl, "type") ? jstr(fl, "type") : "", jnum(fl, "offset_bits"));
+		if (jget(fl, "bit_width"))
+			fprintf(f, ":%u", jnum(fl, "bit_width"));
+	}
+	if (fclose(f)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int meta_index_types(struct meta *m, const struct jv *types)
+{
+	for (size_t i = 0; types && types->t == J_ARR && i < types->n; i++) {
+		struct cons_prog_type *nt;
+		char *layout;
+
+		if (!jstr(&types->v[i], "name"))
+			return -EINVAL;
+		nt = realloc(m->types, (m->ntypes + 1) * sizeof(*nt));
+		if (!nt)
+			return -ENOMEM;
+		m->types = nt;
+		layout = type_layout(&types->v[i]);
+		if (!layout)
+			return -ENOMEM;
+		m->types[m->ntypes++] = (struct cons_prog_type){ jstr(&types->v[i], "name"),
+								 layout };
+	}
+	return 0;
+}
+
 static int meta_index(struct meta *m)
 {
 	for (size_t d = 0; d < m->ndocs; d++) {
 		const struct jv *fns = jget(&m->docs[d], "functions");
+		int err;
 
 		if (!fns || fns->t != J_ARR)
 			return -EINVAL;
+		err = meta_index_types(m, jget(&m->docs[d], "types"));
+		if (err)
+			return err;
 		for (size_t i = 0; i < fns->n; i++) {
 			const struct jv *fn = &fns->v[i], *cps = jget(fn, "cps");
+			const struct jv *tu = jget(fn, "types_used");
 			struct cons_prog_func *nf;
 			struct cons_prog_cp **nc, *cv = NULL;
-			size_t ncps = 0;
+			const char ***ntu, **tv = NULL;
+			size_t ncps = 0, ntv = 0;
 
 			if (!jstr(fn, "name"))
 				return -EINVAL;
@@ -302,10 +364,26 @@ static int meta_index(struct meta *m)
 			if (!nc)
 				return -ENOMEM;
 			m->cps = nc;
+			ntu = realloc(m->tus, (m->nfuncs + 1) * sizeof(*ntu));
+			if (!ntu)
+				return -ENOMEM;
+			m->tus = ntu;
+			if (tu && tu->t == J_ARR && tu->n) {
+				tv = calloc(tu->n, sizeof(*tv));
+				if (!tv)
+					return -ENOMEM;
+				for (size_t k = 0; k < tu->n; k++)
+					if (tu->v[k].t == J_STR)
+						tv[ntv++] = tu->v[k].str;
+			}
+			m->tus[m->nfuncs] = tv;
 			if (cps && cps->t == J_ARR && cps->n) {
 				cv = calloc(cps->n, sizeof(*cv));
-				if (!cv)
+				if (!cv) {
+					m->cps[m->nfuncs] = NULL;
+					m->nfuncs++;	/* so meta_free() frees tv */
 					return -ENOMEM;
+				}
 				for (size_t k = 0; k < cps->n; k++)
 					if (jstr(&cps->v[k], "key"))
 						cv[ncps++] = (struct cons_prog_cp){
@@ -316,12 +394,14 @@ static int meta_index(struct meta *m)
 			m->funcs[m->nfuncs++] = (struct cons_prog_func){
 				.name = jstr(fn, "name"), .file = jstr(fn, "file"),
 				.line = jnum(fn, "line"), .end_line = jnum(fn, "end_line"),
-				.cps = cv, .ncps = ncps,
+				.cps = cv, .ncps = ncps, .types_used = tv, .ntypes = ntv,
 			};
 		}
 	}
 	m->prog.funcs = m->funcs;
 	m->prog.nfuncs = m->nfuncs;
+	m->prog.types = m->types;
+	m->prog.ntypes = m->ntypes;
 	return 0;
 }
 
@@ -480,6 +560,14 @@ static void warn_unknown_threads(const struct cons_file *cf, const char *pid,
 
 /* ------------------------------------------------------------------ output */
 
+static bool func_uses(const struct cons_prog_func *f, const char *type)
+{
+	for (size_t i = 0; i < f->ntypes; i++)
+		if (!strcmp(f->types_used[i], type))
+			return true;
+	return false;
+}
+
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -510,10 +598,30 @@ struct report {
 	size_t nconstraints;
 	const struct cons_unmapped *unmapped;	/* with --patch */
 	size_t nunmapped;
+	const char **changed;			/* types the patch changes */
+	size_t nchanged;
+	const struct cons_program *old;
 	const char *error;		/* the file or the program cannot be read */
 	const struct cons_diags *errors;
 	const struct warnings *warnings;
 };
+
+/* For --explain: each type the patch changes, with the functions using it. */
+static void print_changed_types(const struct report *r)
+{
+	printf("types the patch changes:%s\n", r->nchanged ? "" : " none");
+	for (size_t i = 0; i < r->nchanged; i++) {
+		const char *sep = " (used by ";
+
+		printf("    %s", r->changed[i]);
+		for (size_t k = 0; k < r->old->nfuncs; k++)
+			if (func_uses(&r->old->funcs[k], r->changed[i])) {
+				printf("%s%s", sep, r->old->funcs[k].name);
+				sep = ", ";
+			}
+		printf("%s\n", strcmp(sep, ", ") ? "" : ")");
+	}
+}
 
 static void print_json(const struct report *r)
 {
@@ -554,6 +662,21 @@ static void print_json(const struct report *r)
 			printf(",\"line\":%u,\"why\":", u->line);
 			json_str(stdout, u->why);
 			printf("}");
+		}
+		printf("],\"changed_types\":[");
+		for (size_t i = 0; i < r->nchanged; i++) {
+			bool first = true;
+
+			printf("%s{\"type\":", i ? "," : "");
+			json_str(stdout, r->changed[i]);
+			printf(",\"used_by\":[");
+			for (size_t k = 0; k < r->old->nfuncs; k++)
+				if (func_uses(&r->old->funcs[k], r->changed[i])) {
+					printf("%s", first ? "" : ",");
+					json_str(stdout, r->old->funcs[k].name);
+					first = false;
+				}
+			printf("]}");
 		}
 		printf("]");
 	}
@@ -702,6 +825,9 @@ int ctl_check_constraints(int argc, char **argv)
 		n = cons_unmapped_points(&m.prog, &pm.prog, &unmapped, &rep.nunmapped);
 		if (!n)
 			n = cons_add_automatic(cf, unmapped, rep.nunmapped);
+		if (!n)
+			n = cons_changed_types(&m.prog, &pm.prog, &rep.changed, &rep.nchanged);
+		rep.old = &m.prog;
 		if (n) {
 			if (asprintf(&msg, "%s: %s", rep.patch, strerror(-n)) < 0)
 				msg = NULL;
@@ -712,8 +838,10 @@ int ctl_check_constraints(int argc, char **argv)
 	rep.valid = n == 0;
 	if (rep.valid && dump && !json)
 		cons_dump(cf, stdout);
-	if (rep.valid && explain && !json)
+	if (rep.valid && explain && !json) {
 		cons_explain(cf, stdout);
+		print_changed_types(&rep);
+	}
 out:
 	rep.error = msg;
 	if (!rep.valid && !msg && !diags.n)
@@ -725,6 +853,7 @@ out:
 	meta_free(&m);
 	meta_free(&pm);
 	free(unmapped);
+	free(rep.changed);
 	cons_free(cf);
 	cons_diags_free(&diags);
 	for (size_t i = 0; i < warns.n; i++)

@@ -424,16 +424,16 @@ static enum test_result eval_unmapped(struct test_ctx *ctx)
 	static const struct cons_prog_cp a_new[] = { { "entry", 1 }, { "write#1", 5 } };
 	static const struct cons_prog_cp b_new[] = { { "entry", 1 }, { "read#2", 4 } };
 	static const struct cons_prog_func f_old[] = {
-		{ "flush", "v1/a.c", 1, 9, a_old, 2 },
-		{ "flush", "v1/b.c", 1, 9, b_old, 2 },
-		{ "gone", "v1/b.c", 10, 12, b_old, 1 },
+		{ "flush", "v1/a.c", 1, 9, a_old, 2, NULL, 0 },
+		{ "flush", "v1/b.c", 1, 9, b_old, 2, NULL, 0 },
+		{ "gone", "v1/b.c", 10, 12, b_old, 1, NULL, 0 },
 	};
 	/* the new version lists b.c first: matching by name alone would mix them */
 	static const struct cons_prog_func f_new[] = {
-		{ "flush", "v2/b.c", 1, 9, b_new, 2 },
-		{ "flush", "v2/a.c", 1, 9, a_new, 2 },
+		{ "flush", "v2/b.c", 1, 9, b_new, 2, NULL, 0 },
+		{ "flush", "v2/a.c", 1, 9, a_new, 2, NULL, 0 },
 	};
-	struct cons_program old = { "v1", f_old, 3 }, new = { "v2", f_new, 2 };
+	struct cons_program old = { "v1", f_old, 3, NULL, 0 }, new = { "v2", f_new, 2, NULL, 0 };
 	struct cons_unmapped *u = NULL;
 	size_t n = 0;
 	bool ok;
@@ -473,6 +473,78 @@ static enum test_result eval_lint(struct test_ctx *ctx)
 	/* line 4: rotate is allowed; line 7: only one point of rotate is forbidden */
 	cons_diags_free(&w);
 	cons_free(cf);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/*
+ * Type safety of a partial update: a frame left running old code must not
+ * use a type the patch changes.
+ */
+static enum test_result type_safety(struct test_ctx *ctx)
+{
+	static const char *const conn[] = { "struct conn" };
+	static const char *const logt[] = { "struct log" };
+	static const struct cons_prog_func funcs[] = {
+		{ "handle_request", "server.c", 60, 90, NULL, 0, conn, 1 },
+		{ "read_request", "server.c", 50, 59, NULL, 0, conn, 1 },
+		{ "log_append", "log.c", 30, 50, NULL, 0, logt, 1 },
+		{ "worker_main", "server.c", 20, 40, NULL, 0, NULL, 0 },
+	};
+	static const struct cons_prog_type old_types[] = {
+		{ "struct conn", "16;fd:int@0;state:int@32;buf:char *@64" },
+		{ "struct log", "8;fd:int@0" },
+		{ "struct gone", "4;x:int@0" },
+	};
+	static const struct cons_prog_type new_types[] = {
+		{ "struct log", "8;fd:int@0" },
+		{ "struct conn", "24;fd:int@0;state:int@32;buf:char *@64;len:long@128" },
+	};
+	struct cons_program old = { "v1", funcs, 4, old_types, 3 };
+	struct cons_program new = { "v2", NULL, 0, new_types, 2 };
+	struct cons_thread th[] = {
+		THREAD(101, "worker", "worker_main", worker_idle),
+		THREAD(102, "worker", "worker_main", worker_in_txn),
+	};
+	struct cons_snapshot s = { th, 2 };
+	const int only_102[] = { 102 };
+	struct cons_scope all = { 0 }, depth1 = { .depth = 1 }, depth2 = { .depth = 2 };
+	struct cons_scope threads = { .tids = only_102, .ntids = 1 };
+	const char **changed = NULL;
+	struct cons_result r;
+	size_t n = 0;
+	bool ok;
+
+	ok = ASSERT_OK(cons_changed_types(&old, &new, &changed, &n), "changed types") &&
+	     ASSERT_EQ(n, 2, "conn and gone") && ASSERT_STREQ(changed[0], "struct conn", "conn") &&
+	     ASSERT_STREQ(changed[1], "struct gone", "a type the patch removes");
+	if (!ok)
+		goto out;
+	/* a whole update rebuilds every frame */
+	ok = ASSERT_EQ(cons_type_check(&old, changed, n, &all, &s, &r), 1, "whole update") &&
+	     ASSERT_EQ(r.n, 0, "nothing");
+	cons_result_free(&r);
+	/* worker 101: read_request (#1) and handle_request (#2) use struct conn */
+	ok = ok && ASSERT_EQ(cons_type_check(&old, changed, n, &depth1, &s, &r), 0, "depth 1") &&
+	     ASSERT_EQ(r.n, 3, "read_request and handle_request of 101, handle_request of 102") &&
+	     ASSERT_EQ(r.v[0].w[0].tid, 101, "thread") && ASSERT_EQ(r.v[0].w[0].frame, 1, "frame") &&
+	     ASSERT_TRUE(r.v[0].rule == NULL, "not a constraint of the file") &&
+	     ASSERT_STREQ(r.v[0].reason, "type safety: thread 101 (worker, role worker_main), "
+			  "frame #1 read_request (/srv/src/server.c:61) at recv#1: uses struct "
+			  "conn, which the patch changes, and the update does not rebuild this "
+			  "frame (--depth 1)", "reason") &&
+	     ASSERT_EQ(r.v[2].w[0].tid, 102, "thread") && ASSERT_EQ(r.v[2].w[0].frame, 3, "frame");
+	cons_result_free(&r);
+	ok = ok && ASSERT_EQ(cons_type_check(&old, changed, n, &depth2, &s, &r), 0, "depth 2") &&
+	     ASSERT_EQ(r.n, 2, "handle_request of both") &&
+	     ASSERT_EQ(r.v[0].w[0].frame, 2, "101's") && ASSERT_EQ(r.v[1].w[0].frame, 3, "102's");
+	cons_result_free(&r);
+	ok = ok && ASSERT_EQ(cons_type_check(&old, changed, n, &threads, &s, &r), 0, "--threads") &&
+	     ASSERT_EQ(r.n, 2, "only thread 101's frames") &&
+	     ASSERT_TRUE(cons_violation_has_tid(&r.v[1], 101), "101") &&
+	     ASSERT_STRSTR(r.v[1].reason, "(thread not in --threads)", "says why");
+	cons_result_free(&r);
+out:
+	free(changed);
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
@@ -680,6 +752,7 @@ static struct test cons_tests[] = {
 	{ .name = "constraints/eval_file_match", .run = eval_file_match },
 	{ .name = "constraints/eval_unmapped", .run = eval_unmapped },
 	{ .name = "constraints/eval_lint", .run = eval_lint },
+	{ .name = "constraints/type_safety", .run = type_safety },
 	{ .name = "constraints/wait_until_safe", .run = wait_until_safe },
 	{ .name = "constraints/wait_deadline", .run = wait_deadline },
 };
@@ -721,6 +794,14 @@ static const char srv_c[] =
 	"\tserve(argc > 1 ? 1000000 : 1);\n"
 	"\tprintf(\"%d\\n\", handled);\n"		/* 25 */
 	"\treturn 0;\n"
+	"}\n"
+	"\n"
+	"struct stats { int served; };\n"
+	"struct stats stats;\n"			/* 30 */
+	"\n"
+	"int stats_served(struct stats *s)\n"
+	"{\n"
+	"\treturn s->served;\n"
 	"}\n";
 
 static const char good_cons[] =
@@ -920,20 +1001,33 @@ static enum test_result check_pid(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* Replace the first FROM in BUF (with room to grow) by TO. */
+static bool replace_in(char *buf, const char *from, const char *to)
+{
+	char *p = strstr(buf, from);
+	size_t lf = strlen(from), lt = strlen(to);
+
+	if (!p)
+		return false;
+	memmove(p + lt, p + lf, strlen(p + lf) + 1);
+	memcpy(p, to, lt);
+	return true;
+}
+
 /* --patch: the points of v1 that v2 cannot map become automatic constraints. */
 static enum test_result check_patch(struct test_ctx *ctx)
 {
 	const char *ctl = upstare_build_dir();
-	char path[512], v2[sizeof(srv_c) + 64], *p;
+	char path[512], v2[sizeof(srv_c) + 64];
 	struct cmd_result r;
 	bool ok;
 
-	/* v2 renames handle() and drops the usleep() call */
+	/* v2 renames handle(), drops the usleep() call and changes struct stats */
 	memcpy(v2, srv_c, sizeof(srv_c));
-	while ((p = strstr(v2, "handle(")))
-		memmove(p + 10, p + 6, strlen(p + 6) + 1), memcpy(p, "handle_req", 10);
-	p = strstr(v2, "\t\tusleep(1000);\n");
-	memmove(p, p + 16, strlen(p + 16) + 1);
+	while (replace_in(v2, "handle(", "handle_req("))
+		;
+	replace_in(v2, "\t\tusleep(1000);\n", "");
+	replace_in(v2, "int served;", "long served;");
 	snprintf(path, sizeof(path), "%s/v2", ctx->tmpdir);
 	ok = ASSERT_OK(mkdir(path, 0755), "mkdir v2");
 	snprintf(path, sizeof(path), "%s/v2/srv.c", ctx->tmpdir);
@@ -961,6 +1055,8 @@ static enum test_result check_patch(struct test_ctx *ctx)
 		"forbid any in serve at usleep#1\n"
 		"    automatic: srv.c:18: continuation point serve at usleep#1: no point with "
 		"this key in the patch\n"
+		"types the patch changes:\n"
+		"    struct stats (used by stats_served)\n"
 		"a.cons: 1 constraint, valid for srv; 3 automatic from v2/srv\n", "--explain");
 	if (!ok)
 		test_log("stderr:\n%s", r.err);
@@ -970,13 +1066,17 @@ static enum test_result check_patch(struct test_ctx *ctx)
 			     "run") &&
 	     ASSERT_STRSTR(r.out, "\"patch\":\"v2/srv\",\"automatic\":[{\"function\":\"handle\","
 			   "\"key\":\"entry\",\"file\":\"srv.c\",\"line\":6,\"why\":\"the patch has "
-			   "no such function\"},{\"function\":\"serve\",\"key\":\"handle#1\"", "--json");
+			   "no such function\"},{\"function\":\"serve\",\"key\":\"handle#1\"", "--json") &&
+	     ASSERT_STRSTR(r.out, "\"changed_types\":[{\"type\":\"struct stats\",\"used_by\":"
+			   "[\"stats_served\"]}]}\n", "--json types");
 	cmd_result_free(&r);
 	/* the same version: nothing to forbid */
 	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
-				     "a.cons --binary srv --patch srv", ctx->tmpdir, ctl), "run") &&
-	     ASSERT_STREQ(r.out, "a.cons: 1 constraint, valid for srv; 0 automatic from srv\n",
-			  "same version");
+				     "a.cons --binary srv --patch srv --explain", ctx->tmpdir, ctl),
+			     "run") &&
+	     ASSERT_STRSTR(r.out, "types the patch changes: none\n"
+			   "a.cons: 1 constraint, valid for srv; 0 automatic from srv\n",
+			   "same version");
 	cmd_result_free(&r);
 	return ok ? TEST_PASS : TEST_FAIL;
 }
