@@ -15,6 +15,14 @@ struct ctl_cmd {
 };
 
 static const struct ctl_cmd cmds[] = {
+	{ "ps", ctl_ps, "[--json]\n\tlist registered processes" },
+	{ "attach", ctl_attach, "--pid PID [--signal N]\n\tregister a process" },
+	{ "detach", ctl_detach, "--pid PID\n\tunregister a process" },
+	{ "threads", ctl_threads, "--pid PID [--json]\n\tthreads and their readiness" },
+	{ "window", ctl_window, "--pid PID [--close]\n\topen an update window (kick round)" },
+	{ "update", ctl_update,
+	  "--pid PID --patch FILE [--timeout MS] [--json]\n"
+	  "\tapply a patch to a running program" },
 	{ "check-constraints", ctl_check_constraints,
 	  "FILE (--pid PID | --binary PATH) [--patch PATH [--explain]]\n"
 	  "\t[--dump] [--json]: validate a constraint file against a program,\n"
