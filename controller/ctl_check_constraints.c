@@ -6,13 +6,12 @@
  * Parse a constraint file and check every function, role, file:line range
  * and continuation key in it against the program's .upstare metadata (the
  * JSON documents upstare-cc puts in a non-allocated ELF section, read here
- * with libelf).  With --patch, also list the automatic constraints: the
+ * with libelf and controller/json.c).  With --patch, also list the automatic constraints: the
  * continuation points of the program that the patch's version (its .upstare
  * metadata) cannot map.  Nothing in the target is touched: with --pid, only
  * /proc/PID/exe and the names of its threads are read.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,227 +25,19 @@
 #include <unistd.h>
 
 #include "constraints.h"
+#include "json.h"
 #include "upstarectl.h"
-
-/* ------------------------------------------------------ a small JSON reader */
-
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jv {
-	enum jtype t;
-	double num;
-	char *str;		/* J_STR */
-	struct jv *v;		/* J_ARR, J_OBJ: elements */
-	char **keys;		/* J_OBJ */
-	size_t n;
-};
-
-struct jp {
-	const char *p, *end;
-	int depth;
-};
-
-static void jv_free(struct jv *j)
-{
-	for (size_t i = 0; i < j->n; i++) {
-		jv_free(&j->v[i]);
-		if (j->keys)
-			free(j->keys[i]);
-	}
-	free(j->v);
-	free(j->keys);
-	free(j->str);
-}
-
-static void jskip(struct jp *p)
-{
-	while (p->p < p->end && isspace((unsigned char)*p->p))
-		p->p++;
-}
-
-static int jparse(struct jp *p, struct jv *out);
-
-static int jstring(struct jp *p, char **out)
-{
-	size_t cap = 32, n = 0;
-	char *s = malloc(cap);
-
-	if (!s)
-		return -ENOMEM;
-	p->p++;
-	while (p->p < p->end && *p->p != '"') {
-		char c = *p->p++;
-
-		if (c == '\\') {
-			if (p->p >= p->end)
-				break;
-			c = *p->p++;
-			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'u': {
-				unsigned v = 0;
-
-				for (int i = 0; i < 4 && p->p < p->end; i++, p->p++)
-					v = v * 16 + (isdigit((unsigned char)*p->p) ? *p->p - '0' :
-						      (tolower((unsigned char)*p->p) - 'a' + 10));
-				/* the metadata escapes only control characters */
-				c = v < 0x80 ? (char)v : '?';
-				break;
-			}
-			default: break;	/* \" \\ \/ */
-			}
-		}
-		if (n + 2 > cap) {
-			char *ns = realloc(s, cap *= 2);
-
-			if (!ns) {
-				free(s);
-				return -ENOMEM;
-			}
-			s = ns;
-		}
-		s[n++] = c;
-	}
-	if (p->p >= p->end) {
-		free(s);
-		return -EINVAL;
-	}
-	p->p++;
-	s[n] = 0;
-	*out = s;
-	return 0;
-}
-
-static int jcontainer(struct jp *p, struct jv *out, bool obj)
-{
-	char close = obj ? '}' : ']';
-	int err;
-
-	out->t = obj ? J_OBJ : J_ARR;
-	p->p++;
-	jskip(p);
-	if (p->p < p->end && *p->p == close) {
-		p->p++;
-		return 0;
-	}
-	for (;;) {
-		struct jv *nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
-		char *key = NULL;
-
-		if (!nv)
-			return -ENOMEM;
-		out->v = nv;
-		if (obj) {
-			char **nk = realloc(out->keys, (out->n + 1) * sizeof(*nk));
-
-			if (!nk)
-				return -ENOMEM;
-			out->keys = nk;
-			jskip(p);
-			if (p->p >= p->end || *p->p != '"')
-				return -EINVAL;
-			err = jstring(p, &key);
-			if (err)
-				return err;
-			jskip(p);
-			if (p->p >= p->end || *p->p != ':') {
-				free(key);
-				return -EINVAL;
-			}
-			p->p++;
-		}
-		memset(&out->v[out->n], 0, sizeof(*out->v));
-		err = jparse(p, &out->v[out->n]);
-		if (obj)
-			out->keys[out->n] = key;
-		out->n++;
-		if (err)
-			return err;
-		jskip(p);
-		if (p->p < p->end && *p->p == ',') {
-			p->p++;
-			continue;
-		}
-		if (p->p < p->end && *p->p == close) {
-			p->p++;
-			return 0;
-		}
-		return -EINVAL;
-	}
-}
-
-static int jparse(struct jp *p, struct jv *out)
-{
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	jskip(p);
-	if (p->p >= p->end || ++p->depth > 64)
-		return -EINVAL;
-	switch (*p->p) {
-	case '{':
-	case '[':
-		err = jcontainer(p, out, *p->p == '{');
-		break;
-	case '"':
-		out->t = J_STR;
-		err = jstring(p, &out->str);
-		break;
-	default:
-		if (!strncmp(p->p, "true", 4) || !strncmp(p->p, "null", 4)) {
-			out->t = *p->p == 't' ? J_BOOL : J_NULL;
-			out->num = *p->p == 't';
-			p->p += 4;
-			err = 0;
-		} else if (!strncmp(p->p, "false", 5)) {
-			out->t = J_BOOL;
-			p->p += 5;
-			err = 0;
-		} else {
-			char *e;
-
-			out->t = J_NUM;
-			out->num = strtod(p->p, &e);
-			err = e == p->p ? -EINVAL : 0;
-			p->p = e;
-		}
-	}
-	p->depth--;
-	return err;
-}
-
-static const struct jv *jget(const struct jv *o, const char *key)
-{
-	if (o->t != J_OBJ)
-		return NULL;
-	for (size_t i = 0; i < o->n; i++)
-		if (!strcmp(o->keys[i], key))
-			return &o->v[i];
-	return NULL;
-}
-
-static const char *jstr(const struct jv *o, const char *key)
-{
-	const struct jv *v = jget(o, key);
-
-	return v && v->t == J_STR ? v->str : NULL;
-}
-
-static unsigned jnum(const struct jv *o, const char *key)
-{
-	const struct jv *v = jget(o, key);
-
-	return v && v->t == J_NUM && v->num > 0 ? (unsigned)v->num : 0;
-}
 
 /* --------------------------------------------------- the program's metadata */
 
-struct meta {
-	struct jv *docs;
+/*
+ * The metadata as the constraint library wants it (struct cons_program),
+ * with what controller/meta.c does not keep: each function's file and
+ * lines, the types it uses, and the record types' layouts.  The strings
+ * point into the parsed documents.
+ */
+struct prog_meta {
+	struct json **docs;
 	size_t ndocs;
 	struct cons_prog_func *funcs;
 	struct cons_prog_cp **cps;	/* one array per function */
@@ -257,7 +48,7 @@ struct meta {
 	struct cons_program prog;
 };
 
-static void meta_free(struct meta *m)
+static void pm_free(struct prog_meta *m)
 {
 	for (size_t i = 0; i < m->nfuncs; i++) {
 		free(m->cps[i]);
@@ -270,41 +61,57 @@ static void meta_free(struct meta *m)
 		free((char *)m->types[i].layout);
 	free(m->types);
 	for (size_t i = 0; i < m->ndocs; i++)
-		jv_free(&m->docs[i]);
+		json_free(m->docs[i]);
 	free(m->docs);
 }
 
-static int meta_add_doc(struct meta *m, const char *text, size_t len)
+static int pm_add_doc(struct prog_meta *m, const char *text, size_t len)
 {
-	struct jp p = { text, text + len, 0 };
-	struct jv *nd = realloc(m->docs, (m->ndocs + 1) * sizeof(*nd));
-	int err;
+	struct json **nd = realloc(m->docs, (m->ndocs + 1) * sizeof(*nd));
+	char *s = strndup(text, len), err[128];
 
-	if (!nd)
+	if (!nd || !s) {
+		free(s);
 		return -ENOMEM;
+	}
 	m->docs = nd;
-	err = jparse(&p, &m->docs[m->ndocs]);
-	m->ndocs++;
-	return err;
+	m->docs[m->ndocs] = json_parse(s, err, sizeof(err));
+	free(s);
+	return m->docs[m->ndocs++] ? 0 : -EINVAL;
+}
+
+static size_t jlen(const struct json *arr)
+{
+	size_t n = 0;
+
+	for (const struct json *e = arr && arr->type == JSON_ARR ? arr->child : NULL; e;
+	     e = e->next)
+		n++;
+	return n;
+}
+
+static unsigned jnum(const struct json *o, const char *key)
+{
+	long long v = json_int(o, key, 0);
+
+	return v > 0 && v < 0x7fffffff ? (unsigned)v : 0;
 }
 
 /* A record type's layout as one string: equal strings, equal layouts. */
-static char *type_layout(const struct jv *t)
+static char *type_layout(const struct json *t)
 {
-	const struct jv *fields = jget(t, "fields");
+	const struct json *fields = json_get(t, "fields");
 	char *s = NULL;
 	size_t len;
 	FILE *f = open_memstream(&s, &len);
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%s %u", jstr(t, "kind") ? jstr(t, "kind") : "?", jnum(t, "size"));
-	for (size_t i = 0; fields && fields->t == J_ARR && i < fields->n; i++) {
-		const struct jv *fl = &fields->v[i];
-
-		fprintf(f, ";%s:%s@%u", jstr(fl, "name") ? jstr(fl, "name") : "",
-			jstr(fl, "type") ? jstr(fl, "type") : "", jnum(fl, "offset_bits"));
-		if (jget(fl, "bit_width"))
+	fprintf(f, "%s %u", json_str(t, "kind") ? json_str(t, "kind") : "?", jnum(t, "size"));
+	for (const struct json *fl = jlen(fields) ? fields->child : NULL; fl; fl = fl->next) {
+		fprintf(f, ";%s:%s@%u", json_str(fl, "name") ? json_str(fl, "name") : "",
+			json_str(fl, "type") ? json_str(fl, "type") : "", jnum(fl, "offset_bits"));
+		if (json_get(fl, "bit_width"))
 			fprintf(f, ":%u", jnum(fl, "bit_width"));
 	}
 	if (fclose(f)) {
@@ -314,89 +121,83 @@ static char *type_layout(const struct jv *t)
 	return s;
 }
 
-static int meta_index_types(struct meta *m, const struct jv *types)
+static int pm_index_types(struct prog_meta *m, const struct json *types)
 {
-	for (size_t i = 0; types && types->t == J_ARR && i < types->n; i++) {
+	for (const struct json *t = jlen(types) ? types->child : NULL; t; t = t->next) {
 		struct cons_prog_type *nt;
 		char *layout;
 
-		if (!jstr(&types->v[i], "name"))
+		if (!json_str(t, "name"))
 			return -EINVAL;
 		nt = realloc(m->types, (m->ntypes + 1) * sizeof(*nt));
 		if (!nt)
 			return -ENOMEM;
 		m->types = nt;
-		layout = type_layout(&types->v[i]);
+		layout = type_layout(t);
 		if (!layout)
 			return -ENOMEM;
-		m->types[m->ntypes++] = (struct cons_prog_type){ jstr(&types->v[i], "name"),
-								 layout };
+		m->types[m->ntypes++] = (struct cons_prog_type){ json_str(t, "name"), layout };
 	}
 	return 0;
 }
 
-static int meta_index(struct meta *m)
+static int pm_index_func(struct prog_meta *m, const struct json *fn)
+{
+	const struct json *cps = json_get(fn, "cps"), *tu = json_get(fn, "types_used");
+	struct cons_prog_func *nf;
+	struct cons_prog_cp **nc, *cv = NULL;
+	const char ***ntu, **tv = NULL;
+	size_t ncps = 0, ntv = 0;
+
+	if (!json_str(fn, "name"))
+		return -EINVAL;
+	nf = realloc(m->funcs, (m->nfuncs + 1) * sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	m->funcs = nf;
+	nc = realloc(m->cps, (m->nfuncs + 1) * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	m->cps = nc;
+	ntu = realloc(m->tus, (m->nfuncs + 1) * sizeof(*ntu));
+	if (!ntu)
+		return -ENOMEM;
+	m->tus = ntu;
+	if (jlen(tu) && !(tv = calloc(jlen(tu), sizeof(*tv))))
+		return -ENOMEM;
+	if (jlen(cps) && !(cv = calloc(jlen(cps), sizeof(*cv)))) {
+		free(tv);
+		return -ENOMEM;
+	}
+	for (const struct json *e = tv ? tu->child : NULL; e; e = e->next)
+		if (e->type == JSON_STR)
+			tv[ntv++] = e->str;
+	for (const struct json *e = cv ? cps->child : NULL; e; e = e->next)
+		if (json_str(e, "key"))
+			cv[ncps++] = (struct cons_prog_cp){ json_str(e, "key"), jnum(e, "line") };
+	m->cps[m->nfuncs] = cv;
+	m->tus[m->nfuncs] = tv;
+	m->funcs[m->nfuncs++] = (struct cons_prog_func){
+		.name = json_str(fn, "name"), .file = json_str(fn, "file"),
+		.line = jnum(fn, "line"), .end_line = jnum(fn, "end_line"),
+		.cps = cv, .ncps = ncps, .types_used = tv, .ntypes = ntv,
+	};
+	return 0;
+}
+
+static int pm_index(struct prog_meta *m)
 {
 	for (size_t d = 0; d < m->ndocs; d++) {
-		const struct jv *fns = jget(&m->docs[d], "functions");
+		const struct json *fns = json_get(m->docs[d], "functions");
 		int err;
 
-		if (!fns || fns->t != J_ARR)
+		if (!fns || fns->type != JSON_ARR)
 			return -EINVAL;
-		err = meta_index_types(m, jget(&m->docs[d], "types"));
+		err = pm_index_types(m, json_get(m->docs[d], "types"));
+		for (const struct json *fn = fns->child; fn && !err; fn = fn->next)
+			err = pm_index_func(m, fn);
 		if (err)
 			return err;
-		for (size_t i = 0; i < fns->n; i++) {
-			const struct jv *fn = &fns->v[i], *cps = jget(fn, "cps");
-			const struct jv *tu = jget(fn, "types_used");
-			struct cons_prog_func *nf;
-			struct cons_prog_cp **nc, *cv = NULL;
-			const char ***ntu, **tv = NULL;
-			size_t ncps = 0, ntv = 0;
-
-			if (!jstr(fn, "name"))
-				return -EINVAL;
-			nf = realloc(m->funcs, (m->nfuncs + 1) * sizeof(*nf));
-			if (!nf)
-				return -ENOMEM;
-			m->funcs = nf;
-			nc = realloc(m->cps, (m->nfuncs + 1) * sizeof(*nc));
-			if (!nc)
-				return -ENOMEM;
-			m->cps = nc;
-			ntu = realloc(m->tus, (m->nfuncs + 1) * sizeof(*ntu));
-			if (!ntu)
-				return -ENOMEM;
-			m->tus = ntu;
-			if (tu && tu->t == J_ARR && tu->n) {
-				tv = calloc(tu->n, sizeof(*tv));
-				if (!tv)
-					return -ENOMEM;
-				for (size_t k = 0; k < tu->n; k++)
-					if (tu->v[k].t == J_STR)
-						tv[ntv++] = tu->v[k].str;
-			}
-			m->tus[m->nfuncs] = tv;
-			if (cps && cps->t == J_ARR && cps->n) {
-				cv = calloc(cps->n, sizeof(*cv));
-				if (!cv) {
-					m->cps[m->nfuncs] = NULL;
-					m->nfuncs++;	/* so meta_free() frees tv */
-					return -ENOMEM;
-				}
-				for (size_t k = 0; k < cps->n; k++)
-					if (jstr(&cps->v[k], "key"))
-						cv[ncps++] = (struct cons_prog_cp){
-							jstr(&cps->v[k], "key"),
-							jnum(&cps->v[k], "line") };
-			}
-			m->cps[m->nfuncs] = cv;
-			m->funcs[m->nfuncs++] = (struct cons_prog_func){
-				.name = jstr(fn, "name"), .file = jstr(fn, "file"),
-				.line = jnum(fn, "line"), .end_line = jnum(fn, "end_line"),
-				.cps = cv, .ncps = ncps, .types_used = tv, .ntypes = ntv,
-			};
-		}
 	}
 	m->prog.funcs = m->funcs;
 	m->prog.nfuncs = m->nfuncs;
@@ -408,7 +209,7 @@ static int meta_index(struct meta *m)
 #define SET_MSG(...) do { if (asprintf(msg, __VA_ARGS__) < 0) *msg = NULL; } while (0)
 
 /* Read and index the .upstare section of PATH; on error *MSG says why. */
-static int meta_load(struct meta *m, const char *path, char **msg)
+static int pm_load(struct prog_meta *m, const char *path, char **msg)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT, nunits = 0;
 	Elf_Scn *scn = NULL;
@@ -447,7 +248,7 @@ static int meta_load(struct meta *m, const char *path, char **msg)
 			size_t n = strnlen(p, end - p);
 
 			if (n) {
-				err = meta_add_doc(m, p, n);
+				err = pm_add_doc(m, p, n);
 				if (err) {
 					SET_MSG("%s: malformed .upstare metadata "
 						"(unit %d)", path, nunits + 1);
@@ -463,7 +264,7 @@ static int meta_load(struct meta *m, const char *path, char **msg)
 		err = -ENOENT;
 		goto out;
 	}
-	err = meta_index(m);
+	err = pm_index(m);
 	if (err)
 		SET_MSG("%s: malformed .upstare metadata", path);
 out:
@@ -568,7 +369,7 @@ static bool func_uses(const struct cons_prog_func *f, const char *type)
 	return false;
 }
 
-static void json_str(FILE *f, const char *s)
+static void put_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -588,7 +389,7 @@ static void json_diag(FILE *f, bool first, struct cons_loc loc, const char *msg)
 {
 	fprintf(f, "%s{\"line\":%u,\"col\":%u,\"message\":", first ? "" : ",", loc.line,
 		loc.col);
-	json_str(f, msg);
+	put_json_str(f, msg);
 	fputc('}', f);
 }
 
@@ -626,10 +427,10 @@ static void print_changed_types(const struct report *r)
 static void print_json(const struct report *r)
 {
 	printf("{\"file\":");
-	json_str(stdout, r->file);
+	put_json_str(stdout, r->file);
 	printf(",\"program\":");
 	if (r->program)
-		json_str(stdout, r->program);
+		put_json_str(stdout, r->program);
 	else
 		printf("null");
 	printf(",\"valid\":%s", r->valid ? "true" : "false");
@@ -637,7 +438,7 @@ static void print_json(const struct report *r)
 		printf(",\"constraints\":%zu", r->nconstraints);
 	if (r->error) {
 		printf(",\"error\":");
-		json_str(stdout, r->error);
+		put_json_str(stdout, r->error);
 	}
 	printf(",\"errors\":[");
 	for (size_t i = 0; r->errors && i < r->errors->n; i++)
@@ -648,19 +449,19 @@ static void print_json(const struct report *r)
 	printf("]");
 	if (r->valid && r->patch) {
 		printf(",\"patch\":");
-		json_str(stdout, r->patch);
+		put_json_str(stdout, r->patch);
 		printf(",\"automatic\":[");
 		for (size_t i = 0; i < r->nunmapped; i++) {
 			const struct cons_unmapped *u = &r->unmapped[i];
 
 			printf("%s{\"function\":", i ? "," : "");
-			json_str(stdout, u->function);
+			put_json_str(stdout, u->function);
 			printf(",\"key\":");
-			json_str(stdout, u->key);
+			put_json_str(stdout, u->key);
 			printf(",\"file\":");
-			json_str(stdout, u->file);
+			put_json_str(stdout, u->file);
 			printf(",\"line\":%u,\"why\":", u->line);
-			json_str(stdout, u->why);
+			put_json_str(stdout, u->why);
 			printf("}");
 		}
 		printf("],\"changed_types\":[");
@@ -668,12 +469,12 @@ static void print_json(const struct report *r)
 			bool first = true;
 
 			printf("%s{\"type\":", i ? "," : "");
-			json_str(stdout, r->changed[i]);
+			put_json_str(stdout, r->changed[i]);
 			printf(",\"used_by\":[");
 			for (size_t k = 0; k < r->old->nfuncs; k++)
 				if (func_uses(&r->old->funcs[k], r->changed[i])) {
 					printf("%s", first ? "" : ",");
-					json_str(stdout, r->old->funcs[k].name);
+					put_json_str(stdout, r->old->funcs[k].name);
 					first = false;
 				}
 			printf("]}");
@@ -729,11 +530,11 @@ int ctl_check_constraints(int argc, char **argv)
 	struct warnings warns = { 0 };
 	char exe[PATH_MAX], link[64], *msg = NULL;
 	struct cons_file *cf = NULL;
-	struct meta m = { 0 };
+	struct prog_meta m = { 0 };
 	struct report rep = { .errors = &diags, .warnings = &warns };
 	bool dump = false, json = false, explain = false;
 	struct cons_unmapped *unmapped = NULL;
-	struct meta pm = { 0 };
+	struct prog_meta pm = { 0 };
 	int c, n;
 
 	optind = 1;
@@ -796,7 +597,7 @@ int ctl_check_constraints(int argc, char **argv)
 		/* the file may have been replaced on disk: read the one that runs */
 		binary = link;
 	}
-	if (meta_load(&m, binary, &msg))
+	if (pm_load(&m, binary, &msg))
 		goto out;
 	rep.program = m.prog.name = pid ? exe : binary;
 	n = cons_validate(cf, &m.prog, &diags);
@@ -820,7 +621,7 @@ int ctl_check_constraints(int argc, char **argv)
 	rep.nconstraints = cf->nrules;
 	if (n == 0 && rep.patch) {
 		/* the points the patch cannot map: forbidden without being written */
-		if (meta_load(&pm, rep.patch, &msg))
+		if (pm_load(&pm, rep.patch, &msg))
 			goto out;
 		n = cons_unmapped_points(&m.prog, &pm.prog, &unmapped, &rep.nunmapped);
 		if (!n)
@@ -850,8 +651,8 @@ out:
 		print_json(&rep);
 	else
 		print_text(&rep);
-	meta_free(&m);
-	meta_free(&pm);
+	pm_free(&m);
+	pm_free(&pm);
 	free(unmapped);
 	free(rep.changed);
 	cons_free(cf);

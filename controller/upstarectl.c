@@ -24,9 +24,8 @@ static const struct ctl_cmd cmds[] = {
 	  "--pid PID --patch FILE [--timeout MS] [--json]\n"
 	  "\tapply a patch to a running program" },
 	{ "check-constraints", ctl_check_constraints,
-	  "FILE (--pid PID | --binary PATH) [--patch PATH [--explain]]\n"
-	  "\t[--dump] [--json]: validate a constraint file against a program,\n"
-	  "\twithout updating it; with --patch, its automatic constraints too" },
+	  "FILE (--pid PID | --binary PATH) [--patch PATH [--explain]] [--dump] [--json]\n"
+	  "\tvalidate a constraint file against a program, without updating it" },
 };
 
 static void usage(FILE *out)
