@@ -1441,7 +1441,10 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", decl.s);
 		}
 		l = add_local(f, name, orig, clang_getCursorType(v), "local");
-		l->addr_taken = addr_taken(f, v);
+		/* an array's address is taken wherever it decays to a pointer
+		 * (a call's argument saved in a temporary): relocate into it */
+		l->addr_taken = addr_taken(f, v) ||
+				clang_getCursorType(v).kind == CXType_ConstantArray;
 		if (!clang_Cursor_isNull(init))
 			emit_init(f, v, name, init);
 		sb_free(&decl);

@@ -27,6 +27,7 @@ struct thread_state {
 	int update_unwind;	/* this unwind is for a live update */
 	int parked;		/* counted in the control block's nparked */
 	int registered;
+	volatile int kicked;	/* the update signal arrived since the last check */
 	pid_t tid;
 	void *wait_cond;	/* the pthread_cond_t it waits on, or NULL */
 	unsigned long polls;

@@ -157,6 +157,9 @@ static const char *base_name(const char *p)
 static void on_update_signal(int sig)
 {
 	(void)sig;
+	/* a wrapper interrupted by this signal retries: the program never
+	 * sees it, even when it comes late, after the update is over */
+	ts.kicked = 1;
 	if (__atomic_load_n(&cb.request, __ATOMIC_RELAXED) !=
 	    __atomic_load_n(&cb.ack, __ATOMIC_RELAXED))
 		__upstare_pending = 1;

@@ -49,10 +49,17 @@ static inline int point(void)
 	return __builtin_expect(__upstare_pending, 0) && upstare__update_point();
 }
 
-/* After EINTR: unwind (return the error) or issue the call again. */
+/*
+ * EINTR caused by the update signal (or with an update pending): the
+ * caller unwinds (point()) or issues the call again.  Any other EINTR is
+ * the program's own and is returned to it.
+ */
 static inline int interrupted(long r)
 {
-	return r < 0 && errno == EINTR && __upstare_pending;
+	if (r >= 0 || errno != EINTR || (!ts.kicked && !__upstare_pending))
+		return 0;
+	ts.kicked = 0;
+	return 1;
 }
 
 #define RESTARTABLE(type, call)					\
@@ -167,7 +174,10 @@ int __upstare_w_clock_nanosleep(clockid_t c, int flags, const struct timespec *r
 		return EINTR;
 	for (;;) {
 		r = clock_nanosleep(c, flags, req, rem);
-		if (r != EINTR || !__upstare_pending || point())
+		if (r != EINTR || (!ts.kicked && !__upstare_pending))
+			return r;
+		ts.kicked = 0;
+		if (point())
 			return r;
 	}
 }
@@ -186,9 +196,7 @@ unsigned int __upstare_w_sleep(unsigned int s)
 	for (;;) {
 		if (!nanosleep(&t, &t))
 			return 0;
-		if (errno != EINTR)
-			return t.tv_sec;
-		if (!__upstare_pending)
+		if (!interrupted(-1))
 			return t.tv_sec + (t.tv_nsec > 0);
 		if (point())
 			return s;
@@ -228,8 +236,11 @@ int __upstare_w_sem_wait(sem_t *s)
 			r = call;					\
 			if (r > 0) {					\
 				done += r;				\
-				if (done == (n) || !__upstare_pending)	\
+				if (done == (n))			\
 					return done;			\
+				if (!ts.kicked && !__upstare_pending)	\
+					return done;			\
+				ts.kicked = 0;				\
 				continue;				\
 			}						\
 			if (interrupted(r) && (done || !point()))	\
