@@ -208,6 +208,21 @@ static void on_thread_exit(void *p)
 		upstare__thread_unregister();
 }
 
+/*
+ * A forked child has only the forking thread: it can be updated on its
+ * own (updates of a whole process tree at once are not built yet).
+ */
+static void after_fork_child(void)
+{
+	reg_lock = 0;
+	threads = &ts;
+	ts.next_thread = NULL;
+	ts.tid = gettid();
+	cb.nthreads = 1;
+	cb.phase = UPSTARE_PH_IDLE;
+	cb.ack = cb.request;
+}
+
 void upstare__signals_init(void)
 {
 	struct sigaction sa = { .sa_handler = on_update_signal };
@@ -220,6 +235,7 @@ void upstare__signals_init(void)
 	dl_iterate_phdr(build_id_cb, cb.build_id);
 	upstare__wrap_anchor();
 	pthread_key_create(&exit_key, on_thread_exit);
+	pthread_atfork(NULL, NULL, after_fork_child);
 	cur_fns.begin = __start_upstare_fn;
 	cur_fns.end = __stop_upstare_fn;
 }
@@ -794,8 +810,10 @@ static void timeout_reasons(void)
 				sc = strtol(buf, NULL, 10);
 			fclose(f);
 		}
-		reason("pid %d thread %d (%s): did not reach an update point%s%s",
+		reason("pid %d thread %d (%s): did not reach an update point%s%s%s",
 		       getpid(), t->tid, comm,
+		       t->nr_depth ? ", inside a frame that cannot be rebuilt (signal handler, "
+		       "callback from library code, setjmp)" : "",
 		       sc < 0 ? "" : syscall_name(sc) ?
 		       (snprintf(buf, sizeof(buf), ", blocked in %s()", syscall_name(sc)), buf) :
 		       (snprintf(buf, sizeof(buf), ", blocked in system call %ld", sc), buf),
