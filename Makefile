@@ -136,6 +136,7 @@ check-long: all
 
 bench: all
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh
+	$(TEST_ENV) $(SRC)/selftests/bench/pause-bench.sh
 
 # ---------------------------------------------------------------- install
 install: all
