@@ -822,6 +822,33 @@ static void timeout_reasons(void)
 	}
 }
 
+/*
+ * Group update: every process of the group is transformed and waits for
+ * the controller's decision.  Nonzero means abort.  Polled: the controller
+ * is another process and cannot wake a private futex.
+ */
+static int group_decision(void)
+{
+	uint64_t deadline = now_ns() + (cb.timeout_ms + 10000ull) * 1000000ull;
+	uint32_t d;
+
+	if (!cb.group)
+		return 0;
+	__atomic_store_n(&cb.phase, UPSTARE_PH_READY, __ATOMIC_SEQ_CST);
+	while ((d = __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
+		if (now_ns() > deadline) {
+			reason("no decision from the controller of the group update");
+			return -ETIMEDOUT;
+		}
+		usleep(200);
+	}
+	if (d != UPSTARE_DECIDE_COMMIT) {
+		reason("another process of the group could not be updated");
+		return -ECANCELED;
+	}
+	return 0;
+}
+
 /* The leader, parked: wait for everyone, transform, decide. */
 static void lead(void)
 {
@@ -854,7 +881,7 @@ static void lead(void)
 		}
 		futex_wait(&cb.nparked, seen, 2000000);
 	}
-	if (transform_globals() || transform_frames()) {
+	if (transform_globals() || transform_frames() || group_decision()) {
 		for (struct thread_state *t = threads; t; t = t->next_thread) {
 			upstare__free_frames(t->newtop);
 			t->newtop = NULL;
@@ -903,7 +930,7 @@ void upstare__park(void)
 	if (leader)
 		lead();
 	while ((ph = __atomic_load_n(&cb.phase, __ATOMIC_ACQUIRE)) == UPSTARE_PH_QUIESCE ||
-	       ph == UPSTARE_PH_TRANSFORM)
+	       ph == UPSTARE_PH_TRANSFORM || ph == UPSTARE_PH_READY)
 		futex_wait(&cb.phase, ph, 0);
 }
 

@@ -15,6 +15,13 @@
  *   2. write request = ack + 1 (last, on its own);
  *   3. send update_signal to every thread of the process (tgkill);
  *   4. poll until ack == request, then read result, reasons and times.
+ * To update several processes (a process tree) in one step, the controller
+ * also writes group = 1 and decision = 0 with each request: each target
+ * then stops in UPSTARE_PH_READY once its threads are parked and its
+ * frames and globals are transformed (nothing committed yet), until the
+ * controller writes decision = UPSTARE_DECIDE_COMMIT to every target (all
+ * are ready) or UPSTARE_DECIDE_ABORT (one of them failed): then each
+ * commits, or rolls back.
  * The target runs prepare (load and verify the patch, nothing stopped),
  * quiesce (threads park at update points, blocked ones are kicked),
  * transform, rebuild and resume; or it refuses, times out or rolls back.
@@ -26,7 +33,7 @@
 
 #define UPSTARE_CONTROL_SYM	"upstare_control"
 #define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
-#define UPSTARE_CONTROL_VERSION	1u
+#define UPSTARE_CONTROL_VERSION	2u
 
 enum upstare_phase {
 	UPSTARE_PH_IDLE,
@@ -35,6 +42,13 @@ enum upstare_phase {
 	UPSTARE_PH_TRANSFORM,	/* all parked: globals, then frames */
 	UPSTARE_PH_REBUILD,	/* rebuilding the stacks in the new code */
 	UPSTARE_PH_ROLLBACK,	/* rebuilding the saved stacks in the old code */
+	UPSTARE_PH_READY,	/* group update: transformed, waiting for the decision */
+};
+
+enum upstare_decision {
+	UPSTARE_DECIDE_NONE,
+	UPSTARE_DECIDE_COMMIT,
+	UPSTARE_DECIDE_ABORT,
 };
 
 enum upstare_result {
@@ -73,6 +87,8 @@ struct upstare_control {
 	uint32_t nthreads;	/* threads taking part */
 	uint32_t nparked;	/* of them, parked and unwound; futex word */
 	uint32_t nresumed;	/* of the parked ones, rebuilt */
+	uint32_t group;		/* nonzero: wait in READY for the decision */
+	uint32_t decision;	/* enum upstare_decision, written by the controller */
 	uint32_t pad;
 	uint64_t t_ns[UPSTARE_T_MAX];
 	char build_id[64];	/* hex GNU build id of the version running now */
