@@ -6,6 +6,7 @@
 #   make deps       install the Debian packages the build and tests need
 #   make check      run the selftests (the CI test command)
 #   make check-long the selftests with the long cases (1000 csmith programs, ...)
+#   make demo       update a running TCP server live (root)
 #   make bench      benchmarks: ratios measured side by side in one run
 #   make install    install into $(DESTDIR)$(prefix)
 #   make clean      remove $(O)
@@ -134,6 +135,9 @@ check: all
 check-long: all
 	$(TEST_ENV) $(O)/selftests/runner --long $(T)
 
+demo: all
+	$(TEST_ENV) $(SRC)/examples/demo.sh
+
 bench: all
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh
 	$(TEST_ENV) $(SRC)/selftests/bench/pause-bench.sh
@@ -153,4 +157,4 @@ clean:
 $(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/controller $(OBJ)/selftests:
 	$(Q)mkdir -p $@
 
-.PHONY: all help deps userlib instrumentor controller selftests check check-long bench install clean
+.PHONY: all help deps userlib instrumentor controller selftests check check-long demo bench install clean
