@@ -10,7 +10,11 @@
 # started, C clients connect, the 10 patches are applied one after the
 # other with upstarectl update, and the table gives the median pause_us
 # (first thread parked -> last thread resumed, measured by the target).
-# Every connection must survive and answer in v10.  Needs root.
+# Every connection must survive and answer in v10.  Then the request
+# latency (median round trip of one client) and throughput of the same
+# server built plain and with upstare-cc, run alternately, 5 pairs of 20000
+# requests each: the ratios are instrumented / plain, median over pairs.
+# Needs root.
 set -eu
 
 prog=pause-bench.sh
@@ -34,6 +38,7 @@ rm -rf "$work"
 mkdir -p "$work"
 "$clang" -O2 -Wall -o "$work/driver" "$here/pause/driver.c" || fail "cannot build the driver"
 "$upcc" -O2 -pthread -o "$work/server" "$here/pause/server.c" || fail "cannot build the server"
+"$clang" -O2 -pthread -o "$work/server-plain" "$here/pause/server.c" || fail "cannot build the plain server"
 base=$work/server
 patches=
 for v in 1 2 3 4 5 6 7 8 9 10; do
@@ -44,18 +49,25 @@ for v in 1 2 3 4 5 6 7 8 9 10; do
 	patches="$patches $work/v$v.so"
 done
 
+# start SERVER WORKERS: sets pid and port
+start()
+{
+	rm -f "$work/out"
+	"$1" "$2" >"$work/out" 2>&1 &
+	pid=$!
+	i=0
+	while ! grep -q '^port ' "$work/out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 500 ] || fail "the server did not start"
+		sleep 0.01
+	done
+	port=$(sed -n 's/^port //p' "$work/out")
+}
+
 printf '%-8s %-12s %s\n' workers connections median_pause_us
 for w in 1 8 64; do
 	for c in 1 10 100 1000; do
-		"$work/server" "$w" >"$work/out" 2>&1 &
-		pid=$!
-		i=0
-		while ! grep -q '^port ' "$work/out" 2>/dev/null; do
-			i=$((i + 1))
-			[ $i -lt 500 ] || fail "the server did not start"
-			sleep 0.01
-		done
-		port=$(sed -n 's/^port //p' "$work/out")
+		start "$work/server" "$w"
 		# shellcheck disable=SC2086
 		if ! "$work/driver" "$port" "$c" "$ctl" "$pid" $patches >"$work/drv" 2>&1; then
 			kill "$pid"
@@ -67,3 +79,26 @@ for w in 1 8 64; do
 		printf '%-8s %-12s %s\n' "$w" "$c" "$(sed -n 's/^median_us //p' "$work/drv")"
 	done
 done
+
+# latency and throughput, plain and instrumented, alternately
+ratios=
+for pair in 1 2 3 4 5; do
+	for v in server-plain server; do
+		start "$work/$v" 1
+		"$work/driver" --latency "$port" 20000 >"$work/lat-$v" || fail "latency run failed"
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+	done
+	ratios="$ratios $(awk '/median_ns/ { if (FILENAME ~ /plain/) p = $2; else i = $2 }
+		/reqs_per_s/ { if (FILENAME ~ /plain/) pt = $2; else it = $2 }
+		END { printf "%.3f:%.3f", i / p, it / pt }' "$work/lat-server-plain" "$work/lat-server")"
+done
+echo
+# median of the words on stdin
+median()
+{
+	tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+printf '%-28s %s\n' "latency_ratio (instr/plain)" \
+	"$(echo "$ratios" | tr ' ' '\n' | cut -s -d: -f1 | median)"
+printf '%-28s %s\n' "throughput_ratio" "$(echo "$ratios" | tr ' ' '\n' | cut -s -d: -f2 | median)"

@@ -6,6 +6,9 @@
  * every connection survived and answers with the last version.  Prints
  * "median_us N" last.  Exits non-zero when an update is not applied or a
  * connection is lost.
+ *
+ * pause-driver --latency PORT NREQ: one client, NREQ request/answer round
+ * trips; prints "median_ns N" and "reqs_per_s N".
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int dial(int port)
@@ -52,6 +56,36 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000l + t.tv_nsec;
+}
+
+static int latency(int port, int nreq)
+{
+	long *lat = calloc(nreq, sizeof(*lat)), start = now_ns();
+	int fd = dial(port);
+	char buf[512];
+
+	if (fd < 0 || !lat)
+		return 1;
+	for (int i = 0; i < nreq; i++) {
+		long t0 = now_ns();
+
+		if (ask(fd, "hi\n", buf, sizeof(buf)))
+			return 1;
+		lat[i] = now_ns() - t0;
+	}
+	printf("reqs_per_s %ld\n", (long)(nreq * 1e9 / (now_ns() - start)));
+	qsort(lat, nreq, sizeof(*lat), cmp);
+	printf("median_ns %ld\n", lat[nreq / 2]);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int port, nconn, npatch = argc - 5, *fds;
@@ -59,6 +93,8 @@ int main(int argc, char **argv)
 	char buf[512], want[64];
 	long *pause;
 
+	if (argc == 4 && !strcmp(argv[1], "--latency"))
+		return latency(atoi(argv[2]), atoi(argv[3]));
 	if (argc < 6) {
 		fprintf(stderr, "usage: pause-driver PORT NCONN UPSTARECTL PID PATCH...\n");
 		return 2;
