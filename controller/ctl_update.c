@@ -4,9 +4,9 @@
  *
  * Drives the protocol of userlib/include/upstare-ctl.h directly: finds the
  * process's control block from its executable's symbol table and
- * /proc/PID/maps, writes the request with process_vm_writev, kicks every
- * thread with the update signal and polls the block until the target has
- * answered.  The target itself loads and checks the patch, enforces the
+ * /proc/PID/maps, writes the request with process_vm_writev, sets the
+ * target's pending flag, signals the threads that are inside a blocking
+ * call, and polls the block until the target has answered.  The target itself loads and checks the patch, enforces the
  * deadline and rolls back; this side only asks and reports.
  *
  * With --tree the process and all its descendants are updated in one step:
@@ -51,8 +51,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
 }
 
-/* The control block's symbol value in the executable, and its ELF type. */
-static int find_symbol(const char *exe, uint64_t *value, int *is_dyn)
+/* The value of symbol name in the executable, and its ELF type. */
+static int find_symbol(const char *exe, const char *sym, uint64_t *value, int *is_dyn)
 {
 	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
 	Elf_Scn *scn = NULL;
@@ -82,7 +82,7 @@ static int find_symbol(const char *exe, uint64_t *value, int *is_dyn)
 			if (!gelf_getsym(d, i, &s))
 				continue;
 			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, UPSTARE_CONTROL_SYM) && s.st_shndx != SHN_UNDEF) {
+			if (n && !strcmp(n, sym) && s.st_shndx != SHN_UNDEF) {
 				*value = s.st_value;
 				err = 0;
 				break;
@@ -135,25 +135,6 @@ static int rw(pid_t pid, uint64_t addr, void *buf, size_t n, int write)
 
 #define FIELD(cbaddr, f) ((cbaddr) + offsetof(struct upstare_control, f))
 
-static int kick(pid_t pid, int sig)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' &&
-		    !syscall(SYS_tgkill, pid, atoi(de->d_name), sig))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -171,7 +152,7 @@ static void json_str(FILE *f, const char *s)
 
 struct target {
 	pid_t pid;
-	uint64_t addr;
+	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
 	uint32_t req;
 	int done, decided;
 	struct upstare_control c;
@@ -355,7 +336,7 @@ static int locate(struct target *t)
 		return -1;
 	}
 	exe[n] = 0;
-	if (find_symbol(path, &sym, &is_dyn)) {
+	if (find_symbol(path, UPSTARE_CONTROL_SYM, &sym, &is_dyn)) {
 		fprintf(stderr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
 			"upstare-cc\n", t->pid, exe, UPSTARE_CONTROL_SYM);
 		return -1;
@@ -365,6 +346,12 @@ static int locate(struct target *t)
 		return -1;
 	}
 	t->addr = base + sym;
+	if (find_symbol(path, UPSTARE_THREADS_SYM, &sym, &is_dyn))
+		return -1;
+	t->threads = base + sym;
+	if (find_symbol(path, UPSTARE_PENDING_SYM, &sym, &is_dyn))
+		return -1;
+	t->pending = base + sym;
 	err = rw(t->pid, t->addr, &t->c, sizeof(t->c), 0);
 	if (err || t->c.magic != UPSTARE_CONTROL_MAGIC ||
 	    t->c.version != UPSTARE_CONTROL_VERSION || t->c.size != sizeof(t->c)) {
@@ -373,6 +360,25 @@ static int locate(struct target *t)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Tell the target an update is pending: running threads see the flag at
+ * their next update point; threads inside a wrapped blocking call get the
+ * update signal.  Threads blocked elsewhere are left alone.
+ */
+static void kick(struct target *t)
+{
+	static struct upstare_thread_slot slots[UPSTARE_MAX_THREADS];
+	uint32_t n = t->c.nslots < UPSTARE_MAX_THREADS ? t->c.nslots : UPSTARE_MAX_THREADS;
+	int one = 1;
+
+	rw(t->pid, t->pending, &one, sizeof(one), 1);
+	if (!n || rw(t->pid, t->threads, slots, n * sizeof(slots[0]), 0))
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (slots[i].tid > 0 && slots[i].blocking)
+			syscall(SYS_tgkill, t->pid, slots[i].tid, t->c.update_signal);
 }
 
 static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group)
@@ -474,7 +480,7 @@ int cmd_update(int argc, char **argv)
 			goto out;
 		}
 	for (int i = 0; i < n; i++)
-		kick(t[i].pid, t[i].c.update_signal);
+		kick(&t[i]);
 	/* the targets enforce the deadline; give them time to roll back */
 	deadline = now_ns() + (timeout + 10000) * 1000000ull;
 	for (last = now_ns(); ndone < n; usleep(500)) {
@@ -502,7 +508,7 @@ int cmd_update(int argc, char **argv)
 			if (x->c.phase == UPSTARE_PH_IDLE && !x->done &&
 			    now_ns() - last > 10000000ull)
 				/* nobody picked it up yet: a thread may have missed the kick */
-				kick(x->pid, x->c.update_signal);
+				kick(x);
 		}
 		if (now_ns() - last > 10000000ull)
 			last = now_ns();
@@ -516,9 +522,11 @@ int cmd_update(int argc, char **argv)
 			for (int i = 0; i < n; i++)
 				if (!t[i].done && t[i].c.phase == UPSTARE_PH_IDLE) {
 					uint32_t ack = t[i].c.ack;
+					int zero = 0;
 
 					/* withdraw the request nobody took */
 					rw(t[i].pid, FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
+					rw(t[i].pid, t[i].pending, &zero, sizeof(zero), 1);
 				}
 			decide(t, n, UPSTARE_DECIDE_ABORT);
 			report(stdout, json, "timeout", t, n,

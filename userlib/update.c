@@ -50,6 +50,11 @@ struct upstare_control upstare_control __attribute__((used, visibility("default"
 };
 #define cb upstare_control
 
+struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS]
+	__attribute__((used, visibility("default")));
+/* for threads beyond the table: not visible to the controller */
+static __thread struct upstare_thread_slot spare_slot;
+
 
 /* The executable's own function descriptors (section upstare_fn). */
 extern const struct __upstare_fdesc __start_upstare_fn[] __attribute__((weak));
@@ -219,6 +224,10 @@ static void after_fork_child(void)
 	ts.next_thread = NULL;
 	ts.tid = gettid();
 	cb.nthreads = 1;
+	memset(upstare_threads, 0, sizeof(upstare_threads));
+	ts.slot = &upstare_threads[0];
+	ts.slot->tid = ts.tid;
+	cb.nslots = 1;
 	cb.phase = UPSTARE_PH_IDLE;
 	cb.ack = cb.request;
 }
@@ -250,6 +259,16 @@ void upstare__thread_register(void)
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 	pthread_setspecific(exit_key, &ts);
 	lock();
+	ts.slot = &spare_slot;
+	for (unsigned i = 0; i < UPSTARE_MAX_THREADS; i++)
+		if (!upstare_threads[i].tid) {
+			ts.slot = &upstare_threads[i];
+			if (i >= cb.nslots)
+				cb.nslots = i + 1;
+			break;
+		}
+	ts.slot->blocking = 0;
+	__atomic_store_n(&ts.slot->tid, ts.tid, __ATOMIC_RELEASE);
 	ts.next_thread = threads;
 	threads = &ts;
 	ts.registered = 1;
@@ -267,6 +286,8 @@ void upstare__thread_unregister(void)
 		}
 	ts.registered = 0;
 	cb.nthreads--;
+	__atomic_store_n(&ts.slot->tid, 0, __ATOMIC_RELEASE);
+	ts.slot = &upstare__unregistered_slot;
 	unlock();
 	/* the leader may be waiting for this thread to park */
 	__atomic_add_fetch(&cb.nparked, 0, __ATOMIC_SEQ_CST);
@@ -278,7 +299,8 @@ static void kick_unparked(void)
 	lock();
 	for (struct thread_state *t = threads; t; t = t->next_thread)
 		if (!t->parked && t != &ts) {
-			syscall(SYS_tgkill, getpid(), t->tid, update_signal);
+			if (t->slot->blocking)
+				syscall(SYS_tgkill, getpid(), t->tid, update_signal);
 			/* a spurious wakeup: it unwinds at its next wait */
 			if (t->wait_cond)
 				pthread_cond_broadcast(t->wait_cond);

@@ -50,6 +50,24 @@ static inline int point(void)
 }
 
 /*
+ * The real call, with the thread marked as blocking in upstare_threads[]:
+ * only such threads get the update signal, so it never interrupts a
+ * blocking call in library code.  A signal that came just before counts.
+ */
+#define BLOCKING(call) ({						\
+	__typeof__(call) __v;						\
+	ts.slot->blocking = 1;						\
+	if (ts.kicked && __upstare_pending) {				\
+		errno = EINTR;						\
+		__v = (__typeof__(call))-1;				\
+	} else {							\
+		__v = (call);						\
+	}								\
+	ts.slot->blocking = 0;						\
+	__v;								\
+})
+
+/*
  * EINTR caused by the update signal (or with an update pending): the
  * caller unwinds (point()) or issues the call again.  Any other EINTR is
  * the program's own and is returned to it.
@@ -70,7 +88,7 @@ static inline int interrupted(long r)
 			return -1;				\
 		}						\
 		for (;;) {					\
-			__r = call;				\
+			__r = BLOCKING(call);			\
 			if (!interrupted(__r) || point())	\
 				return __r;			\
 		}						\
@@ -173,7 +191,9 @@ int __upstare_w_clock_nanosleep(clockid_t c, int flags, const struct timespec *r
 	if (point())
 		return EINTR;
 	for (;;) {
+		ts.slot->blocking = 1;
 		r = clock_nanosleep(c, flags, req, rem);
+		ts.slot->blocking = 0;
 		if (r != EINTR || (!ts.kicked && !__upstare_pending))
 			return r;
 		ts.kicked = 0;
@@ -194,7 +214,7 @@ unsigned int __upstare_w_sleep(unsigned int s)
 	if (point())
 		return s;
 	for (;;) {
-		if (!nanosleep(&t, &t))
+		if (!BLOCKING(nanosleep(&t, &t)))
 			return 0;
 		if (!interrupted(-1))
 			return t.tv_sec + (t.tv_nsec > 0);
@@ -233,7 +253,7 @@ int __upstare_w_sem_wait(sem_t *s)
 			return -1;					\
 		}							\
 		for (;;) {						\
-			r = call;					\
+			r = BLOCKING(call);				\
 			if (r > 0) {					\
 				done += r;				\
 				if (done == (n))			\
@@ -266,6 +286,12 @@ ssize_t __upstare_w_sendto(int fd, const void *buf, size_t n, int flags,
 }
 
 ssize_t __upstare_w_sendfile(int out, int in, off_t *off, size_t n)
+{
+	COMPLETE(sendfile(out, in, off, n - done), n);
+}
+
+/* sendfile as programs built with _FILE_OFFSET_BITS=64 call it */
+ssize_t __upstare_w_sendfile64(int out, int in, off_t *off, size_t n)
 {
 	COMPLETE(sendfile(out, in, off, n - done), n);
 }
