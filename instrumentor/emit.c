@@ -1764,7 +1764,8 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_puts(o, "{ ");
 		sb_json_str(o, f->cps[i].key);
-		sb_printf(o, ", %u, %u },\n", i, f->cps[i].line);
+		sb_printf(o, ", %u, %u, %u, %u },\n", i, f->cps[i].line, f->cps[i].tlo,
+			  f->cps[i].thi);
 	}
 	sb_puts(o, "};\n");
 	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, 0, ", e,

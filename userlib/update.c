@@ -536,6 +536,32 @@ static int transform_globals(void)
 	return 0;
 }
 
+static int is_temp(const char *name)
+{
+	return !strncmp(name, "__us_t", 6) && name[6] >= '0' && name[6] <= '9';
+}
+
+/*
+ * Temporaries (call arguments evaluated before a continuation label) are
+ * numbered per function, so they map by their rank among those live at
+ * the continuation point, not by name.
+ */
+static int same_temp(const struct __upstare_fdesc *ofd, unsigned ocp,
+		     const struct __upstare_local *ol, const struct __upstare_fdesc *nfd,
+		     unsigned ncp, const struct __upstare_local *nl)
+{
+	const struct __upstare_cp *o = &ofd->cps[ocp], *n;
+	unsigned on, nn;
+
+	if (ncp >= nfd->ncps || !is_temp(ol->name))
+		return 0;
+	n = &nfd->cps[ncp];
+	on = strtoul(ol->name + 6, NULL, 10);
+	nn = strtoul(nl->name + 6, NULL, 10);
+	return on > o->tlo && on <= o->thi && nn > n->tlo && nn <= n->thi &&
+	       on - o->tlo == nn - n->tlo && o->thi - o->tlo == n->thi - n->tlo;
+}
+
 /* The saved frame f, converted for the new version of its function. */
 static struct frame *convert_frame(struct frame *f, pid_t tid)
 {
@@ -566,15 +592,35 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 		if (!strcmp(nfd->cps[i].key, key))
 			break;
 	n->hdr.cp = i;
+	cur_xf = xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
+	if (i < nfd->ncps && !cur_xf &&
+	    nfd->cps[i].thi - nfd->cps[i].tlo != ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo) {
+		reason("thread %d: %s() resumes at %s, where the new version saves %u "
+		       "call arguments and the old one %u; the patch needs a stack transformer",
+		       tid, nfd->name, key, nfd->cps[i].thi - nfd->cps[i].tlo,
+		       ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo);
+		free(n);
+		return NULL;
+	}
 	for (unsigned j = 0; j < nfd->nlocals; j++) {
 		const struct __upstare_local *nl = &nfd->locals[j];
 
 		for (unsigned k = 0; k < ofd->nlocals; k++) {
 			const struct __upstare_local *ol = &ofd->locals[k];
 
-			if (strcmp(ol->name, nl->name) || strcmp(ol->type, nl->type) ||
-			    ol->size != nl->size)
+			if (!is_temp(nl->name) && strcmp(ol->name, nl->name))
 				continue;
+			if (is_temp(nl->name) && !same_temp(ofd, f->hdr.cp, ol, nfd, i, nl))
+				continue;
+			if (strcmp(ol->type, nl->type) || ol->size != nl->size) {
+				if (cur_xf)
+					continue;	/* the transformer's job */
+				reason("thread %d: local %s of %s() changed type from '%s' to "
+				       "'%s' and the patch has no stack transformer for %s()",
+				       tid, nl->name, nfd->name, ol->type, nl->type, nfd->name);
+				free(n);
+				return NULL;
+			}
 			memcpy((char *)&n->hdr + nl->offset, (char *)&f->hdr + ol->offset,
 			       nl->size);
 			if ((nl->flags & ol->flags & __UPSTARE_LOCAL_ADDR))
@@ -584,7 +630,6 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 	}
 	uf.old = &f->hdr;
 	uf.new = &n->hdr;
-	cur_xf = xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
 	if (cur_xf) {
 		char what[256];
 
