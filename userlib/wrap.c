@@ -11,7 +11,7 @@
  * signal interrupts it (EINTR) with an update pending it lets the thread
  * unwind, or, when the update is refused, still being prepared or over,
  * issues the call again: the program never sees an EINTR that only the
- * update caused.  Writes that made progress are completed before they
+ * update caused, and still sees those its own signals cause.  Writes that made progress are completed before they
  * return, so a short write caused by the update cannot lose a byte.
  * Mutex waits poll for a pending update every 10 ms; condition waits are
  * woken by the leader (a spurious wakeup, which POSIX allows) and unwind
@@ -43,9 +43,13 @@ void upstare__wrap_anchor(void)
 {
 }
 
-/* An update point: nonzero means the caller returns and its frame unwinds. */
+/*
+ * An update point: nonzero means the caller returns and its frame unwinds.
+ * A kick that came before it is spent: this check is what it asked for.
+ */
 static inline int point(void)
 {
+	ts.kicked = 0;
 	return __builtin_expect(__upstare_pending, 0) && upstare__update_point();
 }
 
@@ -57,7 +61,7 @@ static inline int point(void)
 #define BLOCKING(call) ({						\
 	__typeof__(call) __v;						\
 	ts.slot->blocking = 1;						\
-	if (ts.kicked && __upstare_pending) {				\
+	if (ts.kicked) {						\
 		errno = EINTR;						\
 		__v = (__typeof__(call))-1;				\
 	} else {							\
@@ -68,13 +72,13 @@ static inline int point(void)
 })
 
 /*
- * EINTR caused by the update signal (or with an update pending): the
- * caller unwinds (point()) or issues the call again.  Any other EINTR is
- * the program's own and is returned to it.
+ * EINTR caused by the update signal: the caller unwinds (point()) or
+ * issues the call again.  Any other EINTR is the program's own and is
+ * returned to it, update or not.
  */
 static inline int interrupted(long r)
 {
-	if (r >= 0 || errno != EINTR || (!ts.kicked && !__upstare_pending))
+	if (r >= 0 || errno != EINTR || !ts.kicked)
 		return 0;
 	ts.kicked = 0;
 	return 1;
@@ -194,9 +198,8 @@ int __upstare_w_clock_nanosleep(clockid_t c, int flags, const struct timespec *r
 		ts.slot->blocking = 1;
 		r = clock_nanosleep(c, flags, req, rem);
 		ts.slot->blocking = 0;
-		if (r != EINTR || (!ts.kicked && !__upstare_pending))
+		if (r != EINTR || !ts.kicked)
 			return r;
-		ts.kicked = 0;
 		if (point())
 			return r;
 	}
