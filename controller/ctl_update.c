@@ -4,10 +4,14 @@
  *
  * Drives the protocol of userlib/include/upstare-ctl.h directly: finds the
  * process's control block from its executable's symbol table and
- * /proc/PID/maps, writes the request with process_vm_writev, kicks every
- * thread with the update signal and polls the block until the target has
- * answered.  The target itself loads and checks the patch, enforces the
+ * /proc/PID/maps, writes the request with process_vm_writev, sets the
+ * target's pending flag, signals the threads that are inside a blocking
+ * call, and polls the block until the target has answered.  The target itself loads and checks the patch, enforces the
  * deadline and rolls back; this side only asks and reports.
+ *
+ * With --tree the process and all its descendants are updated in one step:
+ * each target is asked to wait, transformed but not committed, until every
+ * one is ready; then all commit, or all roll back if one of them failed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -47,8 +51,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
 }
 
-/* The control block's symbol value in the executable, and its ELF type. */
-static int find_symbol(const char *exe, uint64_t *value, int *is_dyn)
+/* The value of symbol name in the executable, and its ELF type. */
+static int find_symbol(const char *exe, const char *sym, uint64_t *value, int *is_dyn)
 {
 	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
 	Elf_Scn *scn = NULL;
@@ -78,7 +82,7 @@ static int find_symbol(const char *exe, uint64_t *value, int *is_dyn)
 			if (!gelf_getsym(d, i, &s))
 				continue;
 			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, UPSTARE_CONTROL_SYM) && s.st_shndx != SHN_UNDEF) {
+			if (n && !strcmp(n, sym) && s.st_shndx != SHN_UNDEF) {
 				*value = s.st_value;
 				err = 0;
 				break;
@@ -131,25 +135,6 @@ static int rw(pid_t pid, uint64_t addr, void *buf, size_t n, int write)
 
 #define FIELD(cbaddr, f) ((cbaddr) + offsetof(struct upstare_control, f))
 
-static int kick(pid_t pid, int sig)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' &&
-		    !syscall(SYS_tgkill, pid, atoi(de->d_name), sig))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -165,49 +150,121 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static long us(const struct upstare_control *c, int a, int b)
+struct target {
+	pid_t pid;
+	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
+	uint32_t req;
+	int done, decided;
+	struct upstare_control c;
+};
+
+/* Time in us from step a of the earliest target to step b of the latest. */
+static long span_us(const struct target *t, int n, int a, int b)
 {
-	if (!c->t_ns[a] || !c->t_ns[b] || c->t_ns[b] < c->t_ns[a])
-		return -1;
-	return (long)((c->t_ns[b] - c->t_ns[a]) / 1000);
+	uint64_t lo = 0, hi = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!t[i].c.t_ns[a] || !t[i].c.t_ns[b])
+			return -1;
+		if (!lo || t[i].c.t_ns[a] < lo)
+			lo = t[i].c.t_ns[a];
+		if (t[i].c.t_ns[b] > hi)
+			hi = t[i].c.t_ns[b];
+	}
+	return n && hi >= lo ? (long)((hi - lo) / 1000) : -1;
 }
 
-static void report(FILE *f, int json, const char *result, const struct upstare_control *c,
-		   const char *reasons)
+static void json_reasons(FILE *f, const struct target *t, int n, const char *extra)
+{
+	int first = 1;
+
+	fputs("\"reasons\":[", f);
+	if (extra) {
+		json_str(f, extra);
+		first = 0;
+	}
+	for (int i = 0; i < n; i++)
+		for (const char *p = t[i].c.reasons; *p;) {
+			size_t len = strcspn(p, "\n");
+			char *line;
+
+			if ((n > 1 ? asprintf(&line, "pid %d: %.*s", t[i].pid, (int)len, p) :
+				     asprintf(&line, "%.*s", (int)len, p)) < 0)
+				break;
+			if (!first)
+				fputc(',', f);
+			json_str(f, line);
+			free(line);
+			first = 0;
+			p += len + (p[len] == '\n');
+		}
+	fputc(']', f);
+}
+
+static const char *result_name(uint32_t r)
+{
+	return r < sizeof(result_names) / sizeof(result_names[0]) ? result_names[r] : "none";
+}
+
+/* The group's result: applied only if every target applied it. */
+static const char *group_result(const struct target *t, int n)
+{
+	static const uint32_t order[] = { UPSTARE_RES_REFUSED, UPSTARE_RES_TIMEOUT,
+					  UPSTARE_RES_ROLLED_BACK, UPSTARE_RES_NONE };
+
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (int i = 0; i < n; i++)
+			if (t[i].c.result == order[k])
+				return result_name(order[k]);
+	return "applied";
+}
+
+static void report(FILE *f, int json, const char *result, const struct target *t, int n,
+		   const char *extra)
 {
 	if (!json) {
 		fprintf(f, "update %s", result);
-		if (c && !strcmp(result, "applied"))
-			fprintf(f, ": generation %u, pause %ld us", c->generation,
-				us(c, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
+		if (n && !strcmp(result, "applied"))
+			fprintf(f, ": %d process%s, generation %u, pause %ld us", n,
+				n > 1 ? "es" : "", t[0].c.generation,
+				span_us(t, n, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
 		fputc('\n', f);
-		if (reasons && *reasons)
-			fprintf(f, "%s\n", reasons);
+		if (extra)
+			fprintf(f, "%s\n", extra);
+		for (int i = 0; i < n; i++)
+			if (t[i].c.reasons[0] && n > 1)
+				fprintf(f, "pid %d: %s\n", t[i].pid, t[i].c.reasons);
+			else if (t[i].c.reasons[0])
+				fprintf(f, "%s\n", t[i].c.reasons);
 		return;
 	}
 	fprintf(f, "{\"result\":\"%s\"", result);
-	if (c) {
-		fprintf(f, ",\"generation\":%u,\"build_id\":\"%s\",\"threads\":%u,"
-			"\"parked\":%u", c->generation, c->build_id, c->nthreads, c->nparked);
-		fprintf(f, ",\"pause_us\":%ld", us(c, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
-		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"transform\":%ld,"
-			"\"rebuild\":%ld}", us(c, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),
-			us(c, UPSTARE_T_PREPARED, UPSTARE_T_ALL_PARKED),
-			us(c, UPSTARE_T_ALL_PARKED, UPSTARE_T_TRANSFORMED),
-			us(c, UPSTARE_T_TRANSFORMED, UPSTARE_T_RESUMED));
-	}
-	fputs(",\"reasons\":[", f);
-	for (const char *p = reasons ? reasons : ""; *p;) {
-		size_t n = strcspn(p, "\n");
-		char *line = strndup(p, n);
+	if (n) {
+		unsigned threads = 0, parked = 0;
 
-		if (p != reasons)
-			fputc(',', f);
-		json_str(f, line);
-		free(line);
-		p += n + (p[n] == '\n');
+		for (int i = 0; i < n; i++) {
+			threads += t[i].c.nthreads;
+			parked += t[i].c.nparked;
+		}
+		fprintf(f, ",\"generation\":%u,\"build_id\":\"%s\",\"threads\":%u,\"parked\":%u",
+			t[0].c.generation, t[0].c.build_id, threads, parked);
+		fprintf(f, ",\"pause_us\":%ld",
+			span_us(t, n, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
+		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"transform\":%ld,"
+			"\"rebuild\":%ld}",
+			span_us(t, n, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),
+			span_us(t, n, UPSTARE_T_PREPARED, UPSTARE_T_ALL_PARKED),
+			span_us(t, n, UPSTARE_T_ALL_PARKED, UPSTARE_T_TRANSFORMED),
+			span_us(t, n, UPSTARE_T_TRANSFORMED, UPSTARE_T_RESUMED));
+		fputs(",\"processes\":[", f);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%s{\"pid\":%d,\"result\":\"%s\",\"parked\":%u}", i ? "," : "",
+				t[i].pid, result_name(t[i].c.result), t[i].c.nparked);
+		fputc(']', f);
 	}
-	fputs("]}\n", f);
+	fputc(',', f);
+	json_reasons(f, t, n, extra);
+	fputs("}\n", f);
 }
 
 /* Refuse a patch anyone but root could have changed, before asking. */
@@ -228,35 +285,154 @@ static int check_patch(const char *path, char *why, size_t n)
 	return 0;
 }
 
+/* The process and, with tree, all its descendants (parents first). */
+static int collect(pid_t root, int tree, pid_t **out)
+{
+	pid_t *v = malloc(sizeof(*v));
+	int n = 1;
+
+	v[0] = root;
+	for (int i = 0; tree && i < n; i++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			char path[300], buf[512], *p;
+			pid_t pid = atoi(de->d_name), ppid;
+			FILE *f;
+
+			if (pid <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+			fclose(f);
+			if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == v[i]) {
+				v = realloc(v, (n + 1) * sizeof(*v));
+				v[n++] = pid;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	*out = v;
+	return n;
+}
+
+/* Find and check a target's control block. */
+static int locate(struct target *t)
+{
+	char exe[PATH_MAX], path[64];
+	uint64_t sym, base = 0;
+	int is_dyn, err;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0) {
+		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid, strerror(errno));
+		return -1;
+	}
+	exe[n] = 0;
+	if (find_symbol(path, UPSTARE_CONTROL_SYM, &sym, &is_dyn)) {
+		fprintf(stderr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
+			"upstare-cc\n", t->pid, exe, UPSTARE_CONTROL_SYM);
+		return -1;
+	}
+	if (is_dyn && load_base(t->pid, exe, &base)) {
+		fprintf(stderr, "upstarectl update: pid %d: %s is not mapped\n", t->pid, exe);
+		return -1;
+	}
+	t->addr = base + sym;
+	if (find_symbol(path, UPSTARE_THREADS_SYM, &sym, &is_dyn))
+		return -1;
+	t->threads = base + sym;
+	if (find_symbol(path, UPSTARE_PENDING_SYM, &sym, &is_dyn))
+		return -1;
+	t->pending = base + sym;
+	err = rw(t->pid, t->addr, &t->c, sizeof(t->c), 0);
+	if (err || t->c.magic != UPSTARE_CONTROL_MAGIC ||
+	    t->c.version != UPSTARE_CONTROL_VERSION || t->c.size != sizeof(t->c)) {
+		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid,
+			err ? strerror(-err) : "control block of another runtime version");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Tell the target an update is pending: running threads see the flag at
+ * their next update point; threads inside a wrapped blocking call get the
+ * update signal.  Threads blocked elsewhere are left alone.
+ */
+static void kick(struct target *t)
+{
+	static struct upstare_thread_slot slots[UPSTARE_MAX_THREADS];
+	uint32_t n = t->c.nslots < UPSTARE_MAX_THREADS ? t->c.nslots : UPSTARE_MAX_THREADS;
+	int one = 1;
+
+	rw(t->pid, t->pending, &one, sizeof(one), 1);
+	if (!n || rw(t->pid, t->threads, slots, n * sizeof(slots[0]), 0))
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (slots[i].tid > 0 && slots[i].blocking)
+			syscall(SYS_tgkill, t->pid, slots[i].tid, t->c.update_signal);
+}
+
+static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group)
+{
+	uint32_t zero = 0;
+
+	if (rw(t->pid, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
+	    rw(t->pid, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
+	    rw(t->pid, FIELD(t->addr, group), &group, sizeof(group), 1) ||
+	    rw(t->pid, FIELD(t->addr, decision), &zero, sizeof(zero), 1))
+		return -1;
+	t->req = t->c.ack + 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rw(t->pid, FIELD(t->addr, request), &t->req, sizeof(t->req), 1);
+}
+
+static void decide(struct target *t, int n, uint32_t d)
+{
+	for (int i = 0; i < n; i++)
+		if (!t[i].done && !t[i].decided) {
+			rw(t[i].pid, FIELD(t[i].addr, decision), &d, sizeof(d), 1);
+			t[i].decided = 1;
+		}
+}
+
 int ctl_update(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "patch", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "tree", no_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char exe[PATH_MAX], path[64], patch[PATH_MAX], why[PATH_MAX + 256];
-	const char *patch_arg = NULL;
-	struct upstare_control c;
-	uint64_t sym, base = 0, addr, deadline;
+	char patch[PATH_MAX], why[PATH_MAX + 256];
+	const char *patch_arg = NULL, *res;
+	struct target *t = NULL;
 	unsigned timeout = 5000;
-	uint32_t req;
-	int opt, json = 0, is_dyn, err;
-	pid_t pid = 0;
-	ssize_t n;
+	int opt, json = 0, tree = 0, n, ndone = 0, ret = 1;
+	uint64_t deadline, last;
+	pid_t pid = 0, *pids = NULL;
 
-	while ((opt = getopt_long(argc, argv, "p:f:t:jh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'f': patch_arg = optarg; break;
 		case 't': timeout = strtoul(optarg, NULL, 0); break;
+		case 'T': tree = 1; break;
 		case 'j': json = 1; break;
 		case 'h':
 			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--json]\n");
+			       "[--tree] [--json]\n");
 			return 0;
 		default:
 			return 2;
@@ -268,83 +444,103 @@ int ctl_update(int argc, char **argv)
 	}
 	if (!realpath(patch_arg, patch)) {
 		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
-		report(stdout, json, "refused", NULL, why);
+		report(stdout, json, "refused", NULL, 0, why);
 		return 1;
 	}
 	if (check_patch(patch, why, sizeof(why))) {
-		report(stdout, json, "refused", NULL, why);
+		report(stdout, json, "refused", NULL, 0, why);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", pid, strerror(errno));
-		return 1;
+	n = collect(pid, tree, &pids);
+	t = calloc(n, sizeof(*t));
+	for (int i = 0; i < n; i++) {
+		t[i].pid = pids[i];
+		if (locate(&t[i]))
+			goto out;
 	}
-	exe[n] = 0;
-	err = find_symbol(path, &sym, &is_dyn);
-	if (err) {
-		fprintf(stderr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
-			"upstare-cc\n", pid, exe, UPSTARE_CONTROL_SYM);
-		return 1;
-	}
-	if (is_dyn && load_base(pid, exe, &base)) {
-		fprintf(stderr, "upstarectl update: pid %d: %s is not mapped\n", pid, exe);
-		return 1;
-	}
-	addr = base + sym;
-	err = rw(pid, addr, &c, sizeof(c), 0);
-	if (err || c.magic != UPSTARE_CONTROL_MAGIC || c.version != UPSTARE_CONTROL_VERSION ||
-	    c.size != sizeof(c)) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", pid,
-			err ? strerror(-err) : "control block of another runtime version");
-		return 1;
-	}
+	/* one update at a time per process */
 	deadline = now_ns() + timeout * 1000000ull;
-	while (c.phase != UPSTARE_PH_IDLE || c.request != c.ack) {
-		if (now_ns() > deadline) {
-			report(stdout, json, "timeout", NULL, "another update is in progress");
-			return 1;
+	for (int i = 0; i < n; i++)
+		while (t[i].c.phase != UPSTARE_PH_IDLE || t[i].c.request != t[i].c.ack) {
+			if (now_ns() > deadline) {
+				snprintf(why, sizeof(why), "pid %d: another update is in progress",
+					 t[i].pid);
+				report(stdout, json, "timeout", NULL, 0, why);
+				goto out;
+			}
+			usleep(1000);
+			if (rw(t[i].pid, t[i].addr, &t[i].c, sizeof(t[i].c), 0))
+				goto out;
 		}
-		usleep(1000);
-		if (rw(pid, addr, &c, sizeof(c), 0))
-			return 1;
-	}
-	if (rw(pid, FIELD(addr, patch), patch, strlen(patch) + 1, 1) ||
-	    rw(pid, FIELD(addr, timeout_ms), &timeout, sizeof(timeout), 1)) {
-		fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n", pid);
-		return 1;
-	}
-	req = c.ack + 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (rw(pid, FIELD(addr, request), &req, sizeof(req), 1))
-		return 1;
-	kick(pid, c.update_signal);
-	/* the target enforces the deadline; give it time to roll back */
+	for (int i = 0; i < n; i++)
+		if (ask(&t[i], patch, timeout, n > 1)) {
+			fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n",
+				t[i].pid);
+			decide(t, i, UPSTARE_DECIDE_ABORT);
+			goto out;
+		}
+	for (int i = 0; i < n; i++)
+		kick(&t[i]);
+	/* the targets enforce the deadline; give them time to roll back */
 	deadline = now_ns() + (timeout + 10000) * 1000000ull;
-	for (uint64_t last = now_ns();; usleep(500)) {
-		if (rw(pid, addr, &c, sizeof(c), 0)) {
-			fprintf(stderr, "upstarectl update: pid %d exited during the update\n", pid);
-			return 1;
-		}
-		if (c.ack == req)
-			break;
-		if (c.phase == UPSTARE_PH_IDLE && now_ns() - last > 10000000ull) {
-			/* nobody picked it up yet: a thread may have missed the kick */
-			kick(pid, c.update_signal);
-			last = now_ns();
-		}
-		if (now_ns() > deadline && c.phase == UPSTARE_PH_IDLE) {
-			uint32_t ack = c.ack;
+	for (last = now_ns(); ndone < n; usleep(500)) {
+		int ready = 0, failed = 0;
 
-			rw(pid, FIELD(addr, request), &ack, sizeof(ack), 1);
-			report(stdout, json, "timeout", NULL,
-			       "no thread of the process reached an update point");
-			return 1;
+		for (int i = 0; i < n; i++) {
+			struct target *x = &t[i];
+
+			if (x->done)
+				continue;
+			if (rw(x->pid, x->addr, &x->c, sizeof(x->c), 0)) {
+				fprintf(stderr, "upstarectl update: pid %d exited during the update\n",
+					x->pid);
+				x->done = 1;
+				x->c.result = UPSTARE_RES_NONE;
+				ndone++;
+				continue;
+			}
+			if (x->c.ack == x->req) {
+				x->done = 1;
+				ndone++;
+			} else if (x->c.phase == UPSTARE_PH_READY) {
+				ready++;
+			}
+			if (x->c.phase == UPSTARE_PH_IDLE && !x->done &&
+			    now_ns() - last > 10000000ull)
+				/* nobody picked it up yet: a thread may have missed the kick */
+				kick(x);
+		}
+		if (now_ns() - last > 10000000ull)
+			last = now_ns();
+		for (int i = 0; i < n; i++)
+			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
+		if (n > 1 && failed)
+			decide(t, n, UPSTARE_DECIDE_ABORT);
+		else if (n > 1 && ready == n)
+			decide(t, n, UPSTARE_DECIDE_COMMIT);
+		if (now_ns() > deadline) {
+			for (int i = 0; i < n; i++)
+				if (!t[i].done && t[i].c.phase == UPSTARE_PH_IDLE) {
+					uint32_t ack = t[i].c.ack;
+					int zero = 0;
+
+					/* withdraw the request nobody took */
+					rw(t[i].pid, FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
+					rw(t[i].pid, t[i].pending, &zero, sizeof(zero), 1);
+				}
+			decide(t, n, UPSTARE_DECIDE_ABORT);
+			report(stdout, json, "timeout", t, n,
+			       "not every process answered the request in time");
+			goto out;
 		}
 	}
-	c.reasons[sizeof(c.reasons) - 1] = 0;
-	report(stdout, json, c.result < sizeof(result_names) / sizeof(result_names[0]) ?
-	       result_names[c.result] : "none", &c, c.reasons);
-	return c.result == UPSTARE_RES_APPLIED ? 0 : 1;
+	for (int i = 0; i < n; i++)
+		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
+	res = group_result(t, n);
+	report(stdout, json, res, t, n, NULL);
+	ret = strcmp(res, "applied") ? 1 : 0;
+out:
+	free(t);
+	free(pids);
+	return ret;
 }

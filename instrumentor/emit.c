@@ -649,17 +649,19 @@ static bool is_record_type(CXType t)
 }
 
 /*
- * "name = rhs;".  Structures are copied through an initialized temporary,
- * since a structure with a const member cannot be assigned.
+ * "name = (rhs);".  Structures are copied through an initialized temporary,
+ * since a structure with a const member cannot be assigned.  rhs is in
+ * parentheses: the middle operand of ?: may be a comma expression
+ * ("c ? (*p = v), 1 : f(p)", sqlite's putVarint32).
  */
 static void emit_assign(struct fctx *f, const char *name, const char *rhs, CXType t)
 {
 	if (is_record_type(t))
-		out(f, "{ __typeof_unqual__(%s) __us_v = %s; "
+		out(f, "{ __typeof_unqual__(%s) __us_v = (%s); "
 		       "__builtin_memcpy((void *)&%s, &__us_v, sizeof(%s)); }\n",
 		    name, rhs, name, name);
 	else
-		out(f, "%s = %s;\n", name, rhs);
+		out(f, "%s = (%s);\n", name, rhs);
 }
 
 /* Capture the value of e now, into a temporary, unless it cannot change. */
@@ -2259,7 +2261,10 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", decl.s);
 		}
 		l = add_local(f, name, orig, clang_getCursorType(v), "local");
-		l->addr_taken = addr_taken(f, v);
+		/* an array's address is taken wherever it decays to a pointer
+		 * (a call's argument saved in a temporary): relocate into it */
+		l->addr_taken = addr_taken(f, v) ||
+				clang_getCursorType(v).kind == CXType_ConstantArray;
 		if (!clang_Cursor_isNull(init))
 			emit_init(f, v, name, init);
 		sb_free(&decl);
@@ -2582,7 +2587,8 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_puts(o, "{ ");
 		sb_json_str(o, f->cps[i].key);
-		sb_printf(o, ", %u, %u },\n", i, f->cps[i].line);
+		sb_printf(o, ", %u, %u, %u, %u },\n", i, f->cps[i].line, f->cps[i].tlo,
+			  f->cps[i].thi);
 	}
 	sb_puts(o, "};\n");
 	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, 0, ", e,

@@ -469,6 +469,38 @@ static int check_diagnostics(struct tu *t)
 	return errors;
 }
 
+/*
+ * UPSTARE_CC_BISECT=LO:HI (a debugging aid, see instrumentor.rst): only the
+ * function definitions numbered LO to HI-1 in the unit are instrumented,
+ * the others are left exactly as written, so a miscompiled function can be
+ * found by bisection.  main is always instrumented.
+ */
+static bool bisect_keep(struct tu *t, CXCursor fn, unsigned nth)
+{
+	static unsigned lo, hi, seen;
+	static int parsed;
+	const char *e;
+	char *name;
+	bool keep;
+
+	if (!parsed) {
+		e = getenv("UPSTARE_CC_BISECT");
+		parsed = e && sscanf(e, "%u:%u", &lo, &hi) == 2 ? 1 : -1;
+		if (parsed > 0)
+			fprintf(stderr, "upstare-cc: UPSTARE_CC_BISECT: instrumenting "
+				"definitions %u to %u only\n", lo, hi);
+	}
+	if (parsed < 0)
+		return false;
+	(void)nth;
+	name = cur_spelling(fn);
+	keep = strcmp(name, "main") && (seen < lo || seen >= hi);
+	seen++;
+	free(name);
+	(void)t;
+	return keep;
+}
+
 int instrument_file(const struct instr_opts *o)
 {
 	struct tu tu = { .o = o }, *t = &tu;
@@ -518,7 +550,7 @@ int instrument_file(const struct instr_opts *o)
 					body_beg = cur_beg(kids[j]);
 			free(kids);
 			drop_noreturn(t, c, body_beg);
-			if (clang_isCursorDefinition(c)) {
+			if (clang_isCursorDefinition(c) && !bisect_keep(t, c, nfns)) {
 				bool taken_here = usr_in(&taken, c);
 				const char *cbr = NULL;
 				struct fninfo *fi;
