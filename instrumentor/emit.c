@@ -2404,8 +2404,14 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		out(f, ";\n");
 		break;
 	case CXCursor_GCCAsmStmt:
-		/* calls in operands are hoisted like any other */
-		lin_ordered(f, kids, n);
+		/*
+		 * Calls in operands are hoisted; the operands themselves are
+		 * not captured, since an output operand is an lvalue the asm
+		 * must write.
+		 */
+		for (i = 0; i < n; i++)
+			if (is_expr(kids[i]))
+				lin(f, kids[i]);
 		r = residual(f, s);
 		out(f, "%s;\n", r);
 		free(r);
