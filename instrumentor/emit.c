@@ -2454,6 +2454,31 @@ static void layout(struct fctx *f, unsigned long *size)
 	*size = off;
 }
 
+/*
+ * The function's parameters as the arguments of a call to itself or its
+ * rebuild entry.  An unnamed parameter is never read: a zero of its type
+ * stands for it.
+ */
+static void param_args(struct fninfo *fi, struct sb *o)
+{
+	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
+		char *pn = cur_spelling(p);
+
+		if (a)
+			sb_puts(o, ", ");
+		if (*pn) {
+			sb_puts(o, pn);
+		} else {
+			char *ts = type_spelling(adjusted(clang_getCursorType(p)));
+
+			sb_printf(o, "(__typeof_unqual__(%s)){ 0 }", ts);
+			free(ts);
+		}
+		free(pn);
+	}
+}
+
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
 	sb_puts(o, "if (0) {\n__us_save: ;\n");
@@ -2472,9 +2497,7 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 		sb_puts(o, "return;\n");
 	} else {
 		sb_printf(o, "{ __typeof_unqual__(%s(", f->fi->ename);
-		for (unsigned i = 0, k = 0; i < f->nlocals; i++)
-			if (!strcmp(f->locals[i].kind, "param"))
-				sb_printf(o, "%s%s", k++ ? ", " : "", f->locals[i].name);
+		param_args(f->fi, o);
 		sb_puts(o, ")) __us_z; __builtin_memset(&__us_z, 0, sizeof(__us_z)); "
 			   "return __us_z; }\n");
 	}
@@ -2731,12 +2754,7 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
 		copy_text(t, &o, pos, cur_beg(r.v[i]));
 		if (n && !fi->returns_void) {
 			sb_printf(&o, "{ __typeof_unqual__(%s(", fi->ename);
-			for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
-				char *pn = cur_spelling(clang_Cursor_getArgument(fi->cur, a));
-
-				sb_printf(&o, "%s%s", a ? ", " : "", pn);
-				free(pn);
-			}
+			param_args(fi, &o);
 			sb_puts(&o, ")) __us_r = (");
 			copy_text(t, &o, cur_beg(kids[0]), cur_end(kids[0]));
 			sb_puts(&o, "); __upstare_nr_leave(); return __us_r; }");
@@ -2840,9 +2858,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			else if (!fi->returns_void)
 				sb_puts(&o, "return ");
 			sb_printf(&o, "__us_rb_%s(", fi->ename);
-			for (unsigned i = 0, k = 0; i < f->nlocals; i++)
-				if (!strcmp(f->locals[i].kind, "param"))
-					sb_printf(&o, "%s%s", k++ ? ", " : "", f->locals[i].name);
+			param_args(fi, &o);
 			sb_puts(&o, ");");
 			if (fi->returns_void && !tail_call_safe(fi))
 				sb_puts(&o, " return;");
