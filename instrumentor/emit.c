@@ -72,6 +72,8 @@ struct fctx {
 	struct loopctx loops[512];
 	int nloops_open;
 	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
+	char **label_names;	/* every label defined in the function */
+	unsigned nlabel_names;
 	unsigned stmt_temp_base;
 	int lin_depth;
 	bool uses_k;
@@ -2280,6 +2282,54 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 	free(kids);
 }
 
+static enum CXChildVisitResult label_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct fctx *f = d;
+
+	if (clang_getCursorKind(c) == CXCursor_LabelStmt) {
+		f->label_names = xrealloc(f->label_names,
+					  (f->nlabel_names + 1) * sizeof(char *));
+		f->label_names[f->nlabel_names++] = cur_spelling(c);
+	}
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * A label's emitted name.  Local labels (__label__, in statement
+ * expressions that macros expand more than once) share a name within the
+ * function once the statement expressions are flattened: a name defined
+ * more than once gets the label's offset as a suffix.
+ */
+static char *label_name(struct fctx *f, CXCursor label)
+{
+	char *name = cur_spelling(label);
+	unsigned n = 0;
+	struct sb b = { 0 };
+
+	if (!f->label_names) {
+		f->label_names = xrealloc(NULL, sizeof(char *));
+		clang_visitChildren(f->fi->cur, label_visit, f);
+	}
+	for (unsigned i = 0; i < f->nlabel_names; i++)
+		n += !strcmp(f->label_names[i], name);
+	if (n < 2)
+		return name;
+	sb_printf(&b, "%s__us%u", name, cur_beg(label));
+	free(name);
+	return b.s;
+}
+
+/* "__label__ a, b;": the labels get unique names instead (label_name). */
+static bool is_local_label_decl(struct fctx *f, CXCursor s)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, cur_beg(s), cur_beg(s) + 1, &v);
+	bool r = n && !strcmp(v[0].s, "__label__");
+
+	tokens_free(v, n);
+	return r;
+}
+
 static unsigned colon_after(struct fctx *f, unsigned from, unsigned limit)
 {
 	struct tok *v;
@@ -2313,7 +2363,8 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		out(f, "}\n");
 		break;
 	case CXCursor_DeclStmt:
-		emit_decl_stmt(f, s);
+		if (!is_local_label_decl(f, s))
+			emit_decl_stmt(f, s);
 		break;
 	case CXCursor_IfStmt:
 		lin(f, kids[0]);
@@ -2350,7 +2401,7 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		break;
 	}
 	case CXCursor_LabelStmt: {
-		char *name = cur_spelling(s);
+		char *name = label_name(f, s);
 
 		out(f, "%s: ;\n", name);
 		free(name);
@@ -2360,12 +2411,14 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 	}
 	case CXCursor_GotoStmt: {
 		CXCursor target = clang_getCursorReferenced(s);
-		char *name = cur_spelling(target);
+		char *name = label_name(f, target);
 
 		if (!clang_Cursor_isNull(target) && cur_beg(target) < cur_beg(s)) {
 			struct sb key = { 0 };
+			char *orig = cur_spelling(target);
 
-			sb_printf(&key, "goto:%s", name);
+			sb_printf(&key, "goto:%s", orig);
+			free(orig);
 			emit_poll(f, key.s, cur_line(s), "goto");
 			sb_free(&key);
 		}
@@ -2885,6 +2938,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	sb_free(&f->body);
 	sb_free(&f->decls);
 	sb_free(&f->statics);
+	for (i = 0; i < f->nlabel_names; i++)
+		free(f->label_names[i]);
+	free(f->label_names);
 	free(f->memo);
 	free(f);
 }
