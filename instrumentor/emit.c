@@ -210,7 +210,7 @@ static bool unevaluated_builtin(CXCursor call)
 {
 	static const char *const names[] = {
 		"__builtin_constant_p", "__builtin_object_size", "__builtin_dynamic_object_size",
-		"__builtin_classify_type", NULL,
+		"__builtin_classify_type", "__builtin_assume", NULL,
 	};
 	CXCursor ref = call_target(call);
 	bool r = false;
