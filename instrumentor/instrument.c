@@ -200,6 +200,9 @@ static void callback_add(struct callbacks *cb, CXCursor e)
 	ref = clang_getCursorKind(e) == CXCursor_DeclRefExpr ? clang_getCursorReferenced(e) :
 	      clang_getNullCursor();
 	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
+		/* SIG_IGN, SIG_DFL, NULL: a constant names no function */
+		if (clang_getCursorKind(e) == CXCursor_IntegerLiteral)
+			return;
 		callback_type_add(cb, clang_getCursorType(arg));
 		callback_type_add(cb, clang_getCursorType(e));
 		return;
