@@ -1563,6 +1563,10 @@ static void lin_node(struct fctx *f, CXCursor e)
 	case CXCursor_InitListExpr:
 		lin_init_list(f, e, kids, n);
 		break;
+	case CXCursor_ArraySubscriptExpr:
+		/* p[f()]: clang loads p before the call in the index */
+		lin_ordered(f, kids, n);
+		break;
 	case CXCursor_GenericSelectionExpr:
 		lin_generic(f, e, kids, n);
 		break;
