@@ -29,6 +29,37 @@ static void part2(void)
 	x = (n = 5) + f(0) + n; printf("%d\n", x); reset();
 }
 
+/* the callee of an indirect call is read before its arguments' calls */
+static int one(int v)
+{
+	return v + 1;
+}
+
+static int two(int v)
+{
+	return v + 2;
+}
+
+static int (*fp)(int) = one;
+static struct ops {
+	int (*fn)(int);
+} o = { one }, *op = &o;
+
+static int flip(int v)
+{
+	fp = two;
+	o.fn = two;
+	return v;
+}
+
+static void part3(void)
+{
+	printf("%d ", fp(flip(10))); fp = one; o.fn = one;
+	printf("%d ", op->fn(flip(20))); fp = one; o.fn = one;
+	printf("%d ", (*fp)(flip(30))); fp = one; o.fn = one;
+	printf("%d\n", fp(0) + fp(flip(0)) + fp(0));
+}
+
 int main(void)
 {
 	int x;
@@ -53,5 +84,6 @@ int main(void)
 	x = !n + ~n + f(0) + (n++) ;
 	printf("%d %d\n", x, n);
 	part2();
+	part3();
 	return 0;
 }
