@@ -435,7 +435,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 	    header_has_token(t, fn, cur_beg(body), "__constructor__") ||
 	    header_has_token(t, fn, cur_beg(body), "__destructor__"))
 		fi->nr_reason = "runs as a constructor or destructor";
-	else if (clang_isFunctionTypeVariadic(ft))
+	else if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft))
 		fi->nr_reason = "is variadic";
 	else if (ft.kind == CXType_FunctionNoProto && clang_Cursor_getNumArguments(fn) > 0)
 		fi->nr_reason = "has an old-style (K&R) definition";

@@ -2640,10 +2640,18 @@ static void clone_header(struct fctx *f, unsigned body_beg, struct sb *o)
 			dropped |= !strcmp(v[i].s, drop[d]);
 		if (dropped)
 			continue;
-		if (v[i].beg == name_off)
+		if (v[i].beg == name_off) {
 			sb_printf(o, "__us_rb_%s", f->fi->ename);
-		else
+			/* "f()" declared elsewhere as "f(void)": the clone is prototyped */
+			if (i + 2 < n && !strcmp(v[i + 1].s, "(") && !strcmp(v[i + 2].s, ")") &&
+			    clang_getCursorType(f->fi->cur).kind == CXType_FunctionProto) {
+				sb_puts(o, " ( void ) ");
+				i += 2;
+				continue;
+			}
+		} else {
 			copy_text(f->t, o, v[i].beg, v[i].end);
+		}
 		sb_puts(o, " ");
 	}
 	tokens_free(v, n);
@@ -2837,10 +2845,13 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
  * one native frame, not two, and a stack that was deep enough before an
  * update still fits after it.  clang 19 miscompiles musttail calls that
  * forward arguments passed in memory (structures, long double), so those
- * functions make an ordinary call.
+ * functions make an ordinary call, as do functions without a prototype.
  */
 static bool tail_call_safe(struct fninfo *fi)
 {
+	/* musttail wants prototypes: "void f()" has none */
+	if (clang_getCursorType(fi->cur).kind != CXType_FunctionProto)
+		return false;
 	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
 		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
 		CXType t = adjusted(clang_getCursorType(p));

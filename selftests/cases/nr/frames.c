@@ -4,10 +4,11 @@
  * one, alloca, setjmp, a variadic function, a variable with a cleanup and
  * its cleanup function.  _Generic and __builtin_choose_expr selecting
  * calls, and sizeof of a VLA type computed by a call, are linearized
- * instead: those functions stay reconstructible.
+ * instead: those functions stay reconstructible, as does a function
+ * defined without a prototype, which is not variadic.
  */
 // expect-nr: vla vm_ptr uses_alloca uses_setjmp variadic with_cleanup release
-// expect-rebuildable: f generic choose vla_sizeof main
+// expect-rebuildable: f generic choose vla_sizeof noproto main
 #include <alloca.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,8 +95,13 @@ static unsigned long vla_sizeof(void)
 	return sizeof(int[f(5)]);
 }
 
+static int noproto()
+{
+	return f(6);
+}
+
 int main(void)
 {
-	return vla(2) + vm_ptr(2) + uses_alloca(2) + uses_setjmp() + variadic(1, 2) +
+	return noproto() + vla(2) + vm_ptr(2) + uses_alloca(2) + uses_setjmp() + variadic(1, 2) +
 	       with_cleanup() + generic(1) + choose() + (int)vla_sizeof();
 }
