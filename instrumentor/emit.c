@@ -2847,10 +2847,28 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
  * forward arguments passed in memory (structures, long double), so those
  * functions make an ordinary call, as do functions without a prototype.
  */
-static bool tail_call_safe(struct fninfo *fi)
+static bool tail_call_safe(struct tu *t, struct fninfo *fi, unsigned body_beg)
 {
+	static const char *const conventions[] = {
+		"ms_abi", "sysv_abi", "regparm", "stdcall", "fastcall", "thiscall",
+		"vectorcall", "preserve_most", "preserve_all", "preserve_none", "regcall",
+		"__ms_abi__", "__sysv_abi__", "__regparm__", "__stdcall__", "__fastcall__",
+		"__preserve_most__", "__preserve_all__", NULL,
+	};
+	struct tok *v;
+	unsigned nt;
+	bool other_cc = false;
+
 	/* musttail wants prototypes: "void f()" has none */
 	if (clang_getCursorType(fi->cur).kind != CXType_FunctionProto)
+		return false;
+	/* the clone drops attributes, a calling convention among them */
+	nt = tokens_in(t, cur_beg(fi->cur), body_beg, &v);
+	for (unsigned i = 0; i < nt; i++)
+		for (int c = 0; conventions[c]; c++)
+			other_cc |= !strcmp(v[i].s, conventions[c]);
+	tokens_free(v, nt);
+	if (other_cc)
 		return false;
 	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
 		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
@@ -2871,7 +2889,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	unsigned n = get_kids(fi->cur, &kids), i, bb;
 	unsigned long size;
 	struct sb o = { 0 }, hdr = { 0 }, chdr = { 0 };
-	bool registered;
+	bool registered, tail;
 
 	for (i = 0; i < n; i++)
 		if (clang_getCursorKind(kids[i]) == CXCursor_CompoundStmt)
@@ -2901,6 +2919,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
 	layout(f, &size);
+	tail = tail_call_safe(t, fi, bb);
 	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
 		     (f->t->o->register_all && fi->is_static);
 
@@ -2921,14 +2940,14 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 				      "if (__us_e == 1) { ", fi->ename);
-			if (tail_call_safe(fi))
+			if (tail)
 				sb_puts(&o, "__attribute__((musttail)) return ");
 			else if (!fi->returns_void)
 				sb_puts(&o, "return ");
 			sb_printf(&o, "__us_rb_%s(", fi->ename);
 			param_args(fi, &o);
 			sb_puts(&o, ");");
-			if (fi->returns_void && !tail_call_safe(fi))
+			if (fi->returns_void && !tail)
 				sb_puts(&o, " return;");
 			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
 				   "&__us_fd_");
