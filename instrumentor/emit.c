@@ -667,11 +667,51 @@ static void emit_assign(struct fctx *f, const char *name, const char *rhs, CXTyp
 }
 
 /* Capture the value of e now, into a temporary, unless it cannot change. */
+/*
+ * An array inside an object of this frame (or a global), reached by "."
+ * and constant subscripts only: "s.name", "mk().buf", "a[2].tag".  Its
+ * address cannot change before a later call, except by the frame being
+ * rebuilt elsewhere; evaluated again after the call it follows the frame,
+ * where a pointer captured before the call would be left pointing into
+ * the old one.
+ */
+static bool is_frame_array(CXCursor e)
+{
+	e = strip_implicit(e);
+	if (clang_getCanonicalType(clang_getCursorType(e)).kind != CXType_ConstantArray)
+		return false;
+	for (;;) {
+		enum CXCursorKind k = clang_getCursorKind(e);
+		CXCursor *kids;
+		unsigned n;
+		bool ok;
+
+		if (k == CXCursor_DeclRefExpr)
+			return clang_getCursorKind(clang_getCursorReferenced(e)) == CXCursor_VarDecl;
+		if (k == CXCursor_CallExpr)
+			return hoistable(e);	/* hoisted into a temporary */
+		if (k == CXCursor_CompoundLiteralExpr)
+			return true;		/* made a local */
+		if (k != CXCursor_MemberRefExpr && k != CXCursor_ArraySubscriptExpr)
+			return false;
+		n = get_kids(e, &kids);
+		ok = n >= 1 && n <= 2 &&
+		     clang_getCanonicalType(clang_getCursorType(strip_implicit(kids[0]))).kind !=
+		     CXType_Pointer &&
+		     (k == CXCursor_MemberRefExpr || (n == 2 && is_const_expr(kids[1])));
+		if (ok)
+			e = strip_implicit(kids[0]);
+		free(kids);
+		if (!ok)
+			return false;
+	}
+}
+
 static void capture(struct fctx *f, CXCursor e)
 {
 	char *name, *res;
 
-	if (is_const_expr(e) || is_stable_local(f, e) ||
+	if (is_const_expr(e) || is_stable_local(f, e) || is_frame_array(e) ||
 	    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void)
 		return;
 	name = new_temp(f, e);
