@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "constraints.h"
 #include "upstarectl.h"
 #include "upstare-ctl.h"
 
@@ -37,6 +38,7 @@ static const char *const result_names[] = {
 	[UPSTARE_RES_ROLLED_BACK] = "rolled-back",
 	[UPSTARE_RES_REFUSED] = "refused",
 	[UPSTARE_RES_TIMEOUT] = "timeout",
+	[UPSTARE_RES_RELEASED] = "released",
 };
 
 static uint64_t now_ns(void)
@@ -228,18 +230,255 @@ static int check_patch(const char *path, char *why, size_t n)
 	return 0;
 }
 
+/* ------------------------------------------------------------ constraints */
+
+/*
+ * An update under a constraint file: each attempt asks the target to stop
+ * in UPSTARE_PH_CHECK with every thread parked, evaluates the constraints
+ * on the stacks it describes, and either lets the update go on or releases
+ * the threads (rebuilt in the old code), then tries again after the retry
+ * delay, until the file's deadline (cons_wait()).
+ */
+struct checked {
+	pid_t pid;
+	uint64_t addr;
+	const char *patch;
+	uint64_t deadline_ns;
+	struct upstare_control c;
+	uint32_t req;
+	int fatal;			/* the target refused: no point retrying */
+	char *text;			/* the stacks of the current attempt */
+	struct cons_thread *th;
+	struct cons_frame *fr;
+	unsigned attempts;
+};
+
+static char *field(char **p)
+{
+	char *f = strsep(p, "\t");
+
+	return f && *f ? f : NULL;
+}
+
+/* cb.stacks (format in upstare-ctl.h) into SNAP; strings point into k->text. */
+static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
+{
+	size_t nth = 0, nfr = 0, lines = 1;
+	char *line, *save = NULL;
+
+	k->text = strndup(k->c.stacks, sizeof(k->c.stacks));
+	if (!k->text)
+		return -ENOMEM;
+	for (const char *p = k->text; *p; p++)
+		lines += *p == '\n';
+	k->th = calloc(lines, sizeof(*k->th));
+	k->fr = calloc(lines, sizeof(*k->fr));
+	if (!k->th || !k->fr)
+		return -ENOMEM;
+	for (line = strtok_r(k->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *kind = field(&p);
+
+		if (kind && !strcmp(kind, "thread")) {
+			struct cons_thread *t = &k->th[nth++];
+			char *tid = field(&p);
+
+			t->tid = tid ? atoi(tid) : 0;
+			t->role = field(&p);
+			t->comm = field(&p);
+			t->frames = &k->fr[nfr];
+		} else if (kind && !strcmp(kind, "frame") && nth) {
+			struct cons_frame *f = &k->fr[nfr++];
+			char *ln;
+
+			f->function = field(&p);
+			f->file = field(&p);
+			ln = field(&p);
+			f->line = ln ? strtoul(ln, NULL, 10) : 0;
+			f->cp_key = field(&p);
+			k->th[nth - 1].nframes++;
+		} else {
+			return -EPROTO;
+		}
+	}
+	snap->threads = k->th;
+	snap->nthreads = nth;
+	return 0;
+}
+
+static void checked_free(struct checked *k)
+{
+	free(k->text);
+	free(k->th);
+	free(k->fr);
+	k->text = NULL;
+	k->th = NULL;
+	k->fr = NULL;
+}
+
+/* Poll the control block until COND holds (or the process or time is gone). */
+#define POLL_UNTIL(k, cond) ({							\
+	int __e = 0;								\
+	for (uint64_t __last = now_ns();; usleep(500)) {			\
+		if (rw((k)->pid, (k)->addr, &(k)->c, sizeof((k)->c), 0)) {	\
+			__e = -ESRCH;						\
+			break;							\
+		}								\
+		if (cond)							\
+			break;							\
+		if (now_ns() > (k)->deadline_ns + 10000000000ull) {		\
+			__e = -ETIMEDOUT;					\
+			break;							\
+		}								\
+		if ((k)->c.phase == UPSTARE_PH_IDLE && (k)->c.request != (k)->c.ack && \
+		    now_ns() - __last > 10000000ull) {				\
+			kick((k)->pid, (k)->c.update_signal);			\
+			__last = now_ns();					\
+		}								\
+	}									\
+	__e; })
+
+static int checked_verdict(struct checked *k, uint32_t verdict);
+
+static int checked_snapshot(void *arg, struct cons_snapshot *snap)
+{
+	struct checked *k = arg;
+	uint64_t now = now_ns();
+	uint32_t timeout, one = 1, none = UPSTARE_VERDICT_NONE;
+	int err;
+
+	err = POLL_UNTIL(k, k->c.phase == UPSTARE_PH_IDLE && k->c.request == k->c.ack);
+	if (err)
+		return err;
+	timeout = now < k->deadline_ns ? (k->deadline_ns - now) / 1000000 : 0;
+	timeout = timeout ? timeout : 1;
+	if (rw(k->pid, FIELD(k->addr, patch), (void *)k->patch, strlen(k->patch) + 1, 1) ||
+	    rw(k->pid, FIELD(k->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
+	    rw(k->pid, FIELD(k->addr, check), &one, sizeof(one), 1) ||
+	    rw(k->pid, FIELD(k->addr, verdict), &none, sizeof(none), 1))
+		return -EIO;
+	k->req = k->c.ack + 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (rw(k->pid, FIELD(k->addr, request), &k->req, sizeof(k->req), 1))
+		return -EIO;
+	kick(k->pid, k->c.update_signal);
+	k->attempts++;
+	err = POLL_UNTIL(k, k->c.ack == k->req ||
+			 (k->c.phase == UPSTARE_PH_CHECK && k->c.request == k->req));
+	if (err)
+		return err;
+	if (k->c.ack == k->req) {
+		/* over without a check: not every thread parked in time, or refused */
+		if (k->c.result == UPSTARE_RES_TIMEOUT)
+			return -EAGAIN;
+		k->fatal = 1;
+		return -EPERM;
+	}
+	err = parse_stacks(k, snap);
+	if (err) {
+		/* the target waits for a verdict: let its threads go first */
+		checked_verdict(k, UPSTARE_VERDICT_RELEASE);
+		k->fatal = 1;
+	}
+	return err;
+}
+
+static int checked_verdict(struct checked *k, uint32_t verdict)
+{
+	int err;
+
+	if (rw(k->pid, FIELD(k->addr, verdict), &verdict, sizeof(verdict), 1))
+		return -ESRCH;
+	err = POLL_UNTIL(k, k->c.ack == k->req);
+	checked_free(k);
+	return err;
+}
+
+static void checked_release(void *arg, struct cons_snapshot *snap)
+{
+	checked_verdict(arg, UPSTARE_VERDICT_RELEASE);
+}
+
+static uint64_t checked_now(void *arg)
+{
+	return now_ns() / 1000;
+}
+
+static void checked_sleep(void *arg, uint64_t us)
+{
+	usleep(us);
+}
+
+static int update_checked(pid_t pid, uint64_t addr, const char *patch,
+			  const struct cons_file *cf, int json)
+{
+	struct checked k = { .pid = pid, .addr = addr, .patch = patch };
+	struct cons_driver drv = {
+		.arg = &k, .snapshot = checked_snapshot, .release = checked_release,
+		.now_us = checked_now, .sleep_us = checked_sleep,
+	};
+	struct cons_snapshot snap;
+	struct cons_result res;
+	uint64_t start = now_ns();
+	char *reasons = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	k.deadline_ns = start + cf->timeout_us * 1000;
+	ret = cons_wait(cf, &drv, start / 1000, &snap, &res, NULL);
+	if (ret == 1) {
+		if (checked_verdict(&k, UPSTARE_VERDICT_GO)) {
+			fprintf(stderr, "upstarectl update: pid %d exited during the update\n", pid);
+			return 1;
+		}
+		k.c.reasons[sizeof(k.c.reasons) - 1] = 0;
+		report(stdout, json, k.c.result < sizeof(result_names) / sizeof(result_names[0]) ?
+		       result_names[k.c.result] : "none", &k.c, k.c.reasons);
+		return k.c.result == UPSTARE_RES_APPLIED ? 0 : 1;
+	}
+	checked_free(&k);
+	if (ret < 0 && !k.fatal && ret != -EAGAIN) {
+		fprintf(stderr, "upstarectl update: pid %d: %s\n", pid, strerror(-ret));
+		return 1;
+	}
+	if (ret < 0) {
+		k.c.reasons[sizeof(k.c.reasons) - 1] = 0;
+		report(stdout, json, k.c.result < sizeof(result_names) / sizeof(result_names[0]) ?
+		       result_names[k.c.result] : "none", &k.c, k.c.reasons);
+		return 1;
+	}
+	/* the deadline: the reasons of the last check, or why no check was made */
+	f = open_memstream(&reasons, &len);
+	if (f) {
+		fprintf(f, "the constraints did not hold before the deadline (%u attempt%s)",
+			k.attempts, k.attempts == 1 ? "" : "s");
+		for (size_t i = 0; i < res.n; i++)
+			fprintf(f, "\n%s", res.v[i].reason);
+		if (!res.n && k.c.reasons[0])
+			fprintf(f, "\n%.*s", (int)sizeof(k.c.reasons), k.c.reasons);
+		fclose(f);
+	}
+	cons_result_free(&res);
+	report(stdout, json, "abandoned", NULL, reasons);
+	free(reasons);
+	return 1;
+}
+
 int ctl_update(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "patch", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "constraints", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	char exe[PATH_MAX], path[64], patch[PATH_MAX], why[PATH_MAX + 256];
-	const char *patch_arg = NULL;
+	const char *patch_arg = NULL, *cons_arg = NULL;
+	struct cons_file *cf = NULL;
+	uint32_t zero = 0;
 	struct upstare_control c;
 	uint64_t sym, base = 0, addr, deadline;
 	unsigned timeout = 5000;
@@ -253,10 +492,11 @@ int ctl_update(int argc, char **argv)
 		case 'p': pid = atoi(optarg); break;
 		case 'f': patch_arg = optarg; break;
 		case 't': timeout = strtoul(optarg, NULL, 0); break;
+		case 'c': cons_arg = optarg; break;
 		case 'j': json = 1; break;
 		case 'h':
 			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--json]\n");
+			       "[--constraints FILE] [--json]\n");
 			return 0;
 		default:
 			return 2;
@@ -265,6 +505,18 @@ int ctl_update(int argc, char **argv)
 	if (pid <= 0 || !patch_arg) {
 		fprintf(stderr, "upstarectl update: --pid PID and --patch FILE are required\n");
 		return 2;
+	}
+	if (cons_arg) {
+		/* an invalid file starts nothing */
+		struct cons_diags d = { 0 };
+
+		cf = cons_parse_file(cons_arg, &d);
+		if (!cf) {
+			cons_diags_print(&d, stderr);
+			cons_diags_free(&d);
+			return 2;
+		}
+		cons_diags_free(&d);
 	}
 	if (!realpath(patch_arg, patch)) {
 		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
@@ -300,6 +552,11 @@ int ctl_update(int argc, char **argv)
 			err ? strerror(-err) : "control block of another runtime version");
 		return 1;
 	}
+	if (cf) {
+		err = update_checked(pid, addr, patch, cf, json);
+		cons_free(cf);
+		return err;
+	}
 	deadline = now_ns() + timeout * 1000000ull;
 	while (c.phase != UPSTARE_PH_IDLE || c.request != c.ack) {
 		if (now_ns() > deadline) {
@@ -311,7 +568,8 @@ int ctl_update(int argc, char **argv)
 			return 1;
 	}
 	if (rw(pid, FIELD(addr, patch), patch, strlen(patch) + 1, 1) ||
-	    rw(pid, FIELD(addr, timeout_ms), &timeout, sizeof(timeout), 1)) {
+	    rw(pid, FIELD(addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
+	    rw(pid, FIELD(addr, check), &zero, sizeof(zero), 1)) {
 		fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n", pid);
 		return 1;
 	}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * update/constraints_*: live updates under a constraint file
+ * (upstarectl update --constraints, Documentation/constraints.rst).
+ *
+ *  constraints_transaction  a worker sleeps inside transactions and between
+ *      them; with "forbid any in transaction" the update waits until it is
+ *      between two, and no transaction is split across versions (each end()
+ *      checks the version its begin() ran in);
+ *  constraints_never        a constraint that can never hold: the update is
+ *      abandoned at the deadline, naming it, and the program goes on in v1
+ *      with its state;
+ *  constraints_invalid      an invalid file starts nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "updlib.h"
+
+static bool update_with(struct upd *u, const char *patch, const char *cons_text,
+			struct cmd_result *r)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/c.cons", u->ctx->tmpdir);
+	if (!ASSERT_OK(write_file(path, cons_text, strlen(cons_text)), "write c.cons") ||
+	    !ASSERT_OK(run_cmd(r, 120, "%s/bin/upstarectl update --pid %d --patch %s/%s "
+			       "--constraints %s --json", upstare_build_dir(), u->pid,
+			       u->ctx->tmpdir, patch, path), "run upstarectl"))
+		return false;
+	snprintf(u->json, sizeof(u->json), "%s", r->out);
+	u->status = r->status;
+	test_log("upstarectl update --constraints: status %d: %s%s", r->status, r->out, r->err);
+	return true;
+}
+
+static bool start(struct upd *u, struct test_ctx *ctx, enum test_result *res)
+{
+	return upd_init(u, ctx, "transaction", res) && upd_build(u, "v1", "v1/prog.c") &&
+	       upd_patch(u, "v1", "v2.so", "v2/prog.c") && upd_start(u, "v1") &&
+	       upd_wait(u, "v1 main ready", 0, 10) && upd_wait(u, "v1 done 50 ", 0, 20);
+}
+
+static enum test_result transaction(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct cmd_result r = { 0 };
+	struct upd u;
+	char *out = NULL, *result = NULL;
+
+	if (!start(&u, ctx, &res))
+		goto out;
+	if (!update_with(&u, "v2.so", "timeout 10s\nretry 2ms backoff 1.5 max 20ms\n"
+			 "forbid any in transaction\n", &r))
+		goto out;
+	result = upd_field(&u, "result");
+	if (!ASSERT_STREQ(result, "applied", "result") || !ASSERT_EQ(u.status, 0, "status"))
+		goto out;
+	/* v2 goes on counting from v1's state, and nothing was split */
+	if (!upd_wait(&u, "v2 done", 0, 20))
+		goto out;
+	out = upd_output(&u, NULL);
+	if (!ASSERT_TRUE(!strstr(out, "split:"), "no transaction split across versions") ||
+	    !ASSERT_TRUE(upd_first_value(&u, "v2 done ") > upd_last_value(&u, "v1 done "),
+			 "the count goes on"))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	cmd_result_free(&r);
+	free(out);
+	free(result);
+	return res;
+}
+
+static enum test_result never(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct cmd_result r = { 0 };
+	struct upd u;
+	char *out = NULL, *result = NULL;
+	size_t len;
+
+	if (!start(&u, ctx, &res))
+		goto out;
+	if (!update_with(&u, "v2.so", "timeout 500ms\nretry 10ms backoff 2 max 100ms\n"
+			 "forbid thread role worker in begin, end, transaction, worker\n", &r))
+		goto out;
+	result = upd_field(&u, "result");
+	if (!ASSERT_STREQ(result, "abandoned", "result") || !ASSERT_EQ(u.status, 1, "status") ||
+	    !ASSERT_STRSTR(r.out, "forbid thread role worker in begin, end, transaction, worker: "
+			   "thread ", "the reason names the constraint and the thread") ||
+	    !ASSERT_STRSTR(r.out, "(v1, role worker) is inside, at frame #", "and the frame"))
+		goto out;
+	/* still v1, with its state: the count goes on */
+	free(upd_output(&u, &len));
+	if (!upd_wait(&u, "v1 done", len, 20) || !ASSERT_TRUE(upd_alive(&u), "alive"))
+		goto out;
+	out = upd_output(&u, NULL);
+	if (!ASSERT_TRUE(!strstr(out, "v2 "), "nothing ran v2"))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	cmd_result_free(&r);
+	free(out);
+	free(result);
+	return res;
+}
+
+static enum test_result invalid(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct cmd_result r = { 0 };
+	struct upd u;
+	size_t len;
+
+	if (!start(&u, ctx, &res))
+		goto out;
+	free(upd_output(&u, &len));
+	if (!update_with(&u, "v2.so", "timeout 1\nforbid any\n", &r))
+		goto out;
+	if (!ASSERT_EQ(r.status, 2, "status") ||
+	    !ASSERT_STRSTR(r.err, "c.cons:1:9: duration '1' needs a unit (us, ms, s or m)\n",
+			   "first error") ||
+	    !ASSERT_STRSTR(r.err, "c.cons:2:11: expected 'in' after the thread, found end of "
+			   "line\n", "second error") ||
+	    !ASSERT_STREQ(r.out, "", "no update report"))
+		goto out;
+	if (!upd_wait(&u, "v1 done", len, 20))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	cmd_result_free(&r);
+	return res;
+}
+
+UPDATE_TEST(constraints_transaction, transaction)
+UPDATE_TEST(constraints_never, never)
+UPDATE_TEST(constraints_invalid, invalid)
