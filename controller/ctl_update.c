@@ -192,10 +192,12 @@ static void report(FILE *f, int json, const char *result, const struct upstare_c
 		fprintf(f, ",\"generation\":%u,\"build_id\":\"%s\",\"threads\":%u,"
 			"\"parked\":%u", c->generation, c->build_id, c->nthreads, c->nparked);
 		fprintf(f, ",\"pause_us\":%ld", us(c, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
-		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"transform\":%ld,"
-			"\"rebuild\":%ld}", us(c, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),
+		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"check\":%ld,"
+			"\"transform\":%ld,\"rebuild\":%ld}",
+			us(c, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),
 			us(c, UPSTARE_T_PREPARED, UPSTARE_T_ALL_PARKED),
-			us(c, UPSTARE_T_ALL_PARKED, UPSTARE_T_TRANSFORMED),
+			us(c, UPSTARE_T_ALL_PARKED, UPSTARE_T_CHECKED),
+			us(c, UPSTARE_T_CHECKED, UPSTARE_T_TRANSFORMED),
 			us(c, UPSTARE_T_TRANSFORMED, UPSTARE_T_RESUMED));
 	}
 	fputs(",\"reasons\":[", f);

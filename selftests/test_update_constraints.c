@@ -7,8 +7,13 @@
  *      them; with "forbid any in transaction" the update waits until it is
  *      between two, and no transaction is split across versions (each end()
  *      checks the version its begin() ran in);
- *  constraints_never        a constraint that can never hold: the update is
- *      abandoned at the deadline, naming it, and the program goes on in v1
+ *  constraints_require      the same with "require thread role worker in
+ *      worker at usleep#1" (the worker must be asleep between two);
+ *  constraints_conjunction  the same with a conjunction across the two
+ *      threads (main is always in main);
+ *  constraints_never, constraints_conjunction_never  constraints that can
+ *      never hold: the update is abandoned at the deadline, naming the
+ *      constraint, the thread and the frame, and the program goes on in v1
  *      with its state;
  *  constraints_invalid      an invalid file starts nothing.
  */
@@ -42,17 +47,18 @@ static bool start(struct upd *u, struct test_ctx *ctx, enum test_result *res)
 	       upd_wait(u, "v1 main ready", 0, 10) && upd_wait(u, "v1 done 50 ", 0, 20);
 }
 
-static enum test_result transaction(struct test_ctx *ctx)
+/* The update must happen, and split no transaction. */
+static enum test_result applied_unsplit(struct test_ctx *ctx, const char *rules)
 {
 	enum test_result res = TEST_FAIL;
 	struct cmd_result r = { 0 };
+	char text[512], *out = NULL, *result = NULL;
 	struct upd u;
-	char *out = NULL, *result = NULL;
 
+	snprintf(text, sizeof(text), "timeout 10s\nretry 2ms backoff 1.5 max 20ms\n%s", rules);
 	if (!start(&u, ctx, &res))
 		goto out;
-	if (!update_with(&u, "v2.so", "timeout 10s\nretry 2ms backoff 1.5 max 20ms\n"
-			 "forbid any in transaction\n", &r))
+	if (!update_with(&u, "v2.so", text, &r))
 		goto out;
 	result = upd_field(&u, "result");
 	if (!ASSERT_STREQ(result, "applied", "result") || !ASSERT_EQ(u.status, 0, "status"))
@@ -74,24 +80,43 @@ out:
 	return res;
 }
 
-static enum test_result never(struct test_ctx *ctx)
+static enum test_result transaction(struct test_ctx *ctx)
+{
+	return applied_unsplit(ctx, "forbid any in transaction\n");
+}
+
+/* The worker is required to be between two transactions, asleep in worker(). */
+static enum test_result require(struct test_ctx *ctx)
+{
+	return applied_unsplit(ctx, "require thread role worker in worker at usleep#1\n");
+}
+
+/* Main is always in main: the conjunction holds exactly when the worker is in a transaction. */
+static enum test_result conjunction(struct test_ctx *ctx)
+{
+	return applied_unsplit(ctx, "forbid { thread role main in main ;\n"
+			       "         thread role worker in transaction }\n");
+}
+
+/* The update is abandoned at the deadline; the program goes on in v1. */
+static enum test_result abandoned(struct test_ctx *ctx, const char *rules, const char *why)
 {
 	enum test_result res = TEST_FAIL;
 	struct cmd_result r = { 0 };
+	char text[512], *out = NULL, *result = NULL;
 	struct upd u;
-	char *out = NULL, *result = NULL;
 	size_t len;
 
+	snprintf(text, sizeof(text), "timeout 500ms\nretry 10ms backoff 2 max 100ms\n%s", rules);
 	if (!start(&u, ctx, &res))
 		goto out;
-	if (!update_with(&u, "v2.so", "timeout 500ms\nretry 10ms backoff 2 max 100ms\n"
-			 "forbid thread role worker in begin, end, transaction, worker\n", &r))
+	if (!update_with(&u, "v2.so", text, &r))
 		goto out;
 	result = upd_field(&u, "result");
 	if (!ASSERT_STREQ(result, "abandoned", "result") || !ASSERT_EQ(u.status, 1, "status") ||
-	    !ASSERT_STRSTR(r.out, "forbid thread role worker in begin, end, transaction, worker: "
-			   "thread ", "the reason names the constraint and the thread") ||
-	    !ASSERT_STRSTR(r.out, "(v1, role worker) is inside, at frame #", "and the frame"))
+	    !ASSERT_STRSTR(r.out, "the constraints did not hold before the deadline",
+			   "says why") ||
+	    !ASSERT_STRSTR(r.out, why, "the reason names the constraint, thread and frame"))
 		goto out;
 	/* still v1, with its state: the count goes on */
 	free(upd_output(&u, &len));
@@ -107,6 +132,20 @@ out:
 	free(out);
 	free(result);
 	return res;
+}
+
+static enum test_result never(struct test_ctx *ctx)
+{
+	return abandoned(ctx, "forbid thread role worker in begin, end, transaction, worker\n",
+			 "c.cons:3:1: forbid thread role worker in begin, end, transaction, "
+			 "worker: thread ");
+}
+
+static enum test_result conjunction_never(struct test_ctx *ctx)
+{
+	return abandoned(ctx, "forbid { thread role main in main ; thread role worker in worker }\n",
+			 "c.cons:3:1: forbid { thread role main in main ; thread role worker in "
+			 "worker }: thread ");
 }
 
 static enum test_result invalid(struct test_ctx *ctx)
@@ -138,5 +177,8 @@ out:
 }
 
 UPDATE_TEST(constraints_transaction, transaction)
+UPDATE_TEST(constraints_require, require)
+UPDATE_TEST(constraints_conjunction, conjunction)
 UPDATE_TEST(constraints_never, never)
+UPDATE_TEST(constraints_conjunction_never, conjunction_never)
 UPDATE_TEST(constraints_invalid, invalid)

@@ -906,11 +906,13 @@ static void lead(void)
 			cb.t_ns[UPSTARE_T_ALL_PARKED] = t;
 			unlock();
 			if (cb.check && !await_verdict(deadline)) {
+				cb.t_ns[UPSTARE_T_CHECKED] = now_ns();
 				up.result = cb.verdict == UPSTARE_VERDICT_RELEASE ?
 					    UPSTARE_RES_RELEASED : UPSTARE_RES_TIMEOUT;
 				__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 				goto decided;
 			}
+			cb.t_ns[UPSTARE_T_CHECKED] = cb.check ? now_ns() : t;
 			__atomic_store_n(&cb.phase, UPSTARE_PH_TRANSFORM, __ATOMIC_SEQ_CST);
 			break;
 		}

@@ -70,6 +70,7 @@ enum upstare_time {
 	UPSTARE_T_PREPARED,	/* patch loaded and verified */
 	UPSTARE_T_FIRST_PARK,	/* first thread parked */
 	UPSTARE_T_ALL_PARKED,	/* every thread parked and unwound */
+	UPSTARE_T_CHECKED,	/* the controller's verdict (= ALL_PARKED without check) */
 	UPSTARE_T_TRANSFORMED,	/* globals and frames transformed */
 	UPSTARE_T_RESUMED,	/* last thread rebuilt and running */
 	UPSTARE_T_MAX
