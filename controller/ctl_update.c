@@ -245,6 +245,7 @@ struct checked {
 	pid_t pid;
 	uint64_t addr;
 	const char *patch;
+	struct cons_file *cf;		/* grows with the automatic constraints */
 	uint64_t deadline_ns;
 	struct upstare_control c;
 	uint32_t req;
@@ -261,6 +262,8 @@ static char *field(char **p)
 
 	return f && *f ? f : NULL;
 }
+
+static int add_automatic(struct cons_file *cf, const struct cons_frame *f, const char *why);
 
 /* cb.stacks (format in upstare-ctl.h) into SNAP; strings point into k->text. */
 static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
@@ -290,7 +293,8 @@ static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
 			t->frames = &k->fr[nfr];
 		} else if (kind && !strcmp(kind, "frame") && nth) {
 			struct cons_frame *f = &k->fr[nfr++];
-			char *ln;
+			char *ln, *why;
+			int err;
 
 			f->function = field(&p);
 			f->file = field(&p);
@@ -298,6 +302,10 @@ static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
 			f->line = ln ? strtoul(ln, NULL, 10) : 0;
 			f->cp_key = field(&p);
 			k->th[nth - 1].nframes++;
+			why = field(&p);
+			if (why && f->function && f->cp_key &&
+			    (err = add_automatic(k->cf, f, why)))
+				return err;
 		} else {
 			return -EPROTO;
 		}
@@ -305,6 +313,25 @@ static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
 	snap->threads = k->th;
 	snap->nthreads = nth;
 	return 0;
+}
+
+/*
+ * A frame the patch cannot convert: forbid its point, once, as an automatic
+ * constraint.  Such points are only known at update time, from the target,
+ * which also knows the user's mappings; they stay forbidden on later checks.
+ * (cons_wait() keeps no pointer into the rules across a snapshot.)
+ */
+static int add_automatic(struct cons_file *cf, const struct cons_frame *f, const char *why)
+{
+	struct cons_unmapped u = { f->function, f->cp_key, f->file, f->line, why };
+
+	for (size_t i = cf->nrules - cf->nauto; i < cf->nrules; i++) {
+		const struct cons_place *p = &cf->rules[i].clauses[0].places[0];
+
+		if (!strcmp(p->function, f->function) && !strcmp(p->key, f->cp_key))
+			return 0;
+	}
+	return cons_add_automatic(cf, &u, 1);
 }
 
 static void checked_free(struct checked *k)
@@ -410,10 +437,10 @@ static void checked_sleep(void *arg, uint64_t us)
 	usleep(us);
 }
 
-static int update_checked(pid_t pid, uint64_t addr, const char *patch,
-			  const struct cons_file *cf, int json)
+static int update_checked(pid_t pid, uint64_t addr, const char *patch, struct cons_file *cf,
+			  int json, int explain)
 {
-	struct checked k = { .pid = pid, .addr = addr, .patch = patch };
+	struct checked k = { .pid = pid, .addr = addr, .patch = patch, .cf = cf };
 	struct cons_driver drv = {
 		.arg = &k, .snapshot = checked_snapshot, .release = checked_release,
 		.now_us = checked_now, .sleep_us = checked_sleep,
@@ -428,6 +455,8 @@ static int update_checked(pid_t pid, uint64_t addr, const char *patch,
 
 	k.deadline_ns = start + cf->timeout_us * 1000;
 	ret = cons_wait(cf, &drv, start / 1000, &snap, &res, NULL);
+	if (explain)
+		cons_explain(cf, json ? stderr : stdout);
 	if (ret == 1) {
 		if (checked_verdict(&k, UPSTARE_VERDICT_GO)) {
 			fprintf(stderr, "upstarectl update: pid %d exited during the update\n", pid);
@@ -473,6 +502,7 @@ int ctl_update(int argc, char **argv)
 		{ "patch", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "constraints", required_argument, NULL, 'c' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -485,7 +515,7 @@ int ctl_update(int argc, char **argv)
 	uint64_t sym, base = 0, addr, deadline;
 	unsigned timeout = 5000;
 	uint32_t req;
-	int opt, json = 0, is_dyn, err;
+	int opt, json = 0, is_dyn, err, explain = 0;
 	pid_t pid = 0;
 	ssize_t n;
 
@@ -495,17 +525,19 @@ int ctl_update(int argc, char **argv)
 		case 'f': patch_arg = optarg; break;
 		case 't': timeout = strtoul(optarg, NULL, 0); break;
 		case 'c': cons_arg = optarg; break;
+		case 'e': explain = 1; break;
 		case 'j': json = 1; break;
 		case 'h':
 			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--constraints FILE] [--json]\n");
+			       "[--constraints FILE [--explain]] [--json]\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
-	if (pid <= 0 || !patch_arg) {
-		fprintf(stderr, "upstarectl update: --pid PID and --patch FILE are required\n");
+	if (pid <= 0 || !patch_arg || (explain && !cons_arg)) {
+		fprintf(stderr, "upstarectl update: --pid PID and --patch FILE are required "
+			"(and --constraints FILE with --explain)\n");
 		return 2;
 	}
 	if (cons_arg) {
@@ -555,7 +587,7 @@ int ctl_update(int argc, char **argv)
 		return 1;
 	}
 	if (cf) {
-		err = update_checked(pid, addr, patch, cf, json);
+		err = update_checked(pid, addr, patch, cf, json, explain);
 		cons_free(cf);
 		return err;
 	}

@@ -182,3 +182,51 @@ UPDATE_TEST(constraints_conjunction, conjunction)
 UPDATE_TEST(constraints_never, never)
 UPDATE_TEST(constraints_conjunction_never, conjunction_never)
 UPDATE_TEST(constraints_invalid, invalid)
+
+/*
+ * update/constraints_automatic: the worker is caught inside a wait that
+ * version 2 does not have; the points there become automatic constraints
+ * (--explain lists them) and the update waits until the worker has left.
+ */
+static enum test_result automatic(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct cmd_result r = { 0 };
+	char path[512], *result = NULL;
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "automatic", &res) || !upd_build(&u, "v1", "v1/prog.c") ||
+	    !upd_patch(&u, "v1", "v2.so", "v2/prog.c") || !upd_start(&u, "v1") ||
+	    !upd_wait(&u, "v1 main ready", 0, 10))
+		goto out;
+	snprintf(path, sizeof(path), "%s/c.cons", ctx->tmpdir);
+	if (!ASSERT_OK(write_file(path, "timeout 20s\nretry 5ms backoff 2 max 50ms\n", 40),
+		       "write c.cons"))
+		goto out;
+	/* the worker cannot leave before the file exists: a second from now */
+	if (!ASSERT_OK(run_cmd(&r, 120, "cd '%s' && (sleep 1; touch leave) & "
+			       "%s/bin/upstarectl update --pid %d --patch %s/v2.so "
+			       "--constraints %s --explain --json; st=$?; wait; exit $st",
+			       ctx->tmpdir, upstare_build_dir(), u.pid, ctx->tmpdir, path),
+		       "run upstarectl"))
+		goto out;
+	snprintf(u.json, sizeof(u.json), "%s", r.out);
+	test_log("upstarectl: status %d: %s%s", r.status, r.out, r.err);
+	result = upd_field(&u, "result");
+	if (!ASSERT_STREQ(result, "applied", "result") ||
+	    !ASSERT_STRSTR(r.err, "forbid any in transaction at ", "automatic constraint") ||
+	    !ASSERT_STRSTR(r.err, "    automatic: ", "with its origin") ||
+	    !ASSERT_STRSTR(r.err, "continuation point transaction at ", "names the point") ||
+	    !ASSERT_STRSTR(r.err, ": no point with this key in the patch, and no mapping\n",
+			   "and why") ||
+	    !upd_wait(&u, "v1 left", 0, 10) || !upd_wait(&u, "v2 done", 0, 20))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	cmd_result_free(&r);
+	free(result);
+	return res;
+}
+
+UPDATE_TEST(constraints_automatic, automatic)

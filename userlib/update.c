@@ -802,6 +802,31 @@ static void timeout_reasons(void)
 }
 
 /*
+ * Why a saved frame cannot be converted to the patch's code, as
+ * convert_frame() would find, or NULL when it can (as far as can be told
+ * before running transformers: a stack transformer may set any key).
+ */
+static const char *unmappable(const struct frame *f)
+{
+	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
+	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
+	const char *key = f->hdr.cp < ofd->ncps ? ofd->cps[f->hdr.cp].key : "";
+	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
+
+	nfd = fn_lookup(&up.fns, x ? x->b : ofd->name, ofd->file);
+	if (!nfd || !nfd->rebuild)
+		return "the patch has no version of this function";
+	if (xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
+		return NULL;
+	if (kx)
+		key = kx->c;
+	for (unsigned i = 0; i < nfd->ncps; i++)
+		if (!strcmp(nfd->cps[i].key, key))
+			return NULL;
+	return "no point with this key in the patch, and no mapping";
+}
+
+/*
  * Describe every parked thread's saved stack in cb.stacks for the
  * controller's check (format in upstare-ctl.h).  The records are chained
  * outermost first (unwinding pushes the innermost first).  Returns 0, or
@@ -844,9 +869,11 @@ static int write_stacks(void)
 			const struct __upstare_cp *cp = v[i]->hdr.cp < fd->ncps ?
 							&fd->cps[v[i]->hdr.cp] : NULL;
 
-			n = snprintf(cb.stacks + off, cap - off, "frame\t%s\t%s\t%u\t%s\n",
+			const char *why = unmappable(v[i]);
+
+			n = snprintf(cb.stacks + off, cap - off, "frame\t%s\t%s\t%u\t%s\t%s\n",
 				     fd->name, fd->file ? fd->file : "", cp ? cp->line : 0,
-				     cp ? cp->key : "");
+				     cp ? cp->key : "", why ? why : "");
 			if (n < 0 || (size_t)n >= cap - off)
 				return -ENOSPC;
 			off += n;

@@ -28,7 +28,10 @@
  * stacks[] holds one line per thread, then one per frame, innermost first,
  * fields separated by tabs:
  *   thread TID ROLE COMM          (ROLE: the function of the outermost frame)
- *   frame FUNCTION FILE LINE KEY  (the continuation point it resumes at)
+ *   frame FUNCTION FILE LINE KEY WHY
+ * KEY is the continuation point the frame resumes at; WHY is empty when the
+ * patch can convert the frame, else why not (no version of the function,
+ * no point with that key and no mapping).
  */
 #ifndef UPSTARE_CTL_H
 #define UPSTARE_CTL_H
