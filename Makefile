@@ -6,6 +6,7 @@
 #   make deps       install the Debian packages the build and tests need
 #   make check      run the selftests (the CI test command)
 #   make check-long the selftests with the long cases (1000 csmith programs, ...)
+#   make demo       update a running TCP server live (root)
 #   make bench      benchmarks: ratios measured side by side in one run
 #   make install    install into $(DESTDIR)$(prefix)
 #   make clean      remove $(O)
@@ -188,8 +189,12 @@ check: all
 check-long: all
 	$(TEST_ENV) $(O)/selftests/runner --long $(T)
 
+demo: all
+	$(TEST_ENV) $(SRC)/examples/demo.sh
+
 bench: all
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh
+	$(TEST_ENV) $(SRC)/selftests/bench/pause-bench.sh
 
 # ---------------------------------------------------------------- install
 install: all
@@ -210,4 +215,4 @@ $(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrum
 $(OBJ)/bpf $(OBJ)/controller $(O)/fuzz:
 	$(Q)mkdir -p $@
 
-.PHONY: all help deps userlib instrumentor controller selftests check check-long bench install clean
+.PHONY: all help deps userlib instrumentor controller selftests check check-long demo bench install clean

@@ -4,10 +4,19 @@
  *
  * Drives the protocol of userlib/include/upstare-ctl.h directly: finds the
  * process's control block from its executable's symbol table and
- * /proc/PID/maps, writes the request with process_vm_writev, kicks every
- * thread with the update signal and polls the block until the target has
- * answered.  The target itself loads and checks the patch, enforces the
+ * /proc/PID/maps, writes the request with process_vm_writev, sets the
+ * target's pending flag, signals the threads that are inside a blocking
+ * call, and polls the block until the target has answered.  The target itself loads and checks the patch, enforces the
  * deadline and rolls back; this side only asks and reports.
+ *
+ * With --tree the process and all its descendants are updated in one step:
+ * each target is asked to wait, transformed but not committed, until every
+ * one is ready; then all commit, or all roll back if one of them failed.
+ *
+ * With --constraints FILE (one process), the target stops with every thread
+ * parked and describes their stacks; the constraints are checked on them
+ * and the update goes on, or the threads are released and it is tried
+ * again until the file's deadline (Documentation/constraints.rst).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -49,8 +58,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
 }
 
-/* The control block's symbol value in the executable, and its ELF type. */
-static int find_symbol(const char *exe, uint64_t *value, int *is_dyn)
+/* The value of symbol name in the executable, and its ELF type. */
+static int find_symbol(const char *exe, const char *sym, uint64_t *value, int *is_dyn)
 {
 	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
 	Elf_Scn *scn = NULL;
@@ -80,7 +89,7 @@ static int find_symbol(const char *exe, uint64_t *value, int *is_dyn)
 			if (!gelf_getsym(d, i, &s))
 				continue;
 			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, UPSTARE_CONTROL_SYM) && s.st_shndx != SHN_UNDEF) {
+			if (n && !strcmp(n, sym) && s.st_shndx != SHN_UNDEF) {
 				*value = s.st_value;
 				err = 0;
 				break;
@@ -133,25 +142,6 @@ static int rw(pid_t pid, uint64_t addr, void *buf, size_t n, int write)
 
 #define FIELD(cbaddr, f) ((cbaddr) + offsetof(struct upstare_control, f))
 
-static int kick(pid_t pid, int sig)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' &&
-		    !syscall(SYS_tgkill, pid, atoi(de->d_name), sig))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -167,51 +157,133 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static long us(const struct upstare_control *c, int a, int b)
+struct target {
+	pid_t pid;
+	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
+	uint32_t req;
+	int done, decided;
+	struct upstare_control c;
+};
+
+/* Time in us from step a of the earliest target to step b of the latest. */
+static long span_us(const struct target *t, int n, int a, int b)
 {
-	if (!c->t_ns[a] || !c->t_ns[b] || c->t_ns[b] < c->t_ns[a])
-		return -1;
-	return (long)((c->t_ns[b] - c->t_ns[a]) / 1000);
+	uint64_t lo = 0, hi = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!t[i].c.t_ns[a] || !t[i].c.t_ns[b])
+			return -1;
+		if (!lo || t[i].c.t_ns[a] < lo)
+			lo = t[i].c.t_ns[a];
+		if (t[i].c.t_ns[b] > hi)
+			hi = t[i].c.t_ns[b];
+	}
+	return n && hi >= lo ? (long)((hi - lo) / 1000) : -1;
 }
 
-static void report(FILE *f, int json, const char *result, const struct upstare_control *c,
-		   const char *reasons)
+static void json_reasons(FILE *f, const struct target *t, int n, const char *extra)
 {
-	if (!json) {
-		fprintf(f, "update %s", result);
-		if (c && !strcmp(result, "applied"))
-			fprintf(f, ": generation %u, pause %ld us", c->generation,
-				us(c, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
-		fputc('\n', f);
-		if (reasons && *reasons)
-			fprintf(f, "%s\n", reasons);
-		return;
-	}
-	fprintf(f, "{\"result\":\"%s\"", result);
-	if (c) {
-		fprintf(f, ",\"generation\":%u,\"build_id\":\"%s\",\"threads\":%u,"
-			"\"parked\":%u", c->generation, c->build_id, c->nthreads, c->nparked);
-		fprintf(f, ",\"pause_us\":%ld", us(c, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
-		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"check\":%ld,"
-			"\"transform\":%ld,\"rebuild\":%ld}",
-			us(c, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),
-			us(c, UPSTARE_T_PREPARED, UPSTARE_T_ALL_PARKED),
-			us(c, UPSTARE_T_ALL_PARKED, UPSTARE_T_CHECKED),
-			us(c, UPSTARE_T_CHECKED, UPSTARE_T_TRANSFORMED),
-			us(c, UPSTARE_T_TRANSFORMED, UPSTARE_T_RESUMED));
-	}
-	fputs(",\"reasons\":[", f);
-	for (const char *p = reasons ? reasons : ""; *p;) {
-		size_t n = strcspn(p, "\n");
-		char *line = strndup(p, n);
+	int first = 1;
 
-		if (p != reasons)
+	fputs("\"reasons\":[", f);
+	/* one element per line of extra */
+	for (const char *p = extra; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		char *line = strndup(p, len);
+
+		if (!line)
+			break;
+		if (!first)
 			fputc(',', f);
 		json_str(f, line);
 		free(line);
-		p += n + (p[n] == '\n');
+		first = 0;
+		p += len + (p[len] == '\n');
 	}
-	fputs("]}\n", f);
+	for (int i = 0; i < n; i++)
+		for (const char *p = t[i].c.reasons; *p;) {
+			size_t len = strcspn(p, "\n");
+			char *line;
+
+			if ((n > 1 ? asprintf(&line, "pid %d: %.*s", t[i].pid, (int)len, p) :
+				     asprintf(&line, "%.*s", (int)len, p)) < 0)
+				break;
+			if (!first)
+				fputc(',', f);
+			json_str(f, line);
+			free(line);
+			first = 0;
+			p += len + (p[len] == '\n');
+		}
+	fputc(']', f);
+}
+
+static const char *result_name(uint32_t r)
+{
+	return r < sizeof(result_names) / sizeof(result_names[0]) ? result_names[r] : "none";
+}
+
+/* The group's result: applied only if every target applied it. */
+static const char *group_result(const struct target *t, int n)
+{
+	static const uint32_t order[] = { UPSTARE_RES_REFUSED, UPSTARE_RES_TIMEOUT,
+					  UPSTARE_RES_RELEASED, UPSTARE_RES_ROLLED_BACK,
+					  UPSTARE_RES_NONE };
+
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (int i = 0; i < n; i++)
+			if (t[i].c.result == order[k])
+				return result_name(order[k]);
+	return "applied";
+}
+
+static void report(FILE *f, int json, const char *result, const struct target *t, int n,
+		   const char *extra)
+{
+	if (!json) {
+		fprintf(f, "update %s", result);
+		if (n && !strcmp(result, "applied"))
+			fprintf(f, ": %d process%s, generation %u, pause %ld us", n,
+				n > 1 ? "es" : "", t[0].c.generation,
+				span_us(t, n, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
+		fputc('\n', f);
+		if (extra)
+			fprintf(f, "%s\n", extra);
+		for (int i = 0; i < n; i++)
+			if (t[i].c.reasons[0] && n > 1)
+				fprintf(f, "pid %d: %s\n", t[i].pid, t[i].c.reasons);
+			else if (t[i].c.reasons[0])
+				fprintf(f, "%s\n", t[i].c.reasons);
+		return;
+	}
+	fprintf(f, "{\"result\":\"%s\"", result);
+	if (n) {
+		unsigned threads = 0, parked = 0;
+
+		for (int i = 0; i < n; i++) {
+			threads += t[i].c.nthreads;
+			parked += t[i].c.nparked;
+		}
+		fprintf(f, ",\"generation\":%u,\"build_id\":\"%s\",\"threads\":%u,\"parked\":%u",
+			t[0].c.generation, t[0].c.build_id, threads, parked);
+		fprintf(f, ",\"pause_us\":%ld",
+			span_us(t, n, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
+		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"check\":%ld,"
+			"\"transform\":%ld,\"rebuild\":%ld}",
+			span_us(t, n, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),
+			span_us(t, n, UPSTARE_T_PREPARED, UPSTARE_T_ALL_PARKED),
+			span_us(t, n, UPSTARE_T_ALL_PARKED, UPSTARE_T_CHECKED),
+			span_us(t, n, UPSTARE_T_CHECKED, UPSTARE_T_TRANSFORMED),
+			span_us(t, n, UPSTARE_T_TRANSFORMED, UPSTARE_T_RESUMED));
+		fputs(",\"processes\":[", f);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%s{\"pid\":%d,\"result\":\"%s\",\"parked\":%u}", i ? "," : "",
+				t[i].pid, result_name(t[i].c.result), t[i].c.nparked);
+		fputc(']', f);
+	}
+	fputc(',', f);
+	json_reasons(f, t, n, extra);
+	fputs("}\n", f);
 }
 
 /* Refuse a patch anyone but root could have changed, before asking. */
@@ -232,6 +304,128 @@ static int check_patch(const char *path, char *why, size_t n)
 	return 0;
 }
 
+/* The process and, with tree, all its descendants (parents first). */
+static int collect(pid_t root, int tree, pid_t **out)
+{
+	pid_t *v = malloc(sizeof(*v));
+	int n = 1;
+
+	v[0] = root;
+	for (int i = 0; tree && i < n; i++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			char path[300], buf[512], *p;
+			pid_t pid = atoi(de->d_name), ppid;
+			FILE *f;
+
+			if (pid <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+			fclose(f);
+			if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == v[i]) {
+				v = realloc(v, (n + 1) * sizeof(*v));
+				v[n++] = pid;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	*out = v;
+	return n;
+}
+
+/* Find and check a target's control block. */
+static int locate(struct target *t)
+{
+	char exe[PATH_MAX], path[64];
+	uint64_t sym, base = 0;
+	int is_dyn, err;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0) {
+		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid, strerror(errno));
+		return -1;
+	}
+	exe[n] = 0;
+	if (find_symbol(path, UPSTARE_CONTROL_SYM, &sym, &is_dyn)) {
+		fprintf(stderr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
+			"upstare-cc\n", t->pid, exe, UPSTARE_CONTROL_SYM);
+		return -1;
+	}
+	if (is_dyn && load_base(t->pid, exe, &base)) {
+		fprintf(stderr, "upstarectl update: pid %d: %s is not mapped\n", t->pid, exe);
+		return -1;
+	}
+	t->addr = base + sym;
+	if (find_symbol(path, UPSTARE_THREADS_SYM, &sym, &is_dyn))
+		return -1;
+	t->threads = base + sym;
+	if (find_symbol(path, UPSTARE_PENDING_SYM, &sym, &is_dyn))
+		return -1;
+	t->pending = base + sym;
+	err = rw(t->pid, t->addr, &t->c, sizeof(t->c), 0);
+	if (err || t->c.magic != UPSTARE_CONTROL_MAGIC ||
+	    t->c.version != UPSTARE_CONTROL_VERSION || t->c.size != sizeof(t->c)) {
+		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid,
+			err ? strerror(-err) : "control block of another runtime version");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Tell the target an update is pending: running threads see the flag at
+ * their next update point; threads inside a wrapped blocking call get the
+ * update signal.  Threads blocked elsewhere are left alone.
+ */
+static void kick(struct target *t)
+{
+	static struct upstare_thread_slot slots[UPSTARE_MAX_THREADS];
+	uint32_t n = t->c.nslots < UPSTARE_MAX_THREADS ? t->c.nslots : UPSTARE_MAX_THREADS;
+	int one = 1;
+
+	rw(t->pid, t->pending, &one, sizeof(one), 1);
+	if (!n || rw(t->pid, t->threads, slots, n * sizeof(slots[0]), 0))
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (slots[i].tid > 0 && slots[i].blocking)
+			syscall(SYS_tgkill, t->pid, slots[i].tid, t->c.update_signal);
+}
+
+static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group,
+	       uint32_t check)
+{
+	uint32_t zero = 0;
+
+	if (rw(t->pid, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
+	    rw(t->pid, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
+	    rw(t->pid, FIELD(t->addr, group), &group, sizeof(group), 1) ||
+	    rw(t->pid, FIELD(t->addr, decision), &zero, sizeof(zero), 1) ||
+	    rw(t->pid, FIELD(t->addr, check), &check, sizeof(check), 1) ||
+	    rw(t->pid, FIELD(t->addr, verdict), &zero, sizeof(zero), 1))
+		return -1;
+	t->req = t->c.ack + 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rw(t->pid, FIELD(t->addr, request), &t->req, sizeof(t->req), 1);
+}
+
+static void decide(struct target *t, int n, uint32_t d)
+{
+	for (int i = 0; i < n; i++)
+		if (!t[i].done && !t[i].decided) {
+			rw(t[i].pid, FIELD(t[i].addr, decision), &d, sizeof(d), 1);
+			t[i].decided = 1;
+		}
+}
+
 /* ------------------------------------------------------------ constraints */
 
 /*
@@ -242,13 +436,10 @@ static int check_patch(const char *path, char *why, size_t n)
  * delay, until the file's deadline (cons_wait()).
  */
 struct checked {
-	pid_t pid;
-	uint64_t addr;
+	struct target *t;
 	const char *patch;
 	struct cons_file *cf;		/* grows with the automatic constraints */
 	uint64_t deadline_ns;
-	struct upstare_control c;
-	uint32_t req;
 	int fatal;			/* the target refused: no point retrying */
 	char *text;			/* the stacks of the current attempt */
 	struct cons_thread *th;
@@ -271,7 +462,7 @@ static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
 	size_t nth = 0, nfr = 0, lines = 1;
 	char *line, *save = NULL;
 
-	k->text = strndup(k->c.stacks, sizeof(k->c.stacks));
+	k->text = strndup(k->t->c.stacks, sizeof(k->t->c.stacks));
 	if (!k->text)
 		return -ENOMEM;
 	for (const char *p = k->text; *p; p++)
@@ -346,9 +537,10 @@ static void checked_free(struct checked *k)
 
 /* Poll the control block until COND holds (or the process or time is gone). */
 #define POLL_UNTIL(k, cond) ({							\
+	struct target *__t = (k)->t;						\
 	int __e = 0;								\
 	for (uint64_t __last = now_ns();; usleep(500)) {			\
-		if (rw((k)->pid, (k)->addr, &(k)->c, sizeof((k)->c), 0)) {	\
+		if (rw(__t->pid, __t->addr, &__t->c, sizeof(__t->c), 0)) {	\
 			__e = -ESRCH;						\
 			break;							\
 		}								\
@@ -358,9 +550,9 @@ static void checked_free(struct checked *k)
 			__e = -ETIMEDOUT;					\
 			break;							\
 		}								\
-		if ((k)->c.phase == UPSTARE_PH_IDLE && (k)->c.request != (k)->c.ack && \
+		if (__t->c.phase == UPSTARE_PH_IDLE && __t->c.request != __t->c.ack && \
 		    now_ns() - __last > 10000000ull) {				\
-			kick((k)->pid, (k)->c.update_signal);			\
+			kick(__t);						\
 			__last = now_ns();					\
 		}								\
 	}									\
@@ -371,33 +563,26 @@ static int checked_verdict(struct checked *k, uint32_t verdict);
 static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 {
 	struct checked *k = arg;
+	struct target *t = k->t;
 	uint64_t now = now_ns();
-	uint32_t timeout, one = 1, none = UPSTARE_VERDICT_NONE;
+	uint32_t timeout;
 	int err;
 
-	err = POLL_UNTIL(k, k->c.phase == UPSTARE_PH_IDLE && k->c.request == k->c.ack);
+	err = POLL_UNTIL(k, t->c.phase == UPSTARE_PH_IDLE && t->c.request == t->c.ack);
 	if (err)
 		return err;
 	timeout = now < k->deadline_ns ? (k->deadline_ns - now) / 1000000 : 0;
-	timeout = timeout ? timeout : 1;
-	if (rw(k->pid, FIELD(k->addr, patch), (void *)k->patch, strlen(k->patch) + 1, 1) ||
-	    rw(k->pid, FIELD(k->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
-	    rw(k->pid, FIELD(k->addr, check), &one, sizeof(one), 1) ||
-	    rw(k->pid, FIELD(k->addr, verdict), &none, sizeof(none), 1))
+	if (ask(t, k->patch, timeout ? timeout : 1, 0, 1))
 		return -EIO;
-	k->req = k->c.ack + 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (rw(k->pid, FIELD(k->addr, request), &k->req, sizeof(k->req), 1))
-		return -EIO;
-	kick(k->pid, k->c.update_signal);
+	kick(t);
 	k->attempts++;
-	err = POLL_UNTIL(k, k->c.ack == k->req ||
-			 (k->c.phase == UPSTARE_PH_CHECK && k->c.request == k->req));
+	err = POLL_UNTIL(k, t->c.ack == t->req ||
+			 (t->c.phase == UPSTARE_PH_CHECK && t->c.request == t->req));
 	if (err)
 		return err;
-	if (k->c.ack == k->req) {
+	if (t->c.ack == t->req) {
 		/* over without a check: not every thread parked in time, or refused */
-		if (k->c.result == UPSTARE_RES_TIMEOUT)
+		if (t->c.result == UPSTARE_RES_TIMEOUT)
 			return -EAGAIN;
 		k->fatal = 1;
 		return -EPERM;
@@ -415,9 +600,9 @@ static int checked_verdict(struct checked *k, uint32_t verdict)
 {
 	int err;
 
-	if (rw(k->pid, FIELD(k->addr, verdict), &verdict, sizeof(verdict), 1))
+	if (rw(k->t->pid, FIELD(k->t->addr, verdict), &verdict, sizeof(verdict), 1))
 		return -ESRCH;
-	err = POLL_UNTIL(k, k->c.ack == k->req);
+	err = POLL_UNTIL(k, k->t->c.ack == k->t->req);
 	checked_free(k);
 	return err;
 }
@@ -437,10 +622,10 @@ static void checked_sleep(void *arg, uint64_t us)
 	usleep(us);
 }
 
-static int update_checked(pid_t pid, uint64_t addr, const char *patch, struct cons_file *cf,
+static int update_checked(struct target *t, const char *patch, struct cons_file *cf,
 			  int json, int explain)
 {
-	struct checked k = { .pid = pid, .addr = addr, .patch = patch, .cf = cf };
+	struct checked k = { .t = t, .patch = patch, .cf = cf };
 	struct cons_driver drv = {
 		.arg = &k, .snapshot = checked_snapshot, .release = checked_release,
 		.now_us = checked_now, .sleep_us = checked_sleep,
@@ -459,23 +644,22 @@ static int update_checked(pid_t pid, uint64_t addr, const char *patch, struct co
 		cons_explain(cf, json ? stderr : stdout);
 	if (ret == 1) {
 		if (checked_verdict(&k, UPSTARE_VERDICT_GO)) {
-			fprintf(stderr, "upstarectl update: pid %d exited during the update\n", pid);
+			fprintf(stderr, "upstarectl update: pid %d exited during the update\n",
+				t->pid);
 			return 1;
 		}
-		k.c.reasons[sizeof(k.c.reasons) - 1] = 0;
-		report(stdout, json, k.c.result < sizeof(result_names) / sizeof(result_names[0]) ?
-		       result_names[k.c.result] : "none", &k.c, k.c.reasons);
-		return k.c.result == UPSTARE_RES_APPLIED ? 0 : 1;
+		t->c.reasons[sizeof(t->c.reasons) - 1] = 0;
+		report(stdout, json, result_name(t->c.result), t, 1, NULL);
+		return t->c.result == UPSTARE_RES_APPLIED ? 0 : 1;
 	}
 	checked_free(&k);
-	if (ret < 0 && !k.fatal && ret != -EAGAIN) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", pid, strerror(-ret));
+	if (ret < 0 && !k.fatal) {
+		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid, strerror(-ret));
 		return 1;
 	}
+	t->c.reasons[sizeof(t->c.reasons) - 1] = 0;
 	if (ret < 0) {
-		k.c.reasons[sizeof(k.c.reasons) - 1] = 0;
-		report(stdout, json, k.c.result < sizeof(result_names) / sizeof(result_names[0]) ?
-		       result_names[k.c.result] : "none", &k.c, k.c.reasons);
+		report(stdout, json, result_name(t->c.result), t, 1, NULL);
 		return 1;
 	}
 	/* the deadline: the reasons of the last check, or why no check was made */
@@ -485,12 +669,12 @@ static int update_checked(pid_t pid, uint64_t addr, const char *patch, struct co
 			k.attempts, k.attempts == 1 ? "" : "s");
 		for (size_t i = 0; i < res.n; i++)
 			fprintf(f, "\n%s", res.v[i].reason);
-		if (!res.n && k.c.reasons[0])
-			fprintf(f, "\n%.*s", (int)sizeof(k.c.reasons), k.c.reasons);
+		if (!res.n && t->c.reasons[0])
+			fprintf(f, "\n%s", t->c.reasons);
 		fclose(f);
 	}
 	cons_result_free(&res);
-	report(stdout, json, "abandoned", NULL, reasons);
+	report(stdout, json, "abandoned", NULL, 0, reasons);
 	free(reasons);
 	return 1;
 }
@@ -501,35 +685,35 @@ int ctl_update(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "patch", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "tree", no_argument, NULL, 'T' },
 		{ "constraints", required_argument, NULL, 'c' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char exe[PATH_MAX], path[64], patch[PATH_MAX], why[PATH_MAX + 256];
-	const char *patch_arg = NULL, *cons_arg = NULL;
+	char patch[PATH_MAX], why[PATH_MAX + 256];
+	const char *patch_arg = NULL, *res, *cons_arg = NULL;
 	struct cons_file *cf = NULL;
-	uint32_t zero = 0;
-	struct upstare_control c;
-	uint64_t sym, base = 0, addr, deadline;
+	int explain = 0;
+	struct target *t = NULL;
 	unsigned timeout = 5000;
-	uint32_t req;
-	int opt, json = 0, is_dyn, err, explain = 0;
-	pid_t pid = 0;
-	ssize_t n;
+	int opt, json = 0, tree = 0, n, ndone = 0, ret = 1;
+	uint64_t deadline, last;
+	pid_t pid = 0, *pids = NULL;
 
-	while ((opt = getopt_long(argc, argv, "p:f:t:jh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'f': patch_arg = optarg; break;
 		case 't': timeout = strtoul(optarg, NULL, 0); break;
+		case 'T': tree = 1; break;
 		case 'c': cons_arg = optarg; break;
 		case 'e': explain = 1; break;
 		case 'j': json = 1; break;
 		case 'h':
 			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--constraints FILE [--explain]] [--json]\n");
+			       "[--tree | --constraints FILE [--explain]] [--json]\n");
 			return 0;
 		default:
 			return 2;
@@ -540,103 +724,125 @@ int ctl_update(int argc, char **argv)
 			"(and --constraints FILE with --explain)\n");
 		return 2;
 	}
+	if (cons_arg && tree) {
+		fprintf(stderr, "upstarectl update: --constraints with --tree is not supported "
+			"yet\n");
+		return 2;
+	}
 	if (cons_arg) {
 		/* an invalid file starts nothing */
 		struct cons_diags d = { 0 };
 
 		cf = cons_parse_file(cons_arg, &d);
-		if (!cf) {
-			cons_diags_print(&d, stderr);
-			cons_diags_free(&d);
-			return 2;
-		}
+		cons_diags_print(&d, stderr);
 		cons_diags_free(&d);
+		if (!cf)
+			return 2;
 	}
 	if (!realpath(patch_arg, patch)) {
 		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
-		report(stdout, json, "refused", NULL, why);
+		report(stdout, json, "refused", NULL, 0, why);
 		return 1;
 	}
 	if (check_patch(patch, why, sizeof(why))) {
-		report(stdout, json, "refused", NULL, why);
+		report(stdout, json, "refused", NULL, 0, why);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", pid, strerror(errno));
-		return 1;
-	}
-	exe[n] = 0;
-	err = find_symbol(path, &sym, &is_dyn);
-	if (err) {
-		fprintf(stderr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
-			"upstare-cc\n", pid, exe, UPSTARE_CONTROL_SYM);
-		return 1;
-	}
-	if (is_dyn && load_base(pid, exe, &base)) {
-		fprintf(stderr, "upstarectl update: pid %d: %s is not mapped\n", pid, exe);
-		return 1;
-	}
-	addr = base + sym;
-	err = rw(pid, addr, &c, sizeof(c), 0);
-	if (err || c.magic != UPSTARE_CONTROL_MAGIC || c.version != UPSTARE_CONTROL_VERSION ||
-	    c.size != sizeof(c)) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", pid,
-			err ? strerror(-err) : "control block of another runtime version");
-		return 1;
+	n = collect(pid, tree, &pids);
+	t = calloc(n, sizeof(*t));
+	for (int i = 0; i < n; i++) {
+		t[i].pid = pids[i];
+		if (locate(&t[i]))
+			goto out;
 	}
 	if (cf) {
-		err = update_checked(pid, addr, patch, cf, json, explain);
-		cons_free(cf);
-		return err;
+		ret = update_checked(&t[0], patch, cf, json, explain);
+		goto out;
 	}
+	/* one update at a time per process */
 	deadline = now_ns() + timeout * 1000000ull;
-	while (c.phase != UPSTARE_PH_IDLE || c.request != c.ack) {
-		if (now_ns() > deadline) {
-			report(stdout, json, "timeout", NULL, "another update is in progress");
-			return 1;
+	for (int i = 0; i < n; i++)
+		while (t[i].c.phase != UPSTARE_PH_IDLE || t[i].c.request != t[i].c.ack) {
+			if (now_ns() > deadline) {
+				snprintf(why, sizeof(why), "pid %d: another update is in progress",
+					 t[i].pid);
+				report(stdout, json, "timeout", NULL, 0, why);
+				goto out;
+			}
+			usleep(1000);
+			if (rw(t[i].pid, t[i].addr, &t[i].c, sizeof(t[i].c), 0))
+				goto out;
 		}
-		usleep(1000);
-		if (rw(pid, addr, &c, sizeof(c), 0))
-			return 1;
-	}
-	if (rw(pid, FIELD(addr, patch), patch, strlen(patch) + 1, 1) ||
-	    rw(pid, FIELD(addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
-	    rw(pid, FIELD(addr, check), &zero, sizeof(zero), 1)) {
-		fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n", pid);
-		return 1;
-	}
-	req = c.ack + 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (rw(pid, FIELD(addr, request), &req, sizeof(req), 1))
-		return 1;
-	kick(pid, c.update_signal);
-	/* the target enforces the deadline; give it time to roll back */
+	for (int i = 0; i < n; i++)
+		if (ask(&t[i], patch, timeout, n > 1, 0)) {
+			fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n",
+				t[i].pid);
+			decide(t, i, UPSTARE_DECIDE_ABORT);
+			goto out;
+		}
+	for (int i = 0; i < n; i++)
+		kick(&t[i]);
+	/* the targets enforce the deadline; give them time to roll back */
 	deadline = now_ns() + (timeout + 10000) * 1000000ull;
-	for (uint64_t last = now_ns();; usleep(500)) {
-		if (rw(pid, addr, &c, sizeof(c), 0)) {
-			fprintf(stderr, "upstarectl update: pid %d exited during the update\n", pid);
-			return 1;
-		}
-		if (c.ack == req)
-			break;
-		if (c.phase == UPSTARE_PH_IDLE && now_ns() - last > 10000000ull) {
-			/* nobody picked it up yet: a thread may have missed the kick */
-			kick(pid, c.update_signal);
-			last = now_ns();
-		}
-		if (now_ns() > deadline && c.phase == UPSTARE_PH_IDLE) {
-			uint32_t ack = c.ack;
+	for (last = now_ns(); ndone < n; usleep(500)) {
+		int ready = 0, failed = 0;
 
-			rw(pid, FIELD(addr, request), &ack, sizeof(ack), 1);
-			report(stdout, json, "timeout", NULL,
-			       "no thread of the process reached an update point");
-			return 1;
+		for (int i = 0; i < n; i++) {
+			struct target *x = &t[i];
+
+			if (x->done)
+				continue;
+			if (rw(x->pid, x->addr, &x->c, sizeof(x->c), 0)) {
+				fprintf(stderr, "upstarectl update: pid %d exited during the update\n",
+					x->pid);
+				x->done = 1;
+				x->c.result = UPSTARE_RES_NONE;
+				ndone++;
+				continue;
+			}
+			if (x->c.ack == x->req) {
+				x->done = 1;
+				ndone++;
+			} else if (x->c.phase == UPSTARE_PH_READY) {
+				ready++;
+			}
+			if (x->c.phase == UPSTARE_PH_IDLE && !x->done &&
+			    now_ns() - last > 10000000ull)
+				/* nobody picked it up yet: a thread may have missed the kick */
+				kick(x);
+		}
+		if (now_ns() - last > 10000000ull)
+			last = now_ns();
+		for (int i = 0; i < n; i++)
+			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
+		if (n > 1 && failed)
+			decide(t, n, UPSTARE_DECIDE_ABORT);
+		else if (n > 1 && ready == n)
+			decide(t, n, UPSTARE_DECIDE_COMMIT);
+		if (now_ns() > deadline) {
+			for (int i = 0; i < n; i++)
+				if (!t[i].done && t[i].c.phase == UPSTARE_PH_IDLE) {
+					uint32_t ack = t[i].c.ack;
+					int zero = 0;
+
+					/* withdraw the request nobody took */
+					rw(t[i].pid, FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
+					rw(t[i].pid, t[i].pending, &zero, sizeof(zero), 1);
+				}
+			decide(t, n, UPSTARE_DECIDE_ABORT);
+			report(stdout, json, "timeout", t, n,
+			       "not every process answered the request in time");
+			goto out;
 		}
 	}
-	c.reasons[sizeof(c.reasons) - 1] = 0;
-	report(stdout, json, c.result < sizeof(result_names) / sizeof(result_names[0]) ?
-	       result_names[c.result] : "none", &c, c.reasons);
-	return c.result == UPSTARE_RES_APPLIED ? 0 : 1;
+	for (int i = 0; i < n; i++)
+		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
+	res = group_result(t, n);
+	report(stdout, json, res, t, n, NULL);
+	ret = strcmp(res, "applied") ? 1 : 0;
+out:
+	cons_free(cf);
+	free(t);
+	free(pids);
+	return ret;
 }

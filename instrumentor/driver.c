@@ -134,7 +134,7 @@ static const char *const wrapped[] = {
 	"read", "write", "readv", "writev", "recv", "send", "recvfrom", "recvmsg",
 	"sendmsg", "sendto", "accept", "accept4", "connect", "poll", "ppoll", "select",
 	"pselect", "epoll_wait", "epoll_pwait", "nanosleep", "clock_nanosleep", "sleep",
-	"usleep", "pause", "sendfile", "wait", "waitpid", "pthread_join", "sem_wait",
+	"usleep", "pause", "sendfile", "sendfile64", "wait", "waitpid", "pthread_join", "sem_wait",
 	"pthread_mutex_lock", "pthread_cond_wait", "pthread_cond_timedwait",
 	"sigprocmask", "pthread_sigmask", NULL,
 };

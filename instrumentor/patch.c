@@ -36,6 +36,7 @@
 
 struct gvar {
 	char *name, *symbol, *type, *source;
+	char *function;		/* a static local's function, or NULL */
 	long size;
 	bool is_static;
 };
@@ -122,6 +123,7 @@ static void parse_globals(const char *units, struct gvars *g)
 			v.is_static = size && !strcmp(size, "true");
 			free(size);
 			v.source = xstrdup(source);
+			v.function = json_field(p, end, "function");
 			if (v.name && v.symbol && v.type) {
 				g->v = xrealloc(g->v, (g->n + 1) * sizeof(*g->v));
 				g->v[g->n++] = v;
@@ -144,7 +146,8 @@ static const char *base_name(const char *p)
 /*
  * The base's version of a global of the new version: the same symbol, or
  * for a file-scope or static local variable (whose exported name spells
- * its source path) the one of the same name in the file of the same name.
+ * its source path) the one of the same name in the file of the same name
+ * (and, for a static local, in the function of the same name).
  */
 static const struct gvar *gvar_match(const struct gvars *base, const struct gvar *nv)
 {
@@ -157,7 +160,9 @@ static const struct gvar *gvar_match(const struct gvars *base, const struct gvar
 		const struct gvar *b = &base->v[i];
 
 		if (b->is_static && !strcmp(b->name, nv->name) &&
-		    !strcmp(base_name(b->source), base_name(nv->source)))
+		    !strcmp(base_name(b->source), base_name(nv->source)) &&
+		    !b->function == !nv->function &&
+		    (!b->function || !strcmp(b->function, nv->function)))
 			return b;
 	}
 	return NULL;

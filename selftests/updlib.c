@@ -70,6 +70,7 @@ bool upd_start(struct upd *u, const char *bin)
 		return test_fail_at(__FILE__, __LINE__, "%s: %s", u->out, strerror(errno));
 	u->pid = fork();
 	if (u->pid == 0) {
+		setpgid(0, 0);	/* its own group: upd_stop kills its children too */
 		dup2(fd, 1);
 		dup2(fd, 2);
 		execl(path, path, (char *)NULL);
@@ -114,8 +115,9 @@ bool upd_update(struct upd *u, const char *patch, int timeout_ms)
 {
 	struct cmd_result r;
 
-	if (run_cmd(&r, 60, "%s/bin/upstarectl update --pid %d --patch %s/%s --timeout %d --json",
-		    upstare_build_dir(), u->pid, u->ctx->tmpdir, patch, timeout_ms))
+	if (run_cmd(&r, 60, "%s/bin/upstarectl update --pid %d --patch %s/%s --timeout %d%s --json",
+		    upstare_build_dir(), u->pid, u->ctx->tmpdir, patch, timeout_ms,
+		    u->tree ? " --tree" : ""))
 		return false;
 	snprintf(u->json, sizeof(u->json), "%s", r.out);
 	u->status = r.status;
@@ -151,6 +153,7 @@ bool upd_alive(struct upd *u)
 void upd_stop(struct upd *u)
 {
 	if (u->pid > 0) {
+		kill(-u->pid, SIGKILL);
 		kill(u->pid, SIGKILL);
 		waitpid(u->pid, NULL, 0);
 		u->pid = 0;

@@ -20,6 +20,7 @@ struct upd {
 	char out[512];		/* its stdout and stderr */
 	char json[8192];	/* upstarectl's last answer */
 	int status;		/* upstarectl's exit status */
+	bool tree;		/* update the process and its descendants (--tree) */
 };
 
 /* SKIP unless root (patches must be root-owned; process_vm_writev). */
@@ -40,6 +41,7 @@ bool upd_update(struct upd *u, const char *patch, int timeout_ms);
 char *upd_field(struct upd *u, const char *key);
 /* Is the program still running? */
 bool upd_alive(struct upd *u);
+/* Kill the program (and, with tree, its process group). */
 void upd_stop(struct upd *u);
 /* The last integer printed after "PREFIX" in the output, or -1. */
 long upd_last_value(struct upd *u, const char *prefix);

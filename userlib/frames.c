@@ -28,7 +28,9 @@
 volatile int __upstare_pending;
 volatile int __upstare_xlate_on;
 
-__thread struct thread_state upstare__ts;
+/* the slot of threads the runtime does not know (never signalled) */
+struct upstare_thread_slot upstare__unregistered_slot;
+__thread struct thread_state upstare__ts = { .slot = &upstare__unregistered_slot };
 #define ts upstare__ts
 
 static unsigned long selftest_every;

@@ -27,8 +27,10 @@ struct thread_state {
 	int update_unwind;	/* this unwind is for a live update */
 	int parked;		/* counted in the control block's nparked */
 	int registered;
+	volatile int kicked;	/* the update signal arrived since the last check */
 	pid_t tid;
 	void *wait_cond;	/* the pthread_cond_t it waits on, or NULL */
+	struct upstare_thread_slot *slot;	/* its upstare_threads[] entry */
 	unsigned long polls;
 	struct frame *top;	/* saved frames */
 	struct frame *newtop;	/* the same, transformed for the new code */
@@ -38,6 +40,7 @@ struct thread_state {
 };
 
 extern __thread struct thread_state upstare__ts;
+extern struct upstare_thread_slot upstare__unregistered_slot;
 extern struct upstare_control upstare_control;
 
 void upstare__init(void);

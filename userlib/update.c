@@ -50,6 +50,11 @@ struct upstare_control upstare_control __attribute__((used, visibility("default"
 };
 #define cb upstare_control
 
+struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS]
+	__attribute__((used, visibility("default")));
+/* for threads beyond the table: not visible to the controller */
+static __thread struct upstare_thread_slot spare_slot;
+
 
 /* The executable's own function descriptors (section upstare_fn). */
 extern const struct __upstare_fdesc __start_upstare_fn[] __attribute__((weak));
@@ -157,6 +162,9 @@ static const char *base_name(const char *p)
 static void on_update_signal(int sig)
 {
 	(void)sig;
+	/* a wrapper interrupted by this signal retries: the program never
+	 * sees it, even when it comes late, after the update is over */
+	ts.kicked = 1;
 	if (__atomic_load_n(&cb.request, __ATOMIC_RELAXED) !=
 	    __atomic_load_n(&cb.ack, __ATOMIC_RELAXED))
 		__upstare_pending = 1;
@@ -205,6 +213,25 @@ static void on_thread_exit(void *p)
 		upstare__thread_unregister();
 }
 
+/*
+ * A forked child has only the forking thread: it can be updated on its
+ * own (updates of a whole process tree at once are not built yet).
+ */
+static void after_fork_child(void)
+{
+	reg_lock = 0;
+	threads = &ts;
+	ts.next_thread = NULL;
+	ts.tid = gettid();
+	cb.nthreads = 1;
+	memset(upstare_threads, 0, sizeof(upstare_threads));
+	ts.slot = &upstare_threads[0];
+	ts.slot->tid = ts.tid;
+	cb.nslots = 1;
+	cb.phase = UPSTARE_PH_IDLE;
+	cb.ack = cb.request;
+}
+
 void upstare__signals_init(void)
 {
 	struct sigaction sa = { .sa_handler = on_update_signal };
@@ -217,6 +244,7 @@ void upstare__signals_init(void)
 	dl_iterate_phdr(build_id_cb, cb.build_id);
 	upstare__wrap_anchor();
 	pthread_key_create(&exit_key, on_thread_exit);
+	pthread_atfork(NULL, NULL, after_fork_child);
 	cur_fns.begin = __start_upstare_fn;
 	cur_fns.end = __stop_upstare_fn;
 }
@@ -231,6 +259,16 @@ void upstare__thread_register(void)
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 	pthread_setspecific(exit_key, &ts);
 	lock();
+	ts.slot = &spare_slot;
+	for (unsigned i = 0; i < UPSTARE_MAX_THREADS; i++)
+		if (!upstare_threads[i].tid) {
+			ts.slot = &upstare_threads[i];
+			if (i >= cb.nslots)
+				cb.nslots = i + 1;
+			break;
+		}
+	ts.slot->blocking = 0;
+	__atomic_store_n(&ts.slot->tid, ts.tid, __ATOMIC_RELEASE);
 	ts.next_thread = threads;
 	threads = &ts;
 	ts.registered = 1;
@@ -248,6 +286,8 @@ void upstare__thread_unregister(void)
 		}
 	ts.registered = 0;
 	cb.nthreads--;
+	__atomic_store_n(&ts.slot->tid, 0, __ATOMIC_RELEASE);
+	ts.slot = &upstare__unregistered_slot;
 	unlock();
 	/* the leader may be waiting for this thread to park */
 	__atomic_add_fetch(&cb.nparked, 0, __ATOMIC_SEQ_CST);
@@ -259,7 +299,8 @@ static void kick_unparked(void)
 	lock();
 	for (struct thread_state *t = threads; t; t = t->next_thread)
 		if (!t->parked && t != &ts) {
-			syscall(SYS_tgkill, getpid(), t->tid, update_signal);
+			if (t->slot->blocking)
+				syscall(SYS_tgkill, getpid(), t->tid, update_signal);
 			/* a spurious wakeup: it unwinds at its next wait */
 			if (t->wait_cond)
 				pthread_cond_broadcast(t->wait_cond);
@@ -495,6 +536,32 @@ static int transform_globals(void)
 	return 0;
 }
 
+static int is_temp(const char *name)
+{
+	return !strncmp(name, "__us_t", 6) && name[6] >= '0' && name[6] <= '9';
+}
+
+/*
+ * Temporaries (call arguments evaluated before a continuation label) are
+ * numbered per function, so they map by their rank among those live at
+ * the continuation point, not by name.
+ */
+static int same_temp(const struct __upstare_fdesc *ofd, unsigned ocp,
+		     const struct __upstare_local *ol, const struct __upstare_fdesc *nfd,
+		     unsigned ncp, const struct __upstare_local *nl)
+{
+	const struct __upstare_cp *o = &ofd->cps[ocp], *n;
+	unsigned on, nn;
+
+	if (ncp >= nfd->ncps || !is_temp(ol->name))
+		return 0;
+	n = &nfd->cps[ncp];
+	on = strtoul(ol->name + 6, NULL, 10);
+	nn = strtoul(nl->name + 6, NULL, 10);
+	return on > o->tlo && on <= o->thi && nn > n->tlo && nn <= n->thi &&
+	       on - o->tlo == nn - n->tlo && o->thi - o->tlo == n->thi - n->tlo;
+}
+
 /* The saved frame f, converted for the new version of its function. */
 static struct frame *convert_frame(struct frame *f, pid_t tid)
 {
@@ -525,15 +592,35 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 		if (!strcmp(nfd->cps[i].key, key))
 			break;
 	n->hdr.cp = i;
+	cur_xf = xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
+	if (i < nfd->ncps && !cur_xf &&
+	    nfd->cps[i].thi - nfd->cps[i].tlo != ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo) {
+		reason("thread %d: %s() resumes at %s, where the new version saves %u "
+		       "call arguments and the old one %u; the patch needs a stack transformer",
+		       tid, nfd->name, key, nfd->cps[i].thi - nfd->cps[i].tlo,
+		       ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo);
+		free(n);
+		return NULL;
+	}
 	for (unsigned j = 0; j < nfd->nlocals; j++) {
 		const struct __upstare_local *nl = &nfd->locals[j];
 
 		for (unsigned k = 0; k < ofd->nlocals; k++) {
 			const struct __upstare_local *ol = &ofd->locals[k];
 
-			if (strcmp(ol->name, nl->name) || strcmp(ol->type, nl->type) ||
-			    ol->size != nl->size)
+			if (!is_temp(nl->name) && strcmp(ol->name, nl->name))
 				continue;
+			if (is_temp(nl->name) && !same_temp(ofd, f->hdr.cp, ol, nfd, i, nl))
+				continue;
+			if (strcmp(ol->type, nl->type) || ol->size != nl->size) {
+				if (cur_xf)
+					continue;	/* the transformer's job */
+				reason("thread %d: local %s of %s() changed type from '%s' to "
+				       "'%s' and the patch has no stack transformer for %s()",
+				       tid, nl->name, nfd->name, ol->type, nl->type, nfd->name);
+				free(n);
+				return NULL;
+			}
 			memcpy((char *)&n->hdr + nl->offset, (char *)&f->hdr + ol->offset,
 			       nl->size);
 			if ((nl->flags & ol->flags & __UPSTARE_LOCAL_ADDR))
@@ -543,7 +630,6 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 	}
 	uf.old = &f->hdr;
 	uf.new = &n->hdr;
-	cur_xf = xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
 	if (cur_xf) {
 		char what[256];
 
@@ -791,8 +877,10 @@ static void timeout_reasons(void)
 				sc = strtol(buf, NULL, 10);
 			fclose(f);
 		}
-		reason("pid %d thread %d (%s): did not reach an update point%s%s",
+		reason("pid %d thread %d (%s): did not reach an update point%s%s%s",
 		       getpid(), t->tid, comm,
+		       t->nr_depth ? ", inside a frame that cannot be rebuilt (signal handler, "
+		       "callback from library code, setjmp)" : "",
 		       sc < 0 ? "" : syscall_name(sc) ?
 		       (snprintf(buf, sizeof(buf), ", blocked in %s()", syscall_name(sc)), buf) :
 		       (snprintf(buf, sizeof(buf), ", blocked in system call %ld", sc), buf),
@@ -883,6 +971,33 @@ static int write_stacks(void)
 }
 
 /*
+ * Group update: every process of the group is transformed and waits for
+ * the controller's decision.  Nonzero means abort.  Polled: the controller
+ * is another process and cannot wake a private futex.
+ */
+static int group_decision(void)
+{
+	uint64_t deadline = now_ns() + (cb.timeout_ms + 10000ull) * 1000000ull;
+	uint32_t d;
+
+	if (!cb.group)
+		return 0;
+	__atomic_store_n(&cb.phase, UPSTARE_PH_READY, __ATOMIC_SEQ_CST);
+	while ((d = __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
+		if (now_ns() > deadline) {
+			reason("no decision from the controller of the group update");
+			return -ETIMEDOUT;
+		}
+		usleep(200);
+	}
+	if (d != UPSTARE_DECIDE_COMMIT) {
+		reason("another process of the group could not be updated");
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/*
  * Every thread is parked and the controller asked to check their stacks:
  * describe them and wait for its verdict until the deadline.  Returns 1 to
  * go on with the update, 0 when it must not happen (reason given).
@@ -957,7 +1072,7 @@ static void lead(void)
 		}
 		futex_wait(&cb.nparked, seen, 2000000);
 	}
-	if (transform_globals() || transform_frames()) {
+	if (transform_globals() || transform_frames() || group_decision()) {
 		for (struct thread_state *t = threads; t; t = t->next_thread) {
 			upstare__free_frames(t->newtop);
 			t->newtop = NULL;
@@ -1006,7 +1121,7 @@ void upstare__park(void)
 	if (leader)
 		lead();
 	while ((ph = __atomic_load_n(&cb.phase, __ATOMIC_ACQUIRE)) == UPSTARE_PH_QUIESCE ||
-	       ph == UPSTARE_PH_TRANSFORM || ph == UPSTARE_PH_CHECK)
+	       ph == UPSTARE_PH_TRANSFORM || ph == UPSTARE_PH_READY || ph == UPSTARE_PH_CHECK)
 		futex_wait(&cb.phase, ph, 0);
 }
 

@@ -11,7 +11,7 @@
  * signal interrupts it (EINTR) with an update pending it lets the thread
  * unwind, or, when the update is refused, still being prepared or over,
  * issues the call again: the program never sees an EINTR that only the
- * update caused.  Writes that made progress are completed before they
+ * update caused, and still sees those its own signals cause.  Writes that made progress are completed before they
  * return, so a short write caused by the update cannot lose a byte.
  * Mutex waits poll for a pending update every 10 ms; condition waits are
  * woken by the leader (a spurious wakeup, which POSIX allows) and unwind
@@ -43,16 +43,45 @@ void upstare__wrap_anchor(void)
 {
 }
 
-/* An update point: nonzero means the caller returns and its frame unwinds. */
+/*
+ * An update point: nonzero means the caller returns and its frame unwinds.
+ * A kick that came before it is spent: this check is what it asked for.
+ */
 static inline int point(void)
 {
+	ts.kicked = 0;
 	return __builtin_expect(__upstare_pending, 0) && upstare__update_point();
 }
 
-/* After EINTR: unwind (return the error) or issue the call again. */
+/*
+ * The real call, with the thread marked as blocking in upstare_threads[]:
+ * only such threads get the update signal, so it never interrupts a
+ * blocking call in library code.  A signal that came just before counts.
+ */
+#define BLOCKING(call) ({						\
+	__typeof__(call) __v;						\
+	ts.slot->blocking = 1;						\
+	if (ts.kicked) {						\
+		errno = EINTR;						\
+		__v = (__typeof__(call))-1;				\
+	} else {							\
+		__v = (call);						\
+	}								\
+	ts.slot->blocking = 0;						\
+	__v;								\
+})
+
+/*
+ * EINTR caused by the update signal: the caller unwinds (point()) or
+ * issues the call again.  Any other EINTR is the program's own and is
+ * returned to it, update or not.
+ */
 static inline int interrupted(long r)
 {
-	return r < 0 && errno == EINTR && __upstare_pending;
+	if (r >= 0 || errno != EINTR || !ts.kicked)
+		return 0;
+	ts.kicked = 0;
+	return 1;
 }
 
 #define RESTARTABLE(type, call)					\
@@ -63,7 +92,7 @@ static inline int interrupted(long r)
 			return -1;				\
 		}						\
 		for (;;) {					\
-			__r = call;				\
+			__r = BLOCKING(call);			\
 			if (!interrupted(__r) || point())	\
 				return __r;			\
 		}						\
@@ -166,8 +195,12 @@ int __upstare_w_clock_nanosleep(clockid_t c, int flags, const struct timespec *r
 	if (point())
 		return EINTR;
 	for (;;) {
+		ts.slot->blocking = 1;
 		r = clock_nanosleep(c, flags, req, rem);
-		if (r != EINTR || !__upstare_pending || point())
+		ts.slot->blocking = 0;
+		if (r != EINTR || !ts.kicked)
+			return r;
+		if (point())
 			return r;
 	}
 }
@@ -184,11 +217,9 @@ unsigned int __upstare_w_sleep(unsigned int s)
 	if (point())
 		return s;
 	for (;;) {
-		if (!nanosleep(&t, &t))
+		if (!BLOCKING(nanosleep(&t, &t)))
 			return 0;
-		if (errno != EINTR)
-			return t.tv_sec;
-		if (!__upstare_pending)
+		if (!interrupted(-1))
 			return t.tv_sec + (t.tv_nsec > 0);
 		if (point())
 			return s;
@@ -225,11 +256,14 @@ int __upstare_w_sem_wait(sem_t *s)
 			return -1;					\
 		}							\
 		for (;;) {						\
-			r = call;					\
+			r = BLOCKING(call);				\
 			if (r > 0) {					\
 				done += r;				\
-				if (done == (n) || !__upstare_pending)	\
+				if (done == (n))			\
 					return done;			\
+				if (!ts.kicked && !__upstare_pending)	\
+					return done;			\
+				ts.kicked = 0;				\
 				continue;				\
 			}						\
 			if (interrupted(r) && (done || !point()))	\
@@ -255,6 +289,12 @@ ssize_t __upstare_w_sendto(int fd, const void *buf, size_t n, int flags,
 }
 
 ssize_t __upstare_w_sendfile(int out, int in, off_t *off, size_t n)
+{
+	COMPLETE(sendfile(out, in, off, n - done), n);
+}
+
+/* sendfile as programs built with _FILE_OFFSET_BITS=64 call it */
+ssize_t __upstare_w_sendfile64(int out, int in, off_t *off, size_t n)
 {
 	COMPLETE(sendfile(out, in, off, n - done), n);
 }

@@ -28,6 +28,7 @@ struct __upstare_cp {
 	const char *key;		/* stable key: "entry", "loop#2", "recv#1" */
 	unsigned int id;		/* numeric id, the index in the table */
 	unsigned int line;		/* source line */
+	unsigned int tlo, thi;		/* temporaries live here: __us_t<tlo+1>..__us_t<thi> */
 };
 
 #define __UPSTARE_FN_NONRECON	0x1u	/* frame cannot be rebuilt: see reason */
@@ -107,6 +108,6 @@ struct __upstare_patch {
 	const struct __upstare_global_move *moves;
 };
 
-#define __UPSTARE_ABI 1
+#define __UPSTARE_ABI 2
 
 #endif

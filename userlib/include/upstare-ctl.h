@@ -13,8 +13,17 @@
  * Protocol, driven by the controller:
  *   1. wait for phase == UPSTARE_PH_IDLE; write patch[] and timeout_ms;
  *   2. write request = ack + 1 (last, on its own);
- *   3. send update_signal to every thread of the process (tgkill);
+ *   3. set __upstare_pending (a symbol of its own, an int) to 1, and send
+ *      update_signal (tgkill) to each thread that upstare_threads[] shows
+ *      inside a blocking call (a wrapper);
  *   4. poll until ack == request, then read result, reasons and times.
+ * To update several processes (a process tree) in one step, the controller
+ * also writes group = 1 and decision = 0 with each request: each target
+ * then stops in UPSTARE_PH_READY once its threads are parked and its
+ * frames and globals are transformed (nothing committed yet), until the
+ * controller writes decision = UPSTARE_DECIDE_COMMIT to every target (all
+ * are ready) or UPSTARE_DECIDE_ABORT (one of them failed): then each
+ * commits, or rolls back.
  * The target runs prepare (load and verify the patch, nothing stopped),
  * quiesce (threads park at update points, blocked ones are kicked),
  * transform, rebuild and resume; or it refuses, times out or rolls back.
@@ -40,7 +49,21 @@
 
 #define UPSTARE_CONTROL_SYM	"upstare_control"
 #define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
-#define UPSTARE_CONTROL_VERSION	2u
+#define UPSTARE_CONTROL_VERSION	4u
+#define UPSTARE_THREADS_SYM	"upstare_threads"
+#define UPSTARE_PENDING_SYM	"__upstare_pending"
+#define UPSTARE_MAX_THREADS	4096
+
+/*
+ * upstare_threads[]: one slot per registered thread (tid 0: free).  Only a
+ * thread inside a blocking call of a wrapper is signalled, so the update
+ * signal never interrupts a blocking call in library code that would not
+ * expect EINTR; threads that run reach an update point by themselves.
+ */
+struct upstare_thread_slot {
+	int32_t tid;
+	uint32_t blocking;	/* inside a wrapped blocking system call */
+};
 
 enum upstare_phase {
 	UPSTARE_PH_IDLE,
@@ -49,7 +72,14 @@ enum upstare_phase {
 	UPSTARE_PH_TRANSFORM,	/* all parked: globals, then frames */
 	UPSTARE_PH_REBUILD,	/* rebuilding the stacks in the new code */
 	UPSTARE_PH_ROLLBACK,	/* rebuilding the saved stacks in the old code */
+	UPSTARE_PH_READY,	/* group update: transformed, waiting for the decision */
 	UPSTARE_PH_CHECK,	/* all parked: waiting for the controller's verdict */
+};
+
+enum upstare_decision {
+	UPSTARE_DECIDE_NONE,
+	UPSTARE_DECIDE_COMMIT,
+	UPSTARE_DECIDE_ABORT,
 };
 
 enum upstare_result {
@@ -97,9 +127,11 @@ struct upstare_control {
 	uint32_t nthreads;	/* threads taking part */
 	uint32_t nparked;	/* of them, parked and unwound; futex word */
 	uint32_t nresumed;	/* of the parked ones, rebuilt */
+	uint32_t group;		/* nonzero: wait in READY for the decision */
+	uint32_t decision;	/* enum upstare_decision, written by the controller */
+	uint32_t nslots;	/* upstare_threads[] slots ever used */
 	uint32_t check;		/* controller: stop in UPSTARE_PH_CHECK before transforming */
 	uint32_t verdict;	/* controller, in UPSTARE_PH_CHECK: enum upstare_verdict */
-	uint32_t pad;
 	uint64_t t_ns[UPSTARE_T_MAX];
 	char build_id[64];	/* hex GNU build id of the version running now */
 	char patch[UPSTARE_PATCH_MAX];		/* path of the patch to apply */
