@@ -27,6 +27,7 @@
 #include <libelf.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,28 +536,41 @@ static void checked_free(struct checked *k)
 	k->fr = NULL;
 }
 
+static bool is_idle(const struct target *t)
+{
+	return t->c.phase == UPSTARE_PH_IDLE && t->c.request == t->c.ack;
+}
+
+static bool is_done(const struct target *t)
+{
+	return t->c.ack == t->req;
+}
+
+static bool is_checking_or_done(const struct target *t)
+{
+	return is_done(t) || (t->c.phase == UPSTARE_PH_CHECK && t->c.request == t->req);
+}
+
 /* Poll the control block until COND holds (or the process or time is gone). */
-#define POLL_UNTIL(k, cond) ({							\
-	struct target *__t = (k)->t;						\
-	int __e = 0;								\
-	for (uint64_t __last = now_ns();; usleep(500)) {			\
-		if (rw(__t->pid, __t->addr, &__t->c, sizeof(__t->c), 0)) {	\
-			__e = -ESRCH;						\
-			break;							\
-		}								\
-		if (cond)							\
-			break;							\
-		if (now_ns() > (k)->deadline_ns + 10000000000ull) {		\
-			__e = -ETIMEDOUT;					\
-			break;							\
-		}								\
-		if (__t->c.phase == UPSTARE_PH_IDLE && __t->c.request != __t->c.ack && \
-		    now_ns() - __last > 10000000ull) {				\
-			kick(__t);						\
-			__last = now_ns();					\
-		}								\
-	}									\
-	__e; })
+static int poll_until(struct checked *k, bool (*cond)(const struct target *))
+{
+	struct target *t = k->t;
+
+	for (uint64_t last = now_ns();; usleep(500)) {
+		if (rw(t->pid, t->addr, &t->c, sizeof(t->c), 0))
+			return -ESRCH;
+		if (cond(t))
+			return 0;
+		if (now_ns() > k->deadline_ns + 10000000000ull)
+			return -ETIMEDOUT;
+		if (t->c.phase == UPSTARE_PH_IDLE && t->c.request != t->c.ack &&
+		    now_ns() - last > 10000000ull) {
+			/* nobody picked it up yet: a thread may have missed the kick */
+			kick(t);
+			last = now_ns();
+		}
+	}
+}
 
 static int checked_verdict(struct checked *k, uint32_t verdict);
 
@@ -568,7 +582,7 @@ static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 	uint32_t timeout;
 	int err;
 
-	err = POLL_UNTIL(k, t->c.phase == UPSTARE_PH_IDLE && t->c.request == t->c.ack);
+	err = poll_until(k, is_idle);
 	if (err)
 		return err;
 	timeout = now < k->deadline_ns ? (k->deadline_ns - now) / 1000000 : 0;
@@ -576,8 +590,7 @@ static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 		return -EIO;
 	kick(t);
 	k->attempts++;
-	err = POLL_UNTIL(k, t->c.ack == t->req ||
-			 (t->c.phase == UPSTARE_PH_CHECK && t->c.request == t->req));
+	err = poll_until(k, is_checking_or_done);
 	if (err)
 		return err;
 	if (t->c.ack == t->req) {
@@ -602,7 +615,7 @@ static int checked_verdict(struct checked *k, uint32_t verdict)
 
 	if (rw(k->t->pid, FIELD(k->t->addr, verdict), &verdict, sizeof(verdict), 1))
 		return -ESRCH;
-	err = POLL_UNTIL(k, k->t->c.ack == k->t->req);
+	err = poll_until(k, is_done);
 	checked_free(k);
 	return err;
 }
