@@ -427,6 +427,77 @@ static void decide(struct target *t, int n, uint32_t d)
 		}
 }
 
+/*
+ * Wait for every target to finish the request: decide a group update
+ * (commit once all are ready, abort if one failed), withdraw what nobody
+ * took at the deadline, and report.  Returns the exit status.
+ */
+static int finish(struct target *t, int n, unsigned timeout, int json)
+{
+	uint64_t deadline, last;
+	const char *res;
+	int ndone = 0;
+
+	/* the targets enforce the deadline; give them time to roll back */
+	deadline = now_ns() + (timeout + 10000) * 1000000ull;
+	for (last = now_ns(); ndone < n; usleep(500)) {
+		int ready = 0, failed = 0;
+
+		for (int i = 0; i < n; i++) {
+			struct target *x = &t[i];
+
+			if (x->done)
+				continue;
+			if (rw(x->pid, x->addr, &x->c, sizeof(x->c), 0)) {
+				fprintf(stderr, "upstarectl update: pid %d exited during the update\n",
+					x->pid);
+				x->done = 1;
+				x->c.result = UPSTARE_RES_NONE;
+				ndone++;
+				continue;
+			}
+			if (x->c.ack == x->req) {
+				x->done = 1;
+				ndone++;
+			} else if (x->c.phase == UPSTARE_PH_READY) {
+				ready++;
+			}
+			if (x->c.phase == UPSTARE_PH_IDLE && !x->done &&
+			    now_ns() - last > 10000000ull)
+				/* nobody picked it up yet: a thread may have missed the kick */
+				kick(x);
+		}
+		if (now_ns() - last > 10000000ull)
+			last = now_ns();
+		for (int i = 0; i < n; i++)
+			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
+		if (n > 1 && failed)
+			decide(t, n, UPSTARE_DECIDE_ABORT);
+		else if (n > 1 && ready == n)
+			decide(t, n, UPSTARE_DECIDE_COMMIT);
+		if (now_ns() > deadline) {
+			for (int i = 0; i < n; i++)
+				if (!t[i].done && t[i].c.phase == UPSTARE_PH_IDLE) {
+					uint32_t ack = t[i].c.ack;
+					int zero = 0;
+
+					/* withdraw the request nobody took */
+					rw(t[i].pid, FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
+					rw(t[i].pid, t[i].pending, &zero, sizeof(zero), 1);
+				}
+			decide(t, n, UPSTARE_DECIDE_ABORT);
+			report(stdout, json, "timeout", t, n,
+			       "not every process answered the request in time");
+			return 1;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
+	res = group_result(t, n);
+	report(stdout, json, res, t, n, NULL);
+	return strcmp(res, "applied") ? 1 : 0;
+}
+
 /* ------------------------------------------------------------ constraints */
 
 /*
@@ -706,13 +777,13 @@ int ctl_update(int argc, char **argv)
 		{ 0 }
 	};
 	char patch[PATH_MAX], why[PATH_MAX + 256];
-	const char *patch_arg = NULL, *res, *cons_arg = NULL;
+	const char *patch_arg = NULL, *cons_arg = NULL;
 	struct cons_file *cf = NULL;
 	int explain = 0;
 	struct target *t = NULL;
 	unsigned timeout = 5000;
-	int opt, json = 0, tree = 0, n, ndone = 0, ret = 1;
-	uint64_t deadline, last;
+	int opt, json = 0, tree = 0, n, ret = 1;
+	uint64_t deadline;
 	pid_t pid = 0, *pids = NULL;
 
 	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
@@ -795,64 +866,7 @@ int ctl_update(int argc, char **argv)
 		}
 	for (int i = 0; i < n; i++)
 		kick(&t[i]);
-	/* the targets enforce the deadline; give them time to roll back */
-	deadline = now_ns() + (timeout + 10000) * 1000000ull;
-	for (last = now_ns(); ndone < n; usleep(500)) {
-		int ready = 0, failed = 0;
-
-		for (int i = 0; i < n; i++) {
-			struct target *x = &t[i];
-
-			if (x->done)
-				continue;
-			if (rw(x->pid, x->addr, &x->c, sizeof(x->c), 0)) {
-				fprintf(stderr, "upstarectl update: pid %d exited during the update\n",
-					x->pid);
-				x->done = 1;
-				x->c.result = UPSTARE_RES_NONE;
-				ndone++;
-				continue;
-			}
-			if (x->c.ack == x->req) {
-				x->done = 1;
-				ndone++;
-			} else if (x->c.phase == UPSTARE_PH_READY) {
-				ready++;
-			}
-			if (x->c.phase == UPSTARE_PH_IDLE && !x->done &&
-			    now_ns() - last > 10000000ull)
-				/* nobody picked it up yet: a thread may have missed the kick */
-				kick(x);
-		}
-		if (now_ns() - last > 10000000ull)
-			last = now_ns();
-		for (int i = 0; i < n; i++)
-			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
-		if (n > 1 && failed)
-			decide(t, n, UPSTARE_DECIDE_ABORT);
-		else if (n > 1 && ready == n)
-			decide(t, n, UPSTARE_DECIDE_COMMIT);
-		if (now_ns() > deadline) {
-			for (int i = 0; i < n; i++)
-				if (!t[i].done && t[i].c.phase == UPSTARE_PH_IDLE) {
-					uint32_t ack = t[i].c.ack;
-					int zero = 0;
-
-					/* withdraw the request nobody took */
-					rw(t[i].pid, FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
-					rw(t[i].pid, t[i].pending, &zero, sizeof(zero), 1);
-				}
-			decide(t, n, UPSTARE_DECIDE_ABORT);
-			report(stdout, json, "timeout", t, n,
-			       "not every process answered the request in time");
-			goto out;
-		}
-	}
-	for (int i = 0; i < n; i++)
-		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
-	res = group_result(t, n);
-	report(stdout, json, res, t, n, NULL);
-	ret = strcmp(res, "applied") ? 1 : 0;
+	ret = finish(t, n, timeout, json);
 out:
 	cons_free(cf);
 	free(t);
