@@ -13,10 +13,10 @@
  * each target is asked to wait, transformed but not committed, until every
  * one is ready; then all commit, or all roll back if one of them failed.
  *
- * With --constraints FILE (one process), the target stops with every thread
- * parked and describes their stacks; the constraints are checked on them
- * and the update goes on, or the threads are released and it is tried
- * again until the file's deadline (Documentation/constraints.rst).
+ * With --constraints FILE, each target stops with every thread parked and
+ * describes their stacks; the constraints are checked on the threads of all
+ * of them at once, and the update goes on, or the threads are released and
+ * it is tried again until the file's deadline (Documentation/constraints.rst).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -508,11 +508,12 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
  * delay, until the file's deadline (cons_wait()).
  */
 struct checked {
-	struct target *t;
+	struct target *t;		/* the process, or the tree's processes */
+	int n;
 	const char *patch;
 	struct cons_file *cf;		/* grows with the automatic constraints */
 	uint64_t deadline_ns;
-	int fatal;			/* the target refused: no point retrying */
+	int fatal;			/* a target refused: no point retrying */
 	char *text;			/* the stacks of the current attempt */
 	struct cons_thread *th;
 	struct cons_frame *fr;
@@ -528,15 +529,28 @@ static char *field(char **p)
 
 static int add_automatic(struct cons_file *cf, const struct cons_frame *f, const char *why);
 
-/* cb.stacks (format in upstare-ctl.h) into SNAP; strings point into k->text. */
+/*
+ * Every target's stacks (format in upstare-ctl.h) into one SNAP: the
+ * constraints hold on the threads of all processes at once.  The strings
+ * point into k->text.
+ */
 static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
 {
-	size_t nth = 0, nfr = 0, lines = 1;
+	size_t nth = 0, nfr = 0, lines = 1, len = 0;
 	char *line, *save = NULL;
 
-	k->text = strndup(k->t->c.stacks, sizeof(k->t->c.stacks));
+	for (int i = 0; i < k->n; i++)
+		len += strnlen(k->t[i].c.stacks, sizeof(k->t[i].c.stacks)) + 1;
+	k->text = calloc(1, len + 1);
 	if (!k->text)
 		return -ENOMEM;
+	for (int i = 0, off = 0; i < k->n; i++) {
+		size_t l = strnlen(k->t[i].c.stacks, sizeof(k->t[i].c.stacks));
+
+		memcpy(k->text + off, k->t[i].c.stacks, l);
+		off += l;
+		k->text[off++] = '\n';
+	}
 	for (const char *p = k->text; *p; p++)
 		lines += *p == '\n';
 	k->th = calloc(lines, sizeof(*k->th));
@@ -622,11 +636,9 @@ static bool is_checking_or_done(const struct target *t)
 	return is_done(t) || (t->c.phase == UPSTARE_PH_CHECK && t->c.request == t->req);
 }
 
-/* Poll the control block until COND holds (or the process or time is gone). */
-static int poll_until(struct checked *k, bool (*cond)(const struct target *))
+/* Poll T's control block until COND holds (or the process or time is gone). */
+static int poll_until(struct checked *k, struct target *t, bool (*cond)(const struct target *))
 {
-	struct target *t = k->t;
-
 	for (uint64_t last = now_ns();; usleep(500)) {
 		if (rw(t->pid, t->addr, &t->c, sizeof(t->c), 0))
 			return -ESRCH;
@@ -643,57 +655,78 @@ static int poll_until(struct checked *k, bool (*cond)(const struct target *))
 	}
 }
 
-static int checked_verdict(struct checked *k, uint32_t verdict);
+static int poll_all(struct checked *k, bool (*cond)(const struct target *))
+{
+	int err = 0;
+
+	for (int i = 0; i < k->n && !err; i++)
+		err = poll_until(k, &k->t[i], cond);
+	return err;
+}
+
+/* Tell every target waiting in the check phase; with RELEASE, wait for them. */
+static int verdict_all(struct checked *k, uint32_t verdict)
+{
+	for (int i = 0; i < k->n; i++)
+		if (!is_done(&k->t[i]) &&
+		    rw(k->t[i].pid, FIELD(k->t[i].addr, verdict), &verdict, sizeof(verdict), 1))
+			return -ESRCH;
+	return verdict == UPSTARE_VERDICT_RELEASE ? poll_all(k, is_done) : 0;
+}
 
 static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 {
 	struct checked *k = arg;
-	struct target *t = k->t;
-	uint64_t now = now_ns();
+	uint64_t now;
 	uint32_t timeout;
 	int err;
 
-	err = poll_until(k, is_idle);
+	err = poll_all(k, is_idle);
 	if (err)
 		return err;
+	now = now_ns();
 	timeout = now < k->deadline_ns ? (k->deadline_ns - now) / 1000000 : 0;
-	if (ask(t, k->patch, timeout ? timeout : 1, 0, 1))
-		return -EIO;
-	kick(t);
+	for (int i = 0; i < k->n; i++)
+		if (ask(&k->t[i], k->patch, timeout ? timeout : 1, k->n > 1, 1))
+			return -EIO;
+	for (int i = 0; i < k->n; i++)
+		kick(&k->t[i]);
 	k->attempts++;
-	err = poll_until(k, is_checking_or_done);
+	err = poll_all(k, is_checking_or_done);
 	if (err)
 		return err;
-	if (t->c.ack == t->req) {
-		/* over without a check: not every thread parked in time, or refused */
-		if (t->c.result == UPSTARE_RES_TIMEOUT)
-			return -EAGAIN;
-		k->fatal = 1;
-		return -EPERM;
+	for (int i = 0; i < k->n; i++) {
+		if (!is_done(&k->t[i]))
+			continue;
+		/*
+		 * Over without a check: not every thread parked in time, or
+		 * refused.  Let the others go too.
+		 */
+		err = verdict_all(k, UPSTARE_VERDICT_RELEASE);
+		if (err)
+			return err;
+		for (int j = 0; j < k->n; j++)
+			if (k->t[j].c.result != UPSTARE_RES_TIMEOUT &&
+			    k->t[j].c.result != UPSTARE_RES_RELEASED)
+				k->fatal = 1;
+		return k->fatal ? -EPERM : -EAGAIN;
 	}
 	err = parse_stacks(k, snap);
 	if (err) {
-		/* the target waits for a verdict: let its threads go first */
-		checked_verdict(k, UPSTARE_VERDICT_RELEASE);
+		/* the targets wait for a verdict: let their threads go first */
+		verdict_all(k, UPSTARE_VERDICT_RELEASE);
+		checked_free(k);
 		k->fatal = 1;
 	}
-	return err;
-}
-
-static int checked_verdict(struct checked *k, uint32_t verdict)
-{
-	int err;
-
-	if (rw(k->t->pid, FIELD(k->t->addr, verdict), &verdict, sizeof(verdict), 1))
-		return -ESRCH;
-	err = poll_until(k, is_done);
-	checked_free(k);
 	return err;
 }
 
 static void checked_release(void *arg, struct cons_snapshot *snap)
 {
-	checked_verdict(arg, UPSTARE_VERDICT_RELEASE);
+	struct checked *k = arg;
+
+	verdict_all(k, UPSTARE_VERDICT_RELEASE);
+	checked_free(k);
 }
 
 static uint64_t checked_now(void *arg)
@@ -706,17 +739,17 @@ static void checked_sleep(void *arg, uint64_t us)
 	usleep(us);
 }
 
-static int update_checked(struct target *t, const char *patch, struct cons_file *cf,
+static int update_checked(struct target *t, int n, const char *patch, struct cons_file *cf,
 			  int json, int explain)
 {
-	struct checked k = { .t = t, .patch = patch, .cf = cf };
+	struct checked k = { .t = t, .n = n, .patch = patch, .cf = cf };
 	struct cons_driver drv = {
 		.arg = &k, .snapshot = checked_snapshot, .release = checked_release,
 		.now_us = checked_now, .sleep_us = checked_sleep,
 	};
 	struct cons_snapshot snap;
 	struct cons_result res;
-	uint64_t start = now_ns();
+	uint64_t start = now_ns(), now;
 	char *reasons = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -727,23 +760,25 @@ static int update_checked(struct target *t, const char *patch, struct cons_file 
 	if (explain)
 		cons_explain(cf, json ? stderr : stdout);
 	if (ret == 1) {
-		if (checked_verdict(&k, UPSTARE_VERDICT_GO)) {
-			fprintf(stderr, "upstarectl update: pid %d exited during the update\n",
-				t->pid);
+		/* they hold: go on, and finish as any update (a group commits together) */
+		checked_free(&k);
+		if (verdict_all(&k, UPSTARE_VERDICT_GO)) {
+			fprintf(stderr, "upstarectl update: a process exited during the update\n");
 			return 1;
 		}
-		t->c.reasons[sizeof(t->c.reasons) - 1] = 0;
-		report(stdout, json, result_name(t->c.result), t, 1, NULL);
-		return t->c.result == UPSTARE_RES_APPLIED ? 0 : 1;
+		now = now_ns();
+		return finish(t, n, now < k.deadline_ns ? (k.deadline_ns - now) / 1000000 : 0,
+			      json);
 	}
 	checked_free(&k);
 	if (ret < 0 && !k.fatal) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid, strerror(-ret));
+		fprintf(stderr, "upstarectl update: %s\n", strerror(-ret));
 		return 1;
 	}
-	t->c.reasons[sizeof(t->c.reasons) - 1] = 0;
+	for (int i = 0; i < n; i++)
+		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
 	if (ret < 0) {
-		report(stdout, json, result_name(t->c.result), t, 1, NULL);
+		report(stdout, json, group_result(t, n), t, n, NULL);
 		return 1;
 	}
 	/* the deadline: the reasons of the last check, or why no check was made */
@@ -753,8 +788,9 @@ static int update_checked(struct target *t, const char *patch, struct cons_file 
 			k.attempts, k.attempts == 1 ? "" : "s");
 		for (size_t i = 0; i < res.n; i++)
 			fprintf(f, "\n%s", res.v[i].reason);
-		if (!res.n && t->c.reasons[0])
-			fprintf(f, "\n%s", t->c.reasons);
+		for (int i = 0; !res.n && i < n; i++)
+			if (t[i].c.reasons[0])
+				fprintf(f, "\npid %d: %s", t[i].pid, t[i].c.reasons);
 		fclose(f);
 	}
 	cons_result_free(&res);
@@ -797,7 +833,7 @@ int ctl_update(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'h':
 			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--tree | --constraints FILE [--explain]] [--json]\n");
+			       "[--tree] [--constraints FILE [--explain]] [--json]\n");
 			return 0;
 		default:
 			return 2;
@@ -806,11 +842,6 @@ int ctl_update(int argc, char **argv)
 	if (pid <= 0 || !patch_arg || (explain && !cons_arg)) {
 		fprintf(stderr, "upstarectl update: --pid PID and --patch FILE are required "
 			"(and --constraints FILE with --explain)\n");
-		return 2;
-	}
-	if (cons_arg && tree) {
-		fprintf(stderr, "upstarectl update: --constraints with --tree is not supported "
-			"yet\n");
 		return 2;
 	}
 	if (cons_arg) {
@@ -840,7 +871,7 @@ int ctl_update(int argc, char **argv)
 			goto out;
 	}
 	if (cf) {
-		ret = update_checked(&t[0], patch, cf, json, explain);
+		ret = update_checked(t, n, patch, cf, json, explain);
 		goto out;
 	}
 	/* one update at a time per process */

@@ -31,8 +31,9 @@ static bool update_with(struct upd *u, const char *patch, const char *cons_text,
 	snprintf(path, sizeof(path), "%s/c.cons", u->ctx->tmpdir);
 	if (!ASSERT_OK(write_file(path, cons_text, strlen(cons_text)), "write c.cons") ||
 	    !ASSERT_OK(run_cmd(r, 120, "%s/bin/upstarectl update --pid %d --patch %s/%s "
-			       "--constraints %s --json", upstare_build_dir(), u->pid,
-			       u->ctx->tmpdir, patch, path), "run upstarectl"))
+			       "--constraints %s --json%s", upstare_build_dir(), u->pid,
+			       u->ctx->tmpdir, patch, path, u->tree ? " --tree" : ""),
+		       "run upstarectl"))
 		return false;
 	snprintf(u->json, sizeof(u->json), "%s", r->out);
 	u->status = r->status;
@@ -229,4 +230,68 @@ out:
 	return res;
 }
 
+/*
+ * update/constraints_tree: a parent and three pre-forked workers (--tree):
+ * the constraints are checked on the threads of the four processes at
+ * once.  "forbid any in loop" never holds (each process loops there): the
+ * update is abandoned with one reason per process and all four go on in
+ * v1; "require thread role main in loop" holds in every process: the four
+ * are updated together.
+ */
+static enum test_result tree(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct cmd_result r = { 0 };
+	char *result = NULL, *parked = NULL, pre[32];
+	const char *p;
+	struct upd u;
+	size_t len;
+	int nreasons = 0;
+
+	if (!upd_init(&u, ctx, "prefork", &res))
+		return res;
+	unsetenv("BLOCK_IN_CHILD");
+	u.tree = true;
+	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
+	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 proc 3 n=20\n", 0, 10))
+		goto out;
+	if (!update_with(&u, "v2.so", "timeout 300ms\nretry 10ms backoff 2 max 100ms\n"
+			 "forbid any in loop\n", &r))
+		goto out;
+	result = upd_field(&u, "result");
+	for (p = r.out; (p = strstr(p, "c.cons:3:1: forbid any in loop: thread ")); p++)
+		nreasons++;
+	if (!ASSERT_STREQ(result, "abandoned", "never holds") ||
+	    !ASSERT_EQ(nreasons, 4, "one reason per process"))
+		goto out;
+	free(upd_output(&u, &len));
+	for (int i = 0; i < 4; i++) {
+		snprintf(pre, sizeof(pre), "v1 proc %d n=", i);
+		if (!upd_wait(&u, pre, len, 10))
+			goto out;
+	}
+	cmd_result_free(&r);
+	free(result);
+	if (!update_with(&u, "v2.so", "timeout 10s\nrequire thread role main in loop\n", &r))
+		goto out;
+	result = upd_field(&u, "result");
+	parked = upd_field(&u, "parked");
+	if (!ASSERT_STREQ(result, "applied", "holds in every process") ||
+	    !ASSERT_STREQ(parked, "4", "4 processes"))
+		goto out;
+	for (int i = 0; i < 4; i++) {
+		snprintf(pre, sizeof(pre), "v2 proc %d n=", i);
+		if (!upd_wait(&u, pre, 0, 10))
+			goto out;
+	}
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	cmd_result_free(&r);
+	free(result);
+	free(parked);
+	return res;
+}
+
 UPDATE_TEST(constraints_automatic, automatic)
+UPDATE_TEST(constraints_tree, tree)
