@@ -2760,8 +2760,14 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
  */
 static bool tail_call_safe(struct fninfo *fi)
 {
-	/* musttail needs prototypes: "void f() {...}" has none */
-	if (clang_getCursorType(fi->cur).kind == CXType_FunctionNoProto)
+	/*
+	 * musttail needs prototypes on both sides, and a rebuild entry
+	 * declared from "void f() {...}" has none, even when a header
+	 * declared "void f(void)" first: without parameters there is nothing
+	 * to forward, so an ordinary call does.
+	 */
+	if (clang_getCursorType(fi->cur).kind == CXType_FunctionNoProto ||
+	    clang_Cursor_getNumArguments(fi->cur) == 0)
 		return false;
 	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
 		CXCursor p = clang_Cursor_getArgument(fi->cur, a);

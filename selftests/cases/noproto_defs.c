@@ -4,6 +4,9 @@
 
 static int n;
 
+void report(void);
+void report() { printf("report %d\n", n); }
+
 void bump() { n++; }
 
 static int depth(d) int d; { return d ? depth(d - 1) + 1 : 0; }
@@ -22,5 +25,6 @@ int total()
 int main()
 {
 	printf("%d %d %d\n", total(), n, depth(50));
+	report();
 	return 0;
 }
