@@ -397,6 +397,21 @@ static bool header_has_token(struct tu *t, CXCursor fn, unsigned body_beg, const
 	return found;
 }
 
+/*
+ * An old-style (K&R) definition, "int f(a) int a; { ... }": clang gives it
+ * a prototyped type, so look at the tokens: its parameter declarations end
+ * with ';' just before the body.
+ */
+static bool knr_definition(struct tu *t, CXCursor fn, unsigned body_beg)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(fn), body_beg, &v);
+	bool knr = n && !strcmp(v[n - 1].s, ";");
+
+	tokens_free(v, n);
+	return knr;
+}
+
 struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 {
 	struct fninfo *fi = xrealloc(NULL, sizeof(*fi));
@@ -435,9 +450,9 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 	    header_has_token(t, fn, cur_beg(body), "__constructor__") ||
 	    header_has_token(t, fn, cur_beg(body), "__destructor__"))
 		fi->nr_reason = "runs as a constructor or destructor";
-	else if (clang_isFunctionTypeVariadic(ft))
+	else if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft))
 		fi->nr_reason = "is variadic";
-	else if (ft.kind == CXType_FunctionNoProto && clang_Cursor_getNumArguments(fn) > 0)
+	else if (clang_Cursor_getNumArguments(fn) > 0 && knr_definition(t, fn, cur_beg(body)))
 		fi->nr_reason = "has an old-style (K&R) definition";
 	else if (callback)
 		fi->nr_reason = "is a callback handed to library code";

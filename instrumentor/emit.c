@@ -2755,11 +2755,20 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
  * guaranteed tail call (musttail), at -O0 too?  Then a rebuilt frame takes
  * one native frame, not two, and a stack that was deep enough before an
  * update still fits after it.  clang 19 miscompiles musttail calls that
- * forward arguments passed in memory (structures, long double), so those
- * functions make an ordinary call.
+ * forward arguments passed in memory (structures, long double), and
+ * musttail needs prototypes, so those functions make an ordinary call.
  */
 static bool tail_call_safe(struct fninfo *fi)
 {
+	/*
+	 * musttail needs prototypes on both sides, and a rebuild entry
+	 * declared from "void f() {...}" has none, even when a header
+	 * declared "void f(void)" first: without parameters there is nothing
+	 * to forward, so an ordinary call does.
+	 */
+	if (clang_getCursorType(fi->cur).kind == CXType_FunctionNoProto ||
+	    clang_Cursor_getNumArguments(fi->cur) == 0)
+		return false;
 	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
 		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
 		CXType t = adjusted(clang_getCursorType(p));
