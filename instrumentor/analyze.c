@@ -412,7 +412,7 @@ static bool knr_definition(struct tu *t, CXCursor fn, unsigned body_beg)
 	return knr;
 }
 
-struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
+struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 {
 	struct fninfo *fi = xrealloc(NULL, sizeof(*fi));
 	struct scan s = { .t = t, .fi = fi };
@@ -455,7 +455,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 	else if (clang_Cursor_getNumArguments(fn) > 0 && knr_definition(t, fn, cur_beg(body)))
 		fi->nr_reason = "has an old-style (K&R) definition";
 	else if (callback)
-		fi->nr_reason = "is a callback handed to library code";
+		fi->nr_reason = callback;
 
 	clang_visitChildren(fn, scan_visit, &s);
 	for (i = 0; i < (unsigned)clang_Cursor_getNumArguments(fn); i++)
