@@ -92,6 +92,47 @@ static bool is_setjmp_like(const char *n)
 	return false;
 }
 
+/*
+ * A pointer to a variable-length array: its size expressions are evaluated
+ * where it is declared, so it cannot be hoisted to the function's start.
+ */
+static bool variably_modified(CXType t)
+{
+	for (;;) {
+		t = clang_getCanonicalType(t);
+		switch (t.kind) {
+		case CXType_VariableArray:
+			return true;
+		case CXType_Pointer:
+			t = clang_getPointeeType(t);
+			break;
+		case CXType_ConstantArray:
+		case CXType_IncompleteArray:
+			t = clang_getArrayElementType(t);
+			break;
+		default:
+			return false;
+		}
+	}
+}
+
+/*
+ * __attribute__((cleanup(fn))) runs fn when the variable's block ends;
+ * hoisted to function scope it would run at the function's end instead.
+ */
+static bool has_cleanup(struct tu *t, CXCursor var)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(var), cur_end(var), &v);
+	bool r = false;
+
+	for (unsigned i = 0; i + 1 < n && !r; i++)
+		r = (!strcmp(v[i].s, "cleanup") || !strcmp(v[i].s, "__cleanup__")) &&
+		    !strcmp(v[i + 1].s, "(");
+	tokens_free(v, n);
+	return r;
+}
+
 static void mark_addr_taken(struct scan *s, CXCursor op)
 {
 	CXCursor *kids;
@@ -123,19 +164,6 @@ static void mark_addr_taken(struct scan *s, CXCursor op)
 		op = kids[0];
 		free(kids);
 	}
-}
-
-struct find_call {
-	bool found;
-};
-
-static enum CXChildVisitResult call_visit(CXCursor c, CXCursor p, CXClientData d)
-{
-	if (clang_getCursorKind(c) == CXCursor_CallExpr) {
-		((struct find_call *)d)->found = true;
-		return CXChildVisit_Break;
-	}
-	return CXChildVisit_Recurse;
 }
 
 static void unsupported(struct scan *s, CXCursor c, const char *what)
@@ -180,6 +208,11 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		note_type(fi, ty);
 		if (clang_getCanonicalType(ty).kind == CXType_VariableArray && !fi->nr_reason)
 			fi->nr_reason = "has a variable-length array";
+		if (is_local_var(c) && variably_modified(ty) && !fi->nr_reason)
+			fi->nr_reason = "has a local of variably modified type (a pointer to a "
+					"variable-length array)";
+		if (is_local_var(c) && has_cleanup(s->t, c) && !fi->nr_reason)
+			fi->nr_reason = "has a variable with __attribute__((cleanup))";
 		if (is_local_var(c)) {
 			s->local_names = xrealloc(s->local_names,
 						  (s->nlocals + 1) * sizeof(char *));
@@ -205,7 +238,7 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		break;
 	}
 	case CXCursor_CallExpr: {
-		CXCursor ref = clang_getCursorReferenced(c);
+		CXCursor ref = call_target(c);
 
 		if (!clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
 			char *n = cur_spelling(ref);
@@ -229,27 +262,6 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			free(kids);
 		}
 		break;
-	case CXCursor_GenericSelectionExpr: {
-		struct find_call fc = { false };
-
-		clang_visitChildren(c, call_visit, &fc);
-		if (fc.found && !fi->nr_reason)
-			fi->nr_reason = "selects a function call with _Generic";
-		return CXChildVisit_Continue;
-	}
-	case CXCursor_UnexposedExpr: {
-		struct find_call fc = { false };
-		struct tok *v;
-		unsigned nt = tokens_in(s->t, cur_beg(c), cur_beg(c) + 1, &v);
-
-		if (nt && !strcmp(v[0].s, "__builtin_choose_expr")) {
-			clang_visitChildren(c, call_visit, &fc);
-			if (fc.found)
-				unsupported(s, c, "__builtin_choose_expr with function calls");
-		}
-		tokens_free(v, nt);
-		break;
-	}
 	case CXCursor_IndirectGotoStmt:
 		unsupported(s, c, "computed goto");
 		break;
@@ -394,6 +406,21 @@ static bool header_has_token(struct tu *t, CXCursor fn, unsigned body_beg, const
 	return found;
 }
 
+/*
+ * An old-style (K&R) definition, "int f(a) int a; { ... }": clang gives it
+ * a prototyped type, so look at the tokens: its parameter declarations end
+ * with ';' just before the body.
+ */
+static bool knr_definition(struct tu *t, CXCursor fn, unsigned body_beg)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(fn), body_beg, &v);
+	bool knr = n && !strcmp(v[n - 1].s, ";");
+
+	tokens_free(v, n);
+	return knr;
+}
+
 struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 {
 	struct fninfo *fi = xrealloc(NULL, sizeof(*fi));
@@ -432,9 +459,9 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 	    header_has_token(t, fn, cur_beg(body), "__constructor__") ||
 	    header_has_token(t, fn, cur_beg(body), "__destructor__"))
 		fi->nr_reason = "runs as a constructor or destructor";
-	else if (clang_isFunctionTypeVariadic(ft))
+	else if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft))
 		fi->nr_reason = "is variadic";
-	else if (ft.kind == CXType_FunctionNoProto && clang_Cursor_getNumArguments(fn) > 0)
+	else if (clang_Cursor_getNumArguments(fn) > 0 && knr_definition(t, fn, cur_beg(body)))
 		fi->nr_reason = "has an old-style (K&R) definition";
 	else if (callback)
 		fi->nr_reason = "is a callback handed to library code";

@@ -114,6 +114,41 @@ CXCursor strip_implicit(CXCursor c)
 	}
 }
 
+/*
+ * The function a call names directly ("f(x)", "(f)(x)", "(*f)(x)"), or a
+ * null cursor for an indirect call.  clang_getCursorReferenced() on a
+ * CallExpr also answers for "get(c)(a, b)" (the callee of the callee), so
+ * it cannot tell direct calls apart.
+ */
+CXCursor call_target(CXCursor call)
+{
+	CXCursor *kids, e, ref = clang_getNullCursor();
+	unsigned n = get_kids(call, &kids);
+
+	if (!n) {
+		free(kids);
+		return ref;
+	}
+	e = strip_implicit(kids[0]);
+	free(kids);
+	while (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
+	       clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_Deref) {
+		n = get_kids(e, &kids);
+		if (n != 1) {
+			free(kids);
+			return ref;
+		}
+		e = strip_implicit(kids[0]);
+		free(kids);
+	}
+	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+		return ref;
+	e = clang_getCursorReferenced(e);
+	if (clang_getCursorKind(e) == CXCursor_FunctionDecl)
+		ref = e;
+	return ref;
+}
+
 unsigned tokens_in(struct tu *t, unsigned beg, unsigned end, struct tok **out)
 {
 	CXSourceRange r = clang_getRange(clang_getLocationForOffset(t->tu, t->file, beg),

@@ -106,11 +106,44 @@ static char *mangle_path(const char *path)
 struct callbacks {
 	char **usrs;
 	unsigned n;
+	CXType *types;		/* function types of pointers passed indirectly */
+	unsigned ntypes;
 };
+
+/*
+ * A function pointer handed to library code through a variable, a field,
+ * an array or a call ("qsort(v, n, s, cmp)"): which function it holds is
+ * not known here, so every function of its type whose address is taken
+ * counts as a callback.
+ */
+static void callback_type_add(struct callbacks *cb, CXType t)
+{
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Pointer)
+		return;
+	t = clang_getCanonicalType(clang_getPointeeType(t));
+	if (t.kind != CXType_FunctionProto && t.kind != CXType_FunctionNoProto)
+		return;
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return;
+	cb->types = xrealloc(cb->types, (cb->ntypes + 1) * sizeof(*cb->types));
+	cb->types[cb->ntypes++] = t;
+}
+
+static bool type_in(struct callbacks *cb, CXCursor fn)
+{
+	CXType t = clang_getCanonicalType(clang_getCursorType(fn));
+
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return true;
+	return false;
+}
 
 static void callback_add(struct callbacks *cb, CXCursor e)
 {
-	CXCursor ref;
+	CXCursor ref, arg = e;
 	char *usr;
 
 	e = strip_implicit(e);
@@ -130,10 +163,14 @@ static void callback_add(struct callbacks *cb, CXCursor e)
 			e = strip_implicit(kids[n - 1]);
 		free(kids);
 	}
-	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+	ref = clang_getCursorKind(e) == CXCursor_DeclRefExpr ? clang_getCursorReferenced(e) :
+	      clang_getNullCursor();
+	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
+		callback_type_add(cb, clang_getCursorType(arg));
+		callback_type_add(cb, clang_getCursorType(e));
 		return;
-	ref = clang_getCursorReferenced(e);
-	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl || in_system_header(ref))
+	}
+	if (in_system_header(ref))
 		return;
 	usr = cur_usr(ref);
 	cb->usrs = xrealloc(cb->usrs, (cb->n + 1) * sizeof(char *));
@@ -151,11 +188,23 @@ static bool member_of_system_record(CXCursor lhs)
 	return !clang_Cursor_isNull(ref) && in_system_header(ref);
 }
 
+static bool system_record(CXType t)
+{
+	CXCursor d;
+
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Record)
+		return false;
+	d = clang_getTypeDeclaration(t);
+	return !clang_Cursor_isNull(d) && in_system_header(d);
+}
+
 /*
  * Functions handed to library code: passed to a function declared in a
  * system header (signal, qsort, atexit, ...), or stored into a field of a
- * system structure (sigaction's sa_handler).  Library code calls them, so
- * their frames sit on top of frames that cannot be rebuilt.
+ * system structure (sigaction's sa_handler), by assignment or in an
+ * initializer.  Library code calls them, so their frames sit on top of
+ * frames that cannot be rebuilt.
  */
 static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientData d)
 {
@@ -163,7 +212,7 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 	enum CXCursorKind k = clang_getCursorKind(c);
 
 	if (k == CXCursor_CallExpr) {
-		CXCursor ref = clang_getCursorReferenced(c), *kids;
+		CXCursor ref = call_target(c), *kids;
 		unsigned n;
 		char *name;
 
@@ -178,6 +227,26 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 			free(kids);
 		}
 		free(name);
+	} else if (k == CXCursor_InitListExpr && system_record(clang_getCursorType(c))) {
+		/* struct sigaction sa = { .sa_handler = h } */
+		CXCursor *kids;
+		unsigned n = get_kids(c, &kids);
+
+		for (unsigned i = 0; i < n; i++) {
+			CXCursor e = kids[i], *dk;
+			unsigned nd;
+
+			if (clang_getCursorKind(e) == CXCursor_UnexposedExpr &&
+			    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void) {
+				nd = get_kids(e, &dk);	/* designated: the value is last */
+				if (nd)
+					e = dk[nd - 1];
+				free(dk);
+			}
+			if (clang_getCursorKind(e) != CXCursor_InitListExpr)
+				callback_add(cb, e);
+		}
+		free(kids);
 	} else if (k == CXCursor_BinaryOperator &&
 		   clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
 		CXCursor *kids;
@@ -444,9 +513,11 @@ int instrument_file(const struct instr_opts *o)
 			free(kids);
 			drop_noreturn(t, c, body_beg);
 			if (clang_isCursorDefinition(c) && !bisect_keep(t, c, nfns)) {
-				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c));
+				bool taken_here = usr_in(&taken, c);
+				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c) ||
+								     (taken_here && type_in(&cb, c)));
 
-				fi->addr_taken = usr_in(&taken, c);
+				fi->addr_taken = taken_here;
 				fns = xrealloc(fns, (nfns + 1) * sizeof(*fns));
 				fns[nfns++] = fi;
 				t->has_main |= fi->is_main;
