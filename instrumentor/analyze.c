@@ -184,8 +184,17 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		note_type(fi, clang_getCursorType(c));
 	if (is_block_type_decl(c)) {
 		char *name = cur_spelling(c);
+		unsigned off = loc_off(clang_getCursorLocation(c));
+		struct tok *v;
+		unsigned nt = tokens_in(s->t, off, off + 1, &v);
+		/*
+		 * Named where it is declared: an anonymous struct gets its
+		 * typedef's name as spelling, but its location is "struct".
+		 */
+		bool named = nt && !strcmp(v[0].s, name);
 
-		if (*name && !strchr(name, '(') && !strchr(name, ' ')) {
+		tokens_free(v, nt);
+		if (named) {
 			s->types = xrealloc(s->types, (s->ntypes + 1) * sizeof(CXCursor));
 			s->types[s->ntypes++] = c;
 		}
