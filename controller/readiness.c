@@ -66,8 +66,13 @@ struct thread {
 	int app_frame;		/* innermost instrumented frame, or -1 */
 };
 
+#define SYMCTX_CACHE	8
+
+static char *debuginfo_path;
+
 struct symctx {
 	pid_t pid;
+	char *maps;		/* /proc/PID/maps when this was made */
 	Dwfl *dwfl;
 	struct modmeta mods[64];
 	int nmods;
@@ -451,45 +456,98 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 	jb_close(b, '}');
 }
 
-int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
-			   int n, int kick_sig)
+static char *read_maps(pid_t pid)
 {
-	static char *debuginfo_path;
+	char path[64], *buf = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	for (int c; (c = fgetc(f)) != EOF;)
+		fputc(c, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+static void symctx_free(struct symctx *s)
+{
+	int i;
+
+	for (i = 0; i < s->nmods; i++)
+		meta_free(s->mods[i].meta);
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	free(s->maps);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Symbolization state per process, kept while its mappings stay the same:
+ * reporting the modules and reading their DWARF and .upstare sections is
+ * most of a snapshot's cost.
+ */
+static struct symctx *symctx_get(pid_t pid)
+{
 	static const Dwfl_Callbacks cb = {
 		.find_elf = dwfl_linux_proc_find_elf,
 		.find_debuginfo = dwfl_standard_find_debuginfo,
 		.debuginfo_path = &debuginfo_path,
 	};
-	struct symctx s = {};
+	static struct symctx cache[SYMCTX_CACHE];
+	static unsigned int next;
+	char *maps = read_maps(pid);
+	struct symctx *s;
+	int i;
+
+	for (i = 0; i < SYMCTX_CACHE; i++) {
+		s = &cache[i];
+		if (s->pid == pid && s->maps && maps && !strcmp(s->maps, maps)) {
+			free(maps);
+			return s;
+		}
+	}
+	for (i = 0; i < SYMCTX_CACHE && cache[i].pid != pid; i++)
+		;
+	s = &cache[i < SYMCTX_CACHE ? i : next++ % SYMCTX_CACHE];
+	symctx_free(s);
+	s->pid = pid;
+	s->maps = maps;
+	s->dwfl = dwfl_begin(&cb);
+	if (s->dwfl) {
+		dwfl_report_begin(s->dwfl);
+		if (dwfl_linux_proc_report(s->dwfl, pid)) {
+			dwfl_end(s->dwfl);
+			s->dwfl = NULL;
+		} else {
+			dwfl_report_end(s->dwfl, NULL, NULL);
+		}
+	}
+	return s;
+}
+
+int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
+			   int n, int kick_sig)
+{
 	struct thread *ts = calloc(n ? n : 1, sizeof(*ts));
+	struct symctx *s = symctx_get(pid);
 	int i;
 
 	if (!ts)
 		return -ENOMEM;
-	s.pid = pid;
-	s.dwfl = dwfl_begin(&cb);
-	if (s.dwfl) {
-		dwfl_report_begin(s.dwfl);
-		if (dwfl_linux_proc_report(s.dwfl, pid)) {
-			dwfl_end(s.dwfl);
-			s.dwfl = NULL;
-		} else {
-			dwfl_report_end(s.dwfl, NULL, NULL);
-		}
-	}
 	for (i = 0; i < n; i++) {
 		ts[i].r = &recs[i];
-		symbolize(&s, &ts[i]);
+		symbolize(s, &ts[i]);
 	}
 	classify(ts, n, kick_sig);
 	jb_open(b, '[');
 	for (i = 0; i < n; i++)
 		emit_thread(b, &ts[i]);
 	jb_close(b, ']');
-	for (i = 0; i < s.nmods; i++)
-		meta_free(s.mods[i].meta);
-	if (s.dwfl)
-		dwfl_end(s.dwfl);
 	free(ts);
 	return 0;
 }

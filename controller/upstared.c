@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -70,6 +71,14 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	if (level == LIBBPF_DEBUG && !d.verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void proc_comm(__u32 pid, char *buf, size_t len)
@@ -243,16 +252,20 @@ static void cmd_threads(struct jbuf *b, const struct json *req)
 	struct us_thread_rec *recs;
 	struct us_proc p;
 	__u32 pid;
+	long long t0;
 	int n;
 
 	if (!get_registered(b, req, &pid, &p))
 		return;
+	t0 = now_ns();
 	n = obs_snapshot(d.obs, pid, &recs);
 	if (n < 0) {
 		reply_error(b, "pid %u: snapshot failed: %s", pid, strerror(-n));
 		return;
 	}
 	jb_kint(b, "pid", pid);
+	jb_kint(b, "snapshot_ns", now_ns() - t0);
+	jb_kint(b, "nthreads", n);
 	jb_key(b, "threads");
 	readiness_threads_json(b, pid, recs, n, p.kick_sig);
 	b->comma = true;
