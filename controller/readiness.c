@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <sys/uio.h>
@@ -49,6 +50,8 @@ struct frame {
 	int line;
 	const struct meta_fn *mfn;
 	const char *cp;
+	bool inlined;		/* inlined into the next frame out */
+	bool call_site;		/* stopped at a call (not the innermost pc) */
 };
 
 struct modmeta {
@@ -192,31 +195,68 @@ bpf_chain_rest:
 	return n;
 }
 
-/* Source line of pc; with a fallback for binaries without .debug_aranges. */
-static const char *source_line(Dwfl_Module *mod, Dwarf_Addr pc, int *lineno)
+/* The CU of pc; with a fallback for binaries without .debug_aranges. */
+static Dwarf_Die *cu_of(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Addr *bias)
 {
-	Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
-	Dwarf_Die *cu = NULL;
-	Dwarf_Addr bias;
-	Dwarf_Line *dl;
-	const char *file;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, bias);
 
-	if (line)
-		return dwfl_lineinfo(line, NULL, lineno, NULL, NULL, NULL);
+	if (cu)
+		return cu;
 	/*
 	 * elfutils looks the CU up in .debug_aranges, which clang does not
 	 * emit by default: look through the CUs' address ranges instead.
 	 */
-	while ((cu = dwfl_module_nextcu(mod, cu, &bias))) {
-		if (dwarf_haspc(cu, pc - bias) <= 0)
-			continue;
-		dl = dwarf_getsrc_die(cu, pc - bias);
-		if (!dl || dwarf_lineno(dl, lineno))
-			return NULL;
-		file = dwarf_linesrc(dl, NULL, NULL);
-		return file;
-	}
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+		if (dwarf_haspc(cu, pc - *bias) > 0)
+			return cu;
 	return NULL;
+}
+
+/*
+ * Append the frames of pc: the functions inlined at pc, innermost first,
+ * then the function that contains them, each with its source line (an
+ * inlined call's line is where it was called from).
+ */
+static void add_frames(struct thread *t, Dwfl_Module *mod, Dwarf_Addr pc, __u64 addr)
+{
+	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Addr bias;
+	Dwarf_Line *dl;
+	int nscopes, i, line = 0;
+	const char *file = NULL;
+	struct frame *f;
+
+	cu = cu_of(mod, pc, &bias);
+	if (cu && (dl = dwarf_getsrc_die(cu, pc - bias))) {
+		dwarf_lineno(dl, &line);
+		file = dwarf_linesrc(dl, NULL, NULL);
+	}
+	nscopes = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+	for (i = 0; i < nscopes && t->nframes < US_MAX_FRAMES - 1; i++) {
+		Dwarf_Die *sc = &scopes[i];
+		Dwarf_Attribute at;
+		Dwarf_Word w;
+
+		if (dwarf_tag(sc) != DW_TAG_inlined_subroutine)
+			continue;
+		f = &t->frames[t->nframes++];
+		memset(f, 0, sizeof(*f));
+		f->addr = addr;
+		f->function = dwarf_diename(sc);
+		f->file = file;
+		f->line = line;
+		f->inlined = true;
+		/* The next scope out is at the call of this one. */
+		if (dwarf_formudata(dwarf_attr(sc, DW_AT_call_line, &at), &w) == 0)
+			line = w;
+	}
+	free(scopes);
+	f = &t->frames[t->nframes++];
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	f->function = dwfl_module_addrname(mod, pc);
+	f->file = file;
+	f->line = line;
 }
 
 static void symbolize(struct symctx *s, struct thread *t)
@@ -226,28 +266,28 @@ static void symbolize(struct symctx *s, struct thread *t)
 
 	t->nframes = 0;
 	t->app_frame = -1;
-	for (i = 0; i < n; i++) {
-		struct frame *f = &t->frames[t->nframes];
+	for (i = 0; i < n && t->nframes < US_MAX_FRAMES; i++) {
 		/* Return addresses point after the call: look up the call. */
 		Dwarf_Addr pc = i ? addrs[i] - 1 : addrs[i];
 		Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, pc) : NULL;
 		const struct meta *m;
+		int first = t->nframes, k;
 
-		memset(f, 0, sizeof(*f));
-		f->addr = addrs[i];
 		if (!mod) {
 			if (i)	/* a broken chain: what follows is not a stack */
 				break;
-			t->nframes++;
+			memset(&t->frames[t->nframes], 0, sizeof(struct frame));
+			t->frames[t->nframes++].addr = addrs[i];
 			continue;
 		}
-		f->function = dwfl_module_addrname(mod, pc);
-		f->file = source_line(mod, pc, &f->line);
+		add_frames(t, mod, pc, addrs[i]);
 		m = module_meta(s, mod);
-		f->mfn = meta_find(m, f->function);
-		if (f->mfn && t->app_frame < 0)
-			t->app_frame = t->nframes;
-		t->nframes++;
+		for (k = first; k < t->nframes; k++) {
+			t->frames[k].mfn = meta_find(m, t->frames[k].function);
+			t->frames[k].call_site = i > 0 || k > first;
+			if (t->frames[k].mfn && t->app_frame < 0)
+				t->app_frame = k;
+		}
 	}
 	/* Continuation points: a caller's frame is at the call to the frame inside it. */
 	for (i = 0; i < t->nframes; i++) {
@@ -256,7 +296,8 @@ static void symbolize(struct symctx *s, struct thread *t)
 
 		if (!f->mfn || !f->line)
 			continue;
-		cp = meta_cp_at(f->mfn, f->line, i ? t->frames[i - 1].function : NULL);
+		cp = meta_cp_at(f->mfn, f->line, i ? t->frames[i - 1].function : NULL,
+				f->call_site);
 		if (cp)
 			f->cp = cp->key;
 	}
@@ -450,6 +491,8 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 		else
 			jb_knull(b, "line");
 		jb_kstr(b, "cp", f->cp);
+		if (f->inlined)
+			jb_kbool(b, "inlined", true);
 		jb_close(b, '}');
 	}
 	jb_close(b, ']');

@@ -3,7 +3,8 @@
  * observe/threads: upstared and `upstarectl threads` on the scenario
  * program (selftests/progs/scenario.c), built with upstare-cc.  Each thread
  * must be classified as what it is doing, the mutex waiter must name the
- * holder, every blocked thread's stack must show the application function
+ * holder, a thread with the kick signal masked and one inside a
+ * non-reconstructible function must say so, every blocked thread's stack must show the application function
  * that made the blocking call, the forked child must be registered, a
  * thread started after attach must appear and disappear when it exits,
  * and the procs map must be empty after the target exits.
@@ -113,6 +114,8 @@ static enum test_result run(struct test_ctx *ctx)
 		{ "locker", 0, "lock-wait", "futex", "take_lock" },
 		{ "condwait", 0, "blocked-interruptible", "futex", "wait_event" },
 		{ "sleeper", 0, "blocked-interruptible", "clock_nanosleep", "sleeper" },
+		{ "masked", 0, "signal-masked", "clock_nanosleep", "masked" },
+		{ "unsafe", 0, "unsafe-frame", "clock_nanosleep", "scratch_wait" },
 	};
 	const int nroles = sizeof(roles) / sizeof(roles[0]);
 	enum test_result res = TEST_FAIL;
