@@ -6,6 +6,7 @@
 #   make deps       install the Debian packages the build and tests need
 #   make check      run the selftests (the CI test command)
 #   make check-long the selftests with the long cases (1000 csmith programs, ...)
+#   make demo       update a running TCP server live (root)
 #   make bench      benchmarks: ratios measured side by side in one run
 #   make bench-observe  the observation benchmark alone (root)
 #   make install    install into $(DESTDIR)$(prefix)
@@ -43,7 +44,7 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 # Debian packages: the build, the tests, the demo and the benchmarks.
 DEPS := clang-19 libclang-19-dev llvm-19 libbpf-dev bpftool libelf-dev libdw-dev \
 	libncurses-dev csmith libcsmith-dev pkg-config make dpkg-dev ftp tmux \
-	ca-certificates tcl python3-docutils util-linux
+	ca-certificates tcl libclang-rt-19-dev python3-docutils util-linux
 
 BIN := $(O)/bin
 LIB := $(O)/lib
@@ -106,10 +107,13 @@ BPF_SRCS := $(wildcard $(SRC)/bpf/*.bpf.c)
 BPF_OBJS := $(patsubst $(SRC)/bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst $(SRC)/bpf/%.bpf.c,$(O)/gen/%.skel.h,$(BPF_SRCS))
 CTL_HDRS := $(wildcard $(SRC)/controller/*.h) $(SRC)/bpf/observe.h $(BPF_SKELS) \
-	$(O)/gen/syscalls.h
+	$(O)/gen/syscalls.h $(SRC)/userlib/include/upstare-ctl.h
 CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
 UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o)
-UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o \
+# upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
+# The constraint-file library has no dependency beyond libc: the runner's
+# tests and the fuzzer link it directly.
+UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(OBJ)/controller/constraints.o \
 	$(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/ctl_*.c))
 TOP_OBJS := $(OBJ)/controller/top.o
 
@@ -139,7 +143,7 @@ $(O)/gen/syscalls.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(O)/gen
 
 $(OBJ)/controller/%.o: $(SRC)/controller/%.c $(CTL_HDRS) | $(OBJ)/controller
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(O)/gen -I$(SRC)/bpf -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(O)/gen -I$(SRC)/bpf -I$(SRC)/userlib/include -c $< -o $@
 
 $(BIN)/upstared: $(UPSTARED_OBJS) $(CTL_COMMON) | $(BIN)
 	$(call msg,LINK,$@)
@@ -147,7 +151,7 @@ $(BIN)/upstared: $(UPSTARED_OBJS) $(CTL_COMMON) | $(BIN)
 
 $(BIN)/upstarectl: $(UPSTARECTL_OBJS) $(CTL_COMMON) | $(BIN)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lelf
 
 $(BIN)/upstare-top: $(TOP_OBJS) $(CTL_COMMON) | $(BIN)
 	$(call msg,LINK,$@)
@@ -163,18 +167,28 @@ $(O)/man/%.8 $(O)/man/%.1: $(SRC)/Documentation/%.rst | $(O)/man
 	$(call msg,MAN,$@)
 	$(Q)$(RST2MAN) --quiet $< $@
 
+# libFuzzer target for the constraint parser (selftests/fuzz/, run by the
+# constraints/fuzz cases).
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+$(O)/fuzz/cons-fuzz: $(SRC)/selftests/fuzz/cons_fuzz.c $(SRC)/controller/constraints.c \
+		$(SRC)/controller/constraints.h | $(O)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(FUZZ_FLAGS) -I$(SRC)/controller $(filter %.c,$^) -o $@
+
 # -------------------------------------------------------------- selftests
 TEST_SRCS := $(wildcard $(SRC)/selftests/*.c)
 TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
 
-selftests: $(O)/selftests/runner
+selftests: $(O)/selftests/runner $(O)/fuzz/cons-fuzz
 
-$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) \
-		$(SRC)/controller/json.h | $(OBJ)/selftests
+$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) $(CTL_HDRS) \
+		| $(OBJ)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -c $< -o $@
 
-$(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/json.o | $(O)/selftests
+$(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/constraints.o $(OBJ)/controller/json.o | $(O)/selftests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@
 
@@ -186,8 +200,12 @@ check: all
 check-long: all
 	$(TEST_ENV) $(O)/selftests/runner --long $(T)
 
+demo: all
+	$(TEST_ENV) $(SRC)/examples/demo.sh
+
 bench: all $(O)/selftests/obsbench
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh
+	$(TEST_ENV) $(SRC)/selftests/bench/pause-bench.sh
 	$(O)/selftests/obsbench $(BIN)/upstared
 
 # Observation costs only (root): getppid, pipe round trip, 64-thread snapshot.
@@ -217,7 +235,8 @@ clean:
 	$(Q)rm -rf $(O)
 
 $(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/selftests \
-$(OBJ)/bpf $(OBJ)/controller $(O)/man:
+$(OBJ)/bpf $(OBJ)/controller $(O)/man $(O)/fuzz:
 	$(Q)mkdir -p $@
 
-.PHONY: all help deps userlib instrumentor controller man selftests check check-long bench bench-observe install clean
+.PHONY: all help deps userlib instrumentor controller man selftests check check-long demo bench \
+	bench-observe install clean

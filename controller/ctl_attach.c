@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ctl.h"
+#include "json.h"
+#include "upstarectl.h"
 
 int ctl_attach(int argc, char **argv)
 {

@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "json.h"
+#include "upstarectl.h"
 
 int ctl_ps(int argc, char **argv)
 {

@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "json.h"
+#include "upstarectl.h"
 
 /* The innermost frame in instrumented code (it has a continuation point key). */
 static const struct json *app_frame(const struct json *t)

@@ -325,7 +325,8 @@ static const char *app_function(const struct thread *t)
 
 static bool is_park_frame(const char *fn)
 {
-	return fn && (!strncmp(fn, "__upstare_park", 14) || !strncmp(fn, "upstare_park", 12));
+	/* libupstare's park (userlib/update.c), where parked threads wait. */
+	return fn && (!strcmp(fn, "upstare__park") || !strncmp(fn, "__upstare_park", 14));
 }
 
 static struct thread *find_tid(struct thread *ts, int n, __u32 tid)

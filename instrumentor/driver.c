@@ -21,20 +21,23 @@
 #include <unistd.h>
 
 #include "instrument.h"
+#include "patch.h"
 #include "strbuf.h"
 
 #define VERSION "0.1"
 
-struct argv {
-	char **v;
-	int n;
-};
+#define argv argv_list
 
 static void av_push(struct argv *a, const char *s)
 {
 	a->v = xrealloc(a->v, (a->n + 2) * sizeof(char *));
 	a->v[a->n++] = xstrdup(s);
 	a->v[a->n] = NULL;
+}
+
+void argv_list_push(struct argv *a, const char *s)
+{
+	av_push(a, s);
 }
 
 static void av_append(struct argv *a, const struct argv *b)
@@ -52,8 +55,8 @@ struct input {
 
 static struct {
 	bool compile_only, assemble_only, preprocess_only, verbose, keep, allow_unsupported;
-	bool shared, deps_only;
-	const char *output;
+	bool shared, deps_only, patch;
+	const char *output, *base;
 	struct argv flags;	/* everything else, to every clang step */
 	struct argv cppflags;	/* -MD, -MF, ... : preprocessing only */
 	struct argv parseflags;	/* language flags for the parser */
@@ -69,11 +72,14 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: upstare-cc [cc options] FILE...\n"
 		"       upstare-cc --dump-meta BINARY\n"
+		"       upstare-cc --patch --base BINARY -o PATCH.so [cc options] NEWSRC... [XFORM.c]\n"
 		"Builds updateable programs: a drop-in replacement for cc.\n"
 		"  --keep                keep the instrumented source beside each object (NAME.upstare.c)\n"
 		"  --allow-unsupported   compile functions with unsupported constructs uninstrumented\n"
 		"  -v                    show each step (also UPSTARE_CC_VERBOSE=1)\n"
 		"  --dump-meta BINARY    print a binary's .upstare metadata as JSON\n"
+		"  --patch --base BASE   build a live-update patch from the new version's sources\n"
+		"                        for the program (or last patch) BASE\n"
 		"Environment: UPSTARE_CLANG (default clang-19), UPSTARE_LIBDIR.\n");
 }
 
@@ -101,6 +107,52 @@ static int run(struct argv *a)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+int driver_run(char **v)
+{
+	struct argv a = { 0 };
+
+	for (int i = 0; v[i]; i++)
+		av_push(&a, v[i]);
+	return run(&a);
+}
+
+static const char *objcopy(void)
+{
+	const char *e = getenv("UPSTARE_OBJCOPY");
+
+	return e && *e ? e : "llvm-objcopy-19";
+}
+
+/*
+ * The blocking calls libupstare wraps (userlib/wrap.c).  Only instrumented
+ * objects call the wrappers: their undefined symbols are renamed, so
+ * library code linked into the same program keeps the real functions.
+ */
+static const char *const wrapped[] = {
+	"read", "write", "readv", "writev", "recv", "send", "recvfrom", "recvmsg",
+	"sendmsg", "sendto", "accept", "accept4", "connect", "poll", "ppoll", "select",
+	"pselect", "epoll_wait", "epoll_pwait", "nanosleep", "clock_nanosleep", "sleep",
+	"usleep", "pause", "sendfile", "sendfile64", "wait", "waitpid", "pthread_join", "sem_wait",
+	"pthread_mutex_lock", "pthread_cond_wait", "pthread_cond_timedwait",
+	"sigprocmask", "pthread_sigmask", NULL,
+};
+
+static int redirect_wrapped(const char *obj)
+{
+	struct argv a = { 0 };
+
+	av_push(&a, objcopy());
+	for (int i = 0; wrapped[i]; i++) {
+		struct sb b = { 0 };
+
+		sb_printf(&b, "--redefine-sym=%s=__upstare_w_%s", wrapped[i], wrapped[i]);
+		av_push(&a, b.s);
+		sb_free(&b);
+	}
+	av_push(&a, obj);
+	return run(&a);
 }
 
 static bool ends_with(const char *s, const char *suf)
@@ -171,6 +223,10 @@ static int parse_args(int argc, char **argv)
 			opt.verbose = true;
 		} else if (!strcmp(a, "--keep")) {
 			opt.keep = true;
+		} else if (!strcmp(a, "--patch")) {
+			opt.patch = true;
+		} else if (!strcmp(a, "--base") && i + 1 < argc) {
+			opt.base = argv[++i];
 		} else if (!strcmp(a, "--allow-unsupported")) {
 			opt.allow_unsupported = true;
 		} else if (!strcmp(a, "-x") && i + 1 < argc) {
@@ -270,6 +326,20 @@ static const char *libdir(void)
 	return dir;
 }
 
+/* Where upstare.h is: beside the tools (build tree or installed prefix). */
+static void add_include_dir(void)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return;
+	exe[n] = 0;
+	snprintf(dir, sizeof(dir), "%s/../include", dirname(exe));
+	av_push(&opt.flags, "-idirafter");
+	av_push(&opt.flags, dir);
+}
+
 /* Preprocess, instrument and compile one source into obj (or asm with -S). */
 static int compile_one(struct input *in, const char *obj)
 {
@@ -341,6 +411,7 @@ static int compile_one(struct input *in, const char *obj)
 		io.args = (const char *const *)p.v;
 		io.nargs = p.n;
 		io.allow_unsupported = opt.allow_unsupported;
+		io.register_all = opt.patch;
 		if (opt.verbose)
 			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
 		err = instrument_file(&io);
@@ -355,12 +426,16 @@ static int compile_one(struct input *in, const char *obj)
 	av_push(&a, "-w");
 	av_push(&a, "-fno-omit-frame-pointer");
 	av_push(&a, "-mno-omit-leaf-frame-pointer");
+	if (opt.patch)
+		av_push(&a, "-fPIC");
 	av_push(&a, "-x");
 	av_push(&a, "c");
 	av_push(&a, cpath);
 	av_push(&a, "-o");
 	av_push(&a, obj);
 	err = run(&a);
+	if (!err && !opt.assemble_only)
+		err = redirect_wrapped(obj);
 	free(base);
 	free(ipath);
 	free(cpath);
@@ -387,6 +462,24 @@ static int do_link(char **objs)
 	av_push(&a, "-o");
 	av_push(&a, opt.output ? opt.output : "a.out");
 	return run(&a);
+}
+
+static int build_patch(char **objs)
+{
+	struct patch_opts po = { 0 };
+
+	po.base = opt.base;
+	po.output = opt.output;
+	po.clang = opt.clang;
+	po.objcopy = objcopy();
+	po.tmpdir = opt.tmpdir;
+	po.flags = opt.flags.v;
+	po.nflags = opt.flags.n;
+	po.objs = calloc(opt.nin + 1, sizeof(char *));
+	for (int i = 0; i < opt.nin; i++)
+		if (objs[i] || !opt.in[i].is_flag)
+			po.objs[po.nobjs++] = objs[i] ? objs[i] : opt.in[i].path;
+	return patch_link(&po);
 }
 
 static void cleanup_tmp(void)
@@ -431,6 +524,12 @@ int main(int argc, char **argv)
 		return passthrough(argc, argv);
 	}
 	parse_args(argc, argv);
+	add_include_dir();
+	if (opt.patch && (!opt.base || !opt.output || opt.compile_only || opt.assemble_only)) {
+		fprintf(stderr, "upstare-cc: --patch needs --base BINARY and -o PATCH.so, "
+			"and builds the whole patch at once (no -c or -S)\n");
+		return 1;
+	}
 	for (int i = 0; i < opt.nin; i++)
 		nsrc += opt.in[i].is_source;
 	if (!nsrc || opt.preprocess_only || opt.deps_only) {
@@ -479,6 +578,8 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		return err;
+	if (opt.patch)
+		return build_patch(objs);
 	if (opt.compile_only || opt.assemble_only) {
 		/* non-C inputs of a compile-only step (.s, .S) go to clang */
 		for (int i = 0; i < opt.nin; i++)

@@ -71,7 +71,7 @@ struct fctx {
 	unsigned nrepl, caprepl;
 	struct loopctx loops[512];
 	int nloops_open;
-	unsigned ntemps, nloops, nlabels, ngotos, last_line, loop_depth;
+	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
 	unsigned stmt_temp_base;
 	int lin_depth;
 	bool uses_k;
@@ -128,7 +128,7 @@ static bool is_builtin_name(const char *n)
 /* A call that may enter instrumented code, or a wrapped blocking call. */
 static bool hoistable(CXCursor call)
 {
-	CXCursor ref = clang_getCursorReferenced(call), def;
+	CXCursor ref = call_target(call), def;
 	bool res = true;
 	char *n;
 
@@ -154,19 +154,7 @@ static bool hoistable(CXCursor call)
 
 static bool is_direct_call(CXCursor call)
 {
-	CXCursor ref = clang_getCursorReferenced(call);
-
-	return !clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl;
-}
-
-static bool first_token_is(struct fctx *f, CXCursor c, const char *s)
-{
-	struct tok *v;
-	unsigned n = tokens_in(f->t, cur_beg(c), cur_end(c), &v);
-	bool r = n && !strcmp(v[0].s, s);
-
-	tokens_free(v, n);
-	return r;
+	return !clang_Cursor_isNull(call_target(call));
 }
 
 /* GNU "a ?: b": an UnexposedExpr whose first child is followed by "?" ":". */
@@ -186,6 +174,93 @@ static bool is_gnu_cond(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
 	return r;
 }
 
+static bool first_token_at(struct fctx *f, CXCursor c, const char *s)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, cur_beg(c), cur_beg(c) + 1, &v);
+	bool r = n && !strcmp(v[0].s, s);
+
+	tokens_free(v, n);
+	return r;
+}
+
+/*
+ * sizeof evaluates its operand only when it is not a constant: when the
+ * operand is, or has, a variable-length array type (C11 6.5.3.4p2).
+ * _Alignof, typeof and the other operators of UnaryExpr never do.
+ */
+static bool evaluated_unary(struct fctx *f, CXCursor e)
+{
+	CXEvalResult r;
+	bool constant;
+
+	if (!first_token_at(f, e, "sizeof"))
+		return false;
+	r = clang_Cursor_Evaluate(e);
+	constant = r && clang_EvalResult_getKind(r) == CXEval_Int;
+	if (r)
+		clang_EvalResult_dispose(r);
+	return !constant;
+}
+
+/* Builtins whose arguments are not evaluated. */
+static bool unevaluated_builtin(CXCursor call)
+{
+	static const char *const names[] = {
+		"__builtin_constant_p", "__builtin_object_size", "__builtin_dynamic_object_size",
+		"__builtin_classify_type", NULL,
+	};
+	CXCursor ref = call_target(call);
+	bool r = false;
+	char *n;
+
+	if (clang_Cursor_isNull(ref))
+		return false;
+	n = cur_spelling(ref);
+	for (int i = 0; names[i] && !r; i++)
+		r = !strcmp(n, names[i]);
+	free(n);
+	return r;
+}
+
+/*
+ * __builtin_choose_expr(c, a, b): the constant c selects one operand, the
+ * other is not evaluated.  Returns the index (1 or 2) of the selected
+ * operand among kids, or 0 if e is something else.
+ */
+static unsigned chosen_operand(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	CXEvalResult r;
+	unsigned sel = 0;
+
+	if (n != 3 || clang_getCursorKind(e) != CXCursor_UnexposedExpr ||
+	    !first_token_at(f, e, "__builtin_choose_expr"))
+		return 0;
+	r = clang_Cursor_Evaluate(kids[0]);
+	if (r && clang_EvalResult_getKind(r) == CXEval_Int)
+		sel = clang_EvalResult_getAsLongLong(r) ? 1 : 2;
+	if (r)
+		clang_EvalResult_dispose(r);
+	return sel;
+}
+
+/* Children of e, each extent once (sizeof of a VLA type repeats them). */
+static unsigned distinct_kids(CXCursor e, CXCursor **out)
+{
+	unsigned n = get_kids(e, out), m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (unsigned j = 0; j < m && !dup; j++)
+			dup = cur_beg((*out)[j]) == cur_beg((*out)[i]) &&
+			      cur_end((*out)[j]) == cur_end((*out)[i]);
+		if (!dup)
+			(*out)[m++] = (*out)[i];
+	}
+	return m;
+}
+
 static bool work_uncached(struct fctx *f, CXCursor e)
 {
 	enum CXCursorKind k = clang_getCursorKind(e);
@@ -195,17 +270,46 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 
 	switch (k) {
 	case CXCursor_UnaryExpr:		/* sizeof, _Alignof: unevaluated */
-	case CXCursor_GenericSelectionExpr:	/* checked when linearized */
+		if (!evaluated_unary(f, e))
+			return false;
+		break;
+	case CXCursor_GenericSelectionExpr:
+		/* the controlling expression is not evaluated */
+		n = get_kids(e, &kids);
+		for (i = 1; i < n && !r; i++)
+			r = work(f, kids[i]);
+		free(kids);
+		return r;
 	case CXCursor_TypeRef:
 		return false;
 	case CXCursor_CallExpr:
 		if (hoistable(e))
 			return true;
+		if (unevaluated_builtin(e))
+			return false;
+		break;
+	case CXCursor_UnexposedExpr:
+		if (first_token_at(f, e, "__builtin_types_compatible_p"))
+			return false;
+		n = get_kids(e, &kids);
+		i = chosen_operand(f, e, kids, n);
+		r = i && work(f, kids[i]);
+		free(kids);
+		if (i)
+			return r;
 		break;
 	case CXCursor_ForStmt:
 	case CXCursor_WhileStmt:
 	case CXCursor_DoStmt:
 		return true;	/* loops inside statement expressions get update points */
+	case CXCursor_CompoundLiteralExpr:
+		return true;	/* becomes a named local, saved with the frame */
+	case CXCursor_CStyleCastExpr:
+		/* the type name's typeof() is not evaluated: only the operand */
+		n = get_kids(e, &kids);
+		r = n && work(f, kids[n - 1]);
+		free(kids);
+		return r;
 	default:
 		break;
 	}
@@ -274,7 +378,10 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 	struct find *fd = d;
 	enum CXCursorKind k = clang_getCursorKind(c);
 
-	if (k == CXCursor_UnaryExpr)
+	/* unevaluated operands: what work() skips is not hoisted */
+	if ((k == CXCursor_UnaryExpr || k == CXCursor_UnexposedExpr ||
+	     k == CXCursor_GenericSelectionExpr || (k == CXCursor_CallExpr && !hoistable(c))) &&
+	    !work(fd->f, c))
 		return CXChildVisit_Continue;
 	if (k == CXCursor_CallExpr && hoistable(c))
 		fd->call = true;
@@ -430,7 +537,14 @@ static bool is_array_or_function(CXType t)
 	}
 }
 
-/* Parameters declared as arrays or functions are pointers. */
+/*
+ * Parameters declared as arrays or functions are pointers, and so is the
+ * value of an array or function expression.  libclang shows a parameter's
+ * declared type (it looks through clang's DecayedType), and the implicit
+ * conversion of such a parameter keeps that sugar, so the type it reports
+ * can be "const int[]" or "int (int)" for what is really a pointer: every
+ * parameter and temporary of array or function type is a pointer.
+ */
 static CXType adjusted(CXType t)
 {
 	CXType c = clang_getCanonicalType(t);
@@ -438,35 +552,57 @@ static CXType adjusted(CXType t)
 	return c.kind == CXType_Pointer && t.kind != CXType_Pointer ? c : t;
 }
 
+/* The spelling of the pointer an array or function type decays to. */
+static char *decayed_spelling(CXType t)
+{
+	CXType c = clang_getCanonicalType(t);
+	bool is_fn = c.kind == CXType_FunctionProto || c.kind == CXType_FunctionNoProto;
+	char *s = type_spelling(is_fn ? t : clang_getArrayElementType(t)), *p;
+	struct sb b = { 0 };
+
+	p = is_fn ? strchr(s, '(') : strpbrk(s, "[(");
+	if (p) {
+		/* int (int) -> int (*)(int); const int[3] -> const int (*)[3] */
+		sb_put(&b, s, p - s);
+		if (b.len && b.s[b.len - 1] != ' ')
+			sb_puts(&b, " ");
+		sb_printf(&b, "(*)%s", p);
+	} else {
+		sb_printf(&b, s[strlen(s) - 1] == '*' ? "%s*" : "%s *", s);
+	}
+	free(s);
+	return b.s;
+}
+
 static struct local *add_local(struct fctx *f, const char *name, const char *orig, CXType t,
 			       const char *kind)
 {
+	bool decays = strcmp(kind, "local") && is_array_or_function(adjusted(t));
 	struct local *l;
-	char *ts;
 
 	t = adjusted(t);
-	ts = type_spelling(t);
-
 	f->locals = xrealloc(f->locals, (f->nlocals + 1) * sizeof(*f->locals));
 	l = &f->locals[f->nlocals++];
 	memset(l, 0, sizeof(*l));
 	l->name = xstrdup(name);
 	l->orig = xstrdup(orig);
-	l->type = ts;
+	l->kind = kind;
+	if (decays) {
+		l->type = decayed_spelling(t);
+		l->size = l->align = sizeof(void *);
+		l->is_ptr = true;
+		return l;
+	}
+	l->type = type_spelling(t);
 	l->size = clang_Type_getSizeOf(t);
 	l->align = clang_Type_getAlignOf(t);
-	if (!strcmp(kind, "param") && is_array_or_function(t))
-		l->size = l->align = sizeof(void *);	/* adjusted to a pointer */
-	if (l->size == sizeof(void *) && !strcmp(kind, "param") && is_array_or_function(t)) {
-		l->is_ptr = true;
-	} else {
+	{
 		CXType c = clang_getCanonicalType(t);
 
 		while (c.kind == CXType_ConstantArray)
 			c = clang_getCanonicalType(clang_getArrayElementType(c));
 		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
 	}
-	l->kind = kind;
 	return l;
 }
 
@@ -484,7 +620,8 @@ static char *temp_type(struct fctx *f, CXCursor e)
 		sb_puts(&b, ") : (");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, "))");
-	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous")) {
+	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous") || type_has_block_decl(t)) {
+		/* block-scope types are renamed: their spelling names nothing */
 		sb_puts(&b, "__typeof_unqual__(");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, ")");
@@ -512,17 +649,19 @@ static bool is_record_type(CXType t)
 }
 
 /*
- * "name = rhs;".  Structures are copied through an initialized temporary,
- * since a structure with a const member cannot be assigned.
+ * "name = (rhs);".  Structures are copied through an initialized temporary,
+ * since a structure with a const member cannot be assigned.  rhs is in
+ * parentheses: the middle operand of ?: may be a comma expression
+ * ("c ? (*p = v), 1 : f(p)", sqlite's putVarint32).
  */
 static void emit_assign(struct fctx *f, const char *name, const char *rhs, CXType t)
 {
 	if (is_record_type(t))
-		out(f, "{ __typeof_unqual__(%s) __us_v = %s; "
+		out(f, "{ __typeof_unqual__(%s) __us_v = (%s); "
 		       "__builtin_memcpy((void *)&%s, &__us_v, sizeof(%s)); }\n",
 		    name, rhs, name, name);
 	else
-		out(f, "%s = %s;\n", name, rhs);
+		out(f, "%s = (%s);\n", name, rhs);
 }
 
 /* Capture the value of e now, into a temporary, unless it cannot change. */
@@ -611,7 +750,7 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	struct sb b = { 0 };
 
 	if (is_direct_call(call)) {
-		char *n = cur_spelling(clang_getCursorReferenced(call));
+		char *n = cur_spelling(call_target(call));
 
 		sb_puts(&b, n);
 		free(n);
@@ -812,6 +951,528 @@ static void lin_stmt_expr(struct fctx *f, CXCursor e)
 	free(kids);
 }
 
+/*
+ * A compound literal is an unnamed object of the enclosing frame, and a
+ * pointer to it may be live across a call.  It becomes a local of its
+ * own, initialized where the literal was evaluated, so the frame record
+ * saves it and pointers to it are relocated when the frame is rebuilt.
+ */
+static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	char name[32], *r;
+	struct local *l;
+	struct sb ty = { 0 };
+
+	if (n && is_expr(kids[n - 1]))	/* the initializer list, after the type name */
+		lin(f, kids[n - 1]);
+	snprintf(name, sizeof(name), "__us_cl%u", ++f->ncls);
+	sb_puts(&ty, "__typeof__(");
+	copy_text(f->t, &ty, cur_beg(e), cur_end(e));
+	sb_printf(&ty, ") %s;\n", name);
+	sb_puts(&f->decls, ty.s);
+	sb_free(&ty);
+	l = add_local(f, name, name, clang_getCursorType(e), "local");
+	l->addr_taken = true;
+	r = residual(f, e);
+	out(f, "__builtin_memcpy((void *)&%s, &%s, sizeof(%s));\n", name, r, name);
+	free(r);
+	repl_add(f, cur_beg(e), cur_end(e), xstrdup(name));
+}
+
+/*
+ * The type name of _Generic's association i: the text after the comma
+ * that follows the previous operand, up to the colon before kids[i].
+ * NULL for "default".
+ */
+static char *generic_type(struct fctx *f, CXCursor *kids, unsigned i)
+{
+	struct tok *v;
+	unsigned nt = tokens_in(f->t, cur_end(kids[i - 1]), cur_beg(kids[i]), &v);
+	unsigned beg = 0, end = 0, j;
+	struct sb b = { 0 };
+
+	for (j = 0; j < nt; j++) {
+		if (!beg && !strcmp(v[j].s, ","))
+			beg = v[j].end;
+		if (!strcmp(v[j].s, ":"))
+			end = v[j].beg;
+	}
+	/* "default" is a single token right before the colon */
+	if (beg && end > beg && !(nt >= 3 && v[nt - 2].beg >= beg &&
+				  !strcmp(v[nt - 2].s, "default") && v[nt - 3].end <= beg))
+		copy_text(f->t, &b, beg, end);
+	tokens_free(v, nt);
+	return b.s;
+}
+
+/*
+ * _Generic(c, T1: e1, ..., default: en) where an association calls: which
+ * one is selected depends on types this pass does not compute, so each
+ * association becomes a branch under a constant condition the compiler
+ * folds, "_Generic(c, Ti: 1, default: 0)", and only the selected branch's
+ * calls run.  The value is taken with "_Generic(c, Ti: ei, default: t)",
+ * which type-checks in the branches that are never taken.
+ */
+static void lin_generic(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	bool is_void = clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void;
+	char *t = is_void ? NULL : new_temp(f, e), **types;
+	struct sb ctl = { 0 };
+	int dflt = -1;
+	unsigned i, j, nb = 0;
+
+	copy_text(f->t, &ctl, cur_beg(kids[0]), cur_end(kids[0]));
+	types = calloc(n, sizeof(*types));
+	for (i = 1; i < n; i++) {
+		types[i] = generic_type(f, kids, i);
+		if (!types[i])
+			dflt = i;
+	}
+	for (i = 1; i < n; i++) {
+		char *r;
+
+		if ((int)i == dflt)
+			continue;
+		out(f, "%sif (_Generic((%s), %s: 1, default: 0)) {\n", nb++ ? "else " : "", ctl.s,
+		    types[i]);
+		lin(f, kids[i]);
+		r = residual(f, kids[i]);
+		if (t) {
+			struct sb v = { 0 };
+
+			sb_printf(&v, "_Generic((%s), %s: (%s), default: %s)", ctl.s, types[i], r, t);
+			emit_assign(f, t, v.s, clang_getCursorType(e));
+			sb_free(&v);
+		} else {
+			out(f, "%s;\n", r);
+		}
+		free(r);
+		out(f, "}\n");
+	}
+	if (dflt > 0) {
+		char *r;
+
+		out(f, "%s{\n", nb ? "else " : "");
+		lin(f, kids[dflt]);
+		r = residual(f, kids[dflt]);
+		if (t) {
+			struct sb v = { 0 };
+
+			sb_printf(&v, "_Generic((%s)", ctl.s);
+			for (j = 1; j < n; j++)
+				if ((int)j != dflt)
+					sb_printf(&v, ", %s: %s", types[j], t);
+			sb_printf(&v, ", default: (%s))", r);
+			emit_assign(f, t, v.s, clang_getCursorType(e));
+			sb_free(&v);
+		} else {
+			out(f, "%s;\n", r);
+		}
+		free(r);
+		out(f, "}\n");
+	}
+	for (i = 1; i < n; i++)
+		free(types[i]);
+	free(types);
+	sb_free(&ctl);
+	repl_add(f, cur_beg(e), cur_end(e), t ? t : xstrdup("((void)0)"));
+}
+
+/* ------------------------------------------------- initializer lists */
+
+/*
+ * clang evaluates the initializers of an aggregate in the order of the
+ * subobjects they initialize (members in declaration order, elements by
+ * index), not in source order, and never evaluates one that a later
+ * designator overrides or that is in excess.  To hoist calls in the same
+ * order, each initializer's subobject is found by the rules of C11 6.7.9
+ * (designators, brace elision, the current object) and given as a bit
+ * range of the whole object.
+ */
+struct ileaf {
+	CXCursor e;
+	long long beg, end;	/* bits of the object it initializes */
+	unsigned seq;		/* position in the source */
+	bool dead;		/* overridden or in excess: never evaluated */
+};
+
+struct ilevel {
+	CXType t;
+	long long base;		/* bit offset of this aggregate */
+	unsigned idx, count;
+	bool is_union, is_array;
+	CXCursor *fields;	/* record members that take initializers */
+	long long elem_bits;
+};
+
+struct iwalk {
+	struct fctx *f;
+	struct ileaf *v;
+	unsigned n;
+	bool fail;
+};
+
+struct fieldvec {
+	CXCursor *v;
+	unsigned n;
+};
+
+static enum CXVisitorResult field_visit(CXCursor c, CXClientData d)
+{
+	struct fieldvec *fv = d;
+	char *name = cur_spelling(c);
+
+	/* unnamed bit-fields take no initializer */
+	if (*name || !clang_Cursor_isBitField(c)) {
+		fv->v = xrealloc(fv->v, (fv->n + 1) * sizeof(*fv->v));
+		fv->v[fv->n++] = c;
+	}
+	free(name);
+	return CXVisit_Continue;
+}
+
+static bool is_aggregate(CXType t)
+{
+	switch (clang_getCanonicalType(t).kind) {
+	case CXType_Record: case CXType_ConstantArray: case CXType_Vector:
+	case CXType_ExtVector:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool level_init(struct iwalk *w, struct ilevel *l, CXType t, long long base)
+{
+	CXType c = clang_getCanonicalType(t);
+
+	memset(l, 0, sizeof(*l));
+	l->t = c;
+	l->base = base;
+	if (c.kind == CXType_Record) {
+		struct fieldvec fv = { 0 };
+
+		l->is_union = clang_getCursorKind(clang_getTypeDeclaration(c)) ==
+			      CXCursor_UnionDecl;
+		clang_Type_visitFields(c, field_visit, &fv);
+		l->fields = fv.v;
+		l->count = fv.n;
+	} else {
+		long long n = c.kind == CXType_ConstantArray ? clang_getArraySize(c) :
+			      clang_getNumElements(c);
+		CXType et = c.kind == CXType_ConstantArray ? clang_getArrayElementType(c) :
+			    clang_getElementType(c);
+
+		l->is_array = true;
+		l->elem_bits = clang_Type_getSizeOf(et) * 8;
+		if (n < 0 || l->elem_bits <= 0)
+			w->fail = true;
+		l->count = n < 0 ? 0 : n;
+	}
+	return !w->fail;
+}
+
+/* Subobject i of level l: its type and bit range. */
+static CXType sub_type(struct iwalk *w, struct ilevel *l, unsigned i, long long *beg,
+		       long long *bits)
+{
+	if (l->is_array) {
+		*beg = l->base + (long long)i * l->elem_bits;
+		*bits = l->elem_bits;
+		return clang_getCanonicalType(l->t.kind == CXType_ConstantArray ?
+					      clang_getArrayElementType(l->t) :
+					      clang_getElementType(l->t));
+	} else {
+		CXCursor fd = l->fields[i];
+		long long off = clang_Cursor_getOffsetOfField(fd);
+		CXType ft = clang_getCursorType(fd);
+
+		if (off < 0) {
+			w->fail = true;
+			off = 0;
+		}
+		*beg = l->base + off;
+		*bits = clang_Cursor_isBitField(fd) ? clang_getFieldDeclBitWidth(fd) :
+			clang_Type_getSizeOf(ft) * 8;
+		return clang_getCanonicalType(ft);
+	}
+}
+
+static void leaf_add(struct iwalk *w, CXCursor e, long long beg, long long end, bool dead)
+{
+	w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
+	w->v[w->n] = (struct ileaf){ e, beg, end, w->n, dead };
+	w->n++;
+}
+
+static void walk_list(struct iwalk *w, CXCursor list, CXType t, long long base);
+
+static void level_advance(struct ilevel *l, unsigned last)
+{
+	l->idx = l->is_union ? l->count : last + 1;
+}
+
+static void levels_free(struct ilevel *st, unsigned depth)
+{
+	for (unsigned i = 0; i < depth; i++)
+		free(st[i].fields);
+}
+
+/* Does an expression of type a initialize an aggregate of type b as a whole? */
+static bool same_aggregate(CXType a, CXType b)
+{
+	a = clang_getCanonicalType(a);
+	b = clang_getCanonicalType(b);
+	if (a.kind != b.kind)
+		return false;
+	if (a.kind == CXType_Record)
+		return clang_equalCursors(clang_getTypeDeclaration(a), clang_getTypeDeclaration(b));
+	return a.kind == CXType_Vector || a.kind == CXType_ExtVector;
+}
+
+/* Initialize the subobject at the top of the stack (and the range up to hi) with x. */
+static void init_sub(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCursor x,
+		     unsigned hi)
+{
+	CXCursor sx = strip_implicit(x);
+
+	while (!w->fail) {
+		struct ilevel *l = &st[*depth - 1];
+		long long beg, bits, b2, bits2;
+		unsigned last;
+		CXType ty;
+
+		if (l->idx >= l->count) {
+			w->fail = true;
+			return;
+		}
+		ty = sub_type(w, l, l->idx, &beg, &bits);
+		last = hi > l->idx && hi < l->count ? hi : l->idx;	/* [lo ... hi] = x */
+		sub_type(w, l, last, &b2, &bits2);
+		if (clang_getCursorKind(x) == CXCursor_InitListExpr) {
+			walk_list(w, x, ty, beg);
+			if (last > l->idx)
+				w->fail = true;	/* a range of braced lists */
+			level_advance(l, last);
+			return;
+		}
+		if (!is_aggregate(ty) ||
+		    same_aggregate(clang_getCursorType(x), ty) ||
+		    (ty.kind == CXType_ConstantArray &&
+		     clang_getCursorKind(sx) == CXCursor_StringLiteral)) {
+			leaf_add(w, x, beg, b2 + bits2, false);
+			level_advance(l, last);
+			return;
+		}
+		/* brace elision: x initializes the first scalar inside */
+		if (*depth == 64 || last > l->idx) {
+			w->fail = true;
+			return;
+		}
+		hi = 0;
+		if (!level_init(w, &st[(*depth)++], ty, beg))
+			return;
+	}
+}
+
+/* Find field fd in record level l, through anonymous members; push levels for those. */
+static bool designate_field(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCursor fd)
+{
+	struct ilevel *l = &st[*depth - 1];
+
+	if (l->is_array)
+		return false;
+	for (unsigned i = 0; i < l->count; i++)
+		if (clang_equalCursors(l->fields[i], fd)) {
+			l->idx = i;
+			return true;
+		}
+	for (unsigned i = 0; i < l->count; i++) {
+		char *name = cur_spelling(l->fields[i]);
+		long long beg, bits;
+		CXType ty;
+		bool anon = !*name;
+
+		free(name);
+		if (!anon || *depth == 64)
+			continue;
+		ty = sub_type(w, l, i, &beg, &bits);
+		if (ty.kind != CXType_Record)
+			continue;
+		level_init(w, &st[*depth], ty, beg);
+		(*depth)++;
+		if (designate_field(w, st, depth, fd)) {
+			l->idx = i;
+			return true;
+		}
+		free(st[--(*depth)].fields);
+	}
+	return false;
+}
+
+static bool const_index(CXCursor e, unsigned *out)
+{
+	CXEvalResult r = clang_Cursor_Evaluate(e);
+	bool ok = r && clang_EvalResult_getKind(r) == CXEval_Int &&
+		  clang_EvalResult_getAsLongLong(r) >= 0;
+
+	if (ok)
+		*out = clang_EvalResult_getAsLongLong(r);
+	if (r)
+		clang_EvalResult_dispose(r);
+	return ok;
+}
+
+/* A designated initializer "D = x": libclang shows it as a void UnexposedExpr. */
+static bool is_designated(CXCursor c)
+{
+	return clang_getCursorKind(c) == CXCursor_UnexposedExpr &&
+	       clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Void;
+}
+
+static void walk_designated(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCursor d)
+{
+	CXCursor *kids;
+	unsigned n = get_kids(d, &kids), hi = 0;
+
+	if (n < 2) {
+		w->fail = true;
+		free(kids);
+		return;
+	}
+	while (*depth > 1)
+		free(st[--(*depth)].fields);
+	for (unsigned j = 0; j + 1 < n && !w->fail; j++) {
+		struct ilevel *l = &st[*depth - 1];
+		unsigned lo;
+
+		hi = 0;
+		if (clang_getCursorKind(kids[j]) == CXCursor_MemberRef) {
+			if (!designate_field(w, st, depth, clang_getCursorReferenced(kids[j])))
+				w->fail = true;
+			l = &st[*depth - 1];
+		} else if (l->is_array && const_index(kids[j], &lo)) {
+			struct tok *v;
+			unsigned nt = j + 2 < n ? tokens_in(w->f->t, cur_end(kids[j]),
+							    cur_beg(kids[j + 1]), &v) : 0;
+			bool range = nt && !strcmp(v[0].s, "...");
+
+			if (nt)
+				tokens_free(v, nt);
+			l->idx = lo;
+			if (range && !const_index(kids[++j], &hi))
+				w->fail = true;
+			if (lo >= l->count)
+				w->fail = true;
+		} else {
+			w->fail = true;
+		}
+		if (j + 2 < n && !w->fail) {
+			long long beg, bits;
+			CXType ty = sub_type(w, l, l->idx, &beg, &bits);
+
+			if (hi || !is_aggregate(ty) || *depth == 64)
+				w->fail = true;
+			else
+				level_init(w, &st[(*depth)++], ty, beg);
+		}
+	}
+	if (!w->fail)
+		init_sub(w, st, depth, kids[n - 1], hi);
+	free(kids);
+}
+
+static void walk_list(struct iwalk *w, CXCursor list, CXType t, long long base)
+{
+	struct ilevel st[64];
+	unsigned depth = 1, n, i;
+	CXCursor *kids;
+
+	n = get_kids(list, &kids);
+	if (!is_aggregate(t)) {
+		/* a scalar in braces: the first initializer, the rest in excess */
+		for (i = 0; i < n; i++)
+			leaf_add(w, kids[i], base, base + clang_Type_getSizeOf(t) * 8, i > 0);
+		free(kids);
+		return;
+	}
+	if (!level_init(w, &st[0], t, base)) {
+		free(kids);
+		return;
+	}
+	for (i = 0; i < n && !w->fail; i++) {
+		if (!is_expr(kids[i]))
+			continue;
+		if (is_designated(kids[i])) {
+			walk_designated(w, st, &depth, kids[i]);
+			continue;
+		}
+		/* the next subobject of the current object */
+		while (st[depth - 1].idx >= st[depth - 1].count && depth > 1) {
+			free(st[--depth].fields);
+			level_advance(&st[depth - 1], st[depth - 1].idx);
+		}
+		if (st[depth - 1].idx >= st[depth - 1].count)
+			leaf_add(w, kids[i], 0, 0, true);	/* in excess */
+		else
+			init_sub(w, st, &depth, kids[i], 0);
+	}
+	levels_free(st, depth);
+	free(kids);
+}
+
+static int ileaf_cmp(const void *a, const void *b)
+{
+	const struct ileaf *x = a, *y = b;
+
+	if (x->beg != y->beg)
+		return x->beg < y->beg ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Linearize an initializer list in clang's order.  Falls back to source
+ * order when the subobjects cannot be worked out.
+ */
+static void lin_init_list(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	struct iwalk w = { .f = f };
+	int last = -1;
+
+	walk_list(&w, e, clang_getCursorType(e), 0);
+	if (w.fail) {
+		free(w.v);
+		lin_ordered(f, kids, n);
+		return;
+	}
+	/*
+	 * A later initializer overrides an earlier one it covers; one that
+	 * overlaps it in part overrides a scalar (another member of a union)
+	 * but not a structure-valued expression, whose other members stay.
+	 */
+	for (unsigned i = 0; i < w.n; i++)
+		for (unsigned j = i + 1; j < w.n && !w.v[i].dead; j++) {
+			struct ileaf *a = &w.v[i], *b = &w.v[j];
+
+			if (b->dead || b->beg >= a->end || a->beg >= b->end)
+				continue;
+			a->dead = (b->beg <= a->beg && b->end >= a->end) ||
+				  !is_aggregate(clang_getCursorType(a->e));
+		}
+	qsort(w.v, w.n, sizeof(*w.v), ileaf_cmp);
+	for (unsigned i = 0; i < w.n; i++)
+		if (!w.v[i].dead && work(f, w.v[i].e))
+			last = i;
+	for (int i = 0; i <= last; i++) {
+		if (w.v[i].dead)
+			continue;
+		lin(f, w.v[i].e);
+		if (i < last)
+			capture(f, w.v[i].e);
+	}
+	free(w.v);
+}
+
 static void lin_node(struct fctx *f, CXCursor e);
 
 static void lin(struct fctx *f, CXCursor e)
@@ -831,6 +1492,13 @@ static void lin_node(struct fctx *f, CXCursor e)
 
 	n = get_kids(e, &kids);
 	switch (k) {
+	case CXCursor_UnaryExpr:	/* sizeof of a VLA type: its size is evaluated */
+		free(kids);
+		n = distinct_kids(e, &kids);
+		for (unsigned i = 0; i < n; i++)
+			if (is_expr(kids[i]))
+				lin(f, kids[i]);
+		break;
 	case CXCursor_CallExpr:
 		if (hoistable(e))
 			emit_call(f, e, false);
@@ -883,23 +1551,39 @@ static void lin_node(struct fctx *f, CXCursor e)
 	case CXCursor_StmtExpr:
 		lin_stmt_expr(f, e);
 		break;
+	case CXCursor_CompoundLiteralExpr:
+		lin_compound_literal(f, e, kids, n);
+		break;
+	case CXCursor_CStyleCastExpr:
+		if (n)
+			lin(f, kids[n - 1]);
+		break;
 	case CXCursor_InitListExpr:
-		lin_ordered(f, kids, n);
+		lin_init_list(f, e, kids, n);
 		break;
 	case CXCursor_GenericSelectionExpr:
-		diag(f->t, e, "error", "unsupported construct: _Generic selecting on an "
-		     "expression that calls instrumented code");
+		lin_generic(f, e, kids, n);
 		break;
-	case CXCursor_UnexposedExpr:
-		if (n > 1 && first_token_is(f, e, "__builtin_choose_expr")) {
-			diag(f->t, e, "error", "unsupported construct: __builtin_choose_expr "
-			     "with calls to instrumented code");
+	case CXCursor_UnexposedExpr: {
+		unsigned sel = chosen_operand(f, e, kids, n);
+
+		if (sel) {
+			/* the chosen operand stands for the whole expression */
+			struct sb b = { 0 };
+			char *r;
+
+			lin(f, kids[sel]);
+			r = residual(f, kids[sel]);
+			sb_printf(&b, "(%s)", r);
+			free(r);
+			repl_add(f, cur_beg(e), cur_end(e), b.s);
 			break;
 		}
 		if (is_gnu_cond(f, e, kids, n)) {
 			lin_gnu_cond(f, e, kids[0], kids[n - 1]);
 			break;
 		}
+	}
 		/* fall through */
 	default:
 		for (unsigned i = 0; i < n; i++)
@@ -1350,11 +2034,98 @@ static char *emitted_name(struct fctx *f, CXCursor v)
 	return n ? xstrdup(n) : cur_spelling(v);
 }
 
+struct local_refs {
+	bool found;
+};
+
+static enum CXChildVisitResult local_ref_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	CXCursor ref;
+	enum CXCursorKind k;
+
+	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
+		return CXChildVisit_Recurse;
+	ref = clang_getCursorReferenced(c);
+	k = clang_getCursorKind(ref);
+	if (k == CXCursor_ParmDecl ||
+	    (k == CXCursor_VarDecl && clang_Cursor_getStorageClass(ref) != CX_SC_Static &&
+	     clang_Cursor_getStorageClass(ref) != CX_SC_Extern &&
+	     clang_getCursorKind(clang_getCursorSemanticParent(ref)) == CXCursor_FunctionDecl)) {
+		((struct local_refs *)d)->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/* Does c mention a parameter or automatic local (in typeof, sizeof)? */
+static bool refs_locals(CXCursor c)
+{
+	struct local_refs r = { false };
+
+	clang_visitChildren(c, local_ref_visit, &r);
+	return r.found;
+}
+
+/*
+ * A type declared inside the function (renamed by analyze.c) that can move
+ * to file scope, before the function: static locals that use it move there
+ * too, and two blocks' types of one name no longer meet once the locals
+ * are hoisted.  A type that mentions a local (typeof, sizeof) stays.
+ */
+struct renamed_scan {
+	struct tu *t;
+	bool found;
+};
+
+static enum CXChildVisitResult renamed_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct renamed_scan *r = d;
+
+	if (is_block_type_decl(c) && rename_lookup(r->t, c)) {
+		r->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+static bool movable_type(struct fctx *f, CXCursor c)
+{
+	struct renamed_scan r = { f->t, false };
+
+	if (!is_block_type_decl(c))
+		return false;
+	renamed_visit(c, c, &r);
+	if (!r.found)	/* an anonymous enum: its constants are renamed */
+		clang_visitChildren(c, renamed_visit, &r);
+	return r.found && !refs_locals(c);
+}
+
+/* Fill the outermost empty brackets of a declarator: "*v[]" -> "*v[3]". */
+static char *fill_brackets(const char *decl, CXType t)
+{
+	const char *p = strchr(decl, '['), *q;
+	struct sb b = { 0 };
+
+	while (p) {
+		for (q = p + 1; *q == ' ' || *q == '\t' || *q == '\n'; q++)
+			;
+		if (*q == ']')
+			break;
+		p = strchr(p + 1, '[');
+	}
+	if (!p)
+		return xstrdup(decl);
+	sb_put(&b, decl, p - decl);
+	sb_printf(&b, "[%lld", clang_getArraySize(clang_getCanonicalType(t)));
+	sb_puts(&b, q);
+	return b.s;
+}
+
 static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[256];
 	unsigned n = get_kids(s, &kids), nv = 0, i, ndecl = 0;
-	bool has_static = false, has_extern = false, has_other = false;
+	bool has_static = false, has_extern = false, has_other = false, auto_type = false;
 	unsigned start, prev_end;
 	struct sb d = { 0 };
 
@@ -1371,14 +2142,47 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			has_other = true;
 		}
 	}
-	if (!nv || has_extern || has_other) {
-		/* types, prototypes, extern declarations: hoisted as written */
-		copy_text(f->t, nv || has_other ? &f->body : &f->decls, cur_beg(s), cur_end(s));
-		sb_puts(nv || has_other ? &f->body : &f->decls, "\n");
+	if (!nv && !has_other) {
+		/* types: to file scope when they can go there, else hoisted */
+		struct sb *to = &f->decls;
+
+		for (i = 0; i < n; i++)
+			if (movable_type(f, kids[i]))
+				to = &f->statics;
+		copy_text(f->t, to, cur_beg(s), cur_end(s));
+		sb_puts(to, "\n");
+		free(kids);
+		return;
+	}
+	if (has_extern || has_other) {
+		/* prototypes, extern declarations: in place, as written */
+		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
+		sb_puts(&f->body, "\n");
 		free(kids);
 		return;
 	}
 	start = declarator_start(f, cur_beg(s), loc_off(clang_getCursorLocation(vars[0])));
+	for (i = 0; i < n && !has_static; i++) {
+		enum CXCursorKind k = clang_getCursorKind(kids[i]);
+
+		/* "struct s { ... } v;": the definition to file scope, "struct s v;" here */
+		if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl ||
+		     k == CXCursor_EnumDecl) && clang_isCursorDefinition(kids[i]) &&
+		    cur_beg(kids[i]) >= cur_beg(s) && cur_end(kids[i]) <= start &&
+		    movable_type(f, kids[i])) {
+			unsigned kb = cur_beg(kids[i]), ke = cur_end(kids[i]);
+
+			copy_text(f->t, &f->statics, kb, ke);
+			sb_puts(&f->statics, ";\n");
+			copy_skipping(f, &d, cur_beg(s), kb, local_skip);
+			sb_printf(&d, "%s %s",
+				  k == CXCursor_StructDecl ? "struct" :
+				  k == CXCursor_UnionDecl ? "union" : "enum",
+				  rename_lookup(f->t, kids[i]));
+			copy_skipping(f, &d, ke, start, local_skip);
+			break;
+		}
+	}
 	if (has_static) {
 		/* static locals become file-scope globals under their mangled names */
 		copy_skipping(f, &f->statics, cur_beg(s), start, static_skip);
@@ -1403,7 +2207,16 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		return;
 	}
 	/* locals: the declaration goes to function scope, initializers stay */
-	copy_skipping(f, &d, cur_beg(s), start, local_skip);
+	{
+		struct tok *tv;
+		unsigned nt = tokens_in(f->t, cur_beg(s), start, &tv);
+
+		for (i = 0; i < nt; i++)
+			auto_type |= !strcmp(tv[i].s, "__auto_type");
+		tokens_free(tv, nt);
+	}
+	if (!d.len)
+		copy_skipping(f, &d, cur_beg(s), start, local_skip);
 	sb_puts(&d, " ");
 	prev_end = start;
 	for (i = 0; i < nv; i++) {
@@ -1432,7 +2245,14 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			tokens_free(tv, nt);
 		}
 		copy_text(f->t, &decl, b, e);
-		if (has_empty_brackets(decl.s ? decl.s : "")) {
+		if (has_empty_brackets(decl.s ? decl.s : "") &&
+		    type_has_block_decl(clang_getCursorType(v))) {
+			char *filled = fill_brackets(decl.s, clang_getCursorType(v));
+
+			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", filled);
+			free(filled);
+		} else if (auto_type || has_empty_brackets(decl.s ? decl.s : "")) {
+			/* the type comes from the initializer, which stays in place */
 			char *ts = type_spelling(clang_getCursorType(v));
 
 			sb_printf(&f->decls, "__typeof__(%s) %s;\n", ts, name);
@@ -1441,7 +2261,10 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", decl.s);
 		}
 		l = add_local(f, name, orig, clang_getCursorType(v), "local");
-		l->addr_taken = addr_taken(f, v);
+		/* an array's address is taken wherever it decays to a pointer
+		 * (a call's argument saved in a temporary): relocate into it */
+		l->addr_taken = addr_taken(f, v) ||
+				clang_getCursorType(v).kind == CXType_ConstantArray;
 		if (!clang_Cursor_isNull(init))
 			emit_init(f, v, name, init);
 		sb_free(&decl);
@@ -1581,8 +2404,11 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		out(f, ";\n");
 		break;
 	case CXCursor_GCCAsmStmt:
-		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
-		out(f, ";\n");
+		/* calls in operands are hoisted like any other */
+		lin_ordered(f, kids, n);
+		r = residual(f, s);
+		out(f, "%s;\n", r);
+		free(r);
 		break;
 	default:
 		if (is_expr(s)) {
@@ -1761,7 +2587,8 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_puts(o, "{ ");
 		sb_json_str(o, f->cps[i].key);
-		sb_printf(o, ", %u, %u },\n", i, f->cps[i].line);
+		sb_printf(o, ", %u, %u, %u, %u },\n", i, f->cps[i].line, f->cps[i].tlo,
+			  f->cps[i].thi);
 	}
 	sb_puts(o, "};\n");
 	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, 0, ", e,
@@ -1780,9 +2607,11 @@ static void meta_function(struct fctx *f, unsigned long size)
 	struct sb *m = &f->t->meta_funcs;
 	struct fninfo *fi = f->fi;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (f->t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -1792,8 +2621,9 @@ static void meta_function(struct fctx *f, unsigned long size)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":%s,\"reason\":", line,
-		  fi->is_static ? "true" : "false", fi->nr_reason ? "false" : "true");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":%s,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false",
+		  fi->nr_reason ? "false" : "true");
 	if (fi->nr_reason)
 		sb_json_str(m, fi->nr_reason);
 	else
@@ -1832,9 +2662,11 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 {
 	struct sb *m = &t->meta_funcs;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -1844,8 +2676,8 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":false,\"reason\":", line,
-		  fi->is_static ? "true" : "false");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":false,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false");
 	sb_json_str(m, fi->nr_reason);
 	sb_puts(m, ",\"cps\":[],\"locals\":[],\"types_used\":[]}");
 }
@@ -1918,6 +2750,28 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 }
 
+/*
+ * Can the ordinary version hand over to its rebuild entry with a
+ * guaranteed tail call (musttail), at -O0 too?  Then a rebuilt frame takes
+ * one native frame, not two, and a stack that was deep enough before an
+ * update still fits after it.  clang 19 miscompiles musttail calls that
+ * forward arguments passed in memory (structures, long double), so those
+ * functions make an ordinary call.
+ */
+static bool tail_call_safe(struct fninfo *fi)
+{
+	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
+		CXType t = adjusted(clang_getCursorType(p));
+		enum CXTypeKind k = clang_getCanonicalType(t).kind;
+
+		if (!is_scalar_type(t) || k == CXType_LongDouble || k == CXType_Float128 ||
+		    k == CXType_Int128 || k == CXType_UInt128)
+			return false;
+	}
+	return true;
+}
+
 void emit_function(struct tu *t, struct fninfo *fi)
 {
 	struct fctx *f;
@@ -1955,7 +2809,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
 	layout(f, &size);
-	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline);
+	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
+		     (f->t->o->register_all && fi->is_static);
 
 	copy_skipping(f, &hdr, cur_beg(fi->cur), bb, local_skip);
 	clone_header(f, bb, &chdr);
@@ -1974,14 +2829,16 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 				      "if (__us_e == 1) { ", fi->ename);
-			if (!fi->returns_void)
+			if (tail_call_safe(fi))
+				sb_puts(&o, "__attribute__((musttail)) return ");
+			else if (!fi->returns_void)
 				sb_puts(&o, "return ");
 			sb_printf(&o, "__us_rb_%s(", fi->ename);
 			for (unsigned i = 0, k = 0; i < f->nlocals; i++)
 				if (!strcmp(f->locals[i].kind, "param"))
 					sb_printf(&o, "%s%s", k++ ? ", " : "", f->locals[i].name);
 			sb_puts(&o, ");");
-			if (fi->returns_void)
+			if (fi->returns_void && !tail_call_safe(fi))
 				sb_puts(&o, " return;");
 			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
 				   "&__us_fd_");

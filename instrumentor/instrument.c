@@ -10,6 +10,7 @@
  * is appended.  The rest is copied verbatim, so everything the compiler
  * sees outside function bodies is what the programmer wrote.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,9 +40,54 @@ static char *read_all(const char *path, unsigned *len)
 	return b.s;
 }
 
-static char *mangle_path(const char *p)
+/*
+ * The source path as the exported names spell it, the same however the
+ * command line spelled it: made absolute against the working directory,
+ * "." and ".." resolved lexically (symbolic links are left alone), then
+ * made relative to the working directory when it lies below it.  So
+ * "s.c", "./s.c", "sub/../s.c" and "$PWD/s.c" all give "s.c", and a file
+ * outside the working directory keeps its absolute path.
+ */
+static char *normalize_path(const char *path)
+{
+	char *cwd = getcwd(NULL, 0), *full, *out, *seg, *save = NULL;
+	size_t cl = cwd ? strlen(cwd) : 0, len = 0;
+
+	if (path[0] == '/' || !cwd) {
+		full = xstrdup(path);
+	} else if (asprintf(&full, "%s/%s", cwd, path) < 0) {
+		abort();
+	}
+	out = xrealloc(NULL, strlen(full) + 2);
+	out[0] = 0;
+	for (seg = strtok_r(full, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..")) {
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+			out[len] = 0;
+			continue;
+		}
+		len += sprintf(out + len, "/%s", seg);
+	}
+	if (!len)
+		strcpy(out, "/");
+	free(full);
+	if (cwd && cl > 1 && !strncmp(out, cwd, cl) && out[cl] == '/')
+		memmove(out, out + cl + 1, strlen(out + cl + 1) + 1);
+	else if (cwd && cl == 1 && out[1])
+		memmove(out, out + 1, strlen(out));
+	free(cwd);
+	return out;
+}
+
+static char *mangle_path(const char *path)
 {
 	struct sb b = { 0 };
+	char *norm = normalize_path(path), *p = norm;
 
 	for (; *p; p++) {
 		char c = *p;
@@ -51,6 +97,7 @@ static char *mangle_path(const char *p)
 		else
 			sb_put(&b, "_", 1);
 	}
+	free(norm);
 	return b.s ? b.s : xstrdup("_");
 }
 
@@ -59,11 +106,44 @@ static char *mangle_path(const char *p)
 struct callbacks {
 	char **usrs;
 	unsigned n;
+	CXType *types;		/* function types of pointers passed indirectly */
+	unsigned ntypes;
 };
+
+/*
+ * A function pointer handed to library code through a variable, a field,
+ * an array or a call ("qsort(v, n, s, cmp)"): which function it holds is
+ * not known here, so every function of its type whose address is taken
+ * counts as a callback.
+ */
+static void callback_type_add(struct callbacks *cb, CXType t)
+{
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Pointer)
+		return;
+	t = clang_getCanonicalType(clang_getPointeeType(t));
+	if (t.kind != CXType_FunctionProto && t.kind != CXType_FunctionNoProto)
+		return;
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return;
+	cb->types = xrealloc(cb->types, (cb->ntypes + 1) * sizeof(*cb->types));
+	cb->types[cb->ntypes++] = t;
+}
+
+static bool type_in(struct callbacks *cb, CXCursor fn)
+{
+	CXType t = clang_getCanonicalType(clang_getCursorType(fn));
+
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return true;
+	return false;
+}
 
 static void callback_add(struct callbacks *cb, CXCursor e)
 {
-	CXCursor ref;
+	CXCursor ref, arg = e;
 	char *usr;
 
 	e = strip_implicit(e);
@@ -83,10 +163,14 @@ static void callback_add(struct callbacks *cb, CXCursor e)
 			e = strip_implicit(kids[n - 1]);
 		free(kids);
 	}
-	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+	ref = clang_getCursorKind(e) == CXCursor_DeclRefExpr ? clang_getCursorReferenced(e) :
+	      clang_getNullCursor();
+	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
+		callback_type_add(cb, clang_getCursorType(arg));
+		callback_type_add(cb, clang_getCursorType(e));
 		return;
-	ref = clang_getCursorReferenced(e);
-	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl || in_system_header(ref))
+	}
+	if (in_system_header(ref))
 		return;
 	usr = cur_usr(ref);
 	cb->usrs = xrealloc(cb->usrs, (cb->n + 1) * sizeof(char *));
@@ -104,11 +188,23 @@ static bool member_of_system_record(CXCursor lhs)
 	return !clang_Cursor_isNull(ref) && in_system_header(ref);
 }
 
+static bool system_record(CXType t)
+{
+	CXCursor d;
+
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Record)
+		return false;
+	d = clang_getTypeDeclaration(t);
+	return !clang_Cursor_isNull(d) && in_system_header(d);
+}
+
 /*
  * Functions handed to library code: passed to a function declared in a
  * system header (signal, qsort, atexit, ...), or stored into a field of a
- * system structure (sigaction's sa_handler).  Library code calls them, so
- * their frames sit on top of frames that cannot be rebuilt.
+ * system structure (sigaction's sa_handler), by assignment or in an
+ * initializer.  Library code calls them, so their frames sit on top of
+ * frames that cannot be rebuilt.
  */
 static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientData d)
 {
@@ -116,7 +212,7 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 	enum CXCursorKind k = clang_getCursorKind(c);
 
 	if (k == CXCursor_CallExpr) {
-		CXCursor ref = clang_getCursorReferenced(c), *kids;
+		CXCursor ref = call_target(c), *kids;
 		unsigned n;
 		char *name;
 
@@ -131,6 +227,26 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 			free(kids);
 		}
 		free(name);
+	} else if (k == CXCursor_InitListExpr && system_record(clang_getCursorType(c))) {
+		/* struct sigaction sa = { .sa_handler = h } */
+		CXCursor *kids;
+		unsigned n = get_kids(c, &kids);
+
+		for (unsigned i = 0; i < n; i++) {
+			CXCursor e = kids[i], *dk;
+			unsigned nd;
+
+			if (clang_getCursorKind(e) == CXCursor_UnexposedExpr &&
+			    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void) {
+				nd = get_kids(e, &dk);	/* designated: the value is last */
+				if (nd)
+					e = dk[nd - 1];
+				free(dk);
+			}
+			if (clang_getCursorKind(e) != CXCursor_InitListExpr)
+				callback_add(cb, e);
+		}
+		free(kids);
 	} else if (k == CXCursor_BinaryOperator &&
 		   clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
 		CXCursor *kids;
@@ -316,6 +432,38 @@ static int check_diagnostics(struct tu *t)
 	return errors;
 }
 
+/*
+ * UPSTARE_CC_BISECT=LO:HI (a debugging aid, see instrumentor.rst): only the
+ * function definitions numbered LO to HI-1 in the unit are instrumented,
+ * the others are left exactly as written, so a miscompiled function can be
+ * found by bisection.  main is always instrumented.
+ */
+static bool bisect_keep(struct tu *t, CXCursor fn, unsigned nth)
+{
+	static unsigned lo, hi, seen;
+	static int parsed;
+	const char *e;
+	char *name;
+	bool keep;
+
+	if (!parsed) {
+		e = getenv("UPSTARE_CC_BISECT");
+		parsed = e && sscanf(e, "%u:%u", &lo, &hi) == 2 ? 1 : -1;
+		if (parsed > 0)
+			fprintf(stderr, "upstare-cc: UPSTARE_CC_BISECT: instrumenting "
+				"definitions %u to %u only\n", lo, hi);
+	}
+	if (parsed < 0)
+		return false;
+	(void)nth;
+	name = cur_spelling(fn);
+	keep = strcmp(name, "main") && (seen < lo || seen >= hi);
+	seen++;
+	free(name);
+	(void)t;
+	return keep;
+}
+
 int instrument_file(const struct instr_opts *o)
 {
 	struct tu tu = { .o = o }, *t = &tu;
@@ -364,10 +512,12 @@ int instrument_file(const struct instr_opts *o)
 					body_beg = cur_beg(kids[j]);
 			free(kids);
 			drop_noreturn(t, c, body_beg);
-			if (clang_isCursorDefinition(c)) {
-				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c));
+			if (clang_isCursorDefinition(c) && !bisect_keep(t, c, nfns)) {
+				bool taken_here = usr_in(&taken, c);
+				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c) ||
+								     (taken_here && type_in(&cb, c)));
 
-				fi->addr_taken = usr_in(&taken, c);
+				fi->addr_taken = taken_here;
 				fns = xrealloc(fns, (nfns + 1) * sizeof(*fns));
 				fns[nfns++] = fi;
 				t->has_main |= fi->is_main;

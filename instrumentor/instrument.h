@@ -11,6 +11,7 @@ struct instr_opts {
 	const char *const *args;	/* language flags for the parser */
 	int nargs;
 	bool allow_unsupported;		/* compile unsupported functions uninstrumented */
+	bool register_all;		/* describe static functions too (patches) */
 };
 
 /* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */
@@ -18,5 +19,9 @@ int instrument_file(const struct instr_opts *o);
 
 /* Print the .upstare metadata and build id of an ELF file as JSON. */
 int dump_meta(const char *path);
+/* The GNU build id (hex) and the .upstare documents of an ELF file, joined
+ * by ",\n"; returns the number of documents, or -1. */
+struct sb;
+int meta_read(const char *path, struct sb *id, struct sb *units);
 
 #endif

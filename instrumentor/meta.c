@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,17 @@ static enum CXChildVisitResult globals_visit(CXCursor c, CXCursor p, CXClientDat
 	struct tu *t = d;
 	enum CXCursorKind k = clang_getCursorKind(c);
 
-	if (k == CXCursor_VarDecl && !in_system_header(c) && clang_isCursorDefinition(c)) {
+	if (k == CXCursor_VarDecl && !in_system_header(c)) {
 		CXCursor parent = clang_getCursorSemanticParent(c);
+		bool file_scope = clang_getCursorKind(parent) == CXCursor_TranslationUnit;
+		/* a tentative definition ("int x;") is listed once, at its first declaration */
+		bool tentative = file_scope && !clang_isCursorDefinition(c) &&
+				 clang_Cursor_getStorageClass(c) != CX_SC_Extern &&
+				 clang_equalCursors(c, clang_getCanonicalCursor(c)) &&
+				 clang_Cursor_isNull(clang_getCursorDefinition(c));
 
-		if (clang_getCursorKind(parent) == CXCursor_TranslationUnit ||
-		    clang_Cursor_getStorageClass(c) == CX_SC_Static)
+		if ((clang_isCursorDefinition(c) || tentative) &&
+		    (file_scope || clang_Cursor_getStorageClass(c) == CX_SC_Static))
 			meta_global(t, c);
 	}
 	if (k == CXCursor_FunctionDecl && in_system_header(c))
@@ -170,17 +177,16 @@ void emit_meta_section(struct tu *t, struct sb *out)
 
 /* ----------------------------------------------------------------- dump */
 
-int dump_meta(const char *path)
+int meta_read(const char *path, struct sb *id, struct sb *units)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 1, nunits = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), nunits = -1;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	struct sb id = { 0 }, units = { 0 };
 	Elf *e;
 
 	if (fd < 0) {
 		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
-		return 1;
+		return -1;
 	}
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ, NULL);
@@ -188,6 +194,7 @@ int dump_meta(const char *path)
 		fprintf(stderr, "upstare-cc: %s: not an ELF file\n", path);
 		goto out;
 	}
+	nunits = 0;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		const char *name;
@@ -206,7 +213,7 @@ int dump_meta(const char *path)
 			while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0)
 				if (nh.n_type == NT_GNU_BUILD_ID)
 					for (size_t i = 0; i < nh.n_descsz; i++)
-						sb_printf(&id, "%02x",
+						sb_printf(id, "%02x",
 							  ((unsigned char *)d->d_buf)[doff + i]);
 		} else if (!strcmp(name, ".upstare")) {
 			const char *p = d->d_buf, *end = p + d->d_size;
@@ -215,14 +222,28 @@ int dump_meta(const char *path)
 				size_t n = strnlen(p, end - p);
 
 				if (n) {
-					sb_puts(&units, nunits++ ? ",\n" : "\n");
-					sb_put(&units, p, n);
+					sb_puts(units, nunits++ ? ",\n" : "\n");
+					sb_put(units, p, n);
 				}
 				p += n + 1;
 			}
 		}
 	}
-	if (!nunits) {
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return nunits;
+}
+
+int dump_meta(const char *path)
+{
+	struct sb id = { 0 }, units = { 0 };
+	int n = meta_read(path, &id, &units), ret = 1;
+
+	if (n < 0)
+		goto out;
+	if (!n) {
 		fprintf(stderr, "upstare-cc: %s: no .upstare section: not built with upstare-cc\n",
 			path);
 		goto out;
@@ -232,8 +253,5 @@ int dump_meta(const char *path)
 out:
 	sb_free(&id);
 	sb_free(&units);
-	if (e)
-		elf_end(e);
-	close(fd);
 	return ret;
 }

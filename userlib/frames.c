@@ -28,31 +28,15 @@
 volatile int __upstare_pending;
 volatile int __upstare_xlate_on;
 
-struct frame {
-	struct frame *next;
-	unsigned long size;
-	struct __upstare_frame_hdr hdr;	/* the generated record starts here */
-};
+/* the slot of threads the runtime does not know (never signalled) */
+struct upstare_thread_slot upstare__unregistered_slot;
+__thread struct thread_state upstare__ts = { .slot = &upstare__unregistered_slot };
+#define ts upstare__ts
 
-struct reloc {
-	char *old, *new;
-	unsigned long size;
-};
-
-struct thread_state {
-	int unwinding, rebuilding, nr_depth;
-	unsigned long polls;
-	struct frame *top;
-	struct reloc *relocs;
-	unsigned nrelocs, caprelocs;
-};
-
-static __thread struct thread_state ts;
 static unsigned long selftest_every;
 static unsigned long rebuilds;
 
-static void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fatal(const char *fmt, ...)
+void upstare__fatal(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -75,6 +59,8 @@ void upstare__init(void)
 {
 	const char *e = getenv("UPSTARE_SELFTEST_UNWIND");
 
+	upstare__signals_init();
+	upstare__thread_register();
 	if (e && *e) {
 		selftest_every = strtoul(e, NULL, 0);
 		if (selftest_every)
@@ -99,19 +85,28 @@ static int selftest_trigger(void)
 	return 1;
 }
 
+int upstare__selftest_mode(void)
+{
+	return selftest_every != 0;
+}
+
 int __upstare_enter(const struct __upstare_fdesc *fd)
 {
 	(void)fd;
 	if (ts.rebuilding)
 		return 1;
-	return selftest_trigger() ? 2 : 0;
+	if (selftest_every)
+		return selftest_trigger() ? 2 : 0;
+	return upstare__update_point() ? 2 : 0;
 }
 
 int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp)
 {
 	(void)fd;
 	(void)cp;
-	return selftest_trigger();
+	if (selftest_every)
+		return selftest_trigger();
+	return upstare__update_point();
 }
 
 int __upstare_unwinding(void)
@@ -124,7 +119,7 @@ void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
 	struct frame *f = malloc(offsetof(struct frame, hdr) + size);
 
 	if (!f)
-		fatal("out of memory saving a frame of %s()", fd->name);
+		upstare__fatal("out of memory saving a frame of %s()", fd->name);
 	f->next = ts.top;
 	f->size = size;
 	f->hdr.fd = fd;
@@ -164,9 +159,9 @@ void *__upstare_frame_pop(const struct __upstare_fdesc *fd)
 	struct frame *f = ts.top;
 
 	if (!f)
-		fatal("rebuilding %s(): no saved frame left", fd->name);
+		upstare__fatal("rebuilding %s(): no saved frame left", fd->name);
 	if (f->hdr.fd != fd)
-		fatal("rebuilding %s(): the next saved frame belongs to %s()", fd->name,
+		upstare__fatal("rebuilding %s(): the next saved frame belongs to %s()", fd->name,
 		      f->hdr.fd->name);
 	ts.top = f->next;
 	return &f->hdr;
@@ -183,7 +178,7 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 		ts.caprelocs = ts.caprelocs ? ts.caprelocs * 2 : 16;
 		ts.relocs = realloc(ts.relocs, ts.caprelocs * sizeof(*ts.relocs));
 		if (!ts.relocs)
-			fatal("out of memory rebuilding %s()", h->fd->name);
+			upstare__fatal("out of memory rebuilding %s()", h->fd->name);
 	}
 	ts.relocs[ts.nrelocs++] = (struct reloc){ old, addr, l->size };
 }
@@ -196,12 +191,8 @@ void __upstare_frame_done(void *frame)
 		ts.rebuilding = 0;
 		ts.nrelocs = 0;
 		__atomic_add_fetch(&rebuilds, 1, __ATOMIC_RELAXED);
+		upstare__rebuilt();
 	}
-}
-
-void *__upstare_xlate(void *fn)
-{
-	return fn;
 }
 
 void __upstare_nr_enter(void)
@@ -214,13 +205,25 @@ void __upstare_nr_leave(void)
 	ts.nr_depth--;
 }
 
+void upstare__free_frames(struct frame *f)
+{
+	while (f) {
+		struct frame *n = f->next;
+
+		free(f);
+		f = n;
+	}
+}
+
 int upstare__entry_unwound(void)
 {
 	if (!ts.unwinding)
 		return 0;
 	if (!ts.top)
-		fatal("a thread unwound to its entry without saving a frame");
+		upstare__fatal("a thread unwound to its entry without saving a frame");
 	ts.unwinding = 0;
+	if (ts.update_unwind)
+		upstare__park();
 	ts.rebuilding = 1;
 	return 1;
 }

@@ -11,11 +11,16 @@ int __upstare_main_thunk(int argc, char **argv, char **envp);
 
 int main(int argc, char **argv, char **envp)
 {
+	int (*thunk)(int, char **, char **) = __upstare_main_thunk;
 	int r;
 
 	upstare__init();
-	do
-		r = __upstare_main_thunk(argc, argv, envp);
-	while (upstare__entry_unwound());
+	for (;;) {
+		r = thunk(argc, argv, envp);
+		if (!upstare__entry_unwound())
+			break;
+		/* rebuild in the version running now */
+		thunk = (int (*)(int, char **, char **))upstare__entry_fn((void *)thunk);
+	}
 	return r;
 }

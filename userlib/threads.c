@@ -22,9 +22,15 @@ static void *thread_entry(void *p)
 	void *r;
 
 	free(p);
-	do
+	upstare__thread_register();
+	for (;;) {
 		r = s.fn(s.arg);
-	while (upstare__entry_unwound());
+		if (!upstare__entry_unwound())
+			break;
+		/* rebuild in the version running now */
+		s.fn = (void *(*)(void *))upstare__entry_fn((void *)s.fn);
+	}
+	upstare__thread_unregister();
 	return r;
 }
 

@@ -126,7 +126,7 @@ static int target_start(struct target *t)
 	if (t->pid == 0) {
 		close(c[1]);
 		close(r[0]);
-		signal(40, on_kick);
+		signal(36, on_kick);
 		for (;;) {
 			double ns;
 			ssize_t n = read(c[0], &x, 1);
@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS)
 		rounds = 5;
-	signal(40, on_kick);
+	signal(36, on_kick);
 	target_start(&t);
 	t64 = start_threads64();
 	for (int r = 0; r < rounds; r++) {

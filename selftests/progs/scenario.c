@@ -11,7 +11,7 @@
  *   locker    waits on the mutex the holder keeps (contended glibc mutex)
  *   condwait  in pthread_cond_wait
  *   sleeper   in nanosleep
- *   masked    in nanosleep with the kick signal (40) masked, as a library
+ *   masked    in nanosleep with the kick signal (36) masked, as a library
  *             might do behind the runtime's back (raw rt_sigprocmask)
  *   unsafe    in nanosleep inside a function that uses alloca(), which
  *             upstare-cc marks non-reconstructible
@@ -132,7 +132,7 @@ static void *sleeper(void *arg)
 
 static void *masked(void *arg)
 {
-	unsigned long set = 1UL << (40 - 1);
+	unsigned long set = 1UL << (36 - 1);
 
 	announce("masked");
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, sizeof(set));

@@ -28,6 +28,7 @@ struct __upstare_cp {
 	const char *key;		/* stable key: "entry", "loop#2", "recv#1" */
 	unsigned int id;		/* numeric id, the index in the table */
 	unsigned int line;		/* source line */
+	unsigned int tlo, thi;		/* temporaries live here: __us_t<tlo+1>..__us_t<thi> */
 };
 
 #define __UPSTARE_FN_NONRECON	0x1u	/* frame cannot be rebuilt: see reason */
@@ -79,10 +80,34 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
 void __upstare_frame_relocate(void *frame);
 /* Translate a function pointer that may point into replaced code. */
 void *__upstare_xlate(void *fn);
+/* pthread_create, with the start routine under the thread-entry wrapper
+ * (unprototyped: pthread types are not declared here). */
+#ifndef __UPSTARE_RUNTIME	/* the runtime has the prototype; generated code this */
+int __upstare_pthread_create();
+#endif
 /* Bracket a non-reconstructible frame: no thread parks while inside. */
 void __upstare_nr_enter(void);
 void __upstare_nr_leave(void);
 
-#define __UPSTARE_ABI 1
+/* A global whose type changed: the patch gives it new storage. */
+struct __upstare_global_move {
+	const char *name;		/* name in the source */
+	const char *old_sym, *new_sym;	/* old storage, new storage */
+	const char *old_type, *new_type;
+	unsigned long old_size, new_size;
+};
+
+/* What a patch shared object tells the runtime (symbol __upstare_patch_info). */
+struct __upstare_patch {
+	unsigned int abi;		/* __UPSTARE_ABI */
+	unsigned int nmoves;
+	const char *base_build_id;	/* hex GNU build id of the version it applies to */
+	const struct __upstare_fdesc *fd_begin, *fd_end;	/* its functions */
+	const void *xf_begin, *xf_end;	/* struct upstare_xform (upstare.h) */
+	void *main_thunk;		/* its __upstare_main_thunk, or 0 */
+	const struct __upstare_global_move *moves;
+};
+
+#define __UPSTARE_ABI 2
 
 #endif

@@ -1,10 +1,40 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * Public interface of libupstare, the runtime linked into every program
- * built with upstare-cc.
+ * built with upstare-cc, and of the transformers a patch may carry.
+ *
+ * A patch (upstare-cc --patch) holds the new version's code.  By default
+ * an update keeps every global whose type did not change where it is,
+ * rebuilds every frame in the function of the same name at the
+ * continuation point of the same key, and copies the locals whose name and
+ * type did not change (new locals start zeroed).  A patch overrides that
+ * with the declarations below, written in any C file of the patch:
+ *
+ *	UPSTARE_GLOBAL_TRANSFORMER(cfg, xform_cfg);
+ *		int xform_cfg(void *new_obj, const void *old_obj, size_t old_size);
+ *		called once for global cfg, whose type changed; the new storage
+ *		starts as the new version initializes it.
+ *	UPSTARE_TYPE_TRANSFORMER("struct cfg", xform_cfg);
+ *		the same, for every changed global of that (new) type that
+ *		has no transformer of its own.
+ *	UPSTARE_STACK_TRANSFORMER("handle", xform_handle);
+ *		int xform_handle(struct upstare_frame *f);
+ *		called for each saved frame of handle(), after the default
+ *		mapping; reach locals with upstare_frame_old()/_new().
+ *	UPSTARE_MAP_FUNCTION("do_send_binary", "do_send_file");
+ *		frames of the old function are rebuilt in the new one.
+ *	UPSTARE_MAP_KEY("do_send_binary", "read#1", "recv#1");
+ *		a frame of the (old) function at the old key resumes at the
+ *		new key.
+ *
+ * Transformers return 0, or a negative errno to refuse the update: the
+ * process is then rolled back and continues in the old version.  They run
+ * while every thread is parked.  upstare_fail() records a reason.
  */
 #ifndef UPSTARE_H
 #define UPSTARE_H
+
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,6 +44,56 @@ extern "C" {
 
 /* How many times this process has unwound and rebuilt a thread's stack. */
 unsigned long upstare_rebuild_count(void);
+/* How many live updates this process has applied. */
+unsigned int upstare_generation(void);
+
+struct upstare_frame;
+
+/* The saved (old) local NAME of the frame, or NULL; its size in *size. */
+void *upstare_frame_old(struct upstare_frame *f, const char *name, size_t *size);
+/* The local NAME of the frame being built for the new code, or NULL. */
+void *upstare_frame_new(struct upstare_frame *f, const char *name, size_t *size);
+/* The function and continuation key the frame was saved at. */
+const char *upstare_frame_function(struct upstare_frame *f);
+const char *upstare_frame_key(struct upstare_frame *f);
+/* Resume the new frame at another continuation key; 0 or -ENOENT. */
+int upstare_frame_set_key(struct upstare_frame *f, const char *key);
+/* During a transformer: the old storage of global NAME (by source name). */
+void *upstare_old_global(const char *name);
+/* Record why a transformer refuses the update (shown in the reasons). */
+void upstare_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+enum upstare_xform_kind {
+	UPSTARE_XF_GLOBAL = 1,
+	UPSTARE_XF_TYPE,
+	UPSTARE_XF_STACK,
+	UPSTARE_XF_MAP_FUNCTION,
+	UPSTARE_XF_MAP_KEY,
+};
+
+struct upstare_xform {
+	unsigned int kind;	/* enum upstare_xform_kind */
+	const char *a, *b, *c;	/* names: see the macros */
+	int (*obj)(void *new_obj, const void *old_obj, size_t old_size);
+	int (*frame)(struct upstare_frame *f);
+};
+
+#define __UPSTARE_XF(id) static const struct upstare_xform id \
+	__attribute__((used, section("upstare_xf")))
+#define __UPSTARE_CAT2(a, b) a##b
+#define __UPSTARE_CAT(a, b) __UPSTARE_CAT2(a, b)
+#define __UPSTARE_XFID __UPSTARE_CAT(__upstare_xf_, __COUNTER__)
+
+#define UPSTARE_GLOBAL_TRANSFORMER(var, fn) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_GLOBAL, #var, 0, 0, fn, 0 }
+#define UPSTARE_TYPE_TRANSFORMER(type, fn) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_TYPE, type, 0, 0, fn, 0 }
+#define UPSTARE_STACK_TRANSFORMER(func, fn) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_STACK, func, 0, 0, 0, fn }
+#define UPSTARE_MAP_FUNCTION(old, new) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_MAP_FUNCTION, old, new, 0, 0, 0 }
+#define UPSTARE_MAP_KEY(func, old_key, new_key) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_MAP_KEY, func, old_key, new_key, 0, 0 }
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upstare-cc --patch: build a live-update patch for one exact base.
+ *
+ * The patch is a shared object holding every function of the new version
+ * (instrumented like any upstare-cc object, static functions described
+ * too), the user's transformers, and __upstare_patch_info, which tells the
+ * runtime where all that is and which build id it applies to.  It is linked
+ * with -Bsymbolic-functions: its calls bind inside it, so after the update
+ * no old function runs; its data references go through the dynamic linker,
+ * so a global whose type did not change resolves to where the running
+ * process keeps it (the base is linked with --export-dynamic, earlier
+ * patches are loaded RTLD_GLOBAL).  A global whose type changed gets new
+ * storage: its symbol is renamed in the patch's objects to a versioned
+ * name, recorded with both types for the runtime, which runs the
+ * transformer the patch provides for it.  Section .upstare_storage of a
+ * patch lists every global that does not live under its own name, so a
+ * patch built on this one (--base P.so) finds them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "abi-prelude.h"
+#include "instrument.h"
+#include "patch.h"
+#include "upstare-abi.h"
+#include "strbuf.h"
+
+struct gvar {
+	char *name, *symbol, *type, *source;
+	char *function;		/* a static local's function, or NULL */
+	long size;
+	bool is_static;
+};
+
+struct gvars {
+	struct gvar *v;
+	int n;
+};
+
+/* A JSON string at p (after its opening quote); returns the end. */
+static const char *json_str(const char *p, char **out)
+{
+	struct sb b = { 0 };
+
+	for (; *p && *p != '"'; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			if (*p == 'n')
+				sb_put(&b, "\n", 1);
+			else if (*p == 't')
+				sb_put(&b, "\t", 1);
+			else
+				sb_put(&b, p, 1);
+		} else {
+			sb_put(&b, p, 1);
+		}
+	}
+	*out = b.s ? b.s : xstrdup("");
+	return *p ? p + 1 : p;
+}
+
+/* The value of "key": in the object starting at obj (strings and numbers). */
+static char *json_field(const char *obj, const char *end, const char *key)
+{
+	char pat[64];
+	const char *p;
+	char *v;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(obj, pat);
+	if (!p || p >= end)
+		return NULL;
+	p += strlen(pat);
+	if (*p == '"') {
+		json_str(p + 1, &v);
+		return v;
+	}
+	v = xstrdup(p);
+	v[strcspn(v, ",}")] = 0;
+	return v;
+}
+
+/* The "globals" of every unit in the metadata documents. */
+static void parse_globals(const char *units, struct gvars *g)
+{
+	const char *p = units;
+
+	while ((p = strstr(p, "\"source\":\""))) {
+		char *source;
+
+		json_str(p + 10, &source);
+		p = strstr(p, "\"globals\":[");
+		if (!p) {
+			free(source);
+			return;
+		}
+		p += 11;
+		while (*p == '\n' || *p == ',')
+			p++;
+		while (*p == '{') {
+			const char *end = strchr(p, '}');
+			struct gvar v = { 0 };
+			char *size;
+
+			if (!end)
+				return;
+			v.name = json_field(p, end, "name");
+			v.symbol = json_field(p, end, "symbol");
+			v.type = json_field(p, end, "type");
+			size = json_field(p, end, "size");
+			v.size = size ? strtol(size, NULL, 10) : 0;
+			free(size);
+			size = json_field(p, end, "static");
+			v.is_static = size && !strcmp(size, "true");
+			free(size);
+			v.source = xstrdup(source);
+			v.function = json_field(p, end, "function");
+			if (v.name && v.symbol && v.type) {
+				g->v = xrealloc(g->v, (g->n + 1) * sizeof(*g->v));
+				g->v[g->n++] = v;
+			}
+			p = end + 1;
+			while (*p == '\n' || *p == ',')
+				p++;
+		}
+		free(source);
+	}
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/*
+ * The base's version of a global of the new version: the same symbol, or
+ * for a file-scope or static local variable (whose exported name spells
+ * its source path) the one of the same name in the file of the same name
+ * (and, for a static local, in the function of the same name).
+ */
+static const struct gvar *gvar_match(const struct gvars *base, const struct gvar *nv)
+{
+	for (int i = 0; i < base->n; i++)
+		if (!strcmp(base->v[i].symbol, nv->symbol))
+			return &base->v[i];
+	if (!nv->is_static)
+		return NULL;
+	for (int i = 0; i < base->n; i++) {
+		const struct gvar *b = &base->v[i];
+
+		if (b->is_static && !strcmp(b->name, nv->name) &&
+		    !strcmp(base_name(b->source), base_name(nv->source)) &&
+		    !b->function == !nv->function &&
+		    (!b->function || !strcmp(b->function, nv->function)))
+			return b;
+	}
+	return NULL;
+}
+
+static const struct gvar *gvar_find(const struct gvars *g, const char *sym)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->v[i].symbol, sym))
+			return &g->v[i];
+	return NULL;
+}
+
+/* Section .upstare_storage of a patch: "symbol storage" lines. */
+static char *read_storage(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	char *res = NULL;
+	Elf *e;
+
+	if (fd < 0)
+		return NULL;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (e && !elf_getshdrstrndx(e, &shstrndx))
+		while ((scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			name = elf_strptr(e, shstrndx, sh.sh_name);
+			d = elf_getdata(scn, NULL);
+			if (name && d && d->d_buf && !strcmp(name, ".upstare_storage")) {
+				res = calloc(1, d->d_size + 1);
+				memcpy(res, d->d_buf, d->d_size);
+			}
+		}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return res;
+}
+
+/* Where the base keeps symbol sym: its storage name. */
+static char *storage_of(const char *map, const char *sym)
+{
+	size_t n = strlen(sym);
+
+	for (const char *p = map; p && *p;) {
+		const char *nl = strchr(p, '\n');
+
+		if (!strncmp(p, sym, n) && p[n] == ' ') {
+			const char *v = p + n + 1;
+
+			return strndup(v, nl ? (size_t)(nl - v) : strlen(v));
+		}
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	return xstrdup(sym);
+}
+
+static void asm_section(struct sb *o, const char *sect, const char *text)
+{
+	sb_printf(o, "__asm__(\".pushsection %s,\\\"\\\",@progbits\\n\\t.ascii \\\"", sect);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p == '\n')
+			sb_puts(o, "\\\\n");
+		else if (*p == '"' || *p == '\\')
+			sb_printf(o, "\\\\\\%c", *p);
+		else
+			sb_put(o, (const char *)p, 1);
+	sb_puts(o, "\\\"\\n\\t.popsection\\n\");\n");
+}
+
+static void c_str(struct sb *o, const char *s)
+{
+	sb_json_str(o, s);
+}
+
+int patch_link(const struct patch_opts *po)
+{
+	struct sb bid = { 0 }, bunits = { 0 }, info = { 0 }, storage = { 0 }, moves = { 0 };
+	struct gvars base = { 0 }, news = { 0 };
+	struct argv_list rename = { 0 };
+	char *bmap, tag[16], path[4096];
+	unsigned nmoves = 0;
+	int err = 1;
+
+	if (meta_read(po->base, &bid, &bunits) <= 0 || !bid.s) {
+		fprintf(stderr, "upstare-cc: --base %s: not a program or patch built with "
+			"upstare-cc (no .upstare metadata or build id)\n", po->base);
+		return 1;
+	}
+	parse_globals(bunits.s, &base);
+	bmap = read_storage(po->base);
+	for (int i = 0; i < po->nobjs; i++) {
+		struct sb id = { 0 }, u = { 0 };
+
+		if (meta_read(po->objs[i], &id, &u) > 0)
+			parse_globals(u.s, &news);
+		sb_free(&id);
+		sb_free(&u);
+	}
+	snprintf(tag, sizeof(tag), "%08lx", (unsigned long)(time(NULL) ^ (getpid() << 16)) &
+		 0xffffffffUL);
+	/* carry the base's map, then decide each global of the new version */
+	if (bmap)
+		sb_puts(&storage, bmap);
+	for (int i = 0; i < news.n; i++) {
+		const struct gvar *nv = &news.v[i], *bv = gvar_match(&base, nv);
+		char *where, *arg;
+
+		if (!bv || gvar_find(&news, nv->symbol) != nv)
+			continue;	/* new global, or seen already */
+		where = storage_of(bmap, bv->symbol);
+		if (!strcmp(bv->type, nv->type) && bv->size == nv->size) {
+			if (strcmp(where, nv->symbol)) {
+				asprintf(&arg, "--redefine-sym=%s=%s", nv->symbol, where);
+				argv_list_push(&rename, arg);
+				free(arg);
+				sb_printf(&storage, "%s %s\n", nv->symbol, where);
+			}
+			free(where);
+			continue;
+		}
+		asprintf(&arg, "--redefine-sym=%s=%s__us_%s", nv->symbol, nv->symbol, tag);
+		argv_list_push(&rename, arg);
+		free(arg);
+		sb_printf(&storage, "%s %s__us_%s\n", nv->symbol, nv->symbol, tag);
+		sb_puts(&moves, "\t{ ");
+		c_str(&moves, nv->name);
+		sb_puts(&moves, ", ");
+		c_str(&moves, where);
+		sb_printf(&moves, ", \"%s__us_%s\", ", nv->symbol, tag);
+		c_str(&moves, bv->type);
+		sb_puts(&moves, ", ");
+		c_str(&moves, nv->type);
+		sb_printf(&moves, ", %ld, %ld },\n", bv->size, nv->size);
+		nmoves++;
+		free(where);
+	}
+	/* rename in every object of the patch (definitions and references) */
+	if (rename.n)
+		for (int i = 0; i < po->nobjs; i++) {
+			struct argv_list a = { 0 };
+
+			argv_list_push(&a, po->objcopy);
+			for (int j = 0; j < rename.n; j++)
+				argv_list_push(&a, rename.v[j]);
+			argv_list_push(&a, po->objs[i]);
+			if (driver_run(a.v))
+				goto out;
+		}
+
+	sb_puts(&info, "/* generated by upstare-cc --patch */\n");
+	sb_puts(&info, abi_prelude);
+	sb_puts(&info,
+		"extern const struct __upstare_fdesc __start_upstare_fn[] "
+		"__attribute__((weak, visibility(\"hidden\")));\n"
+		"extern const struct __upstare_fdesc __stop_upstare_fn[] "
+		"__attribute__((weak, visibility(\"hidden\")));\n"
+		"extern const char __start_upstare_xf[] "
+		"__attribute__((weak, visibility(\"hidden\")));\n"
+		"extern const char __stop_upstare_xf[] "
+		"__attribute__((weak, visibility(\"hidden\")));\n"
+		"extern int __upstare_main_thunk(int, char **, char **) "
+		"__attribute__((weak));\n");
+	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
+		  "\t{ 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
+	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
+		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
+		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves\n"
+		  "};\n", __UPSTARE_ABI, nmoves, bid.s);
+	asm_section(&info, ".upstare_base", bid.s);
+	if (storage.s)
+		asm_section(&info, ".upstare_storage", storage.s);
+	snprintf(path, sizeof(path), "%s/patch-info.c", po->tmpdir);
+	{
+		FILE *f = fopen(path, "w");
+
+		if (!f || fputs(info.s, f) < 0 || fclose(f)) {
+			fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+			goto out;
+		}
+	}
+	{
+		struct argv_list a = { 0 };
+		char obj[4200];
+
+		snprintf(obj, sizeof(obj), "%s/patch-info.o", po->tmpdir);
+		argv_list_push(&a, po->clang);
+		argv_list_push(&a, "-c");
+		argv_list_push(&a, "-fPIC");
+		argv_list_push(&a, "-w");
+		argv_list_push(&a, path);
+		argv_list_push(&a, "-o");
+		argv_list_push(&a, obj);
+		if (driver_run(a.v))
+			goto out;
+		a.n = 0;
+		argv_list_push(&a, po->clang);
+		argv_list_push(&a, "-shared");
+		argv_list_push(&a, "-fPIC");
+		argv_list_push(&a, "-pthread");
+		for (int i = 0; i < po->nflags; i++)
+			argv_list_push(&a, po->flags[i]);
+		for (int i = 0; i < po->nobjs; i++)
+			argv_list_push(&a, po->objs[i]);
+		argv_list_push(&a, obj);
+		argv_list_push(&a, "-Wl,-Bsymbolic-functions");
+		argv_list_push(&a, "-Wl,--build-id=sha1");
+		argv_list_push(&a, "-o");
+		argv_list_push(&a, po->output);
+		if (driver_run(a.v))
+			goto out;
+	}
+	err = 0;
+out:
+	free(bmap);
+	sb_free(&bid);
+	sb_free(&bunits);
+	sb_free(&info);
+	sb_free(&storage);
+	sb_free(&moves);
+	return err;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* upstare-cc --patch, and the driver services it uses. */
+#ifndef UPSTARE_PATCH_H
+#define UPSTARE_PATCH_H
+
+struct argv_list {
+	char **v;
+	int n;
+};
+
+void argv_list_push(struct argv_list *a, const char *s);
+/* Run a command (NULL-terminated argv); 0 when it exited with 0. */
+int driver_run(char **argv);
+
+struct patch_opts {
+	const char *base;	/* the program or patch it applies to */
+	const char *output;
+	char **objs;		/* instrumented objects of the new version */
+	int nobjs;
+	char **flags;		/* the command line's other flags, for the link */
+	int nflags;
+	const char *clang, *objcopy, *tmpdir;
+};
+
+int patch_link(const struct patch_opts *po);
+
+#endif

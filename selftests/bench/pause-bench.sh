@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# pause-bench.sh: how long a live update pauses a server.
+#
+# The server (pause/server.c: an epoll echo server, W worker threads) is
+# built once, and a chain of 10 patches v1..v10 of it, each built with
+# upstare-cc --patch on the one before.  For each number of workers W (1,
+# 8, 64) and of idle connections C (1, 10, 100, 1000) a fresh server is
+# started, C clients connect, the 10 patches are applied one after the
+# other with upstarectl update, and the table gives the median pause_us
+# (first thread parked -> last thread resumed, measured by the target).
+# Every connection must survive and answer in v10.  Then the request
+# latency (median round trip of one client) and throughput of the same
+# server built plain and with upstare-cc, run alternately, 5 pairs of 20000
+# requests each: the ratios are instrumented / plain, median over pairs.
+# Needs root.
+set -eu
+
+prog=pause-bench.sh
+here=$(cd "$(dirname "$0")" && pwd)
+fail()
+{
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+[ -n "${UPSTARE_BUILD:-}" ] || fail "UPSTARE_BUILD is not set (run it with make bench)"
+if [ "$(id -u)" != 0 ]; then
+	echo "$prog: skipped: needs root (patches must be owned by root)"
+	exit 0
+fi
+clang=${UPSTARE_CLANG:-clang-19}
+upcc=$UPSTARE_BUILD/bin/upstare-cc
+ctl=$UPSTARE_BUILD/bin/upstarectl
+work=$UPSTARE_BUILD/bench/pause
+rm -rf "$work"
+mkdir -p "$work"
+"$clang" -O2 -Wall -o "$work/driver" "$here/pause/driver.c" || fail "cannot build the driver"
+"$upcc" -O2 -pthread -o "$work/server" "$here/pause/server.c" || fail "cannot build the server"
+"$clang" -O2 -pthread -o "$work/server-plain" "$here/pause/server.c" || fail "cannot build the plain server"
+base=$work/server
+patches=
+for v in 1 2 3 4 5 6 7 8 9 10; do
+	"$upcc" --patch --base "$base" -O2 -pthread "-DVERSION=\"v$v\"" -o "$work/v$v.so" \
+		"$here/pause/server.c" || fail "cannot build patch v$v"
+	chmod 644 "$work/v$v.so"
+	base=$work/v$v.so
+	patches="$patches $work/v$v.so"
+done
+
+# start SERVER WORKERS: sets pid and port
+start()
+{
+	rm -f "$work/out"
+	"$1" "$2" >"$work/out" 2>&1 &
+	pid=$!
+	i=0
+	while ! grep -q '^port ' "$work/out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 500 ] || fail "the server did not start"
+		sleep 0.01
+	done
+	port=$(sed -n 's/^port //p' "$work/out")
+}
+
+printf '%-8s %-12s %s\n' workers connections median_pause_us
+for w in 1 8 64; do
+	for c in 1 10 100 1000; do
+		start "$work/server" "$w"
+		# shellcheck disable=SC2086
+		if ! "$work/driver" "$port" "$c" "$ctl" "$pid" $patches >"$work/drv" 2>&1; then
+			kill "$pid"
+			cat "$work/drv" >&2
+			fail "workers $w connections $c: update failed"
+		fi
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+		printf '%-8s %-12s %s\n' "$w" "$c" "$(sed -n 's/^median_us //p' "$work/drv")"
+	done
+done
+
+# latency and throughput, plain and instrumented, alternately
+ratios=
+for pair in 1 2 3 4 5; do
+	for v in server-plain server; do
+		start "$work/$v" 1
+		"$work/driver" --latency "$port" 20000 >"$work/lat-$v" || fail "latency run failed"
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+	done
+	ratios="$ratios $(awk '/median_ns/ { if (FILENAME ~ /plain/) p = $2; else i = $2 }
+		/reqs_per_s/ { if (FILENAME ~ /plain/) pt = $2; else it = $2 }
+		END { printf "%.3f:%.3f", i / p, it / pt }' "$work/lat-server-plain" "$work/lat-server")"
+done
+echo
+# median of the words on stdin
+median()
+{
+	tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+printf '%-28s %s\n' "latency_ratio (instr/plain)" \
+	"$(echo "$ratios" | tr ' ' '\n' | cut -s -d: -f1 | median)"
+printf '%-28s %s\n' "throughput_ratio" "$(echo "$ratios" | tr ' ' '\n' | cut -s -d: -f2 | median)"

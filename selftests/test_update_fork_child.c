@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * update/fork_child: a child forked by an updateable program can be updated
+ * on its own (its runtime knows it has one thread); its parent keeps
+ * running version 1.  Updating a whole process tree at once is not built.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "updlib.h"
+
+static enum test_result run(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	pid_t parent = 0;
+	struct upd u;
+	char *r = NULL, *out = NULL;
+	long child = -1;
+	size_t len;
+
+	if (!upd_init(&u, ctx, "fork_child", &res))
+		return res;
+	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
+	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 child n=20\n", 0, 10))
+		goto out;
+	parent = u.pid;
+	child = upd_first_value(&u, "child pid ");
+	u.pid = child;
+	if (!upd_update(&u, "v2.so", 5000))
+		goto out;
+	u.pid = parent;
+	r = upd_field(&u, "result");
+	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 child n=", 0, 10))
+		goto out;
+	out = upd_output(&u, &len);
+	if (!upd_wait(&u, "v1 parent n=", len, 10))
+		goto out;
+	free(out);
+	out = upd_output(&u, NULL);
+	if (!ASSERT_TRUE(!strstr(out, "v2 parent"), "the parent still runs v1"))
+		goto out;
+	res = TEST_PASS;
+out:
+	if (child > 0)
+		kill(child, SIGKILL);
+	if (parent)
+		u.pid = parent;
+	upd_stop(&u);
+	free(r);
+	free(out);
+	return res;
+}
+
+UPDATE_TEST(fork_child, run)

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * update/recursion: a thread 1000 frames deep in a recursion is updated at
+ * the bottom.  All 1000 frames are rebuilt in the new code: when the new
+ * bottom returns, every frame adds 2 * depth, so the program prints
+ * 2 * (1 + ... + 1000) = 1001000 and exits 0.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "updlib.h"
+
+static enum test_result run(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+	char *r = NULL;
+	int status = -1;
+
+	if (!upd_init(&u, ctx, "recursion", &res))
+		return res;
+	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
+	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 bottom tick=10\n", 0, 10))
+		goto out;
+	if (!upd_update(&u, "v2.so", 5000))
+		goto out;
+	r = upd_field(&u, "result");
+	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 sum=", 0, 10))
+		goto out;
+	waitpid(u.pid, &status, 0);
+	u.pid = 0;
+	if (!ASSERT_EQ(upd_last_value(&u, "v2 sum="), 1001000, "sum over 1000 rebuilt frames") ||
+	    !ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0"))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	free(r);
+	return res;
+}
+
+UPDATE_TEST(recursion, run)

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
+/*
+ * The control block: how a controller drives a live update of a process.
+ *
+ * Every program linked with libupstare exports one struct upstare_control
+ * under the symbol UPSTARE_CONTROL_SYM.  A controller (root) finds it from
+ * the executable's ELF symbol table and /proc/PID/maps, and reads and
+ * writes it with process_vm_readv/writev; there is no listener thread and
+ * no socket in the target.  The target's threads sleep and wake on futex
+ * words inside it.  Only fixed-width types: both sides must agree on the
+ * layout, and UPSTARE_CONTROL_VERSION changes whenever it changes.
+ *
+ * Protocol, driven by the controller:
+ *   1. wait for phase == UPSTARE_PH_IDLE; write patch[] and timeout_ms;
+ *   2. write request = ack + 1 (last, on its own);
+ *   3. set __upstare_pending (a symbol of its own, an int) to 1, and send
+ *      update_signal (tgkill) to each thread that upstare_threads[] shows
+ *      inside a blocking call (a wrapper);
+ *   4. poll until ack == request, then read result, reasons and times.
+ * To update several processes (a process tree) in one step, the controller
+ * also writes group = 1 and decision = 0 with each request: each target
+ * then stops in UPSTARE_PH_READY once its threads are parked and its
+ * frames and globals are transformed (nothing committed yet), until the
+ * controller writes decision = UPSTARE_DECIDE_COMMIT to every target (all
+ * are ready) or UPSTARE_DECIDE_ABORT (one of them failed): then each
+ * commits, or rolls back.
+ * The target runs prepare (load and verify the patch, nothing stopped),
+ * quiesce (threads park at update points, blocked ones are kicked),
+ * transform, rebuild and resume; or it refuses, times out or rolls back.
+ */
+#ifndef UPSTARE_CTL_H
+#define UPSTARE_CTL_H
+
+#include <stdint.h>
+
+#define UPSTARE_CONTROL_SYM	"upstare_control"
+#define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
+#define UPSTARE_CONTROL_VERSION	3u
+#define UPSTARE_THREADS_SYM	"upstare_threads"
+#define UPSTARE_PENDING_SYM	"__upstare_pending"
+#define UPSTARE_MAX_THREADS	4096
+
+/*
+ * upstare_threads[]: one slot per registered thread (tid 0: free).  Only a
+ * thread inside a blocking call of a wrapper is signalled, so the update
+ * signal never interrupts a blocking call in library code that would not
+ * expect EINTR; threads that run reach an update point by themselves.
+ */
+struct upstare_thread_slot {
+	int32_t tid;
+	uint32_t blocking;	/* inside a wrapped blocking system call */
+};
+
+enum upstare_phase {
+	UPSTARE_PH_IDLE,
+	UPSTARE_PH_PREPARE,	/* loading and verifying the patch: nothing stopped */
+	UPSTARE_PH_QUIESCE,	/* threads park and unwind */
+	UPSTARE_PH_TRANSFORM,	/* all parked: globals, then frames */
+	UPSTARE_PH_REBUILD,	/* rebuilding the stacks in the new code */
+	UPSTARE_PH_ROLLBACK,	/* rebuilding the saved stacks in the old code */
+	UPSTARE_PH_READY,	/* group update: transformed, waiting for the decision */
+};
+
+enum upstare_decision {
+	UPSTARE_DECIDE_NONE,
+	UPSTARE_DECIDE_COMMIT,
+	UPSTARE_DECIDE_ABORT,
+};
+
+enum upstare_result {
+	UPSTARE_RES_NONE,
+	UPSTARE_RES_APPLIED,
+	UPSTARE_RES_ROLLED_BACK,
+	UPSTARE_RES_REFUSED,
+	UPSTARE_RES_TIMEOUT,
+};
+
+/* Indices of upstare_control.t_ns[]: CLOCK_MONOTONIC when each step began. */
+enum upstare_time {
+	UPSTARE_T_REQUEST,	/* the target saw the request */
+	UPSTARE_T_PREPARED,	/* patch loaded and verified */
+	UPSTARE_T_FIRST_PARK,	/* first thread parked */
+	UPSTARE_T_ALL_PARKED,	/* every thread parked and unwound */
+	UPSTARE_T_TRANSFORMED,	/* globals and frames transformed */
+	UPSTARE_T_RESUMED,	/* last thread rebuilt and running */
+	UPSTARE_T_MAX
+};
+
+#define UPSTARE_PATCH_MAX	4096
+#define UPSTARE_REASONS_MAX	4096
+
+struct upstare_control {
+	uint32_t magic;		/* UPSTARE_CONTROL_MAGIC */
+	uint32_t version;	/* UPSTARE_CONTROL_VERSION */
+	uint32_t size;		/* sizeof(struct upstare_control) */
+	int32_t update_signal;	/* the real-time signal that kicks threads */
+	uint32_t phase;		/* enum upstare_phase; futex word */
+	uint32_t request;	/* written by the controller: ack + 1 asks for an update */
+	uint32_t ack;		/* = request once the target has finished with it */
+	uint32_t result;	/* enum upstare_result of the last request */
+	uint32_t generation;	/* updates applied so far */
+	uint32_t timeout_ms;	/* deadline from the request to the end of quiesce */
+	uint32_t nthreads;	/* threads taking part */
+	uint32_t nparked;	/* of them, parked and unwound; futex word */
+	uint32_t nresumed;	/* of the parked ones, rebuilt */
+	uint32_t group;		/* nonzero: wait in READY for the decision */
+	uint32_t decision;	/* enum upstare_decision, written by the controller */
+	uint32_t nslots;	/* upstare_threads[] slots ever used */
+	uint64_t t_ns[UPSTARE_T_MAX];
+	char build_id[64];	/* hex GNU build id of the version running now */
+	char patch[UPSTARE_PATCH_MAX];		/* path of the patch to apply */
+	char reasons[UPSTARE_REASONS_MAX];	/* why refused, timed out, rolled back */
+};
+
+#endif

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * Wrappers of blocking calls: the bounded delay of an update.
+ *
+ * upstare-cc renames the calls of instrumented objects (and only theirs:
+ * library code keeps the real functions) from NAME to __upstare_w_NAME.
+ * The instrumentor treats these calls as call sites with a continuation
+ * point, so a wrapper that returns while its thread unwinds makes the
+ * calling frame save itself; after the rebuild the (new) code issues the
+ * call again.  Each wrapper is an update point on entry; when the update
+ * signal interrupts it (EINTR) with an update pending it lets the thread
+ * unwind, or, when the update is refused, still being prepared or over,
+ * issues the call again: the program never sees an EINTR that only the
+ * update caused, and still sees those its own signals cause.  Writes that made progress are completed before they
+ * return, so a short write caused by the update cannot lose a byte.
+ * Mutex waits poll for a pending update every 10 ms; condition waits are
+ * woken by the leader (a spurious wakeup, which POSIX allows) and unwind
+ * at the next wait.  sigprocmask and pthread_sigmask never block the
+ * update signal.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define ts upstare__ts
+#define POLL_NS 10000000l
+
+/* Referenced by the runtime so that a patch always finds every wrapper. */
+void upstare__wrap_anchor(void)
+{
+}
+
+/*
+ * An update point: nonzero means the caller returns and its frame unwinds.
+ * A kick that came before it is spent: this check is what it asked for.
+ */
+static inline int point(void)
+{
+	ts.kicked = 0;
+	return __builtin_expect(__upstare_pending, 0) && upstare__update_point();
+}
+
+/*
+ * The real call, with the thread marked as blocking in upstare_threads[]:
+ * only such threads get the update signal, so it never interrupts a
+ * blocking call in library code.  A signal that came just before counts.
+ */
+#define BLOCKING(call) ({						\
+	__typeof__(call) __v;						\
+	ts.slot->blocking = 1;						\
+	if (ts.kicked) {						\
+		errno = EINTR;						\
+		__v = (__typeof__(call))-1;				\
+	} else {							\
+		__v = (call);						\
+	}								\
+	ts.slot->blocking = 0;						\
+	__v;								\
+})
+
+/*
+ * EINTR caused by the update signal: the caller unwinds (point()) or
+ * issues the call again.  Any other EINTR is the program's own and is
+ * returned to it, update or not.
+ */
+static inline int interrupted(long r)
+{
+	if (r >= 0 || errno != EINTR || !ts.kicked)
+		return 0;
+	ts.kicked = 0;
+	return 1;
+}
+
+#define RESTARTABLE(type, call)					\
+	do {							\
+		type __r;					\
+		if (point()) {					\
+			errno = EINTR;				\
+			return -1;				\
+		}						\
+		for (;;) {					\
+			__r = BLOCKING(call);			\
+			if (!interrupted(__r) || point())	\
+				return __r;			\
+		}						\
+	} while (0)
+
+ssize_t __upstare_w_read(int fd, void *buf, size_t n)
+{
+	RESTARTABLE(ssize_t, read(fd, buf, n));
+}
+
+ssize_t __upstare_w_readv(int fd, const struct iovec *iov, int cnt)
+{
+	RESTARTABLE(ssize_t, readv(fd, iov, cnt));
+}
+
+ssize_t __upstare_w_recv(int fd, void *buf, size_t n, int flags)
+{
+	RESTARTABLE(ssize_t, recv(fd, buf, n, flags));
+}
+
+ssize_t __upstare_w_recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *a,
+			     socklen_t *al)
+{
+	RESTARTABLE(ssize_t, recvfrom(fd, buf, n, flags, a, al));
+}
+
+ssize_t __upstare_w_recvmsg(int fd, struct msghdr *m, int flags)
+{
+	RESTARTABLE(ssize_t, recvmsg(fd, m, flags));
+}
+
+ssize_t __upstare_w_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	RESTARTABLE(ssize_t, sendmsg(fd, m, flags));
+}
+
+ssize_t __upstare_w_writev(int fd, const struct iovec *iov, int cnt)
+{
+	RESTARTABLE(ssize_t, writev(fd, iov, cnt));
+}
+
+int __upstare_w_accept(int fd, struct sockaddr *a, socklen_t *al)
+{
+	RESTARTABLE(int, accept(fd, a, al));
+}
+
+int __upstare_w_accept4(int fd, struct sockaddr *a, socklen_t *al, int flags)
+{
+	RESTARTABLE(int, accept4(fd, a, al, flags));
+}
+
+int __upstare_w_connect(int fd, const struct sockaddr *a, socklen_t al)
+{
+	RESTARTABLE(int, connect(fd, a, al));
+}
+
+int __upstare_w_poll(struct pollfd *p, nfds_t n, int timeout)
+{
+	RESTARTABLE(int, poll(p, n, timeout));
+}
+
+int __upstare_w_ppoll(struct pollfd *p, nfds_t n, const struct timespec *t,
+		      const sigset_t *s)
+{
+	RESTARTABLE(int, ppoll(p, n, t, s));
+}
+
+int __upstare_w_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t)
+{
+	RESTARTABLE(int, select(n, r, w, e, t));
+}
+
+int __upstare_w_pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
+			const sigset_t *s)
+{
+	RESTARTABLE(int, pselect(n, r, w, e, t, s));
+}
+
+int __upstare_w_epoll_wait(int ep, struct epoll_event *ev, int n, int timeout)
+{
+	RESTARTABLE(int, epoll_wait(ep, ev, n, timeout));
+}
+
+int __upstare_w_epoll_pwait(int ep, struct epoll_event *ev, int n, int timeout,
+			    const sigset_t *s)
+{
+	RESTARTABLE(int, epoll_pwait(ep, ev, n, timeout, s));
+}
+
+int __upstare_w_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	RESTARTABLE(int, nanosleep(req, rem));
+}
+
+int __upstare_w_clock_nanosleep(clockid_t c, int flags, const struct timespec *req,
+				struct timespec *rem)
+{
+	int r;
+
+	if (point())
+		return EINTR;
+	for (;;) {
+		ts.slot->blocking = 1;
+		r = clock_nanosleep(c, flags, req, rem);
+		ts.slot->blocking = 0;
+		if (r != EINTR || !ts.kicked)
+			return r;
+		if (point())
+			return r;
+	}
+}
+
+int __upstare_w_usleep(useconds_t us)
+{
+	RESTARTABLE(int, usleep(us));
+}
+
+unsigned int __upstare_w_sleep(unsigned int s)
+{
+	struct timespec t = { s, 0 };
+
+	if (point())
+		return s;
+	for (;;) {
+		if (!BLOCKING(nanosleep(&t, &t)))
+			return 0;
+		if (!interrupted(-1))
+			return t.tv_sec + (t.tv_nsec > 0);
+		if (point())
+			return s;
+	}
+}
+
+int __upstare_w_pause(void)
+{
+	RESTARTABLE(int, pause());
+}
+
+pid_t __upstare_w_wait(int *st)
+{
+	RESTARTABLE(pid_t, wait(st));
+}
+
+pid_t __upstare_w_waitpid(pid_t p, int *st, int opt)
+{
+	RESTARTABLE(pid_t, waitpid(p, st, opt));
+}
+
+int __upstare_w_sem_wait(sem_t *s)
+{
+	RESTARTABLE(int, sem_wait(s));
+}
+
+/* Write all of it once it made progress, so the update cannot cut it short. */
+#define COMPLETE(call, n)						\
+	do {								\
+		size_t done = 0;					\
+		ssize_t r;						\
+		if (point()) {						\
+			errno = EINTR;					\
+			return -1;					\
+		}							\
+		for (;;) {						\
+			r = BLOCKING(call);				\
+			if (r > 0) {					\
+				done += r;				\
+				if (done == (n))			\
+					return done;			\
+				if (!ts.kicked && !__upstare_pending)	\
+					return done;			\
+				ts.kicked = 0;				\
+				continue;				\
+			}						\
+			if (interrupted(r) && (done || !point()))	\
+				continue;				\
+			return done ? (ssize_t)done : r;		\
+		}							\
+	} while (0)
+
+ssize_t __upstare_w_write(int fd, const void *buf, size_t n)
+{
+	COMPLETE(write(fd, (const char *)buf + done, n - done), n);
+}
+
+ssize_t __upstare_w_send(int fd, const void *buf, size_t n, int flags)
+{
+	COMPLETE(send(fd, (const char *)buf + done, n - done, flags), n);
+}
+
+ssize_t __upstare_w_sendto(int fd, const void *buf, size_t n, int flags,
+			   const struct sockaddr *a, socklen_t al)
+{
+	COMPLETE(sendto(fd, (const char *)buf + done, n - done, flags, a, al), n);
+}
+
+ssize_t __upstare_w_sendfile(int out, int in, off_t *off, size_t n)
+{
+	COMPLETE(sendfile(out, in, off, n - done), n);
+}
+
+/* sendfile as programs built with _FILE_OFFSET_BITS=64 call it */
+ssize_t __upstare_w_sendfile64(int out, int in, off_t *off, size_t n)
+{
+	COMPLETE(sendfile(out, in, off, n - done), n);
+}
+
+static void deadline(struct timespec *t, clockid_t c)
+{
+	clock_gettime(c, t);
+	t->tv_nsec += POLL_NS;
+	if (t->tv_nsec >= 1000000000l) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000l;
+	}
+}
+
+int __upstare_w_pthread_mutex_lock(pthread_mutex_t *m)
+{
+	struct timespec t;
+	int r;
+
+	if (point())
+		return EINTR;
+	r = pthread_mutex_trylock(m);
+	if (r != EBUSY)
+		return r;
+	for (;;) {
+		deadline(&t, CLOCK_REALTIME);
+		r = pthread_mutex_timedlock(m, &t);
+		if (r != ETIMEDOUT)
+			return r;
+		if (point())
+			return EINTR;
+	}
+}
+
+int __upstare_w_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	int r;
+
+	if (point())
+		return 0;
+	ts.wait_cond = c;
+	r = pthread_cond_wait(c, m);
+	ts.wait_cond = NULL;
+	return r;
+}
+
+int __upstare_w_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+				       const struct timespec *t)
+{
+	int r;
+
+	if (point())
+		return 0;
+	ts.wait_cond = c;
+	r = pthread_cond_timedwait(c, m, t);
+	ts.wait_cond = NULL;
+	return r;
+}
+
+int __upstare_w_pthread_join(pthread_t th, void **ret)
+{
+	struct timespec t;
+	int r;
+
+	if (point())
+		return EINTR;
+	for (;;) {
+		deadline(&t, CLOCK_REALTIME);
+		r = pthread_timedjoin_np(th, ret, &t);
+		if (r != ETIMEDOUT)
+			return r;
+		if (point())
+			return EINTR;
+	}
+}
+
+/* The set without the update signal, when it would block it. */
+static const sigset_t *keep_update_signal(int how, const sigset_t *set, sigset_t *copy)
+{
+	if (!set || how == SIG_UNBLOCK || !sigismember(set, upstare__update_signal()))
+		return set;
+	*copy = *set;
+	sigdelset(copy, upstare__update_signal());
+	return copy;
+}
+
+int __upstare_w_sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+
+	return sigprocmask(how, keep_update_signal(how, set, &copy), old);
+}
+
+int __upstare_w_pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+
+	return pthread_sigmask(how, keep_update_signal(how, set, &copy), old);
+}
