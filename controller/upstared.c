@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +97,24 @@ static void proc_comm(__u32 pid, char *buf, size_t len)
 	fclose(f);
 }
 
+/* The process a task id belongs to, or -1. */
+static long proc_tgid(__u32 pid)
+{
+	char path[64], line[256];
+	long tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 static bool proc_instrumented(__u32 pid)
 {
 	char path[64];
@@ -115,6 +134,7 @@ static void on_event(void *ctx, const struct us_event *e)
 		       e->pid, e->comm, e->ppid);
 		break;
 	case US_EV_EXIT:
+		obs_process_gone(d.obs, e->pid);
 		logmsg("pid %u (%.16s): exited, unregistered", e->pid, e->comm);
 		break;
 	case US_EV_EXEC:
@@ -210,15 +230,19 @@ static void cmd_ps(struct jbuf *b)
 
 static void cmd_attach(struct jbuf *b, const struct json *req)
 {
-	char path[64];
+	long tgid;
 	__u32 pid;
 	int err, sig = json_int(req, "signal", d.kick_sig);
 
 	if (!get_pid(b, req, &pid))
 		return;
-	snprintf(path, sizeof(path), "/proc/%u", pid);
-	if (access(path, F_OK)) {
+	tgid = proc_tgid(pid);
+	if (tgid < 0) {
 		reply_error(b, "pid %u: no such process", pid);
+		return;
+	}
+	if ((__u32)tgid != pid) {
+		reply_error(b, "pid %u is a thread of process %ld: attach the process", pid, tgid);
 		return;
 	}
 	err = obs_register(d.obs, pid, 0, sig);
@@ -470,6 +494,9 @@ static void accept_client(void)
 		close(fd);
 		return;
 	}
+	/* A client that stops reading must not stall the daemon. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = 2 },
+		   sizeof(struct timeval));
 	d.clients[i].fd = fd;
 	ev.data.u32 = i + 3;
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev);

@@ -173,6 +173,12 @@ static enum test_result run(struct test_ctx *ctx)
 	if (!ASSERT_TRUE(r && !json_bool(r, "ok", true), "attach twice is refused"))
 		goto cleanup;
 	json_free(r);
+	/* A thread id is not a process: it would never leave the registry. */
+	r = daemon_req(&d, "{\"cmd\":\"attach\",\"pid\":%ld}", roles[1].tid);
+	if (!ASSERT_TRUE(r && !json_bool(r, "ok", true), "attach of a thread id is refused") ||
+	    !ASSERT_STRSTR(json_str(r, "error"), "is a thread of process", "error names it"))
+		goto cleanup;
+	json_free(r);
 	r = NULL;
 
 	/* Threads settle into their states soon after "ready": wait for that, boundedly. */

@@ -52,7 +52,9 @@ static enum test_result run(struct test_ctx *ctx)
 	enum test_result res = TEST_FAIL;
 	struct cmd_result cr = {};
 	struct daemon d = {};
-	struct target t = {};
+	struct target t = {}, t2 = {};
+	bool gone = false;
+	long pid2;
 	struct json *r = NULL;
 	long pid = 0, reader = 0;
 	int progs_before;
@@ -132,12 +134,54 @@ static enum test_result run(struct test_ctx *ctx)
 	json_free(r);
 	r = NULL;
 
+	/*
+	 * A second target with a window open dies: its window ends with it, so
+	 * closing the first target's window detaches the programs.
+	 */
+	if (!ASSERT_OK(target_start(&t2, bin), "start second target"))
+		goto cleanup;
+	line = target_expect(&t2, "ready ", 10);
+	if (!ASSERT_TRUE(line, "second target ready"))
+		goto cleanup;
+	pid2 = atol(line + 6);
+	r = daemon_req(&d, "{\"cmd\":\"attach\",\"pid\":%ld}", pid2);
+	json_free(r);
+	r = daemon_req(&d, "{\"cmd\":\"window\",\"pid\":%ld,\"open\":true}", pid2);
+	if (!ASSERT_TRUE(r && json_bool(r, "ok", false), "window on the second target"))
+		goto cleanup;
+	json_free(r);
+	r = NULL;
+	target_stop(&t2);
+	for (int i = 0; i < 50; i++) {
+		r = daemon_req(&d, "{\"cmd\":\"window\",\"pid\":%ld,\"open\":false}", pid2);
+		gone = r && !json_bool(r, "ok", true) && strstr(json_str(r, "error"), "not registered");
+		json_free(r);
+		r = NULL;
+		if (gone)
+			break;
+		usleep(100000);
+	}
+	if (!ASSERT_TRUE(gone, "second target unregistered at exit"))
+		goto cleanup;
+	r = daemon_req(&d, "{\"cmd\":\"window\",\"pid\":%ld,\"open\":false}", pid);
+	if (!ASSERT_TRUE(r && json_bool(r, "ok", false), "close first window") ||
+	    !ASSERT_TRUE(!json_bool(r, "window_attached", true),
+			 "programs detached: the dead target's window ended"))
+		goto cleanup;
+	json_free(r);
+	r = daemon_req(&d, "{\"cmd\":\"window\",\"pid\":%ld,\"open\":true}", pid);
+	if (!ASSERT_TRUE(r && json_bool(r, "ok", false), "reopen window") ||
+	    !expect_line(&t, "reader eintr", "reader eintr 3"))
+		goto cleanup;
+	json_free(r);
+	r = NULL;
+
 	/* Killing the daemon mid-window detaches everything; the target goes on. */
 	kill(d.pid, SIGKILL);
 	waitpid(d.pid, NULL, 0);
 	d.pid = 0;
 	if (!ASSERT_EQ(write(t.in, "r", 1), 1, "ask after daemon death") ||
-	    !expect_line(&t, "reader signals", "reader signals 2") ||
+	    !expect_line(&t, "reader signals", "reader signals 3") ||
 	    !ASSERT_EQ(waitpid(t.pid, NULL, WNOHANG), 0, "target still running"))
 		goto cleanup;
 	/*
@@ -158,6 +202,7 @@ cleanup:
 	cmd_result_free(&cr);
 	json_free(r);
 	target_stop(&t);
+	target_stop(&t2);
 	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
 		res = TEST_FAIL;
 	if (res != TEST_PASS) {
