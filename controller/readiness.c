@@ -358,8 +358,12 @@ static void classify_one(struct thread *t, int kick_sig)
 
 			t->cls = "parked";
 			t->ready = true;
-			snprintf(t->reason, sizeof(t->reason), "parked in %s at %s",
-				 app ?: "?", cp ?: "?");
+			if (app)
+				snprintf(t->reason, sizeof(t->reason), "parked in %s at %s",
+					 app, cp ?: "an update point");
+			else	/* it unwound before parking: its frames are records now */
+				snprintf(t->reason, sizeof(t->reason),
+					 "parked, its stack unwound into the runtime's frame records");
 			return;
 		}
 	}
