@@ -73,12 +73,23 @@ struct thread {
 
 static char *debuginfo_path;
 
+/* Symbolized frames of one pc, kept for the next snapshots. */
+#define PC_CACHE_BITS	10
+#define PC_FRAMES	6
+
+struct pc_entry {
+	Dwarf_Addr pc;		/* 0: empty */
+	int n;
+	struct frame f[PC_FRAMES];
+};
+
 struct symctx {
 	pid_t pid;
 	char *maps;		/* /proc/PID/maps when this was made */
 	Dwfl *dwfl;
 	struct modmeta mods[64];
 	int nmods;
+	struct pc_entry *pcs;	/* 1 << PC_CACHE_BITS entries */
 };
 
 static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
@@ -259,6 +270,34 @@ static void add_frames(struct thread *t, Dwfl_Module *mod, Dwarf_Addr pc, __u64 
 	f->line = line;
 }
 
+/*
+ * add_frames() with a cache: the same return addresses come back in every
+ * snapshot, and libdwfl's symbol and scope lookups are most of its cost.
+ */
+static void cached_frames(struct symctx *s, struct thread *t, Dwfl_Module *mod,
+			  Dwarf_Addr pc, __u64 addr)
+{
+	int first = t->nframes, k;
+	struct pc_entry *e;
+
+	if (!s->pcs)
+		s->pcs = calloc(1 << PC_CACHE_BITS, sizeof(*s->pcs));
+	e = s->pcs ? &s->pcs[(pc * 0x9e3779b97f4a7c15ULL) >> (64 - PC_CACHE_BITS)] : NULL;
+	if (e && e->pc == pc && e->n <= US_MAX_FRAMES - t->nframes) {
+		memcpy(&t->frames[first], e->f, e->n * sizeof(struct frame));
+		t->nframes += e->n;
+	} else {
+		add_frames(t, mod, pc, addr);
+		if (e && t->nframes - first <= PC_FRAMES) {
+			e->pc = pc;
+			e->n = t->nframes - first;
+			memcpy(e->f, &t->frames[first], e->n * sizeof(struct frame));
+		}
+	}
+	for (k = first; k < t->nframes; k++)
+		t->frames[k].addr = addr;
+}
+
 static void symbolize(struct symctx *s, struct thread *t)
 {
 	__u64 addrs[US_MAX_FRAMES];
@@ -280,7 +319,7 @@ static void symbolize(struct symctx *s, struct thread *t)
 			t->frames[t->nframes++].addr = addrs[i];
 			continue;
 		}
-		add_frames(t, mod, pc, addrs[i]);
+		cached_frames(s, t, mod, pc, addrs[i]);
 		m = module_meta(s, mod);
 		for (k = first; k < t->nframes; k++) {
 			t->frames[k].mfn = meta_find(m, t->frames[k].function);
@@ -531,6 +570,7 @@ static void symctx_free(struct symctx *s)
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	free(s->maps);
+	free(s->pcs);
 	memset(s, 0, sizeof(*s));
 }
 
