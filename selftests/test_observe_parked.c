@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * observe_parked: upstared's view of a live update that cannot complete.
+ * observe/parked: upstared's view of a live update that cannot complete.
  * The program of update/sigblocked (selftests/updates/sigblocked) has a
  * thread that blocks every signal and waits in read(); while
  * `upstarectl update` waits for it, upstarectl threads must show the main
@@ -88,4 +88,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_parked, false, NULL, run, NULL)
+OBSERVE_TEST(parked, run)

@@ -258,4 +258,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_threads, false, NULL, run, NULL)
+OBSERVE_TEST(threads, run)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * observe_top: upstare-top driven in tmux at 80x24 (send-keys and
+ * observe/top: upstare-top driven in tmux at 80x24 (send-keys and
  * capture-pane) on the scenario program: the screen shows its threads with
  * the right states, the pid filter shows one process, a resize is
  * redrawn at the new width, and 'q' quits.  Batch mode prints -n N tables.
@@ -153,4 +153,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_top, false, NULL, run, NULL)
+OBSERVE_TEST(top, run)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * observe_window: the update window's kicks (bpf/window.bpf.c) on a
+ * observe/window: the update window's kicks (bpf/window.bpf.c) on a
  * target that counts the signals each thread receives
  * (selftests/progs/kick.c), built without upstare-cc (attached by hand, its
  * threads are foreign).  No signal before the window; opening it kicks
@@ -214,4 +214,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_window, false, NULL, run, NULL)
+OBSERVE_TEST(window, run)
