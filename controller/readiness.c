@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include "meta.h"
+#include "../userlib/include/upstare-ctl.h"
 #include "readiness.h"
 #include "syscalls.h"
 
@@ -90,6 +92,8 @@ struct symctx {
 	struct modmeta mods[64];
 	int nmods;
 	struct pc_entry *pcs;	/* 1 << PC_CACHE_BITS entries */
+	bool ctl_searched;	/* looked for the runtime's control block */
+	__u64 ctl_addr;		/* its address, 0 if the process has none */
 };
 
 static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
@@ -616,6 +620,67 @@ static struct symctx *symctx_get(pid_t pid)
 		}
 	}
 	return s;
+}
+
+static int find_ctl(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		    void *arg)
+{
+	struct symctx *s = arg;
+	int i, n = dwfl_module_getsymtab(mod);
+
+	for (i = 1; i < n; i++) {
+		GElf_Addr addr;
+		GElf_Sym sym;
+		const char *sname = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+
+		if (sname && GELF_ST_TYPE(sym.st_info) == STT_OBJECT &&
+		    !strcmp(sname, UPSTARE_CONTROL_SYM)) {
+			s->ctl_addr = addr;
+			return DWARF_CB_ABORT;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+int readiness_update_state(__u32 pid, struct update_state *st)
+{
+	struct symctx *s = symctx_get(pid);
+	struct upstare_control cb;
+	struct iovec local = { &cb, offsetof(struct upstare_control, build_id) };
+	struct iovec remote;
+
+	if (!s->ctl_searched && s->dwfl) {
+		s->ctl_searched = true;
+		dwfl_getmodules(s->dwfl, find_ctl, s, 0);
+	}
+	if (!s->ctl_addr)
+		return -ENOENT;
+	remote.iov_base = (void *)s->ctl_addr;
+	remote.iov_len = local.iov_len;
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)local.iov_len)
+		return -errno;
+	if (cb.magic != UPSTARE_CONTROL_MAGIC || cb.version != UPSTARE_CONTROL_VERSION)
+		return -EPROTO;
+	st->phase = cb.phase;
+	st->generation = cb.generation;
+	st->nthreads = cb.nthreads;
+	st->nparked = cb.nparked;
+	st->nresumed = cb.nresumed;
+	st->update_signal = cb.update_signal;
+	st->result = cb.result;
+	return 0;
+}
+
+const char *update_phase_name(unsigned int phase)
+{
+	static const char *const names[] = {
+		[UPSTARE_PH_IDLE] = "idle", [UPSTARE_PH_PREPARE] = "prepare",
+		[UPSTARE_PH_QUIESCE] = "quiesce", [UPSTARE_PH_TRANSFORM] = "transform",
+		[UPSTARE_PH_REBUILD] = "rebuild", [UPSTARE_PH_ROLLBACK] = "rollback",
+		[UPSTARE_PH_READY] = "ready",
+	};
+
+	return phase < sizeof(names) / sizeof(names[0]) && names[phase] ? names[phase] : "?";
 }
 
 int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,

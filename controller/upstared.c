@@ -199,6 +199,26 @@ static bool get_registered(struct jbuf *b, const struct json *req, __u32 *pid,
 	return true;
 }
 
+/* "update": the runtime's update phase and parked threads, or null. */
+static void add_update_state(struct jbuf *b, __u32 pid)
+{
+	struct update_state st;
+
+	if (readiness_update_state(pid, &st)) {
+		jb_knull(b, "update");
+		return;
+	}
+	jb_key(b, "update");
+	jb_open(b, '{');
+	jb_kstr(b, "phase", update_phase_name(st.phase));
+	jb_kint(b, "generation", st.generation);
+	jb_kint(b, "nthreads", st.nthreads);
+	jb_kint(b, "nparked", st.nparked);
+	jb_kint(b, "nresumed", st.nresumed);
+	jb_kint(b, "update_signal", st.update_signal);
+	jb_close(b, '}');
+}
+
 static void cmd_ps(struct jbuf *b)
 {
 	__u32 pids[US_MAX_PROCS];
@@ -223,6 +243,7 @@ static void cmd_ps(struct jbuf *b)
 		jb_kint(b, "kick_gen", p.kick_gen);
 		jb_kint(b, "kick_signal", p.kick_sig);
 		jb_kint(b, "kicks", p.kicks);
+		add_update_state(b, pids[i]);
 		jb_close(b, '}');
 	}
 	jb_close(b, ']');
@@ -274,6 +295,7 @@ static void cmd_detach(struct jbuf *b, const struct json *req)
 static void cmd_threads(struct jbuf *b, const struct json *req)
 {
 	struct us_thread_rec *recs;
+	struct update_state st;
 	struct us_proc p;
 	__u32 pid;
 	long long t0;
@@ -290,8 +312,11 @@ static void cmd_threads(struct jbuf *b, const struct json *req)
 	jb_kint(b, "pid", pid);
 	jb_kint(b, "snapshot_ns", now_ns() - t0);
 	jb_kint(b, "nthreads", n);
+	add_update_state(b, pid);
 	jb_key(b, "threads");
-	readiness_threads_json(b, pid, recs, n, p.kick_sig);
+	/* The runtime's own update signal is what matters for "signal-masked". */
+	readiness_threads_json(b, pid, recs, n,
+			       readiness_update_state(pid, &st) ? (int)p.kick_sig : st.update_signal);
 	b->comma = true;
 	free(recs);
 }

@@ -5,7 +5,8 @@
  * thread that blocks every signal and waits in read(); while
  * `upstarectl update` waits for it, upstarectl threads must show the main
  * thread parked (in libupstare's park, its stack already unwound) and the
- * blocker as signal-masked in read().
+ * blocker as signal-masked in read(), and the runtime's control block
+ * says the update is in quiesce with one thread parked.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -60,6 +61,15 @@ static enum test_result run(struct test_ctx *ctx)
 			    !strcmp(json_str(t, "state"), "signal-masked"))
 				blocker = t;
 		}
+	}
+	if (main_t && blocker && r) {
+		const struct json *up = json_get(r, "update");
+
+		if (!ASSERT_TRUE(up && up->type == JSON_OBJ, "update state read") ||
+		    !ASSERT_STREQ(json_str(up, "phase"), "quiesce", "update phase") ||
+		    !ASSERT_EQ(json_int(up, "nparked", 0), 1, "threads parked") ||
+		    !ASSERT_EQ(json_int(up, "update_signal", 0), 36, "update signal"))
+			goto cleanup;
 	}
 	if (!main_t || !blocker) {
 		struct jbuf b = {};

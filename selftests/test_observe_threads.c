@@ -201,6 +201,8 @@ static enum test_result run(struct test_ctx *ctx)
 				!strcmp(roles[i].name, "locker") ? holder : 0, true);
 		goto cleanup;
 	}
+	if (!ASSERT_STREQ(json_str(json_get(r, "update"), "phase"), "idle", "no update pending"))
+		goto cleanup;
 	json_free(r);
 	r = threads_of(&d, child);
 	if (!ASSERT_TRUE(r, "child threads") ||

@@ -135,7 +135,8 @@ static enum test_result run(struct test_ctx *ctx)
 	run_cmd(&cr, 30, "UPSTARE_SOCKET=%s %s/bin/upstare-top -b -n 2 -d 0.2 -p %ld", d.sock,
 		upstare_build_dir(), pid);
 	if (!ASSERT_EQ(cr.status, 0, "batch mode") ||
-	    !ASSERT_STRSTR(cr.out, "lock-wait", "batch shows the lock waiter"))
+	    !ASSERT_STRSTR(cr.out, "lock-wait", "batch shows the lock waiter") ||
+	    !ASSERT_STRSTR(cr.out, "0 updates applied", "update state from the control block"))
 		goto cleanup;
 	line = strstr(cr.out, "upstare-top:");
 	if (!ASSERT_TRUE(line && strstr(line + 1, "upstare-top:") &&
