@@ -4,10 +4,11 @@
  * program (selftests/progs/scenario.c), built with upstare-cc.  Each thread
  * must be classified as what it is doing, the mutex waiter must name the
  * holder, a thread with the kick signal masked and one inside a
- * non-reconstructible function must say so, every blocked thread's stack must show the application function
- * that made the blocking call, the forked child must be registered, a
- * thread started after attach must appear and disappear when it exits,
- * and the procs map must be empty after the target exits.
+ * non-reconstructible function must say so, every blocked thread's stack
+ * must show the application function that made the blocking call, the
+ * forked child must be registered, a thread started after attach must
+ * appear and disappear when it exits, and no procs map entry may be left
+ * for a process that exited.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
