@@ -28,6 +28,7 @@ struct row {
 	long pid, tid, owner;
 	const char *comm, *state, *syscall, *reason;
 	const struct json *thread;	/* for the stack */
+	const struct json *update;	/* the process's update state, or NULL */
 	bool ready;
 	double cpu_s;
 	char where[96];
@@ -109,7 +110,7 @@ static void clear_data(void)
 	top.nprocs = top.nready = top.nwindow = 0;
 }
 
-static void add_rows(long pid, const struct json *threads)
+static void add_rows(long pid, const struct json *threads, const struct json *update)
 {
 	const struct json *t;
 
@@ -130,6 +131,7 @@ static void add_rows(long pid, const struct json *threads)
 		r->owner = o && o->type == JSON_NUM ? (long)o->num : 0;
 		r->cpu_s = json_int(t, "runtime_ns", 0) / 1e9;
 		r->thread = t;
+		r->update = update && update->type == JSON_OBJ ? update : NULL;
 		where_of(t, r->where, sizeof(r->where));
 		top.nready += r->ready;
 	}
@@ -231,7 +233,7 @@ static int refresh_data(void)
 		}
 		top.replies[top.nreplies++] = r;
 		first = top.nrows;
-		add_rows(pid, json_get(r, "threads"));
+		add_rows(pid, json_get(r, "threads"), json_get(r, "update"));
 		if (top.cons)
 			check_constraints(json_get(r, "threads"), first);
 	}
@@ -278,8 +280,18 @@ static void format_proc(int i, char *buf, size_t len)
 		n++;
 		ready += top.rows[k].ready;
 	}
-	snprintf(buf, len, "PID %ld (%s): %d threads, %d ready", top.rows[i].pid,
-		 top.rows[i].comm, n, ready);
+	const struct json *u = top.rows[i].update;
+	int off;
+
+	off = snprintf(buf, len, "PID %ld (%s): %d threads, %d ready", top.rows[i].pid,
+		       top.rows[i].comm, n, ready);
+	/* A pending update's progress, from the runtime's control block. */
+	if (u && off < (int)len && strcmp(json_str(u, "phase") ?: "", "idle"))
+		snprintf(buf + off, len - off, "; update %s, %lld/%lld parked",
+			 json_str(u, "phase"), json_int(u, "nparked", 0), json_int(u, "nthreads", 0));
+	else if (u && off < (int)len)
+		snprintf(buf + off, len - off, "; %lld updates applied",
+			 json_int(u, "generation", 0));
 }
 
 static void print_batch(void)
