@@ -8,6 +8,7 @@
 #   make check-long the selftests with the long cases (1000 csmith programs, ...)
 #   make demo       update a running TCP server live (root)
 #   make bench      benchmarks: ratios measured side by side in one run
+#   make bench-observe  the observation benchmark alone (root)
 #   make install    install into $(DESTDIR)$(prefix)
 #   make clean      remove $(O)
 #   make V=1        show full commands
@@ -43,13 +44,13 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 # Debian packages: the build, the tests, the demo and the benchmarks.
 DEPS := clang-19 libclang-19-dev llvm-19 libbpf-dev bpftool libelf-dev libdw-dev \
 	libncurses-dev csmith libcsmith-dev pkg-config make dpkg-dev ftp tmux \
-	ca-certificates tcl libclang-rt-19-dev
+	ca-certificates tcl libclang-rt-19-dev python3-docutils util-linux
 
 BIN := $(O)/bin
 LIB := $(O)/lib
 OBJ := $(O)/obj
 
-all: instrumentor userlib controller selftests
+all: instrumentor userlib controller selftests man
 
 help:
 	@sed -n 's/^#   //p' $(SRC)/Makefile
@@ -114,7 +115,7 @@ UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o 
 # tests and the fuzzer link it directly.
 UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(OBJ)/controller/constraints.o \
 	$(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/ctl_*.c))
-TOP_OBJS := $(OBJ)/controller/top.o
+TOP_OBJS := $(OBJ)/controller/top.o $(OBJ)/controller/constraints.o
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
@@ -156,6 +157,16 @@ $(BIN)/upstare-top: $(TOP_OBJS) $(CTL_COMMON) | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lncursesw
 
+# ------------------------------------------------------------- man pages
+RST2MAN ?= rst2man
+MAN_PAGES := $(O)/man/upstared.8 $(O)/man/upstarectl.1 $(O)/man/upstare-top.1
+
+man: $(MAN_PAGES)
+
+$(O)/man/%.8 $(O)/man/%.1: $(SRC)/Documentation/%.rst | $(O)/man
+	$(call msg,MAN,$@)
+	$(Q)$(RST2MAN) --quiet $< $@
+
 # libFuzzer target for the constraint parser (selftests/fuzz/, run by the
 # constraints/fuzz cases).
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -192,9 +203,18 @@ check-long: all
 demo: all
 	$(TEST_ENV) $(SRC)/examples/demo.sh
 
-bench: all
+bench: all $(O)/selftests/obsbench
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh
 	$(TEST_ENV) $(SRC)/selftests/bench/pause-bench.sh
+	$(O)/selftests/obsbench $(BIN)/upstared
+
+# Observation costs only (root): getppid, pipe round trip, 64-thread snapshot.
+bench-observe: all $(O)/selftests/obsbench
+	$(O)/selftests/obsbench $(BIN)/upstared
+
+$(O)/selftests/obsbench: $(SRC)/selftests/bench/obsbench.c $(CTL_COMMON) | $(O)/selftests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lpthread
 
 # ---------------------------------------------------------------- install
 install: all
@@ -204,6 +224,9 @@ install: all
 		$(DESTDIR)$(prefix)/bin/
 	install -d $(DESTDIR)$(prefix)/sbin
 	install -m 755 $(BIN)/upstared $(DESTDIR)$(prefix)/sbin/
+	install -d $(DESTDIR)$(prefix)/share/man/man1 $(DESTDIR)$(prefix)/share/man/man8
+	install -m 644 $(O)/man/upstared.8 $(DESTDIR)$(prefix)/share/man/man8/
+	install -m 644 $(O)/man/upstarectl.1 $(O)/man/upstare-top.1 $(DESTDIR)$(prefix)/share/man/man1/
 	install -m 644 $(LIB)/libupstare.a $(DESTDIR)$(prefix)/lib/upstare/
 	install -m 644 $(SRC)/userlib/include/upstare.h $(DESTDIR)$(prefix)/include/
 
@@ -212,7 +235,8 @@ clean:
 	$(Q)rm -rf $(O)
 
 $(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/selftests \
-$(OBJ)/bpf $(OBJ)/controller $(O)/fuzz:
+$(OBJ)/bpf $(OBJ)/controller $(O)/man $(O)/fuzz:
 	$(Q)mkdir -p $@
 
-.PHONY: all help deps userlib instrumentor controller selftests check check-long demo bench install clean
+.PHONY: all help deps userlib instrumentor controller man selftests check check-long demo bench \
+	bench-observe install clean

@@ -24,6 +24,7 @@ struct obs {
 	struct snapshot_bpf *snap;
 	struct ring_buffer *rb;
 	struct bpf_link *sys_enter, *sched_switch;
+	__u32 windows[US_MAX_PROCS];	/* pids with a window open */
 	int nwindows;
 	__u32 last_gen;
 	obs_event_fn fn;
@@ -255,6 +256,21 @@ bool obs_window_attached(struct obs *o)
 	return o->sys_enter != NULL;
 }
 
+/* pid's window is over: detach the window programs after the last one. */
+static void window_forget(struct obs *o, __u32 pid)
+{
+	int i;
+
+	for (i = 0; i < o->nwindows; i++) {
+		if (o->windows[i] == pid) {
+			o->windows[i] = o->windows[--o->nwindows];
+			break;
+		}
+	}
+	if (!o->nwindows)
+		window_detach(o);
+}
+
 int obs_window_open(struct obs *o, __u32 pid)
 {
 	struct us_proc p;
@@ -268,8 +284,8 @@ int obs_window_open(struct obs *o, __u32 pid)
 	err = window_attach(o);
 	if (err)
 		return err;
-	if (!p.kick_gen)
-		o->nwindows++;
+	if (!p.kick_gen && o->nwindows < US_MAX_PROCS)
+		o->windows[o->nwindows++] = pid;
 	/*
 	 * Generations never repeat while the maps live (0 means "no window"),
 	 * so a thread kicked in an earlier window is kicked again.
@@ -296,9 +312,11 @@ int obs_window_close(struct obs *o, __u32 pid)
 	p.kick_gen = 0;
 	if (bpf_map_update_elem(procs_fd(o), &pid, &p, BPF_EXIST))
 		return -errno;
-	if (--o->nwindows <= 0) {
-		o->nwindows = 0;
-		window_detach(o);
-	}
+	window_forget(o, pid);
 	return 0;
+}
+
+void obs_process_gone(struct obs *o, __u32 pid)
+{
+	window_forget(o, pid);
 }

@@ -37,5 +37,7 @@ int obs_snapshot(struct obs *o, __u32 pid, struct us_thread_rec **recs);
 int obs_window_open(struct obs *o, __u32 pid);
 int obs_window_close(struct obs *o, __u32 pid);
 bool obs_window_attached(struct obs *o);
+/* A registered process exited (its procs entry is gone): end its window. */
+void obs_process_gone(struct obs *o, __u32 pid);
 
 #endif

@@ -10,8 +10,11 @@
 
 #define UPSTARE_DEFAULT_SOCKET		"/run/upstare/upstared.sock"
 #define UPSTARE_PROTOCOL		1
-/* SIGRTMIN+6 with glibc (34 + 6): the runtime keeps it unblocked. */
-#define UPSTARE_DEFAULT_KICK_SIGNAL	40
+/*
+ * SIGRTMIN+2 with glibc (34 + 2): the runtime's update signal
+ * (userlib/update.c), installed without SA_RESTART and kept unblocked.
+ */
+#define UPSTARE_DEFAULT_KICK_SIGNAL	36
 
 /* $UPSTARE_SOCKET or the default. */
 const char *client_socket_path(void);

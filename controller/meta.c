@@ -136,23 +136,30 @@ const struct meta_fn *meta_find(const struct meta *m, const char *symbol)
 	return NULL;
 }
 
+/* Line tables put a call a line or two off the statement: allow that much. */
+#define CP_LINE_SLACK	3
+
 const struct meta_cp *meta_cp_at(const struct meta_fn *fn, unsigned int line,
-				 const char *callee)
+				 const char *callee, bool call_site)
 {
-	const struct meta_cp *first = NULL;
+	const struct meta_cp *best = NULL, *named = NULL;
+	size_t n = callee ? strlen(callee) : 0;
 	int i;
 
 	for (i = 0; i < fn->ncps; i++) {
 		const struct meta_cp *cp = &fn->cps[i];
-		size_t n;
+		bool is_call = cp->kind && !strcmp(cp->kind, "call");
 
-		if (cp->line != line || !cp->key)
+		if (!cp->key || cp->line > line || line - cp->line > CP_LINE_SLACK)
 			continue;
-		if (!first)
-			first = cp;
-		n = callee ? strlen(callee) : 0;
-		if (n && !strncmp(cp->key, callee, n) && cp->key[n] == '#')
-			return cp;
+		if (call_site && !is_call)
+			continue;
+		/* The nearest point at or before the line; the callee's name decides ties. */
+		if (n && !strncmp(cp->key, callee, n) && cp->key[n] == '#' &&
+		    (!named || cp->line > named->line))
+			named = cp;
+		if (!best || cp->line > best->line)
+			best = cp;
 	}
-	return first;
+	return named ?: best;
 }

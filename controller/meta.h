@@ -39,10 +39,11 @@ struct meta *meta_from_elf(Elf *elf);
 void meta_free(struct meta *m);
 const struct meta_fn *meta_find(const struct meta *m, const char *symbol);
 /*
- * Continuation point of fn at line: the call whose callee is named callee
- * (when known), else the first point on that line.  NULL if none.
+ * Continuation point of a frame of fn stopped at line: the nearest point at
+ * or a few lines before it (a call when call_site), preferring a call to
+ * callee.  NULL if none.
  */
 const struct meta_cp *meta_cp_at(const struct meta_fn *fn, unsigned int line,
-				 const char *callee);
+				 const char *callee, bool call_site);
 
 #endif

@@ -18,6 +18,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <sys/uio.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "meta.h"
+#include "../userlib/include/upstare-ctl.h"
 #include "readiness.h"
 #include "syscalls.h"
 
@@ -49,6 +52,8 @@ struct frame {
 	int line;
 	const struct meta_fn *mfn;
 	const char *cp;
+	bool inlined;		/* inlined into the next frame out */
+	bool call_site;		/* stopped at a call (not the innermost pc) */
 };
 
 struct modmeta {
@@ -66,11 +71,29 @@ struct thread {
 	int app_frame;		/* innermost instrumented frame, or -1 */
 };
 
+#define SYMCTX_CACHE	8
+
+static char *debuginfo_path;
+
+/* Symbolized frames of one pc, kept for the next snapshots. */
+#define PC_CACHE_BITS	10
+#define PC_FRAMES	6
+
+struct pc_entry {
+	Dwarf_Addr pc;		/* 0: empty */
+	int n;
+	struct frame f[PC_FRAMES];
+};
+
 struct symctx {
 	pid_t pid;
+	char *maps;		/* /proc/PID/maps when this was made */
 	Dwfl *dwfl;
 	struct modmeta mods[64];
 	int nmods;
+	struct pc_entry *pcs;	/* 1 << PC_CACHE_BITS entries */
+	bool ctl_searched;	/* looked for the runtime's control block */
+	__u64 ctl_addr;		/* its address, 0 if the process has none */
 };
 
 static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
@@ -187,31 +210,96 @@ bpf_chain_rest:
 	return n;
 }
 
-/* Source line of pc; with a fallback for binaries without .debug_aranges. */
-static const char *source_line(Dwfl_Module *mod, Dwarf_Addr pc, int *lineno)
+/* The CU of pc; with a fallback for binaries without .debug_aranges. */
+static Dwarf_Die *cu_of(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Addr *bias)
 {
-	Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
-	Dwarf_Die *cu = NULL;
-	Dwarf_Addr bias;
-	Dwarf_Line *dl;
-	const char *file;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, bias);
 
-	if (line)
-		return dwfl_lineinfo(line, NULL, lineno, NULL, NULL, NULL);
+	if (cu)
+		return cu;
 	/*
 	 * elfutils looks the CU up in .debug_aranges, which clang does not
 	 * emit by default: look through the CUs' address ranges instead.
 	 */
-	while ((cu = dwfl_module_nextcu(mod, cu, &bias))) {
-		if (dwarf_haspc(cu, pc - bias) <= 0)
-			continue;
-		dl = dwarf_getsrc_die(cu, pc - bias);
-		if (!dl || dwarf_lineno(dl, lineno))
-			return NULL;
-		file = dwarf_linesrc(dl, NULL, NULL);
-		return file;
-	}
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+		if (dwarf_haspc(cu, pc - *bias) > 0)
+			return cu;
 	return NULL;
+}
+
+/*
+ * Append the frames of pc: the functions inlined at pc, innermost first,
+ * then the function that contains them, each with its source line (an
+ * inlined call's line is where it was called from).
+ */
+static void add_frames(struct thread *t, Dwfl_Module *mod, Dwarf_Addr pc, __u64 addr)
+{
+	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Addr bias;
+	Dwarf_Line *dl;
+	int nscopes, i, line = 0;
+	const char *file = NULL;
+	struct frame *f;
+
+	cu = cu_of(mod, pc, &bias);
+	if (cu && (dl = dwarf_getsrc_die(cu, pc - bias))) {
+		dwarf_lineno(dl, &line);
+		file = dwarf_linesrc(dl, NULL, NULL);
+	}
+	nscopes = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+	for (i = 0; i < nscopes && t->nframes < US_MAX_FRAMES - 1; i++) {
+		Dwarf_Die *sc = &scopes[i];
+		Dwarf_Attribute at;
+		Dwarf_Word w;
+
+		if (dwarf_tag(sc) != DW_TAG_inlined_subroutine)
+			continue;
+		f = &t->frames[t->nframes++];
+		memset(f, 0, sizeof(*f));
+		f->addr = addr;
+		f->function = dwarf_diename(sc);
+		f->file = file;
+		f->line = line;
+		f->inlined = true;
+		/* The next scope out is at the call of this one. */
+		if (dwarf_formudata(dwarf_attr(sc, DW_AT_call_line, &at), &w) == 0)
+			line = w;
+	}
+	free(scopes);
+	f = &t->frames[t->nframes++];
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	f->function = dwfl_module_addrname(mod, pc);
+	f->file = file;
+	f->line = line;
+}
+
+/*
+ * add_frames() with a cache: the same return addresses come back in every
+ * snapshot, and libdwfl's symbol and scope lookups are most of its cost.
+ */
+static void cached_frames(struct symctx *s, struct thread *t, Dwfl_Module *mod,
+			  Dwarf_Addr pc, __u64 addr)
+{
+	int first = t->nframes, k;
+	struct pc_entry *e;
+
+	if (!s->pcs)
+		s->pcs = calloc(1 << PC_CACHE_BITS, sizeof(*s->pcs));
+	e = s->pcs ? &s->pcs[(pc * 0x9e3779b97f4a7c15ULL) >> (64 - PC_CACHE_BITS)] : NULL;
+	if (e && e->pc == pc && e->n <= US_MAX_FRAMES - t->nframes) {
+		memcpy(&t->frames[first], e->f, e->n * sizeof(struct frame));
+		t->nframes += e->n;
+	} else {
+		add_frames(t, mod, pc, addr);
+		if (e && t->nframes - first <= PC_FRAMES) {
+			e->pc = pc;
+			e->n = t->nframes - first;
+			memcpy(e->f, &t->frames[first], e->n * sizeof(struct frame));
+		}
+	}
+	for (k = first; k < t->nframes; k++)
+		t->frames[k].addr = addr;
 }
 
 static void symbolize(struct symctx *s, struct thread *t)
@@ -221,28 +309,28 @@ static void symbolize(struct symctx *s, struct thread *t)
 
 	t->nframes = 0;
 	t->app_frame = -1;
-	for (i = 0; i < n; i++) {
-		struct frame *f = &t->frames[t->nframes];
+	for (i = 0; i < n && t->nframes < US_MAX_FRAMES; i++) {
 		/* Return addresses point after the call: look up the call. */
 		Dwarf_Addr pc = i ? addrs[i] - 1 : addrs[i];
 		Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, pc) : NULL;
 		const struct meta *m;
+		int first = t->nframes, k;
 
-		memset(f, 0, sizeof(*f));
-		f->addr = addrs[i];
 		if (!mod) {
 			if (i)	/* a broken chain: what follows is not a stack */
 				break;
-			t->nframes++;
+			memset(&t->frames[t->nframes], 0, sizeof(struct frame));
+			t->frames[t->nframes++].addr = addrs[i];
 			continue;
 		}
-		f->function = dwfl_module_addrname(mod, pc);
-		f->file = source_line(mod, pc, &f->line);
+		cached_frames(s, t, mod, pc, addrs[i]);
 		m = module_meta(s, mod);
-		f->mfn = meta_find(m, f->function);
-		if (f->mfn && t->app_frame < 0)
-			t->app_frame = t->nframes;
-		t->nframes++;
+		for (k = first; k < t->nframes; k++) {
+			t->frames[k].mfn = meta_find(m, t->frames[k].function);
+			t->frames[k].call_site = i > 0 || k > first;
+			if (t->frames[k].mfn && t->app_frame < 0)
+				t->app_frame = k;
+		}
 	}
 	/* Continuation points: a caller's frame is at the call to the frame inside it. */
 	for (i = 0; i < t->nframes; i++) {
@@ -251,7 +339,8 @@ static void symbolize(struct symctx *s, struct thread *t)
 
 		if (!f->mfn || !f->line)
 			continue;
-		cp = meta_cp_at(f->mfn, f->line, i ? t->frames[i - 1].function : NULL);
+		cp = meta_cp_at(f->mfn, f->line, i ? t->frames[i - 1].function : NULL,
+				f->call_site);
 		if (cp)
 			f->cp = cp->key;
 	}
@@ -279,7 +368,8 @@ static const char *app_function(const struct thread *t)
 
 static bool is_park_frame(const char *fn)
 {
-	return fn && (!strncmp(fn, "__upstare_park", 14) || !strncmp(fn, "upstare_park", 12));
+	/* libupstare's park (userlib/update.c), where parked threads wait. */
+	return fn && (!strcmp(fn, "upstare__park") || !strncmp(fn, "__upstare_park", 14));
 }
 
 static struct thread *find_tid(struct thread *ts, int n, __u32 tid)
@@ -311,8 +401,12 @@ static void classify_one(struct thread *t, int kick_sig)
 
 			t->cls = "parked";
 			t->ready = true;
-			snprintf(t->reason, sizeof(t->reason), "parked in %s at %s",
-				 app ?: "?", cp ?: "?");
+			if (app)
+				snprintf(t->reason, sizeof(t->reason), "parked in %s at %s",
+					 app, cp ?: "an update point");
+			else	/* it unwound before parking: its frames are records now */
+				snprintf(t->reason, sizeof(t->reason),
+					 "parked, its stack unwound into the runtime's frame records");
 			return;
 		}
 	}
@@ -439,57 +533,176 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 		jb_printf(b, "\"%#llx\"", (unsigned long long)f->addr);
 		b->comma = true;
 		jb_kstr(b, "function", f->function);
+		/* the source name (main, not its symbol): what constraints name */
+		jb_kstr(b, "name", f->mfn ? f->mfn->name : NULL);
 		jb_kstr(b, "file", f->file);
 		if (f->line)
 			jb_kint(b, "line", f->line);
 		else
 			jb_knull(b, "line");
 		jb_kstr(b, "cp", f->cp);
+		if (f->inlined)
+			jb_kbool(b, "inlined", true);
 		jb_close(b, '}');
 	}
 	jb_close(b, ']');
 	jb_close(b, '}');
 }
 
-int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
-			   int n, int kick_sig)
+static char *read_maps(pid_t pid)
 {
-	static char *debuginfo_path;
+	char path[64], *buf = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	for (int c; (c = fgetc(f)) != EOF;)
+		fputc(c, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+static void symctx_free(struct symctx *s)
+{
+	int i;
+
+	for (i = 0; i < s->nmods; i++)
+		meta_free(s->mods[i].meta);
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	free(s->maps);
+	free(s->pcs);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Symbolization state per process, kept while its mappings stay the same:
+ * reporting the modules and reading their DWARF and .upstare sections is
+ * most of a snapshot's cost.
+ */
+static struct symctx *symctx_get(pid_t pid)
+{
 	static const Dwfl_Callbacks cb = {
 		.find_elf = dwfl_linux_proc_find_elf,
 		.find_debuginfo = dwfl_standard_find_debuginfo,
 		.debuginfo_path = &debuginfo_path,
 	};
-	struct symctx s = {};
+	static struct symctx cache[SYMCTX_CACHE];
+	static unsigned int next;
+	char *maps = read_maps(pid);
+	struct symctx *s;
+	int i;
+
+	for (i = 0; i < SYMCTX_CACHE; i++) {
+		s = &cache[i];
+		if (s->pid == pid && s->maps && maps && !strcmp(s->maps, maps)) {
+			free(maps);
+			return s;
+		}
+	}
+	for (i = 0; i < SYMCTX_CACHE && cache[i].pid != pid; i++)
+		;
+	s = &cache[i < SYMCTX_CACHE ? i : next++ % SYMCTX_CACHE];
+	symctx_free(s);
+	s->pid = pid;
+	s->maps = maps;
+	s->dwfl = dwfl_begin(&cb);
+	if (s->dwfl) {
+		dwfl_report_begin(s->dwfl);
+		if (dwfl_linux_proc_report(s->dwfl, pid)) {
+			dwfl_end(s->dwfl);
+			s->dwfl = NULL;
+		} else {
+			dwfl_report_end(s->dwfl, NULL, NULL);
+		}
+	}
+	return s;
+}
+
+static int find_ctl(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		    void *arg)
+{
+	struct symctx *s = arg;
+	int i, n = dwfl_module_getsymtab(mod);
+
+	for (i = 1; i < n; i++) {
+		GElf_Addr addr;
+		GElf_Sym sym;
+		const char *sname = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+
+		if (sname && GELF_ST_TYPE(sym.st_info) == STT_OBJECT &&
+		    !strcmp(sname, UPSTARE_CONTROL_SYM)) {
+			s->ctl_addr = addr;
+			return DWARF_CB_ABORT;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+int readiness_update_state(__u32 pid, struct update_state *st)
+{
+	struct symctx *s = symctx_get(pid);
+	struct upstare_control cb;
+	struct iovec local = { &cb, offsetof(struct upstare_control, build_id) };
+	struct iovec remote;
+
+	if (!s->ctl_searched && s->dwfl) {
+		s->ctl_searched = true;
+		dwfl_getmodules(s->dwfl, find_ctl, s, 0);
+	}
+	if (!s->ctl_addr)
+		return -ENOENT;
+	remote.iov_base = (void *)s->ctl_addr;
+	remote.iov_len = local.iov_len;
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)local.iov_len)
+		return -errno;
+	if (cb.magic != UPSTARE_CONTROL_MAGIC || cb.version != UPSTARE_CONTROL_VERSION)
+		return -EPROTO;
+	st->phase = cb.phase;
+	st->generation = cb.generation;
+	st->nthreads = cb.nthreads;
+	st->nparked = cb.nparked;
+	st->nresumed = cb.nresumed;
+	st->update_signal = cb.update_signal;
+	st->result = cb.result;
+	return 0;
+}
+
+const char *update_phase_name(unsigned int phase)
+{
+	static const char *const names[] = {
+		[UPSTARE_PH_IDLE] = "idle", [UPSTARE_PH_PREPARE] = "prepare",
+		[UPSTARE_PH_QUIESCE] = "quiesce", [UPSTARE_PH_TRANSFORM] = "transform",
+		[UPSTARE_PH_REBUILD] = "rebuild", [UPSTARE_PH_ROLLBACK] = "rollback",
+		[UPSTARE_PH_READY] = "ready",
+	};
+
+	return phase < sizeof(names) / sizeof(names[0]) && names[phase] ? names[phase] : "?";
+}
+
+int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
+			   int n, int kick_sig)
+{
 	struct thread *ts = calloc(n ? n : 1, sizeof(*ts));
+	struct symctx *s = symctx_get(pid);
 	int i;
 
 	if (!ts)
 		return -ENOMEM;
-	s.pid = pid;
-	s.dwfl = dwfl_begin(&cb);
-	if (s.dwfl) {
-		dwfl_report_begin(s.dwfl);
-		if (dwfl_linux_proc_report(s.dwfl, pid)) {
-			dwfl_end(s.dwfl);
-			s.dwfl = NULL;
-		} else {
-			dwfl_report_end(s.dwfl, NULL, NULL);
-		}
-	}
 	for (i = 0; i < n; i++) {
 		ts[i].r = &recs[i];
-		symbolize(&s, &ts[i]);
+		symbolize(s, &ts[i]);
 	}
 	classify(ts, n, kick_sig);
 	jb_open(b, '[');
 	for (i = 0; i < n; i++)
 		emit_thread(b, &ts[i]);
 	jb_close(b, ']');
-	for (i = 0; i < s.nmods; i++)
-		meta_free(s.mods[i].meta);
-	if (s.dwfl)
-		dwfl_end(s.dwfl);
 	free(ts);
 	return 0;
 }

@@ -19,4 +19,14 @@ int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec
 
 const char *syscall_name(long nr);
 
+/* The runtime's control block of a process (libupstare), as far as observing goes. */
+struct update_state {
+	unsigned int phase, generation, nthreads, nparked, nresumed, result;
+	int update_signal;
+};
+
+/* -ENOENT when the process has no control block (not linked with libupstare). */
+int readiness_update_state(__u32 pid, struct update_state *st);
+const char *update_phase_name(unsigned int phase);
+
 #endif

@@ -23,7 +23,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -72,6 +74,14 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void proc_comm(__u32 pid, char *buf, size_t len)
 {
 	char path[64];
@@ -85,6 +95,24 @@ static void proc_comm(__u32 pid, char *buf, size_t len)
 	if (fgets(buf, len, f))
 		buf[strcspn(buf, "\n")] = 0;
 	fclose(f);
+}
+
+/* The process a task id belongs to, or -1. */
+static long proc_tgid(__u32 pid)
+{
+	char path[64], line[256];
+	long tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
 }
 
 static bool proc_instrumented(__u32 pid)
@@ -106,6 +134,7 @@ static void on_event(void *ctx, const struct us_event *e)
 		       e->pid, e->comm, e->ppid);
 		break;
 	case US_EV_EXIT:
+		obs_process_gone(d.obs, e->pid);
 		logmsg("pid %u (%.16s): exited, unregistered", e->pid, e->comm);
 		break;
 	case US_EV_EXEC:
@@ -170,6 +199,26 @@ static bool get_registered(struct jbuf *b, const struct json *req, __u32 *pid,
 	return true;
 }
 
+/* "update": the runtime's update phase and parked threads, or null. */
+static void add_update_state(struct jbuf *b, __u32 pid)
+{
+	struct update_state st;
+
+	if (readiness_update_state(pid, &st)) {
+		jb_knull(b, "update");
+		return;
+	}
+	jb_key(b, "update");
+	jb_open(b, '{');
+	jb_kstr(b, "phase", update_phase_name(st.phase));
+	jb_kint(b, "generation", st.generation);
+	jb_kint(b, "nthreads", st.nthreads);
+	jb_kint(b, "nparked", st.nparked);
+	jb_kint(b, "nresumed", st.nresumed);
+	jb_kint(b, "update_signal", st.update_signal);
+	jb_close(b, '}');
+}
+
 static void cmd_ps(struct jbuf *b)
 {
 	__u32 pids[US_MAX_PROCS];
@@ -194,6 +243,7 @@ static void cmd_ps(struct jbuf *b)
 		jb_kint(b, "kick_gen", p.kick_gen);
 		jb_kint(b, "kick_signal", p.kick_sig);
 		jb_kint(b, "kicks", p.kicks);
+		add_update_state(b, pids[i]);
 		jb_close(b, '}');
 	}
 	jb_close(b, ']');
@@ -201,15 +251,19 @@ static void cmd_ps(struct jbuf *b)
 
 static void cmd_attach(struct jbuf *b, const struct json *req)
 {
-	char path[64];
+	long tgid;
 	__u32 pid;
 	int err, sig = json_int(req, "signal", d.kick_sig);
 
 	if (!get_pid(b, req, &pid))
 		return;
-	snprintf(path, sizeof(path), "/proc/%u", pid);
-	if (access(path, F_OK)) {
+	tgid = proc_tgid(pid);
+	if (tgid < 0) {
 		reply_error(b, "pid %u: no such process", pid);
+		return;
+	}
+	if ((__u32)tgid != pid) {
+		reply_error(b, "pid %u is a thread of process %ld: attach the process", pid, tgid);
 		return;
 	}
 	err = obs_register(d.obs, pid, 0, sig);
@@ -241,20 +295,28 @@ static void cmd_detach(struct jbuf *b, const struct json *req)
 static void cmd_threads(struct jbuf *b, const struct json *req)
 {
 	struct us_thread_rec *recs;
+	struct update_state st;
 	struct us_proc p;
 	__u32 pid;
+	long long t0;
 	int n;
 
 	if (!get_registered(b, req, &pid, &p))
 		return;
+	t0 = now_ns();
 	n = obs_snapshot(d.obs, pid, &recs);
 	if (n < 0) {
 		reply_error(b, "pid %u: snapshot failed: %s", pid, strerror(-n));
 		return;
 	}
 	jb_kint(b, "pid", pid);
+	jb_kint(b, "snapshot_ns", now_ns() - t0);
+	jb_kint(b, "nthreads", n);
+	add_update_state(b, pid);
 	jb_key(b, "threads");
-	readiness_threads_json(b, pid, recs, n, p.kick_sig);
+	/* The runtime's own update signal is what matters for "signal-masked". */
+	readiness_threads_json(b, pid, recs, n,
+			       readiness_update_state(pid, &st) ? (int)p.kick_sig : st.update_signal);
 	b->comma = true;
 	free(recs);
 }
@@ -457,6 +519,9 @@ static void accept_client(void)
 		close(fd);
 		return;
 	}
+	/* A client that stops reading must not stall the daemon. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = 2 },
+		   sizeof(struct timeval));
 	d.clients[i].fd = fd;
 	ev.data.u32 = i + 3;
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev);

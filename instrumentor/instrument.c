@@ -478,7 +478,7 @@ static int check_diagnostics(struct tu *t)
  * the others are left exactly as written, so a miscompiled function can be
  * found by bisection.  main is always instrumented.
  */
-static bool bisect_keep(struct tu *t, CXCursor fn, unsigned nth)
+static bool bisect_keep(CXCursor fn)
 {
 	static unsigned lo, hi, seen;
 	static int parsed;
@@ -495,12 +495,10 @@ static bool bisect_keep(struct tu *t, CXCursor fn, unsigned nth)
 	}
 	if (parsed < 0)
 		return false;
-	(void)nth;
 	name = cur_spelling(fn);
 	keep = strcmp(name, "main") && (seen < lo || seen >= hi);
 	seen++;
 	free(name);
-	(void)t;
 	return keep;
 }
 
@@ -553,7 +551,7 @@ int instrument_file(const struct instr_opts *o)
 					body_beg = cur_beg(kids[j]);
 			free(kids);
 			drop_noreturn(t, c, body_beg);
-			if (clang_isCursorDefinition(c) && !bisect_keep(t, c, nfns)) {
+			if (clang_isCursorDefinition(c) && !bisect_keep(c)) {
 				bool taken_here = usr_in(&taken, c);
 				const char *cbr = NULL;
 				struct fninfo *fi;

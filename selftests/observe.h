@@ -44,4 +44,12 @@ const struct json *thread_by_tid(const struct json *threads, long tid);
 /* True if a frame of the thread's stack is in function fn. */
 bool stack_has(const struct json *thread, const char *fn);
 
+/* Register an observation case as "observe/NAME". */
+#define OBSERVE_TEST(_id, _run)						\
+	static struct test __test_##_id = {				\
+		.name = "observe/" #_id, .run = _run,			\
+	};								\
+	__attribute__((constructor)) static void __reg_##_id(void)	\
+	{ test_register(&__test_##_id); }
+
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * observe_protocol: who may talk to upstared and what a bad request gets.
+ * observe/protocol: who may talk to upstared and what a bad request gets.
  * The socket is 0600 root-only by default; a non-root user's upstarectl
  * is refused.  With --group, members of the group may use it and others
  * still may not.  A malformed or unknown request gets an error reply and
@@ -141,4 +141,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_protocol, false, NULL, run, NULL)
+OBSERVE_TEST(protocol, run)

@@ -3,10 +3,12 @@
  * observe/threads: upstared and `upstarectl threads` on the scenario
  * program (selftests/progs/scenario.c), built with upstare-cc.  Each thread
  * must be classified as what it is doing, the mutex waiter must name the
- * holder, every blocked thread's stack must show the application function
- * that made the blocking call, the forked child must be registered, a
- * thread started after attach must appear and disappear when it exits,
- * and the procs map must be empty after the target exits.
+ * holder, a thread with the kick signal masked and one inside a
+ * non-reconstructible function must say so, every blocked thread's stack
+ * must show the application function that made the blocking call, the
+ * forked child must be registered, a thread started after attach must
+ * appear and disappear when it exits, and no procs map entry may be left
+ * for a process that exited.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -113,6 +115,8 @@ static enum test_result run(struct test_ctx *ctx)
 		{ "locker", 0, "lock-wait", "futex", "take_lock" },
 		{ "condwait", 0, "blocked-interruptible", "futex", "wait_event" },
 		{ "sleeper", 0, "blocked-interruptible", "clock_nanosleep", "sleeper" },
+		{ "masked", 0, "signal-masked", "clock_nanosleep", "masked" },
+		{ "unsafe", 0, "unsafe-frame", "clock_nanosleep", "scratch_wait" },
 	};
 	const int nroles = sizeof(roles) / sizeof(roles[0]);
 	enum test_result res = TEST_FAIL;
@@ -170,6 +174,12 @@ static enum test_result run(struct test_ctx *ctx)
 	if (!ASSERT_TRUE(r && !json_bool(r, "ok", true), "attach twice is refused"))
 		goto cleanup;
 	json_free(r);
+	/* A thread id is not a process: it would never leave the registry. */
+	r = daemon_req(&d, "{\"cmd\":\"attach\",\"pid\":%ld}", roles[1].tid);
+	if (!ASSERT_TRUE(r && !json_bool(r, "ok", true), "attach of a thread id is refused") ||
+	    !ASSERT_STRSTR(json_str(r, "error"), "is a thread of process", "error names it"))
+		goto cleanup;
+	json_free(r);
 	r = NULL;
 
 	/* Threads settle into their states soon after "ready": wait for that, boundedly. */
@@ -192,6 +202,8 @@ static enum test_result run(struct test_ctx *ctx)
 				!strcmp(roles[i].name, "locker") ? holder : 0, true);
 		goto cleanup;
 	}
+	if (!ASSERT_STREQ(json_str(json_get(r, "update"), "phase"), "idle", "no update pending"))
+		goto cleanup;
 	json_free(r);
 	r = threads_of(&d, child);
 	if (!ASSERT_TRUE(r, "child threads") ||
@@ -249,4 +261,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_threads, false, NULL, run, NULL)
+OBSERVE_TEST(threads, run)

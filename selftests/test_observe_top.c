@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * observe_top: upstare-top driven in tmux at 80x24 (send-keys and
+ * observe/top: upstare-top driven in tmux at 80x24 (send-keys and
  * capture-pane) on the scenario program: the screen shows its threads with
- * the right states, the pid filter hides the child process, a resize is
+ * the right states, the pid filter shows one process, a resize is
  * redrawn at the new width, and 'q' quits.  Batch mode prints -n N tables.
  */
 #define _GNU_SOURCE
@@ -73,12 +73,20 @@ static enum test_result run(struct test_ctx *ctx)
 	}
 	if (!ASSERT_TRUE(pid && locker && reader && holder && child, "scenario ready"))
 		goto cleanup;
+	/*
+	 * Every .upstare program that starts on the machine is registered, so
+	 * other processes may fill the screen: start filtered on the child,
+	 * then switch the filter to the scenario's main process.
+	 */
 	if (!sh_ok(10, "start tmux", TMUX " new-session -d -s top -x 80 -y 24 "
-		   "'UPSTARE_SOCKET=%s %s/bin/upstare-top -d 0.3'", getpid(), d.sock,
-		   upstare_build_dir()))
+		   "'UPSTARE_SOCKET=%s %s/bin/upstare-top -d 0.3 -p %ld'", getpid(), d.sock,
+		   upstare_build_dir(), child))
 		goto cleanup;
 	snprintf(want, sizeof(want), "%7ld ", child);
 	if (!ASSERT_TRUE(capture(&cr, want, 50), "child on screen"))
+		goto cleanup;
+	if (!ASSERT_TRUE(!screen_row(cr.out, locker, row, sizeof(row)), "parent filtered out") ||
+	    !sh_ok(10, "filter", TMUX " send-keys -t top p '%ld' Enter", getpid(), pid))
 		goto cleanup;
 	/* The lock waiter settles last: wait for it, then read the rows. */
 	snprintf(want, sizeof(want), "lock-wait             yes futex       %5ld", holder);
@@ -102,16 +110,7 @@ static enum test_result run(struct test_ctx *ctx)
 			goto cleanup;
 	}
 
-	/* Filter by pid: the child's process line goes away. */
-	if (!sh_ok(10, "filter", TMUX " send-keys -t top p '%ld' Enter", getpid(), pid))
-		goto cleanup;
 	snprintf(want, sizeof(want), "PID %ld ", child);
-	for (int i = 0; i < 50; i++) {
-		capture(&cr, "upstare-top", 1);
-		if (!strstr(cr.out, want) && strstr(cr.out, "filtered"))
-			break;
-		usleep(200000);
-	}
 	if (!ASSERT_TRUE(!strstr(cr.out, want), "child filtered out") ||
 	    !ASSERT_STRSTR(cr.out, "1 processes", "one process shown"))
 		goto cleanup;
@@ -119,8 +118,7 @@ static enum test_result run(struct test_ctx *ctx)
 	/* Resize: redrawn at the new size. */
 	if (!sh_ok(10, "resize", TMUX " resize-window -t top -x 120 -y 40", getpid()))
 		goto cleanup;
-	snprintf(want, sizeof(want), "read_request:");
-	if (!ASSERT_TRUE(capture(&cr, "read_request:59 read#1", 50), "wide screen shows the full frame"))
+	if (!ASSERT_TRUE(capture(&cr, " read#1", 50), "wide screen shows the full frame"))
 		goto cleanup;
 	sh_ok(10, "quit", TMUX " send-keys -t top q", getpid());
 	for (int i = 0; i < 25; i++) {
@@ -137,7 +135,8 @@ static enum test_result run(struct test_ctx *ctx)
 	run_cmd(&cr, 30, "UPSTARE_SOCKET=%s %s/bin/upstare-top -b -n 2 -d 0.2 -p %ld", d.sock,
 		upstare_build_dir(), pid);
 	if (!ASSERT_EQ(cr.status, 0, "batch mode") ||
-	    !ASSERT_STRSTR(cr.out, "lock-wait", "batch shows the lock waiter"))
+	    !ASSERT_STRSTR(cr.out, "lock-wait", "batch shows the lock waiter") ||
+	    !ASSERT_STRSTR(cr.out, "0 updates applied", "update state from the control block"))
 		goto cleanup;
 	line = strstr(cr.out, "upstare-top:");
 	if (!ASSERT_TRUE(line && strstr(line + 1, "upstare-top:") &&
@@ -155,4 +154,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_top, false, NULL, run, NULL)
+OBSERVE_TEST(top, run)

@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_kick;
-	sigaction(argc > 1 ? atoi(argv[1]) : 40, &sa, NULL);
+	sigaction(argc > 1 ? atoi(argv[1]) : 36, &sa, NULL);
 	if (pipe(pipefd))
 		return 1;
 	pthread_create(&t, NULL, reader, NULL);

@@ -11,11 +11,18 @@
  *   locker    waits on the mutex the holder keeps (contended glibc mutex)
  *   condwait  in pthread_cond_wait
  *   sleeper   in nanosleep
+ *   masked    in nanosleep with the kick signal (36) masked, as a library
+ *             might do behind the runtime's back (raw rt_sigprocmask)
+ *   unsafe    in nanosleep inside a function that uses alloca(), which
+ *             upstare-cc marks non-reconstructible
  * A "late" thread is started when main reads a line 'l' from stdin, and
  * stops when it reads 'q'; 'x' ends the process.
  */
 #define _GNU_SOURCE
+#include <alloca.h>
 #include <pthread.h>
+#include <signal.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -123,6 +130,33 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+static void *masked(void *arg)
+{
+	unsigned long set = 1UL << (36 - 1);
+
+	announce("masked");
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, sizeof(set));
+	for (;;)
+		nap(1000);
+	return NULL;
+}
+
+static void scratch_wait(unsigned long n)
+{
+	char *buf = alloca(n);
+
+	memset(buf, 0, n);
+	for (;;)
+		nap(1000);
+}
+
+static void *unsafe(void *arg)
+{
+	announce("unsafe");
+	scratch_wait(64);
+	return NULL;
+}
+
 static void *late(void *arg)
 {
 	announce("late");
@@ -162,6 +196,8 @@ int main(void)
 	start(locker);
 	start(condwait);
 	start(sleeper);
+	start(masked);
+	start(unsafe);
 	child = fork();
 	if (child == 0) {
 		child_main();
