@@ -1292,6 +1292,11 @@ static void init_sub(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCurs
 		last = hi > l->idx && hi < l->count ? hi : l->idx;	/* [lo ... hi] = x */
 		sub_type(w, l, last, &b2, &bits2);
 		if (clang_getCursorKind(x) == CXCursor_InitListExpr) {
+			/* a braced list initializes the whole subobject: what
+			 * earlier initializers put anywhere in it is overridden */
+			for (unsigned i = 0; i < w->n; i++)
+				if (w->v[i].beg < b2 + bits2 && beg < w->v[i].end)
+					w->v[i].dead = true;
 			walk_list(w, x, ty, beg);
 			if (last > l->idx)
 				w->fail = true;	/* a range of braced lists */
