@@ -686,8 +686,11 @@ static bool is_frame_array(CXCursor e)
 		unsigned n;
 		bool ok;
 
-		if (k == CXCursor_DeclRefExpr)
-			return clang_getCursorKind(clang_getCursorReferenced(e)) == CXCursor_VarDecl;
+		if (k == CXCursor_DeclRefExpr) {
+			enum CXCursorKind rk = clang_getCursorKind(clang_getCursorReferenced(e));
+
+			return rk == CXCursor_VarDecl || rk == CXCursor_ParmDecl;
+		}
 		if (k == CXCursor_CallExpr)
 			return hoistable(e);	/* hoisted into a temporary */
 		if (k == CXCursor_CompoundLiteralExpr)

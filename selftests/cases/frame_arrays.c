@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Arrays inside structures passed as arguments before a call that may
- * unwind: a member of a returned structure and of a local one.  Their
+ * unwind: a member of a returned structure, of a local one and of a
+ * structure parameter.  Their
  * address is taken where they decay; taken before the later call, it
  * would point into the old frame once the frame is rebuilt, so it is
  * taken after it, in the frame that makes the call.
@@ -22,8 +23,14 @@ static void locals(void)
 	}
 }
 
+static void param(struct big b, int i)
+{
+	show(b.name, h(i));
+}
+
 int main(void)
 {
+	param(mk(7), 7);
 	for (int i = 0; i < 3; i++)
 		printf("%s %d %zu\n", mk(i).name, h(i), strlen(mk(i + 10).name) + (size_t)h(1));
 	locals();
