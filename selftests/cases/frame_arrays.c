@@ -20,12 +20,14 @@ static void locals(void)
 		struct big s;
 		snprintf(s.name, sizeof(s.name), "loc-%d", i);
 		show(s.name, h(i));
+		show(s.name + 2, h(i));
 	}
 }
 
 static void param(struct big b, int i)
 {
 	show(b.name, h(i));
+	show(b.name + 1, h(i));	/* a pointer into b, relocated with it */
 }
 
 int main(void)
