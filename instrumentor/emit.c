@@ -710,11 +710,40 @@ static bool is_frame_array(CXCursor e)
 	}
 }
 
+/* "a + i", "i + a", "a - i": a frame array offset by a value that cannot change. */
+static bool is_frame_offset(struct fctx *f, CXCursor e)
+{
+	CXCursor *kids;
+	unsigned n;
+	bool r = false;
+
+	e = strip_implicit(e);
+	if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
+		return false;
+	switch (clang_getCursorBinaryOperatorKind(e)) {
+	case CXBinaryOperator_Add:
+	case CXBinaryOperator_Sub:
+		break;
+	default:
+		return false;
+	}
+	n = get_kids(e, &kids);
+	if (n == 2)
+		r = (is_frame_array(kids[0]) &&
+		     (is_const_expr(kids[1]) || is_stable_local(f, kids[1]))) ||
+		    (clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Add &&
+		     is_frame_array(kids[1]) &&
+		     (is_const_expr(kids[0]) || is_stable_local(f, kids[0])));
+	free(kids);
+	return r;
+}
+
 static void capture(struct fctx *f, CXCursor e)
 {
 	char *name, *res;
 
 	if (is_const_expr(e) || is_stable_local(f, e) || is_frame_array(e) ||
+	    is_frame_offset(f, e) ||
 	    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void)
 		return;
 	name = new_temp(f, e);

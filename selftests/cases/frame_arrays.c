@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Arrays inside structures passed as arguments before a call that may
- * unwind: a member of a returned structure, of a local one and of a
- * structure parameter.  Their
+ * unwind: a member of a returned structure (also offset by a constant),
+ * of a local one and of a structure parameter.  Their
  * address is taken where they decay; taken before the later call, it
  * would point into the old frame once the frame is rebuilt, so it is
  * taken after it, in the frame that makes the call.
@@ -33,8 +33,10 @@ static void param(struct big b, int i)
 int main(void)
 {
 	param(mk(7), 7);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		printf("%s %d %zu\n", mk(i).name, h(i), strlen(mk(i + 10).name) + (size_t)h(1));
+		printf("%s %d %s\n", mk(i).name + 2, h(i), 1 + mk(i + 20).name);
+	}
 	locals();
 	printf("calls=%d\n", calls);
 	return 0;
