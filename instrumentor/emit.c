@@ -152,6 +152,11 @@ static bool hoistable(CXCursor call)
 	return res;
 }
 
+bool call_may_enter(CXCursor call)
+{
+	return hoistable(call);
+}
+
 static bool is_direct_call(CXCursor call)
 {
 	CXCursor ref = clang_getCursorReferenced(call);
@@ -633,8 +638,8 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 static void emit_call(struct fctx *f, CXCursor call, bool discard)
 {
 	CXCursor *kids;
-	unsigned n = get_kids(call, &kids), i, id;
-	bool direct = is_direct_call(call);
+	unsigned n = get_kids(call, &kids), i, id = 0;
+	bool direct = is_direct_call(call), quiet;
 	bool is_void = clang_getCanonicalType(clang_getCursorType(call)).kind == CXType_Void;
 	char *key, *callee, *tmp = NULL;
 	struct sb c = { 0 };
@@ -647,9 +652,13 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		lin(f, kids[i]);
 		capture(f, kids[i]);
 	}
-	key = callee_key(f, call, kids[0]);
-	id = new_cp(f, key, cur_line(call), "call");
-	free(key);
+	/* a quiet callee never unwinds: no continuation point after it */
+	quiet = direct && park_callee_is_quiet(f->t, call);
+	if (!quiet) {
+		key = callee_key(f, call, kids[0]);
+		id = new_cp(f, key, cur_line(call), "call");
+		free(key);
+	}
 	callee = residual(f, kids[0]);
 	if (direct)
 		sb_puts(&c, callee);
@@ -668,13 +677,16 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 	sb_puts(&c, ")");
 	if (!discard && !is_void)
 		tmp = new_temp(f, call);
-	out(f, "__us_l%u: ", id);
+	if (!quiet)
+		out(f, "__us_l%u: ", id);
 	if (tmp)
 		emit_assign(f, tmp, c.s, clang_getCursorType(call));
 	else
 		out(f, "%s;\n", c.s);
-	out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
-	emit_unwind(f, id);
+	if (!quiet) {
+		out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
+		emit_unwind(f, id);
+	}
 	sb_free(&c);
 	free(kids);
 	if (!discard)
@@ -1143,6 +1155,79 @@ static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCur
 	return !a.assigned;
 }
 
+static bool int_value(CXCursor e, long long *v)
+{
+	CXEvalResult r;
+	bool ok;
+
+	if (!is_const_expr(e) && clang_getCursorKind(strip_implicit(e)) != CXCursor_UnaryOperator)
+		return false;
+	r = clang_Cursor_Evaluate(e);
+	if (!r)
+		return false;
+	ok = clang_EvalResult_getKind(r) == CXEval_Int;
+	if (ok)
+		*v = clang_EvalResult_getAsLongLong(r);
+	clang_EvalResult_dispose(r);
+	return ok;
+}
+
+/*
+ * A counted loop (is_counted) from a constant to a constant, at most STRIP
+ * iterations, in the direction of its increment: "for (i = 0; i < 4; i++)".
+ * It ends by itself within a bounded time, so it needs no update point, and
+ * the compiler unrolls it as in the plain code.
+ */
+static bool is_short_counted(struct fctx *f, CXCursor init, CXCursor cond, CXCursor incr,
+			     CXCursor body)
+{
+	CXCursor *kids, var;
+	unsigned n;
+	long long from, to, step = 1;
+	bool ok, up;
+	enum CXBinaryOperatorKind op;
+
+	if (clang_Cursor_isNull(init) || !is_counted(f, CXCursor_ForStmt, cond, incr, body))
+		return false;
+	init = strip_implicit(init);
+	if (clang_getCursorKind(init) != CXCursor_BinaryOperator ||
+	    clang_getCursorBinaryOperatorKind(init) != CXBinaryOperator_Assign)
+		return false;
+	n = get_kids(init, &kids);
+	ok = n == 2 && int_value(kids[1], &from);
+	var = n == 2 ? clang_getCursorReferenced(strip_implicit(kids[0])) : clang_getNullCursor();
+	free(kids);
+	if (!ok)
+		return false;
+	cond = strip_implicit(cond);
+	op = clang_getCursorBinaryOperatorKind(cond);
+	n = get_kids(cond, &kids);
+	ok = n == 2 && refers_to(kids[0], var) && int_value(kids[1], &to);
+	free(kids);
+	if (!ok || op == CXBinaryOperator_NE)
+		return false;
+	incr = strip_implicit(incr);
+	if (clang_getCursorKind(incr) == CXCursor_UnaryOperator) {
+		enum CXUnaryOperatorKind u = clang_getCursorUnaryOperatorKind(incr);
+
+		up = u == CXUnaryOperator_PostInc || u == CXUnaryOperator_PreInc;
+	} else {
+		n = get_kids(incr, &kids);
+		ok = n == 2 && int_value(kids[1], &step) && step > 0;
+		free(kids);
+		if (!ok)
+			return false;
+		up = clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_AddAssign;
+	}
+	if (up != (op == CXBinaryOperator_LT || op == CXBinaryOperator_LE))
+		return false;
+	/* the values are small, so the variable's type cannot wrap them */
+	if (from < -STRIP * 64LL || from > STRIP * 64LL || to < -STRIP * 64LL ||
+	    to > STRIP * 64LL)
+		return false;
+	return (up ? to - from : from - to) <= STRIP;
+}
+
 static void emit_loop(struct fctx *f, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
@@ -1178,6 +1263,23 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		find_visit(cond, s, &fd), clang_visitChildren(cond, find_visit, &fd);
 	if (!clang_Cursor_isNull(incr))
 		find_visit(incr, s, &fd), clang_visitChildren(incr, find_visit, &fd);
+	if (k == CXCursor_ForStmt && !clang_Cursor_isNull(cond) && !clang_Cursor_isNull(incr) &&
+	    !work(f, cond) && !work(f, incr) && is_short_counted(f, init, cond, incr, body)) {
+		char *rc = residual(f, cond), *ri = residual(f, incr);
+
+		/*
+		 * Bounded by itself: no update point, and no loop depth for
+		 * the counted loops inside, which must poll on their own.
+		 */
+		out(f, "for (; %s; %s) ", rc, ri);
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "}\n");
+		free(rc);
+		free(ri);
+		return;
+	}
 	if (!fd.call && !fd.loop && f->loop_depth && is_counted(f, k, cond, incr, body)) {
 		char *rc = residual(f, cond), *ri = residual(f, incr);
 
@@ -1659,8 +1761,27 @@ static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
 	sb_puts(o, " };\n");
 }
 
+/*
+ * In the rebuild entry every local is live from the restore on, and the
+ * switch enters every loop from outside: kept in registers, each local
+ * needs a phi at every join of the function, and clang's optimizer (SLP
+ * vectorizer, instcombine) takes minutes on a function with hundreds of
+ * locals and update points.  Past this many locals times continuation
+ * points, the rebuild entry passes its locals' addresses to an empty asm
+ * after restoring them, which keeps them in memory there: the rebuilt
+ * frame runs a little slower until it returns, the ordinary version is
+ * untouched, and the build takes seconds.
+ */
+#define RB_IN_MEMORY	2048
+
 static void emit_restore(struct fctx *f, struct sb *o)
 {
+	unsigned nlocals = 0;
+	bool in_memory;
+
+	for (unsigned i = 0; i < f->nlocals; i++)
+		nlocals += !f->locals[i].temp;
+	in_memory = (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
 	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
 	/* where the address-taken locals live now, then relocate pointers to them */
 	for (unsigned i = 0; i < f->nlocals; i++)
@@ -1671,9 +1792,12 @@ static void emit_restore(struct fctx *f, struct sb *o)
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 
-		if (!l->temp)
-			sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n",
-				  l->name, l->off, l->size);
+		if (l->temp)
+			continue;
+		sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n",
+			  l->name, l->off, l->size);
+		if (in_memory)
+			sb_printf(o, "__asm__ volatile(\"\" : : \"r\"(&%s));\n", l->name);
 	}
 	sb_puts(o, "switch (((struct __upstare_frame_hdr *)__us_fr)->cp) {\n");
 	for (unsigned i = 0; i < f->ncps; i++) {
@@ -1769,8 +1893,9 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	sb_json_str(o, f->fi->name);
 	sb_puts(o, ", ");
 	sb_json_str(o, clang_getCString(file));
-	sb_printf(o, ", 0, %s%s, (void *)__us_rb_%s, %lu, %u, %u, %s%s, __us_cps_%s };\n",
-		  registered ? "(void *)" : "0", registered ? e : "", e, size, f->nlocals,
+	sb_printf(o, ", 0, %s%s, %s%s, %lu, %u, %u, %s%s, __us_cps_%s };\n",
+		  registered ? "(void *)" : "0", registered ? e : "",
+		  f->fi->quiet ? "0" : "(void *)__us_rb_", f->fi->quiet ? "" : e, size, f->nlocals,
 		  f->ncps, f->nlocals ? "__us_lc_" : "0", f->nlocals ? e : "", e);
 	clang_disposeString(file);
 }
@@ -1798,7 +1923,7 @@ static void meta_function(struct fctx *f, unsigned long size)
 		sb_json_str(m, fi->nr_reason);
 	else
 		sb_puts(m, "null");
-	sb_printf(m, ",\"frame_size\":%lu,\"cps\":[", size);
+	sb_printf(m, ",\"frame_size\":%lu,%s\"cps\":[", size, fi->quiet ? "\"quiet\":true," : "");
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
 		sb_json_str(m, f->cps[i].key);
@@ -1952,7 +2077,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		}
 		free(pn);
 	}
-	new_cp(f, "entry", cur_line(fi->cur), "entry");
+	if (!fi->quiet)
+		new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
 	layout(f, &size);
 	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline);
@@ -1963,13 +2089,23 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	emit_line(t, &o, cur_beg(fi->cur));
 	if (f->statics.len)
 		sb_printf(&o, "%s;\n%s", hdr.s, f->statics.s);
-	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n%s;\n", fi->ename, chdr.s);
+	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n", fi->ename);
+	if (!fi->quiet)
+		sb_printf(&o, "%s;\n", chdr.s);
 
-	for (int version = 0; version < 2; version++) {
+	/* a quiet function has no update point and no rebuild entry */
+	for (int version = 0; version < (fi->quiet ? 1 : 2); version++) {
 		emit_line(t, &o, cur_beg(fi->cur));
 		sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
 			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
 		emit_layout_enum(f, &o, size);
+		if (fi->quiet) {
+			sb_puts(&o, f->body.s);
+			if (fi->is_main && !fi->returns_void)
+				sb_puts(&o, "return 0;\n");
+			sb_puts(&o, "}\n");
+			continue;
+		}
 		if (!version) {
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"

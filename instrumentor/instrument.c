@@ -361,6 +361,7 @@ int instrument_file(const struct instr_opts *o)
 		goto out;
 	apply_renames(t);
 	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), pthread_visit, t);
+	park_analyze(t, fns, nfns);
 	for (i = 0; i < nfns; i++)
 		emit_function(t, fns[i]);
 	if (t->nerrors)

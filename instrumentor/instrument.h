@@ -11,6 +11,7 @@ struct instr_opts {
 	const char *const *args;	/* language flags for the parser */
 	int nargs;
 	bool allow_unsupported;		/* compile unsupported functions uninstrumented */
+	bool all_points;		/* no quiet functions (park.c) */
 };
 
 /* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */

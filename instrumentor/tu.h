@@ -50,6 +50,8 @@ struct tu {
 	char *mangle;			/* source path as an identifier */
 	int nerrors;
 	bool has_main;
+	char **quiet;			/* sorted USRs of quiet functions (park.c) */
+	unsigned nquiet;
 
 	struct sb meta_funcs, meta_globals, meta_types;
 	unsigned nmeta_funcs, nmeta_globals, nmeta_types;
