@@ -634,6 +634,17 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	return b.s;
 }
 
+static bool is_identifier(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
 /* Hoist a call to a statement of its own, with its continuation point. */
 static void emit_call(struct fctx *f, CXCursor call, bool discard)
 {
@@ -660,7 +671,9 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		free(key);
 	}
 	callee = residual(f, kids[0]);
-	if (direct)
+	if (direct && is_identifier(callee) && park_callee_has_clone(f->t, call))
+		sb_printf(&c, "__US_CALL(%s)", callee);	/* the rebuild entry calls rebuild entries */
+	else if (direct)
 		sb_puts(&c, callee);
 	else
 		sb_printf(&c, "(__builtin_expect(__upstare_xlate_on, 0) ? "
@@ -2093,17 +2106,27 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	if (!fi->quiet)
 		sb_printf(&o, "%s;\n", chdr.s);
 
-	/* a quiet function has no update point and no rebuild entry */
+	/*
+	 * A quiet function has no update point and no rebuild entry.  The
+	 * rebuild entry is emitted at the end of the unit (t->clones), where
+	 * every other rebuild entry is declared: its direct calls go to the
+	 * callees' rebuild entries (__US_CALL), so that the ordinary version
+	 * of a static function called once is still called once and the
+	 * compiler inlines it as in the plain build.
+	 */
+	sb_puts(&o, "\n#undef __US_CALL\n#define __US_CALL(f) f\n");
 	for (int version = 0; version < (fi->quiet ? 1 : 2); version++) {
-		emit_line(t, &o, cur_beg(fi->cur));
-		sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
+		struct sb *ob = version ? &t->clones : &o;
+
+		emit_line(t, ob, cur_beg(fi->cur));
+		sb_printf(ob, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
 			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
-		emit_layout_enum(f, &o, size);
+		emit_layout_enum(f, ob, size);
 		if (fi->quiet) {
-			sb_puts(&o, f->body.s);
+			sb_puts(ob, f->body.s);
 			if (fi->is_main && !fi->returns_void)
-				sb_puts(&o, "return 0;\n");
-			sb_puts(&o, "}\n");
+				sb_puts(ob, "return 0;\n");
+			sb_puts(ob, "}\n");
 			continue;
 		}
 		if (!version) {
@@ -2124,14 +2147,25 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_printf(&o, "%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)->cp = 0; "
 				      "goto __us_save; }\n}\n", fi->ename);
 		} else {
-			emit_restore(f, &o);
+			/*
+			 * Entered from the ordinary version to rebuild, or
+			 * called from another rebuild entry: then it runs as
+			 * the ordinary version would.
+			 */
+			sb_printf(ob, "if (__builtin_expect(__upstare_pending, 0)) {\n"
+				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
+				      "if (__us_e == 1) {\n", fi->ename);
+			emit_restore(f, ob);
+			sb_printf(ob, "}\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
+				      "&__us_fd_%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)"
+				      "->cp = 0; goto __us_save; }\n}\n", fi->ename);
 		}
-		emit_save_block(f, &o);
-		sb_puts(&o, "__us_l0: ;\n");
-		sb_puts(&o, f->body.s);
+		emit_save_block(f, ob);
+		sb_puts(ob, "__us_l0: ;\n");
+		sb_puts(ob, f->body.s);
 		if (fi->is_main && !fi->returns_void)
-			sb_puts(&o, "return 0;\n");
-		sb_puts(&o, "}\n");
+			sb_puts(ob, "return 0;\n");
+		sb_puts(ob, "}\n");
 	}
 	emit_tables(f, &o, size, registered);
 	meta_function(f, size);

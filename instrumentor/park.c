@@ -135,6 +135,9 @@ void park_analyze(struct tu *t, struct fninfo **fns, unsigned n)
 		if (quiet[i]) {
 			t->quiet = xrealloc(t->quiet, (t->nquiet + 1) * sizeof(char *));
 			t->quiet[t->nquiet++] = xstrdup(p[i].usr);
+		} else if (!fns[i]->nr_reason && !fns[i]->skip) {
+			t->cloned = xrealloc(t->cloned, (t->ncloned + 1) * sizeof(char *));
+			t->cloned[t->ncloned++] = xstrdup(p[i].usr);
 		}
 		for (unsigned c = 0; c < p[i].ncallees; c++)
 			free(p[i].callees[c]);
@@ -142,21 +145,31 @@ void park_analyze(struct tu *t, struct fninfo **fns, unsigned n)
 		free(p[i].usr);
 	}
 	qsort(t->quiet, t->nquiet, sizeof(char *), usr_cmp);
+	qsort(t->cloned, t->ncloned, sizeof(char *), usr_cmp);
 	free(quiet);
 	free(p);
 }
 
-bool park_callee_is_quiet(struct tu *t, CXCursor call)
+static bool callee_in(CXCursor call, char **set, unsigned n)
 {
 	CXCursor ref = clang_getCursorReferenced(call);
 	char *usr;
 	bool res;
 
-	if (!t->nquiet || clang_Cursor_isNull(ref) ||
-	    clang_getCursorKind(ref) != CXCursor_FunctionDecl)
+	if (!n || clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl)
 		return false;
 	usr = cur_usr(ref);
-	res = bsearch(&usr, t->quiet, t->nquiet, sizeof(char *), usr_cmp) != NULL;
+	res = bsearch(&usr, set, n, sizeof(char *), usr_cmp) != NULL;
 	free(usr);
 	return res;
+}
+
+bool park_callee_is_quiet(struct tu *t, CXCursor call)
+{
+	return callee_in(call, t->quiet, t->nquiet);
+}
+
+bool park_callee_has_clone(struct tu *t, CXCursor call)
+{
+	return callee_in(call, t->cloned, t->ncloned);
 }
