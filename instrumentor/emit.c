@@ -39,6 +39,7 @@ struct local {
 	bool is_ptr, addr_taken;
 	const char *kind;	/* "param", "local", "temp" */
 	unsigned temp;		/* for temporaries: N of __us_tN */
+	unsigned scope;		/* block scope it is declared in, 0: function scope */
 };
 
 struct cp {
@@ -74,6 +75,12 @@ struct fctx {
 	unsigned ntemps, nloops, nlabels, ngotos, last_line, loop_depth;
 	unsigned stmt_temp_base;
 	int lin_depth;
+	/* block scopes: open ones innermost last, and each one's parent */
+	unsigned open_scopes[512];
+	int nopen_scopes;
+	bool in_body;
+	unsigned *scope_parent;
+	unsigned nscopes;
 	bool uses_k;
 	struct keycnt {
 		char *key;
@@ -472,6 +479,8 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
 	}
 	l->kind = kind;
+	if (f->nopen_scopes)
+		l->scope = f->open_scopes[f->nopen_scopes - 1];
 	return l;
 }
 
@@ -583,7 +592,10 @@ static void emit_unwind(struct fctx *f, unsigned id)
 	for (unsigned t = c->tlo + 1; t <= c->thi; t++)
 		out(f, "__builtin_memcpy(__us_fr + __US_OFF_%u, &__us_t%u, sizeof(__us_t%u)); ",
 		    t, t, t);
-	out(f, "goto __us_save; }\n");
+	if (f->nopen_scopes)
+		out(f, "goto __us_save_s%u; }\n", f->open_scopes[f->nopen_scopes - 1]);
+	else
+		out(f, "goto __us_save; }\n");
 }
 
 /* An update point: poll, and save the frame if the thread must unwind. */
@@ -1248,6 +1260,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 	unsigned n = get_kids(s, &kids), line = cur_line(s);
 	struct find fd = { f, false, false };
 	bool cond_work, incr_work;
+	long long once;
 
 	if (k == CXCursor_ForStmt) {
 		for_parts(f, s, kids, n, &init, &cond, &incr, &body);
@@ -1276,6 +1289,15 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		find_visit(cond, s, &fd), clang_visitChildren(cond, find_visit, &fd);
 	if (!clang_Cursor_isNull(incr))
 		find_visit(incr, s, &fd), clang_visitChildren(incr, find_visit, &fd);
+	if (k == CXCursor_DoStmt && !work(f, cond) && int_value(cond, &once) && !once) {
+		/* "do { ... } while (0)" of a macro runs once: not a loop */
+		out(f, "do ");
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "while (0);\n}\n");
+		return;
+	}
 	if (k == CXCursor_ForStmt && !clang_Cursor_isNull(cond) && !clang_Cursor_isNull(incr) &&
 	    !work(f, cond) && !work(f, incr) && is_short_counted(f, init, cond, incr, body)) {
 		char *rc = residual(f, cond), *ri = residual(f, incr);
@@ -1598,12 +1620,26 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		f->stmt_temp_base = f->ntemps;	/* temporaries never outlive a statement */
 	n = get_kids(s, &kids);
 	switch (k) {
-	case CXCursor_CompoundStmt:
+	case CXCursor_CompoundStmt: {
+		/* the function's body is function scope, blocks in it are scopes */
+		bool scope = f->in_body && f->nopen_scopes < 512;
+
+		if (scope) {
+			f->scope_parent = xrealloc(f->scope_parent,
+						   (f->nscopes + 2) * sizeof(*f->scope_parent));
+			f->scope_parent[++f->nscopes] = f->nopen_scopes ?
+				f->open_scopes[f->nopen_scopes - 1] : 0;
+			f->open_scopes[f->nopen_scopes++] = f->nscopes;
+		}
+		f->in_body = true;
 		out(f, "{\n");
 		for (i = 0; i < n; i++)
 			emit_stmt(f, kids[i]);
 		out(f, "}\n");
+		if (scope)
+			f->nopen_scopes--;
 		break;
+	}
 	case CXCursor_DeclStmt:
 		emit_decl_stmt(f, s);
 		break;
@@ -1737,13 +1773,41 @@ static void layout(struct fctx *f, unsigned long *size)
 	*size = off;
 }
 
+/*
+ * The save blocks.  A local declared in a block is saved only by the update
+ * points within that block: each block has a save label that saves its
+ * locals and goes on to its parent's, and __us_save saves the parameters,
+ * the function-scope locals and every local whose address is taken.  So a
+ * block's local is not live at the update points outside the block, as in
+ * the plain code ("t" of a swap in a loop body stays a register).  At a
+ * continuation point outside its block, a local's slot in the frame record
+ * is left as it was.
+ */
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
-	sb_puts(o, "if (0) {\n__us_save: ;\n");
+	sb_puts(o, "if (0) {\n");
+	for (unsigned sc = f->nscopes; sc >= 1; sc--) {
+		unsigned parent = f->scope_parent[sc];
+
+		sb_printf(o, "__us_save_s%u: ;\n", sc);
+		for (unsigned i = 0; i < f->nlocals; i++) {
+			struct local *l = &f->locals[i];
+
+			if (l->temp || l->scope != sc || l->addr_taken)
+				continue;
+			sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off,
+				  l->name, l->size);
+		}
+		if (parent)
+			sb_printf(o, "goto __us_save_s%u;\n", parent);
+		else
+			sb_puts(o, "goto __us_save;\n");
+	}
+	sb_puts(o, "__us_save: ;\n");
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 
-		if (l->temp)
+		if (l->temp || (l->scope && !l->addr_taken))
 			continue;
 		sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name,
 			  l->size);
@@ -2176,6 +2240,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	sb_free(&f->body);
 	sb_free(&f->decls);
 	sb_free(&f->statics);
+	free(f->scope_parent);
 	free(f->memo);
 	free(f);
 }
