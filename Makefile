@@ -115,7 +115,7 @@ UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o 
 # tests and the fuzzer link it directly.
 UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(OBJ)/controller/constraints.o \
 	$(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/ctl_*.c))
-TOP_OBJS := $(OBJ)/controller/top.o
+TOP_OBJS := $(OBJ)/controller/top.o $(OBJ)/controller/constraints.o
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 

@@ -12,6 +12,11 @@
  * With --tree the process and all its descendants are updated in one step:
  * each target is asked to wait, transformed but not committed, until every
  * one is ready; then all commit, or all roll back if one of them failed.
+ *
+ * With --constraints FILE, each target stops with every thread parked and
+ * describes their stacks; the constraints are checked on the threads of all
+ * of them at once, and the update goes on, or the threads are released and
+ * it is tried again until the file's deadline (Documentation/constraints.rst).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -22,6 +27,7 @@
 #include <libelf.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "constraints.h"
 #include "upstarectl.h"
 #include "upstare-ctl.h"
 
@@ -41,6 +48,7 @@ static const char *const result_names[] = {
 	[UPSTARE_RES_ROLLED_BACK] = "rolled-back",
 	[UPSTARE_RES_REFUSED] = "refused",
 	[UPSTARE_RES_TIMEOUT] = "timeout",
+	[UPSTARE_RES_RELEASED] = "released",
 };
 
 static uint64_t now_ns(void)
@@ -179,9 +187,19 @@ static void json_reasons(FILE *f, const struct target *t, int n, const char *ext
 	int first = 1;
 
 	fputs("\"reasons\":[", f);
-	if (extra) {
-		json_str(f, extra);
+	/* one element per line of extra */
+	for (const char *p = extra; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		char *line = strndup(p, len);
+
+		if (!line)
+			break;
+		if (!first)
+			fputc(',', f);
+		json_str(f, line);
+		free(line);
 		first = 0;
+		p += len + (p[len] == '\n');
 	}
 	for (int i = 0; i < n; i++)
 		for (const char *p = t[i].c.reasons; *p;) {
@@ -210,7 +228,8 @@ static const char *result_name(uint32_t r)
 static const char *group_result(const struct target *t, int n)
 {
 	static const uint32_t order[] = { UPSTARE_RES_REFUSED, UPSTARE_RES_TIMEOUT,
-					  UPSTARE_RES_ROLLED_BACK, UPSTARE_RES_NONE };
+					  UPSTARE_RES_RELEASED, UPSTARE_RES_ROLLED_BACK,
+					  UPSTARE_RES_NONE };
 
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
 		for (int i = 0; i < n; i++)
@@ -250,11 +269,12 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 			t[0].c.generation, t[0].c.build_id, threads, parked);
 		fprintf(f, ",\"pause_us\":%ld",
 			span_us(t, n, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
-		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"transform\":%ld,"
-			"\"rebuild\":%ld}",
+		fprintf(f, ",\"phases_us\":{\"prepare\":%ld,\"quiesce\":%ld,\"check\":%ld,"
+			"\"transform\":%ld,\"rebuild\":%ld}",
 			span_us(t, n, UPSTARE_T_REQUEST, UPSTARE_T_PREPARED),
 			span_us(t, n, UPSTARE_T_PREPARED, UPSTARE_T_ALL_PARKED),
-			span_us(t, n, UPSTARE_T_ALL_PARKED, UPSTARE_T_TRANSFORMED),
+			span_us(t, n, UPSTARE_T_ALL_PARKED, UPSTARE_T_CHECKED),
+			span_us(t, n, UPSTARE_T_CHECKED, UPSTARE_T_TRANSFORMED),
 			span_us(t, n, UPSTARE_T_TRANSFORMED, UPSTARE_T_RESUMED));
 		fputs(",\"processes\":[", f);
 		for (int i = 0; i < n; i++)
@@ -381,14 +401,17 @@ static void kick(struct target *t)
 			syscall(SYS_tgkill, t->pid, slots[i].tid, t->c.update_signal);
 }
 
-static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group)
+static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group,
+	       uint32_t check)
 {
 	uint32_t zero = 0;
 
 	if (rw(t->pid, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
 	    rw(t->pid, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
 	    rw(t->pid, FIELD(t->addr, group), &group, sizeof(group), 1) ||
-	    rw(t->pid, FIELD(t->addr, decision), &zero, sizeof(zero), 1))
+	    rw(t->pid, FIELD(t->addr, decision), &zero, sizeof(zero), 1) ||
+	    rw(t->pid, FIELD(t->addr, check), &check, sizeof(check), 1) ||
+	    rw(t->pid, FIELD(t->addr, verdict), &zero, sizeof(zero), 1))
 		return -1;
 	t->req = t->c.ack + 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -404,83 +427,17 @@ static void decide(struct target *t, int n, uint32_t d)
 		}
 }
 
-int ctl_update(int argc, char **argv)
+/*
+ * Wait for every target to finish the request: decide a group update
+ * (commit once all are ready, abort if one failed), withdraw what nobody
+ * took at the deadline, and report.  Returns the exit status.
+ */
+static int finish(struct target *t, int n, unsigned timeout, int json)
 {
-	static const struct option lo[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "patch", required_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "tree", no_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	char patch[PATH_MAX], why[PATH_MAX + 256];
-	const char *patch_arg = NULL, *res;
-	struct target *t = NULL;
-	unsigned timeout = 5000;
-	int opt, json = 0, tree = 0, n, ndone = 0, ret = 1;
 	uint64_t deadline, last;
-	pid_t pid = 0, *pids = NULL;
+	const char *res;
+	int ndone = 0;
 
-	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'p': pid = atoi(optarg); break;
-		case 'f': patch_arg = optarg; break;
-		case 't': timeout = strtoul(optarg, NULL, 0); break;
-		case 'T': tree = 1; break;
-		case 'j': json = 1; break;
-		case 'h':
-			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--tree] [--json]\n");
-			return 0;
-		default:
-			return 2;
-		}
-	}
-	if (pid <= 0 || !patch_arg) {
-		fprintf(stderr, "upstarectl update: --pid PID and --patch FILE are required\n");
-		return 2;
-	}
-	if (!realpath(patch_arg, patch)) {
-		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
-		report(stdout, json, "refused", NULL, 0, why);
-		return 1;
-	}
-	if (check_patch(patch, why, sizeof(why))) {
-		report(stdout, json, "refused", NULL, 0, why);
-		return 1;
-	}
-	n = collect(pid, tree, &pids);
-	t = calloc(n, sizeof(*t));
-	for (int i = 0; i < n; i++) {
-		t[i].pid = pids[i];
-		if (locate(&t[i]))
-			goto out;
-	}
-	/* one update at a time per process */
-	deadline = now_ns() + timeout * 1000000ull;
-	for (int i = 0; i < n; i++)
-		while (t[i].c.phase != UPSTARE_PH_IDLE || t[i].c.request != t[i].c.ack) {
-			if (now_ns() > deadline) {
-				snprintf(why, sizeof(why), "pid %d: another update is in progress",
-					 t[i].pid);
-				report(stdout, json, "timeout", NULL, 0, why);
-				goto out;
-			}
-			usleep(1000);
-			if (rw(t[i].pid, t[i].addr, &t[i].c, sizeof(t[i].c), 0))
-				goto out;
-		}
-	for (int i = 0; i < n; i++)
-		if (ask(&t[i], patch, timeout, n > 1)) {
-			fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n",
-				t[i].pid);
-			decide(t, i, UPSTARE_DECIDE_ABORT);
-			goto out;
-		}
-	for (int i = 0; i < n; i++)
-		kick(&t[i]);
 	/* the targets enforce the deadline; give them time to roll back */
 	deadline = now_ns() + (timeout + 10000) * 1000000ull;
 	for (last = now_ns(); ndone < n; usleep(500)) {
@@ -531,15 +488,418 @@ int ctl_update(int argc, char **argv)
 			decide(t, n, UPSTARE_DECIDE_ABORT);
 			report(stdout, json, "timeout", t, n,
 			       "not every process answered the request in time");
-			goto out;
+			return 1;
 		}
 	}
 	for (int i = 0; i < n; i++)
 		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
 	res = group_result(t, n);
 	report(stdout, json, res, t, n, NULL);
-	ret = strcmp(res, "applied") ? 1 : 0;
+	return strcmp(res, "applied") ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ constraints */
+
+/*
+ * An update under a constraint file: each attempt asks the target to stop
+ * in UPSTARE_PH_CHECK with every thread parked, evaluates the constraints
+ * on the stacks it describes, and either lets the update go on or releases
+ * the threads (rebuilt in the old code), then tries again after the retry
+ * delay, until the file's deadline (cons_wait()).
+ */
+struct checked {
+	struct target *t;		/* the process, or the tree's processes */
+	int n;
+	const char *patch;
+	struct cons_file *cf;		/* grows with the automatic constraints */
+	uint64_t deadline_ns;
+	int fatal;			/* a target refused: no point retrying */
+	char *text;			/* the stacks of the current attempt */
+	struct cons_thread *th;
+	struct cons_frame *fr;
+	unsigned attempts;
+};
+
+static char *field(char **p)
+{
+	char *f = strsep(p, "\t");
+
+	return f && *f ? f : NULL;
+}
+
+static int add_automatic(struct cons_file *cf, const struct cons_frame *f, const char *why);
+
+/*
+ * Every target's stacks (format in upstare-ctl.h) into one SNAP: the
+ * constraints hold on the threads of all processes at once.  The strings
+ * point into k->text.
+ */
+static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
+{
+	size_t nth = 0, nfr = 0, lines = 1, len = 0;
+	char *line, *save = NULL;
+
+	for (int i = 0; i < k->n; i++)
+		len += strnlen(k->t[i].c.stacks, sizeof(k->t[i].c.stacks)) + 1;
+	k->text = calloc(1, len + 1);
+	if (!k->text)
+		return -ENOMEM;
+	for (int i = 0, off = 0; i < k->n; i++) {
+		size_t l = strnlen(k->t[i].c.stacks, sizeof(k->t[i].c.stacks));
+
+		memcpy(k->text + off, k->t[i].c.stacks, l);
+		off += l;
+		k->text[off++] = '\n';
+	}
+	for (const char *p = k->text; *p; p++)
+		lines += *p == '\n';
+	k->th = calloc(lines, sizeof(*k->th));
+	k->fr = calloc(lines, sizeof(*k->fr));
+	if (!k->th || !k->fr)
+		return -ENOMEM;
+	for (line = strtok_r(k->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *kind = field(&p);
+
+		if (kind && !strcmp(kind, "thread")) {
+			struct cons_thread *t = &k->th[nth++];
+			char *tid = field(&p);
+
+			t->tid = tid ? atoi(tid) : 0;
+			t->role = field(&p);
+			t->comm = field(&p);
+			t->frames = &k->fr[nfr];
+		} else if (kind && !strcmp(kind, "frame") && nth) {
+			struct cons_frame *f = &k->fr[nfr++];
+			char *ln, *why;
+			int err;
+
+			f->function = field(&p);
+			f->file = field(&p);
+			ln = field(&p);
+			f->line = ln ? strtoul(ln, NULL, 10) : 0;
+			f->cp_key = field(&p);
+			k->th[nth - 1].nframes++;
+			why = field(&p);
+			if (why && f->function && f->cp_key &&
+			    (err = add_automatic(k->cf, f, why)))
+				return err;
+		} else {
+			return -EPROTO;
+		}
+	}
+	snap->threads = k->th;
+	snap->nthreads = nth;
+	return 0;
+}
+
+/*
+ * A frame the patch cannot convert: forbid its point, once, as an automatic
+ * constraint.  Such points are only known at update time, from the target,
+ * which also knows the user's mappings; they stay forbidden on later checks.
+ * (cons_wait() keeps no pointer into the rules across a snapshot.)
+ */
+static int add_automatic(struct cons_file *cf, const struct cons_frame *f, const char *why)
+{
+	struct cons_unmapped u = { f->function, f->cp_key, f->file, f->line, why };
+
+	for (size_t i = cf->nrules - cf->nauto; i < cf->nrules; i++) {
+		const struct cons_place *p = &cf->rules[i].clauses[0].places[0];
+
+		if (!strcmp(p->function, f->function) && !strcmp(p->key, f->cp_key))
+			return 0;
+	}
+	return cons_add_automatic(cf, &u, 1);
+}
+
+static void checked_free(struct checked *k)
+{
+	free(k->text);
+	free(k->th);
+	free(k->fr);
+	k->text = NULL;
+	k->th = NULL;
+	k->fr = NULL;
+}
+
+static bool is_idle(const struct target *t)
+{
+	return t->c.phase == UPSTARE_PH_IDLE && t->c.request == t->c.ack;
+}
+
+static bool is_done(const struct target *t)
+{
+	return t->c.ack == t->req;
+}
+
+static bool is_checking_or_done(const struct target *t)
+{
+	return is_done(t) || (t->c.phase == UPSTARE_PH_CHECK && t->c.request == t->req);
+}
+
+/* Poll T's control block until COND holds (or the process or time is gone). */
+static int poll_until(struct checked *k, struct target *t, bool (*cond)(const struct target *))
+{
+	for (uint64_t last = now_ns();; usleep(500)) {
+		if (rw(t->pid, t->addr, &t->c, sizeof(t->c), 0))
+			return -ESRCH;
+		if (cond(t))
+			return 0;
+		if (now_ns() > k->deadline_ns + 10000000000ull)
+			return -ETIMEDOUT;
+		if (t->c.phase == UPSTARE_PH_IDLE && t->c.request != t->c.ack &&
+		    now_ns() - last > 10000000ull) {
+			/* nobody picked it up yet: a thread may have missed the kick */
+			kick(t);
+			last = now_ns();
+		}
+	}
+}
+
+static int poll_all(struct checked *k, bool (*cond)(const struct target *))
+{
+	int err = 0;
+
+	for (int i = 0; i < k->n && !err; i++)
+		err = poll_until(k, &k->t[i], cond);
+	return err;
+}
+
+/* Tell every target waiting in the check phase; with RELEASE, wait for them. */
+static int verdict_all(struct checked *k, uint32_t verdict)
+{
+	for (int i = 0; i < k->n; i++)
+		if (!is_done(&k->t[i]) &&
+		    rw(k->t[i].pid, FIELD(k->t[i].addr, verdict), &verdict, sizeof(verdict), 1))
+			return -ESRCH;
+	return verdict == UPSTARE_VERDICT_RELEASE ? poll_all(k, is_done) : 0;
+}
+
+static int checked_snapshot(void *arg, struct cons_snapshot *snap)
+{
+	struct checked *k = arg;
+	uint64_t now;
+	uint32_t timeout;
+	int err;
+
+	err = poll_all(k, is_idle);
+	if (err)
+		return err;
+	now = now_ns();
+	timeout = now < k->deadline_ns ? (k->deadline_ns - now) / 1000000 : 0;
+	for (int i = 0; i < k->n; i++)
+		if (ask(&k->t[i], k->patch, timeout ? timeout : 1, k->n > 1, 1))
+			return -EIO;
+	for (int i = 0; i < k->n; i++)
+		kick(&k->t[i]);
+	k->attempts++;
+	err = poll_all(k, is_checking_or_done);
+	if (err)
+		return err;
+	for (int i = 0; i < k->n; i++) {
+		if (!is_done(&k->t[i]))
+			continue;
+		/*
+		 * Over without a check: not every thread parked in time, or
+		 * refused.  Let the others go too.
+		 */
+		err = verdict_all(k, UPSTARE_VERDICT_RELEASE);
+		if (err)
+			return err;
+		for (int j = 0; j < k->n; j++)
+			if (k->t[j].c.result != UPSTARE_RES_TIMEOUT &&
+			    k->t[j].c.result != UPSTARE_RES_RELEASED)
+				k->fatal = 1;
+		return k->fatal ? -EPERM : -EAGAIN;
+	}
+	err = parse_stacks(k, snap);
+	if (err) {
+		/* the targets wait for a verdict: let their threads go first */
+		verdict_all(k, UPSTARE_VERDICT_RELEASE);
+		checked_free(k);
+		k->fatal = 1;
+	}
+	return err;
+}
+
+static void checked_release(void *arg, struct cons_snapshot *snap)
+{
+	struct checked *k = arg;
+
+	verdict_all(k, UPSTARE_VERDICT_RELEASE);
+	checked_free(k);
+}
+
+static uint64_t checked_now(void *arg)
+{
+	return now_ns() / 1000;
+}
+
+static void checked_sleep(void *arg, uint64_t us)
+{
+	usleep(us);
+}
+
+static int update_checked(struct target *t, int n, const char *patch, struct cons_file *cf,
+			  int json, int explain)
+{
+	struct checked k = { .t = t, .n = n, .patch = patch, .cf = cf };
+	struct cons_driver drv = {
+		.arg = &k, .snapshot = checked_snapshot, .release = checked_release,
+		.now_us = checked_now, .sleep_us = checked_sleep,
+	};
+	struct cons_snapshot snap;
+	struct cons_result res;
+	uint64_t start = now_ns(), now;
+	char *reasons = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	k.deadline_ns = start + cf->timeout_us * 1000;
+	ret = cons_wait(cf, &drv, start / 1000, &snap, &res, NULL);
+	if (explain)
+		cons_explain(cf, json ? stderr : stdout);
+	if (ret == 1) {
+		/* they hold: go on, and finish as any update (a group commits together) */
+		checked_free(&k);
+		if (verdict_all(&k, UPSTARE_VERDICT_GO)) {
+			fprintf(stderr, "upstarectl update: a process exited during the update\n");
+			return 1;
+		}
+		now = now_ns();
+		return finish(t, n, now < k.deadline_ns ? (k.deadline_ns - now) / 1000000 : 0,
+			      json);
+	}
+	checked_free(&k);
+	if (ret < 0 && !k.fatal) {
+		fprintf(stderr, "upstarectl update: %s\n", strerror(-ret));
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
+	if (ret < 0) {
+		report(stdout, json, group_result(t, n), t, n, NULL);
+		return 1;
+	}
+	/* the deadline: the reasons of the last check, or why no check was made */
+	f = open_memstream(&reasons, &len);
+	if (f) {
+		fprintf(f, "the constraints did not hold before the deadline (%u attempt%s)",
+			k.attempts, k.attempts == 1 ? "" : "s");
+		for (size_t i = 0; i < res.n; i++)
+			fprintf(f, "\n%s", res.v[i].reason);
+		for (int i = 0; !res.n && i < n; i++)
+			if (t[i].c.reasons[0])
+				fprintf(f, "\npid %d: %s", t[i].pid, t[i].c.reasons);
+		fclose(f);
+	}
+	cons_result_free(&res);
+	report(stdout, json, "abandoned", NULL, 0, reasons);
+	free(reasons);
+	return 1;
+}
+
+int ctl_update(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "patch", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "tree", no_argument, NULL, 'T' },
+		{ "constraints", required_argument, NULL, 'c' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char patch[PATH_MAX], why[PATH_MAX + 256];
+	const char *patch_arg = NULL, *cons_arg = NULL;
+	struct cons_file *cf = NULL;
+	int explain = 0;
+	struct target *t = NULL;
+	unsigned timeout = 5000;
+	int opt, json = 0, tree = 0, n, ret = 1;
+	uint64_t deadline;
+	pid_t pid = 0, *pids = NULL;
+
+	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'p': pid = atoi(optarg); break;
+		case 'f': patch_arg = optarg; break;
+		case 't': timeout = strtoul(optarg, NULL, 0); break;
+		case 'T': tree = 1; break;
+		case 'c': cons_arg = optarg; break;
+		case 'e': explain = 1; break;
+		case 'j': json = 1; break;
+		case 'h':
+			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
+			       "[--tree] [--constraints FILE [--explain]] [--json]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (pid <= 0 || !patch_arg || (explain && !cons_arg)) {
+		fprintf(stderr, "upstarectl update: --pid PID and --patch FILE are required "
+			"(and --constraints FILE with --explain)\n");
+		return 2;
+	}
+	if (cons_arg) {
+		/* an invalid file starts nothing */
+		struct cons_diags d = { 0 };
+
+		cf = cons_parse_file(cons_arg, &d);
+		cons_diags_print(&d, stderr);
+		cons_diags_free(&d);
+		if (!cf)
+			return 2;
+	}
+	if (!realpath(patch_arg, patch)) {
+		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
+		report(stdout, json, "refused", NULL, 0, why);
+		return 1;
+	}
+	if (check_patch(patch, why, sizeof(why))) {
+		report(stdout, json, "refused", NULL, 0, why);
+		return 1;
+	}
+	n = collect(pid, tree, &pids);
+	t = calloc(n, sizeof(*t));
+	for (int i = 0; i < n; i++) {
+		t[i].pid = pids[i];
+		if (locate(&t[i]))
+			goto out;
+	}
+	if (cf) {
+		ret = update_checked(t, n, patch, cf, json, explain);
+		goto out;
+	}
+	/* one update at a time per process */
+	deadline = now_ns() + timeout * 1000000ull;
+	for (int i = 0; i < n; i++)
+		while (t[i].c.phase != UPSTARE_PH_IDLE || t[i].c.request != t[i].c.ack) {
+			if (now_ns() > deadline) {
+				snprintf(why, sizeof(why), "pid %d: another update is in progress",
+					 t[i].pid);
+				report(stdout, json, "timeout", NULL, 0, why);
+				goto out;
+			}
+			usleep(1000);
+			if (rw(t[i].pid, t[i].addr, &t[i].c, sizeof(t[i].c), 0))
+				goto out;
+		}
+	for (int i = 0; i < n; i++)
+		if (ask(&t[i], patch, timeout, n > 1, 0)) {
+			fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n",
+				t[i].pid);
+			decide(t, i, UPSTARE_DECIDE_ABORT);
+			goto out;
+		}
+	for (int i = 0; i < n; i++)
+		kick(&t[i]);
+	ret = finish(t, n, timeout, json);
 out:
+	cons_free(cf);
 	free(t);
 	free(pids);
 	return ret;

@@ -533,6 +533,8 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 		jb_printf(b, "\"%#llx\"", (unsigned long long)f->addr);
 		b->comma = true;
 		jb_kstr(b, "function", f->function);
+		/* the source name (main, not its symbol): what constraints name */
+		jb_kstr(b, "name", f->mfn ? f->mfn->name : NULL);
 		jb_kstr(b, "file", f->file);
 		if (f->line)
 			jb_kint(b, "line", f->line);

@@ -2,7 +2,9 @@
 /*
  * upstare-top: a live view of the registered processes' threads and their
  * readiness for an update, from upstared.  Curses screen by default; -b
- * prints the same table as text, -n N times, for scripts.
+ * prints the same table as text, -n N times, for scripts.  With -c FILE,
+ * each thread also shows the constraints of that file it violates now
+ * (Documentation/constraints.rst), evaluated on the stacks upstared reports.
  */
 #define _GNU_SOURCE
 #include <curses.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "constraints.h"
 #include "json.h"
 
 enum sort_key { SORT_PID, SORT_STATE, SORT_CPU, SORT_COMM, NSORT };
@@ -29,6 +32,7 @@ struct row {
 	bool ready;
 	double cpu_s;
 	char where[96];
+	char violates[256];	/* with -c: the first constraint it violates */
 };
 
 static struct {
@@ -45,6 +49,7 @@ static struct {
 	struct row *rows;
 	int nrows;
 	int nprocs, nready, nwindow;
+	struct cons_file *cons;		/* -c FILE */
 } top = { .interval = 1.0 };
 
 static void where_of(const struct json *t, char *buf, size_t len)
@@ -132,11 +137,76 @@ static void add_rows(long pid, const struct json *threads, const struct json *up
 	}
 }
 
+/*
+ * With -c: evaluate the constraints on one process's threads (rows FIRST
+ * to the end) and note on each row the first one it violates.  Frames are
+ * named by their source name; a thread's role is the function of its
+ * outermost instrumented frame.
+ */
+static void check_constraints(const struct json *threads, int first)
+{
+	struct cons_thread th[512];
+	struct cons_frame *fr = NULL;
+	struct cons_snapshot snap = { th, 0 };
+	struct cons_result res;
+	size_t nfr = 0, cap = 0;
+	const struct json *t, *f;
+
+	for (t = threads ? threads->child : NULL; t && snap.nthreads < 512; t = t->next) {
+		const struct json *st = json_get(t, "stack");
+
+		for (f = st ? st->child : NULL; f; f = f->next)
+			cap++;
+	}
+	fr = calloc(cap ? cap : 1, sizeof(*fr));
+	if (!fr)
+		return;
+	for (t = threads ? threads->child : NULL; t && snap.nthreads < 512; t = t->next) {
+		struct cons_thread *c = &th[snap.nthreads++];
+		const struct json *st = json_get(t, "stack");
+
+		memset(c, 0, sizeof(*c));
+		c->tid = json_int(t, "tid", 0);
+		c->comm = json_str(t, "comm");
+		c->frames = &fr[nfr];
+		for (f = st ? st->child : NULL; f; f = f->next) {
+			struct cons_frame *x = &fr[nfr++];
+
+			x->function = json_str(f, "name") ?: json_str(f, "function");
+			x->file = json_str(f, "file");
+			x->line = json_int(f, "line", 0);
+			x->cp_key = json_str(f, "cp");
+			if (json_str(f, "name"))
+				c->role = json_str(f, "name");
+			c->nframes++;
+		}
+	}
+	if (cons_eval(top.cons, &snap, &res) == 0) {
+		for (size_t v = 0; v < res.n; v++)
+			for (int i = first; i < top.nrows; i++) {
+				struct row *r = &top.rows[i];
+				const struct cons_rule *rule = res.v[v].rule;
+				char *text;
+
+				if (r->violates[0] || !cons_violation_has_tid(&res.v[v], r->tid))
+					continue;
+				text = cons_rule_str(rule);
+				snprintf(r->violates, sizeof(r->violates), "violates %s:%u:%u: %s",
+					 top.cons->path, rule->loc.line, rule->loc.col,
+					 text ? text : "?");
+				free(text);
+			}
+	}
+	cons_result_free(&res);
+	free(fr);
+}
+
 /* One round of requests: ps, then threads of each (or the filtered) process. */
 static int refresh_data(void)
 {
 	struct json *ps, *p;
 	char req[128];
+	int first;
 
 	clear_data();
 	top.error[0] = 0;
@@ -162,7 +232,10 @@ static int refresh_data(void)
 			continue;
 		}
 		top.replies[top.nreplies++] = r;
+		first = top.nrows;
 		add_rows(pid, json_get(r, "threads"), json_get(r, "update"));
+		if (top.cons)
+			check_constraints(json_get(r, "threads"), first);
 	}
 	json_free(ps);
 	qsort(top.rows, top.nrows, sizeof(*top.rows), cmp_rows);
@@ -239,6 +312,8 @@ static void print_batch(void)
 		format_row(&top.rows[i], buf, sizeof(buf));
 		puts(buf);
 		printf("%8s%s\n", "", top.rows[i].reason);
+		if (top.rows[i].violates[0])
+			printf("%8s%s\n", "", top.rows[i].violates);
 	}
 	putchar('\n');
 	fflush(stdout);
@@ -280,6 +355,10 @@ static void draw(void)
 		}
 		format_row(r, buf, sizeof(buf));
 		put_line(y++, buf, i == top.selected ? A_STANDOUT : 0);
+		if (r->violates[0] && y < LINES - 1) {
+			snprintf(buf, sizeof(buf), "        %s", r->violates);
+			put_line(y++, buf, A_BOLD);
+		}
 		if (r->tid == top.expanded_tid) {
 			const struct json *st = json_get(r->thread, "stack"), *f;
 
@@ -379,12 +458,14 @@ static int run_curses(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: upstare-top [-d SECONDS] [-p PID] [-s pid|state|cpu|comm] [-b] [-n N]\n"
+	fprintf(f, "usage: upstare-top [-d SECONDS] [-p PID] [-s pid|state|cpu|comm] [-b] [-n N] "
+		"[-c FILE]\n"
 		"  -d SECONDS  refresh interval (default 1)\n"
 		"  -p PID      only this process\n"
 		"  -s KEY      sort by pid, state, cpu or comm\n"
 		"  -b          batch mode: print the table as text\n"
-		"  -n N        stop after N refreshes\n");
+		"  -n N        stop after N refreshes\n"
+		"  -c FILE     show the constraints of FILE each thread violates\n");
 }
 
 int main(int argc, char **argv)
@@ -392,7 +473,7 @@ int main(int argc, char **argv)
 	struct timespec ts;
 	int c, i, k;
 
-	while ((c = getopt(argc, argv, "d:p:s:bn:h")) != -1) {
+	while ((c = getopt(argc, argv, "d:p:s:bn:c:h")) != -1) {
 		switch (c) {
 		case 'd':
 			top.interval = atof(optarg);
@@ -417,6 +498,18 @@ int main(int argc, char **argv)
 		case 'n':
 			top.iterations = atoi(optarg);
 			break;
+		case 'c': {
+			struct cons_diags d = { 0 };
+
+			top.cons = cons_parse_file(optarg, &d);
+			if (!top.cons) {
+				cons_diags_print(&d, stderr);
+				cons_diags_free(&d);
+				return 2;
+			}
+			cons_diags_free(&d);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

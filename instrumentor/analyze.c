@@ -184,8 +184,17 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		note_type(fi, clang_getCursorType(c));
 	if (is_block_type_decl(c)) {
 		char *name = cur_spelling(c);
+		unsigned off = loc_off(clang_getCursorLocation(c));
+		struct tok *v;
+		unsigned nt = tokens_in(s->t, off, off + 1, &v);
+		/*
+		 * Named where it is declared: an anonymous struct gets its
+		 * typedef's name as spelling, but its location is "struct".
+		 */
+		bool named = nt && !strcmp(v[0].s, name);
 
-		if (*name && !strchr(name, '(') && !strchr(name, ' ')) {
+		tokens_free(v, nt);
+		if (named) {
 			s->types = xrealloc(s->types, (s->ntypes + 1) * sizeof(CXCursor));
 			s->types[s->ntypes++] = c;
 		}
@@ -397,7 +406,22 @@ static bool header_has_token(struct tu *t, CXCursor fn, unsigned body_beg, const
 	return found;
 }
 
-struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
+/*
+ * An old-style (K&R) definition, "int f(a) int a; { ... }": clang gives it
+ * a prototyped type, so look at the tokens: its parameter declarations end
+ * with ';' just before the body.
+ */
+static bool knr_definition(struct tu *t, CXCursor fn, unsigned body_beg)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(fn), body_beg, &v);
+	bool knr = n && !strcmp(v[n - 1].s, ";");
+
+	tokens_free(v, n);
+	return knr;
+}
+
+struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 {
 	struct fninfo *fi = xrealloc(NULL, sizeof(*fi));
 	struct scan s = { .t = t, .fi = fi };
@@ -435,12 +459,12 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 	    header_has_token(t, fn, cur_beg(body), "__constructor__") ||
 	    header_has_token(t, fn, cur_beg(body), "__destructor__"))
 		fi->nr_reason = "runs as a constructor or destructor";
-	else if (clang_isFunctionTypeVariadic(ft))
+	else if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft))
 		fi->nr_reason = "is variadic";
-	else if (ft.kind == CXType_FunctionNoProto && clang_Cursor_getNumArguments(fn) > 0)
+	else if (clang_Cursor_getNumArguments(fn) > 0 && knr_definition(t, fn, cur_beg(body)))
 		fi->nr_reason = "has an old-style (K&R) definition";
 	else if (callback)
-		fi->nr_reason = "is a callback handed to library code";
+		fi->nr_reason = callback;
 
 	clang_visitChildren(fn, scan_visit, &s);
 	for (i = 0; i < (unsigned)clang_Cursor_getNumArguments(fn); i++)

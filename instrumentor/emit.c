@@ -72,6 +72,8 @@ struct fctx {
 	struct loopctx loops[512];
 	int nloops_open;
 	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
+	char **label_names;	/* every label defined in the function */
+	unsigned nlabel_names;
 	unsigned stmt_temp_base;
 	int lin_depth;
 	bool uses_k;
@@ -208,7 +210,7 @@ static bool unevaluated_builtin(CXCursor call)
 {
 	static const char *const names[] = {
 		"__builtin_constant_p", "__builtin_object_size", "__builtin_dynamic_object_size",
-		"__builtin_classify_type", NULL,
+		"__builtin_classify_type", "__builtin_assume", NULL,
 	};
 	CXCursor ref = call_target(call);
 	bool r = false;
@@ -1561,6 +1563,10 @@ static void lin_node(struct fctx *f, CXCursor e)
 	case CXCursor_InitListExpr:
 		lin_init_list(f, e, kids, n);
 		break;
+	case CXCursor_ArraySubscriptExpr:
+		/* p[f()]: clang loads p before the call in the index */
+		lin_ordered(f, kids, n);
+		break;
 	case CXCursor_GenericSelectionExpr:
 		lin_generic(f, e, kids, n);
 		break;
@@ -2245,7 +2251,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			tokens_free(tv, nt);
 		}
 		copy_text(f->t, &decl, b, e);
-		if (has_empty_brackets(decl.s ? decl.s : "") &&
+		if (!auto_type && has_empty_brackets(decl.s ? decl.s : "") &&
 		    type_has_block_decl(clang_getCursorType(v))) {
 			char *filled = fill_brackets(decl.s, clang_getCursorType(v));
 
@@ -2278,6 +2284,54 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 	}
 	sb_free(&d);
 	free(kids);
+}
+
+static enum CXChildVisitResult label_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct fctx *f = d;
+
+	if (clang_getCursorKind(c) == CXCursor_LabelStmt) {
+		f->label_names = xrealloc(f->label_names,
+					  (f->nlabel_names + 1) * sizeof(char *));
+		f->label_names[f->nlabel_names++] = cur_spelling(c);
+	}
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * A label's emitted name.  Local labels (__label__, in statement
+ * expressions that macros expand more than once) share a name within the
+ * function once the statement expressions are flattened: a name defined
+ * more than once gets the label's offset as a suffix.
+ */
+static char *label_name(struct fctx *f, CXCursor label)
+{
+	char *name = cur_spelling(label);
+	unsigned n = 0;
+	struct sb b = { 0 };
+
+	if (!f->label_names) {
+		f->label_names = xrealloc(NULL, sizeof(char *));
+		clang_visitChildren(f->fi->cur, label_visit, f);
+	}
+	for (unsigned i = 0; i < f->nlabel_names; i++)
+		n += !strcmp(f->label_names[i], name);
+	if (n < 2)
+		return name;
+	sb_printf(&b, "%s__us%u", name, cur_beg(label));
+	free(name);
+	return b.s;
+}
+
+/* "__label__ a, b;": the labels get unique names instead (label_name). */
+static bool is_local_label_decl(struct fctx *f, CXCursor s)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, cur_beg(s), cur_beg(s) + 1, &v);
+	bool r = n && !strcmp(v[0].s, "__label__");
+
+	tokens_free(v, n);
+	return r;
 }
 
 static unsigned colon_after(struct fctx *f, unsigned from, unsigned limit)
@@ -2313,7 +2367,8 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		out(f, "}\n");
 		break;
 	case CXCursor_DeclStmt:
-		emit_decl_stmt(f, s);
+		if (!is_local_label_decl(f, s))
+			emit_decl_stmt(f, s);
 		break;
 	case CXCursor_IfStmt:
 		lin(f, kids[0]);
@@ -2350,7 +2405,7 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		break;
 	}
 	case CXCursor_LabelStmt: {
-		char *name = cur_spelling(s);
+		char *name = label_name(f, s);
 
 		out(f, "%s: ;\n", name);
 		free(name);
@@ -2360,12 +2415,14 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 	}
 	case CXCursor_GotoStmt: {
 		CXCursor target = clang_getCursorReferenced(s);
-		char *name = cur_spelling(target);
+		char *name = label_name(f, target);
 
 		if (!clang_Cursor_isNull(target) && cur_beg(target) < cur_beg(s)) {
 			struct sb key = { 0 };
+			char *orig = cur_spelling(target);
 
-			sb_printf(&key, "goto:%s", name);
+			sb_printf(&key, "goto:%s", orig);
+			free(orig);
 			emit_poll(f, key.s, cur_line(s), "goto");
 			sb_free(&key);
 		}
@@ -2404,8 +2461,14 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		out(f, ";\n");
 		break;
 	case CXCursor_GCCAsmStmt:
-		/* calls in operands are hoisted like any other */
-		lin_ordered(f, kids, n);
+		/*
+		 * Calls in operands are hoisted; the operands themselves are
+		 * not captured, since an output operand is an lvalue the asm
+		 * must write.
+		 */
+		for (i = 0; i < n; i++)
+			if (is_expr(kids[i]))
+				lin(f, kids[i]);
 		r = residual(f, s);
 		out(f, "%s;\n", r);
 		free(r);
@@ -2448,6 +2511,31 @@ static void layout(struct fctx *f, unsigned long *size)
 	*size = off;
 }
 
+/*
+ * The function's parameters as the arguments of a call to itself or its
+ * rebuild entry.  An unnamed parameter is never read: a zero of its type
+ * stands for it.
+ */
+static void param_args(struct fninfo *fi, struct sb *o)
+{
+	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
+		char *pn = cur_spelling(p);
+
+		if (a)
+			sb_puts(o, ", ");
+		if (*pn) {
+			sb_puts(o, pn);
+		} else {
+			char *ts = type_spelling(adjusted(clang_getCursorType(p)));
+
+			sb_printf(o, "(__typeof_unqual__(%s)){ 0 }", ts);
+			free(ts);
+		}
+		free(pn);
+	}
+}
+
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
 	sb_puts(o, "if (0) {\n__us_save: ;\n");
@@ -2466,9 +2554,7 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 		sb_puts(o, "return;\n");
 	} else {
 		sb_printf(o, "{ __typeof_unqual__(%s(", f->fi->ename);
-		for (unsigned i = 0, k = 0; i < f->nlocals; i++)
-			if (!strcmp(f->locals[i].kind, "param"))
-				sb_printf(o, "%s%s", k++ ? ", " : "", f->locals[i].name);
+		param_args(f->fi, o);
 		sb_puts(o, ")) __us_z; __builtin_memset(&__us_z, 0, sizeof(__us_z)); "
 			   "return __us_z; }\n");
 	}
@@ -2554,10 +2640,18 @@ static void clone_header(struct fctx *f, unsigned body_beg, struct sb *o)
 			dropped |= !strcmp(v[i].s, drop[d]);
 		if (dropped)
 			continue;
-		if (v[i].beg == name_off)
+		if (v[i].beg == name_off) {
 			sb_printf(o, "__us_rb_%s", f->fi->ename);
-		else
+			/* "f()" declared elsewhere as "f(void)": the clone is prototyped */
+			if (i + 2 < n && !strcmp(v[i + 1].s, "(") && !strcmp(v[i + 2].s, ")") &&
+			    clang_getCursorType(f->fi->cur).kind == CXType_FunctionProto) {
+				sb_puts(o, " ( void ) ");
+				i += 2;
+				continue;
+			}
+		} else {
 			copy_text(f->t, o, v[i].beg, v[i].end);
+		}
 		sb_puts(o, " ");
 	}
 	tokens_free(v, n);
@@ -2725,12 +2819,7 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
 		copy_text(t, &o, pos, cur_beg(r.v[i]));
 		if (n && !fi->returns_void) {
 			sb_printf(&o, "{ __typeof_unqual__(%s(", fi->ename);
-			for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
-				char *pn = cur_spelling(clang_Cursor_getArgument(fi->cur, a));
-
-				sb_printf(&o, "%s%s", a ? ", " : "", pn);
-				free(pn);
-			}
+			param_args(fi, &o);
 			sb_puts(&o, ")) __us_r = (");
 			copy_text(t, &o, cur_beg(kids[0]), cur_end(kids[0]));
 			sb_puts(&o, "); __upstare_nr_leave(); return __us_r; }");
@@ -2756,10 +2845,13 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
  * one native frame, not two, and a stack that was deep enough before an
  * update still fits after it.  clang 19 miscompiles musttail calls that
  * forward arguments passed in memory (structures, long double), so those
- * functions make an ordinary call.
+ * functions make an ordinary call, as do functions without a prototype.
  */
 static bool tail_call_safe(struct fninfo *fi)
 {
+	/* musttail wants prototypes: "void f()" has none */
+	if (clang_getCursorType(fi->cur).kind != CXType_FunctionProto)
+		return false;
 	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
 		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
 		CXType t = adjusted(clang_getCursorType(p));
@@ -2834,9 +2926,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			else if (!fi->returns_void)
 				sb_puts(&o, "return ");
 			sb_printf(&o, "__us_rb_%s(", fi->ename);
-			for (unsigned i = 0, k = 0; i < f->nlocals; i++)
-				if (!strcmp(f->locals[i].kind, "param"))
-					sb_printf(&o, "%s%s", k++ ? ", " : "", f->locals[i].name);
+			param_args(fi, &o);
 			sb_puts(&o, ");");
 			if (fi->returns_void && !tail_call_safe(fi))
 				sb_puts(&o, " return;");
@@ -2863,6 +2953,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	sb_free(&f->body);
 	sb_free(&f->decls);
 	sb_free(&f->statics);
+	for (i = 0; i < f->nlabel_names; i++)
+		free(f->label_names[i]);
+	free(f->label_names);
 	free(f->memo);
 	free(f);
 }

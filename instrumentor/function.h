@@ -18,7 +18,8 @@ struct fninfo {
 	unsigned ntypes;
 };
 
-struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback);
+/* callback: why it is entered from code that cannot be rebuilt, or NULL */
+struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback);
 void emit_function(struct tu *t, struct fninfo *fi);
 
 #endif

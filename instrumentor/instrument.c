@@ -108,7 +108,41 @@ struct callbacks {
 	unsigned n;
 	CXType *types;		/* function types of pointers passed indirectly */
 	unsigned ntypes;
+	char **cleanups;	/* functions named in __attribute__((cleanup(fn))) */
+	unsigned ncleanups;
+	struct tu *t;
 };
+
+/*
+ * A cleanup function runs on behalf of a non-reconstructible frame (a
+ * function with a cleanup variable is one), after it called
+ * __upstare_nr_leave when it returns: it must not park either.
+ */
+static void cleanup_names(struct callbacks *cb, CXCursor var)
+{
+	struct tok *v;
+	unsigned n = tokens_in(cb->t, cur_beg(var), cur_end(var), &v);
+
+	for (unsigned i = 0; i + 2 < n; i++)
+		if ((!strcmp(v[i].s, "cleanup") || !strcmp(v[i].s, "__cleanup__")) &&
+		    !strcmp(v[i + 1].s, "(")) {
+			cb->cleanups = xrealloc(cb->cleanups,
+						(cb->ncleanups + 1) * sizeof(char *));
+			cb->cleanups[cb->ncleanups++] = xstrdup(v[i + 2].s);
+		}
+	tokens_free(v, n);
+}
+
+static bool cleanup_in(struct callbacks *cb, CXCursor fn)
+{
+	char *name = cur_spelling(fn);
+	bool r = false;
+
+	for (unsigned i = 0; i < cb->ncleanups && !r; i++)
+		r = !strcmp(cb->cleanups[i], name);
+	free(name);
+	return r;
+}
 
 /*
  * A function pointer handed to library code through a variable, a field,
@@ -166,6 +200,9 @@ static void callback_add(struct callbacks *cb, CXCursor e)
 	ref = clang_getCursorKind(e) == CXCursor_DeclRefExpr ? clang_getCursorReferenced(e) :
 	      clang_getNullCursor();
 	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
+		/* SIG_IGN, SIG_DFL, NULL: a constant names no function */
+		if (clang_getCursorKind(e) == CXCursor_IntegerLiteral)
+			return;
 		callback_type_add(cb, clang_getCursorType(arg));
 		callback_type_add(cb, clang_getCursorType(e));
 		return;
@@ -227,6 +264,9 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 			free(kids);
 		}
 		free(name);
+	} else if (k == CXCursor_VarDecl && !in_system_header(c) &&
+		   clang_getCursorKind(clang_getCursorSemanticParent(c)) == CXCursor_FunctionDecl) {
+		cleanup_names(cb, c);
 	} else if (k == CXCursor_InitListExpr && system_record(clang_getCursorType(c))) {
 		/* struct sigaction sa = { .sa_handler = h } */
 		CXCursor *kids;
@@ -438,7 +478,7 @@ static int check_diagnostics(struct tu *t)
  * the others are left exactly as written, so a miscompiled function can be
  * found by bisection.  main is always instrumented.
  */
-static bool bisect_keep(struct tu *t, CXCursor fn, unsigned nth)
+static bool bisect_keep(CXCursor fn)
 {
 	static unsigned lo, hi, seen;
 	static int parsed;
@@ -455,12 +495,10 @@ static bool bisect_keep(struct tu *t, CXCursor fn, unsigned nth)
 	}
 	if (parsed < 0)
 		return false;
-	(void)nth;
 	name = cur_spelling(fn);
 	keep = strcmp(name, "main") && (seen < lo || seen >= hi);
 	seen++;
 	free(name);
-	(void)t;
 	return keep;
 }
 
@@ -492,6 +530,7 @@ int instrument_file(const struct instr_opts *o)
 	t->mangle = mangle_path(o->srcname);
 
 	ntop = get_kids(clang_getTranslationUnitCursor(t->tu), &top);
+	cb.t = t;
 	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), callback_visit, &cb);
 	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), addr_visit, &taken);
 
@@ -512,10 +551,16 @@ int instrument_file(const struct instr_opts *o)
 					body_beg = cur_beg(kids[j]);
 			free(kids);
 			drop_noreturn(t, c, body_beg);
-			if (clang_isCursorDefinition(c) && !bisect_keep(t, c, nfns)) {
+			if (clang_isCursorDefinition(c) && !bisect_keep(c)) {
 				bool taken_here = usr_in(&taken, c);
-				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c) ||
-								     (taken_here && type_in(&cb, c)));
+				const char *cbr = NULL;
+				struct fninfo *fi;
+
+				if (usr_in(&cb, c) || (taken_here && type_in(&cb, c)))
+					cbr = "is a callback handed to library code";
+				else if (cleanup_in(&cb, c))
+					cbr = "is the cleanup function of a variable";
+				fi = analyze_function(t, c, cbr);
 
 				fi->addr_taken = taken_here;
 				fns = xrealloc(fns, (nfns + 1) * sizeof(*fns));

@@ -224,7 +224,7 @@ static void usage(void)
 		"  -v        show every case's log\n"
 		"  -l        list the cases and exit\n"
 		"  --long    include the long cases (make check-long)\n"
-		"  -T SECS   per-case time limit (default 600)\n"
+		"  -T SECS   per-case time limit (default 600; a case may ask for more)\n"
 		"  FILTER    glob or substring of case names\n");
 }
 
@@ -257,7 +257,7 @@ int main(int argc, char **argv)
 			printf("%s%s\n", t->name, t->long_only ? " (long)" : "");
 			continue;
 		}
-		run_one(t, timeout_s, verbose, &o);
+		run_one(t, t->timeout_s > timeout_s ? t->timeout_s : timeout_s, verbose, &o);
 	}
 	if (list)
 		return 0;

@@ -28,6 +28,7 @@ struct test_ctx {
 struct test {
 	const char *name;
 	bool long_only;		/* only with --long (make check-long) */
+	int timeout_s;		/* 0, or more than the runner's -T for this case */
 	int (*setup)(struct test_ctx *ctx);	/* 0 or -errno; failure = FAIL */
 	enum test_result (*run)(struct test_ctx *ctx);
 	void (*cleanup)(struct test_ctx *ctx);

@@ -23,6 +23,10 @@
  * plain build (default 0), cflags are added to both compilers' flags, and
  * unwind is N for the unwind run (default 1: at every update point).
  *
+ * Every selftests/cases/nr/NAME.c lists which of its functions must be
+ * marked non-reconstructible in the metadata, and which must not (see
+ * run_nr_case).
+ *
  * Every selftests/cases/errors/NAME.c holds a construct upstare-cc rejects
  * and a line "// expect-error: TEXT".  The case instr-error/NAME requires
  * upstare-cc to fail with "NAME.c:LINE:COL: error: ...TEXT...", to leave no
@@ -496,6 +500,100 @@ static enum test_result run_error_case(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* ------------------------------------------------ reconstructibility */
+
+/*
+ * Every selftests/cases/nr/NAME.c names, in lines
+ *
+ *	// expect-nr: FUNCTION...
+ *	// expect-rebuildable: FUNCTION...
+ *
+ * the functions upstare-cc must mark non-reconstructible (callbacks entered
+ * from library code, frames it cannot rebuild) and those it must not.  The
+ * case instr-nr/NAME compiles it and reads the .upstare metadata back with
+ * --dump-meta.  Marking too little lets an update unwind through library
+ * frames; marking too much makes a function needlessly block updates.
+ */
+
+/* "reconstructible" of function NAME in the metadata: 1, 0, or -1 if absent. */
+static int meta_reconstructible(const char *meta, const char *name)
+{
+	char key[300];
+	const char *p, *r;
+
+	snprintf(key, sizeof(key), "{\"name\":\"%s\",", name);
+	p = strstr(meta, key);
+	if (!p)
+		return -1;
+	r = strstr(p, "\"reconstructible\":");
+	if (!r)
+		return -1;
+	r += strlen("\"reconstructible\":");
+	return !strncmp(r, "true", 4) ? 1 : !strncmp(r, "false", 5) ? 0 : -1;
+}
+
+/* Check each function listed after MARKER in SRC against the metadata. */
+static bool check_marked(const char *src, const char *marker, const char *meta, int want)
+{
+	bool ok = true;
+	int nfound = 0;
+
+	for (const char *m = strstr(src, marker); m; m = strstr(m, marker)) {
+		char name[256];
+		const char *p = m + strlen(marker);
+		int used;
+
+		while (sscanf(p, " %255[A-Za-z0-9_]%n", name, &used) == 1) {
+			int got = meta_reconstructible(meta, name);
+
+			nfound++;
+			if (got < 0)
+				ok = test_fail_at(__FILE__, __LINE__, "%s not in the metadata", name);
+			else if (got != want)
+				ok = test_fail_at(__FILE__, __LINE__, "%s: marked %s, expected %s",
+						  name, got ? "reconstructible" : "non-reconstructible",
+						  want ? "reconstructible" : "non-reconstructible");
+			p += used;
+			if (*p == '\n')
+				break;
+		}
+		m = p;
+	}
+	if (!nfound)
+		ok = test_fail_at(__FILE__, __LINE__, "no \"%s\" line", marker);
+	return ok;
+}
+
+static enum test_result run_nr_case(struct test_ctx *ctx)
+{
+	const char *src = ctx->data;
+	struct cmd_result r = { 0 };
+	char obj[300], *text;
+	bool ok;
+
+	if (!have_upstare_cc())
+		return TEST_FAIL;
+	text = read_file(src, NULL);
+	if (!ASSERT_TRUE(text != NULL, src))
+		return TEST_FAIL;
+	snprintf(obj, sizeof(obj), "%s/case.o", ctx->tmpdir);
+	ok = build("upstare-cc -c", upstare_cc(), "-O0 -c", "", src, obj);
+	if (ok && !ASSERT_OK(run_cmd(&r, BUILD_TIMEOUT_S, "%s --dump-meta '%s'", upstare_cc(), obj),
+			     "run upstare-cc --dump-meta"))
+		ok = false;
+	if (ok)
+		ok = ASSERT_EQ(r.status, 0, "upstare-cc --dump-meta status");
+	if (ok) {
+		ok = check_marked(text, "// expect-nr:", r.out, 0);
+		ok = check_marked(text, "// expect-rebuildable:", r.out, 1) && ok;
+		if (!ok)
+			test_log("metadata:\n%s", r.out);
+	}
+	cmd_result_free(&r);
+	free(text);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* ---------------------------------------------------------- registration */
 
 static int is_case_file(const struct dirent *d)
@@ -540,4 +638,6 @@ __attribute__((constructor)) static void register_instr_cases(void)
 	register_dir(dir, "instr", run_case);
 	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/errors");
 	register_dir(dir, "instr-error", run_error_case);
+	snprintf(dir, sizeof(dir), "%s/selftests/cases/nr", upstare_src_dir());
+	register_dir(dir, "instr-nr", run_nr_case);
 }

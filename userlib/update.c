@@ -890,6 +890,87 @@ static void timeout_reasons(void)
 }
 
 /*
+ * Why a saved frame cannot be converted to the patch's code, as
+ * convert_frame() would find, or NULL when it can (as far as can be told
+ * before running transformers: a stack transformer may set any key).
+ */
+static const char *unmappable(const struct frame *f)
+{
+	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
+	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
+	const char *key = f->hdr.cp < ofd->ncps ? ofd->cps[f->hdr.cp].key : "";
+	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
+
+	nfd = fn_lookup(&up.fns, x ? x->b : ofd->name, ofd->file);
+	if (!nfd || !nfd->rebuild)
+		return "the patch has no version of this function";
+	if (xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
+		return NULL;
+	if (kx)
+		key = kx->c;
+	for (unsigned i = 0; i < nfd->ncps; i++)
+		if (!strcmp(nfd->cps[i].key, key))
+			return NULL;
+	return "no point with this key in the patch, and no mapping";
+}
+
+/*
+ * Describe every parked thread's saved stack in cb.stacks for the
+ * controller's check (format in upstare-ctl.h).  The records are chained
+ * outermost first (unwinding pushes the innermost first).  Returns 0, or
+ * -ENOSPC when it does not fit: then no check can be made.
+ */
+static int write_stacks(void)
+{
+	size_t off = 0, cap = sizeof(cb.stacks);
+	int n;
+
+	for (struct thread_state *t = threads; t; t = t->next_thread) {
+		struct frame *v[512];
+		char path[64], comm[32] = "";
+		size_t nf = 0;
+		ssize_t len;
+		int fd;
+
+		if (!t->parked)
+			continue;
+		for (struct frame *fr = t->top; fr; fr = fr->next) {
+			if (nf == sizeof(v) / sizeof(v[0]))
+				return -ENOSPC;
+			v[nf++] = fr;
+		}
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", t->tid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			len = read(fd, comm, sizeof(comm) - 1);
+			comm[len > 0 ? len : 0] = 0;
+			comm[strcspn(comm, "\n\t")] = 0;
+			close(fd);
+		}
+		n = snprintf(cb.stacks + off, cap - off, "thread\t%d\t%s\t%s\n", t->tid,
+			     nf ? v[0]->hdr.fd->name : "", comm);
+		if (n < 0 || (size_t)n >= cap - off)
+			return -ENOSPC;
+		off += n;
+		for (size_t i = nf; i-- > 0;) {
+			const struct __upstare_fdesc *fd = v[i]->hdr.fd;
+			const struct __upstare_cp *cp = v[i]->hdr.cp < fd->ncps ?
+							&fd->cps[v[i]->hdr.cp] : NULL;
+
+			const char *why = unmappable(v[i]);
+
+			n = snprintf(cb.stacks + off, cap - off, "frame\t%s\t%s\t%u\t%s\t%s\n",
+				     fd->name, fd->file ? fd->file : "", cp ? cp->line : 0,
+				     cp ? cp->key : "", why ? why : "");
+			if (n < 0 || (size_t)n >= cap - off)
+				return -ENOSPC;
+			off += n;
+		}
+	}
+	return 0;
+}
+
+/*
  * Group update: every process of the group is transformed and waits for
  * the controller's decision.  Nonzero means abort.  Polled: the controller
  * is another process and cannot wake a private futex.
@@ -916,6 +997,41 @@ static int group_decision(void)
 	return 0;
 }
 
+/*
+ * Every thread is parked and the controller asked to check their stacks:
+ * describe them and wait for its verdict until the deadline.  Returns 1 to
+ * go on with the update, 0 when it must not happen (reason given).
+ */
+static int await_verdict(uint64_t deadline)
+{
+	uint32_t v;
+
+	memset(cb.stacks, 0, sizeof(cb.stacks));
+	if (write_stacks()) {
+		memset(cb.stacks, 0, sizeof(cb.stacks));
+		reason("the stacks of the parked threads do not fit in the control block: "
+		       "the constraints cannot be checked");
+		return 0;
+	}
+	__atomic_store_n(&cb.verdict, UPSTARE_VERDICT_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cb.phase, UPSTARE_PH_CHECK, __ATOMIC_SEQ_CST);
+	/* the controller writes with process_vm_writev: it cannot wake a futex */
+	while (!(v = __atomic_load_n(&cb.verdict, __ATOMIC_ACQUIRE))) {
+		uint64_t t = now_ns();
+
+		if (t >= deadline) {
+			reason("no verdict from the controller on the stacks before the "
+			       "deadline");
+			return 0;
+		}
+		futex_wait(&cb.verdict, 0, deadline - t < 1000000 ? (long)(deadline - t) :
+					     1000000);
+	}
+	if (v != UPSTARE_VERDICT_GO)
+		reason("released by the controller: the constraints do not hold");
+	return v == UPSTARE_VERDICT_GO;
+}
+
 /* The leader, parked: wait for everyone, transform, decide. */
 static void lead(void)
 {
@@ -930,8 +1046,16 @@ static void lead(void)
 		lock();
 		if (cb.nparked == cb.nthreads) {
 			cb.t_ns[UPSTARE_T_ALL_PARKED] = t;
-			__atomic_store_n(&cb.phase, UPSTARE_PH_TRANSFORM, __ATOMIC_SEQ_CST);
 			unlock();
+			if (cb.check && !await_verdict(deadline)) {
+				cb.t_ns[UPSTARE_T_CHECKED] = now_ns();
+				up.result = cb.verdict == UPSTARE_VERDICT_RELEASE ?
+					    UPSTARE_RES_RELEASED : UPSTARE_RES_TIMEOUT;
+				__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+				goto decided;
+			}
+			cb.t_ns[UPSTARE_T_CHECKED] = cb.check ? now_ns() : t;
+			__atomic_store_n(&cb.phase, UPSTARE_PH_TRANSFORM, __ATOMIC_SEQ_CST);
 			break;
 		}
 		if (t >= deadline) {
@@ -997,7 +1121,7 @@ void upstare__park(void)
 	if (leader)
 		lead();
 	while ((ph = __atomic_load_n(&cb.phase, __ATOMIC_ACQUIRE)) == UPSTARE_PH_QUIESCE ||
-	       ph == UPSTARE_PH_TRANSFORM || ph == UPSTARE_PH_READY)
+	       ph == UPSTARE_PH_TRANSFORM || ph == UPSTARE_PH_READY || ph == UPSTARE_PH_CHECK)
 		futex_wait(&cb.phase, ph, 0);
 }
 

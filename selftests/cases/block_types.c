@@ -6,8 +6,11 @@
  * of these types live across calls, so hoisting them must keep each type
  * visible where it is used.  Static locals of block-scope types (they move
  * to file scope), an array of a block-scope struct sized by its
- * initializer, anonymous enums of one constant name in two blocks, and a
- * struct that names a local in sizeof.
+ * initializer, anonymous enums of one constant name in two blocks, a
+ * struct that names a local in sizeof, a block tag declared before it is
+ * defined (shadowing a file-scope one) with a nested struct, typedefs of
+ * anonymous structs of one name in two blocks, and enum constants as case
+ * labels.
  */
 #include <stdio.h>
 
@@ -67,6 +70,49 @@ static int blocks_again(int v)
 	return v;
 }
 
+static long more_forms(int argc)
+{
+	long total = 0;
+
+	{
+		struct pair;
+		struct pair *pp;
+		struct pair {
+			long big;
+			struct inner {
+				int a, b;
+			} in;
+		} n = { twice(5), { 1, 2 } };
+		typedef struct {
+			int x;
+		} anon_t;
+		anon_t a = { twice(3) };
+
+		pp = &n;
+		total += pp->big + pp->in.a + a.x + (long)sizeof(struct inner);
+	}
+	{
+		typedef struct {
+			double d;
+		} anon_t;
+		anon_t a = { twice(4) * 1.5 };
+		enum color { RED, GREEN = 5, BLUE };
+
+		switch (twice(argc) + 3) {
+		case GREEN:
+			total += 100;
+			break;
+		case BLUE:
+			total += 200;
+			break;
+		default:
+			total += RED;
+		}
+		total += (long)a.d;
+	}
+	return total;
+}
+
 int main(void)
 {
 	struct pair file_scope = { 1, 2 };
@@ -100,7 +146,7 @@ int main(void)
 	total += outer_sum((struct pair){ twice(3), 4 });
 	total += lookup("rw") + lookup("rwc") + lookup("none");
 	for (int i = 0; i < 5; i++)
-		total += blocks_again(i);
+		total += blocks_again(i) + more_forms(i);
 	printf("total=%ld\n", total);
 	return 0;
 }

@@ -27,6 +27,20 @@
  * The target runs prepare (load and verify the patch, nothing stopped),
  * quiesce (threads park at update points, blocked ones are kicked),
  * transform, rebuild and resume; or it refuses, times out or rolls back.
+ *
+ * With check = 1 written before the request, the target stops once every
+ * thread is parked: it describes their stacks in stacks[] and enters
+ * UPSTARE_PH_CHECK, where it waits (until the request's deadline) for the
+ * controller to write verdict: UPSTARE_VERDICT_GO goes on with the update,
+ * UPSTARE_VERDICT_RELEASE rebuilds every thread in the old code and ends
+ * the request with UPSTARE_RES_RELEASED (the controller may ask again).
+ * stacks[] holds one line per thread, then one per frame, innermost first,
+ * fields separated by tabs:
+ *   thread TID ROLE COMM          (ROLE: the function of the outermost frame)
+ *   frame FUNCTION FILE LINE KEY WHY
+ * KEY is the continuation point the frame resumes at; WHY is empty when the
+ * patch can convert the frame, else why not (no version of the function,
+ * no point with that key and no mapping).
  */
 #ifndef UPSTARE_CTL_H
 #define UPSTARE_CTL_H
@@ -35,7 +49,7 @@
 
 #define UPSTARE_CONTROL_SYM	"upstare_control"
 #define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
-#define UPSTARE_CONTROL_VERSION	3u
+#define UPSTARE_CONTROL_VERSION	4u
 #define UPSTARE_THREADS_SYM	"upstare_threads"
 #define UPSTARE_PENDING_SYM	"__upstare_pending"
 #define UPSTARE_MAX_THREADS	4096
@@ -59,6 +73,7 @@ enum upstare_phase {
 	UPSTARE_PH_REBUILD,	/* rebuilding the stacks in the new code */
 	UPSTARE_PH_ROLLBACK,	/* rebuilding the saved stacks in the old code */
 	UPSTARE_PH_READY,	/* group update: transformed, waiting for the decision */
+	UPSTARE_PH_CHECK,	/* all parked: waiting for the controller's verdict */
 };
 
 enum upstare_decision {
@@ -73,6 +88,13 @@ enum upstare_result {
 	UPSTARE_RES_ROLLED_BACK,
 	UPSTARE_RES_REFUSED,
 	UPSTARE_RES_TIMEOUT,
+	UPSTARE_RES_RELEASED,	/* the controller's check failed: old code goes on */
+};
+
+enum upstare_verdict {
+	UPSTARE_VERDICT_NONE,
+	UPSTARE_VERDICT_GO,
+	UPSTARE_VERDICT_RELEASE,
 };
 
 /* Indices of upstare_control.t_ns[]: CLOCK_MONOTONIC when each step began. */
@@ -81,6 +103,7 @@ enum upstare_time {
 	UPSTARE_T_PREPARED,	/* patch loaded and verified */
 	UPSTARE_T_FIRST_PARK,	/* first thread parked */
 	UPSTARE_T_ALL_PARKED,	/* every thread parked and unwound */
+	UPSTARE_T_CHECKED,	/* the controller's verdict (= ALL_PARKED without check) */
 	UPSTARE_T_TRANSFORMED,	/* globals and frames transformed */
 	UPSTARE_T_RESUMED,	/* last thread rebuilt and running */
 	UPSTARE_T_MAX
@@ -88,6 +111,7 @@ enum upstare_time {
 
 #define UPSTARE_PATCH_MAX	4096
 #define UPSTARE_REASONS_MAX	4096
+#define UPSTARE_STACKS_MAX	32768
 
 struct upstare_control {
 	uint32_t magic;		/* UPSTARE_CONTROL_MAGIC */
@@ -106,10 +130,13 @@ struct upstare_control {
 	uint32_t group;		/* nonzero: wait in READY for the decision */
 	uint32_t decision;	/* enum upstare_decision, written by the controller */
 	uint32_t nslots;	/* upstare_threads[] slots ever used */
+	uint32_t check;		/* controller: stop in UPSTARE_PH_CHECK before transforming */
+	uint32_t verdict;	/* controller, in UPSTARE_PH_CHECK: enum upstare_verdict */
 	uint64_t t_ns[UPSTARE_T_MAX];
 	char build_id[64];	/* hex GNU build id of the version running now */
 	char patch[UPSTARE_PATCH_MAX];		/* path of the patch to apply */
 	char reasons[UPSTARE_REASONS_MAX];	/* why refused, timed out, rolled back */
+	char stacks[UPSTARE_STACKS_MAX];	/* in UPSTARE_PH_CHECK: see above */
 };
 
 #endif
