@@ -55,6 +55,7 @@ struct input {
 
 static struct {
 	bool compile_only, assemble_only, preprocess_only, verbose, keep, allow_unsupported;
+	bool all_points;
 	bool shared, deps_only, patch;
 	const char *output, *base;
 	struct argv flags;	/* everything else, to every clang step */
@@ -76,6 +77,8 @@ static void usage(void)
 		"Builds updateable programs: a drop-in replacement for cc.\n"
 		"  --keep                keep the instrumented source beside each object (NAME.upstare.c)\n"
 		"  --allow-unsupported   compile functions with unsupported constructs uninstrumented\n"
+		"  --all-points          an update point at every function's entry and a continuation\n"
+		"                        point after every call, even where no thread can park\n"
 		"  -v                    show each step (also UPSTARE_CC_VERBOSE=1)\n"
 		"  --dump-meta BINARY    print a binary's .upstare metadata as JSON\n"
 		"  --patch --base BASE   build a live-update patch from the new version's sources\n"
@@ -229,6 +232,8 @@ static int parse_args(int argc, char **argv)
 			opt.base = argv[++i];
 		} else if (!strcmp(a, "--allow-unsupported")) {
 			opt.allow_unsupported = true;
+		} else if (!strcmp(a, "--all-points")) {
+			opt.all_points = true;
 		} else if (!strcmp(a, "-x") && i + 1 < argc) {
 			lang = strcmp(argv[i + 1], "none") ? argv[i + 1] : NULL;
 			i++;
@@ -275,7 +280,8 @@ static int passthrough(int argc, char **argv)
 
 	av_push(&a, opt.clang);
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--keep") && strcmp(argv[i], "--allow-unsupported"))
+		if (strcmp(argv[i], "--keep") && strcmp(argv[i], "--allow-unsupported") &&
+		    strcmp(argv[i], "--all-points"))
 			av_push(&a, argv[i]);
 	return run(&a);
 }
@@ -412,6 +418,7 @@ static int compile_one(struct input *in, const char *obj)
 		io.nargs = p.n;
 		io.allow_unsupported = opt.allow_unsupported;
 		io.register_all = opt.patch;
+		io.all_points = opt.all_points;
 		if (opt.verbose)
 			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
 		err = instrument_file(&io);

@@ -39,6 +39,7 @@ struct local {
 	bool is_ptr, addr_taken;
 	const char *kind;	/* "param", "local", "temp" */
 	unsigned temp;		/* for temporaries: N of __us_tN */
+	unsigned scope;		/* block scope it is declared in, 0: function scope */
 };
 
 struct cp {
@@ -76,6 +77,12 @@ struct fctx {
 	unsigned nlabel_names;
 	unsigned stmt_temp_base;
 	int lin_depth;
+	/* block scopes: open ones innermost last, and each one's parent */
+	unsigned open_scopes[512];
+	int nopen_scopes;
+	bool in_body;
+	unsigned *scope_parent;
+	unsigned nscopes;
 	bool uses_k;
 	struct keycnt {
 		char *key;
@@ -152,6 +159,11 @@ static bool hoistable(CXCursor call)
 	}
 	free(n);
 	return res;
+}
+
+bool call_may_enter(CXCursor call)
+{
+	return hoistable(call);
 }
 
 static bool is_direct_call(CXCursor call)
@@ -605,6 +617,9 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 			c = clang_getCanonicalType(clang_getArrayElementType(c));
 		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
 	}
+	l->kind = kind;
+	if (f->nopen_scopes)
+		l->scope = f->open_scopes[f->nopen_scopes - 1];
 	return l;
 }
 
@@ -791,7 +806,10 @@ static void emit_unwind(struct fctx *f, unsigned id)
 	for (unsigned t = c->tlo + 1; t <= c->thi; t++)
 		out(f, "__builtin_memcpy(__us_fr + __US_OFF_%u, &__us_t%u, sizeof(__us_t%u)); ",
 		    t, t, t);
-	out(f, "goto __us_save; }\n");
+	if (f->nopen_scopes)
+		out(f, "goto __us_save_s%u; }\n", f->open_scopes[f->nopen_scopes - 1]);
+	else
+		out(f, "goto __us_save; }\n");
 }
 
 /* An update point: poll, and save the frame if the thread must unwind. */
@@ -842,12 +860,23 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	return b.s;
 }
 
+static bool is_identifier(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
 /* Hoist a call to a statement of its own, with its continuation point. */
 static void emit_call(struct fctx *f, CXCursor call, bool discard)
 {
 	CXCursor *kids;
-	unsigned n = get_kids(call, &kids), i, id;
-	bool direct = is_direct_call(call);
+	unsigned n = get_kids(call, &kids), i, id = 0;
+	bool direct = is_direct_call(call), quiet;
 	bool is_void = clang_getCanonicalType(clang_getCursorType(call)).kind == CXType_Void;
 	char *key, *callee, *tmp = NULL;
 	struct sb c = { 0 };
@@ -860,11 +889,17 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		lin(f, kids[i]);
 		capture(f, kids[i]);
 	}
-	key = callee_key(f, call, kids[0]);
-	id = new_cp(f, key, cur_line(call), "call");
-	free(key);
+	/* a quiet callee never unwinds: no continuation point after it */
+	quiet = direct && park_callee_is_quiet(f->t, call);
+	if (!quiet) {
+		key = callee_key(f, call, kids[0]);
+		id = new_cp(f, key, cur_line(call), "call");
+		free(key);
+	}
 	callee = residual(f, kids[0]);
-	if (direct)
+	if (direct && is_identifier(callee) && park_callee_has_clone(f->t, call))
+		sb_printf(&c, "__US_CALL(%s)", callee);	/* the rebuild entry calls rebuild entries */
+	else if (direct)
 		sb_puts(&c, callee);
 	else
 		sb_printf(&c, "(__builtin_expect(__upstare_xlate_on, 0) ? "
@@ -881,13 +916,16 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 	sb_puts(&c, ")");
 	if (!discard && !is_void)
 		tmp = new_temp(f, call);
-	out(f, "__us_l%u: ", id);
+	if (!quiet)
+		out(f, "__us_l%u: ", id);
 	if (tmp)
 		emit_assign(f, tmp, c.s, clang_getCursorType(call));
 	else
 		out(f, "%s;\n", c.s);
-	out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
-	emit_unwind(f, id);
+	if (!quiet) {
+		out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
+		emit_unwind(f, id);
+	}
 	sb_free(&c);
 	free(kids);
 	if (!discard)
@@ -1910,6 +1948,79 @@ static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCur
 	return !a.assigned;
 }
 
+static bool int_value(CXCursor e, long long *v)
+{
+	CXEvalResult r;
+	bool ok;
+
+	if (!is_const_expr(e) && clang_getCursorKind(strip_implicit(e)) != CXCursor_UnaryOperator)
+		return false;
+	r = clang_Cursor_Evaluate(e);
+	if (!r)
+		return false;
+	ok = clang_EvalResult_getKind(r) == CXEval_Int;
+	if (ok)
+		*v = clang_EvalResult_getAsLongLong(r);
+	clang_EvalResult_dispose(r);
+	return ok;
+}
+
+/*
+ * A counted loop (is_counted) from a constant to a constant, at most STRIP
+ * iterations, in the direction of its increment: "for (i = 0; i < 4; i++)".
+ * It ends by itself within a bounded time, so it needs no update point, and
+ * the compiler unrolls it as in the plain code.
+ */
+static bool is_short_counted(struct fctx *f, CXCursor init, CXCursor cond, CXCursor incr,
+			     CXCursor body)
+{
+	CXCursor *kids, var;
+	unsigned n;
+	long long from, to, step = 1;
+	bool ok, up;
+	enum CXBinaryOperatorKind op;
+
+	if (clang_Cursor_isNull(init) || !is_counted(f, CXCursor_ForStmt, cond, incr, body))
+		return false;
+	init = strip_implicit(init);
+	if (clang_getCursorKind(init) != CXCursor_BinaryOperator ||
+	    clang_getCursorBinaryOperatorKind(init) != CXBinaryOperator_Assign)
+		return false;
+	n = get_kids(init, &kids);
+	ok = n == 2 && int_value(kids[1], &from);
+	var = n == 2 ? clang_getCursorReferenced(strip_implicit(kids[0])) : clang_getNullCursor();
+	free(kids);
+	if (!ok)
+		return false;
+	cond = strip_implicit(cond);
+	op = clang_getCursorBinaryOperatorKind(cond);
+	n = get_kids(cond, &kids);
+	ok = n == 2 && refers_to(kids[0], var) && int_value(kids[1], &to);
+	free(kids);
+	if (!ok || op == CXBinaryOperator_NE)
+		return false;
+	incr = strip_implicit(incr);
+	if (clang_getCursorKind(incr) == CXCursor_UnaryOperator) {
+		enum CXUnaryOperatorKind u = clang_getCursorUnaryOperatorKind(incr);
+
+		up = u == CXUnaryOperator_PostInc || u == CXUnaryOperator_PreInc;
+	} else {
+		n = get_kids(incr, &kids);
+		ok = n == 2 && int_value(kids[1], &step) && step > 0;
+		free(kids);
+		if (!ok)
+			return false;
+		up = clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_AddAssign;
+	}
+	if (up != (op == CXBinaryOperator_LT || op == CXBinaryOperator_LE))
+		return false;
+	/* the values are small, so the variable's type cannot wrap them */
+	if (from < -STRIP * 64LL || from > STRIP * 64LL || to < -STRIP * 64LL ||
+	    to > STRIP * 64LL)
+		return false;
+	return (up ? to - from : from - to) <= STRIP;
+}
+
 static void emit_loop(struct fctx *f, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
@@ -1917,6 +2028,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 	unsigned n = get_kids(s, &kids), line = cur_line(s);
 	struct find fd = { f, false, false };
 	bool cond_work, incr_work;
+	long long once;
 
 	if (k == CXCursor_ForStmt) {
 		for_parts(f, s, kids, n, &init, &cond, &incr, &body);
@@ -1945,6 +2057,32 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		find_visit(cond, s, &fd), clang_visitChildren(cond, find_visit, &fd);
 	if (!clang_Cursor_isNull(incr))
 		find_visit(incr, s, &fd), clang_visitChildren(incr, find_visit, &fd);
+	if (k == CXCursor_DoStmt && !work(f, cond) && int_value(cond, &once) && !once) {
+		/* "do { ... } while (0)" of a macro runs once: not a loop */
+		out(f, "do ");
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "while (0);\n}\n");
+		return;
+	}
+	if (k == CXCursor_ForStmt && !clang_Cursor_isNull(cond) && !clang_Cursor_isNull(incr) &&
+	    !work(f, cond) && !work(f, incr) && is_short_counted(f, init, cond, incr, body)) {
+		char *rc = residual(f, cond), *ri = residual(f, incr);
+
+		/*
+		 * Bounded by itself: no update point, and no loop depth for
+		 * the counted loops inside, which must poll on their own.
+		 */
+		out(f, "for (; %s; %s) ", rc, ri);
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "}\n");
+		free(rc);
+		free(ri);
+		return;
+	}
 	if (!fd.call && !fd.loop && f->loop_depth && is_counted(f, k, cond, incr, body)) {
 		char *rc = residual(f, cond), *ri = residual(f, incr);
 
@@ -2437,12 +2575,26 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		f->stmt_temp_base = f->ntemps;	/* temporaries never outlive a statement */
 	n = get_kids(s, &kids);
 	switch (k) {
-	case CXCursor_CompoundStmt:
+	case CXCursor_CompoundStmt: {
+		/* the function's body is function scope, blocks in it are scopes */
+		bool scope = f->in_body && f->nopen_scopes < 512;
+
+		if (scope) {
+			f->scope_parent = xrealloc(f->scope_parent,
+						   (f->nscopes + 2) * sizeof(*f->scope_parent));
+			f->scope_parent[++f->nscopes] = f->nopen_scopes ?
+				f->open_scopes[f->nopen_scopes - 1] : 0;
+			f->open_scopes[f->nopen_scopes++] = f->nscopes;
+		}
+		f->in_body = true;
 		out(f, "{\n");
 		for (i = 0; i < n; i++)
 			emit_stmt(f, kids[i]);
 		out(f, "}\n");
+		if (scope)
+			f->nopen_scopes--;
 		break;
+	}
 	case CXCursor_DeclStmt:
 		if (!is_local_label_decl(f, s))
 			emit_decl_stmt(f, s);
@@ -2613,13 +2765,41 @@ static void param_args(struct fninfo *fi, struct sb *o)
 	}
 }
 
+/*
+ * The save blocks.  A local declared in a block is saved only by the update
+ * points within that block: each block has a save label that saves its
+ * locals and goes on to its parent's, and __us_save saves the parameters,
+ * the function-scope locals and every local whose address is taken.  So a
+ * block's local is not live at the update points outside the block, as in
+ * the plain code ("t" of a swap in a loop body stays a register).  At a
+ * continuation point outside its block, a local's slot in the frame record
+ * is left as it was.
+ */
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
-	sb_puts(o, "if (0) {\n__us_save: ;\n");
+	sb_puts(o, "if (0) {\n");
+	for (unsigned sc = f->nscopes; sc >= 1; sc--) {
+		unsigned parent = f->scope_parent[sc];
+
+		sb_printf(o, "__us_save_s%u: ;\n", sc);
+		for (unsigned i = 0; i < f->nlocals; i++) {
+			struct local *l = &f->locals[i];
+
+			if (l->temp || l->scope != sc || l->addr_taken)
+				continue;
+			sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off,
+				  l->name, l->size);
+		}
+		if (parent)
+			sb_printf(o, "goto __us_save_s%u;\n", parent);
+		else
+			sb_puts(o, "goto __us_save;\n");
+	}
+	sb_puts(o, "__us_save: ;\n");
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 
-		if (l->temp)
+		if (l->temp || (l->scope && !l->addr_taken))
 			continue;
 		sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name,
 			  l->size);
@@ -2648,8 +2828,27 @@ static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
 	sb_puts(o, " };\n");
 }
 
+/*
+ * In the rebuild entry every local is live from the restore on, and the
+ * switch enters every loop from outside: kept in registers, each local
+ * needs a phi at every join of the function, and clang's optimizer (SLP
+ * vectorizer, instcombine) takes minutes on a function with hundreds of
+ * locals and update points.  Past this many locals times continuation
+ * points, the rebuild entry passes its locals' addresses to an empty asm
+ * after restoring them, which keeps them in memory there: the rebuilt
+ * frame runs a little slower until it returns, the ordinary version is
+ * untouched, and the build takes seconds.
+ */
+#define RB_IN_MEMORY	2048
+
 static void emit_restore(struct fctx *f, struct sb *o)
 {
+	unsigned nlocals = 0;
+	bool in_memory;
+
+	for (unsigned i = 0; i < f->nlocals; i++)
+		nlocals += !f->locals[i].temp;
+	in_memory = (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
 	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
 	/* where the address-taken locals live now, then relocate pointers to them */
 	for (unsigned i = 0; i < f->nlocals; i++)
@@ -2660,9 +2859,12 @@ static void emit_restore(struct fctx *f, struct sb *o)
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 
-		if (!l->temp)
-			sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n",
-				  l->name, l->off, l->size);
+		if (l->temp)
+			continue;
+		sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n",
+			  l->name, l->off, l->size);
+		if (in_memory)
+			sb_printf(o, "__asm__ volatile(\"\" : : \"r\"(&%s));\n", l->name);
 	}
 	sb_puts(o, "switch (((struct __upstare_frame_hdr *)__us_fr)->cp) {\n");
 	for (unsigned i = 0; i < f->ncps; i++) {
@@ -2767,8 +2969,9 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	sb_json_str(o, f->fi->name);
 	sb_puts(o, ", ");
 	sb_json_str(o, clang_getCString(file));
-	sb_printf(o, ", 0, %s%s, (void *)__us_rb_%s, %lu, %u, %u, %s%s, __us_cps_%s };\n",
-		  registered ? "(void *)" : "0", registered ? e : "", e, size, f->nlocals,
+	sb_printf(o, ", 0, %s%s, %s%s, %lu, %u, %u, %s%s, __us_cps_%s };\n",
+		  registered ? "(void *)" : "0", registered ? e : "",
+		  f->fi->quiet ? "0" : "(void *)__us_rb_", f->fi->quiet ? "" : e, size, f->nlocals,
 		  f->ncps, f->nlocals ? "__us_lc_" : "0", f->nlocals ? e : "", e);
 	clang_disposeString(file);
 }
@@ -2799,7 +3002,7 @@ static void meta_function(struct fctx *f, unsigned long size)
 		sb_json_str(m, fi->nr_reason);
 	else
 		sb_puts(m, "null");
-	sb_printf(m, ",\"frame_size\":%lu,\"cps\":[", size);
+	sb_printf(m, ",\"frame_size\":%lu,%s\"cps\":[", size, fi->quiet ? "\"quiet\":true," : "");
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
 		sb_json_str(m, f->cps[i].key);
@@ -2993,7 +3196,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		}
 		free(pn);
 	}
-	new_cp(f, "entry", cur_line(fi->cur), "entry");
+	if (!fi->quiet)
+		new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
 	layout(f, &size);
 	tail = tail_call_safe(t, fi, bb);
@@ -3006,13 +3210,33 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	emit_line(t, &o, cur_beg(fi->cur));
 	if (f->statics.len)
 		sb_printf(&o, "%s;\n%s", hdr.s, f->statics.s);
-	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n%s;\n", fi->ename, chdr.s);
+	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n", fi->ename);
+	if (!fi->quiet)
+		sb_printf(&o, "%s;\n", chdr.s);
 
-	for (int version = 0; version < 2; version++) {
-		emit_line(t, &o, cur_beg(fi->cur));
-		sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
+	/*
+	 * A quiet function has no update point and no rebuild entry.  The
+	 * rebuild entry is emitted at the end of the unit (t->clones), where
+	 * every other rebuild entry is declared: its direct calls go to the
+	 * callees' rebuild entries (__US_CALL), so that the ordinary version
+	 * of a static function called once is still called once and the
+	 * compiler inlines it as in the plain build.
+	 */
+	sb_puts(&o, "\n#undef __US_CALL\n#define __US_CALL(f) f\n");
+	for (int version = 0; version < (fi->quiet ? 1 : 2); version++) {
+		struct sb *ob = version ? &t->clones : &o;
+
+		emit_line(t, ob, cur_beg(fi->cur));
+		sb_printf(ob, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
 			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
-		emit_layout_enum(f, &o, size);
+		emit_layout_enum(f, ob, size);
+		if (fi->quiet) {
+			sb_puts(ob, f->body.s);
+			if (fi->is_main && !fi->returns_void)
+				sb_puts(ob, "return 0;\n");
+			sb_puts(ob, "}\n");
+			continue;
+		}
 		if (!version) {
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
@@ -3031,14 +3255,25 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_printf(&o, "%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)->cp = 0; "
 				      "goto __us_save; }\n}\n", fi->ename);
 		} else {
-			emit_restore(f, &o);
+			/*
+			 * Entered from the ordinary version to rebuild, or
+			 * called from another rebuild entry: then it runs as
+			 * the ordinary version would.
+			 */
+			sb_printf(ob, "if (__builtin_expect(__upstare_pending, 0)) {\n"
+				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
+				      "if (__us_e == 1) {\n", fi->ename);
+			emit_restore(f, ob);
+			sb_printf(ob, "}\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
+				      "&__us_fd_%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)"
+				      "->cp = 0; goto __us_save; }\n}\n", fi->ename);
 		}
-		emit_save_block(f, &o);
-		sb_puts(&o, "__us_l0: ;\n");
-		sb_puts(&o, f->body.s);
+		emit_save_block(f, ob);
+		sb_puts(ob, "__us_l0: ;\n");
+		sb_puts(ob, f->body.s);
 		if (fi->is_main && !fi->returns_void)
-			sb_puts(&o, "return 0;\n");
-		sb_puts(&o, "}\n");
+			sb_puts(ob, "return 0;\n");
+		sb_puts(ob, "}\n");
 	}
 	emit_tables(f, &o, size, registered);
 	meta_function(f, size);
@@ -3052,6 +3287,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	for (i = 0; i < f->nlabel_names; i++)
 		free(f->label_names[i]);
 	free(f->label_names);
+	free(f->scope_parent);
 	free(f->memo);
 	free(f);
 }

@@ -11,6 +11,7 @@ struct fninfo {
 	char *ename;		/* as emitted (main is renamed) */
 	const char *nr_reason;	/* non-reconstructible: emitted uninstrumented */
 	bool skip;		/* emitted exactly as written (naked) */
+	bool quiet;		/* never reaches an update point (park.c) */
 	bool is_static, is_inline, addr_taken, is_main, returns_void;
 	char **addr_usrs;	/* locals whose address is taken */
 	unsigned naddr;
@@ -21,5 +22,12 @@ struct fninfo {
 /* callback: why it is entered from code that cannot be rebuilt, or NULL */
 struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback);
 void emit_function(struct tu *t, struct fninfo *fi);
+/* emit.c: whether a call is hoisted (may enter instrumented code) */
+bool call_may_enter(CXCursor call);
+
+/* park.c */
+void park_analyze(struct tu *t, struct fninfo **fns, unsigned n);
+bool park_callee_is_quiet(struct tu *t, CXCursor call);
+bool park_callee_has_clone(struct tu *t, CXCursor call);
 
 #endif

@@ -579,12 +579,22 @@ int instrument_file(const struct instr_opts *o)
 		goto out;
 	apply_renames(t);
 	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), pthread_visit, t);
+	park_analyze(t, fns, nfns);
 	for (i = 0; i < nfns; i++)
 		emit_function(t, fns[i]);
 	if (t->nerrors)
 		goto out;
 	meta_globals(t);
 	meta_record_types(t);
+	{
+		struct sb end = { 0 };
+
+		/* the rebuild entries, where every function and type is declared */
+		sb_puts(&end, "\n#undef __US_CALL\n#define __US_CALL(f) __us_rb_##f\n");
+		if (t->clones.len)
+			sb_puts(&end, t->clones.s);
+		add_region(t, t->len, t->len, end.s);
+	}
 	if (t->has_main) {
 		struct fninfo *m = NULL;
 

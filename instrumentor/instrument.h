@@ -12,6 +12,7 @@ struct instr_opts {
 	int nargs;
 	bool allow_unsupported;		/* compile unsupported functions uninstrumented */
 	bool register_all;		/* describe static functions too (patches) */
+	bool all_points;		/* no quiet functions (park.c) */
 };
 
 /* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */

@@ -777,7 +777,7 @@ static const char srv_c[] =
 	"{\n"
 	"\tchar buf[16];\n"
 	"\tint n = snprintf(buf, sizeof(buf), \"%d\", fd);\n"
-	"\thandled += n;\n"				/* 10 */
+	"\tfor (int k = 0; k < n; k++) handled++;\n"	/* 10: a loop: not quiet */
 	"\treturn n;\n"
 	"}\n"
 	"\n"
@@ -1049,6 +1049,9 @@ static enum test_result check_patch(struct test_ctx *ctx)
 		"forbid any in handle at entry\n"
 		"    automatic: srv.c:6: continuation point handle at entry: the patch has no "
 		"such function\n"
+		"forbid any in handle at loop#1\n"
+		"    automatic: srv.c:10: continuation point handle at loop#1: the patch has no "
+		"such function\n"
 		"forbid any in serve at handle#1\n"
 		"    automatic: srv.c:17: continuation point serve at handle#1: no point with "
 		"this key in the patch\n"
@@ -1057,7 +1060,7 @@ static enum test_result check_patch(struct test_ctx *ctx)
 		"this key in the patch\n"
 		"types the patch changes:\n"
 		"    struct stats (used by stats_served)\n"
-		"a.cons: 1 constraint, valid for srv; 3 automatic from v2/srv\n", "--explain");
+		"a.cons: 1 constraint, valid for srv; 4 automatic from v2/srv\n", "--explain");
 	if (!ok)
 		test_log("stderr:\n%s", r.err);
 	cmd_result_free(&r);
@@ -1066,7 +1069,7 @@ static enum test_result check_patch(struct test_ctx *ctx)
 			     "run") &&
 	     ASSERT_STRSTR(r.out, "\"patch\":\"v2/srv\",\"automatic\":[{\"function\":\"handle\","
 			   "\"key\":\"entry\",\"file\":\"srv.c\",\"line\":6,\"why\":\"the patch has "
-			   "no such function\"},{\"function\":\"serve\",\"key\":\"handle#1\"", "--json") &&
+			   "no such function\"},{\"function\":\"handle\",\"key\":\"loop#1\"", "--json") &&
 	     ASSERT_STRSTR(r.out, "\"changed_types\":[{\"type\":\"struct stats\",\"used_by\":"
 			   "[\"stats_served\"]}]}\n", "--json types");
 	cmd_result_free(&r);

@@ -556,8 +556,7 @@ static enum test_result run_quick(struct test_ctx *ctx)
 	return ok ? res : TEST_FAIL;
 }
 
-/* Known failure (seed 22 builds > 300 s instrumented): long runs only until fixed. */
-static struct test quick_test = { .name = "csmith/quick", .long_only = true, .run = run_quick };
+static struct test quick_test = { .name = "csmith/quick", .run = run_quick };
 
 __attribute__((constructor)) static void register_quick(void)
 {

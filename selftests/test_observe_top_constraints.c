@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * observe_top_constraints: upstare-top -c FILE on the scenario program
+ * observe/top_constraints: upstare-top -c FILE on the scenario program
  * shows, under each thread, the constraint of FILE it violates now: a
  * forbid for the holder asleep in nap(), a require the reader does not
  * meet, a conjunction across the locker and the holder.  Threads that
@@ -115,4 +115,4 @@ cleanup:
 	return res;
 }
 
-UPSTARE_TEST_FULL(observe_top_constraints, false, NULL, run, NULL)
+OBSERVE_TEST(top_constraints, run)
