@@ -24,6 +24,8 @@ DESTDIR ?=
 LLVM_DIR ?= /usr/lib/llvm-19
 CLANG ?= clang-19
 CC := $(CLANG)
+BPFTOOL ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 AR ?= ar
 
 ifeq ($(V),1)
@@ -41,7 +43,7 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 # Debian packages: the build, the tests, the demo and the benchmarks.
 DEPS := clang-19 libclang-19-dev llvm-19 libbpf-dev bpftool libelf-dev libdw-dev \
 	libncurses-dev csmith libcsmith-dev pkg-config make dpkg-dev ftp tmux \
-	ca-certificates tcl
+	ca-certificates tcl libclang-rt-19-dev
 
 BIN := $(O)/bin
 LIB := $(O)/lib
@@ -97,33 +99,85 @@ $(BIN)/upstare-cc: $(INS_OBJS) | $(BIN)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib \
 		-lclang -lelf
 
-# ------------------------------------------------------------- controller
+# ------------------------------------------------------- bpf + controller
+# vmlinux.h comes from the running kernel's BTF, skeletons from bpftool:
+# both are generated here, never committed.
+BPF_SRCS := $(wildcard $(SRC)/bpf/*.bpf.c)
+BPF_OBJS := $(patsubst $(SRC)/bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst $(SRC)/bpf/%.bpf.c,$(O)/gen/%.skel.h,$(BPF_SRCS))
+CTL_HDRS := $(wildcard $(SRC)/controller/*.h) $(SRC)/bpf/observe.h $(BPF_SKELS) \
+	$(O)/gen/syscalls.h $(SRC)/userlib/include/upstare-ctl.h
+CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
+UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o)
 # upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
-CTL_SRCS := $(SRC)/controller/upstarectl.c $(wildcard $(SRC)/controller/ctl_*.c)
-CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(CTL_SRCS))
+# The constraint-file library has no dependency beyond libc: the runner's
+# tests and the fuzzer link it directly.
+UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(OBJ)/controller/constraints.o \
+	$(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/ctl_*.c))
+TOP_OBJS := $(OBJ)/controller/top.o
 
-controller: $(BIN)/upstarectl
+.SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
-$(OBJ)/controller/%.o: $(SRC)/controller/%.c $(wildcard $(SRC)/controller/*.h) \
-		$(SRC)/userlib/include/upstare-ctl.h | $(OBJ)/controller
+controller: $(BIN)/upstared $(BIN)/upstarectl $(BIN)/upstare-top
+
+$(O)/gen/vmlinux.h: | $(O)/gen
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OBJ)/bpf/%.bpf.o: $(SRC)/bpf/%.bpf.c $(SRC)/bpf/observe.h $(O)/gen/vmlinux.h | $(OBJ)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall \
+		-I$(O)/gen -I$(SRC)/bpf -c $< -o $@
+
+$(O)/gen/%.skel.h: $(OBJ)/bpf/%.bpf.o | $(O)/gen
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# System call names for the readiness view, from the installed kernel headers.
+$(O)/gen/syscalls.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(O)/gen
+	$(call msg,GEN,$@)
+	$(Q){ echo 'static const char *const syscall_names[] = {'; \
+	  sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $<; \
+	  echo '};'; } > $@
+
+$(OBJ)/controller/%.o: $(SRC)/controller/%.c $(CTL_HDRS) | $(OBJ)/controller
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/userlib/include -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(O)/gen -I$(SRC)/bpf -I$(SRC)/userlib/include -c $< -o $@
 
-$(BIN)/upstarectl: $(CTL_OBJS) | $(BIN)
+$(BIN)/upstared: $(UPSTARED_OBJS) $(CTL_COMMON) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lbpf -ldw -lelf -lz
+
+$(BIN)/upstarectl: $(UPSTARECTL_OBJS) $(CTL_COMMON) | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lelf
+
+$(BIN)/upstare-top: $(TOP_OBJS) $(CTL_COMMON) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lncursesw
+
+# libFuzzer target for the constraint parser (selftests/fuzz/, run by the
+# constraints/fuzz cases).
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+$(O)/fuzz/cons-fuzz: $(SRC)/selftests/fuzz/cons_fuzz.c $(SRC)/controller/constraints.c \
+		$(SRC)/controller/constraints.h | $(O)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(FUZZ_FLAGS) -I$(SRC)/controller $(filter %.c,$^) -o $@
 
 # -------------------------------------------------------------- selftests
 TEST_SRCS := $(wildcard $(SRC)/selftests/*.c)
 TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
 
-selftests: $(O)/selftests/runner
+selftests: $(O)/selftests/runner $(O)/fuzz/cons-fuzz
 
-$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) | $(OBJ)/selftests
+$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) $(CTL_HDRS) \
+		| $(OBJ)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -c $< -o $@
 
-$(O)/selftests/runner: $(TEST_OBJS) | $(O)/selftests
+$(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/constraints.o $(OBJ)/controller/json.o | $(O)/selftests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@
 
@@ -146,7 +200,10 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(prefix)/bin $(DESTDIR)$(prefix)/lib/upstare \
 		$(DESTDIR)$(prefix)/include
-	install -m 755 $(BIN)/upstare-cc $(BIN)/upstarectl $(DESTDIR)$(prefix)/bin/
+	install -m 755 $(BIN)/upstare-cc $(BIN)/upstarectl $(BIN)/upstare-top \
+		$(DESTDIR)$(prefix)/bin/
+	install -d $(DESTDIR)$(prefix)/sbin
+	install -m 755 $(BIN)/upstared $(DESTDIR)$(prefix)/sbin/
 	install -m 644 $(LIB)/libupstare.a $(DESTDIR)$(prefix)/lib/upstare/
 	install -m 644 $(SRC)/userlib/include/upstare.h $(DESTDIR)$(prefix)/include/
 
@@ -154,7 +211,8 @@ clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
 
-$(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/controller $(OBJ)/selftests:
+$(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/selftests \
+$(OBJ)/bpf $(OBJ)/controller $(O)/fuzz:
 	$(Q)mkdir -p $@
 
 .PHONY: all help deps userlib instrumentor controller selftests check check-long demo bench install clean

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "upstarectl.h"
 #include "upstare-ctl.h"
 
 static const char *const result_names[] = {
@@ -404,7 +404,7 @@ static void decide(struct target *t, int n, uint32_t d)
 		}
 }
 
-int cmd_update(int argc, char **argv)
+int ctl_update(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "pid", required_argument, NULL, 'p' },

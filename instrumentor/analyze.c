@@ -23,6 +23,8 @@ struct scan {
 	char **other_names;
 	unsigned nother;
 	unsigned nstatic;
+	CXCursor *types;		/* named types and enum constants declared inside */
+	unsigned ntypes;
 };
 
 static bool str_in(char **v, unsigned n, const char *s)
@@ -152,6 +154,15 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 
 	if (is_expr(c))
 		note_type(fi, clang_getCursorType(c));
+	if (is_block_type_decl(c)) {
+		char *name = cur_spelling(c);
+
+		if (*name && !strchr(name, '(') && !strchr(name, ' ')) {
+			s->types = xrealloc(s->types, (s->ntypes + 1) * sizeof(CXCursor));
+			s->types[s->ntypes++] = c;
+		}
+		free(name);
+	}
 	switch (k) {
 	case CXCursor_VarDecl: {
 		CXType ty = clang_getCursorType(c);
@@ -185,7 +196,7 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		break;
 	}
 	case CXCursor_CallExpr: {
-		CXCursor ref = clang_getCursorReferenced(c);
+		CXCursor ref = call_target(c);
 
 		if (!clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
 			char *n = cur_spelling(ref);
@@ -217,19 +228,6 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			fi->nr_reason = "selects a function call with _Generic";
 		return CXChildVisit_Continue;
 	}
-	case CXCursor_UnexposedExpr: {
-		struct find_call fc = { false };
-		struct tok *v;
-		unsigned nt = tokens_in(s->t, cur_beg(c), cur_beg(c) + 1, &v);
-
-		if (nt && !strcmp(v[0].s, "__builtin_choose_expr")) {
-			clang_visitChildren(c, call_visit, &fc);
-			if (fc.found)
-				unsupported(s, c, "__builtin_choose_expr with function calls");
-		}
-		tokens_free(v, nt);
-		break;
-	}
 	case CXCursor_IndirectGotoStmt:
 		unsupported(s, c, "computed goto");
 		break;
@@ -240,6 +238,45 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		break;
 	}
 	return CXChildVisit_Recurse;
+}
+
+/*
+ * Block-scope types move to file scope (emit.c), so each gets a name of its
+ * own there: __upstare_bt_<function>_<name>, with _<n> after a second one
+ * of the same name in the function.  Enum constants and typedef names are
+ * ordinary identifiers, tags have their own namespace; one counter covers
+ * both, which only makes some suffixes larger than needed.
+ */
+static void plan_type_renames(struct tu *t, struct scan *s)
+{
+	char **seen = NULL;
+	unsigned nseen = 0, i, k;
+	struct sb b = { 0 };
+
+	for (i = 0; i < s->ntypes; i++) {
+		char *name = cur_spelling(s->types[i]);
+
+		/* a tag declared again (struct s; ... struct s {...}) is one type */
+		if (rename_lookup(t, s->types[i])) {
+			free(name);
+			continue;
+		}
+		k = 1;
+		do {
+			b.len = 0;
+			sb_printf(&b, "__upstare_bt_%s_%s", s->fi->name, name);
+			if (k > 1)
+				sb_printf(&b, "_%u", k);
+			k++;
+		} while (str_in(seen, nseen, b.s));
+		str_push(&seen, &nseen, b.s);
+		rename_add(t, s->types[i], b.s);
+		free(name);
+	}
+	sb_free(&b);
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
 }
 
 static char *mangled_static(struct tu *t, struct fninfo *fi, const char *name, unsigned n)
@@ -401,6 +438,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 		struct statics_scan ss = { .t = t, .fi = fi };
 
 		plan_renames(t, &s, fn);
+		plan_type_renames(t, &s);
 		clang_visitChildren(body, statics_visit, &ss);
 		for (i = 0; i < ss.n; i++)
 			free(ss.names[i]);
@@ -413,6 +451,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, bool callback)
 		free(s.local_names[i]);
 	free(s.local_names);
 	free(s.local_decls);
+	free(s.types);
 	for (i = 0; i < s.nother; i++)
 		free(s.other_names[i]);
 	free(s.other_names);

@@ -71,7 +71,7 @@ struct fctx {
 	unsigned nrepl, caprepl;
 	struct loopctx loops[512];
 	int nloops_open;
-	unsigned ntemps, nloops, nlabels, ngotos, last_line, loop_depth;
+	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
 	unsigned stmt_temp_base;
 	int lin_depth;
 	bool uses_k;
@@ -128,7 +128,7 @@ static bool is_builtin_name(const char *n)
 /* A call that may enter instrumented code, or a wrapped blocking call. */
 static bool hoistable(CXCursor call)
 {
-	CXCursor ref = clang_getCursorReferenced(call), def;
+	CXCursor ref = call_target(call), def;
 	bool res = true;
 	char *n;
 
@@ -154,19 +154,7 @@ static bool hoistable(CXCursor call)
 
 static bool is_direct_call(CXCursor call)
 {
-	CXCursor ref = clang_getCursorReferenced(call);
-
-	return !clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl;
-}
-
-static bool first_token_is(struct fctx *f, CXCursor c, const char *s)
-{
-	struct tok *v;
-	unsigned n = tokens_in(f->t, cur_beg(c), cur_end(c), &v);
-	bool r = n && !strcmp(v[0].s, s);
-
-	tokens_free(v, n);
-	return r;
+	return !clang_Cursor_isNull(call_target(call));
 }
 
 /* GNU "a ?: b": an UnexposedExpr whose first child is followed by "?" ":". */
@@ -186,6 +174,93 @@ static bool is_gnu_cond(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
 	return r;
 }
 
+static bool first_token_at(struct fctx *f, CXCursor c, const char *s)
+{
+	struct tok *v;
+	unsigned n = tokens_in(f->t, cur_beg(c), cur_beg(c) + 1, &v);
+	bool r = n && !strcmp(v[0].s, s);
+
+	tokens_free(v, n);
+	return r;
+}
+
+/*
+ * sizeof evaluates its operand only when it is not a constant: when the
+ * operand is, or has, a variable-length array type (C11 6.5.3.4p2).
+ * _Alignof, typeof and the other operators of UnaryExpr never do.
+ */
+static bool evaluated_unary(struct fctx *f, CXCursor e)
+{
+	CXEvalResult r;
+	bool constant;
+
+	if (!first_token_at(f, e, "sizeof"))
+		return false;
+	r = clang_Cursor_Evaluate(e);
+	constant = r && clang_EvalResult_getKind(r) == CXEval_Int;
+	if (r)
+		clang_EvalResult_dispose(r);
+	return !constant;
+}
+
+/* Builtins whose arguments are not evaluated. */
+static bool unevaluated_builtin(CXCursor call)
+{
+	static const char *const names[] = {
+		"__builtin_constant_p", "__builtin_object_size", "__builtin_dynamic_object_size",
+		"__builtin_classify_type", NULL,
+	};
+	CXCursor ref = call_target(call);
+	bool r = false;
+	char *n;
+
+	if (clang_Cursor_isNull(ref))
+		return false;
+	n = cur_spelling(ref);
+	for (int i = 0; names[i] && !r; i++)
+		r = !strcmp(n, names[i]);
+	free(n);
+	return r;
+}
+
+/*
+ * __builtin_choose_expr(c, a, b): the constant c selects one operand, the
+ * other is not evaluated.  Returns the index (1 or 2) of the selected
+ * operand among kids, or 0 if e is something else.
+ */
+static unsigned chosen_operand(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	CXEvalResult r;
+	unsigned sel = 0;
+
+	if (n != 3 || clang_getCursorKind(e) != CXCursor_UnexposedExpr ||
+	    !first_token_at(f, e, "__builtin_choose_expr"))
+		return 0;
+	r = clang_Cursor_Evaluate(kids[0]);
+	if (r && clang_EvalResult_getKind(r) == CXEval_Int)
+		sel = clang_EvalResult_getAsLongLong(r) ? 1 : 2;
+	if (r)
+		clang_EvalResult_dispose(r);
+	return sel;
+}
+
+/* Children of e, each extent once (sizeof of a VLA type repeats them). */
+static unsigned distinct_kids(CXCursor e, CXCursor **out)
+{
+	unsigned n = get_kids(e, out), m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (unsigned j = 0; j < m && !dup; j++)
+			dup = cur_beg((*out)[j]) == cur_beg((*out)[i]) &&
+			      cur_end((*out)[j]) == cur_end((*out)[i]);
+		if (!dup)
+			(*out)[m++] = (*out)[i];
+	}
+	return m;
+}
+
 static bool work_uncached(struct fctx *f, CXCursor e)
 {
 	enum CXCursorKind k = clang_getCursorKind(e);
@@ -195,17 +270,34 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 
 	switch (k) {
 	case CXCursor_UnaryExpr:		/* sizeof, _Alignof: unevaluated */
+		if (!evaluated_unary(f, e))
+			return false;
+		break;
 	case CXCursor_GenericSelectionExpr:	/* checked when linearized */
 	case CXCursor_TypeRef:
 		return false;
 	case CXCursor_CallExpr:
 		if (hoistable(e))
 			return true;
+		if (unevaluated_builtin(e))
+			return false;
+		break;
+	case CXCursor_UnexposedExpr:
+		if (first_token_at(f, e, "__builtin_types_compatible_p"))
+			return false;
+		n = get_kids(e, &kids);
+		i = chosen_operand(f, e, kids, n);
+		r = i && work(f, kids[i]);
+		free(kids);
+		if (i)
+			return r;
 		break;
 	case CXCursor_ForStmt:
 	case CXCursor_WhileStmt:
 	case CXCursor_DoStmt:
 		return true;	/* loops inside statement expressions get update points */
+	case CXCursor_CompoundLiteralExpr:
+		return true;	/* becomes a named local, saved with the frame */
 	default:
 		break;
 	}
@@ -274,7 +366,10 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 	struct find *fd = d;
 	enum CXCursorKind k = clang_getCursorKind(c);
 
-	if (k == CXCursor_UnaryExpr)
+	/* unevaluated operands: what work() skips is not hoisted */
+	if ((k == CXCursor_UnaryExpr || k == CXCursor_UnexposedExpr ||
+	     k == CXCursor_GenericSelectionExpr || (k == CXCursor_CallExpr && !hoistable(c))) &&
+	    !work(fd->f, c))
 		return CXChildVisit_Continue;
 	if (k == CXCursor_CallExpr && hoistable(c))
 		fd->call = true;
@@ -430,7 +525,14 @@ static bool is_array_or_function(CXType t)
 	}
 }
 
-/* Parameters declared as arrays or functions are pointers. */
+/*
+ * Parameters declared as arrays or functions are pointers, and so is the
+ * value of an array or function expression.  libclang shows a parameter's
+ * declared type (it looks through clang's DecayedType), and the implicit
+ * conversion of such a parameter keeps that sugar, so the type it reports
+ * can be "const int[]" or "int (int)" for what is really a pointer: every
+ * parameter and temporary of array or function type is a pointer.
+ */
 static CXType adjusted(CXType t)
 {
 	CXType c = clang_getCanonicalType(t);
@@ -438,35 +540,57 @@ static CXType adjusted(CXType t)
 	return c.kind == CXType_Pointer && t.kind != CXType_Pointer ? c : t;
 }
 
+/* The spelling of the pointer an array or function type decays to. */
+static char *decayed_spelling(CXType t)
+{
+	CXType c = clang_getCanonicalType(t);
+	bool is_fn = c.kind == CXType_FunctionProto || c.kind == CXType_FunctionNoProto;
+	char *s = type_spelling(is_fn ? t : clang_getArrayElementType(t)), *p;
+	struct sb b = { 0 };
+
+	p = is_fn ? strchr(s, '(') : strpbrk(s, "[(");
+	if (p) {
+		/* int (int) -> int (*)(int); const int[3] -> const int (*)[3] */
+		sb_put(&b, s, p - s);
+		if (b.len && b.s[b.len - 1] != ' ')
+			sb_puts(&b, " ");
+		sb_printf(&b, "(*)%s", p);
+	} else {
+		sb_printf(&b, s[strlen(s) - 1] == '*' ? "%s*" : "%s *", s);
+	}
+	free(s);
+	return b.s;
+}
+
 static struct local *add_local(struct fctx *f, const char *name, const char *orig, CXType t,
 			       const char *kind)
 {
+	bool decays = strcmp(kind, "local") && is_array_or_function(adjusted(t));
 	struct local *l;
-	char *ts;
 
 	t = adjusted(t);
-	ts = type_spelling(t);
-
 	f->locals = xrealloc(f->locals, (f->nlocals + 1) * sizeof(*f->locals));
 	l = &f->locals[f->nlocals++];
 	memset(l, 0, sizeof(*l));
 	l->name = xstrdup(name);
 	l->orig = xstrdup(orig);
-	l->type = ts;
+	l->kind = kind;
+	if (decays) {
+		l->type = decayed_spelling(t);
+		l->size = l->align = sizeof(void *);
+		l->is_ptr = true;
+		return l;
+	}
+	l->type = type_spelling(t);
 	l->size = clang_Type_getSizeOf(t);
 	l->align = clang_Type_getAlignOf(t);
-	if (!strcmp(kind, "param") && is_array_or_function(t))
-		l->size = l->align = sizeof(void *);	/* adjusted to a pointer */
-	if (l->size == sizeof(void *) && !strcmp(kind, "param") && is_array_or_function(t)) {
-		l->is_ptr = true;
-	} else {
+	{
 		CXType c = clang_getCanonicalType(t);
 
 		while (c.kind == CXType_ConstantArray)
 			c = clang_getCanonicalType(clang_getArrayElementType(c));
 		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
 	}
-	l->kind = kind;
 	return l;
 }
 
@@ -484,7 +608,8 @@ static char *temp_type(struct fctx *f, CXCursor e)
 		sb_puts(&b, ") : (");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, "))");
-	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous")) {
+	} else if (strstr(s, "(unnamed") || strstr(s, "(anonymous") || type_has_block_decl(t)) {
+		/* block-scope types are renamed: their spelling names nothing */
 		sb_puts(&b, "__typeof_unqual__(");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, ")");
@@ -611,7 +736,7 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	struct sb b = { 0 };
 
 	if (is_direct_call(call)) {
-		char *n = cur_spelling(clang_getCursorReferenced(call));
+		char *n = cur_spelling(call_target(call));
 
 		sb_puts(&b, n);
 		free(n);
@@ -812,6 +937,35 @@ static void lin_stmt_expr(struct fctx *f, CXCursor e)
 	free(kids);
 }
 
+/*
+ * A compound literal is an unnamed object of the enclosing frame, and a
+ * pointer to it may be live across a call.  It becomes a local of its
+ * own, initialized where the literal was evaluated, so the frame record
+ * saves it and pointers to it are relocated when the frame is rebuilt.
+ */
+static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	char name[32], *r;
+	struct local *l;
+	struct sb ty = { 0 };
+
+	for (unsigned i = 0; i < n; i++)
+		if (is_expr(kids[i]))
+			lin(f, kids[i]);
+	snprintf(name, sizeof(name), "__us_cl%u", ++f->ncls);
+	sb_puts(&ty, "__typeof__(");
+	copy_text(f->t, &ty, cur_beg(e), cur_end(e));
+	sb_printf(&ty, ") %s;\n", name);
+	sb_puts(&f->decls, ty.s);
+	sb_free(&ty);
+	l = add_local(f, name, name, clang_getCursorType(e), "local");
+	l->addr_taken = true;
+	r = residual(f, e);
+	out(f, "__builtin_memcpy((void *)&%s, &%s, sizeof(%s));\n", name, r, name);
+	free(r);
+	repl_add(f, cur_beg(e), cur_end(e), xstrdup(name));
+}
+
 static void lin_node(struct fctx *f, CXCursor e);
 
 static void lin(struct fctx *f, CXCursor e)
@@ -831,6 +985,13 @@ static void lin_node(struct fctx *f, CXCursor e)
 
 	n = get_kids(e, &kids);
 	switch (k) {
+	case CXCursor_UnaryExpr:	/* sizeof of a VLA type: its size is evaluated */
+		free(kids);
+		n = distinct_kids(e, &kids);
+		for (unsigned i = 0; i < n; i++)
+			if (is_expr(kids[i]))
+				lin(f, kids[i]);
+		break;
 	case CXCursor_CallExpr:
 		if (hoistable(e))
 			emit_call(f, e, false);
@@ -883,6 +1044,9 @@ static void lin_node(struct fctx *f, CXCursor e)
 	case CXCursor_StmtExpr:
 		lin_stmt_expr(f, e);
 		break;
+	case CXCursor_CompoundLiteralExpr:
+		lin_compound_literal(f, e, kids, n);
+		break;
 	case CXCursor_InitListExpr:
 		lin_ordered(f, kids, n);
 		break;
@@ -890,16 +1054,26 @@ static void lin_node(struct fctx *f, CXCursor e)
 		diag(f->t, e, "error", "unsupported construct: _Generic selecting on an "
 		     "expression that calls instrumented code");
 		break;
-	case CXCursor_UnexposedExpr:
-		if (n > 1 && first_token_is(f, e, "__builtin_choose_expr")) {
-			diag(f->t, e, "error", "unsupported construct: __builtin_choose_expr "
-			     "with calls to instrumented code");
+	case CXCursor_UnexposedExpr: {
+		unsigned sel = chosen_operand(f, e, kids, n);
+
+		if (sel) {
+			/* the chosen operand stands for the whole expression */
+			struct sb b = { 0 };
+			char *r;
+
+			lin(f, kids[sel]);
+			r = residual(f, kids[sel]);
+			sb_printf(&b, "(%s)", r);
+			free(r);
+			repl_add(f, cur_beg(e), cur_end(e), b.s);
 			break;
 		}
 		if (is_gnu_cond(f, e, kids, n)) {
 			lin_gnu_cond(f, e, kids[0], kids[n - 1]);
 			break;
 		}
+	}
 		/* fall through */
 	default:
 		for (unsigned i = 0; i < n; i++)
@@ -1350,6 +1524,93 @@ static char *emitted_name(struct fctx *f, CXCursor v)
 	return n ? xstrdup(n) : cur_spelling(v);
 }
 
+struct local_refs {
+	bool found;
+};
+
+static enum CXChildVisitResult local_ref_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	CXCursor ref;
+	enum CXCursorKind k;
+
+	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
+		return CXChildVisit_Recurse;
+	ref = clang_getCursorReferenced(c);
+	k = clang_getCursorKind(ref);
+	if (k == CXCursor_ParmDecl ||
+	    (k == CXCursor_VarDecl && clang_Cursor_getStorageClass(ref) != CX_SC_Static &&
+	     clang_Cursor_getStorageClass(ref) != CX_SC_Extern &&
+	     clang_getCursorKind(clang_getCursorSemanticParent(ref)) == CXCursor_FunctionDecl)) {
+		((struct local_refs *)d)->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/* Does c mention a parameter or automatic local (in typeof, sizeof)? */
+static bool refs_locals(CXCursor c)
+{
+	struct local_refs r = { false };
+
+	clang_visitChildren(c, local_ref_visit, &r);
+	return r.found;
+}
+
+/*
+ * A type declared inside the function (renamed by analyze.c) that can move
+ * to file scope, before the function: static locals that use it move there
+ * too, and two blocks' types of one name no longer meet once the locals
+ * are hoisted.  A type that mentions a local (typeof, sizeof) stays.
+ */
+struct renamed_scan {
+	struct tu *t;
+	bool found;
+};
+
+static enum CXChildVisitResult renamed_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct renamed_scan *r = d;
+
+	if (is_block_type_decl(c) && rename_lookup(r->t, c)) {
+		r->found = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+static bool movable_type(struct fctx *f, CXCursor c)
+{
+	struct renamed_scan r = { f->t, false };
+
+	if (!is_block_type_decl(c))
+		return false;
+	renamed_visit(c, c, &r);
+	if (!r.found)	/* an anonymous enum: its constants are renamed */
+		clang_visitChildren(c, renamed_visit, &r);
+	return r.found && !refs_locals(c);
+}
+
+/* Fill the outermost empty brackets of a declarator: "*v[]" -> "*v[3]". */
+static char *fill_brackets(const char *decl, CXType t)
+{
+	const char *p = strchr(decl, '['), *q;
+	struct sb b = { 0 };
+
+	while (p) {
+		for (q = p + 1; *q == ' ' || *q == '\t' || *q == '\n'; q++)
+			;
+		if (*q == ']')
+			break;
+		p = strchr(p + 1, '[');
+	}
+	if (!p)
+		return xstrdup(decl);
+	sb_put(&b, decl, p - decl);
+	sb_printf(&b, "[%lld", clang_getArraySize(clang_getCanonicalType(t)));
+	sb_puts(&b, q);
+	return b.s;
+}
+
 static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[256];
@@ -1371,14 +1632,47 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			has_other = true;
 		}
 	}
-	if (!nv || has_extern || has_other) {
-		/* types, prototypes, extern declarations: hoisted as written */
-		copy_text(f->t, nv || has_other ? &f->body : &f->decls, cur_beg(s), cur_end(s));
-		sb_puts(nv || has_other ? &f->body : &f->decls, "\n");
+	if (!nv && !has_other) {
+		/* types: to file scope when they can go there, else hoisted */
+		struct sb *to = &f->decls;
+
+		for (i = 0; i < n; i++)
+			if (movable_type(f, kids[i]))
+				to = &f->statics;
+		copy_text(f->t, to, cur_beg(s), cur_end(s));
+		sb_puts(to, "\n");
+		free(kids);
+		return;
+	}
+	if (has_extern || has_other) {
+		/* prototypes, extern declarations: in place, as written */
+		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
+		sb_puts(&f->body, "\n");
 		free(kids);
 		return;
 	}
 	start = declarator_start(f, cur_beg(s), loc_off(clang_getCursorLocation(vars[0])));
+	for (i = 0; i < n && !has_static; i++) {
+		enum CXCursorKind k = clang_getCursorKind(kids[i]);
+
+		/* "struct s { ... } v;": the definition to file scope, "struct s v;" here */
+		if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl ||
+		     k == CXCursor_EnumDecl) && clang_isCursorDefinition(kids[i]) &&
+		    cur_beg(kids[i]) >= cur_beg(s) && cur_end(kids[i]) <= start &&
+		    movable_type(f, kids[i])) {
+			unsigned kb = cur_beg(kids[i]), ke = cur_end(kids[i]);
+
+			copy_text(f->t, &f->statics, kb, ke);
+			sb_puts(&f->statics, ";\n");
+			copy_skipping(f, &d, cur_beg(s), kb, local_skip);
+			sb_printf(&d, "%s %s",
+				  k == CXCursor_StructDecl ? "struct" :
+				  k == CXCursor_UnionDecl ? "union" : "enum",
+				  rename_lookup(f->t, kids[i]));
+			copy_skipping(f, &d, ke, start, local_skip);
+			break;
+		}
+	}
 	if (has_static) {
 		/* static locals become file-scope globals under their mangled names */
 		copy_skipping(f, &f->statics, cur_beg(s), start, static_skip);
@@ -1403,7 +1697,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		return;
 	}
 	/* locals: the declaration goes to function scope, initializers stay */
-	copy_skipping(f, &d, cur_beg(s), start, local_skip);
+	if (!d.len)
+		copy_skipping(f, &d, cur_beg(s), start, local_skip);
 	sb_puts(&d, " ");
 	prev_end = start;
 	for (i = 0; i < nv; i++) {
@@ -1432,7 +1727,13 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			tokens_free(tv, nt);
 		}
 		copy_text(f->t, &decl, b, e);
-		if (has_empty_brackets(decl.s ? decl.s : "")) {
+		if (has_empty_brackets(decl.s ? decl.s : "") &&
+		    type_has_block_decl(clang_getCursorType(v))) {
+			char *filled = fill_brackets(decl.s, clang_getCursorType(v));
+
+			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", filled);
+			free(filled);
+		} else if (has_empty_brackets(decl.s ? decl.s : "")) {
 			char *ts = type_spelling(clang_getCursorType(v));
 
 			sb_printf(&f->decls, "__typeof__(%s) %s;\n", ts, name);
@@ -1784,9 +2085,11 @@ static void meta_function(struct fctx *f, unsigned long size)
 	struct sb *m = &f->t->meta_funcs;
 	struct fninfo *fi = f->fi;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (f->t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -1796,8 +2099,9 @@ static void meta_function(struct fctx *f, unsigned long size)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":%s,\"reason\":", line,
-		  fi->is_static ? "true" : "false", fi->nr_reason ? "false" : "true");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":%s,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false",
+		  fi->nr_reason ? "false" : "true");
 	if (fi->nr_reason)
 		sb_json_str(m, fi->nr_reason);
 	else
@@ -1836,9 +2140,11 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 {
 	struct sb *m = &t->meta_funcs;
 	CXString file;
-	unsigned line;
+	unsigned line, end_line;
 
 	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
 	if (t->nmeta_funcs++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
@@ -1848,8 +2154,8 @@ static void meta_nr_function(struct tu *t, struct fninfo *fi)
 	sb_puts(m, ",\"file\":");
 	sb_json_str(m, clang_getCString(file));
 	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"static\":%s,\"reconstructible\":false,\"reason\":", line,
-		  fi->is_static ? "true" : "false");
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":false,"
+		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false");
 	sb_json_str(m, fi->nr_reason);
 	sb_puts(m, ",\"cps\":[],\"locals\":[],\"types_used\":[]}");
 }
@@ -1922,6 +2228,28 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 }
 
+/*
+ * Can the ordinary version hand over to its rebuild entry with a
+ * guaranteed tail call (musttail), at -O0 too?  Then a rebuilt frame takes
+ * one native frame, not two, and a stack that was deep enough before an
+ * update still fits after it.  clang 19 miscompiles musttail calls that
+ * forward arguments passed in memory (structures, long double), so those
+ * functions make an ordinary call.
+ */
+static bool tail_call_safe(struct fninfo *fi)
+{
+	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
+		CXType t = adjusted(clang_getCursorType(p));
+		enum CXTypeKind k = clang_getCanonicalType(t).kind;
+
+		if (!is_scalar_type(t) || k == CXType_LongDouble || k == CXType_Float128 ||
+		    k == CXType_Int128 || k == CXType_UInt128)
+			return false;
+	}
+	return true;
+}
+
 void emit_function(struct tu *t, struct fninfo *fi)
 {
 	struct fctx *f;
@@ -1979,14 +2307,16 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 				      "if (__us_e == 1) { ", fi->ename);
-			if (!fi->returns_void)
+			if (tail_call_safe(fi))
+				sb_puts(&o, "__attribute__((musttail)) return ");
+			else if (!fi->returns_void)
 				sb_puts(&o, "return ");
 			sb_printf(&o, "__us_rb_%s(", fi->ename);
 			for (unsigned i = 0, k = 0; i < f->nlocals; i++)
 				if (!strcmp(f->locals[i].kind, "param"))
 					sb_printf(&o, "%s%s", k++ ? ", " : "", f->locals[i].name);
 			sb_puts(&o, ");");
-			if (fi->returns_void)
+			if (fi->returns_void && !tail_call_safe(fi))
 				sb_puts(&o, " return;");
 			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
 				   "&__us_fd_");

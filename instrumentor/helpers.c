@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libclang helpers, diagnostics and the text edit machinery. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,41 @@ CXCursor strip_implicit(CXCursor c)
 		c = kids[0];
 		free(kids);
 	}
+}
+
+/*
+ * The function a call names directly ("f(x)", "(f)(x)", "(*f)(x)"), or a
+ * null cursor for an indirect call.  clang_getCursorReferenced() on a
+ * CallExpr also answers for "get(c)(a, b)" (the callee of the callee), so
+ * it cannot tell direct calls apart.
+ */
+CXCursor call_target(CXCursor call)
+{
+	CXCursor *kids, e, ref = clang_getNullCursor();
+	unsigned n = get_kids(call, &kids);
+
+	if (!n) {
+		free(kids);
+		return ref;
+	}
+	e = strip_implicit(kids[0]);
+	free(kids);
+	while (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
+	       clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_Deref) {
+		n = get_kids(e, &kids);
+		if (n != 1) {
+			free(kids);
+			return ref;
+		}
+		e = strip_implicit(kids[0]);
+		free(kids);
+	}
+	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+		return ref;
+	e = clang_getCursorReferenced(e);
+	if (clang_getCursorKind(e) == CXCursor_FunctionDecl)
+		ref = e;
+	return ref;
 }
 
 unsigned tokens_in(struct tu *t, unsigned beg, unsigned end, struct tok **out)
@@ -270,6 +306,24 @@ void emit_line(struct tu *t, struct sb *b, unsigned off)
 	clang_disposeString(file);
 }
 
+/*
+ * The key of a renamed declaration: its USR, except for types declared
+ * inside functions, whose USRs libclang does not keep apart (two
+ * "enum level" in sibling blocks share one): those are keyed by where
+ * their first declaration is.
+ */
+static char *rename_key(CXCursor decl)
+{
+	char *key;
+
+	if (!is_block_type_decl(decl))
+		return cur_usr(decl);
+	if (asprintf(&key, "@bt%u",
+		     loc_off(clang_getCursorLocation(clang_getCanonicalCursor(decl)))) < 0)
+		abort();
+	return key;
+}
+
 const char *rename_lookup(struct tu *t, CXCursor decl)
 {
 	char *name = cur_spelling(decl), *usr;
@@ -282,7 +336,7 @@ const char *rename_lookup(struct tu *t, CXCursor decl)
 	free(name);
 	if (i == t->nrenamed_names)
 		return NULL;
-	usr = cur_usr(decl);
+	usr = rename_key(decl);
 	for (i = 0; i < t->nrenames; i++)
 		if (!strcmp(t->renames[i].usr, usr)) {
 			res = t->renames[i].name;
@@ -298,7 +352,7 @@ void rename_add(struct tu *t, CXCursor decl, const char *name)
 	unsigned i;
 
 	t->renames = xrealloc(t->renames, (t->nrenames + 1) * sizeof(*t->renames));
-	t->renames[t->nrenames].usr = cur_usr(decl);
+	t->renames[t->nrenames].usr = rename_key(decl);
 	t->renames[t->nrenames].name = xstrdup(name);
 	t->nrenames++;
 	for (i = 0; i < t->nrenamed_names; i++)
@@ -329,8 +383,19 @@ static enum CXChildVisitResult rename_visit(CXCursor c, CXCursor parent, CXClien
 			add_edit(t, off, strlen(sp), n);
 			free(sp);
 		}
+	} else if (k == CXCursor_TypeRef) {
+		CXCursor ref = clang_getCursorReferenced(c);
+
+		if (!clang_Cursor_isNull(ref) && is_block_type_decl(ref) &&
+		    (n = rename_lookup(t, ref))) {
+			char *sp = cur_spelling(ref);
+
+			add_edit(t, loc_off(clang_getCursorLocation(c)), strlen(sp), n);
+			free(sp);
+		}
 	} else if ((k == CXCursor_VarDecl || k == CXCursor_FunctionDecl ||
-		    k == CXCursor_ParmDecl) && (n = rename_lookup(t, c))) {
+		    k == CXCursor_ParmDecl || is_block_type_decl(c)) &&
+		   (n = rename_lookup(t, c))) {
 		unsigned off = loc_off(clang_getCursorLocation(c));
 		char *sp = cur_spelling(c);
 
@@ -344,4 +409,59 @@ void apply_renames(struct tu *t)
 {
 	if (t->nrenames)
 		clang_visitChildren(clang_getTranslationUnitCursor(t->tu), rename_visit, t);
+}
+
+/* A named type, typedef or enum constant declared inside a function. */
+bool is_block_type_decl(CXCursor c)
+{
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	if (k != CXCursor_StructDecl && k != CXCursor_UnionDecl && k != CXCursor_EnumDecl &&
+	    k != CXCursor_TypedefDecl && k != CXCursor_EnumConstantDecl)
+		return false;
+	do {
+		c = clang_getCursorSemanticParent(c);
+		k = clang_getCursorKind(c);
+	} while (k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl);
+	return k == CXCursor_FunctionDecl;
+}
+
+/* Does spelling t name a type declared inside a function? */
+bool type_has_block_decl(CXType t)
+{
+	for (int depth = 0; depth < 32 && t.kind != CXType_Invalid; depth++) {
+		CXCursor d = clang_getTypeDeclaration(t);
+		int n;
+
+		if (!clang_Cursor_isNull(d) && is_block_type_decl(d))
+			return true;
+		switch (t.kind) {
+		case CXType_Elaborated:
+			t = clang_Type_getNamedType(t);
+			break;
+		case CXType_Pointer:
+			t = clang_getPointeeType(t);
+			break;
+		case CXType_ConstantArray: case CXType_IncompleteArray:
+		case CXType_VariableArray: case CXType_DependentSizedArray:
+			t = clang_getArrayElementType(t);
+			break;
+		case CXType_FunctionProto:
+			n = clang_getNumArgTypes(t);
+			for (int i = 0; i < n; i++)
+				if (type_has_block_decl(clang_getArgType(t, i)))
+					return true;
+			t = clang_getResultType(t);
+			break;
+		case CXType_FunctionNoProto:
+			t = clang_getResultType(t);
+			break;
+		case CXType_Attributed:
+			t = clang_Type_getModifiedType(t);
+			break;
+		default:
+			return false;
+		}
+	}
+	return false;
 }

@@ -10,6 +10,7 @@
  * is appended.  The rest is copied verbatim, so everything the compiler
  * sees outside function bodies is what the programmer wrote.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,9 +40,54 @@ static char *read_all(const char *path, unsigned *len)
 	return b.s;
 }
 
-static char *mangle_path(const char *p)
+/*
+ * The source path as the exported names spell it, the same however the
+ * command line spelled it: made absolute against the working directory,
+ * "." and ".." resolved lexically (symbolic links are left alone), then
+ * made relative to the working directory when it lies below it.  So
+ * "s.c", "./s.c", "sub/../s.c" and "$PWD/s.c" all give "s.c", and a file
+ * outside the working directory keeps its absolute path.
+ */
+static char *normalize_path(const char *path)
+{
+	char *cwd = getcwd(NULL, 0), *full, *out, *seg, *save = NULL;
+	size_t cl = cwd ? strlen(cwd) : 0, len = 0;
+
+	if (path[0] == '/' || !cwd) {
+		full = xstrdup(path);
+	} else if (asprintf(&full, "%s/%s", cwd, path) < 0) {
+		abort();
+	}
+	out = xrealloc(NULL, strlen(full) + 2);
+	out[0] = 0;
+	for (seg = strtok_r(full, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..")) {
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+			out[len] = 0;
+			continue;
+		}
+		len += sprintf(out + len, "/%s", seg);
+	}
+	if (!len)
+		strcpy(out, "/");
+	free(full);
+	if (cwd && cl > 1 && !strncmp(out, cwd, cl) && out[cl] == '/')
+		memmove(out, out + cl + 1, strlen(out + cl + 1) + 1);
+	else if (cwd && cl == 1 && out[1])
+		memmove(out, out + 1, strlen(out));
+	free(cwd);
+	return out;
+}
+
+static char *mangle_path(const char *path)
 {
 	struct sb b = { 0 };
+	char *norm = normalize_path(path), *p = norm;
 
 	for (; *p; p++) {
 		char c = *p;
@@ -51,6 +97,7 @@ static char *mangle_path(const char *p)
 		else
 			sb_put(&b, "_", 1);
 	}
+	free(norm);
 	return b.s ? b.s : xstrdup("_");
 }
 
@@ -59,11 +106,44 @@ static char *mangle_path(const char *p)
 struct callbacks {
 	char **usrs;
 	unsigned n;
+	CXType *types;		/* function types of pointers passed indirectly */
+	unsigned ntypes;
 };
+
+/*
+ * A function pointer handed to library code through a variable, a field,
+ * an array or a call ("qsort(v, n, s, cmp)"): which function it holds is
+ * not known here, so every function of its type whose address is taken
+ * counts as a callback.
+ */
+static void callback_type_add(struct callbacks *cb, CXType t)
+{
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Pointer)
+		return;
+	t = clang_getCanonicalType(clang_getPointeeType(t));
+	if (t.kind != CXType_FunctionProto && t.kind != CXType_FunctionNoProto)
+		return;
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return;
+	cb->types = xrealloc(cb->types, (cb->ntypes + 1) * sizeof(*cb->types));
+	cb->types[cb->ntypes++] = t;
+}
+
+static bool type_in(struct callbacks *cb, CXCursor fn)
+{
+	CXType t = clang_getCanonicalType(clang_getCursorType(fn));
+
+	for (unsigned i = 0; i < cb->ntypes; i++)
+		if (clang_equalTypes(cb->types[i], t))
+			return true;
+	return false;
+}
 
 static void callback_add(struct callbacks *cb, CXCursor e)
 {
-	CXCursor ref;
+	CXCursor ref, arg = e;
 	char *usr;
 
 	e = strip_implicit(e);
@@ -83,10 +163,14 @@ static void callback_add(struct callbacks *cb, CXCursor e)
 			e = strip_implicit(kids[n - 1]);
 		free(kids);
 	}
-	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+	ref = clang_getCursorKind(e) == CXCursor_DeclRefExpr ? clang_getCursorReferenced(e) :
+	      clang_getNullCursor();
+	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
+		callback_type_add(cb, clang_getCursorType(arg));
+		callback_type_add(cb, clang_getCursorType(e));
 		return;
-	ref = clang_getCursorReferenced(e);
-	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl || in_system_header(ref))
+	}
+	if (in_system_header(ref))
 		return;
 	usr = cur_usr(ref);
 	cb->usrs = xrealloc(cb->usrs, (cb->n + 1) * sizeof(char *));
@@ -116,7 +200,7 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 	enum CXCursorKind k = clang_getCursorKind(c);
 
 	if (k == CXCursor_CallExpr) {
-		CXCursor ref = clang_getCursorReferenced(c), *kids;
+		CXCursor ref = call_target(c), *kids;
 		unsigned n;
 		char *name;
 
@@ -216,6 +300,27 @@ static void export_static(struct tu *t, CXCursor var)
 	free(name);
 }
 
+/*
+ * The wrapper has pthread_create's own type: declare it right after the
+ * system declaration the program's call refers to, by editing that
+ * declaration's closing semicolon (once per declaration).
+ */
+static void declare_pthread_wrapper(struct tu *t, CXCursor decl)
+{
+	unsigned end = cur_end(decl), n, i;
+	struct tok *v;
+
+	n = tokens_in(t, end, end + 256 < t->len ? end + 256 : t->len, &v);
+	for (i = 0; i < n && strcmp(v[i].s, ";"); i++)
+		;
+	if (i < n)	/* add_edit keeps one edit per token */
+		add_edit(t, v[i].beg, 1,
+			 "; extern __typeof__(pthread_create) __upstare_pthread_create;");
+	else
+		diag(t, decl, "error", "cannot find the end of pthread_create's declaration");
+	tokens_free(v, n);
+}
+
 /* pthread_create: program threads start under the runtime's entry wrapper. */
 static enum CXChildVisitResult pthread_visit(CXCursor c, CXCursor p, CXClientData d)
 {
@@ -225,9 +330,11 @@ static enum CXChildVisitResult pthread_visit(CXCursor c, CXCursor p, CXClientDat
 		CXCursor ref = clang_getCursorReferenced(c);
 		char *n = cur_spelling(ref);
 
-		if (!strcmp(n, "pthread_create") && in_system_header(ref))
+		if (!strcmp(n, "pthread_create") && in_system_header(ref)) {
 			add_edit(t, loc_off(clang_getCursorLocation(c)), strlen(n),
 				 "__upstare_pthread_create");
+			declare_pthread_wrapper(t, ref);
+		}
 		free(n);
 	}
 	return CXChildVisit_Recurse;
@@ -342,9 +449,11 @@ int instrument_file(const struct instr_opts *o)
 			free(kids);
 			drop_noreturn(t, c, body_beg);
 			if (clang_isCursorDefinition(c)) {
-				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c));
+				bool taken_here = usr_in(&taken, c);
+				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c) ||
+								     (taken_here && type_in(&cb, c)));
 
-				fi->addr_taken = usr_in(&taken, c);
+				fi->addr_taken = taken_here;
 				fns = xrealloc(fns, (nfns + 1) * sizeof(*fns));
 				fns[nfns++] = fi;
 				t->has_main |= fi->is_main;

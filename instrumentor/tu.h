@@ -67,6 +67,9 @@ bool in_system_header(CXCursor c);
 unsigned get_kids(CXCursor c, CXCursor **out);
 CXCursor strip_implicit(CXCursor c);
 bool is_expr(CXCursor c);
+CXCursor call_target(CXCursor call);
+bool is_block_type_decl(CXCursor c);
+bool type_has_block_decl(CXType t);
 
 struct tok {
 	unsigned beg, end;

@@ -720,8 +720,7 @@ out:
  * `runner real/` selects the real-program tests; UPSTARE_TEST() names a case
  * after a C identifier, which cannot hold the slash.
  */
-/* Known failure, see Documentation/instrumentor.rst: long runs only until fixed. */
-static struct test real_vsftpd_test = { .name = "real/vsftpd", .long_only = true, .run = real_vsftpd };
+static struct test real_vsftpd_test = { .name = "real/vsftpd", .run = real_vsftpd };
 
 __attribute__((constructor)) static void real_vsftpd_register(void)
 {

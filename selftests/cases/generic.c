@@ -53,11 +53,38 @@ static void selected_call(void)
 	printf("%d %s %s %s\n", sel, KIND(ctl()), KIND(1L), KIND(for_double(2)));
 }
 
+struct pair {
+	int a, b;
+};
+
+static struct pair mkpair(int a)
+{
+	calls++;
+	return (struct pair){ a, a * 2 };
+}
+
+static void say(const char *s)
+{
+	calls++;
+	printf("say %s\n", s);
+}
+
+/* associations of different types, one of them a structure, and void ones */
+static void selected_kinds(long v)
+{
+	struct pair p = _Generic(v, long: mkpair(for_int((int)v)), default: mkpair(0));
+	double d = _Generic(v, int: for_int(1), long: for_double(v) + for_int(2), default: 0.5);
+
+	_Generic(v + 0.0, double: say("double"), default: say("other"));
+	printf("%d %d %.2f\n", p.a, p.b, d);
+}
+
 int main(void)
 {
 	for (int round = 0; round < 3; round++) {
 		selected_function(round);
 		selected_call();
+		selected_kinds(round * 7L);
 	}
 	printf("calls=%d\n", calls);
 	return 0;

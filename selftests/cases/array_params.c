@@ -4,8 +4,10 @@
  * Parameters declared with array types, which C adjusts to pointers:
  * main(int argc, char *argv[]), int a[], const int m[][3], int a[10], and
  * a parameter that is a function type (adjusted to a pointer to function).
- * Their frame slots hold pointers, not arrays.
+ * A va_list parameter (an array type on x86-64) handed on to a program
+ * function and to vfprintf.  Their frame slots hold pointers, not arrays.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +45,30 @@ static int twice(int v)
 	return v * 2;
 }
 
+static int next_int(va_list ap)
+{
+	return va_arg(ap, int);
+}
+
+static int vreport(const char *fmt, va_list ap)
+{
+	int first = next_int(ap), second = twice(next_int(ap));
+
+	printf("%d %d: ", first, second);
+	return vfprintf(stdout, fmt, ap);
+}
+
+static int report(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vreport(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 int main(int argc, char *argv[])
 {
 	int v[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
@@ -53,5 +79,6 @@ int main(int argc, char *argv[])
 		len += strlen(argv[i]);
 	printf("%d %d %d %d %zu %s\n", sum(10, v), diag(3, m), first_of_ten(v), apply(twice, 5),
 	       len, argv[argc - 1]);
+	report("%s %d\n", 4, 5, "va", apply(twice, argc));
 	return argc;
 }

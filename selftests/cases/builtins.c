@@ -4,7 +4,7 @@
  * once), __builtin_memcpy, __builtin_constant_p and
  * __builtin_types_compatible_p (which do not evaluate their argument),
  * __builtin_offsetof, and bit and overflow builtins applied to calls.
- * (__builtin_choose_expr with calls is in errors/choose_expr.c.)
+ * (__builtin_choose_expr with calls is in choose_expr.c.)
  */
 #include <stdio.h>
 

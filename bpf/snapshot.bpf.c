@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshot of one process's threads, on demand.
+ *
+ * A sleepable task iterator, bound by upstared to the target's pid, writes
+ * one us_thread_rec per thread: scheduler state, the system call the
+ * thread is in and its arguments (from the registers saved at kernel
+ * entry), for a futex wait the word's value and, when the value is 2 (a
+ * contended glibc mutex), the owner's tid that glibc keeps 8 bytes after
+ * the word, and the user stack walked through frame pointers (every
+ * instrumented program is built with them), plus the words at the stack
+ * pointer for the frames of libraries built without frame pointers.  The target does nothing for
+ * this: it is read while it sleeps, or as it was at its last kernel entry
+ * when it runs.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "observe.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define NR_FUTEX	202	/* x86_64 */
+#define PF_KTHREAD	0x00200000
+#define FUTEX_CMD_MASK	0x7f
+#define FUTEX_WAIT	0
+#define FUTEX_WAIT_BITSET 9
+
+/* Shared with window.bpf.o: upstared reuses its fd before loading. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct us_thread_state);
+} thread_state SEC(".maps");
+
+/* The record is too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct us_thread_rec);
+} scratch SEC(".maps");
+
+static void read_futex(struct task_struct *task, struct us_thread_rec *r)
+{
+	__u32 cmd = r->args[1] & FUTEX_CMD_MASK, val, owner;
+
+	if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+		return;
+	r->futex_addr = r->args[0];
+	if (bpf_copy_from_user_task(&val, sizeof(val), (void *)r->futex_addr, task, 0))
+		return;
+	r->futex_val = val;
+	r->flags |= US_T_FUTEX_VAL;
+	if (val != 2)
+		return;
+	if (bpf_copy_from_user_task(&owner, sizeof(owner),
+				    (void *)(r->futex_addr + 8), task, 0))
+		return;
+	r->lock_owner = owner;
+	r->flags |= US_T_OWNER;
+}
+
+static void walk_stack(struct task_struct *task, struct us_thread_rec *r)
+{
+	__u64 bp = r->bp, fr[2];
+	__u32 n = 1;
+	int i;
+
+	r->frames[0] = r->ip;
+	for (i = 0; i < US_MAX_FRAMES - 1; i++) {
+		if (!bp || (bp & 7))
+			break;
+		if (bpf_copy_from_user_task(fr, sizeof(fr), (void *)bp, task, 0))
+			break;
+		if (!fr[1])
+			break;
+		if (n < US_MAX_FRAMES)
+			r->frames[n++] = fr[1];
+		if (fr[0] <= bp)	/* callers' frames are at higher addresses */
+			break;
+		bp = fr[0];
+	}
+	r->nframes = n;
+}
+
+/* As much of the top of the stack as can be read (a stack may end sooner). */
+static void copy_stack(struct task_struct *task, struct us_thread_rec *r)
+{
+	void *sp = (void *)r->sp;
+
+	if (!bpf_copy_from_user_task(r->stack, sizeof(r->stack), sp, task, 0))
+		r->nstack = US_STACK_WORDS;
+	else if (!bpf_copy_from_user_task(r->stack, sizeof(r->stack) / 8, sp, task, 0))
+		r->nstack = US_STACK_WORDS / 8;
+}
+
+SEC("iter.s/task")
+int us_snapshot(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct us_thread_state *ts;
+	struct us_thread_rec *r;
+	struct pt_regs *regs;
+	__u32 zero = 0;
+
+	if (!task)
+		return 0;
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 0;
+	/* frames[] and stack[] are bounded by nframes and nstack. */
+	__builtin_memset(r, 0, __builtin_offsetof(struct us_thread_rec, frames));
+	r->tid = task->pid;
+	r->tgid = task->tgid;
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), task->comm);
+	r->state = task->__state;
+	if (task->on_cpu)
+		r->flags |= US_T_ON_CPU;
+	r->sigblocked = task->blocked.sig[0];
+	r->sigpending = task->pending.signal.sig[0];
+	r->runtime_ns = task->se.sum_exec_runtime;
+	ts = bpf_task_storage_get(&thread_state, task, NULL, 0);
+	if (ts) {
+		r->flags |= US_T_WINDOW;
+		r->kicked_gen = ts->kicked_gen;
+		r->off_cpu_ns = ts->off_cpu_ns;
+	}
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (regs) {
+		r->syscall = regs->orig_ax;
+		r->ip = regs->ip;
+		r->sp = regs->sp;
+		r->bp = regs->bp;
+		if (r->syscall >= 0) {
+			r->flags |= US_T_IN_SYSCALL;
+			r->args[0] = regs->di;
+			r->args[1] = regs->si;
+			r->args[2] = regs->dx;
+			r->args[3] = regs->r10;
+			r->args[4] = regs->r8;
+			r->args[5] = regs->r9;
+			if (r->syscall == NR_FUTEX)
+				read_futex(task, r);
+		}
+		if (!(task->flags & PF_KTHREAD)) {
+			walk_stack(task, r);
+			copy_stack(task, r);
+		}
+	}
+	bpf_seq_write(ctx->meta->seq, r, sizeof(*r));
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF side of upstared: loads bpf/lifecycle, bpf/window and
+ * bpf/snapshot, keeps the procs registry map, runs snapshots and update
+ * windows.  Functions return 0 or a negative errno.
+ */
+#ifndef UPSTARE_BPFOBS_H
+#define UPSTARE_BPFOBS_H
+
+#include <linux/types.h>
+#include "../bpf/observe.h"
+
+struct obs;
+
+typedef void (*obs_event_fn)(void *ctx, const struct us_event *e);
+
+/* open → load → attach lifecycle; events go to fn. */
+int obs_open(struct obs **o, obs_event_fn fn, void *ctx);
+void obs_close(struct obs *o);
+int obs_events_fd(struct obs *o);
+int obs_poll_events(struct obs *o);	/* consume what is ready */
+
+int obs_register(struct obs *o, __u32 pid, __u32 parent, int kick_sig);
+int obs_unregister(struct obs *o, __u32 pid);
+int obs_lookup(struct obs *o, __u32 pid, struct us_proc *p);
+/* Registered tgids, up to max; returns how many. */
+int obs_list(struct obs *o, __u32 *pids, int max);
+
+/* Every thread of pid; *recs is malloc'd. Returns the count or -errno. */
+int obs_snapshot(struct obs *o, __u32 pid, struct us_thread_rec **recs);
+
+/*
+ * Update window: attach the window programs (if no window is open yet),
+ * start kick generation gen+1 for pid and run the kick round.  Returns the
+ * new generation.  Closing detaches them when no window remains open.
+ */
+int obs_window_open(struct obs *o, __u32 pid);
+int obs_window_close(struct obs *o, __u32 pid);
+bool obs_window_attached(struct obs *o);
+
+#endif

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading the .upstare section: one JSON document per translation unit,
+ * each ended by a NUL byte (the linker concatenates them).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "meta.h"
+
+static Elf_Scn *find_section(Elf *elf)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".upstare") && sh.sh_type != SHT_NOBITS)
+			return scn;
+	}
+	return NULL;
+}
+
+bool meta_file_has_section(const char *path)
+{
+	bool found = false;
+	Elf *elf;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF)
+		found = find_section(elf) != NULL;
+	elf_end(elf);
+	close(fd);
+	return found;
+}
+
+static void add_function(struct meta *m, const struct json *f)
+{
+	struct meta_fn *fn;
+	const struct json *cps = json_get(f, "cps"), *c;
+	int n = 0;
+
+	m->fns = realloc(m->fns, (m->nfns + 1) * sizeof(*m->fns));
+	fn = &m->fns[m->nfns++];
+	memset(fn, 0, sizeof(*fn));
+	fn->name = json_str(f, "name");
+	fn->symbol = json_str(f, "symbol") ?: fn->name;
+	fn->reason = json_str(f, "reason");
+	fn->reconstructible = json_bool(f, "reconstructible", true);
+	for (c = cps ? cps->child : NULL; c; c = c->next)
+		n++;
+	fn->cps = calloc(n ? n : 1, sizeof(*fn->cps));
+	for (c = cps ? cps->child : NULL; c; c = c->next) {
+		struct meta_cp *cp = &fn->cps[fn->ncps++];
+
+		cp->key = json_str(c, "key");
+		cp->kind = json_str(c, "kind");
+		cp->line = json_int(c, "line", 0);
+	}
+}
+
+struct meta *meta_from_elf(Elf *elf)
+{
+	Elf_Scn *scn = find_section(elf);
+	Elf_Data *data;
+	struct meta *m;
+	const char *p, *end;
+
+	if (!scn || !(data = elf_getdata(scn, NULL)) || !data->d_buf) {
+		errno = ENOENT;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	p = data->d_buf;
+	end = p + data->d_size;
+	while (p < end) {
+		size_t len = strnlen(p, end - p);
+		char *doc = strndup(p, len), err[128];
+		struct json *j = json_parse(doc, err, sizeof(err)), *fns, *f;
+
+		free(doc);
+		p += len + 1;
+		if (!j)
+			continue;
+		m->docs = realloc(m->docs, (m->ndocs + 1) * sizeof(*m->docs));
+		m->docs[m->ndocs++] = j;
+		fns = json_get(j, "functions");
+		for (f = fns ? fns->child : NULL; f; f = f->next)
+			add_function(m, f);
+	}
+	return m;
+}
+
+void meta_free(struct meta *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nfns; i++)
+		free(m->fns[i].cps);
+	for (i = 0; i < m->ndocs; i++)
+		json_free(m->docs[i]);
+	free(m->fns);
+	free(m->docs);
+	free(m);
+}
+
+const struct meta_fn *meta_find(const struct meta *m, const char *symbol)
+{
+	int i;
+
+	if (!m || !symbol)
+		return NULL;
+	for (i = 0; i < m->nfns; i++)
+		if (m->fns[i].symbol && !strcmp(m->fns[i].symbol, symbol))
+			return &m->fns[i];
+	return NULL;
+}
+
+const struct meta_cp *meta_cp_at(const struct meta_fn *fn, unsigned int line,
+				 const char *callee)
+{
+	const struct meta_cp *first = NULL;
+	int i;
+
+	for (i = 0; i < fn->ncps; i++) {
+		const struct meta_cp *cp = &fn->cps[i];
+		size_t n;
+
+		if (cp->line != line || !cp->key)
+			continue;
+		if (!first)
+			first = cp;
+		n = callee ? strlen(callee) : 0;
+		if (n && !strncmp(cp->key, callee, n) && cp->key[n] == '#')
+			return cp;
+	}
+	return first;
+}

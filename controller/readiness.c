@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Readiness classification, in the manner of the kernel's livepatch
+ * consistency model: every thread gets a class and a reason a person can
+ * act on.
+ *
+ *   foreign                no frame of instrumented code on its stack
+ *   unsafe-frame           a non-reconstructible function is active
+ *   parked                 waiting in the runtime's park at an update point
+ *   lock-wait              waiting for a contended mutex; names the owner
+ *   signal-masked          blocked with the update signal masked
+ *   blocked-interruptible  in an interruptible system call: will be kicked
+ *   running                on a CPU or runnable: reaches an update point
+ *   uninterruptible, stopped
+ *
+ * A thread is ready when it is parked, blocked interruptibly, running, or
+ * waiting for a lock whose owner is ready.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <sys/uio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meta.h"
+#include "readiness.h"
+#include "syscalls.h"
+
+#define TASK_INTERRUPTIBLE	0x1
+#define TASK_UNINTERRUPTIBLE	0x2
+#define TASK_STOPPED		0x4
+#define TASK_TRACED		0x8
+#define NR_FUTEX		202
+
+const char *syscall_name(long nr)
+{
+	if (nr < 0 || nr >= (long)(sizeof(syscall_names) / sizeof(syscall_names[0])))
+		return NULL;
+	return syscall_names[nr];
+}
+
+struct frame {
+	__u64 addr;
+	const char *function;	/* owned by dwfl */
+	const char *file;
+	int line;
+	const struct meta_fn *mfn;
+	const char *cp;
+};
+
+struct modmeta {
+	Dwfl_Module *mod;
+	struct meta *meta;
+};
+
+struct thread {
+	const struct us_thread_rec *r;
+	struct frame frames[US_MAX_FRAMES];
+	int nframes;
+	const char *cls;
+	char reason[256];
+	bool ready;
+	int app_frame;		/* innermost instrumented frame, or -1 */
+};
+
+struct symctx {
+	pid_t pid;
+	Dwfl *dwfl;
+	struct modmeta mods[64];
+	int nmods;
+};
+
+static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
+{
+	GElf_Addr bias;
+	Elf *elf;
+	int i;
+
+	for (i = 0; i < s->nmods; i++)
+		if (s->mods[i].mod == mod)
+			return s->mods[i].meta;
+	if (s->nmods == 64)
+		return NULL;
+	elf = dwfl_module_getelf(mod, &bias);
+	s->mods[s->nmods].mod = mod;
+	s->mods[s->nmods].meta = elf ? meta_from_elf(elf) : NULL;
+	return s->mods[s->nmods++].meta;
+}
+
+static bool fp_module(struct symctx *s, __u64 addr)
+{
+	Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, addr) : NULL;
+
+	return mod && module_meta(s, mod);
+}
+
+static bool read_target(pid_t pid, __u64 addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/*
+ * A return address into code built with frame pointers: inside such a
+ * module, right after a call instruction (direct, or indirect through a
+ * register or memory).
+ */
+static bool is_return_addr(struct symctx *s, __u64 addr)
+{
+	unsigned char c[7];
+
+	if (addr < 7 || !fp_module(s, addr - 1) || !read_target(s->pid, addr - 7, c, 7))
+		return false;
+	return c[2] == 0xe8 ||					/* call rel32 */
+	       (c[5] == 0xff && ((c[6] >> 3) & 7) == 2) ||	/* call *%reg */
+	       (c[4] == 0xff && ((c[5] >> 3) & 7) == 2) ||	/* call *d8(%reg) */
+	       (c[1] == 0xff && ((c[2] >> 3) & 7) == 2) ||	/* call *d32(%rip) */
+	       (c[3] == 0xff && ((c[4] >> 3) & 7) == 2);	/* call *(%reg,%idx) */
+}
+
+/* Frame-pointer walk in user space, from the frame record at bp. */
+static int walk_from(struct symctx *s, __u64 bp, __u64 *out, int n)
+{
+	__u64 fr[2];
+
+	while (n < US_MAX_FRAMES && bp && !(bp & 7) && read_target(s->pid, bp, fr, sizeof(fr))) {
+		if (!fr[1])
+			break;
+		out[n++] = fr[1];
+		if (fr[0] <= bp)
+			break;
+		bp = fr[0];
+	}
+	return n;
+}
+
+/*
+ * The return addresses of a thread, innermost first.  The BPF walk follows
+ * the frame pointers from the saved rbp; that is the whole story when the
+ * thread stopped in instrumented code.  When it stopped in a library built
+ * without frame pointers (libc's read, futex waits), the frame of the
+ * function that called the library is not on that chain (the library did
+ * not push one), and a library that used rbp as a general register broke
+ * the chain altogether.  The words copied from the stack pointer give the
+ * first return address into frame-pointer code, and the frame record above
+ * it leads to the rest.
+ */
+static int unwind(struct symctx *s, const struct us_thread_rec *r, __u64 *out)
+{
+	__u64 slot = 0;
+	int n = 0, i, j;
+
+	out[n++] = r->ip;
+	if (fp_module(s, r->ip) || !r->nstack)
+		goto bpf_chain;
+	for (i = 0; i < (int)r->nstack; i++) {
+		if (is_return_addr(s, r->stack[i])) {
+			out[n++] = r->stack[i];
+			slot = r->sp + 8 * i;
+			break;
+		}
+	}
+	if (!slot)
+		goto bpf_chain;
+	/* rbp still points at the caller's frame record: the BPF chain goes on from it. */
+	if (r->bp > slot && r->bp - slot < 65536 && r->nframes > 1 &&
+	    is_return_addr(s, r->frames[1]))
+		goto bpf_chain_rest;
+	for (j = i + 1; j + 1 < (int)r->nstack; j++) {
+		__u64 p = r->sp + 8 * j;
+
+		if (r->stack[j] > p && r->stack[j] - p < 65536 && is_return_addr(s, r->stack[j + 1])) {
+			out[n++] = r->stack[j + 1];
+			return walk_from(s, r->stack[j], out, n);
+		}
+	}
+	return n;
+bpf_chain:
+	n = 1;
+bpf_chain_rest:
+	for (i = 1; i < (int)r->nframes && n < US_MAX_FRAMES; i++)
+		out[n++] = r->frames[i];
+	return n;
+}
+
+/* Source line of pc; with a fallback for binaries without .debug_aranges. */
+static const char *source_line(Dwfl_Module *mod, Dwarf_Addr pc, int *lineno)
+{
+	Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias;
+	Dwarf_Line *dl;
+	const char *file;
+
+	if (line)
+		return dwfl_lineinfo(line, NULL, lineno, NULL, NULL, NULL);
+	/*
+	 * elfutils looks the CU up in .debug_aranges, which clang does not
+	 * emit by default: look through the CUs' address ranges instead.
+	 */
+	while ((cu = dwfl_module_nextcu(mod, cu, &bias))) {
+		if (dwarf_haspc(cu, pc - bias) <= 0)
+			continue;
+		dl = dwarf_getsrc_die(cu, pc - bias);
+		if (!dl || dwarf_lineno(dl, lineno))
+			return NULL;
+		file = dwarf_linesrc(dl, NULL, NULL);
+		return file;
+	}
+	return NULL;
+}
+
+static void symbolize(struct symctx *s, struct thread *t)
+{
+	__u64 addrs[US_MAX_FRAMES];
+	int i, n = unwind(s, t->r, addrs);
+
+	t->nframes = 0;
+	t->app_frame = -1;
+	for (i = 0; i < n; i++) {
+		struct frame *f = &t->frames[t->nframes];
+		/* Return addresses point after the call: look up the call. */
+		Dwarf_Addr pc = i ? addrs[i] - 1 : addrs[i];
+		Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, pc) : NULL;
+		const struct meta *m;
+
+		memset(f, 0, sizeof(*f));
+		f->addr = addrs[i];
+		if (!mod) {
+			if (i)	/* a broken chain: what follows is not a stack */
+				break;
+			t->nframes++;
+			continue;
+		}
+		f->function = dwfl_module_addrname(mod, pc);
+		f->file = source_line(mod, pc, &f->line);
+		m = module_meta(s, mod);
+		f->mfn = meta_find(m, f->function);
+		if (f->mfn && t->app_frame < 0)
+			t->app_frame = t->nframes;
+		t->nframes++;
+	}
+	/* Continuation points: a caller's frame is at the call to the frame inside it. */
+	for (i = 0; i < t->nframes; i++) {
+		struct frame *f = &t->frames[i];
+		const struct meta_cp *cp;
+
+		if (!f->mfn || !f->line)
+			continue;
+		cp = meta_cp_at(f->mfn, f->line, i ? t->frames[i - 1].function : NULL);
+		if (cp)
+			f->cp = cp->key;
+	}
+}
+
+static char sched_letter(__u32 state)
+{
+	if (state == 0)
+		return 'R';
+	if (state & TASK_UNINTERRUPTIBLE)
+		return 'D';
+	if (state & TASK_INTERRUPTIBLE)
+		return 'S';
+	if (state & TASK_STOPPED)
+		return 'T';
+	if (state & TASK_TRACED)
+		return 't';
+	return '?';
+}
+
+static const char *app_function(const struct thread *t)
+{
+	return t->app_frame >= 0 ? t->frames[t->app_frame].function : NULL;
+}
+
+static bool is_park_frame(const char *fn)
+{
+	return fn && (!strncmp(fn, "__upstare_park", 14) || !strncmp(fn, "upstare_park", 12));
+}
+
+static struct thread *find_tid(struct thread *ts, int n, __u32 tid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ts[i].r->tid == tid)
+			return &ts[i];
+	return NULL;
+}
+
+static bool kick_masked(const struct us_thread_rec *r, int sig)
+{
+	return sig > 0 && sig <= 64 && (r->sigblocked & (1ULL << (sig - 1)));
+}
+
+static void classify_one(struct thread *t, int kick_sig)
+{
+	const struct us_thread_rec *r = t->r;
+	const char *sc = r->flags & US_T_IN_SYSCALL ? syscall_name(r->syscall) : NULL;
+	const char *app = app_function(t);
+	char letter = sched_letter(r->state);
+	int i;
+
+	for (i = 0; i < t->nframes; i++) {
+		if (is_park_frame(t->frames[i].function)) {
+			const char *cp = t->app_frame >= 0 ? t->frames[t->app_frame].cp : NULL;
+
+			t->cls = "parked";
+			t->ready = true;
+			snprintf(t->reason, sizeof(t->reason), "parked in %s at %s",
+				 app ?: "?", cp ?: "?");
+			return;
+		}
+	}
+	if (t->app_frame < 0) {
+		t->cls = "foreign";
+		snprintf(t->reason, sizeof(t->reason),
+			 "no instrumented function on its stack (%s)",
+			 t->nframes && t->frames[0].function ? t->frames[0].function : "unknown code");
+		return;
+	}
+	for (i = 0; i < t->nframes; i++) {
+		const struct meta_fn *mfn = t->frames[i].mfn;
+
+		if (mfn && !mfn->reconstructible) {
+			t->cls = "unsafe-frame";
+			snprintf(t->reason, sizeof(t->reason), "inside %s: %s",
+				 mfn->name, mfn->reason ?: "not reconstructible");
+			return;
+		}
+	}
+	if (letter == 'R') {
+		t->cls = "running";
+		t->ready = true;
+		snprintf(t->reason, sizeof(t->reason),
+			 "running in %s; parks at its next update point", app);
+		return;
+	}
+	if (letter == 'T' || letter == 't') {
+		t->cls = "stopped";
+		snprintf(t->reason, sizeof(t->reason), "stopped in %s", app);
+		return;
+	}
+	if (letter == 'D') {
+		t->cls = "uninterruptible";
+		snprintf(t->reason, sizeof(t->reason),
+			 "in uninterruptible sleep in %s() from %s", sc ?: "kernel", app);
+		return;
+	}
+	if (r->syscall == NR_FUTEX && (r->flags & US_T_OWNER) && r->lock_owner) {
+		t->cls = "lock-wait";	/* readiness follows the owner's: see classify() */
+		return;
+	}
+	if (kick_masked(r, kick_sig)) {
+		t->cls = "signal-masked";
+		snprintf(t->reason, sizeof(t->reason),
+			 "blocked in %s() from %s with the update signal %d masked",
+			 sc ?: "kernel", app, kick_sig);
+		return;
+	}
+	t->cls = "blocked-interruptible";
+	t->ready = true;
+	snprintf(t->reason, sizeof(t->reason), "blocked in %s() from %s; will be kicked",
+		 sc ?: "kernel", app);
+}
+
+static void classify(struct thread *ts, int n, int kick_sig)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		classify_one(&ts[i], kick_sig);
+	for (i = 0; i < n; i++) {
+		struct thread *t = &ts[i], *owner;
+
+		if (strcmp(t->cls, "lock-wait"))
+			continue;
+		owner = find_tid(ts, n, t->r->lock_owner);
+		if (!owner) {
+			/* Not a thread of this process: not a glibc mutex after all. */
+			t->cls = kick_masked(t->r, kick_sig) ? "signal-masked" : "blocked-interruptible";
+			t->ready = strcmp(t->cls, "signal-masked");
+			snprintf(t->reason, sizeof(t->reason), "blocked in futex() from %s%s",
+				 app_function(t), t->ready ? "; will be kicked" : " with the update signal masked");
+			continue;
+		}
+		t->ready = owner->ready && strcmp(owner->cls, "lock-wait");
+		snprintf(t->reason, sizeof(t->reason),
+			 "waiting in %s for mutex %#llx held by tid %u (%s, %s)",
+			 app_function(t), (unsigned long long)t->r->futex_addr,
+			 owner->r->tid, owner->cls, owner->ready ? "ready" : "not ready");
+	}
+}
+
+static void emit_thread(struct jbuf *b, const struct thread *t)
+{
+	const struct us_thread_rec *r = t->r;
+	const char *sc = r->flags & US_T_IN_SYSCALL ? syscall_name(r->syscall) : NULL;
+	char sched[2] = { sched_letter(r->state), 0 };
+	int i;
+
+	jb_elem(b);
+	jb_open(b, '{');
+	jb_kint(b, "tid", r->tid);
+	jb_kstr(b, "comm", r->comm);
+	jb_kstr(b, "state", t->cls);
+	jb_kbool(b, "ready", t->ready);
+	jb_kstr(b, "reason", t->reason);
+	jb_kstr(b, "sched", sched);
+	if (sc)
+		jb_kstr(b, "syscall", sc);
+	else
+		jb_knull(b, "syscall");
+	if (strcmp(t->cls, "lock-wait")) {
+		jb_knull(b, "wchan_lock_owner");
+	} else {
+		jb_kint(b, "wchan_lock_owner", r->lock_owner);
+		jb_key(b, "mutex");
+		jb_printf(b, "\"%#llx\"", (unsigned long long)r->futex_addr);
+		b->comma = true;
+	}
+	jb_kint(b, "runtime_ns", r->runtime_ns);
+	if (r->flags & US_T_WINDOW) {
+		jb_kint(b, "kicked_gen", r->kicked_gen);
+		jb_kint(b, "off_cpu_since_ns", r->off_cpu_ns);
+	}
+	jb_key(b, "stack");
+	jb_open(b, '[');
+	for (i = 0; i < t->nframes; i++) {
+		const struct frame *f = &t->frames[i];
+
+		jb_elem(b);
+		jb_open(b, '{');
+		jb_key(b, "addr");
+		jb_printf(b, "\"%#llx\"", (unsigned long long)f->addr);
+		b->comma = true;
+		jb_kstr(b, "function", f->function);
+		jb_kstr(b, "file", f->file);
+		if (f->line)
+			jb_kint(b, "line", f->line);
+		else
+			jb_knull(b, "line");
+		jb_kstr(b, "cp", f->cp);
+		jb_close(b, '}');
+	}
+	jb_close(b, ']');
+	jb_close(b, '}');
+}
+
+int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
+			   int n, int kick_sig)
+{
+	static char *debuginfo_path;
+	static const Dwfl_Callbacks cb = {
+		.find_elf = dwfl_linux_proc_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.debuginfo_path = &debuginfo_path,
+	};
+	struct symctx s = {};
+	struct thread *ts = calloc(n ? n : 1, sizeof(*ts));
+	int i;
+
+	if (!ts)
+		return -ENOMEM;
+	s.pid = pid;
+	s.dwfl = dwfl_begin(&cb);
+	if (s.dwfl) {
+		dwfl_report_begin(s.dwfl);
+		if (dwfl_linux_proc_report(s.dwfl, pid)) {
+			dwfl_end(s.dwfl);
+			s.dwfl = NULL;
+		} else {
+			dwfl_report_end(s.dwfl, NULL, NULL);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		ts[i].r = &recs[i];
+		symbolize(&s, &ts[i]);
+	}
+	classify(ts, n, kick_sig);
+	jb_open(b, '[');
+	for (i = 0; i < n; i++)
+		emit_thread(b, &ts[i]);
+	jb_close(b, ']');
+	for (i = 0; i < s.nmods; i++)
+		meta_free(s.mods[i].meta);
+	if (s.dwfl)
+		dwfl_end(s.dwfl);
+	free(ts);
+	return 0;
+}

@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upstared: the UpStare controller daemon (root).
+ *
+ * Loads and attaches the BPF programs, keeps the registry of target
+ * processes (by hand with `upstarectl attach`, and any process that execs a
+ * binary with a .upstare section), and answers JSON-lines requests on a
+ * UNIX socket that only root or one configured group may open.  One
+ * thread, one epoll loop: the socket, the BPF ring buffer and a signalfd.
+ * SIGTERM and SIGINT detach everything and exit 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "bpfobs.h"
+#include "client.h"
+#include "json.h"
+#include "meta.h"
+#include "readiness.h"
+
+#define MAX_CLIENTS	64
+#define MAX_LINE	65536
+
+struct client {
+	int fd;
+	char *buf;
+	size_t len;
+};
+
+static struct {
+	struct obs *obs;
+	const char *sock_path;
+	gid_t gid;
+	bool have_group;
+	int kick_sig;
+	bool verbose;
+	int epfd, lfd, sfd;
+	struct client clients[MAX_CLIENTS];
+} d = { .kick_sig = UPSTARE_DEFAULT_KICK_SIGNAL };
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("upstared: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !d.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void proc_comm(__u32 pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	buf[0] = 0;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+static bool proc_instrumented(__u32 pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	return meta_file_has_section(path);
+}
+
+static void on_event(void *ctx, const struct us_event *e)
+{
+	bool inst;
+	int err;
+
+	switch (e->type) {
+	case US_EV_FORK:
+		logmsg("pid %u (%.16s): forked from registered pid %u, registered",
+		       e->pid, e->comm, e->ppid);
+		break;
+	case US_EV_EXIT:
+		logmsg("pid %u (%.16s): exited, unregistered", e->pid, e->comm);
+		break;
+	case US_EV_EXEC:
+		inst = proc_instrumented(e->pid);
+		if (inst && !e->registered) {
+			err = obs_register(d.obs, e->pid, 0, d.kick_sig);
+			if (err && err != -EEXIST)
+				logmsg("pid %u (%.16s): exec'd an instrumented binary but "
+				       "cannot register: %s", e->pid, e->comm, strerror(-err));
+			else
+				logmsg("pid %u (%.16s): exec'd an instrumented binary, registered",
+				       e->pid, e->comm);
+		} else if (!inst && e->registered) {
+			obs_unregister(d.obs, e->pid);
+			logmsg("pid %u (%.16s): exec'd a binary without .upstare, unregistered",
+			       e->pid, e->comm);
+		}
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* A handler that fails says why here; the reply then carries only the error. */
+static char req_err[512];
+static bool req_failed;
+
+static void reply_error(struct jbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void reply_error(struct jbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(req_err, sizeof(req_err), fmt, ap);
+	va_end(ap);
+	req_failed = true;
+}
+
+static bool get_pid(struct jbuf *b, const struct json *req, __u32 *pid)
+{
+	long long v = json_int(req, "pid", -1);
+
+	if (v <= 0 || v > INT_MAX) {
+		reply_error(b, "request needs a positive integer \"pid\"");
+		return false;
+	}
+	*pid = v;
+	return true;
+}
+
+static bool get_registered(struct jbuf *b, const struct json *req, __u32 *pid,
+			   struct us_proc *p)
+{
+	if (!get_pid(b, req, pid))
+		return false;
+	if (obs_lookup(d.obs, *pid, p)) {
+		reply_error(b, "pid %u is not registered (upstarectl attach --pid %u)",
+			    *pid, *pid);
+		return false;
+	}
+	return true;
+}
+
+static void cmd_ps(struct jbuf *b)
+{
+	__u32 pids[US_MAX_PROCS];
+	int n = obs_list(d.obs, pids, US_MAX_PROCS), i;
+
+	jb_kint(b, "window_attached", obs_window_attached(d.obs));
+	jb_key(b, "procs");
+	jb_open(b, '[');
+	for (i = 0; i < n; i++) {
+		struct us_proc p;
+		char comm[32];
+
+		if (obs_lookup(d.obs, pids[i], &p))
+			continue;
+		proc_comm(pids[i], comm, sizeof(comm));
+		jb_elem(b);
+		jb_open(b, '{');
+		jb_kint(b, "pid", pids[i]);
+		jb_kstr(b, "comm", comm);
+		jb_kint(b, "parent", p.parent);
+		jb_kbool(b, "instrumented", proc_instrumented(pids[i]));
+		jb_kint(b, "kick_gen", p.kick_gen);
+		jb_kint(b, "kick_signal", p.kick_sig);
+		jb_kint(b, "kicks", p.kicks);
+		jb_close(b, '}');
+	}
+	jb_close(b, ']');
+}
+
+static void cmd_attach(struct jbuf *b, const struct json *req)
+{
+	char path[64];
+	__u32 pid;
+	int err, sig = json_int(req, "signal", d.kick_sig);
+
+	if (!get_pid(b, req, &pid))
+		return;
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	if (access(path, F_OK)) {
+		reply_error(b, "pid %u: no such process", pid);
+		return;
+	}
+	err = obs_register(d.obs, pid, 0, sig);
+	if (err == -EEXIST) {
+		reply_error(b, "pid %u is already registered", pid);
+		return;
+	}
+	if (err) {
+		reply_error(b, "pid %u: cannot register: %s", pid, strerror(-err));
+		return;
+	}
+	logmsg("pid %u: attached", pid);
+	jb_kint(b, "pid", pid);
+	jb_kbool(b, "instrumented", proc_instrumented(pid));
+}
+
+static void cmd_detach(struct jbuf *b, const struct json *req)
+{
+	struct us_proc p;
+	__u32 pid;
+
+	if (!get_registered(b, req, &pid, &p))
+		return;
+	obs_unregister(d.obs, pid);
+	logmsg("pid %u: detached", pid);
+	jb_kint(b, "pid", pid);
+}
+
+static void cmd_threads(struct jbuf *b, const struct json *req)
+{
+	struct us_thread_rec *recs;
+	struct us_proc p;
+	__u32 pid;
+	int n;
+
+	if (!get_registered(b, req, &pid, &p))
+		return;
+	n = obs_snapshot(d.obs, pid, &recs);
+	if (n < 0) {
+		reply_error(b, "pid %u: snapshot failed: %s", pid, strerror(-n));
+		return;
+	}
+	jb_kint(b, "pid", pid);
+	jb_key(b, "threads");
+	readiness_threads_json(b, pid, recs, n, p.kick_sig);
+	b->comma = true;
+	free(recs);
+}
+
+static void cmd_window(struct jbuf *b, const struct json *req)
+{
+	struct us_proc p;
+	__u32 pid;
+	int gen;
+
+	if (!get_registered(b, req, &pid, &p))
+		return;
+	if (json_bool(req, "open", true)) {
+		gen = obs_window_open(d.obs, pid);
+		if (gen < 0) {
+			reply_error(b, "pid %u: cannot open the update window: %s",
+				    pid, strerror(-gen));
+			return;
+		}
+		logmsg("pid %u: update window open, kick generation %d", pid, gen);
+		jb_kint(b, "kick_gen", gen);
+	} else {
+		if (obs_window_close(d.obs, pid)) {
+			reply_error(b, "pid %u: no update window is open", pid);
+			return;
+		}
+		logmsg("pid %u: update window closed", pid);
+	}
+	obs_lookup(d.obs, pid, &p);
+	jb_kint(b, "pid", pid);
+	jb_kint(b, "kicks", p.kicks);
+	jb_kbool(b, "window_attached", obs_window_attached(d.obs));
+}
+
+static void dispatch(struct jbuf *b, const char *line)
+{
+	char err[128];
+	struct json *req = json_parse(line, err, sizeof(err));
+	const char *cmd;
+
+	if (!req) {
+		reply_error(b, "malformed request: %s", err);
+		return;
+	}
+	cmd = json_str(req, "cmd");
+	if (!cmd)
+		reply_error(b, "request has no \"cmd\"");
+	else if (!strcmp(cmd, "ping"))
+		jb_kint(b, "protocol", UPSTARE_PROTOCOL);
+	else if (!strcmp(cmd, "ps"))
+		cmd_ps(b);
+	else if (!strcmp(cmd, "attach"))
+		cmd_attach(b, req);
+	else if (!strcmp(cmd, "detach"))
+		cmd_detach(b, req);
+	else if (!strcmp(cmd, "threads"))
+		cmd_threads(b, req);
+	else if (!strcmp(cmd, "window"))
+		cmd_window(b, req);
+	else
+		reply_error(b, "unknown command \"%s\"", cmd);
+	json_free(req);
+}
+
+/* One request line in, one reply object out: {"ok":true,...} or {"ok":false,"error":...}. */
+static void handle_request(struct jbuf *out, const char *line)
+{
+	struct jbuf body = {};
+
+	req_failed = false;
+	dispatch(&body, line);
+	jb_open(out, '{');
+	jb_kbool(out, "ok", !req_failed);
+	if (req_failed) {
+		jb_kstr(out, "error", req_err);
+	} else if (body.len) {
+		jb_raw(out, ",");
+		jb_raw(out, body.s);
+	}
+	jb_close(out, '}');
+	jb_free(&body);
+}
+
+/* ----------------------------------------------------------------- clients */
+
+static void client_close(struct client *c)
+{
+	epoll_ctl(d.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void client_read(struct client *c)
+{
+	char *nl;
+	ssize_t n;
+
+	c->buf = realloc(c->buf, c->len + 4096 + 1);
+	n = recv(c->fd, c->buf + c->len, 4096, 0);
+	if (n <= 0) {
+		client_close(c);
+		return;
+	}
+	c->len += n;
+	c->buf[c->len] = 0;
+	while ((nl = memchr(c->buf, '\n', c->len))) {
+		struct jbuf b = {};
+		size_t used = nl - c->buf + 1;
+		int err;
+
+		*nl = 0;
+		handle_request(&b, c->buf);
+		jb_raw(&b, "\n");
+		err = write_all(c->fd, b.s, b.len);
+		jb_free(&b);
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+		if (err) {
+			client_close(c);
+			return;
+		}
+	}
+	if (c->len > MAX_LINE) {
+		static const char msg[] = "{\"ok\":false,\"error\":\"request line too long\"}\n";
+
+		write_all(c->fd, msg, sizeof(msg) - 1);
+		client_close(c);
+	}
+}
+
+/* Root, or a member of the configured group (primary or supplementary). */
+static bool peer_allowed(const struct ucred *cr)
+{
+	char path[64], line[4096];
+	bool ok = false;
+	FILE *f;
+
+	if (cr->uid == 0)
+		return true;
+	if (!d.have_group)
+		return false;
+	if (cr->gid == d.gid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", cr->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save;
+
+		if (strncmp(line, "Groups:", 7))
+			continue;
+		for (tok = strtok_r(line + 7, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			if ((gid_t)strtoul(tok, NULL, 10) == d.gid)
+				ok = true;
+	}
+	fclose(f);
+	return ok;
+}
+
+static void accept_client(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	socklen_t len = sizeof(struct ucred);
+	struct ucred cr;
+	int fd, i;
+
+	fd = accept4(d.lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || !peer_allowed(&cr)) {
+		static const char msg[] = "{\"ok\":false,\"error\":\"permission denied\"}\n";
+
+		logmsg("refused a client (uid %u gid %u pid %d)", cr.uid, cr.gid, cr.pid);
+		write_all(fd, msg, sizeof(msg) - 1);
+		close(fd);
+		return;
+	}
+	for (i = 0; i < MAX_CLIENTS && d.clients[i].fd >= 0; i++)
+		;
+	if (i == MAX_CLIENTS) {
+		close(fd);
+		return;
+	}
+	d.clients[i].fd = fd;
+	ev.data.u32 = i + 3;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int listen_socket(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char dir[sizeof(addr.sun_path)], *slash;
+	mode_t old;
+	int fd, err;
+
+	if (strlen(d.sock_path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, d.sock_path);
+	strcpy(dir, d.sock_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0755);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(d.sock_path);
+	/* Never let the socket exist with a wider mode than intended. */
+	old = umask(0177);
+	err = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old);
+	if (err)
+		goto err_close;
+	if (d.have_group && (chown(d.sock_path, 0, d.gid) || chmod(d.sock_path, 0660)))
+		goto err_close;
+	if (listen(fd, 16))
+		goto err_close;
+	return fd;
+err_close:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: upstared [-s SOCKET] [-g GROUP] [-k SIGNAL] [-v]\n"
+		"  -s, --socket PATH       listen here (default %s)\n"
+		"  -g, --group GROUP       members of GROUP may use the socket too\n"
+		"  -k, --kick-signal N     signal that interrupts blocked threads (default %d)\n"
+		"  -v, --verbose           log libbpf's debug output\n",
+		UPSTARE_DEFAULT_SOCKET, UPSTARE_DEFAULT_KICK_SIGNAL);
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "kick-signal", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct group *gr;
+	int c;
+
+	d.sock_path = getenv("UPSTARE_SOCKET") ?: UPSTARE_DEFAULT_SOCKET;
+	while ((c = getopt_long(argc, argv, "s:g:k:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			d.sock_path = optarg;
+			break;
+		case 'g':
+			gr = getgrnam(optarg);
+			if (!gr) {
+				fprintf(stderr, "upstared: --group %s: no such group\n", optarg);
+				return -1;
+			}
+			d.gid = gr->gr_gid;
+			d.have_group = true;
+			break;
+		case 'k':
+			d.kick_sig = atoi(optarg);
+			if (d.kick_sig < 1 || d.kick_sig > 64) {
+				fprintf(stderr, "upstared: --kick-signal %s: not a signal number\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'v':
+			d.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	bool running = true;
+	sigset_t mask;
+	int err, i;
+
+	if (parse_args(argc, argv))
+		return 2;
+	for (i = 0; i < MAX_CLIENTS; i++)
+		d.clients[i].fd = -1;
+	libbpf_set_print(libbpf_log);
+	if (geteuid()) {
+		logmsg("must run as root (loads BPF programs)");
+		return 1;
+	}
+	err = obs_open(&d.obs, on_event, NULL);
+	if (err) {
+		logmsg("cannot load the BPF programs: %s", strerror(-err));
+		return 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	d.lfd = listen_socket();
+	if (d.lfd < 0) {
+		logmsg("%s: %s", d.sock_path, strerror(-d.lfd));
+		err = 1;
+		goto cleanup;
+	}
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.u32 = 0;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lfd, &ev);
+	ev.data.u32 = 1;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, obs_events_fd(d.obs), &ev);
+	ev.data.u32 = 2;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.sfd, &ev);
+	logmsg("listening on %s (kick signal %d)", d.sock_path, d.kick_sig);
+	while (running) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(d.epfd, evs, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (i = 0; i < n; i++) {
+			__u32 id = evs[i].data.u32;
+
+			if (id == 0) {
+				accept_client();
+			} else if (id == 1) {
+				obs_poll_events(d.obs);
+			} else if (id == 2) {
+				struct signalfd_siginfo si;
+
+				if (read(d.sfd, &si, sizeof(si)) == sizeof(si) &&
+				    si.ssi_signo != SIGHUP) {
+					logmsg("signal %d: detaching and exiting", si.ssi_signo);
+					running = false;
+				}
+			} else if (d.clients[id - 3].fd >= 0) {
+				client_read(&d.clients[id - 3]);
+			}
+		}
+	}
+	err = 0;
+cleanup:
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (d.clients[i].fd >= 0)
+			close(d.clients[i].fd);
+	if (d.lfd >= 0) {
+		close(d.lfd);
+		unlink(d.sock_path);
+	}
+	obs_close(d.obs);
+	return err;
+}

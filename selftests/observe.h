@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the observation selftests: a private upstared on a socket in
+ * the case's scratch directory, requests to it, and a target program run
+ * with a pipe on its stdin and its stdout read line by line.
+ */
+#ifndef UPSTARE_SELFTEST_OBSERVE_H
+#define UPSTARE_SELFTEST_OBSERVE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../controller/json.h"
+#include "test.h"
+
+struct daemon {
+	pid_t pid;
+	char sock[300];
+	char log[300];
+};
+
+/* SKIP reason when root or BTF is missing, else NULL. */
+const char *observe_skip_reason(void);
+int daemon_start(struct daemon *d, const char *dir, const char *extra_args);
+int daemon_stop(struct daemon *d);	/* SIGTERM; returns the exit status */
+/* One request on a new connection; the parsed reply or NULL. */
+struct json *daemon_req(struct daemon *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+struct target {
+	pid_t pid;
+	int in;		/* write end of its stdin */
+	FILE *out;	/* its stdout */
+};
+
+/* Start path with stdin/stdout pipes; returns 0 or -errno. */
+int target_start(struct target *t, const char *path);
+/* Read stdout lines until one starts with prefix; NULL at EOF/timeout. */
+char *target_expect(struct target *t, const char *prefix, int timeout_s);
+void target_stop(struct target *t);
+
+/* Find the thread object with this tid in a "threads" array. */
+const struct json *thread_by_tid(const struct json *threads, long tid);
+/* True if a frame of the thread's stack is in function fn. */
+bool stack_has(const struct json *thread, const char *fn);
+
+#endif

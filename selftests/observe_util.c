@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers for the observation selftests (see observe.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "observe.h"
+
+const char *observe_skip_reason(void)
+{
+	if (!is_root())
+		return "needs root to load BPF programs";
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return "kernel has no BTF (/sys/kernel/btf/vmlinux)";
+	return NULL;
+}
+
+int daemon_start(struct daemon *d, const char *dir, const char *extra_args)
+{
+	char cmd[1024];
+	int i;
+
+	snprintf(d->sock, sizeof(d->sock), "%s/upstared.sock", dir);
+	snprintf(d->log, sizeof(d->log), "%s/upstared.log", dir);
+	d->pid = fork();
+	if (d->pid < 0)
+		return -errno;
+	if (d->pid == 0) {
+		snprintf(cmd, sizeof(cmd), "exec %s/bin/upstared -s %s %s 2>%s",
+			 upstare_build_dir(), d->sock, extra_args ?: "", d->log);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		struct json *r;
+
+		if (!access(d->sock, F_OK)) {
+			r = daemon_req(d, "{\"cmd\":\"ping\"}");
+			if (r) {
+				json_free(r);
+				return 0;
+			}
+		}
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return -ECHILD;
+		}
+		usleep(50000);
+	}
+	return -ETIMEDOUT;
+}
+
+int daemon_stop(struct daemon *d)
+{
+	int status = -1;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, &status, 0);
+	d->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct json *daemon_req(struct daemon *d, const char *fmt, ...)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char *req, buf[1 << 16], err[128];
+	size_t off = 0;
+	struct json *j = NULL;
+	va_list ap;
+	int fd;
+
+	va_start(ap, fmt);
+	if (vasprintf(&req, fmt, ap) < 0)
+		req = NULL;
+	va_end(ap);
+	if (!req)
+		return NULL;
+	strcpy(addr.sun_path, d->sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		goto out;
+	if (dprintf(fd, "%s\n", req) < 0)
+		goto out;
+	while (off < sizeof(buf) - 1) {
+		ssize_t n = read(fd, buf + off, sizeof(buf) - 1 - off);
+
+		if (n <= 0)
+			break;
+		off += n;
+		buf[off] = 0;
+		if (strchr(buf, '\n'))
+			break;
+	}
+	buf[off] = 0;
+	if (off)
+		j = json_parse(buf, err, sizeof(err));
+out:
+	if (fd >= 0)
+		close(fd);
+	free(req);
+	return j;
+}
+
+int target_start(struct target *t, const char *path)
+{
+	int in[2], out[2];
+
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		return -errno;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (t->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	t->in = in[1];
+	t->out = fdopen(out[0], "r");
+	setvbuf(t->out, NULL, _IONBF, 0);
+	return 0;
+}
+
+char *target_expect(struct target *t, const char *prefix, int timeout_s)
+{
+	static char line[512];
+	struct pollfd p = { fileno(t->out), POLLIN, 0 };
+
+	for (;;) {
+		/* t->out is unbuffered, so poll sees everything not yet read. */
+		if (poll(&p, 1, timeout_s * 1000) <= 0)
+			return NULL;
+		if (!fgets(line, sizeof(line), t->out))
+			return NULL;
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, prefix, strlen(prefix)))
+			return line;
+	}
+}
+
+void target_stop(struct target *t)
+{
+	if (t->pid > 0) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+		t->pid = 0;
+	}
+	if (t->in > 0)
+		close(t->in);
+	if (t->out)
+		fclose(t->out);
+	t->in = 0;
+	t->out = NULL;
+}
+
+const struct json *thread_by_tid(const struct json *threads, long tid)
+{
+	const struct json *t;
+
+	for (t = threads ? threads->child : NULL; t; t = t->next)
+		if (json_int(t, "tid", 0) == tid)
+			return t;
+	return NULL;
+}
+
+bool stack_has(const struct json *thread, const char *fn)
+{
+	const struct json *st = json_get(thread, "stack"), *f;
+
+	for (f = st ? st->child : NULL; f; f = f->next)
+		if (json_str(f, "function") && !strcmp(json_str(f, "function"), fn))
+			return true;
+	return false;
+}
