@@ -64,8 +64,11 @@ void cons_diags_free(struct cons_diags *d)
 void cons_diags_print(const struct cons_diags *d, FILE *out)
 {
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(out, "%s:%u:%u: %s\n", d->file ? d->file : "<input>",
-			d->v[i].loc.line, d->v[i].loc.col, d->v[i].msg);
+		if (d->v[i].loc.line)
+			fprintf(out, "%s:%u:%u: %s\n", d->file ? d->file : "<input>",
+				d->v[i].loc.line, d->v[i].loc.col, d->v[i].msg);
+		else	/* about the whole file: it cannot be read */
+			fprintf(out, "%s: %s\n", d->file ? d->file : "<input>", d->v[i].msg);
 }
 
 /* ------------------------------------------------------------------ lexer */
@@ -317,6 +320,13 @@ static void next(struct parser *ps)
 		adv(ps);
 		if (q) {
 			t->kind = kinds[q - punct];
+		} else if (c >= 0x80) {
+			/* one error for a run of UTF-8, not one per byte */
+			while (peekc(ps, 0) >= 0x80)
+				adv(ps);
+			perr(ps, t->loc, "unexpected non-ASCII text (outside strings, names "
+			     "are ASCII)");
+			t->kind = T_ERR;
 		} else {
 			char b[16];
 
@@ -469,8 +479,8 @@ static bool parse_uint(struct parser *ps, const char *what, long *out)
 		return false;
 	}
 	if (num_has_fraction(t) || !num_value(t, &micro, &unit, &ulen) || ulen) {
-		perr(ps, t->loc, "expected %s, found '%.*s'", what, (int)(t->len > 40 ? 40 : t->len),
-		     t->s);
+		perr(ps, t->loc, "expected %s, found '%.*s'", what,
+		     (int)(t->len > 40 ? 40 : t->len), t->s);
 		return false;
 	}
 	if (micro / 1000000 > 0x7fffffff) {
@@ -1080,6 +1090,9 @@ struct cons_file *cons_parse(const char *name, const char *text, size_t len,
 	ps.cf->retry_us = CONS_DEFAULT_RETRY_US;
 	ps.cf->backoff_milli = CONS_DEFAULT_BACKOFF_MILLI;
 	ps.cf->retry_max_us = CONS_DEFAULT_RETRY_MAX_US;
+	/* editors may start a UTF-8 file with a byte-order mark: not a column */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		ps.p += 3;
 	next(&ps);
 	while (ps.tok.kind != T_EOF && !ps.stop) {
 		if (ps.tok.kind == T_NL) {
@@ -1119,7 +1132,7 @@ struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags)
 		return NULL;
 	}
 	for (;;) {
-		size_t n;
+		size_t n, want;
 
 		if (len == cap) {
 			char *nb = realloc(buf, cap = cap ? cap * 2 : 4096);
@@ -1132,10 +1145,11 @@ struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags)
 			}
 			buf = nb;
 		}
-		n = fread(buf + len, 1, cap - len, f);
-		if (!n)
-			break;
+		want = cap - len;
+		n = fread(buf + len, 1, want, f);
 		len += n;
+		if (n < want)
+			break;	/* end of file or error */
 	}
 	err = ferror(f) ? EIO : 0;
 	fclose(f);
@@ -1151,13 +1165,29 @@ struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags)
 	return cf;
 }
 
+/* The wait after one of D: D times the backoff, rounded up, within the cap. */
+static uint64_t next_delay(const struct cons_file *cf, uint64_t d)
+{
+	if (d >= cf->retry_max_us)
+		return cf->retry_max_us;
+	/* durations are at most a day, so this does not overflow */
+	d = (d * cf->backoff_milli + 999) / 1000;
+	return d < cf->retry_max_us ? d : cf->retry_max_us;
+}
+
 uint64_t cons_retry_delay_us(const struct cons_file *cf, unsigned attempt)
 {
-	uint64_t d = cf->retry_us;
+	uint64_t d = cf->retry_us < cf->retry_max_us ? cf->retry_us : cf->retry_max_us;
 
-	for (unsigned i = 0; i < attempt && d < cf->retry_max_us; i++)
-		d = d * cf->backoff_milli / 1000;
-	return d < cf->retry_max_us ? d : cf->retry_max_us;
+	/* a factor of 1 never grows: stop as soon as the wait does not change */
+	for (unsigned i = 0; i < attempt; i++) {
+		uint64_t n = next_delay(cf, d);
+
+		if (n == d)
+			break;
+		d = n;
+	}
+	return d;
 }
 
 /* ------------------------------------------------------------- printing */
@@ -1581,47 +1611,45 @@ static int eval_forbid_one(const struct cons_file *cf, const struct cons_rule *r
 static int eval_forbid_all(const struct cons_file *cf, const struct cons_rule *r,
 			   const struct cons_snapshot *s, struct cons_result *res)
 {
-	struct cons_witness *w = calloc(r->nclauses, sizeof(*w));
+	size_t *who = calloc(r->nclauses, sizeof(*who));	/* thread of each clause */
+	int *frame = calloc(r->nclauses, sizeof(*frame));
 	struct vbuild b;
-	int err;
+	int err = 0;
 
-	if (!w)
-		return -ENOMEM;
+	if (!who || !frame) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (size_t j = 0; j < r->nclauses; j++) {
-		w[j].frame = -1;
-		for (size_t i = 0; i < s->nthreads && w[j].frame < 0; i++) {
-			const struct cons_thread *t = &s->threads[i];
-
-			if (who_matches(&r->clauses[j].who, t))
-				w[j] = (struct cons_witness){ t->tid, frame_in_region(&r->clauses[j], t) };
+		frame[j] = -1;
+		for (size_t i = 0; i < s->nthreads && frame[j] < 0; i++) {
+			if (!who_matches(&r->clauses[j].who, &s->threads[i]))
+				continue;
+			who[j] = i;
+			frame[j] = frame_in_region(&r->clauses[j], &s->threads[i]);
 		}
-		if (w[j].frame < 0) {
-			free(w);
-			return 0;
-		}
+		if (frame[j] < 0)
+			goto out;	/* this clause does not hold: neither does the whole */
 	}
 	err = vb_open(&b, cf, r, r->nclauses);
-	if (err) {
-		free(w);
-		return err;
-	}
-	memcpy(b.v.w, w, r->nclauses * sizeof(*w));
+	if (err)
+		goto out;
 	for (size_t j = 0; j < r->nclauses; j++) {
-		const struct cons_thread *t = NULL;
+		const struct cons_thread *t = &s->threads[who[j]];
 
-		for (size_t i = 0; i < s->nthreads && !t; i++)
-			if (s->threads[i].tid == w[j].tid &&
-			    who_matches(&r->clauses[j].who, &s->threads[i]))
-				t = &s->threads[i];
+		b.v.w[j] = (struct cons_witness){ t->tid, frame[j] };
 		if (j)
 			fputs("; and ", b.f);
 		print_thread(b.f, t);
 		fputs(" is at ", b.f);
-		print_frame(b.f, t, w[j].frame);
+		print_frame(b.f, t, frame[j]);
 	}
-	free(w);
 	err = vb_close(&b, res);
-	return err ? err : 1;
+	err = err ? err : 1;
+out:
+	free(who);
+	free(frame);
+	return err;
 }
 
 /* A require: every thread the clause names must be in the region. */
@@ -1726,11 +1754,10 @@ int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_
 	struct cons_wait_stats st = { 0 };
 	struct cons_result last = { 0 };
 	uint64_t deadline = start_us + cf->timeout_us;
+	uint64_t delay = cons_retry_delay_us(cf, 0), now;
 	int ret;
 
-	for (unsigned attempt = 0;; attempt++) {
-		uint64_t delay, now;
-
+	for (;; delay = next_delay(cf, delay)) {
 		memset(snap, 0, sizeof(*snap));
 		ret = drv->snapshot(drv->arg, snap);
 		if (ret == -EAGAIN) {
@@ -1741,11 +1768,12 @@ int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_
 			st.checks++;
 			cons_result_free(&last);
 			ret = cons_eval(cf, snap, &last);
-			if (ret != 0)
-				goto out;	/* 1: they hold, threads stay stopped */
+			if (ret == 1)
+				goto out;	/* threads stay stopped for the update */
 			drv->release(drv->arg, snap);
+			if (ret < 0)
+				goto out;
 		}
-		delay = cons_retry_delay_us(cf, attempt);
 		now = drv->now_us(drv->arg);
 		if (now >= deadline || deadline - now <= delay) {
 			ret = 0;
@@ -1813,6 +1841,73 @@ nomem:
 		rule_free(&r);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+static bool str_eq(const char *a, const char *b);
+
+static const char *base_name(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+
+	return b ? b + 1 : path;
+}
+
+/*
+ * F's counterpart in PG: the function of that name, and of the same file
+ * name when there are several (static functions); the versions usually live
+ * in different directories, so only the last component is compared.
+ */
+static const struct cons_prog_func *same_func(const struct cons_program *pg,
+					      const struct cons_prog_func *f)
+{
+	const struct cons_prog_func *any = NULL;
+
+	for (size_t i = 0; i < pg->nfuncs; i++) {
+		const struct cons_prog_func *g = &pg->funcs[i];
+
+		if (!str_eq(g->name, f->name))
+			continue;
+		if (!g->file || !f->file || str_eq(base_name(g->file), base_name(f->file)))
+			return g;
+		any = any ? any : g;
+	}
+	return any;
+}
+
+int cons_unmapped_points(const struct cons_program *old, const struct cons_program *new,
+			 struct cons_unmapped **out, size_t *n)
+{
+	struct cons_unmapped *v = NULL;
+	size_t nv = 0;
+
+	for (size_t i = 0; i < old->nfuncs; i++) {
+		const struct cons_prog_func *f = &old->funcs[i], *g = same_func(new, f);
+
+		for (size_t k = 0; k < f->ncps; k++) {
+			bool mapped = false;
+			struct cons_unmapped *nvv;
+
+			for (size_t j = 0; g && j < g->ncps && !mapped; j++)
+				mapped = str_eq(g->cps[j].key, f->cps[k].key);
+			if (mapped)
+				continue;
+			nvv = grow(v, nv, sizeof(*v));
+			if (!nvv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nvv;
+			v[nv++] = (struct cons_unmapped){
+				.function = f->name, .key = f->cps[k].key, .file = f->file,
+				.line = f->cps[k].line,
+				.why = g ? "no point with this key in the patch" :
+					   "the patch has no such function",
+			};
+		}
+	}
+	*out = v;
+	*n = nv;
 	return 0;
 }
 
@@ -2015,7 +2110,8 @@ int cons_validate(const struct cons_file *cf, const struct cons_program *pg,
 			const struct cons_clause *c = &r->clauses[j];
 
 			if (c->who.kind == CONS_WHO_ROLE && !find_func(pg, c->who.name, 0)) {
-				unknown_func(pg, d, c->who.loc, "start routine (role)", c->who.name);
+				unknown_func(pg, d, c->who.loc, "start routine (role)",
+					     c->who.name);
 				n++;
 			}
 			for (size_t k = 0; k < c->nplaces; k++)
@@ -2023,4 +2119,225 @@ int cons_validate(const struct cons_file *cf, const struct cons_program *pg,
 		}
 	}
 	return n;
+}
+
+/* ------------------------------------------------------------------ lint */
+
+/* Is every frame in place A also in place B? */
+static bool place_within(const struct cons_place *a, const struct cons_place *b)
+{
+	if (b->kind == CONS_PLACE_FUNC &&
+	    (a->kind == CONS_PLACE_FUNC || a->kind == CONS_PLACE_FUNC_KEY))
+		return str_eq(a->function, b->function);
+	return a->kind == b->kind &&
+	       (a->function ? str_eq(a->function, b->function) : !b->function) &&
+	       (a->key ? str_eq(a->key, b->key) : !b->key) &&
+	       (a->file ? str_eq(a->file, b->file) && a->first >= b->first &&
+			  a->last <= b->last : !b->file);
+}
+
+static const struct cons_place *clause_has_func(const struct cons_clause *c, const char *fn)
+{
+	for (size_t k = 0; k < c->nplaces; k++)
+		if (c->places[k].kind == CONS_PLACE_FUNC && str_eq(c->places[k].function, fn))
+			return &c->places[k];
+	return NULL;
+}
+
+/* The single-clause forbid for any thread that excludes every place of C. */
+static const struct cons_rule *forbidden_everywhere(const struct cons_file *cf,
+						    const struct cons_clause *c)
+{
+	for (size_t i = 0; i < cf->nrules; i++) {
+		const struct cons_rule *r = &cf->rules[i];
+		size_t k, m;
+
+		if (r->kind != CONS_FORBID || r->nclauses != 1 ||
+		    r->clauses[0].who.kind != CONS_WHO_ANY)
+			continue;
+		for (k = 0; k < c->nplaces; k++) {
+			for (m = 0; m < r->clauses[0].nplaces; m++)
+				if (place_within(&c->places[k], &r->clauses[0].places[m]))
+					break;
+			if (m == r->clauses[0].nplaces)
+				break;
+		}
+		if (k == c->nplaces)
+			return r;
+	}
+	return NULL;
+}
+
+int cons_lint(const struct cons_file *cf, const struct cons_program *pg,
+	      struct cons_diags *w)
+{
+	bool has_main = !pg || find_func(pg, "main", 0);
+	int n = 0;
+
+	if (w && !w->file)
+		w->file = strdup(cf->path);
+	for (size_t i = 0; i < cf->nrules; i++) {
+		const struct cons_rule *r = &cf->rules[i];
+		const struct cons_clause *c = &r->clauses[0];
+		const struct cons_place *p;
+		const struct cons_rule *f;
+
+		if (r->origin)
+			continue;
+		if (r->kind == CONS_REQUIRE) {
+			f = forbidden_everywhere(cf, c);
+			if (f) {
+				diag_add(w, r->loc, "this require can never hold: the forbid at "
+					 "%u:%u excludes its whole region for every thread",
+					 f->loc.line, f->loc.col);
+				n++;
+			}
+			continue;
+		}
+		/* a conjunction with such a clause can still hold: only one clause */
+		if (r->nclauses != 1)
+			continue;
+		if (has_main && (c->who.kind == CONS_WHO_ANY ||
+				 (c->who.kind == CONS_WHO_ROLE && str_eq(c->who.name, "main"))) &&
+		    (p = clause_has_func(c, "main"))) {
+			diag_add(w, p->loc, "this forbid can never hold: the initial thread of "
+				 "every process is inside main");
+			n++;
+		} else if (c->who.kind == CONS_WHO_ROLE &&
+			   (p = clause_has_func(c, c->who.name))) {
+			diag_add(w, p->loc, "this forbid can never hold while a thread of role "
+				 "%s exists: %s is at the bottom of its stack", c->who.name,
+				 c->who.name);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ----------------------------------------------------------- type safety */
+
+static const struct cons_prog_type *find_type(const struct cons_program *pg, const char *name)
+{
+	for (size_t i = 0; i < pg->ntypes; i++)
+		if (str_eq(pg->types[i].name, name))
+			return &pg->types[i];
+	return NULL;
+}
+
+int cons_changed_types(const struct cons_program *old, const struct cons_program *new,
+		       const char ***out, size_t *n)
+{
+	const char **v = NULL;
+	size_t nv = 0;
+
+	for (size_t i = 0; i < old->ntypes; i++) {
+		const struct cons_prog_type *t = &old->types[i], *u = find_type(new, t->name);
+		const char **nvv;
+		size_t j;
+
+		if (u && str_eq(t->layout, u->layout))
+			continue;
+		for (j = 0; j < nv && !str_eq(v[j], t->name); j++)
+			;
+		if (j < nv)
+			continue;	/* one definition per unit: already listed */
+		nvv = grow(v, nv, sizeof(*v));
+		if (!nvv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nvv;
+		v[nv++] = t->name;
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+static bool scope_rebuilds(const struct cons_scope *sc, int tid, size_t frame)
+{
+	bool thread_in = !sc || !sc->tids;
+
+	for (size_t i = 0; sc && sc->tids && i < sc->ntids && !thread_in; i++)
+		thread_in = sc->tids[i] == tid;
+	return thread_in && (!sc || !sc->depth || frame < sc->depth);
+}
+
+/* The first changed type that function FN uses, or NULL. */
+static const char *uses_changed(const struct cons_program *old, const char *fn,
+				const char *const *changed, size_t nchanged)
+{
+	for (size_t i = 0; fn && i < old->nfuncs; i++) {
+		const struct cons_prog_func *f = &old->funcs[i];
+
+		if (!str_eq(f->name, fn))
+			continue;
+		for (size_t k = 0; k < f->ntypes; k++)
+			for (size_t c = 0; c < nchanged; c++)
+				if (str_eq(f->types_used[k], changed[c]))
+					return changed[c];
+	}
+	return NULL;
+}
+
+int cons_type_check(const struct cons_program *old, const char *const *changed,
+		    size_t nchanged, const struct cons_scope *scope,
+		    const struct cons_snapshot *snap, struct cons_result *res)
+{
+	int nviol = 0;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < snap->nthreads; i++) {
+		const struct cons_thread *t = &snap->threads[i];
+
+		for (size_t k = 0; k < t->nframes; k++) {
+			const char *type;
+			struct cons_violation v = { 0 };
+			size_t len;
+			FILE *f;
+			int err;
+
+			if (scope_rebuilds(scope, t->tid, k))
+				continue;
+			type = uses_changed(old, t->frames[k].function, changed, nchanged);
+			if (!type)
+				continue;
+			nviol++;
+			v.w = calloc(1, sizeof(*v.w));
+			f = open_memstream(&v.reason, &len);
+			if (!v.w || !f) {
+				if (f)
+					fclose(f);
+				free(v.w);
+				free(v.reason);
+				cons_result_free(res);
+				return -ENOMEM;
+			}
+			v.nw = 1;
+			v.w[0] = (struct cons_witness){ t->tid, (int)k };
+			fputs("type safety: ", f);
+			print_thread(f, t);
+			fputs(", ", f);
+			print_frame(f, t, (int)k);
+			fprintf(f, ": uses %s, which the patch changes, and the update does not "
+				"rebuild this frame", type);
+			if (scope && scope->tids && !scope_rebuilds(scope, t->tid, 0))
+				fputs(" (thread not in --threads)", f);
+			else if (scope && scope->depth)
+				fprintf(f, " (--depth %u)", scope->depth);
+			if (fclose(f)) {
+				free(v.w);
+				free(v.reason);
+				cons_result_free(res);
+				return -ENOMEM;
+			}
+			err = result_push(res, &v);
+			if (err) {
+				cons_result_free(res);
+				return err;
+			}
+		}
+	}
+	return nviol ? 0 : 1;
 }

@@ -122,14 +122,18 @@ struct cons_file {
  */
 struct cons_file *cons_parse(const char *name, const char *text, size_t len,
 			     struct cons_diags *diags);
-/* The same, reading PATH; an unreadable file is one diagnostic. */
+/* The same, reading PATH; an unreadable file is one diagnostic at line 0. */
 struct cons_file *cons_parse_file(const char *path, struct cons_diags *diags);
 void cons_free(struct cons_file *cf);
 void cons_diags_free(struct cons_diags *d);
-/* Print every diagnostic as "file:line:col: message\n". */
+/* Print every diagnostic as "file:line:col: message\n" ("file: message" at line 0). */
 void cons_diags_print(const struct cons_diags *d, FILE *out);
 
-/* Wait before check number ATTEMPT + 1 (ATTEMPT 0 is the first retry). */
+/*
+ * Wait before check number ATTEMPT + 1 (ATTEMPT 0 is the first retry): the
+ * retry interval, times the backoff factor (rounded up to a microsecond) for
+ * each attempt, at most retry_max_us.
+ */
 uint64_t cons_retry_delay_us(const struct cons_file *cf, unsigned attempt);
 
 /*
@@ -144,6 +148,13 @@ void cons_dump(const struct cons_file *cf, FILE *out);
 
 /* ------------------------------------------------------------ evaluation */
 
+/*
+ * A frame as the user names it: FUNCTION is the source name, the .upstare
+ * metadata's "name" and not its "symbol" (main, not __upstare_user_main);
+ * FILE and LINE are the source position (the call the frame is in, for all
+ * but the innermost frame); CP_KEY the metadata's key of the continuation
+ * point the frame will resume at.
+ */
 struct cons_frame {
 	const char *function;	/* NULL when unknown */
 	const char *file;	/* source file, NULL when unknown */
@@ -223,13 +234,16 @@ struct cons_wait_stats {
  * hold, with the threads still stopped and SNAP describing them (the
  * caller goes on with the update, then releases them); 0 when the
  * deadline came first, with the violations of the last check in RES (empty
- * if no snapshot could be taken); or -errno.  RES and STATS may be NULL.
+ * if no snapshot could be taken); or -errno, with the threads released.
+ * RES and STATS may be NULL.
  */
 int cons_wait(const struct cons_file *cf, const struct cons_driver *drv, uint64_t start_us,
 	      struct cons_snapshot *snap, struct cons_result *res,
 	      struct cons_wait_stats *stats);
 
 /* ---------------------------------------------------- automatic constraints */
+
+struct cons_program;
 
 /* A continuation point of the running version that the patch cannot map. */
 struct cons_unmapped {
@@ -245,6 +259,15 @@ struct cons_unmapped {
  * Returns 0 or -errno.
  */
 int cons_add_automatic(struct cons_file *cf, const struct cons_unmapped *u, size_t n);
+/*
+ * The continuation points of OLD (the running version) that NEW (the
+ * patch's version) cannot map by key: the function is gone, or has no
+ * point with the same key.  A function is the same when its name is (and
+ * its file's name, among several of that name).  *OUT is a malloc'd array whose
+ * strings point into OLD.  Returns 0 or -errno.
+ */
+int cons_unmapped_points(const struct cons_program *old, const struct cons_program *new,
+			 struct cons_unmapped **out, size_t *n);
 /* Print every rule with where it comes from (for `upstarectl update --explain`). */
 void cons_explain(const struct cons_file *cf, FILE *out);
 
@@ -261,12 +284,22 @@ struct cons_prog_func {
 	unsigned line, end_line;	/* end_line 0: extent unknown */
 	const struct cons_prog_cp *cps;
 	size_t ncps;
+	const char *const *types_used;	/* record types its frame uses */
+	size_t ntypes;
+};
+
+/* A record type and its layout, in any form that is equal when layouts are. */
+struct cons_prog_type {
+	const char *name;	/* "struct conn" */
+	const char *layout;	/* e.g. "24;fd:int@0;buf:char[16]@32" */
 };
 
 struct cons_program {
 	const char *name;	/* for messages: the binary's path */
 	const struct cons_prog_func *funcs;
 	size_t nfuncs;
+	const struct cons_prog_type *types;
+	size_t ntypes;
 };
 
 /*
@@ -277,6 +310,42 @@ struct cons_program {
  */
 int cons_validate(const struct cons_file *cf, const struct cons_program *prog,
 		  struct cons_diags *diags);
+
+/*
+ * Constraints that can never hold on PROG (PROG may be NULL: what can be
+ * told from the file alone), as warnings in WARNINGS: forbidding main for
+ * any thread (every process's initial thread runs it), forbidding a role's
+ * own start routine, and a require whose whole region a forbid for any
+ * thread excludes.  Returns the number of warnings, or -errno.
+ */
+int cons_lint(const struct cons_file *cf, const struct cons_program *prog,
+	      struct cons_diags *warnings);
+
+/* ----------------------------------------------------------- type safety */
+
+/*
+ * The record types of OLD whose layout NEW changes or that NEW lacks.
+ * *OUT is a malloc'd array of names pointing into OLD.  Returns 0 or -errno.
+ */
+int cons_changed_types(const struct cons_program *old, const struct cons_program *new,
+		       const char ***out, size_t *n);
+
+/* Which frames an update rebuilds: a subset of threads, the innermost frames. */
+struct cons_scope {
+	const int *tids;	/* the threads updated; NULL: every thread */
+	size_t ntids;
+	unsigned depth;		/* frames rebuilt from the innermost; 0: all */
+};
+
+/*
+ * Type safety: no frame that the update does not rebuild (outside SCOPE,
+ * so it goes on running old code) may use a type the patch changes.  Each
+ * such frame is a violation (rule NULL) naming the thread, the frame and
+ * the type.  Returns 1 when safe, 0 when not, or -errno.
+ */
+int cons_type_check(const struct cons_program *old, const char *const *changed,
+		    size_t nchanged, const struct cons_scope *scope,
+		    const struct cons_snapshot *snap, struct cons_result *res);
 
 /* Does FRAME_FILE name the same file as PATTERN (equal, or a suffix at '/')? */
 bool cons_file_matches(const char *frame_file, const char *pattern);

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * upstarectl check-constraints FILE (--pid PID | --binary PATH) [--dump]
+ * upstarectl check-constraints FILE (--pid PID | --binary PATH)
+ *                              [--patch PATH [--explain]] [--dump] [--json]
  *
  * Parse a constraint file and check every function, role, file:line range
  * and continuation key in it against the program's .upstare metadata (the
  * JSON documents upstare-cc puts in a non-allocated ELF section, read here
- * with libelf).  Nothing in the target is touched: with --pid, only
+ * with libelf and controller/json.c).  With --patch, also list the automatic constraints: the
+ * continuation points of the program that the patch's version (its .upstare
+ * metadata) cannot map.  Nothing in the target is touched: with --pid, only
  * /proc/PID/exe and the names of its threads are read.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,307 +25,191 @@
 #include <unistd.h>
 
 #include "constraints.h"
+#include "json.h"
 #include "upstarectl.h"
-
-/* ------------------------------------------------------ a small JSON reader */
-
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jv {
-	enum jtype t;
-	double num;
-	char *str;		/* J_STR */
-	struct jv *v;		/* J_ARR, J_OBJ: elements */
-	char **keys;		/* J_OBJ */
-	size_t n;
-};
-
-struct jp {
-	const char *p, *end;
-	int depth;
-};
-
-static void jv_free(struct jv *j)
-{
-	for (size_t i = 0; i < j->n; i++) {
-		jv_free(&j->v[i]);
-		if (j->keys)
-			free(j->keys[i]);
-	}
-	free(j->v);
-	free(j->keys);
-	free(j->str);
-}
-
-static void jskip(struct jp *p)
-{
-	while (p->p < p->end && isspace((unsigned char)*p->p))
-		p->p++;
-}
-
-static int jparse(struct jp *p, struct jv *out);
-
-static int jstring(struct jp *p, char **out)
-{
-	size_t cap = 32, n = 0;
-	char *s = malloc(cap);
-
-	if (!s)
-		return -ENOMEM;
-	p->p++;
-	while (p->p < p->end && *p->p != '"') {
-		char c = *p->p++;
-
-		if (c == '\\') {
-			if (p->p >= p->end)
-				break;
-			c = *p->p++;
-			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'u': {
-				unsigned v = 0;
-
-				for (int i = 0; i < 4 && p->p < p->end; i++, p->p++)
-					v = v * 16 + (isdigit((unsigned char)*p->p) ? *p->p - '0' :
-						      (tolower((unsigned char)*p->p) - 'a' + 10));
-				/* the metadata escapes only control characters */
-				c = v < 0x80 ? (char)v : '?';
-				break;
-			}
-			default: break;	/* \" \\ \/ */
-			}
-		}
-		if (n + 2 > cap) {
-			char *ns = realloc(s, cap *= 2);
-
-			if (!ns) {
-				free(s);
-				return -ENOMEM;
-			}
-			s = ns;
-		}
-		s[n++] = c;
-	}
-	if (p->p >= p->end) {
-		free(s);
-		return -EINVAL;
-	}
-	p->p++;
-	s[n] = 0;
-	*out = s;
-	return 0;
-}
-
-static int jcontainer(struct jp *p, struct jv *out, bool obj)
-{
-	char close = obj ? '}' : ']';
-	int err;
-
-	out->t = obj ? J_OBJ : J_ARR;
-	p->p++;
-	jskip(p);
-	if (p->p < p->end && *p->p == close) {
-		p->p++;
-		return 0;
-	}
-	for (;;) {
-		struct jv *nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
-		char *key = NULL;
-
-		if (!nv)
-			return -ENOMEM;
-		out->v = nv;
-		if (obj) {
-			char **nk = realloc(out->keys, (out->n + 1) * sizeof(*nk));
-
-			if (!nk)
-				return -ENOMEM;
-			out->keys = nk;
-			jskip(p);
-			if (p->p >= p->end || *p->p != '"')
-				return -EINVAL;
-			err = jstring(p, &key);
-			if (err)
-				return err;
-			jskip(p);
-			if (p->p >= p->end || *p->p != ':') {
-				free(key);
-				return -EINVAL;
-			}
-			p->p++;
-		}
-		memset(&out->v[out->n], 0, sizeof(*out->v));
-		err = jparse(p, &out->v[out->n]);
-		if (obj)
-			out->keys[out->n] = key;
-		out->n++;
-		if (err)
-			return err;
-		jskip(p);
-		if (p->p < p->end && *p->p == ',') {
-			p->p++;
-			continue;
-		}
-		if (p->p < p->end && *p->p == close) {
-			p->p++;
-			return 0;
-		}
-		return -EINVAL;
-	}
-}
-
-static int jparse(struct jp *p, struct jv *out)
-{
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	jskip(p);
-	if (p->p >= p->end || ++p->depth > 64)
-		return -EINVAL;
-	switch (*p->p) {
-	case '{':
-	case '[':
-		err = jcontainer(p, out, *p->p == '{');
-		break;
-	case '"':
-		out->t = J_STR;
-		err = jstring(p, &out->str);
-		break;
-	default:
-		if (!strncmp(p->p, "true", 4) || !strncmp(p->p, "null", 4)) {
-			out->t = *p->p == 't' ? J_BOOL : J_NULL;
-			out->num = *p->p == 't';
-			p->p += 4;
-			err = 0;
-		} else if (!strncmp(p->p, "false", 5)) {
-			out->t = J_BOOL;
-			p->p += 5;
-			err = 0;
-		} else {
-			char *e;
-
-			out->t = J_NUM;
-			out->num = strtod(p->p, &e);
-			err = e == p->p ? -EINVAL : 0;
-			p->p = e;
-		}
-	}
-	p->depth--;
-	return err;
-}
-
-static const struct jv *jget(const struct jv *o, const char *key)
-{
-	if (o->t != J_OBJ)
-		return NULL;
-	for (size_t i = 0; i < o->n; i++)
-		if (!strcmp(o->keys[i], key))
-			return &o->v[i];
-	return NULL;
-}
-
-static const char *jstr(const struct jv *o, const char *key)
-{
-	const struct jv *v = jget(o, key);
-
-	return v && v->t == J_STR ? v->str : NULL;
-}
-
-static unsigned jnum(const struct jv *o, const char *key)
-{
-	const struct jv *v = jget(o, key);
-
-	return v && v->t == J_NUM && v->num > 0 ? (unsigned)v->num : 0;
-}
 
 /* --------------------------------------------------- the program's metadata */
 
-struct meta {
-	struct jv *docs;
+/*
+ * The metadata as the constraint library wants it (struct cons_program),
+ * with what controller/meta.c does not keep: each function's file and
+ * lines, the types it uses, and the record types' layouts.  The strings
+ * point into the parsed documents.
+ */
+struct prog_meta {
+	struct json **docs;
 	size_t ndocs;
 	struct cons_prog_func *funcs;
 	struct cons_prog_cp **cps;	/* one array per function */
+	const char ***tus;		/* types used, one array per function */
 	size_t nfuncs;
+	struct cons_prog_type *types;	/* layouts malloc'd */
+	size_t ntypes;
 	struct cons_program prog;
 };
 
-static void meta_free(struct meta *m)
+static void pm_free(struct prog_meta *m)
 {
-	for (size_t i = 0; i < m->nfuncs; i++)
+	for (size_t i = 0; i < m->nfuncs; i++) {
 		free(m->cps[i]);
+		free(m->tus[i]);
+	}
 	free(m->cps);
+	free(m->tus);
 	free(m->funcs);
+	for (size_t i = 0; i < m->ntypes; i++)
+		free((char *)m->types[i].layout);
+	free(m->types);
 	for (size_t i = 0; i < m->ndocs; i++)
-		jv_free(&m->docs[i]);
+		json_free(m->docs[i]);
 	free(m->docs);
 }
 
-static int meta_add_doc(struct meta *m, const char *text, size_t len)
+static int pm_add_doc(struct prog_meta *m, const char *text, size_t len)
 {
-	struct jp p = { text, text + len, 0 };
-	struct jv *nd = realloc(m->docs, (m->ndocs + 1) * sizeof(*nd));
-	int err;
+	struct json **nd = realloc(m->docs, (m->ndocs + 1) * sizeof(*nd));
+	char *s = strndup(text, len), err[128];
 
-	if (!nd)
+	if (!nd || !s) {
+		free(s);
 		return -ENOMEM;
+	}
 	m->docs = nd;
-	err = jparse(&p, &m->docs[m->ndocs]);
-	m->ndocs++;
-	return err;
+	m->docs[m->ndocs] = json_parse(s, err, sizeof(err));
+	free(s);
+	return m->docs[m->ndocs++] ? 0 : -EINVAL;
 }
 
-static int meta_index(struct meta *m)
+static size_t jlen(const struct json *arr)
 {
-	for (size_t d = 0; d < m->ndocs; d++) {
-		const struct jv *fns = jget(&m->docs[d], "functions");
+	size_t n = 0;
 
-		if (!fns || fns->t != J_ARR)
-			return -EINVAL;
-		for (size_t i = 0; i < fns->n; i++) {
-			const struct jv *fn = &fns->v[i], *cps = jget(fn, "cps");
-			struct cons_prog_func *nf;
-			struct cons_prog_cp **nc, *cv = NULL;
-			size_t ncps = 0;
+	for (const struct json *e = arr && arr->type == JSON_ARR ? arr->child : NULL; e;
+	     e = e->next)
+		n++;
+	return n;
+}
 
-			if (!jstr(fn, "name"))
-				return -EINVAL;
-			nf = realloc(m->funcs, (m->nfuncs + 1) * sizeof(*nf));
-			if (!nf)
-				return -ENOMEM;
-			m->funcs = nf;
-			nc = realloc(m->cps, (m->nfuncs + 1) * sizeof(*nc));
-			if (!nc)
-				return -ENOMEM;
-			m->cps = nc;
-			if (cps && cps->t == J_ARR && cps->n) {
-				cv = calloc(cps->n, sizeof(*cv));
-				if (!cv)
-					return -ENOMEM;
-				for (size_t k = 0; k < cps->n; k++)
-					if (jstr(&cps->v[k], "key"))
-						cv[ncps++] = (struct cons_prog_cp){
-							jstr(&cps->v[k], "key"),
-							jnum(&cps->v[k], "line") };
-			}
-			m->cps[m->nfuncs] = cv;
-			m->funcs[m->nfuncs++] = (struct cons_prog_func){
-				.name = jstr(fn, "name"), .file = jstr(fn, "file"),
-				.line = jnum(fn, "line"), .end_line = jnum(fn, "end_line"),
-				.cps = cv, .ncps = ncps,
-			};
-		}
+static unsigned jnum(const struct json *o, const char *key)
+{
+	long long v = json_int(o, key, 0);
+
+	return v > 0 && v < 0x7fffffff ? (unsigned)v : 0;
+}
+
+/* A record type's layout as one string: equal strings, equal layouts. */
+static char *type_layout(const struct json *t)
+{
+	const struct json *fields = json_get(t, "fields");
+	char *s = NULL;
+	size_t len;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%s %u", json_str(t, "kind") ? json_str(t, "kind") : "?", jnum(t, "size"));
+	for (const struct json *fl = jlen(fields) ? fields->child : NULL; fl; fl = fl->next) {
+		fprintf(f, ";%s:%s@%u", json_str(fl, "name") ? json_str(fl, "name") : "",
+			json_str(fl, "type") ? json_str(fl, "type") : "", jnum(fl, "offset_bits"));
+		if (json_get(fl, "bit_width"))
+			fprintf(f, ":%u", jnum(fl, "bit_width"));
 	}
-	m->prog.funcs = m->funcs;
-	m->prog.nfuncs = m->nfuncs;
+	if (fclose(f)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int pm_index_types(struct prog_meta *m, const struct json *types)
+{
+	for (const struct json *t = jlen(types) ? types->child : NULL; t; t = t->next) {
+		struct cons_prog_type *nt;
+		char *layout;
+
+		if (!json_str(t, "name"))
+			return -EINVAL;
+		nt = realloc(m->types, (m->ntypes + 1) * sizeof(*nt));
+		if (!nt)
+			return -ENOMEM;
+		m->types = nt;
+		layout = type_layout(t);
+		if (!layout)
+			return -ENOMEM;
+		m->types[m->ntypes++] = (struct cons_prog_type){ json_str(t, "name"), layout };
+	}
 	return 0;
 }
 
-/* Read and index the .upstare section of PATH.  Prints its own errors. */
-static int meta_load(struct meta *m, const char *path)
+static int pm_index_func(struct prog_meta *m, const struct json *fn)
+{
+	const struct json *cps = json_get(fn, "cps"), *tu = json_get(fn, "types_used");
+	struct cons_prog_func *nf;
+	struct cons_prog_cp **nc, *cv = NULL;
+	const char ***ntu, **tv = NULL;
+	size_t ncps = 0, ntv = 0;
+
+	if (!json_str(fn, "name"))
+		return -EINVAL;
+	nf = realloc(m->funcs, (m->nfuncs + 1) * sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	m->funcs = nf;
+	nc = realloc(m->cps, (m->nfuncs + 1) * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	m->cps = nc;
+	ntu = realloc(m->tus, (m->nfuncs + 1) * sizeof(*ntu));
+	if (!ntu)
+		return -ENOMEM;
+	m->tus = ntu;
+	if (jlen(tu) && !(tv = calloc(jlen(tu), sizeof(*tv))))
+		return -ENOMEM;
+	if (jlen(cps) && !(cv = calloc(jlen(cps), sizeof(*cv)))) {
+		free(tv);
+		return -ENOMEM;
+	}
+	for (const struct json *e = tv ? tu->child : NULL; e; e = e->next)
+		if (e->type == JSON_STR)
+			tv[ntv++] = e->str;
+	for (const struct json *e = cv ? cps->child : NULL; e; e = e->next)
+		if (json_str(e, "key"))
+			cv[ncps++] = (struct cons_prog_cp){ json_str(e, "key"), jnum(e, "line") };
+	m->cps[m->nfuncs] = cv;
+	m->tus[m->nfuncs] = tv;
+	m->funcs[m->nfuncs++] = (struct cons_prog_func){
+		.name = json_str(fn, "name"), .file = json_str(fn, "file"),
+		.line = jnum(fn, "line"), .end_line = jnum(fn, "end_line"),
+		.cps = cv, .ncps = ncps, .types_used = tv, .ntypes = ntv,
+	};
+	return 0;
+}
+
+static int pm_index(struct prog_meta *m)
+{
+	for (size_t d = 0; d < m->ndocs; d++) {
+		const struct json *fns = json_get(m->docs[d], "functions");
+		int err;
+
+		if (!fns || fns->type != JSON_ARR)
+			return -EINVAL;
+		err = pm_index_types(m, json_get(m->docs[d], "types"));
+		for (const struct json *fn = fns->child; fn && !err; fn = fn->next)
+			err = pm_index_func(m, fn);
+		if (err)
+			return err;
+	}
+	m->prog.funcs = m->funcs;
+	m->prog.nfuncs = m->nfuncs;
+	m->prog.types = m->types;
+	m->prog.ntypes = m->ntypes;
+	return 0;
+}
+
+#define SET_MSG(...) do { if (asprintf(msg, __VA_ARGS__) < 0) *msg = NULL; } while (0)
+
+/* Read and index the .upstare section of PATH; on error *MSG says why. */
+static int pm_load(struct prog_meta *m, const char *path, char **msg)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT, nunits = 0;
 	Elf_Scn *scn = NULL;
@@ -334,13 +220,13 @@ static int meta_load(struct meta *m, const char *path)
 	m->prog.name = path;
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "upstarectl: %s: %s\n", path, strerror(errno));
+		SET_MSG("%s: %s", path, strerror(errno));
 		return err;
 	}
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ, NULL);
 	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
-		fprintf(stderr, "upstarectl: %s: not an ELF file\n", path);
+		SET_MSG("%s: not an ELF file", path);
 		err = -ENOEXEC;
 		goto out;
 	}
@@ -362,10 +248,10 @@ static int meta_load(struct meta *m, const char *path)
 			size_t n = strnlen(p, end - p);
 
 			if (n) {
-				err = meta_add_doc(m, p, n);
+				err = pm_add_doc(m, p, n);
 				if (err) {
-					fprintf(stderr, "upstarectl: %s: malformed .upstare "
-						"metadata (unit %d)\n", path, nunits + 1);
+					SET_MSG("%s: malformed .upstare metadata "
+						"(unit %d)", path, nunits + 1);
 					goto out;
 				}
 				nunits++;
@@ -374,14 +260,13 @@ static int meta_load(struct meta *m, const char *path)
 		}
 	}
 	if (!nunits) {
-		fprintf(stderr, "upstarectl: %s: no .upstare section: not built with "
-			"upstare-cc\n", path);
+		SET_MSG("%s: no .upstare section: not built with upstare-cc", path);
 		err = -ENOENT;
 		goto out;
 	}
-	err = meta_index(m);
+	err = pm_index(m);
 	if (err)
-		fprintf(stderr, "upstarectl: %s: malformed .upstare metadata\n", path);
+		SET_MSG("%s: malformed .upstare metadata", path);
 out:
 	if (e)
 		elf_end(e);
@@ -391,61 +276,233 @@ out:
 
 /* ------------------------------------------------------------- threads */
 
+struct warning {
+	struct cons_loc loc;
+	char *msg;
+};
+
+struct warnings {
+	struct warning *v;
+	size_t n;
+};
+
+static void warn(struct warnings *w, struct cons_loc loc, char *msg)
+{
+	struct warning *nv = msg ? realloc(w->v, (w->n + 1) * sizeof(*nv)) : NULL;
+
+	if (!nv) {
+		free(msg);
+		return;
+	}
+	w->v = nv;
+	w->v[w->n++] = (struct warning){ loc, msg };
+}
+
+static bool thread_exists(const char *dir, const struct cons_who *w)
+{
+	char path[PATH_MAX];
+	bool found = false;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return true;	/* the process is gone: nothing to say about names */
+	while (!found && (de = readdir(d))) {
+		char comm[64] = "";
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (w->kind == CONS_WHO_TID) {
+			found = atol(de->d_name) == w->tid;
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		if (f)
+			fclose(f);
+		found = !strcmp(comm, w->name);
+	}
+	closedir(d);
+	return found;
+}
+
 /*
  * Thread names are not part of the program: they are only known at run
  * time, and threads come and go, so a name that matches no thread now is a
  * warning, not an error.
  */
-static int warn_unknown_threads(const struct cons_file *cf, const char *pid)
+static void warn_unknown_threads(const struct cons_file *cf, const char *pid,
+				 struct warnings *warns)
 {
-	char dir[64], path[PATH_MAX];
-	int nwarn = 0;
+	char dir[64], *msg;
 
 	snprintf(dir, sizeof(dir), "/proc/%s/task", pid);
 	for (size_t i = 0; i < cf->nrules; i++) {
 		for (size_t j = 0; j < cf->rules[i].nclauses; j++) {
 			const struct cons_who *w = &cf->rules[i].clauses[j].who;
-			bool found = false;
-			struct dirent *de;
-			DIR *d;
+			int n;
 
-			if (w->kind != CONS_WHO_COMM && w->kind != CONS_WHO_TID)
+			if ((w->kind != CONS_WHO_COMM && w->kind != CONS_WHO_TID) ||
+			    thread_exists(dir, w))
 				continue;
-			d = opendir(dir);
-			if (!d)
-				return 0;
-			while (!found && (de = readdir(d))) {
-				char comm[64] = "";
-				FILE *f;
-
-				if (de->d_name[0] == '.')
-					continue;
-				if (w->kind == CONS_WHO_TID) {
-					found = atol(de->d_name) == w->tid;
-					continue;
-				}
-				snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name);
-				f = fopen(path, "re");
-				if (f && fgets(comm, sizeof(comm), f))
-					comm[strcspn(comm, "\n")] = 0;
-				if (f)
-					fclose(f);
-				found = !strcmp(comm, w->name);
-			}
-			closedir(d);
-			if (found)
-				continue;
-			nwarn++;
 			if (w->kind == CONS_WHO_TID)
-				fprintf(stderr, "%s:%u:%u: warning: process %s has no thread %ld "
-					"now\n", cf->path, w->loc.line, w->loc.col, pid, w->tid);
+				n = asprintf(&msg, "process %s has no thread %ld now", pid,
+					     w->tid);
 			else
-				fprintf(stderr, "%s:%u:%u: warning: no thread of process %s is "
-					"named \"%s\" now\n", cf->path, w->loc.line, w->loc.col,
-					pid, w->name);
+				n = asprintf(&msg, "no thread of process %s is named \"%s\" now",
+					     pid, w->name);
+			warn(warns, w->loc, n < 0 ? NULL : msg);
 		}
 	}
-	return nwarn;
+}
+
+/* ------------------------------------------------------------------ output */
+
+static bool func_uses(const struct cons_prog_func *f, const char *type)
+{
+	for (size_t i = 0; i < f->ntypes; i++)
+		if (!strcmp(f->types_used[i], type))
+			return true;
+	return false;
+}
+
+static void put_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_diag(FILE *f, bool first, struct cons_loc loc, const char *msg)
+{
+	fprintf(f, "%s{\"line\":%u,\"col\":%u,\"message\":", first ? "" : ",", loc.line,
+		loc.col);
+	put_json_str(f, msg);
+	fputc('}', f);
+}
+
+struct report {
+	const char *file, *program, *patch;
+	bool valid;
+	size_t nconstraints;
+	const struct cons_unmapped *unmapped;	/* with --patch */
+	size_t nunmapped;
+	const char **changed;			/* types the patch changes */
+	size_t nchanged;
+	const struct cons_program *old;
+	const char *error;		/* the file or the program cannot be read */
+	const struct cons_diags *errors;
+	const struct warnings *warnings;
+};
+
+/* For --explain: each type the patch changes, with the functions using it. */
+static void print_changed_types(const struct report *r)
+{
+	printf("types the patch changes:%s\n", r->nchanged ? "" : " none");
+	for (size_t i = 0; i < r->nchanged; i++) {
+		const char *sep = " (used by ";
+
+		printf("    %s", r->changed[i]);
+		for (size_t k = 0; k < r->old->nfuncs; k++)
+			if (func_uses(&r->old->funcs[k], r->changed[i])) {
+				printf("%s%s", sep, r->old->funcs[k].name);
+				sep = ", ";
+			}
+		printf("%s\n", strcmp(sep, ", ") ? "" : ")");
+	}
+}
+
+static void print_json(const struct report *r)
+{
+	printf("{\"file\":");
+	put_json_str(stdout, r->file);
+	printf(",\"program\":");
+	if (r->program)
+		put_json_str(stdout, r->program);
+	else
+		printf("null");
+	printf(",\"valid\":%s", r->valid ? "true" : "false");
+	if (r->valid)
+		printf(",\"constraints\":%zu", r->nconstraints);
+	if (r->error) {
+		printf(",\"error\":");
+		put_json_str(stdout, r->error);
+	}
+	printf(",\"errors\":[");
+	for (size_t i = 0; r->errors && i < r->errors->n; i++)
+		json_diag(stdout, !i, r->errors->v[i].loc, r->errors->v[i].msg);
+	printf("],\"warnings\":[");
+	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
+		json_diag(stdout, !i, r->warnings->v[i].loc, r->warnings->v[i].msg);
+	printf("]");
+	if (r->valid && r->patch) {
+		printf(",\"patch\":");
+		put_json_str(stdout, r->patch);
+		printf(",\"automatic\":[");
+		for (size_t i = 0; i < r->nunmapped; i++) {
+			const struct cons_unmapped *u = &r->unmapped[i];
+
+			printf("%s{\"function\":", i ? "," : "");
+			put_json_str(stdout, u->function);
+			printf(",\"key\":");
+			put_json_str(stdout, u->key);
+			printf(",\"file\":");
+			put_json_str(stdout, u->file);
+			printf(",\"line\":%u,\"why\":", u->line);
+			put_json_str(stdout, u->why);
+			printf("}");
+		}
+		printf("],\"changed_types\":[");
+		for (size_t i = 0; i < r->nchanged; i++) {
+			bool first = true;
+
+			printf("%s{\"type\":", i ? "," : "");
+			put_json_str(stdout, r->changed[i]);
+			printf(",\"used_by\":[");
+			for (size_t k = 0; k < r->old->nfuncs; k++)
+				if (func_uses(&r->old->funcs[k], r->changed[i])) {
+					printf("%s", first ? "" : ",");
+					put_json_str(stdout, r->old->funcs[k].name);
+					first = false;
+				}
+			printf("]}");
+		}
+		printf("]");
+	}
+	printf("}\n");
+}
+
+static void print_text(const struct report *r)
+{
+	if (r->error)
+		fprintf(stderr, "upstarectl: %s\n", r->error);
+	if (r->errors)
+		cons_diags_print(r->errors, stderr);
+	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
+		fprintf(stderr, "%s:%u:%u: warning: %s\n", r->file, r->warnings->v[i].loc.line,
+			r->warnings->v[i].loc.col, r->warnings->v[i].msg);
+	if (r->valid && r->patch)
+		printf("%s: %zu constraint%s, valid for %s; %zu automatic from %s\n", r->file,
+		       r->nconstraints, r->nconstraints == 1 ? "" : "s", r->program,
+		       r->nunmapped, r->patch);
+	else if (r->valid)
+		printf("%s: %zu constraint%s, valid for %s\n", r->file, r->nconstraints,
+		       r->nconstraints == 1 ? "" : "s", r->program);
+	else if (r->errors && r->errors->n && r->program)
+		fprintf(stderr, "%s: %zu error%s against %s\n", r->file, r->errors->n,
+			r->errors->n == 1 ? "" : "s", r->program);
 }
 
 /* ---------------------------------------------------------------- command */
@@ -453,7 +510,7 @@ static int warn_unknown_threads(const struct cons_file *cf, const char *pid)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: upstarectl check-constraints FILE (--pid PID | --binary PATH) "
-		"[--dump]\n");
+		"[--patch PATH [--explain]] [--dump] [--json]\n");
 }
 
 int ctl_check_constraints(int argc, char **argv)
@@ -462,16 +519,23 @@ int ctl_check_constraints(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "binary", required_argument, NULL, 'b' },
 		{ "dump", no_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "patch", required_argument, NULL, 'P' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *pid = NULL, *binary = NULL, *file;
+	const char *pid = NULL, *binary = NULL;
 	struct cons_diags diags = { 0 };
-	char exe[PATH_MAX];
+	struct warnings warns = { 0 };
+	char exe[PATH_MAX], link[64], *msg = NULL;
 	struct cons_file *cf = NULL;
-	struct meta m = { 0 };
-	bool dump = false;
-	int c, n, ret = 1;
+	struct prog_meta m = { 0 };
+	struct report rep = { .errors = &diags, .warnings = &warns };
+	bool dump = false, json = false, explain = false;
+	struct cons_unmapped *unmapped = NULL;
+	struct prog_meta pm = { 0 };
+	int c, n;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -485,6 +549,15 @@ int ctl_check_constraints(int argc, char **argv)
 		case 'd':
 			dump = true;
 			break;
+		case 'j':
+			json = true;
+			break;
+		case 'P':
+			rep.patch = optarg;
+			break;
+		case 'e':
+			explain = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -493,62 +566,100 @@ int ctl_check_constraints(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || !!pid == !!binary) {
+	if (optind != argc - 1 || !!pid == !!binary || (explain && !rep.patch)) {
 		usage(stderr);
 		return 2;
 	}
-	file = argv[optind];
+	rep.file = argv[optind];
+	if (pid && (!*pid || strspn(pid, "0123456789") != strlen(pid))) {
+		fprintf(stderr, "upstarectl: --pid: '%s' is not a process id\n", pid);
+		return 2;
+	}
+
+	cf = cons_parse_file(rep.file, &diags);
+	if (!cf) {
+		if (!diags.n && asprintf(&msg, "%s: %s", rep.file, strerror(errno)) < 0)
+			msg = NULL;
+		goto out;
+	}
 	if (pid) {
-		char link[64];
 		ssize_t len;
 
-		if (strspn(pid, "0123456789") != strlen(pid) || !*pid) {
-			fprintf(stderr, "upstarectl: --pid: '%s' is not a process id\n", pid);
-			return 2;
-		}
 		snprintf(link, sizeof(link), "/proc/%s/exe", pid);
 		len = readlink(link, exe, sizeof(exe) - 1);
 		if (len < 0) {
-			fprintf(stderr, "upstarectl: pid %s: cannot read %s: %s\n", pid, link,
-				strerror(errno));
-			return 1;
+			if (asprintf(&msg, "pid %s: cannot read %s: %s", pid, link,
+				     strerror(errno)) < 0)
+				msg = NULL;
+			goto out;
 		}
 		exe[len] = 0;
 		/* the file may have been replaced on disk: read the one that runs */
 		binary = link;
 	}
-
-	cf = cons_parse_file(file, &diags);
-	if (!cf) {
-		cons_diags_print(&diags, stderr);
-		if (!diags.n)
-			fprintf(stderr, "upstarectl: %s: %s\n", file, strerror(errno));
+	if (pm_load(&m, binary, &msg))
 		goto out;
-	}
-	if (meta_load(&m, binary))
-		goto out;
-	m.prog.name = pid ? exe : binary;
+	rep.program = m.prog.name = pid ? exe : binary;
 	n = cons_validate(cf, &m.prog, &diags);
 	if (n < 0) {
-		fprintf(stderr, "upstarectl: %s: %s\n", file, strerror(-n));
-		goto out;
-	}
-	cons_diags_print(&diags, stderr);
-	if (n) {
-		fprintf(stderr, "%s: %d error%s against %s\n", file, n, n == 1 ? "" : "s",
-			m.prog.name);
+		if (asprintf(&msg, "%s: %s", rep.file, strerror(-n)) < 0)
+			msg = NULL;
 		goto out;
 	}
 	if (pid)
-		warn_unknown_threads(cf, pid);
-	if (dump)
+		warn_unknown_threads(cf, pid, &warns);
+	if (n == 0) {
+		struct cons_diags lint = { 0 };
+
+		if (cons_lint(cf, &m.prog, &lint) > 0)
+			for (size_t i = 0; i < lint.n; i++) {
+				warn(&warns, lint.v[i].loc, lint.v[i].msg);
+				lint.v[i].msg = NULL;	/* now the warning's */
+			}
+		cons_diags_free(&lint);
+	}
+	rep.nconstraints = cf->nrules;
+	if (n == 0 && rep.patch) {
+		/* the points the patch cannot map: forbidden without being written */
+		if (pm_load(&pm, rep.patch, &msg))
+			goto out;
+		n = cons_unmapped_points(&m.prog, &pm.prog, &unmapped, &rep.nunmapped);
+		if (!n)
+			n = cons_add_automatic(cf, unmapped, rep.nunmapped);
+		if (!n)
+			n = cons_changed_types(&m.prog, &pm.prog, &rep.changed, &rep.nchanged);
+		rep.old = &m.prog;
+		if (n) {
+			if (asprintf(&msg, "%s: %s", rep.patch, strerror(-n)) < 0)
+				msg = NULL;
+			goto out;
+		}
+		rep.unmapped = unmapped;
+	}
+	rep.valid = n == 0;
+	if (rep.valid && dump && !json)
 		cons_dump(cf, stdout);
-	printf("%s: %zu constraint%s, valid for %s\n", file, cf->nrules,
-	       cf->nrules == 1 ? "" : "s", m.prog.name);
-	ret = 0;
+	if (rep.valid && explain && !json) {
+		cons_explain(cf, stdout);
+		print_changed_types(&rep);
+	}
 out:
-	meta_free(&m);
+	rep.error = msg;
+	if (!rep.valid && !msg && !diags.n)
+		rep.error = "out of memory";
+	if (json)
+		print_json(&rep);
+	else
+		print_text(&rep);
+	pm_free(&m);
+	pm_free(&pm);
+	free(unmapped);
+	free(rep.changed);
 	cons_free(cf);
 	cons_diags_free(&diags);
-	return ret;
+	for (size_t i = 0; i < warns.n; i++)
+		free(warns.v[i].msg);
+	free(warns.v);
+	free(msg);
+	return rep.valid ? 0 : 1;
 }

@@ -24,7 +24,7 @@ static const struct ctl_cmd cmds[] = {
 	  "--pid PID --patch FILE [--timeout MS] [--tree] [--json]\n"
 	  "\tapply a patch to a running program" },
 	{ "check-constraints", ctl_check_constraints,
-	  "FILE (--pid PID | --binary PATH) [--dump]\n"
+	  "FILE (--pid PID | --binary PATH) [--patch PATH [--explain]] [--dump] [--json]\n"
 	  "\tvalidate a constraint file against a program, without updating it" },
 };
 

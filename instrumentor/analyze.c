@@ -92,6 +92,47 @@ static bool is_setjmp_like(const char *n)
 	return false;
 }
 
+/*
+ * A pointer to a variable-length array: its size expressions are evaluated
+ * where it is declared, so it cannot be hoisted to the function's start.
+ */
+static bool variably_modified(CXType t)
+{
+	for (;;) {
+		t = clang_getCanonicalType(t);
+		switch (t.kind) {
+		case CXType_VariableArray:
+			return true;
+		case CXType_Pointer:
+			t = clang_getPointeeType(t);
+			break;
+		case CXType_ConstantArray:
+		case CXType_IncompleteArray:
+			t = clang_getArrayElementType(t);
+			break;
+		default:
+			return false;
+		}
+	}
+}
+
+/*
+ * __attribute__((cleanup(fn))) runs fn when the variable's block ends;
+ * hoisted to function scope it would run at the function's end instead.
+ */
+static bool has_cleanup(struct tu *t, CXCursor var)
+{
+	struct tok *v;
+	unsigned n = tokens_in(t, cur_beg(var), cur_end(var), &v);
+	bool r = false;
+
+	for (unsigned i = 0; i + 1 < n && !r; i++)
+		r = (!strcmp(v[i].s, "cleanup") || !strcmp(v[i].s, "__cleanup__")) &&
+		    !strcmp(v[i + 1].s, "(");
+	tokens_free(v, n);
+	return r;
+}
+
 static void mark_addr_taken(struct scan *s, CXCursor op)
 {
 	CXCursor *kids;
@@ -123,19 +164,6 @@ static void mark_addr_taken(struct scan *s, CXCursor op)
 		op = kids[0];
 		free(kids);
 	}
-}
-
-struct find_call {
-	bool found;
-};
-
-static enum CXChildVisitResult call_visit(CXCursor c, CXCursor p, CXClientData d)
-{
-	if (clang_getCursorKind(c) == CXCursor_CallExpr) {
-		((struct find_call *)d)->found = true;
-		return CXChildVisit_Break;
-	}
-	return CXChildVisit_Recurse;
 }
 
 static void unsupported(struct scan *s, CXCursor c, const char *what)
@@ -171,6 +199,11 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		note_type(fi, ty);
 		if (clang_getCanonicalType(ty).kind == CXType_VariableArray && !fi->nr_reason)
 			fi->nr_reason = "has a variable-length array";
+		if (is_local_var(c) && variably_modified(ty) && !fi->nr_reason)
+			fi->nr_reason = "has a local of variably modified type (a pointer to a "
+					"variable-length array)";
+		if (is_local_var(c) && has_cleanup(s->t, c) && !fi->nr_reason)
+			fi->nr_reason = "has a variable with __attribute__((cleanup))";
 		if (is_local_var(c)) {
 			s->local_names = xrealloc(s->local_names,
 						  (s->nlocals + 1) * sizeof(char *));
@@ -220,14 +253,6 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			free(kids);
 		}
 		break;
-	case CXCursor_GenericSelectionExpr: {
-		struct find_call fc = { false };
-
-		clang_visitChildren(c, call_visit, &fc);
-		if (fc.found && !fi->nr_reason)
-			fi->nr_reason = "selects a function call with _Generic";
-		return CXChildVisit_Continue;
-	}
 	case CXCursor_IndirectGotoStmt:
 		unsupported(s, c, "computed goto");
 		break;

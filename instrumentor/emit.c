@@ -273,7 +273,13 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 		if (!evaluated_unary(f, e))
 			return false;
 		break;
-	case CXCursor_GenericSelectionExpr:	/* checked when linearized */
+	case CXCursor_GenericSelectionExpr:
+		/* the controlling expression is not evaluated */
+		n = get_kids(e, &kids);
+		for (i = 1; i < n && !r; i++)
+			r = work(f, kids[i]);
+		free(kids);
+		return r;
 	case CXCursor_TypeRef:
 		return false;
 	case CXCursor_CallExpr:
@@ -298,6 +304,12 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 		return true;	/* loops inside statement expressions get update points */
 	case CXCursor_CompoundLiteralExpr:
 		return true;	/* becomes a named local, saved with the frame */
+	case CXCursor_CStyleCastExpr:
+		/* the type name's typeof() is not evaluated: only the operand */
+		n = get_kids(e, &kids);
+		r = n && work(f, kids[n - 1]);
+		free(kids);
+		return r;
 	default:
 		break;
 	}
@@ -637,17 +649,19 @@ static bool is_record_type(CXType t)
 }
 
 /*
- * "name = rhs;".  Structures are copied through an initialized temporary,
- * since a structure with a const member cannot be assigned.
+ * "name = (rhs);".  Structures are copied through an initialized temporary,
+ * since a structure with a const member cannot be assigned.  rhs is in
+ * parentheses: the middle operand of ?: may be a comma expression
+ * ("c ? (*p = v), 1 : f(p)", sqlite's putVarint32).
  */
 static void emit_assign(struct fctx *f, const char *name, const char *rhs, CXType t)
 {
 	if (is_record_type(t))
-		out(f, "{ __typeof_unqual__(%s) __us_v = %s; "
+		out(f, "{ __typeof_unqual__(%s) __us_v = (%s); "
 		       "__builtin_memcpy((void *)&%s, &__us_v, sizeof(%s)); }\n",
 		    name, rhs, name, name);
 	else
-		out(f, "%s = %s;\n", name, rhs);
+		out(f, "%s = (%s);\n", name, rhs);
 }
 
 /* Capture the value of e now, into a temporary, unless it cannot change. */
@@ -949,9 +963,8 @@ static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, uns
 	struct local *l;
 	struct sb ty = { 0 };
 
-	for (unsigned i = 0; i < n; i++)
-		if (is_expr(kids[i]))
-			lin(f, kids[i]);
+	if (n && is_expr(kids[n - 1]))	/* the initializer list, after the type name */
+		lin(f, kids[n - 1]);
 	snprintf(name, sizeof(name), "__us_cl%u", ++f->ncls);
 	sb_puts(&ty, "__typeof__(");
 	copy_text(f->t, &ty, cur_beg(e), cur_end(e));
@@ -964,6 +977,500 @@ static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, uns
 	out(f, "__builtin_memcpy((void *)&%s, &%s, sizeof(%s));\n", name, r, name);
 	free(r);
 	repl_add(f, cur_beg(e), cur_end(e), xstrdup(name));
+}
+
+/*
+ * The type name of _Generic's association i: the text after the comma
+ * that follows the previous operand, up to the colon before kids[i].
+ * NULL for "default".
+ */
+static char *generic_type(struct fctx *f, CXCursor *kids, unsigned i)
+{
+	struct tok *v;
+	unsigned nt = tokens_in(f->t, cur_end(kids[i - 1]), cur_beg(kids[i]), &v);
+	unsigned beg = 0, end = 0, j;
+	struct sb b = { 0 };
+
+	for (j = 0; j < nt; j++) {
+		if (!beg && !strcmp(v[j].s, ","))
+			beg = v[j].end;
+		if (!strcmp(v[j].s, ":"))
+			end = v[j].beg;
+	}
+	/* "default" is a single token right before the colon */
+	if (beg && end > beg && !(nt >= 3 && v[nt - 2].beg >= beg &&
+				  !strcmp(v[nt - 2].s, "default") && v[nt - 3].end <= beg))
+		copy_text(f->t, &b, beg, end);
+	tokens_free(v, nt);
+	return b.s;
+}
+
+/*
+ * _Generic(c, T1: e1, ..., default: en) where an association calls: which
+ * one is selected depends on types this pass does not compute, so each
+ * association becomes a branch under a constant condition the compiler
+ * folds, "_Generic(c, Ti: 1, default: 0)", and only the selected branch's
+ * calls run.  The value is taken with "_Generic(c, Ti: ei, default: t)",
+ * which type-checks in the branches that are never taken.
+ */
+static void lin_generic(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	bool is_void = clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void;
+	char *t = is_void ? NULL : new_temp(f, e), **types;
+	struct sb ctl = { 0 };
+	int dflt = -1;
+	unsigned i, j, nb = 0;
+
+	copy_text(f->t, &ctl, cur_beg(kids[0]), cur_end(kids[0]));
+	types = calloc(n, sizeof(*types));
+	for (i = 1; i < n; i++) {
+		types[i] = generic_type(f, kids, i);
+		if (!types[i])
+			dflt = i;
+	}
+	for (i = 1; i < n; i++) {
+		char *r;
+
+		if ((int)i == dflt)
+			continue;
+		out(f, "%sif (_Generic((%s), %s: 1, default: 0)) {\n", nb++ ? "else " : "", ctl.s,
+		    types[i]);
+		lin(f, kids[i]);
+		r = residual(f, kids[i]);
+		if (t) {
+			struct sb v = { 0 };
+
+			sb_printf(&v, "_Generic((%s), %s: (%s), default: %s)", ctl.s, types[i], r, t);
+			emit_assign(f, t, v.s, clang_getCursorType(e));
+			sb_free(&v);
+		} else {
+			out(f, "%s;\n", r);
+		}
+		free(r);
+		out(f, "}\n");
+	}
+	if (dflt > 0) {
+		char *r;
+
+		out(f, "%s{\n", nb ? "else " : "");
+		lin(f, kids[dflt]);
+		r = residual(f, kids[dflt]);
+		if (t) {
+			struct sb v = { 0 };
+
+			sb_printf(&v, "_Generic((%s)", ctl.s);
+			for (j = 1; j < n; j++)
+				if ((int)j != dflt)
+					sb_printf(&v, ", %s: %s", types[j], t);
+			sb_printf(&v, ", default: (%s))", r);
+			emit_assign(f, t, v.s, clang_getCursorType(e));
+			sb_free(&v);
+		} else {
+			out(f, "%s;\n", r);
+		}
+		free(r);
+		out(f, "}\n");
+	}
+	for (i = 1; i < n; i++)
+		free(types[i]);
+	free(types);
+	sb_free(&ctl);
+	repl_add(f, cur_beg(e), cur_end(e), t ? t : xstrdup("((void)0)"));
+}
+
+/* ------------------------------------------------- initializer lists */
+
+/*
+ * clang evaluates the initializers of an aggregate in the order of the
+ * subobjects they initialize (members in declaration order, elements by
+ * index), not in source order, and never evaluates one that a later
+ * designator overrides or that is in excess.  To hoist calls in the same
+ * order, each initializer's subobject is found by the rules of C11 6.7.9
+ * (designators, brace elision, the current object) and given as a bit
+ * range of the whole object.
+ */
+struct ileaf {
+	CXCursor e;
+	long long beg, end;	/* bits of the object it initializes */
+	unsigned seq;		/* position in the source */
+	bool dead;		/* overridden or in excess: never evaluated */
+};
+
+struct ilevel {
+	CXType t;
+	long long base;		/* bit offset of this aggregate */
+	unsigned idx, count;
+	bool is_union, is_array;
+	CXCursor *fields;	/* record members that take initializers */
+	long long elem_bits;
+};
+
+struct iwalk {
+	struct fctx *f;
+	struct ileaf *v;
+	unsigned n;
+	bool fail;
+};
+
+struct fieldvec {
+	CXCursor *v;
+	unsigned n;
+};
+
+static enum CXVisitorResult field_visit(CXCursor c, CXClientData d)
+{
+	struct fieldvec *fv = d;
+	char *name = cur_spelling(c);
+
+	/* unnamed bit-fields take no initializer */
+	if (*name || !clang_Cursor_isBitField(c)) {
+		fv->v = xrealloc(fv->v, (fv->n + 1) * sizeof(*fv->v));
+		fv->v[fv->n++] = c;
+	}
+	free(name);
+	return CXVisit_Continue;
+}
+
+static bool is_aggregate(CXType t)
+{
+	switch (clang_getCanonicalType(t).kind) {
+	case CXType_Record: case CXType_ConstantArray: case CXType_Vector:
+	case CXType_ExtVector:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool level_init(struct iwalk *w, struct ilevel *l, CXType t, long long base)
+{
+	CXType c = clang_getCanonicalType(t);
+
+	memset(l, 0, sizeof(*l));
+	l->t = c;
+	l->base = base;
+	if (c.kind == CXType_Record) {
+		struct fieldvec fv = { 0 };
+
+		l->is_union = clang_getCursorKind(clang_getTypeDeclaration(c)) ==
+			      CXCursor_UnionDecl;
+		clang_Type_visitFields(c, field_visit, &fv);
+		l->fields = fv.v;
+		l->count = fv.n;
+	} else {
+		long long n = c.kind == CXType_ConstantArray ? clang_getArraySize(c) :
+			      clang_getNumElements(c);
+		CXType et = c.kind == CXType_ConstantArray ? clang_getArrayElementType(c) :
+			    clang_getElementType(c);
+
+		l->is_array = true;
+		l->elem_bits = clang_Type_getSizeOf(et) * 8;
+		if (n < 0 || l->elem_bits <= 0)
+			w->fail = true;
+		l->count = n < 0 ? 0 : n;
+	}
+	return !w->fail;
+}
+
+/* Subobject i of level l: its type and bit range. */
+static CXType sub_type(struct iwalk *w, struct ilevel *l, unsigned i, long long *beg,
+		       long long *bits)
+{
+	if (l->is_array) {
+		*beg = l->base + (long long)i * l->elem_bits;
+		*bits = l->elem_bits;
+		return clang_getCanonicalType(l->t.kind == CXType_ConstantArray ?
+					      clang_getArrayElementType(l->t) :
+					      clang_getElementType(l->t));
+	} else {
+		CXCursor fd = l->fields[i];
+		long long off = clang_Cursor_getOffsetOfField(fd);
+		CXType ft = clang_getCursorType(fd);
+
+		if (off < 0) {
+			w->fail = true;
+			off = 0;
+		}
+		*beg = l->base + off;
+		*bits = clang_Cursor_isBitField(fd) ? clang_getFieldDeclBitWidth(fd) :
+			clang_Type_getSizeOf(ft) * 8;
+		return clang_getCanonicalType(ft);
+	}
+}
+
+static void leaf_add(struct iwalk *w, CXCursor e, long long beg, long long end, bool dead)
+{
+	w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
+	w->v[w->n] = (struct ileaf){ e, beg, end, w->n, dead };
+	w->n++;
+}
+
+static void walk_list(struct iwalk *w, CXCursor list, CXType t, long long base);
+
+static void level_advance(struct ilevel *l, unsigned last)
+{
+	l->idx = l->is_union ? l->count : last + 1;
+}
+
+static void levels_free(struct ilevel *st, unsigned depth)
+{
+	for (unsigned i = 0; i < depth; i++)
+		free(st[i].fields);
+}
+
+/* Does an expression of type a initialize an aggregate of type b as a whole? */
+static bool same_aggregate(CXType a, CXType b)
+{
+	a = clang_getCanonicalType(a);
+	b = clang_getCanonicalType(b);
+	if (a.kind != b.kind)
+		return false;
+	if (a.kind == CXType_Record)
+		return clang_equalCursors(clang_getTypeDeclaration(a), clang_getTypeDeclaration(b));
+	return a.kind == CXType_Vector || a.kind == CXType_ExtVector;
+}
+
+/* Initialize the subobject at the top of the stack (and the range up to hi) with x. */
+static void init_sub(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCursor x,
+		     unsigned hi)
+{
+	CXCursor sx = strip_implicit(x);
+
+	while (!w->fail) {
+		struct ilevel *l = &st[*depth - 1];
+		long long beg, bits, b2, bits2;
+		unsigned last;
+		CXType ty;
+
+		if (l->idx >= l->count) {
+			w->fail = true;
+			return;
+		}
+		ty = sub_type(w, l, l->idx, &beg, &bits);
+		last = hi > l->idx && hi < l->count ? hi : l->idx;	/* [lo ... hi] = x */
+		sub_type(w, l, last, &b2, &bits2);
+		if (clang_getCursorKind(x) == CXCursor_InitListExpr) {
+			walk_list(w, x, ty, beg);
+			if (last > l->idx)
+				w->fail = true;	/* a range of braced lists */
+			level_advance(l, last);
+			return;
+		}
+		if (!is_aggregate(ty) ||
+		    same_aggregate(clang_getCursorType(x), ty) ||
+		    (ty.kind == CXType_ConstantArray &&
+		     clang_getCursorKind(sx) == CXCursor_StringLiteral)) {
+			leaf_add(w, x, beg, b2 + bits2, false);
+			level_advance(l, last);
+			return;
+		}
+		/* brace elision: x initializes the first scalar inside */
+		if (*depth == 64 || last > l->idx) {
+			w->fail = true;
+			return;
+		}
+		hi = 0;
+		if (!level_init(w, &st[(*depth)++], ty, beg))
+			return;
+	}
+}
+
+/* Find field fd in record level l, through anonymous members; push levels for those. */
+static bool designate_field(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCursor fd)
+{
+	struct ilevel *l = &st[*depth - 1];
+
+	if (l->is_array)
+		return false;
+	for (unsigned i = 0; i < l->count; i++)
+		if (clang_equalCursors(l->fields[i], fd)) {
+			l->idx = i;
+			return true;
+		}
+	for (unsigned i = 0; i < l->count; i++) {
+		char *name = cur_spelling(l->fields[i]);
+		long long beg, bits;
+		CXType ty;
+		bool anon = !*name;
+
+		free(name);
+		if (!anon || *depth == 64)
+			continue;
+		ty = sub_type(w, l, i, &beg, &bits);
+		if (ty.kind != CXType_Record)
+			continue;
+		level_init(w, &st[*depth], ty, beg);
+		(*depth)++;
+		if (designate_field(w, st, depth, fd)) {
+			l->idx = i;
+			return true;
+		}
+		free(st[--(*depth)].fields);
+	}
+	return false;
+}
+
+static bool const_index(CXCursor e, unsigned *out)
+{
+	CXEvalResult r = clang_Cursor_Evaluate(e);
+	bool ok = r && clang_EvalResult_getKind(r) == CXEval_Int &&
+		  clang_EvalResult_getAsLongLong(r) >= 0;
+
+	if (ok)
+		*out = clang_EvalResult_getAsLongLong(r);
+	if (r)
+		clang_EvalResult_dispose(r);
+	return ok;
+}
+
+/* A designated initializer "D = x": libclang shows it as a void UnexposedExpr. */
+static bool is_designated(CXCursor c)
+{
+	return clang_getCursorKind(c) == CXCursor_UnexposedExpr &&
+	       clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Void;
+}
+
+static void walk_designated(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCursor d)
+{
+	CXCursor *kids;
+	unsigned n = get_kids(d, &kids), hi = 0;
+
+	if (n < 2) {
+		w->fail = true;
+		free(kids);
+		return;
+	}
+	while (*depth > 1)
+		free(st[--(*depth)].fields);
+	for (unsigned j = 0; j + 1 < n && !w->fail; j++) {
+		struct ilevel *l = &st[*depth - 1];
+		unsigned lo;
+
+		hi = 0;
+		if (clang_getCursorKind(kids[j]) == CXCursor_MemberRef) {
+			if (!designate_field(w, st, depth, clang_getCursorReferenced(kids[j])))
+				w->fail = true;
+			l = &st[*depth - 1];
+		} else if (l->is_array && const_index(kids[j], &lo)) {
+			struct tok *v;
+			unsigned nt = j + 2 < n ? tokens_in(w->f->t, cur_end(kids[j]),
+							    cur_beg(kids[j + 1]), &v) : 0;
+			bool range = nt && !strcmp(v[0].s, "...");
+
+			if (nt)
+				tokens_free(v, nt);
+			l->idx = lo;
+			if (range && !const_index(kids[++j], &hi))
+				w->fail = true;
+			if (lo >= l->count)
+				w->fail = true;
+		} else {
+			w->fail = true;
+		}
+		if (j + 2 < n && !w->fail) {
+			long long beg, bits;
+			CXType ty = sub_type(w, l, l->idx, &beg, &bits);
+
+			if (hi || !is_aggregate(ty) || *depth == 64)
+				w->fail = true;
+			else
+				level_init(w, &st[(*depth)++], ty, beg);
+		}
+	}
+	if (!w->fail)
+		init_sub(w, st, depth, kids[n - 1], hi);
+	free(kids);
+}
+
+static void walk_list(struct iwalk *w, CXCursor list, CXType t, long long base)
+{
+	struct ilevel st[64];
+	unsigned depth = 1, n, i;
+	CXCursor *kids;
+
+	n = get_kids(list, &kids);
+	if (!is_aggregate(t)) {
+		/* a scalar in braces: the first initializer, the rest in excess */
+		for (i = 0; i < n; i++)
+			leaf_add(w, kids[i], base, base + clang_Type_getSizeOf(t) * 8, i > 0);
+		free(kids);
+		return;
+	}
+	if (!level_init(w, &st[0], t, base)) {
+		free(kids);
+		return;
+	}
+	for (i = 0; i < n && !w->fail; i++) {
+		if (!is_expr(kids[i]))
+			continue;
+		if (is_designated(kids[i])) {
+			walk_designated(w, st, &depth, kids[i]);
+			continue;
+		}
+		/* the next subobject of the current object */
+		while (st[depth - 1].idx >= st[depth - 1].count && depth > 1) {
+			free(st[--depth].fields);
+			level_advance(&st[depth - 1], st[depth - 1].idx);
+		}
+		if (st[depth - 1].idx >= st[depth - 1].count)
+			leaf_add(w, kids[i], 0, 0, true);	/* in excess */
+		else
+			init_sub(w, st, &depth, kids[i], 0);
+	}
+	levels_free(st, depth);
+	free(kids);
+}
+
+static int ileaf_cmp(const void *a, const void *b)
+{
+	const struct ileaf *x = a, *y = b;
+
+	if (x->beg != y->beg)
+		return x->beg < y->beg ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Linearize an initializer list in clang's order.  Falls back to source
+ * order when the subobjects cannot be worked out.
+ */
+static void lin_init_list(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
+{
+	struct iwalk w = { .f = f };
+	int last = -1;
+
+	walk_list(&w, e, clang_getCursorType(e), 0);
+	if (w.fail) {
+		free(w.v);
+		lin_ordered(f, kids, n);
+		return;
+	}
+	/*
+	 * A later initializer overrides an earlier one it covers; one that
+	 * overlaps it in part overrides a scalar (another member of a union)
+	 * but not a structure-valued expression, whose other members stay.
+	 */
+	for (unsigned i = 0; i < w.n; i++)
+		for (unsigned j = i + 1; j < w.n && !w.v[i].dead; j++) {
+			struct ileaf *a = &w.v[i], *b = &w.v[j];
+
+			if (b->dead || b->beg >= a->end || a->beg >= b->end)
+				continue;
+			a->dead = (b->beg <= a->beg && b->end >= a->end) ||
+				  !is_aggregate(clang_getCursorType(a->e));
+		}
+	qsort(w.v, w.n, sizeof(*w.v), ileaf_cmp);
+	for (unsigned i = 0; i < w.n; i++)
+		if (!w.v[i].dead && work(f, w.v[i].e))
+			last = i;
+	for (int i = 0; i <= last; i++) {
+		if (w.v[i].dead)
+			continue;
+		lin(f, w.v[i].e);
+		if (i < last)
+			capture(f, w.v[i].e);
+	}
+	free(w.v);
 }
 
 static void lin_node(struct fctx *f, CXCursor e);
@@ -1047,12 +1554,15 @@ static void lin_node(struct fctx *f, CXCursor e)
 	case CXCursor_CompoundLiteralExpr:
 		lin_compound_literal(f, e, kids, n);
 		break;
+	case CXCursor_CStyleCastExpr:
+		if (n)
+			lin(f, kids[n - 1]);
+		break;
 	case CXCursor_InitListExpr:
-		lin_ordered(f, kids, n);
+		lin_init_list(f, e, kids, n);
 		break;
 	case CXCursor_GenericSelectionExpr:
-		diag(f->t, e, "error", "unsupported construct: _Generic selecting on an "
-		     "expression that calls instrumented code");
+		lin_generic(f, e, kids, n);
 		break;
 	case CXCursor_UnexposedExpr: {
 		unsigned sel = chosen_operand(f, e, kids, n);
@@ -1615,7 +2125,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[256];
 	unsigned n = get_kids(s, &kids), nv = 0, i, ndecl = 0;
-	bool has_static = false, has_extern = false, has_other = false;
+	bool has_static = false, has_extern = false, has_other = false, auto_type = false;
 	unsigned start, prev_end;
 	struct sb d = { 0 };
 
@@ -1697,6 +2207,14 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		return;
 	}
 	/* locals: the declaration goes to function scope, initializers stay */
+	{
+		struct tok *tv;
+		unsigned nt = tokens_in(f->t, cur_beg(s), start, &tv);
+
+		for (i = 0; i < nt; i++)
+			auto_type |= !strcmp(tv[i].s, "__auto_type");
+		tokens_free(tv, nt);
+	}
 	if (!d.len)
 		copy_skipping(f, &d, cur_beg(s), start, local_skip);
 	sb_puts(&d, " ");
@@ -1733,7 +2251,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 
 			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", filled);
 			free(filled);
-		} else if (has_empty_brackets(decl.s ? decl.s : "")) {
+		} else if (auto_type || has_empty_brackets(decl.s ? decl.s : "")) {
+			/* the type comes from the initializer, which stays in place */
 			char *ts = type_spelling(clang_getCursorType(v));
 
 			sb_printf(&f->decls, "__typeof__(%s) %s;\n", ts, name);
@@ -1885,8 +2404,11 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		out(f, ";\n");
 		break;
 	case CXCursor_GCCAsmStmt:
-		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
-		out(f, ";\n");
+		/* calls in operands are hoisted like any other */
+		lin_ordered(f, kids, n);
+		r = residual(f, s);
+		out(f, "%s;\n", r);
+		free(r);
 		break;
 	default:
 		if (is_expr(s)) {

@@ -188,11 +188,23 @@ static bool member_of_system_record(CXCursor lhs)
 	return !clang_Cursor_isNull(ref) && in_system_header(ref);
 }
 
+static bool system_record(CXType t)
+{
+	CXCursor d;
+
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Record)
+		return false;
+	d = clang_getTypeDeclaration(t);
+	return !clang_Cursor_isNull(d) && in_system_header(d);
+}
+
 /*
  * Functions handed to library code: passed to a function declared in a
  * system header (signal, qsort, atexit, ...), or stored into a field of a
- * system structure (sigaction's sa_handler).  Library code calls them, so
- * their frames sit on top of frames that cannot be rebuilt.
+ * system structure (sigaction's sa_handler), by assignment or in an
+ * initializer.  Library code calls them, so their frames sit on top of
+ * frames that cannot be rebuilt.
  */
 static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientData d)
 {
@@ -215,6 +227,26 @@ static enum CXChildVisitResult callback_visit(CXCursor c, CXCursor p, CXClientDa
 			free(kids);
 		}
 		free(name);
+	} else if (k == CXCursor_InitListExpr && system_record(clang_getCursorType(c))) {
+		/* struct sigaction sa = { .sa_handler = h } */
+		CXCursor *kids;
+		unsigned n = get_kids(c, &kids);
+
+		for (unsigned i = 0; i < n; i++) {
+			CXCursor e = kids[i], *dk;
+			unsigned nd;
+
+			if (clang_getCursorKind(e) == CXCursor_UnexposedExpr &&
+			    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void) {
+				nd = get_kids(e, &dk);	/* designated: the value is last */
+				if (nd)
+					e = dk[nd - 1];
+				free(dk);
+			}
+			if (clang_getCursorKind(e) != CXCursor_InitListExpr)
+				callback_add(cb, e);
+		}
+		free(kids);
 	} else if (k == CXCursor_BinaryOperator &&
 		   clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
 		CXCursor *kids;
@@ -400,6 +432,38 @@ static int check_diagnostics(struct tu *t)
 	return errors;
 }
 
+/*
+ * UPSTARE_CC_BISECT=LO:HI (a debugging aid, see instrumentor.rst): only the
+ * function definitions numbered LO to HI-1 in the unit are instrumented,
+ * the others are left exactly as written, so a miscompiled function can be
+ * found by bisection.  main is always instrumented.
+ */
+static bool bisect_keep(struct tu *t, CXCursor fn, unsigned nth)
+{
+	static unsigned lo, hi, seen;
+	static int parsed;
+	const char *e;
+	char *name;
+	bool keep;
+
+	if (!parsed) {
+		e = getenv("UPSTARE_CC_BISECT");
+		parsed = e && sscanf(e, "%u:%u", &lo, &hi) == 2 ? 1 : -1;
+		if (parsed > 0)
+			fprintf(stderr, "upstare-cc: UPSTARE_CC_BISECT: instrumenting "
+				"definitions %u to %u only\n", lo, hi);
+	}
+	if (parsed < 0)
+		return false;
+	(void)nth;
+	name = cur_spelling(fn);
+	keep = strcmp(name, "main") && (seen < lo || seen >= hi);
+	seen++;
+	free(name);
+	(void)t;
+	return keep;
+}
+
 int instrument_file(const struct instr_opts *o)
 {
 	struct tu tu = { .o = o }, *t = &tu;
@@ -448,7 +512,7 @@ int instrument_file(const struct instr_opts *o)
 					body_beg = cur_beg(kids[j]);
 			free(kids);
 			drop_noreturn(t, c, body_beg);
-			if (clang_isCursorDefinition(c)) {
+			if (clang_isCursorDefinition(c) && !bisect_keep(t, c, nfns)) {
 				bool taken_here = usr_in(&taken, c);
 				struct fninfo *fi = analyze_function(t, c, usr_in(&cb, c) ||
 								     (taken_here && type_in(&cb, c)));

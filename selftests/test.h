@@ -88,8 +88,10 @@ struct cmd_result {
 
 /*
  * Run "sh -c CMD" with a time limit in seconds, capturing stdout and stderr.
- * The command runs in the caller's working directory.  Returns 0, or -errno if it could
- * not be started.  res->status says how it ended.
+ * The command runs in the caller's working directory (run_cmd does not
+ * chdir: a test that wants its tmpdir says "cd DIR && ..." in CMD).
+ * Returns 0, or -errno if it could not be started.  res->status says how
+ * it ended.
  */
 int run_cmd(struct cmd_result *res, int timeout_s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

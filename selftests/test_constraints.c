@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -344,6 +345,24 @@ static enum test_result eval_never(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* Backoff rounds up, stops at the cap, and a factor of 1 keeps the interval. */
+static enum test_result retry_schedule(struct test_ctx *ctx)
+{
+	struct cons_file *frac = parse_str("retry 3us backoff 1.5 max 10us\n");
+	struct cons_file *flat = parse_str("timeout 1m\nretry 10ms backoff 1\n");
+	static const uint64_t want[] = { 3, 5, 8, 10, 10 };
+	bool ok = ASSERT_TRUE(frac && flat, "parse");
+
+	for (unsigned a = 0; ok && a < 5; a++)
+		ok = ASSERT_EQ(cons_retry_delay_us(frac, a), want[a], "fractional backoff");
+	/* must not take 4 billion steps either */
+	ok = ok && ASSERT_EQ(cons_retry_delay_us(flat, 4000000000u), 10000, "factor 1") &&
+	     ASSERT_EQ(flat->retry_max_us, 500000, "default cap");
+	cons_free(frac);
+	cons_free(flat);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* Unmappable continuation points become forbidden regions with their origin. */
 static enum test_result eval_automatic(struct test_ctx *ctx)
 {
@@ -394,6 +413,138 @@ static enum test_result eval_automatic(struct test_ctx *ctx)
 	ok = ok && ASSERT_EQ(cons_eval(cf, &s_ok, &r), 1, "no thread there");
 	cons_result_free(&r);
 	cons_free(cf);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/* Static functions of the same name in two files are told apart by file name. */
+static enum test_result eval_unmapped(struct test_ctx *ctx)
+{
+	static const struct cons_prog_cp a_old[] = { { "entry", 1 }, { "write#1", 3 } };
+	static const struct cons_prog_cp b_old[] = { { "entry", 1 }, { "read#1", 4 } };
+	static const struct cons_prog_cp a_new[] = { { "entry", 1 }, { "write#1", 5 } };
+	static const struct cons_prog_cp b_new[] = { { "entry", 1 }, { "read#2", 4 } };
+	static const struct cons_prog_func f_old[] = {
+		{ "flush", "v1/a.c", 1, 9, a_old, 2, NULL, 0 },
+		{ "flush", "v1/b.c", 1, 9, b_old, 2, NULL, 0 },
+		{ "gone", "v1/b.c", 10, 12, b_old, 1, NULL, 0 },
+	};
+	/* the new version lists b.c first: matching by name alone would mix them */
+	static const struct cons_prog_func f_new[] = {
+		{ "flush", "v2/b.c", 1, 9, b_new, 2, NULL, 0 },
+		{ "flush", "v2/a.c", 1, 9, a_new, 2, NULL, 0 },
+	};
+	struct cons_program old = { "v1", f_old, 3, NULL, 0 }, new = { "v2", f_new, 2, NULL, 0 };
+	struct cons_unmapped *u = NULL;
+	size_t n = 0;
+	bool ok;
+
+	ok = ASSERT_OK(cons_unmapped_points(&old, &new, &u, &n), "compute") &&
+	     ASSERT_EQ(n, 2, "two points") &&
+	     ASSERT_STREQ(u[0].key, "read#1", "b.c's flush lost read#1") &&
+	     ASSERT_STREQ(u[0].file, "v1/b.c", "in b.c") &&
+	     ASSERT_STREQ(u[0].why, "no point with this key in the patch", "why") &&
+	     ASSERT_STREQ(u[1].function, "gone", "a removed function") &&
+	     ASSERT_STREQ(u[1].why, "the patch has no such function", "why");
+	free(u);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/* Constraints that can never hold are found without a program too. */
+static enum test_result eval_lint(struct test_ctx *ctx)
+{
+	struct cons_file *cf = parse_str("forbid thread role worker_main in worker_main\n"
+					 "forbid any in txn.c:100-200, log.c:1-50\n"
+					 "require thread \"w\" in txn.c:110-130\n"
+					 "require thread \"w\" in txn.c:110-130, rotate\n"
+					 "forbid thread role main in f, main\n"
+					 "forbid any in rotate at rename#1\n"
+					 "require thread \"w\" in rotate\n");
+	struct cons_diags w = { 0 };
+	bool ok;
+
+	if (!ASSERT_TRUE(cf != NULL, "parse"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(cons_lint(cf, NULL, &w), 3, "warnings") &&
+	     ASSERT_EQ(w.v[0].loc.line, 1, "role's own routine") &&
+	     ASSERT_EQ(w.v[0].loc.col, 35, "at the function") &&
+	     ASSERT_EQ(w.v[1].loc.line, 3, "a range inside a forbidden range") &&
+	     ASSERT_STRSTR(w.v[1].msg, "the forbid at 2:1", "names the forbid") &&
+	     ASSERT_EQ(w.v[2].loc.line, 5, "main for the main role");
+	/* line 4: rotate is allowed; line 7: only one point of rotate is forbidden */
+	cons_diags_free(&w);
+	cons_free(cf);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+/*
+ * Type safety of a partial update: a frame left running old code must not
+ * use a type the patch changes.
+ */
+static enum test_result type_safety(struct test_ctx *ctx)
+{
+	static const char *const conn[] = { "struct conn" };
+	static const char *const logt[] = { "struct log" };
+	static const struct cons_prog_func funcs[] = {
+		{ "handle_request", "server.c", 60, 90, NULL, 0, conn, 1 },
+		{ "read_request", "server.c", 50, 59, NULL, 0, conn, 1 },
+		{ "log_append", "log.c", 30, 50, NULL, 0, logt, 1 },
+		{ "worker_main", "server.c", 20, 40, NULL, 0, NULL, 0 },
+	};
+	static const struct cons_prog_type old_types[] = {
+		{ "struct conn", "16;fd:int@0;state:int@32;buf:char *@64" },
+		{ "struct log", "8;fd:int@0" },
+		{ "struct gone", "4;x:int@0" },
+	};
+	static const struct cons_prog_type new_types[] = {
+		{ "struct log", "8;fd:int@0" },
+		{ "struct conn", "24;fd:int@0;state:int@32;buf:char *@64;len:long@128" },
+	};
+	struct cons_program old = { "v1", funcs, 4, old_types, 3 };
+	struct cons_program new = { "v2", NULL, 0, new_types, 2 };
+	struct cons_thread th[] = {
+		THREAD(101, "worker", "worker_main", worker_idle),
+		THREAD(102, "worker", "worker_main", worker_in_txn),
+	};
+	struct cons_snapshot s = { th, 2 };
+	const int only_102[] = { 102 };
+	struct cons_scope all = { 0 }, depth1 = { .depth = 1 }, depth2 = { .depth = 2 };
+	struct cons_scope threads = { .tids = only_102, .ntids = 1 };
+	const char **changed = NULL;
+	struct cons_result r;
+	size_t n = 0;
+	bool ok;
+
+	ok = ASSERT_OK(cons_changed_types(&old, &new, &changed, &n), "changed types") &&
+	     ASSERT_EQ(n, 2, "conn and gone") && ASSERT_STREQ(changed[0], "struct conn", "conn") &&
+	     ASSERT_STREQ(changed[1], "struct gone", "a type the patch removes");
+	if (!ok)
+		goto out;
+	/* a whole update rebuilds every frame */
+	ok = ASSERT_EQ(cons_type_check(&old, changed, n, &all, &s, &r), 1, "whole update") &&
+	     ASSERT_EQ(r.n, 0, "nothing");
+	cons_result_free(&r);
+	/* worker 101: read_request (#1) and handle_request (#2) use struct conn */
+	ok = ok && ASSERT_EQ(cons_type_check(&old, changed, n, &depth1, &s, &r), 0, "depth 1") &&
+	     ASSERT_EQ(r.n, 3, "read_request and handle_request of 101, handle_request of 102") &&
+	     ASSERT_EQ(r.v[0].w[0].tid, 101, "thread") && ASSERT_EQ(r.v[0].w[0].frame, 1, "frame") &&
+	     ASSERT_TRUE(r.v[0].rule == NULL, "not a constraint of the file") &&
+	     ASSERT_STREQ(r.v[0].reason, "type safety: thread 101 (worker, role worker_main), "
+			  "frame #1 read_request (/srv/src/server.c:61) at recv#1: uses struct "
+			  "conn, which the patch changes, and the update does not rebuild this "
+			  "frame (--depth 1)", "reason") &&
+	     ASSERT_EQ(r.v[2].w[0].tid, 102, "thread") && ASSERT_EQ(r.v[2].w[0].frame, 3, "frame");
+	cons_result_free(&r);
+	ok = ok && ASSERT_EQ(cons_type_check(&old, changed, n, &depth2, &s, &r), 0, "depth 2") &&
+	     ASSERT_EQ(r.n, 2, "handle_request of both") &&
+	     ASSERT_EQ(r.v[0].w[0].frame, 2, "101's") && ASSERT_EQ(r.v[1].w[0].frame, 3, "102's");
+	cons_result_free(&r);
+	ok = ok && ASSERT_EQ(cons_type_check(&old, changed, n, &threads, &s, &r), 0, "--threads") &&
+	     ASSERT_EQ(r.n, 2, "only thread 101's frames") &&
+	     ASSERT_TRUE(cons_violation_has_tid(&r.v[1], 101), "101") &&
+	     ASSERT_STRSTR(r.v[1].reason, "(thread not in --threads)", "says why");
+	cons_result_free(&r);
+out:
+	free(changed);
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
@@ -596,8 +747,12 @@ static struct test cons_tests[] = {
 	{ .name = "constraints/eval_conjunction", .run = eval_conjunction },
 	{ .name = "constraints/eval_require", .run = eval_require },
 	{ .name = "constraints/eval_never", .run = eval_never },
+	{ .name = "constraints/retry_schedule", .run = retry_schedule },
 	{ .name = "constraints/eval_automatic", .run = eval_automatic },
 	{ .name = "constraints/eval_file_match", .run = eval_file_match },
+	{ .name = "constraints/eval_unmapped", .run = eval_unmapped },
+	{ .name = "constraints/eval_lint", .run = eval_lint },
+	{ .name = "constraints/type_safety", .run = type_safety },
 	{ .name = "constraints/wait_until_safe", .run = wait_until_safe },
 	{ .name = "constraints/wait_deadline", .run = wait_deadline },
 };
@@ -639,6 +794,14 @@ static const char srv_c[] =
 	"\tserve(argc > 1 ? 1000000 : 1);\n"
 	"\tprintf(\"%d\\n\", handled);\n"		/* 25 */
 	"\treturn 0;\n"
+	"}\n"
+	"\n"
+	"struct stats { int served; };\n"
+	"struct stats stats;\n"			/* 30 */
+	"\n"
+	"int stats_served(struct stats *s)\n"
+	"{\n"
+	"\treturn s->served;\n"
 	"}\n";
 
 static const char good_cons[] =
@@ -736,6 +899,42 @@ static enum test_result check_binary(struct test_ctx *ctx)
 			  "syntax errors");
 	cmd_result_free(&r);
 
+	/* the same for scripts */
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "good.cons --binary srv --json", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 0, "--json valid: exit status") &&
+	     ASSERT_STREQ(r.out, "{\"file\":\"good.cons\",\"program\":\"srv\",\"valid\":true,"
+			  "\"constraints\":6,\"errors\":[],\"warnings\":[]}\n", "--json valid");
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "bad.cons --binary srv --json", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 1, "--json invalid: exit status") &&
+	     ASSERT_STRSTR(r.out, "{\"file\":\"bad.cons\",\"program\":\"srv\",\"valid\":false,"
+			   "\"errors\":[{\"line\":1,\"col\":15,\"message\":\"unknown function "
+			   "'handel' in srv (did you mean 'handle'?)\"},{\"line\":2,", "--json errors") &&
+	     ASSERT_STREQ(r.err, "", "--json: nothing on stderr");
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "missing.cons --binary srv", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 1, "missing file: exit status") &&
+	     ASSERT_STREQ(r.err, "missing.cons: cannot open: No such file or directory\n",
+			  "missing file");
+	cmd_result_free(&r);
+
+	/* valid, but some constraints can never hold: warnings, exit 0 */
+	ok = ok && write_cons(ctx, "never.cons", "forbid any in main\n"
+			      "require thread \"srv\" in serve at handle#1\n"
+			      "forbid any in serve\n"
+			      "forbid { any in main ; any in handle }\n") &&
+	     ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "never.cons --binary srv", ctx->tmpdir, ctl), "run") &&
+	     ASSERT_EQ(r.status, 0, "never-holding: exit status") &&
+	     ASSERT_STREQ(r.err, "never.cons:1:15: warning: this forbid can never hold: the "
+			  "initial thread of every process is inside main\n"
+			  "never.cons:2:1: warning: this require can never hold: the forbid at 3:1 "
+			  "excludes its whole region for every thread\n", "never-holding warnings");
+	cmd_result_free(&r);
+
 	/* a program not built with upstare-cc */
 	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
 				     "good.cons --binary /bin/true", ctx->tmpdir, ctl), "run") &&
@@ -802,6 +1001,86 @@ static enum test_result check_pid(struct test_ctx *ctx)
 	return ok ? TEST_PASS : TEST_FAIL;
 }
 
+/* Replace the first FROM in BUF (with room to grow) by TO. */
+static bool replace_in(char *buf, const char *from, const char *to)
+{
+	char *p = strstr(buf, from);
+	size_t lf = strlen(from), lt = strlen(to);
+
+	if (!p)
+		return false;
+	memmove(p + lt, p + lf, strlen(p + lf) + 1);
+	memcpy(p, to, lt);
+	return true;
+}
+
+/* --patch: the points of v1 that v2 cannot map become automatic constraints. */
+static enum test_result check_patch(struct test_ctx *ctx)
+{
+	const char *ctl = upstare_build_dir();
+	char path[512], v2[sizeof(srv_c) + 64];
+	struct cmd_result r;
+	bool ok;
+
+	/* v2 renames handle(), drops the usleep() call and changes struct stats */
+	memcpy(v2, srv_c, sizeof(srv_c));
+	while (replace_in(v2, "handle(", "handle_req("))
+		;
+	replace_in(v2, "\t\tusleep(1000);\n", "");
+	replace_in(v2, "int served;", "long served;");
+	snprintf(path, sizeof(path), "%s/v2", ctx->tmpdir);
+	ok = ASSERT_OK(mkdir(path, 0755), "mkdir v2");
+	snprintf(path, sizeof(path), "%s/v2/srv.c", ctx->tmpdir);
+	ok = ok && ASSERT_OK(write_file(path, v2, strlen(v2)), "write v2/srv.c");
+	if (!ok || !build_srv(ctx) || !write_cons(ctx, "a.cons", "forbid any in handle\n") ||
+	    !sh_ok(120, "build v2", "cd '%s/v2' && '%s' -O2 -o srv srv.c", ctx->tmpdir,
+		   upstare_cc()))
+		return TEST_FAIL;
+	if (!ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+			       "a.cons --binary srv --patch v2/srv --explain", ctx->tmpdir, ctl),
+		       "run"))
+		return TEST_FAIL;
+	ok = ASSERT_EQ(r.status, 0, "exit status") &&
+	     ASSERT_STREQ(r.out,
+		"timeout 2s (default)\n"
+		"retry 10ms backoff 2 max 500ms (default)\n"
+		"forbid any in handle\n"
+		"    from a.cons:1:1\n"
+		"forbid any in handle at entry\n"
+		"    automatic: srv.c:6: continuation point handle at entry: the patch has no "
+		"such function\n"
+		"forbid any in serve at handle#1\n"
+		"    automatic: srv.c:17: continuation point serve at handle#1: no point with "
+		"this key in the patch\n"
+		"forbid any in serve at usleep#1\n"
+		"    automatic: srv.c:18: continuation point serve at usleep#1: no point with "
+		"this key in the patch\n"
+		"types the patch changes:\n"
+		"    struct stats (used by stats_served)\n"
+		"a.cons: 1 constraint, valid for srv; 3 automatic from v2/srv\n", "--explain");
+	if (!ok)
+		test_log("stderr:\n%s", r.err);
+	cmd_result_free(&r);
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "a.cons --binary srv --patch v2/srv --json", ctx->tmpdir, ctl),
+			     "run") &&
+	     ASSERT_STRSTR(r.out, "\"patch\":\"v2/srv\",\"automatic\":[{\"function\":\"handle\","
+			   "\"key\":\"entry\",\"file\":\"srv.c\",\"line\":6,\"why\":\"the patch has "
+			   "no such function\"},{\"function\":\"serve\",\"key\":\"handle#1\"", "--json") &&
+	     ASSERT_STRSTR(r.out, "\"changed_types\":[{\"type\":\"struct stats\",\"used_by\":"
+			   "[\"stats_served\"]}]}\n", "--json types");
+	cmd_result_free(&r);
+	/* the same version: nothing to forbid */
+	ok = ok && ASSERT_OK(run_cmd(&r, 60, "cd '%s' && '%s/bin/upstarectl' check-constraints "
+				     "a.cons --binary srv --patch srv --explain", ctx->tmpdir, ctl),
+			     "run") &&
+	     ASSERT_STRSTR(r.out, "types the patch changes: none\n"
+			   "a.cons: 1 constraint, valid for srv; 0 automatic from srv\n",
+			   "same version");
+	cmd_result_free(&r);
+	return ok ? TEST_PASS : TEST_FAIL;
+}
+
 /* ---------------------------------------------------------------- fuzzing */
 
 static enum test_result run_fuzz(struct test_ctx *ctx, int seconds)
@@ -849,6 +1128,7 @@ static enum test_result fuzz_long(struct test_ctx *ctx)
 static struct test cons_prog_tests[] = {
 	{ .name = "constraints/check_binary", .run = check_binary },
 	{ .name = "constraints/check_pid", .run = check_pid },
+	{ .name = "constraints/check_patch", .run = check_patch },
 	{ .name = "constraints/fuzz", .run = fuzz_short },
 	{ .name = "constraints/fuzz_long", .run = fuzz_long, .long_only = true },
 };

@@ -90,6 +90,9 @@ static void exercise(struct cons_file *cf)
 	if (cons_validate(cf, &prog, &d) < 0)
 		abort();
 	cons_diags_free(&d);
+	if (cons_lint(cf, &prog, &d) < 0 || cons_lint(cf, NULL, &d) < 0)
+		abort();
+	cons_diags_free(&d);
 	if (cons_add_automatic(cf, &u, 1))
 		abort();
 	f = open_memstream(&s, &n);
