@@ -151,8 +151,10 @@ static void json_str(FILE *f, const char *s)
 }
 
 struct target {
+	char *stacks;		/* upstare_stacks[] read in READY, or NULL */
 	pid_t pid;
 	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
+	uint64_t stacks_addr;			/* upstare_stacks */
 	uint32_t req;
 	int done, decided;
 	struct upstare_control c;
@@ -198,6 +200,59 @@ static void json_reasons(FILE *f, const struct target *t, int n, const char *ext
 			first = 0;
 			p += len + (p[len] == '\n');
 		}
+	fputc(']', f);
+}
+
+/*
+ * "stacks": the frames of every parked thread as the targets exported them
+ * in READY: [{"pid","tid","comm","frames":[{"function","file","line","key"}]}].
+ */
+static void json_stacks(FILE *f, const struct target *t, int n)
+{
+	int first = 1;
+
+	fputs(",\"stacks\":[", f);
+	for (int i = 0; i < n; i++) {
+		int in_thread = 0, nframes = 0;
+
+		for (char *p = t[i].stacks; p && *p;) {
+			size_t len = strcspn(p, "\n");
+			char *line = strndup(p, len), *fld[4] = { 0 };
+			int tid;
+
+			p += len + (p[len] == '\n');
+			if (sscanf(line, "thread %d", &tid) == 1) {
+				char *comm = strchr(line + 7, ' ');
+
+				fputs(in_thread ? "]}" : "", f);
+				fprintf(f, "%s{\"pid\":%d,\"tid\":%d,\"comm\":", first ? "" : ",",
+					t[i].pid, tid);
+				json_str(f, comm ? comm + 1 : "");
+				fputs(",\"frames\":[", f);
+				in_thread = 1;
+				nframes = 0;
+				first = 0;
+			} else if (in_thread) {
+				char *save = NULL;
+
+				fld[0] = strtok_r(line, "\t", &save);
+				for (int k = 1; k < 4 && fld[k - 1]; k++)
+					fld[k] = strtok_r(NULL, "\t", &save);
+				if (fld[3]) {
+					fprintf(f, "%s{\"function\":", nframes++ ? "," : "");
+					json_str(f, fld[0]);
+					fputs(",\"file\":", f);
+					json_str(f, fld[1]);
+					fprintf(f, ",\"line\":%ld,\"key\":", atol(fld[2]));
+					json_str(f, fld[3]);
+					fputc('}', f);
+				}
+			}
+			free(line);
+		}
+		if (in_thread)
+			fputs("]}", f);
+	}
 	fputc(']', f);
 }
 
@@ -262,6 +317,11 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 				t[i].pid, result_name(t[i].c.result), t[i].c.nparked);
 		fputc(']', f);
 	}
+	for (int i = 0; i < n; i++)
+		if (t[i].stacks) {
+			json_stacks(f, t, n);
+			break;
+		}
 	fputc(',', f);
 	json_reasons(f, t, n, extra);
 	fputs("}\n", f);
@@ -352,6 +412,9 @@ static int locate(struct target *t)
 	if (find_symbol(path, UPSTARE_PENDING_SYM, &sym, &is_dyn))
 		return -1;
 	t->pending = base + sym;
+	if (find_symbol(path, UPSTARE_STACKS_SYM, &sym, &is_dyn))
+		return -1;
+	t->stacks_addr = base + sym;
 	err = rw(t->pid, t->addr, &t->c, sizeof(t->c), 0);
 	if (err || t->c.magic != UPSTARE_CONTROL_MAGIC ||
 	    t->c.version != UPSTARE_CONTROL_VERSION || t->c.size != sizeof(t->c)) {
@@ -395,6 +458,16 @@ static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t g
 	return rw(t->pid, FIELD(t->addr, request), &t->req, sizeof(t->req), 1);
 }
 
+static void read_stacks(struct target *t)
+{
+	uint32_t len = t->c.stacks_len < UPSTARE_STACKS_MAX ? t->c.stacks_len : 0;
+
+	free(t->stacks);
+	t->stacks = calloc(1, len + 1);
+	if (t->stacks && len && rw(t->pid, t->stacks_addr, t->stacks, len, 0))
+		t->stacks[0] = 0;
+}
+
 static void decide(struct target *t, int n, uint32_t d)
 {
 	for (int i = 0; i < n; i++)
@@ -411,6 +484,7 @@ int ctl_update(int argc, char **argv)
 		{ "patch", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "tree", no_argument, NULL, 'T' },
+		{ "stacks", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -419,20 +493,21 @@ int ctl_update(int argc, char **argv)
 	const char *patch_arg = NULL, *res;
 	struct target *t = NULL;
 	unsigned timeout = 5000;
-	int opt, json = 0, tree = 0, n, ndone = 0, ret = 1;
+	int opt, json = 0, tree = 0, stacks = 0, group, n, ndone = 0, ret = 1;
 	uint64_t deadline, last;
 	pid_t pid = 0, *pids = NULL;
 
-	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:f:t:TSjh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'f': patch_arg = optarg; break;
 		case 't': timeout = strtoul(optarg, NULL, 0); break;
 		case 'T': tree = 1; break;
+		case 'S': stacks = 1; break;
 		case 'j': json = 1; break;
 		case 'h':
 			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--tree] [--json]\n");
+			       "[--tree] [--stacks] [--json]\n");
 			return 0;
 		default:
 			return 2;
@@ -452,6 +527,7 @@ int ctl_update(int argc, char **argv)
 		return 1;
 	}
 	n = collect(pid, tree, &pids);
+	group = n > 1 || stacks;
 	t = calloc(n, sizeof(*t));
 	for (int i = 0; i < n; i++) {
 		t[i].pid = pids[i];
@@ -473,7 +549,7 @@ int ctl_update(int argc, char **argv)
 				goto out;
 		}
 	for (int i = 0; i < n; i++)
-		if (ask(&t[i], patch, timeout, n > 1)) {
+		if (ask(&t[i], patch, timeout, group)) {
 			fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n",
 				t[i].pid);
 			decide(t, i, UPSTARE_DECIDE_ABORT);
@@ -514,10 +590,14 @@ int ctl_update(int argc, char **argv)
 			last = now_ns();
 		for (int i = 0; i < n; i++)
 			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
-		if (n > 1 && failed)
+		if (group && failed) {
 			decide(t, n, UPSTARE_DECIDE_ABORT);
-		else if (n > 1 && ready == n)
+		} else if (group && ready == n && !t[0].decided) {
+			/* every thread of every process parked: the check barrier */
+			for (int i = 0; stacks && i < n; i++)
+				read_stacks(&t[i]);
 			decide(t, n, UPSTARE_DECIDE_COMMIT);
+		}
 		if (now_ns() > deadline) {
 			for (int i = 0; i < n; i++)
 				if (!t[i].done && t[i].c.phase == UPSTARE_PH_IDLE) {
@@ -540,6 +620,8 @@ int ctl_update(int argc, char **argv)
 	report(stdout, json, res, t, n, NULL);
 	ret = strcmp(res, "applied") ? 1 : 0;
 out:
+	for (int i = 0; t && i < n; i++)
+		free(t[i].stacks);
 	free(t);
 	free(pids);
 	return ret;

@@ -21,7 +21,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "threads", ctl_threads, "--pid PID [--json]\n\tthreads and their readiness" },
 	{ "window", ctl_window, "--pid PID [--close]\n\topen an update window (kick round)" },
 	{ "update", ctl_update,
-	  "--pid PID --patch FILE [--timeout MS] [--tree] [--json]\n"
+	  "--pid PID --patch FILE [--timeout MS] [--tree] [--stacks] [--json]\n"
 	  "\tapply a patch to a running program" },
 	{ "check-constraints", ctl_check_constraints,
 	  "FILE (--pid PID | --binary PATH) [--patch PATH [--explain]] [--dump] [--json]\n"

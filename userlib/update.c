@@ -52,6 +52,8 @@ struct upstare_control upstare_control __attribute__((used, visibility("default"
 
 struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS]
 	__attribute__((used, visibility("default")));
+char upstare_stacks[UPSTARE_STACKS_MAX] __attribute__((used, visibility("default")));
+
 /* for threads beyond the table: not visible to the controller */
 static __thread struct upstare_thread_slot spare_slot;
 
@@ -894,6 +896,44 @@ static void timeout_reasons(void)
  * the controller's decision.  Nonzero means abort.  Polled: the controller
  * is another process and cannot wake a private futex.
  */
+/* upstare_stacks[]: the parked threads' saved frames, for checks. */
+static void export_stacks(void)
+{
+	size_t len = 0, cap = sizeof(upstare_stacks);
+	int truncated = 0;
+
+	for (struct thread_state *t = threads; t && !truncated; t = t->next_thread) {
+		char path[64], comm[32] = "?", line[1024];
+		FILE *f;
+		int n;
+
+		if (!t->parked)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", t->tid);
+		if ((f = fopen(path, "re"))) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+		}
+		n = snprintf(line, sizeof(line), "thread %d %s\n", t->tid, comm);
+		for (struct frame *fr = t->top; ; fr = fr->next) {
+			if (n < 0 || (size_t)n >= sizeof(line) || len + n > cap) {
+				truncated = 1;
+				break;
+			}
+			memcpy(upstare_stacks + len, line, n);
+			len += n;
+			if (!fr)
+				break;
+			n = snprintf(line, sizeof(line), "%s\t%s\t%u\t%s\n", fr->hdr.fd->name,
+				     fr->hdr.fd->file, fr->hdr.fd->cps[fr->hdr.cp].line,
+				     fr->hdr.fd->cps[fr->hdr.cp].key);
+		}
+	}
+	cb.stacks_len = len;
+	cb.stacks_truncated = truncated;
+}
+
 static int group_decision(void)
 {
 	uint64_t deadline = now_ns() + (cb.timeout_ms + 10000ull) * 1000000ull;
@@ -901,6 +941,7 @@ static int group_decision(void)
 
 	if (!cb.group)
 		return 0;
+	export_stacks();
 	__atomic_store_n(&cb.phase, UPSTARE_PH_READY, __ATOMIC_SEQ_CST);
 	while ((d = __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
 		if (now_ns() > deadline) {
@@ -910,7 +951,8 @@ static int group_decision(void)
 		usleep(200);
 	}
 	if (d != UPSTARE_DECIDE_COMMIT) {
-		reason("another process of the group could not be updated");
+		reason("the controller aborted the update (a check failed, or another "
+		       "process of the group could not be updated)");
 		return -ECANCELED;
 	}
 	return 0;

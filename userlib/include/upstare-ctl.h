@@ -23,7 +23,10 @@
  * frames and globals are transformed (nothing committed yet), until the
  * controller writes decision = UPSTARE_DECIDE_COMMIT to every target (all
  * are ready) or UPSTARE_DECIDE_ABORT (one of them failed): then each
- * commits, or rolls back.
+ * commits, or rolls back.  The same barrier serves safety checks: in READY
+ * every thread is parked and upstare_stacks[] (stacks_len bytes) describes
+ * the stacks as they were, so a controller can check them and abort (the
+ * process goes on in the old code, nothing lost) or commit.
  * The target runs prepare (load and verify the patch, nothing stopped),
  * quiesce (threads park at update points, blocked ones are kicked),
  * transform, rebuild and resume; or it refuses, times out or rolls back.
@@ -35,11 +38,19 @@
 
 #define UPSTARE_CONTROL_SYM	"upstare_control"
 #define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
-#define UPSTARE_CONTROL_VERSION	3u
+#define UPSTARE_CONTROL_VERSION	4u
 #define UPSTARE_THREADS_SYM	"upstare_threads"
 #define UPSTARE_PENDING_SYM	"__upstare_pending"
 #define UPSTARE_MAX_THREADS	4096
+#define UPSTARE_STACKS_SYM	"upstare_stacks"
+#define UPSTARE_STACKS_MAX	65536
 
+/*
+ * upstare_stacks[], written in UPSTARE_PH_READY: for each parked thread a
+ * line "thread TID COMM", then one line per frame, innermost first, of
+ * tab-separated FUNCTION, FILE, LINE and continuation KEY of the old code.
+ * Truncated at a line boundary (stacks_truncated) when it does not fit.
+ */
 /*
  * upstare_threads[]: one slot per registered thread (tid 0: free).  Only a
  * thread inside a blocking call of a wrapper is signalled, so the update
@@ -106,6 +117,8 @@ struct upstare_control {
 	uint32_t group;		/* nonzero: wait in READY for the decision */
 	uint32_t decision;	/* enum upstare_decision, written by the controller */
 	uint32_t nslots;	/* upstare_threads[] slots ever used */
+	uint32_t stacks_len;	/* bytes of upstare_stacks[] written in READY */
+	uint32_t stacks_truncated;
 	uint64_t t_ns[UPSTARE_T_MAX];
 	char build_id[64];	/* hex GNU build id of the version running now */
 	char patch[UPSTARE_PATCH_MAX];		/* path of the patch to apply */
