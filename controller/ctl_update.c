@@ -6,8 +6,9 @@
  * process's control block from its executable's symbol table and
  * /proc/PID/maps, writes the request with process_vm_writev, sets the
  * target's pending flag, signals the threads that are inside a blocking
- * call, and polls the block until the target has answered.  The target itself loads and checks the patch, enforces the
- * deadline and rolls back; this side only asks and reports.
+ * call, and polls the block until the target has answered.  The target
+ * itself loads and checks the patch, enforces the deadline and rolls back;
+ * this side only asks and reports.
  *
  * With --tree the process and all its descendants are updated in one step:
  * each target is asked to wait, transformed but not committed, until every

@@ -11,8 +11,9 @@
  * signal interrupts it (EINTR) with an update pending it lets the thread
  * unwind, or, when the update is refused, still being prepared or over,
  * issues the call again: the program never sees an EINTR that only the
- * update caused, and still sees those its own signals cause.  Writes that made progress are completed before they
- * return, so a short write caused by the update cannot lose a byte.
+ * update caused, and still sees those its own signals cause.  Writes that
+ * made progress are completed before they return, so a short write caused
+ * by the update cannot lose a byte.
  * Mutex waits poll for a pending update every 10 ms; condition waits are
  * woken by the leader (a spurious wakeup, which POSIX allows) and unwind
  * at the next wait.  sigprocmask and pthread_sigmask never block the
