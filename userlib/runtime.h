@@ -30,6 +30,8 @@ struct thread_state {
 	volatile int kicked;	/* the update signal arrived since the last check */
 	pid_t tid;
 	void *wait_cond;	/* the pthread_cond_t it waits on, or NULL */
+	const void *resume_call;	/* the wrapper whose partial transfer the */
+	size_t resume_done;		/* rebuilt call goes on with, and how far */
 	struct upstare_thread_slot *slot;	/* its upstare_threads[] entry */
 	unsigned long polls;
 	struct frame *top;	/* saved frames */

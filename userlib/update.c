@@ -328,7 +328,7 @@ static const char *syscall_name(long nr)
 
 static void timeout_reasons(void)
 {
-	upstare__reason("timed out after %u ms waiting for upstare__threads to reach an update point",
+	upstare__reason("timed out after %u ms waiting for threads to reach an update point",
 	       cb.timeout_ms);
 	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 		char path[96], comm[64] = "?", buf[4096];
