@@ -374,16 +374,59 @@ static void timeout_reasons(void)
  * the controller's decision.  Nonzero means abort.  Polled: the controller
  * is another process and cannot wake a private futex.
  */
-/* upstare_stacks[]: the parked upstare__threads' saved frames, for checks. */
+/* Append one line to upstare_stacks[]; 0, or -1 when it does not fit. */
+static int stacks_put(size_t *len, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int stacks_put(size_t *len, const char *fmt, ...)
+{
+	size_t room = sizeof(upstare_stacks) - *len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(upstare_stacks + *len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		upstare_stacks[*len] = 0;
+		return -1;
+	}
+	*len += n;
+	return 0;
+}
+
+/* A thread's saved frames, innermost first (the list is outermost first). */
+static int stacks_frames(size_t *len, const struct frame *top)
+{
+	const struct frame **v;
+	size_t n = 0, i = 0;
+	int err = 0;
+
+	for (const struct frame *fr = top; fr; fr = fr->next)
+		n++;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	for (const struct frame *fr = top; fr; fr = fr->next)
+		v[i++] = fr;
+	while (i-- > 0 && !err) {
+		const struct __upstare_fdesc *fd = v[i]->hdr.fd;
+
+		err = stacks_put(len, "%s\t%s\t%u\t%s\n", fd->name, fd->file,
+				 fd->cps[v[i]->hdr.cp].line, fd->cps[v[i]->hdr.cp].key);
+	}
+	free(v);
+	return err;
+}
+
+/* upstare_stacks[]: the parked threads' saved frames, for checks. */
 static void export_stacks(void)
 {
-	size_t len = 0, cap = sizeof(upstare_stacks);
+	size_t len = 0;
 	int truncated = 0;
 
 	for (struct thread_state *t = upstare__threads; t && !truncated; t = t->next_thread) {
-		char path[64], comm[32] = "?", line[1024];
+		char path[64], comm[32] = "?";
+		size_t start = len;
 		FILE *f;
-		int n;
 
 		if (!t->parked)
 			continue;
@@ -393,19 +436,9 @@ static void export_stacks(void)
 				comm[strcspn(comm, "\n")] = 0;
 			fclose(f);
 		}
-		n = snprintf(line, sizeof(line), "thread %d %s\n", t->tid, comm);
-		for (struct frame *fr = t->top; ; fr = fr->next) {
-			if (n < 0 || (size_t)n >= sizeof(line) || len + n > cap) {
-				truncated = 1;
-				break;
-			}
-			memcpy(upstare_stacks + len, line, n);
-			len += n;
-			if (!fr)
-				break;
-			n = snprintf(line, sizeof(line), "%s\t%s\t%u\t%s\n", fr->hdr.fd->name,
-				     fr->hdr.fd->file, fr->hdr.fd->cps[fr->hdr.cp].line,
-				     fr->hdr.fd->cps[fr->hdr.cp].key);
+		if (stacks_put(&len, "thread %d %s\n", t->tid, comm) || stacks_frames(&len, t->top)) {
+			len = start;	/* whole threads only */
+			truncated = 1;
 		}
 	}
 	cb.stacks_len = len;
