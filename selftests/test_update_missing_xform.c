@@ -2,7 +2,7 @@
 /*
  * update/missing_xform: a patch that changes a global's type but has no
  * transformer for it is refused at prepare, before any thread stops
- * (nothing parked), with the global and both types in the reason.
+ * (nothing parked), with the global and its type in the reason.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +25,8 @@ static enum test_result run(struct test_ctx *ctx)
 	r = upd_field(&u, "result");
 	parked = upd_field(&u, "parked");
 	if (!ASSERT_STREQ(r, "refused", "result") || !ASSERT_STREQ(parked, "0", "nothing parked") ||
-	    !ASSERT_STRSTR(u.json, "global stats changed type from 'struct stats' to 'struct "
-			   "stats' and the patch has no transformer for it", "reason"))
+	    !ASSERT_STRSTR(u.json, "global stats: the layout of 'struct stats' changed and the "
+			   "patch has no transformer for it", "reason"))
 		goto out;
 	out = upd_output(&u, &len);
 	if (!upd_wait(&u, "v1 requests=", len, 10))

@@ -140,8 +140,14 @@ int upstare__check_moves(void)
 		}
 		if (!xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
 		    !xf_find(UPSTARE_XF_TYPE, m->new_type, NULL)) {
-			upstare__reason("global %s changed type from '%s' to '%s' and the patch has no "
-			       "transformer for it", m->name, m->old_type, m->new_type);
+			if (strcmp(m->old_type, m->new_type))
+				upstare__reason("global %s changed type from '%s' to '%s' and the "
+						"patch has no transformer for it", m->name,
+						m->old_type, m->new_type);
+			else
+				upstare__reason("global %s: the layout of '%s' changed and the "
+						"patch has no transformer for it", m->name,
+						m->new_type);
 			return -EINVAL;
 		}
 	}
@@ -164,6 +170,25 @@ int upstare__transform_globals(void)
 		if (call_xform(run_obj_xform, what))
 			return -EINVAL;
 	}
+	return 0;
+}
+
+/* Does a local of this type hold (by value) a record the patch changed? */
+static int holds_changed_record(const char *type)
+{
+	size_t n;
+
+	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
+		type += type[0] == 'c' ? 6 : 9;
+	if (strchr(type, '*') || strchr(type, '('))
+		return 0;
+	n = strcspn(type, "[");
+	while (n && type[n - 1] == ' ')
+		n--;
+	for (unsigned i = 0; i < upstare__up.p->nchanged_types; i++)
+		if (strlen(upstare__up.p->changed_types[i]) == n &&
+		    !strncmp(upstare__up.p->changed_types[i], type, n))
+			return 1;
 	return 0;
 }
 
@@ -243,12 +268,14 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 				continue;
 			if (is_temp(nl->name) && !same_temp(ofd, f->hdr.cp, ol, nfd, i, nl))
 				continue;
-			if (strcmp(ol->type, nl->type) || ol->size != nl->size) {
+			if (strcmp(ol->type, nl->type) || ol->size != nl->size ||
+			    holds_changed_record(nl->type)) {
 				if (cur_xf)
 					continue;	/* the transformer's job */
-				upstare__reason("thread %d: local %s of %s() changed type from '%s' to "
-				       "'%s' and the patch has no stack transformer for %s()",
-				       tid, nl->name, nfd->name, ol->type, nl->type, nfd->name);
+				upstare__reason("thread %d: local %s of %s() changed type ('%s' to "
+						"'%s', or its layout) and the patch has no stack "
+						"transformer for %s()", tid, nl->name, nfd->name,
+						ol->type, nl->type, nfd->name);
 				free(n);
 				return NULL;
 			}
