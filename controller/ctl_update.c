@@ -17,6 +17,8 @@
  * describes their stacks; the constraints are checked on the threads of all
  * of them at once, and the update goes on, or the threads are released and
  * it is tried again until the file's deadline (Documentation/constraints.rst).
+ * --stacks stops at the same check barrier and reports the stacks the
+ * targets described there (with --constraints: those the check passed on).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -159,12 +161,20 @@ static void json_str(FILE *f, const char *s)
 }
 
 struct target {
+	char *stacks;		/* c.stacks as described at the check barrier */
 	pid_t pid;
 	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
 	uint32_t req;
-	int done, decided;
+	int done, decided, verdict_sent;
 	struct upstare_control c;
 };
+
+/* Keep what the target described at the check barrier, for --stacks. */
+static void keep_stacks(struct target *t)
+{
+	free(t->stacks);
+	t->stacks = strndup(t->c.stacks, sizeof(t->c.stacks));
+}
 
 /* Time in us from step a of the earliest target to step b of the latest. */
 static long span_us(const struct target *t, int n, int a, int b)
@@ -238,9 +248,81 @@ static const char *group_result(const struct target *t, int n)
 	return "applied";
 }
 
+/*
+ * The stacks kept at the check barrier (format in upstare-ctl.h): as JSON,
+ * "stacks":[{"pid","tid","role","comm","frames":[{"function","file",
+ * "line","key","unmappable"}]}], innermost frame first; else as text.
+ */
+static void print_stacks(FILE *f, int json, const struct target *t, int n)
+{
+	int first = 1;
+
+	if (json)
+		fputs(",\"stacks\":[", f);
+	for (int i = 0; i < n; i++) {
+		int in_thread = 0, nframes = 0;
+
+		for (const char *p = t[i].stacks; p && *p;) {
+			size_t len = strcspn(p, "\n");
+			char *line = strndup(p, len), *q = line, *v[6] = { 0 };
+
+			p += len + (p[len] == '\n');
+			for (int k = 0; q && k < 6; k++)
+				v[k] = strsep(&q, "\t");
+			if (!line || !v[0]) {
+			} else if (!strcmp(v[0], "thread") && v[3]) {
+				if (!json) {
+					fprintf(f, "pid %d thread %s (%s, %s):\n", t[i].pid, v[1],
+						v[3], v[2]);
+				} else {
+					fputs(in_thread ? "]}" : "", f);
+					fprintf(f, "%s{\"pid\":%d,\"tid\":%d,\"role\":",
+						first ? "" : ",", t[i].pid, atoi(v[1]));
+					json_str(f, v[2]);
+					fputs(",\"comm\":", f);
+					json_str(f, v[3]);
+					fputs(",\"frames\":[", f);
+				}
+				in_thread = 1;
+				nframes = 0;
+				first = 0;
+			} else if (!strcmp(v[0], "frame") && in_thread && v[5]) {
+				if (!json) {
+					fprintf(f, "\t%s() %s:%s at %s%s%s\n", v[1], v[2], v[3],
+						v[4], *v[5] ? ": cannot be converted: " : "", v[5]);
+				} else {
+					fprintf(f, "%s{\"function\":", nframes ? "," : "");
+					json_str(f, v[1]);
+					fputs(",\"file\":", f);
+					json_str(f, v[2]);
+					fprintf(f, ",\"line\":%ld,\"key\":", atol(v[3]));
+					json_str(f, v[4]);
+					fputs(",\"unmappable\":", f);
+					if (*v[5])
+						json_str(f, v[5]);
+					else
+						fputs("null", f);
+					fputc('}', f);
+				}
+				nframes++;
+			}
+			free(line);
+		}
+		if (in_thread && json)
+			fputs("]}", f);
+	}
+	if (json)
+		fputc(']', f);
+}
+
 static void report(FILE *f, int json, const char *result, const struct target *t, int n,
 		   const char *extra)
 {
+	int stacks = 0;
+
+	for (int i = 0; i < n; i++)
+		stacks |= t[i].stacks != NULL;
+
 	if (!json) {
 		fprintf(f, "update %s", result);
 		if (n && !strcmp(result, "applied"))
@@ -255,6 +337,8 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 				fprintf(f, "pid %d: %s\n", t[i].pid, t[i].c.reasons);
 			else if (t[i].c.reasons[0])
 				fprintf(f, "%s\n", t[i].c.reasons);
+		if (stacks)
+			print_stacks(f, 0, t, n);
 		return;
 	}
 	fprintf(f, "{\"result\":\"%s\"", result);
@@ -282,6 +366,8 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 				t[i].pid, result_name(t[i].c.result), t[i].c.nparked);
 		fputc(']', f);
 	}
+	if (stacks)
+		print_stacks(f, 1, t, n);
 	fputc(',', f);
 	json_reasons(f, t, n, extra);
 	fputs("}\n", f);
@@ -427,10 +513,19 @@ static void decide(struct target *t, int n, uint32_t d)
 		}
 }
 
+static void verdict(struct target *t, uint32_t v)
+{
+	if (!t->done && !t->verdict_sent &&
+	    !rw(t->pid, FIELD(t->addr, verdict), &v, sizeof(v), 1))
+		t->verdict_sent = 1;
+}
+
 /*
- * Wait for every target to finish the request: decide a group update
- * (commit once all are ready, abort if one failed), withdraw what nobody
- * took at the deadline, and report.  Returns the exit status.
+ * Wait for every target to finish the request: pass the check barrier of
+ * a request made with check (--stacks: keep the stacks, go on once every
+ * target is there), decide a group update (commit once all are ready,
+ * abort if one failed), withdraw what nobody took at the deadline, and
+ * report.  Returns the exit status.
  */
 static int finish(struct target *t, int n, unsigned timeout, int json)
 {
@@ -441,7 +536,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 	/* the targets enforce the deadline; give them time to roll back */
 	deadline = now_ns() + (timeout + 10000) * 1000000ull;
 	for (last = now_ns(); ndone < n; usleep(500)) {
-		int ready = 0, failed = 0;
+		int ready = 0, failed = 0, checking = 0;
 
 		for (int i = 0; i < n; i++) {
 			struct target *x = &t[i];
@@ -461,6 +556,9 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 				ndone++;
 			} else if (x->c.phase == UPSTARE_PH_READY) {
 				ready++;
+			} else if (x->c.phase == UPSTARE_PH_CHECK && x->c.request == x->req &&
+				   !x->verdict_sent) {
+				checking++;
 			}
 			if (x->c.phase == UPSTARE_PH_IDLE && !x->done &&
 			    now_ns() - last > 10000000ull)
@@ -471,6 +569,16 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 			last = now_ns();
 		for (int i = 0; i < n; i++)
 			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
+		if (failed) {
+			for (int i = 0; i < n; i++)
+				verdict(&t[i], UPSTARE_VERDICT_RELEASE);
+		} else if (checking && checking == n - ndone) {
+			/* every thread of every process parked: the check barrier */
+			for (int i = 0; i < n; i++) {
+				keep_stacks(&t[i]);
+				verdict(&t[i], UPSTARE_VERDICT_GO);
+			}
+		}
 		if (n > 1 && failed)
 			decide(t, n, UPSTARE_DECIDE_ABORT);
 		else if (n > 1 && ready == n)
@@ -514,6 +622,7 @@ struct checked {
 	struct cons_file *cf;		/* grows with the automatic constraints */
 	uint64_t deadline_ns;
 	int fatal;			/* a target refused: no point retrying */
+	int stacks;			/* --stacks: keep each attempt's stacks */
 	char *text;			/* the stacks of the current attempt */
 	struct cons_thread *th;
 	struct cons_frame *fr;
@@ -665,13 +774,17 @@ static int poll_all(struct checked *k, bool (*cond)(const struct target *))
 }
 
 /* Tell every target waiting in the check phase; with RELEASE, wait for them. */
-static int verdict_all(struct checked *k, uint32_t verdict)
+static int verdict_all(struct checked *k, uint32_t v)
 {
-	for (int i = 0; i < k->n; i++)
-		if (!is_done(&k->t[i]) &&
-		    rw(k->t[i].pid, FIELD(k->t[i].addr, verdict), &verdict, sizeof(verdict), 1))
+	for (int i = 0; i < k->n; i++) {
+		if (is_done(&k->t[i]))
+			continue;
+		k->t[i].verdict_sent = 0;
+		verdict(&k->t[i], v);
+		if (!k->t[i].verdict_sent)
 			return -ESRCH;
-	return verdict == UPSTARE_VERDICT_RELEASE ? poll_all(k, is_done) : 0;
+	}
+	return v == UPSTARE_VERDICT_RELEASE ? poll_all(k, is_done) : 0;
 }
 
 static int checked_snapshot(void *arg, struct cons_snapshot *snap)
@@ -711,6 +824,8 @@ static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 				k->fatal = 1;
 		return k->fatal ? -EPERM : -EAGAIN;
 	}
+	for (int i = 0; k->stacks && i < k->n; i++)
+		keep_stacks(&k->t[i]);
 	err = parse_stacks(k, snap);
 	if (err) {
 		/* the targets wait for a verdict: let their threads go first */
@@ -740,9 +855,9 @@ static void checked_sleep(void *arg, uint64_t us)
 }
 
 static int update_checked(struct target *t, int n, const char *patch, struct cons_file *cf,
-			  int json, int explain)
+			  int json, int explain, int stacks)
 {
-	struct checked k = { .t = t, .n = n, .patch = patch, .cf = cf };
+	struct checked k = { .t = t, .n = n, .patch = patch, .cf = cf, .stacks = stacks };
 	struct cons_driver drv = {
 		.arg = &k, .snapshot = checked_snapshot, .release = checked_release,
 		.now_us = checked_now, .sleep_us = checked_sleep,
@@ -808,6 +923,7 @@ int ctl_update(int argc, char **argv)
 		{ "tree", no_argument, NULL, 'T' },
 		{ "constraints", required_argument, NULL, 'c' },
 		{ "explain", no_argument, NULL, 'e' },
+		{ "stacks", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -815,14 +931,14 @@ int ctl_update(int argc, char **argv)
 	char patch[PATH_MAX], why[PATH_MAX + 256];
 	const char *patch_arg = NULL, *cons_arg = NULL;
 	struct cons_file *cf = NULL;
-	int explain = 0;
+	int explain = 0, stacks = 0;
 	struct target *t = NULL;
 	unsigned timeout = 5000;
 	int opt, json = 0, tree = 0, n, ret = 1;
 	uint64_t deadline;
 	pid_t pid = 0, *pids = NULL;
 
-	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:f:t:Tc:eSjh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'f': patch_arg = optarg; break;
@@ -830,10 +946,11 @@ int ctl_update(int argc, char **argv)
 		case 'T': tree = 1; break;
 		case 'c': cons_arg = optarg; break;
 		case 'e': explain = 1; break;
+		case 'S': stacks = 1; break;
 		case 'j': json = 1; break;
 		case 'h':
 			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--tree] [--constraints FILE [--explain]] [--json]\n");
+			       "[--tree] [--constraints FILE [--explain]] [--stacks] [--json]\n");
 			return 0;
 		default:
 			return 2;
@@ -871,7 +988,7 @@ int ctl_update(int argc, char **argv)
 			goto out;
 	}
 	if (cf) {
-		ret = update_checked(t, n, patch, cf, json, explain);
+		ret = update_checked(t, n, patch, cf, json, explain, stacks);
 		goto out;
 	}
 	/* one update at a time per process */
@@ -889,7 +1006,7 @@ int ctl_update(int argc, char **argv)
 				goto out;
 		}
 	for (int i = 0; i < n; i++)
-		if (ask(&t[i], patch, timeout, n > 1, 0)) {
+		if (ask(&t[i], patch, timeout, n > 1, stacks)) {
 			fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n",
 				t[i].pid);
 			decide(t, i, UPSTARE_DECIDE_ABORT);
@@ -900,6 +1017,8 @@ int ctl_update(int argc, char **argv)
 	ret = finish(t, n, timeout, json);
 out:
 	cons_free(cf);
+	for (int i = 0; t && i < n; i++)
+		free(t[i].stacks);
 	free(t);
 	free(pids);
 	return ret;

@@ -21,6 +21,7 @@ struct upd {
 	char json[8192];	/* upstarectl's last answer */
 	int status;		/* upstarectl's exit status */
 	bool tree;		/* update the process and its descendants (--tree) */
+	bool stacks;		/* stop at the check barrier, report stacks (--stacks) */
 };
 
 /* SKIP unless root (patches must be root-owned; process_vm_writev). */
