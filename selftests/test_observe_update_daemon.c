@@ -3,7 +3,8 @@
  * observe/update_daemon: with upstared running, upstarectl update goes
  * through it: the daemon checks that every thread is ready (main running
  * or sleeping in usleep(), the reader blocked in read() through the
- * wrapper), starts the protocol, and the update is applied: the reader's
+ * wrapper), starts the protocol with the check barrier (--stacks: the
+ * reader is reported at read#1), and the update is applied: the reader's
  * next line is answered by version 2.
  */
 #include <stdio.h>
@@ -30,12 +31,15 @@ static enum test_result run(struct test_ctx *ctx)
 	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))
 		return TEST_FAIL;
 	u.sock = d.sock;
+	u.stacks = true;	/* the check barrier, through the daemon */
 	if (!upd_start(&u, "v1") || !upd_wait(&u, "v1 main n=100\n", 0, 10) ||
 	    !upd_update(&u, "v2.so", 5000))
 		goto out;
 	r = upd_field(&u, "result");
 	log = read_file(d.log, NULL);
 	if (!ASSERT_STREQ(r, "applied", "result") || !ASSERT_EQ(u.status, 0, "exit status") ||
+	    !ASSERT_STRSTR(u.json, "{\"function\":\"reader\",", "reader's frame") ||
+	    !ASSERT_STRSTR(u.json, "\"key\":\"read#1\",\"unmappable\":null}", "at read#1") ||
 	    !ASSERT_STRSTR(log, "update requested", "the daemon ran the update") ||
 	    !ASSERT_STRSTR(log, "every thread ready", "after its readiness check") ||
 	    !ASSERT_STRSTR(log, "update window open (wrapped calls only)", "gated window") ||
