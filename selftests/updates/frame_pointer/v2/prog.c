@@ -1,4 +1,4 @@
-/* Version 2: adds 10 at a time and returns after 5 rounds. */
+/* Version 2: adds 10 at a time and returns after 5 rounds; main's frame grew. */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -15,8 +15,10 @@ static void accumulate(long *p)
 
 int main(void)
 {
+	volatile char pad[4096];	/* moves total in the new frame */
 	long total = 0;
 
+	pad[0] = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	accumulate(&total);
 	printf("v2 main total=%ld\n", total);
