@@ -203,7 +203,7 @@ check-long: all
 	$(TEST_ENV) $(O)/selftests/runner --long $(T)
 
 demo: all
-	$(TEST_ENV) $(SRC)/examples/demo.sh
+	$(TEST_ENV) $(SRC)/selftests/demo/demo.sh
 
 bench: all $(O)/selftests/obsbench
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh
