@@ -56,6 +56,7 @@ struct us_thread_state {
 #define US_T_OWNER	0x4u	/* lock_owner holds the tid at futex word + 8 */
 #define US_T_ON_CPU	0x8u	/* running on a CPU now: registers are stale */
 #define US_T_WINDOW	0x10u	/* window task storage exists for this thread */
+#define US_T_BLOCKED	0x20u	/* off CPU and not runnable: blocked_ns is valid */
 
 /* One record per thread, written by the snapshot iterator. */
 struct us_thread_rec {
@@ -74,6 +75,7 @@ struct us_thread_rec {
 	__u32 lock_owner;
 	__u64 runtime_ns;	/* se.sum_exec_runtime */
 	__u64 off_cpu_ns;	/* from us_thread_state */
+	__u64 blocked_ns;	/* US_T_BLOCKED: time since it went to sleep */
 	__u32 kicked_gen;
 	__u32 nframes;
 	__u64 frames[US_MAX_FRAMES];	/* user return addresses, innermost first */

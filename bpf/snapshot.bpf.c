@@ -12,6 +12,19 @@
  * pointer for the frames of libraries built without frame pointers.  The target does nothing for
  * this: it is read while it sleeps, or as it was at its last kernel entry
  * when it runs.
+ *
+ * How long a sleeping thread has been blocked comes from the scheduler
+ * alone, with nothing attached: se.exec_start is the run queue's task clock
+ * (rq->clock_task) when the thread's runtime was last accounted, which for
+ * a thread that is off the CPU is when it was switched out.  The run queue
+ * of the CPU it last ran on (reached through se.cfs_rq, which needs
+ * CONFIG_FAIR_GROUP_SCHED) gives the clock to subtract it from; that
+ * clock only advances when something updates it, and an idle CPU without
+ * ticks does not, so the time since its last update is added, measured
+ * against the clock of the CPU running the iterator (busy running it, so
+ * its clock is at most a tick old; the scheduler clock is the same on
+ * every CPU when the kernel marks it stable, as on x86 with a stable TSC).
+ * The task clock leaves out time stolen by a hypervisor on that CPU.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,6 +39,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define FUTEX_CMD_MASK	0x7f
 #define FUTEX_WAIT	0
 #define FUTEX_WAIT_BITSET 9
+#define TASK_RUNNING	0
 
 /* Shared with window.bpf.o: upstared reuses its fd before loading. */
 struct {
@@ -86,6 +100,42 @@ static void walk_stack(struct task_struct *task, struct us_thread_rec *r)
 	r->nframes = n;
 }
 
+/*
+ * The run queue of the CPU a task last ran on, through its CFS run queue
+ * (the kernel's runqueues per-CPU symbol cannot be resolved without
+ * CONFIG_KALLSYMS_ALL); NULL without CONFIG_FAIR_GROUP_SCHED.
+ */
+static struct rq *rq_of(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->se.cfs_rq))
+		return NULL;
+	return BPF_CORE_READ(task, se.cfs_rq, rq);
+}
+
+/*
+ * Time since a thread that is off the CPU and not runnable went to sleep
+ * (see the head comment).  Returns -1 when the run queues cannot be read.
+ */
+static __s64 blocked_for(struct task_struct *task)
+{
+	struct rq *trq = rq_of(task), *mrq = rq_of(bpf_get_current_task_btf());
+	__u64 exec_start = BPF_CORE_READ(task, se.exec_start);
+	__u64 clock, here, clock_task;
+	__s64 d, stale = 0;
+
+	if (!trq || !mrq)
+		return -1;
+	if (bpf_core_read(&clock, sizeof(clock), &trq->clock) ||
+	    bpf_core_read(&clock_task, sizeof(clock_task), &trq->clock_task) ||
+	    bpf_core_read(&here, sizeof(here), &mrq->clock))
+		return -1;
+	d = here - clock;
+	if (d > 0)
+		stale = d;
+	d = clock_task - exec_start;
+	return (d > 0 ? d : 0) + stale;
+}
+
 /* As much of the top of the stack as can be read (a stack may end sooner). */
 static void copy_stack(struct task_struct *task, struct us_thread_rec *r)
 {
@@ -122,6 +172,14 @@ int us_snapshot(struct bpf_iter__task *ctx)
 	r->sigblocked = task->blocked.sig[0];
 	r->sigpending = task->pending.signal.sig[0];
 	r->runtime_ns = task->se.sum_exec_runtime;
+	if (!task->on_cpu && task->__state != TASK_RUNNING) {
+		__s64 b = blocked_for(task);
+
+		if (b >= 0) {
+			r->flags |= US_T_BLOCKED;
+			r->blocked_ns = b;
+		}
+	}
 	ts = bpf_task_storage_get(&thread_state, task, NULL, 0);
 	if (ts) {
 		r->flags |= US_T_WINDOW;

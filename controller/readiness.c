@@ -540,6 +540,10 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 		b->comma = true;
 	}
 	jb_kint(b, "runtime_ns", r->runtime_ns);
+	if (r->flags & US_T_BLOCKED)
+		jb_kint(b, "blocked_ns", r->blocked_ns);
+	else
+		jb_knull(b, "blocked_ns");
 	if (r->flags & US_T_WINDOW) {
 		jb_kint(b, "kicked_gen", r->kicked_gen);
 		jb_kint(b, "off_cpu_since_ns", r->off_cpu_ns);

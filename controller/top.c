@@ -21,8 +21,8 @@
 #include "constraints.h"
 #include "json.h"
 
-enum sort_key { SORT_PID, SORT_STATE, SORT_CPU, SORT_COMM, NSORT };
-static const char *const sort_names[] = { "pid", "state", "cpu", "comm" };
+enum sort_key { SORT_PID, SORT_STATE, SORT_BLOCKED, SORT_COMM, NSORT };
+static const char *const sort_names[] = { "pid", "state", "blocked", "comm" };
 
 struct row {
 	long pid, tid, owner;
@@ -30,7 +30,7 @@ struct row {
 	const struct json *thread;	/* for the stack */
 	const struct json *update;	/* the process's update state, or NULL */
 	bool ready;
-	double cpu_s;
+	double blocked_s;	/* time blocked; < 0 when it is not blocked */
 	char where[96];
 	char violates[256];	/* with -c: the first constraint it violates */
 };
@@ -83,8 +83,8 @@ static int cmp_rows(const void *a, const void *b)
 	case SORT_STATE:
 		c = strcmp(x->state, y->state);
 		break;
-	case SORT_CPU:
-		c = (y->cpu_s > x->cpu_s) - (y->cpu_s < x->cpu_s);
+	case SORT_BLOCKED:
+		c = (y->blocked_s > x->blocked_s) - (y->blocked_s < x->blocked_s);
 		break;
 	case SORT_COMM:
 		c = strcmp(x->comm, y->comm);
@@ -116,7 +116,7 @@ static void add_rows(long pid, const struct json *threads, const struct json *up
 
 	for (t = threads ? threads->child : NULL; t; t = t->next) {
 		struct row *r;
-		const struct json *o = json_get(t, "wchan_lock_owner");
+		const struct json *o = json_get(t, "wchan_lock_owner"), *b;
 
 		top.rows = realloc(top.rows, (top.nrows + 1) * sizeof(*top.rows));
 		r = &top.rows[top.nrows++];
@@ -129,7 +129,8 @@ static void add_rows(long pid, const struct json *threads, const struct json *up
 		r->reason = json_str(t, "reason") ?: "";
 		r->ready = json_bool(t, "ready", false);
 		r->owner = o && o->type == JSON_NUM ? (long)o->num : 0;
-		r->cpu_s = json_int(t, "runtime_ns", 0) / 1e9;
+		b = json_get(t, "blocked_ns");
+		r->blocked_s = b && b->type == JSON_NUM ? b->num / 1e9 : -1;
 		r->thread = t;
 		r->update = update && update->type == JSON_OBJ ? update : NULL;
 		where_of(t, r->where, sizeof(r->where));
@@ -251,17 +252,33 @@ static void format_header(char *buf, size_t len)
 
 /* 80 columns: the process is on its own line above its threads. */
 static const char *columns =
-	"    TID COMM       STATE                 RDY SYSCALL     OWNER CPU s WHERE";
+	"    TID COMM       STATE                 RDY SYSCALL     OWNER BLOCK WHERE";
+
+/* Time blocked in 5 columns: "-" (not blocked), 12.3, 123s, 45m, 12h. */
+static void format_blocked(double s, char *buf, size_t len)
+{
+	if (s < 0)
+		snprintf(buf, len, "-");
+	else if (s < 99.95)
+		snprintf(buf, len, "%.1f", s);
+	else if (s < 999.5)
+		snprintf(buf, len, "%.0fs", s);
+	else if (s < 99.5 * 60)
+		snprintf(buf, len, "%.0fm", s / 60);
+	else
+		snprintf(buf, len, "%.0fh", s / 3600);
+}
 
 static void format_row(const struct row *r, char *buf, size_t len)
 {
-	char owner[16] = "-";
+	char owner[16] = "-", blocked[16];
 
 	if (r->owner)
 		snprintf(owner, sizeof(owner), "%ld", r->owner);
-	snprintf(buf, len, "%7ld %-10.10s %-21.21s %-3s %-11.11s %5s %5.1f %s",
+	format_blocked(r->blocked_s, blocked, sizeof(blocked));
+	snprintf(buf, len, "%7ld %-10.10s %-21.21s %-3s %-11.11s %5s %5s %s",
 		 r->tid, r->comm, r->state, r->ready ? "yes" : "no", r->syscall ?: "-", owner,
-		 r->cpu_s, r->where);
+		 blocked, r->where);
 }
 
 static void format_frame(const struct json *f, char *buf, size_t len)
@@ -462,7 +479,7 @@ static void usage(FILE *f)
 		"[-c FILE]\n"
 		"  -d SECONDS  refresh interval (default 1)\n"
 		"  -p PID      only this process\n"
-		"  -s KEY      sort by pid, state, cpu or comm\n"
+		"  -s KEY      sort by pid, state, blocked or comm\n"
 		"  -b          batch mode: print the table as text\n"
 		"  -n N        stop after N refreshes\n"
 		"  -c FILE     show the constraints of FILE each thread violates\n");
