@@ -14,6 +14,8 @@
 #include "observe.h"
 
 #define TMUX "tmux -L upstare-selftest-%d"
+/* Where upstare-top's BLOCK column starts in a thread row. */
+#define BLOCK_COL 63
 
 /* The screen line of thread tid, or NULL. */
 static char *screen_row(char *screen, long tid, char *buf, size_t len)
@@ -50,6 +52,7 @@ static enum test_result run(struct test_ctx *ctx)
 	struct target t = {};
 	long pid = 0, child = 0, locker = 0, reader = 0, holder = 0;
 	char bin[512], row[256], want[64], *line;
+	double blocked;
 
 	if (skip)
 		return test_skip("%s", skip);
@@ -142,6 +145,12 @@ static enum test_result run(struct test_ctx *ctx)
 	if (!ASSERT_TRUE(line && strstr(line + 1, "upstare-top:") &&
 			 !strstr(strstr(line + 1, "upstare-top:") + 1, "upstare-top:"),
 			 "-n 2 prints two tables"))
+		goto cleanup;
+	/* The reader has slept in read() since the start: a time under BLOCK. */
+	if (!ASSERT_STRSTR(cr.out, " BLOCK ", "time blocked column") ||
+	    !ASSERT_TRUE(screen_row(cr.out, reader, row, sizeof(row)), "reader row in batch") ||
+	    !ASSERT_TRUE(strlen(row) > BLOCK_COL && sscanf(row + BLOCK_COL, "%lf", &blocked) == 1 &&
+			 blocked >= 0, "reader's time blocked is shown"))
 		goto cleanup;
 	res = TEST_PASS;
 cleanup:
