@@ -216,7 +216,7 @@ bench-observe: all $(O)/selftests/obsbench
 
 $(O)/selftests/obsbench: $(SRC)/selftests/bench/obsbench.c $(CTL_COMMON) | $(O)/selftests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lpthread
+	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lpthread -lm
 
 # ---------------------------------------------------------------- install
 install: all
