@@ -55,7 +55,7 @@
 #define MAX_CYCLES	201
 #define SETTLE_US	50000	/* after each change of state */
 
-static const char *sock = "/tmp/obsbench.sock";
+static char sock[64];	/* /tmp/obsbench.PID.sock: runs may overlap */
 static cpu_set_t all_cpus;	/* what we were given; upstared gets it back */
 
 static double now_ns(void)
@@ -214,6 +214,8 @@ static pid_t daemon_start(const char *path)
 		}
 		usleep(20000);
 	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
 	return -1;
 }
 
@@ -334,9 +336,9 @@ int main(int argc, char **argv)
 {
 	static struct sample a[MAX_CYCLES + 1], b[MAX_CYCLES], w[MAX_CYCLES];
 	static double snap[SNAPSHOTS * MAX_CYCLES], iter[SNAPSHOTS * MAX_CYCLES];
-	int cycles = argc > 2 ? atoi(argv[2]) : 41, nsnap = 0, cpu;
+	int cycles = argc > 2 ? atoi(argv[2]) : 41, nsnap = 0, cpu, ret = 1;
 	struct target t;
-	pid_t d, t64;
+	pid_t d = 0, t64;
 
 	if (argc < 2 || geteuid()) {
 		fprintf(stderr, "usage (as root): obsbench UPSTARED_PATH [CYCLES]\n");
@@ -344,13 +346,17 @@ int main(int argc, char **argv)
 	}
 	if (cycles < 1 || cycles > MAX_CYCLES)
 		cycles = 41;
+	snprintf(sock, sizeof(sock), "/tmp/obsbench.%d.sock", (int)getpid());
 	cpu = pin_last_cpu();
 	if (cpu < 0) {
 		perror("obsbench: sched_setaffinity");
 		return 1;
 	}
 	signal(36, on_kick);
-	target_start(&t);
+	if (target_start(&t)) {
+		perror("obsbench: target");
+		return 1;
+	}
 	t64 = start_threads64();
 	measure(&t, &a[0], true);
 	for (int c = 0; c < cycles; c++) {
@@ -360,7 +366,7 @@ int main(int argc, char **argv)
 		d = daemon_start(argv[1]);
 		if (d < 0) {
 			fprintf(stderr, "obsbench: upstared did not start\n");
-			return 1;
+			goto cleanup;
 		}
 		json_free(req("{\"cmd\":\"attach\",\"pid\":%ld}", t.pid));
 		json_free(req("{\"cmd\":\"attach\",\"pid\":%ld}", t64));
@@ -376,7 +382,8 @@ int main(int argc, char **argv)
 			}
 			if (!j || json_int(j, "nthreads", 0) != 64) {
 				fprintf(stderr, "obsbench: snapshot of the 64-thread process failed\n");
-				return 1;
+				json_free(j);
+				goto cleanup_daemon;
 			}
 			json_free(j);
 		}
@@ -384,11 +391,13 @@ int main(int argc, char **argv)
 		j = req("{\"cmd\":\"window\",\"pid\":%ld,\"open\":true}", t.pid);
 		if (!j || !json_bool(j, "ok", false)) {
 			fprintf(stderr, "obsbench: cannot open a window\n");
-			return 1;
+			json_free(j);
+			goto cleanup_daemon;
 		}
 		json_free(j);
 		measure(&t, &w[c], false);
 		daemon_stop(d);
+		d = 0;
 		/* A: no BPF loaded; closes this cycle and opens the next. */
 		measure(&t, &a[c + 1], true);
 	}
@@ -406,9 +415,14 @@ int main(int argc, char **argv)
 	       quantile(snap, nsnap, 0.5));
 	printf("%-34s %8s %8.2f\n", "snapshot 64 threads ms (iterator)", "-",
 	       quantile(iter, nsnap, 0.5));
+	ret = 0;
+cleanup_daemon:
+	if (d > 0)
+		daemon_stop(d);
+cleanup:
 	kill(t64, SIGKILL);	/* it holds the target's command pipe too */
 	waitpid(t64, NULL, 0);
 	close(t.cmd);
 	waitpid(t.pid, NULL, 0);
-	return 0;
+	return ret;
 }
