@@ -114,6 +114,6 @@ int upstare__transform_frames(void);
 int upstare__transform_begin(uint64_t deadline_ns);
 void upstare__transform_end(int rollback);
 /* From the update signal's handler: a transformer's deadline timer fired. */
-void upstare__xform_deadline_signal(const siginfo_t *si);
+void upstare__xform_deadline_signal(const siginfo_t *si, void *uc);
 
 #endif

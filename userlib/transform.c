@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -152,11 +154,70 @@ static int save_old(void *where, size_t size)
 	return 0;
 }
 
-void upstare__xform_deadline_signal(const siginfo_t *si)
+/* the patch's code: a transformer interrupted there holds no library lock */
+static struct { uintptr_t lo, hi; } xf_text[8];
+static unsigned xf_ntext;
+static volatile sig_atomic_t xf_retries, xf_in_library;
+#define XF_GRACE_RETRIES 200	/* of 1 ms: inside library code */
+
+static int text_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
+	const struct link_map *lm = data;
+
+	(void)size;
+	if (info->dlpi_addr != lm->l_addr || !info->dlpi_name ||
+	    strcmp(info->dlpi_name, lm->l_name))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && xf_ntext < 8; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		xf_text[xf_ntext].lo = info->dlpi_addr + ph->p_vaddr;
+		xf_text[xf_ntext].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		xf_ntext++;
+	}
+	return 1;
+}
+
+static uintptr_t interrupted_pc(void *uc)
+{
+#if defined(__x86_64__)
+	return ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	return ((ucontext_t *)uc)->uc_mcontext.pc;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
+/*
+ * Where the deadline may abandon a transformer: in the patch's own code,
+ * or in a blocking call through a libupstare wrapper (in the kernel: no
+ * library lock held).  Anywhere else (malloc, stdio, the dynamic linker)
+ * it may hold a lock that the rollback itself needs, so the jump waits
+ * for the transformer to come back to its code, for a grace period; past
+ * it the transformer is abandoned wherever it is, and the reason says so.
+ */
+void upstare__xform_deadline_signal(const siginfo_t *si, void *uc)
+{
+	uintptr_t pc = interrupted_pc(uc);
+	int safe = ts.slot->blocking;
+
 	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != (void *)xf_cookie ||
 	    !xf_armed || gettid() != xf_tid)
 		return;
+	for (unsigned i = 0; i < xf_ntext && !safe; i++)
+		safe = pc >= xf_text[i].lo && pc < xf_text[i].hi;
+	if (!safe && xf_retries < XF_GRACE_RETRIES) {
+		struct itimerspec it = { .it_value = { 0, 1000000 } };
+
+		xf_retries++;
+		if (!timer_settime(xf_timer, 0, &it, NULL))
+			return;
+	}
+	xf_in_library = !safe;
 	xf_armed = 0;
 	siglongjmp(xf_jmp, 1);
 }
@@ -172,9 +233,15 @@ int upstare__transform_begin(uint64_t deadline_ns)
 		.it_value = { deadline_ns / 1000000000ull, deadline_ns % 1000000000ull },
 	};
 
+	struct link_map *lm = NULL;
+
 	xf_deadline = deadline_ns;
 	xf_tid = gettid();
 	xf_saved = NULL;
+	xf_ntext = 0;
+	xf_retries = xf_in_library = 0;
+	if (!dlinfo(upstare__up.dl, RTLD_DI_LINKMAP, &lm) && lm)
+		dl_iterate_phdr(text_cb, lm);
 	sev._sigev_un._tid = xf_tid;
 	if (timer_create(CLOCK_MONOTONIC, &sev, &xf_timer)) {
 		upstare__reason("cannot create the transformers' deadline timer: %s",
@@ -239,8 +306,9 @@ static int call_xform(int (*fn)(void), const char *what)
 		ts.resume_call = NULL;
 		ts.resume_done = 0;
 		upstare__reason("%s did not return before the deadline (%u ms after the "
-				"request), stopped in the transform phase", what,
-				cb.timeout_ms);
+				"request), stopped in the transform phase%s", what,
+				cb.timeout_ms, xf_in_library ? ", inside library code (a lock "
+				"it held there may stay held)" : "");
 		return -ETIMEDOUT;
 	}
 	if (mono_ns() >= xf_deadline) {

@@ -14,9 +14,12 @@
  * parks on a futex.  When every thread is parked the leader runs the
  * transformers (globals, then every saved frame, converted to the new
  * functions by name and continuation key) and commits: every thread
- * rebuilds its stack in the new code.  A failing transformer or a deadline
- * passed before every thread parked makes it roll back: the saved frames
- * are rebuilt in the old code, as if nothing had been attempted.
+ * rebuilds its stack in the new code.  A failing transformer, or the
+ * deadline passed before the commit (threads not parked, no verdict, a
+ * transformer still running: transform.c interrupts it), makes it roll
+ * back: the saved frames are rebuilt in the old code, as if nothing had
+ * been attempted.  The commit is the point of no return; the rebuild after
+ * it runs no user code and waits for nothing.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -115,10 +118,9 @@ unsigned int upstare_generation(void)
 static void on_update_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
-	(void)uc;
 	if (si->si_code == SI_TIMER) {
 		/* a transformer's deadline (transform.c): may not return */
-		upstare__xform_deadline_signal(si);
+		upstare__xform_deadline_signal(si, uc);
 		return;
 	}
 	/* a wrapper interrupted by this signal retries: the program never
