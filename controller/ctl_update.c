@@ -19,6 +19,11 @@
  * it is tried again until the file's deadline (Documentation/constraints.rst).
  * --stacks stops at the same check barrier and reports the stacks the
  * targets described there (with --constraints: those the check passed on).
+ *
+ * --threads and --depth (a partial update) stop there too: a frame outside
+ * their scope that uses a record type the patch changes refuses the update
+ * (type safety), and so does any frame outside it, since the runtime
+ * rebuilds every frame or none (Documentation/runtime.rst).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -844,22 +849,23 @@ static bool thread_listed(const struct cons_thread *th, bool *used)
 static int partial_target(struct target *t, int n, const struct prog_meta *newm, bool *used,
 			  FILE *f)
 {
-	const char *pfx = n > 1 ? "pid " : "";
 	struct checked k = { .t = t, .n = 1 };
 	struct cons_snapshot snap = { 0 };
 	struct cons_result res = { 0 };
 	struct prog_meta oldm = { 0 };
 	const char **changed = NULL;
 	size_t nchanged = 0, ntids = 0;
-	char *run, *msg = NULL;
+	char *run, *msg = NULL, pfx[32] = "";
 	int *tids = NULL, refuse = 1, r;
 	struct cons_scope sc;
 
+	if (n > 1)
+		snprintf(pfx, sizeof(pfx), "pid %d: ", t->pid);
 	run = running_version(t);
 	if (!run) {
-		fprintf(f, "%s%.0d%spartial update: no file mapped in pid %d has the build id "
-			"%s of the version it runs: its frames' types cannot be checked\n",
-			pfx, n > 1 ? t->pid : 0, n > 1 ? ": " : "", t->pid, t->c.build_id);
+		fprintf(f, "partial update: no file mapped in pid %d has the build id %s of "
+			"the version it runs: its frames' types cannot be checked\n", t->pid,
+			t->c.build_id);
 		return 1;
 	}
 	if (pm_load(&oldm, run, &msg)) {
@@ -885,8 +891,7 @@ static int partial_target(struct target *t, int n, const struct prog_meta *newm,
 		goto out;
 	}
 	for (size_t i = 0; i < res.n; i++)
-		fprintf(f, "%s%.0d%s%s\n", pfx, n > 1 ? t->pid : 0, n > 1 ? ": " : "",
-			res.v[i].reason);
+		fprintf(f, "%s%s\n", pfx, res.v[i].reason);
 	refuse = res.n > 0;
 	/* type-safe: still, every frame outside the scope would stay old */
 	for (size_t i = 0; r == 1 && i < snap.nthreads; i++) {
