@@ -15,6 +15,8 @@
  *      changed type), and --depth 1 boss's outer frame: refused all the
  *      same, since the runtime cannot keep a frame in the old code; a
  *      misspelt thread name is refused too; v1 goes on;
+ *  partial_constraints partial_typesafe with a constraint file: the refusal
+ *      is final (result refused at once, not abandoned at the deadline);
  *  partial_daemon     partial_typesafe through upstared, with --depth; its
  *      readiness check must see threads that a release left running in
  *      rebuild entries (__us_rb_*) as instrumented.
@@ -67,7 +69,8 @@ static bool applied_v2_goes_on(struct upd *u)
 	return ok;
 }
 
-static enum test_result typesafe(struct test_ctx *ctx, const char *sock, const char *all)
+static enum test_result typesafe(struct test_ctx *ctx, const char *sock, const char *all,
+			       const char *some)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
@@ -75,7 +78,7 @@ static enum test_result typesafe(struct test_ctx *ctx, const char *sock, const c
 	if (!start(&u, ctx, &res))
 		goto out;
 	u.sock = sock;
-	u.extra = "--threads boss";
+	u.extra = some;
 	if (!upd_update(&u, "v2.so", 5000) ||
 	    !refused_v1_goes_on(&u, "type safety: thread ", "refused") ||
 	    !ASSERT_STRSTR(u.json, "(counter, role counter), frame #0 counter (",
@@ -95,7 +98,20 @@ out:
 
 static enum test_result partial_typesafe(struct test_ctx *ctx)
 {
-	return typesafe(ctx, NULL, "--threads boss,counter");
+	return typesafe(ctx, NULL, "--threads boss,counter", "--threads boss");
+}
+
+static enum test_result partial_constraints(struct test_ctx *ctx)
+{
+	static const char rules[] = "timeout 3s\nforbid thread \"nobody\" in beat\n";
+	char path[512], some[600], all[600];
+
+	snprintf(path, sizeof(path), "%s/c.cons", ctx->tmpdir);
+	if (!ASSERT_OK(write_file(path, rules, strlen(rules)), "write c.cons"))
+		return TEST_FAIL;
+	snprintf(some, sizeof(some), "--constraints %s --threads boss", path);
+	snprintf(all, sizeof(all), "--constraints %s --depth 2", path);
+	return typesafe(ctx, NULL, all, some);
 }
 
 static enum test_result partial_old_frames(struct test_ctx *ctx)
@@ -138,7 +154,7 @@ static enum test_result partial_daemon(struct test_ctx *ctx)
 		return test_skip("%s", skip);
 	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))
 		return TEST_FAIL;
-	res = typesafe(ctx, d.sock, "--depth 64");
+	res = typesafe(ctx, d.sock, "--depth 64", "--threads boss");
 	if (!ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
 		res = TEST_FAIL;
 	return res;
@@ -146,4 +162,5 @@ static enum test_result partial_daemon(struct test_ctx *ctx)
 
 UPDATE_TEST(partial_typesafe, partial_typesafe)
 UPDATE_TEST(partial_old_frames, partial_old_frames)
+UPDATE_TEST(partial_constraints, partial_constraints)
 UPDATE_TEST(partial_daemon, partial_daemon)
