@@ -1292,6 +1292,7 @@ static int update_main(int argc, char **argv)
 				"which starts\nthe update only once every thread is ready; "
 				"else, or with --direct,\ndrives the target's control block "
 				"itself.\n");
+			free(part.names);
 			return 0;
 		default:
 			goto usage_err;
