@@ -32,6 +32,13 @@ static void beat(long n)
 	usleep(5000);
 }
 
+/* main is never the innermost frame: boss always has two or three */
+static void boss(void)
+{
+	for (long n = 1;; n++)
+		beat(n);
+}
+
 int main(void)
 {
 	pthread_t t;
@@ -39,7 +46,6 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pthread_setname_np(pthread_self(), "boss");
 	pthread_create(&t, NULL, counter, NULL);
-	for (long n = 1;; n++)
-		beat(n);
+	boss();
 	return 0;
 }
