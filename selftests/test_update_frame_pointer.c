@@ -25,18 +25,15 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL;
+	char *out = NULL;
 	const char *at1, *at2;
 	long last1, first2, last2;
 
 	if (!upd_init(&u, ctx, "frame_pointer", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 total=20 ", 0, 10) ||
-	    !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 main total=", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 total=20 ") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
+	    !upd_wait(&u, "v2 main total=", 0, 10))
 		goto out;
 	waitpid(u.pid, NULL, 0);
 	u.pid = 0;
@@ -56,7 +53,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

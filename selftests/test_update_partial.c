@@ -30,10 +30,8 @@
 
 static bool start(struct upd *u, struct test_ctx *ctx, enum test_result *res)
 {
-	return upd_init(u, ctx, "partial", res) &&
-	       upd_build(u, "v1", "v1/prog.c") &&
-	       upd_patch(u, "v1", "v2.so", "v2/prog.c xform.c") && upd_start(u, "v1") &&
-	       upd_wait(u, "v1 requests=20 ", 0, 10) && upd_wait(u, "v1 beat 5\n", 0, 10);
+	return upd_init(u, ctx, "partial", res) && upd_prepare(u, "v2/prog.c xform.c") &&
+	       upd_run(u, "v1 requests=20 ") && upd_wait(u, "v1 beat 5\n", 0, 10);
 }
 
 /* Refused: nothing changed, v1 counts on from where it was. */

@@ -16,47 +16,31 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL;
-	size_t len;
-	long before;
+	char *out = NULL;
 
 	if (!upd_init(&u, ctx, "new_local", &res))
 		return res;
 	if (!upd_build(&u, "v1", "v1/prog.c") ||
 	    !upd_patch(&u, "v1", "sleep.so", "v2/prog.c xform_sleep.c") ||
 	    !upd_patch(&u, "v1", "v2.so", "v2/prog.c xform_stack.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10))
+	    !upd_run(&u, "v1 n=20\n"))
 		goto out;
-	if (!upd_update(&u, "sleep.so", 1500))
-		goto out;
-	r = upd_field(&u, "result");
-	before = upd_last_value(&u, "v1 n=");
-	out = upd_output(&u, &len);
-	if (!ASSERT_STREQ(r, "rolled-back", "result") || !ASSERT_NEQ(u.status, 0, "exit status") ||
+	if (!upd_expect(&u, "sleep.so", 1500, "rolled-back", "result") ||
+	    !ASSERT_NEQ(u.status, 0, "exit status") ||
 	    !ASSERT_STRSTR(u.json, "stack transformer of main() at ", "reason names the "
 			   "transformer") ||
 	    !ASSERT_STRSTR(u.json, "did not return before the deadline", "reason") ||
 	    !ASSERT_STRSTR(u.json, "transform phase", "reason names the phase"))
 		goto out;
-	if (!upd_wait(&u, "v1 n=", len, 10))
+	if (!upd_goes_on(&u, "v1 n=", false, &out, NULL) ||
+	    !ASSERT_TRUE(!strstr(out, "v1 n=-"), "saved frame restored"))
 		goto out;
-	free(out);
-	out = upd_output(&u, NULL);
-	if (!ASSERT_TRUE(upd_last_value(&u, "v1 n=") > before, "v1 goes on") ||
-	    !ASSERT_TRUE(!strstr(out, "v1 n=-"), "saved frame restored") ||
-	    !ASSERT_TRUE(!strstr(out, "v2 "), "no v2 output"))
-		goto out;
-	free(r);
-	r = NULL;
-	if (!upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "second update") || !upd_wait(&u, "v2 n=", 0, 10))
+	if (!upd_expect(&u, "v2.so", 5000, "applied", "second update") ||
+	    !upd_wait(&u, "v2 n=", 0, 10))
 		goto out;
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }
