@@ -55,18 +55,26 @@ static bool start(struct upd *u, struct test_ctx *ctx, enum test_result *res)
 	       upd_run(u, "v1 main ready") && upd_wait(u, "v1 done 50 ", 0, 20);
 }
 
+/* start, then update to v2.so under TIMING followed by RULES. */
+static bool start_update(struct upd *u, struct test_ctx *ctx, enum test_result *res,
+			 const char *timing, const char *rules, struct cmd_result *r)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s%s", timing, rules);
+	return start(u, ctx, res) && update_with(u, "v2.so", text, r);
+}
+
 /* The update must happen, and split no transaction. */
 static enum test_result applied_unsplit(struct test_ctx *ctx, const char *rules)
 {
 	enum test_result res = TEST_FAIL;
 	struct cmd_result r = { 0 };
-	char text[512], *out = NULL, *result = NULL;
+	char *out = NULL, *result = NULL;
 	struct upd u;
 
-	snprintf(text, sizeof(text), "timeout 10s\nretry 2ms backoff 1.5 max 20ms\n%s", rules);
-	if (!start(&u, ctx, &res))
-		goto out;
-	if (!update_with(&u, "v2.so", text, &r))
+	if (!start_update(&u, ctx, &res, "timeout 10s\nretry 2ms backoff 1.5 max 20ms\n", rules,
+			  &r))
 		goto out;
 	result = upd_field(&u, "result");
 	if (!ASSERT_STREQ(result, "applied", "result") || !ASSERT_EQ(u.status, 0, "status"))
@@ -111,13 +119,11 @@ static enum test_result abandoned(struct test_ctx *ctx, const char *rules, const
 {
 	enum test_result res = TEST_FAIL;
 	struct cmd_result r = { 0 };
-	char text[512], *out = NULL, *result = NULL;
+	char *out = NULL, *result = NULL;
 	struct upd u;
 
-	snprintf(text, sizeof(text), "timeout 500ms\nretry 10ms backoff 2 max 100ms\n%s", rules);
-	if (!start(&u, ctx, &res))
-		goto out;
-	if (!update_with(&u, "v2.so", text, &r))
+	if (!start_update(&u, ctx, &res, "timeout 500ms\nretry 10ms backoff 2 max 100ms\n",
+			  rules, &r))
 		goto out;
 	result = upd_field(&u, "result");
 	if (!ASSERT_STREQ(result, "abandoned", "result") || !ASSERT_EQ(u.status, 1, "status") ||
