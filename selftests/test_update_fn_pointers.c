@@ -3,8 +3,6 @@
  * update/fn_pointers: pointers to old functions stored before the update in
  * a global table and in a heap object call the new versions after it.
  */
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)

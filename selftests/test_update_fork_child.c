@@ -5,7 +5,6 @@
  * running version 1.  Updating a whole process tree at once is not built.
  */
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>

@@ -4,7 +4,6 @@
  * Both frames are rebuilt at new addresses; the pointer must follow, so
  * what version 2's callee adds is what main sees when it returns.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>

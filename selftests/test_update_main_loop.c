@@ -5,7 +5,6 @@
  * the first value the new version prints is the last old one plus 1000.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "updlib.h"
 

@@ -5,7 +5,6 @@
  * (nothing parked), with the global and its type in the reason.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "updlib.h"
 

@@ -4,9 +4,6 @@
  * The new local starts at zero (its initializer ran in version 1's past),
  * the old ones keep their values.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)

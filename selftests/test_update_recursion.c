@@ -6,7 +6,6 @@
  * 2 * (1 + ... + 1000) = 1001000 and exits 0.
  */
 #include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
 
 #include "updlib.h"

@@ -4,9 +4,6 @@
  * (send_binary -> send_file); the patch maps the function and its caller's
  * continuation point.  The frame goes on in send_file with its locals.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)

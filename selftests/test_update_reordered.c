@@ -6,9 +6,6 @@
  * with a transformer for the global only rolls back (main's local of that
  * type); one with both applies, and both structures keep their values.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)

@@ -6,7 +6,6 @@
  * the program continues in version 1 with its counter.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "updlib.h"
 

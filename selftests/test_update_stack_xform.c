@@ -4,9 +4,6 @@
  * the new local of main from the saved frame's old local: since starts at
  * 1000 times the counter n the frame was saved with.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)

@@ -6,8 +6,6 @@
  * lets it go on.  The reader thread
  * blocked in read() shows as reader() at continuation point read#1.
  */
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)

@@ -4,9 +4,6 @@
  * patch must match each to its own old storage (same name, same file,
  * same function), so both counters go on where they were.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)

@@ -6,7 +6,6 @@
  * every one of them reports from the new code.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "updlib.h"
 

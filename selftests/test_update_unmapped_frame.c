@@ -5,9 +5,6 @@
  * send_binary#1, which the new main does not have, so the update rolls back
  * with that reason and the program goes on in version 1 with its counter.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)
