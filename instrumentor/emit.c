@@ -37,6 +37,8 @@ struct local {
 	long long size, align;
 	unsigned long off, addr_off;
 	bool is_ptr, addr_taken;
+	bool shadow;		/* on the side stack, through the pointer sp */
+	char *sp;
 	const char *kind;	/* "param", "local", "temp" */
 	unsigned temp;		/* for temporaries: N of __us_tN */
 	unsigned scope;		/* block scope it is declared in, 0: function scope */
@@ -66,6 +68,7 @@ struct fctx {
 	struct sb body, decls, statics;
 	struct local *locals;
 	unsigned nlocals;
+	const char *first_sp;	/* the first side-stack local's pointer */
 	struct cp *cps;
 	unsigned ncps;
 	struct repl *repl;
@@ -98,6 +101,7 @@ struct fctx {
 };
 
 static void emit_stmt(struct fctx *f, CXCursor s);
+static void param_args(struct fninfo *fi, struct sb *o);
 static void lin(struct fctx *f, CXCursor e);
 static bool work(struct fctx *f, CXCursor e);
 
@@ -2409,6 +2413,15 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		 * (a call's argument saved in a temporary): relocate into it */
 		l->addr_taken = addr_taken(f, v) ||
 				clang_getCursorType(v).kind == CXType_ConstantArray;
+		if (!strncmp(name, "(*__us_sp_", 10)) {
+			/* analyze.c's plan_shadow(): its address never changes */
+			l->shadow = true;
+			l->addr_taken = false;
+			l->sp = xstrdup(name + 2);
+			l->sp[strlen(l->sp) - 1] = 0;
+			if (!f->first_sp)
+				f->first_sp = l->sp;
+		}
 		if (!clang_Cursor_isNull(init))
 			emit_init(f, v, name, init);
 		sb_free(&decl);
@@ -2601,12 +2614,22 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 	}
 	case CXCursor_ReturnStmt:
 		if (!n) {
-			out(f, "return;\n");
+			out(f, f->fi->nshadow ? "{ __US_RELEASE; return; }\n" : "return;\n");
 			break;
 		}
 		lin(f, kids[0]);
 		r = residual(f, kids[0]);
-		out(f, "return %s;\n", r);
+		if (f->fi->nshadow) {
+			/* the value may read a side-stack local: read it first */
+			struct sb b = { 0 };
+
+			param_args(f->fi, &b);
+			out(f, "{ __typeof_unqual__(%s(%s)) __us_r = (%s); __US_RELEASE; "
+			       "return __us_r; }\n", f->fi->ename, b.s ? b.s : "", r);
+			sb_free(&b);
+		} else {
+			out(f, "return %s;\n", r);
+		}
 		free(r);
 		break;
 	case CXCursor_NullStmt:
@@ -2656,7 +2679,7 @@ static void layout(struct fctx *f, unsigned long *size)
 	}
 	off = (off + 7) / 8 * 8;
 	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].addr_taken) {
+		if (f->locals[i].addr_taken || f->locals[i].shadow) {
 			f->locals[i].addr_off = off;
 			off += 8;
 		}
@@ -2730,6 +2753,10 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
 				  l->name);
 	}
+	for (unsigned i = 0; i < f->nlocals; i++)
+		if (f->locals[i].shadow)
+			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)%s;\n",
+				  f->locals[i].addr_off, f->locals[i].sp);
 	if (f->fi->returns_void) {
 		sb_puts(o, "return;\n");
 	} else {
@@ -2739,6 +2766,18 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 			   "return __us_z; }\n");
 	}
 	sb_puts(o, "}\n");
+}
+
+/* The side-stack locals (analyze.c's plan_shadow()), allocated at entry. */
+static void emit_shadow_alloc(struct fctx *f, struct sb *o)
+{
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		const char *p = f->locals[i].sp;
+
+		if (f->locals[i].shadow)
+			sb_printf(o, "%s = __upstare_shadow_alloc(sizeof(*%s), __alignof__(*%s));\n",
+				  p, p, p);
+	}
 }
 
 /* The frame layout as constants the generated code names. */
@@ -2773,6 +2812,23 @@ static void emit_restore(struct fctx *f, struct sb *o)
 		nlocals += !f->locals[i].temp;
 	in_memory = (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
 	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
+	/*
+	 * The side-stack locals the entry just allocated give way to the
+	 * saved frame's, which unwinding left in place: same addresses.  A
+	 * local the old version did not have (a null pointer) gets its own.
+	 */
+	if (f->first_sp)
+		sb_printf(o, "__upstare_shadow_release(%s);\n", f->first_sp);
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		if (!l->shadow)
+			continue;
+		sb_printf(o, "__builtin_memcpy(&%s, __us_fr + %lu, sizeof(void *));\n",
+			  l->sp, l->addr_off);
+		sb_printf(o, "if (!%s) %s = __upstare_shadow_alloc(sizeof(*%s), "
+			     "__alignof__(*%s));\n", l->sp, l->sp, l->sp, l->sp);
+	}
 	/* where the address-taken locals live now, then relocate pointers to them */
 	for (unsigned i = 0; i < f->nlocals; i++)
 		if (f->locals[i].addr_taken)
@@ -2875,7 +2931,8 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 			sb_puts(o, ", ");
 			sb_json_str(o, l->type);
 			sb_printf(o, ", %lu, %lld, %u, %lu },\n", l->off, l->size,
-				  (l->is_ptr ? 1u : 0u) | (l->addr_taken ? 2u : 0u), l->addr_off);
+				  (l->is_ptr ? 1u : 0u) | (l->addr_taken ? 2u : 0u) |
+			  (l->shadow ? 6u : 0u), l->addr_off);
 		}
 		sb_puts(o, "};\n");
 	}
@@ -2943,8 +3000,9 @@ static void meta_function(struct fctx *f, unsigned long size)
 		}
 		sb_puts(m, ",\"type\":");
 		sb_json_str(m, l->type);
-		sb_printf(m, ",\"kind\":\"%s\",\"offset\":%lu,\"size\":%lld%s}", l->kind, l->off,
-			  l->size, l->addr_taken ? ",\"address_taken\":true" : "");
+		sb_printf(m, ",\"kind\":\"%s\",\"offset\":%lu,\"size\":%lld%s%s}", l->kind,
+			  l->off, l->size, l->addr_taken ? ",\"address_taken\":true" : "",
+			  l->shadow ? ",\"side_stack\":true" : "");
 	}
 	sb_puts(m, "],\"types_used\":[");
 	for (unsigned i = 0; i < fi->ntypes; i++) {
@@ -3130,12 +3188,19 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	for (int version = 0; version < (fi->quiet ? 1 : 2); version++) {
 		struct sb *ob = version ? &t->clones : &o;
 
+		if (fi->nshadow)
+			sb_printf(ob, "#undef __US_RELEASE\n#define __US_RELEASE "
+				      "__upstare_shadow_release(%s)\n",
+				      f->first_sp ? f->first_sp : "0");
 		emit_line(t, ob, cur_beg(fi->cur));
 		sb_printf(ob, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
 			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
 		emit_layout_enum(f, ob, size);
+		emit_shadow_alloc(f, ob);
 		if (fi->quiet) {
 			sb_puts(ob, f->body.s);
+			if (fi->nshadow)
+				sb_puts(ob, "__US_RELEASE;\n");
 			if (fi->is_main && !fi->returns_void)
 				sb_puts(ob, "return 0;\n");
 			sb_puts(ob, "}\n");
@@ -3175,6 +3240,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		emit_save_block(f, ob);
 		sb_puts(ob, "__us_l0: ;\n");
 		sb_puts(ob, f->body.s);
+		if (fi->nshadow)
+			sb_puts(ob, "__US_RELEASE;\n");
 		if (fi->is_main && !fi->returns_void)
 			sb_puts(ob, "return 0;\n");
 		sb_puts(ob, "}\n");
