@@ -262,6 +262,23 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			free(kids);
 		}
 		break;
+	case CXCursor_UnexposedExpr: {
+		/*
+		 * An array member decaying to a pointer ("s.buf + 1") takes
+		 * the address of the structure holding it: a pointer kept
+		 * across a call must be relocated with it.
+		 */
+		CXCursor *kids;
+		unsigned n = get_kids(c, &kids);
+
+		if (n == 1 && clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Pointer &&
+		    clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr &&
+		    clang_getCanonicalType(clang_getCursorType(kids[0])).kind ==
+		    CXType_ConstantArray)
+			mark_addr_taken(s, kids[0]);
+		free(kids);
+		break;
+	}
 	case CXCursor_IndirectGotoStmt:
 		unsupported(s, c, "computed goto");
 		break;

@@ -686,11 +686,83 @@ static void emit_assign(struct fctx *f, const char *name, const char *rhs, CXTyp
 }
 
 /* Capture the value of e now, into a temporary, unless it cannot change. */
+/*
+ * An array inside an object of this frame (or a global), reached by "."
+ * and constant subscripts only: "s.name", "mk().buf", "a[2].tag".  Its
+ * address cannot change before a later call, except by the frame being
+ * rebuilt elsewhere; evaluated again after the call it follows the frame,
+ * where a pointer captured before the call would be left pointing into
+ * the old one.
+ */
+static bool is_frame_array(CXCursor e)
+{
+	e = strip_implicit(e);
+	if (clang_getCanonicalType(clang_getCursorType(e)).kind != CXType_ConstantArray)
+		return false;
+	for (;;) {
+		enum CXCursorKind k = clang_getCursorKind(e);
+		CXCursor *kids;
+		unsigned n;
+		bool ok;
+
+		if (k == CXCursor_DeclRefExpr) {
+			enum CXCursorKind rk = clang_getCursorKind(clang_getCursorReferenced(e));
+
+			return rk == CXCursor_VarDecl || rk == CXCursor_ParmDecl;
+		}
+		if (k == CXCursor_CallExpr)
+			return hoistable(e);	/* hoisted into a temporary */
+		if (k == CXCursor_CompoundLiteralExpr)
+			return true;		/* made a local */
+		if (k != CXCursor_MemberRefExpr && k != CXCursor_ArraySubscriptExpr)
+			return false;
+		n = get_kids(e, &kids);
+		ok = n >= 1 && n <= 2 &&
+		     clang_getCanonicalType(clang_getCursorType(strip_implicit(kids[0]))).kind !=
+		     CXType_Pointer &&
+		     (k == CXCursor_MemberRefExpr || (n == 2 && is_const_expr(kids[1])));
+		if (ok)
+			e = strip_implicit(kids[0]);
+		free(kids);
+		if (!ok)
+			return false;
+	}
+}
+
+/* "a + i", "i + a", "a - i": a frame array offset by a value that cannot change. */
+static bool is_frame_offset(struct fctx *f, CXCursor e)
+{
+	CXCursor *kids;
+	unsigned n;
+	bool r = false;
+
+	e = strip_implicit(e);
+	if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
+		return false;
+	switch (clang_getCursorBinaryOperatorKind(e)) {
+	case CXBinaryOperator_Add:
+	case CXBinaryOperator_Sub:
+		break;
+	default:
+		return false;
+	}
+	n = get_kids(e, &kids);
+	if (n == 2)
+		r = (is_frame_array(kids[0]) &&
+		     (is_const_expr(kids[1]) || is_stable_local(f, kids[1]))) ||
+		    (clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Add &&
+		     is_frame_array(kids[1]) &&
+		     (is_const_expr(kids[0]) || is_stable_local(f, kids[0])));
+	free(kids);
+	return r;
+}
+
 static void capture(struct fctx *f, CXCursor e)
 {
 	char *name, *res;
 
-	if (is_const_expr(e) || is_stable_local(f, e) ||
+	if (is_const_expr(e) || is_stable_local(f, e) || is_frame_array(e) ||
+	    is_frame_offset(f, e) ||
 	    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void)
 		return;
 	name = new_temp(f, e);
@@ -1294,6 +1366,11 @@ static void init_sub(struct iwalk *w, struct ilevel *st, unsigned *depth, CXCurs
 		last = hi > l->idx && hi < l->count ? hi : l->idx;	/* [lo ... hi] = x */
 		sub_type(w, l, last, &b2, &bits2);
 		if (clang_getCursorKind(x) == CXCursor_InitListExpr) {
+			/* a braced list initializes the whole subobject: what
+			 * earlier initializers put anywhere in it is overridden */
+			for (unsigned i = 0; i < w->n; i++)
+				if (w->v[i].beg < b2 + bits2 && beg < w->v[i].end)
+					w->v[i].dead = true;
 			walk_list(w, x, ty, beg);
 			if (last > l->idx)
 				w->fail = true;	/* a range of braced lists */
@@ -3108,10 +3185,28 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
  * forward arguments passed in memory (structures, long double), so those
  * functions make an ordinary call, as do functions without a prototype.
  */
-static bool tail_call_safe(struct fninfo *fi)
+static bool tail_call_safe(struct tu *t, struct fninfo *fi, unsigned body_beg)
 {
+	static const char *const conventions[] = {
+		"ms_abi", "sysv_abi", "regparm", "stdcall", "fastcall", "thiscall",
+		"vectorcall", "preserve_most", "preserve_all", "preserve_none", "regcall",
+		"__ms_abi__", "__sysv_abi__", "__regparm__", "__stdcall__", "__fastcall__",
+		"__preserve_most__", "__preserve_all__", NULL,
+	};
+	struct tok *v;
+	unsigned nt;
+	bool other_cc = false;
+
 	/* musttail wants prototypes: "void f()" has none */
 	if (clang_getCursorType(fi->cur).kind != CXType_FunctionProto)
+		return false;
+	/* the clone drops attributes, a calling convention among them */
+	nt = tokens_in(t, cur_beg(fi->cur), body_beg, &v);
+	for (unsigned i = 0; i < nt; i++)
+		for (int c = 0; conventions[c]; c++)
+			other_cc |= !strcmp(v[i].s, conventions[c]);
+	tokens_free(v, nt);
+	if (other_cc)
 		return false;
 	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
 		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
@@ -3132,7 +3227,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	unsigned n = get_kids(fi->cur, &kids), i, bb;
 	unsigned long size;
 	struct sb o = { 0 }, hdr = { 0 }, chdr = { 0 };
-	bool registered;
+	bool registered, tail;
 
 	for (i = 0; i < n; i++)
 		if (clang_getCursorKind(kids[i]) == CXCursor_CompoundStmt)
@@ -3163,6 +3258,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
 	layout(f, &size);
+	tail = tail_call_safe(t, fi, bb);
 	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
 		     (f->t->o->register_all && fi->is_static);
 
@@ -3210,14 +3306,14 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 				      "if (__us_e == 1) { ", fi->ename);
-			if (tail_call_safe(fi))
+			if (tail)
 				sb_puts(&o, "__attribute__((musttail)) return ");
 			else if (!fi->returns_void)
 				sb_puts(&o, "return ");
 			sb_printf(&o, "__us_rb_%s(", fi->ename);
 			param_args(fi, &o);
 			sb_puts(&o, ");");
-			if (fi->returns_void && !tail_call_safe(fi))
+			if (fi->returns_void && !tail)
 				sb_puts(&o, " return;");
 			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
 				   "&__us_fd_");
