@@ -117,6 +117,6 @@ struct __upstare_patch {
 	const struct __upstare_global_move *moves;
 };
 
-#define __UPSTARE_ABI 2
+#define __UPSTARE_ABI 3	/* 3: address-taken locals on the side stack */
 
 #endif
