@@ -109,7 +109,9 @@ BPF_SKELS := $(patsubst $(SRC)/bpf/%.bpf.c,$(O)/gen/%.skel.h,$(BPF_SRCS))
 CTL_HDRS := $(wildcard $(SRC)/controller/*.h) $(SRC)/bpf/observe.h $(BPF_SKELS) \
 	$(O)/gen/syscalls.h $(SRC)/userlib/include/upstare-ctl.h
 CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
-UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o)
+# upstared drives updates with the same code as upstarectl update --direct.
+UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o \
+	ctl_update.o constraints.o)
 # upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
 # The constraint-file library has no dependency beyond libc: the runner's
 # tests and the fuzzer link it directly.
@@ -201,7 +203,7 @@ check-long: all
 	$(TEST_ENV) $(O)/selftests/runner --long $(T)
 
 demo: all
-	$(TEST_ENV) $(SRC)/examples/demo.sh
+	$(TEST_ENV) $(SRC)/selftests/demo/demo.sh
 
 bench: all $(O)/selftests/obsbench
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh

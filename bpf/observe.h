@@ -16,9 +16,18 @@ struct us_proc {
 	__u32 parent;		/* tgid it was forked from (0: attached by hand or on exec) */
 	__u32 kick_gen;		/* update window's kick generation; 0 = no window */
 	__u32 kick_sig;		/* signal that interrupts blocking calls */
-	__u32 pad;
+	__u32 nslots;		/* gated window: upstare_threads[] slots in use */
 	__u64 kicks;		/* signals sent by sys_enter and the kick round */
 	__u64 switches;		/* context switches seen during the window */
+	/*
+	 * Gated window (an update through upstared): the target's
+	 * upstare_threads[] address.  Only a thread whose slot there says it is
+	 * inside one of libupstare's wrapped blocking calls is signalled, as
+	 * the runtime requires (library code would see an EINTR it does not
+	 * expect); the kick round is then made by upstared from the same table.
+	 * 0: every thread (an observation window, upstarectl window).
+	 */
+	__u64 slots_addr;
 };
 
 enum us_event_type {

@@ -59,6 +59,45 @@ static bool claim(struct task_struct *task, __u32 gen)
 	return __sync_val_compare_and_swap(&ts->kicked_gen, old, gen) == old;
 }
 
+/* The runtime's upstare_threads[] slot (layout in upstare-ctl.h). */
+struct slot_find {
+	__u64 addr;
+	__s32 tid;
+	__u32 blocking;
+};
+
+static long slot_cb(__u32 i, void *arg)
+{
+	struct slot_find *f = arg;
+	struct {
+		__s32 tid;
+		__u32 blocking;
+	} s;
+
+	/* the current thread's own memory: the table is in its .bss */
+	if (bpf_probe_read_user(&s, sizeof(s), (void *)(f->addr + i * sizeof(s))))
+		return 1;
+	if (s.tid != f->tid)
+		return 0;
+	f->blocking = s.blocking;
+	return 1;
+}
+
+/* Gated window: is the current thread inside a wrapped blocking call? */
+static bool in_wrapper(const struct us_proc *p)
+{
+	struct slot_find f = {
+		.addr = p->slots_addr,
+		.tid = (__s32)bpf_get_current_pid_tgid(),
+	};
+	__u32 n = p->nslots;
+
+	if (n > 4096)
+		n = 4096;
+	bpf_loop(n, slot_cb, &f, 0);
+	return f.blocking;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(us_sys_enter, struct pt_regs *regs, long id)
 {
@@ -70,7 +109,11 @@ int BPF_PROG(us_sys_enter, struct pt_regs *regs, long id)
 	if (!p)
 		return 0;
 	gen = p->kick_gen;
-	if (!gen || !claim(task, gen))
+	if (!gen)
+		return 0;
+	if (p->slots_addr && !in_wrapper(p))
+		return 0;
+	if (!claim(task, gen))
 		return 0;
 	if (!bpf_send_signal_thread(p->kick_sig))
 		__sync_fetch_and_add(&p->kicks, 1);
@@ -108,7 +151,7 @@ int BPF_PROG(us_switch, bool preempt, struct task_struct *prev,
  * Kick round: run with the iterator bound to the target's pid.  Signals
  * every thread that is in the kernel (blocked or on its way there); a
  * thread running in user space is left to us_sys_enter and to its own
- * update points.
+ * update points.  In a gated window (slots_addr) the round is upstared's.
  */
 SEC("iter/task")
 int us_kick(struct bpf_iter__task *ctx)
@@ -122,6 +165,8 @@ int us_kick(struct bpf_iter__task *ctx)
 	tgid = task->tgid;
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p || !(gen = p->kick_gen))
+		return 0;
+	if (p->slots_addr)	/* gated: upstared kicks from the runtime's table */
 		return 0;
 	if (task->__state == TASK_RUNNING)
 		return 0;

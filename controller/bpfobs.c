@@ -273,6 +273,11 @@ static void window_forget(struct obs *o, __u32 pid)
 
 int obs_window_open(struct obs *o, __u32 pid)
 {
+	return obs_window_open_gated(o, pid, 0, 0);
+}
+
+int obs_window_open_gated(struct obs *o, __u32 pid, __u64 slots_addr, __u32 nslots)
+{
 	struct us_proc p;
 	char *out = NULL;
 	ssize_t n;
@@ -291,8 +296,12 @@ int obs_window_open(struct obs *o, __u32 pid)
 	 * so a thread kicked in an earlier window is kicked again.
 	 */
 	p.kick_gen = ++o->last_gen;
+	p.slots_addr = slots_addr;
+	p.nslots = nslots;
 	if (bpf_map_update_elem(procs_fd(o), &pid, &p, BPF_EXIST))
 		return -errno;
+	if (slots_addr)		/* gated: the caller kicks from the runtime's table */
+		return p.kick_gen;
 	n = run_iter(o->win->progs.us_kick, pid, &out);
 	free(out);
 	if (n < 0)
@@ -310,6 +319,8 @@ int obs_window_close(struct obs *o, __u32 pid)
 	if (!p.kick_gen)
 		return -ENOENT;
 	p.kick_gen = 0;
+	p.slots_addr = 0;
+	p.nslots = 0;
 	if (bpf_map_update_elem(procs_fd(o), &pid, &p, BPF_EXIST))
 		return -errno;
 	window_forget(o, pid);

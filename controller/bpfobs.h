@@ -35,6 +35,13 @@ int obs_snapshot(struct obs *o, __u32 pid, struct us_thread_rec **recs);
  * new generation.  Closing detaches them when no window remains open.
  */
 int obs_window_open(struct obs *o, __u32 pid);
+/*
+ * The same for an update through upstared: only threads inside one of
+ * libupstare's wrapped blocking calls (their upstare_threads[] slot, at
+ * slots_addr in the target, says so) are signalled when they enter a
+ * system call; no kick round is run (the caller makes it from the table).
+ */
+int obs_window_open_gated(struct obs *o, __u32 pid, __u64 slots_addr, __u32 nslots);
 int obs_window_close(struct obs *o, __u32 pid);
 bool obs_window_attached(struct obs *o);
 /* A registered process exited (its procs entry is gone): end its window. */

@@ -17,6 +17,8 @@
  * describes their stacks; the constraints are checked on the threads of all
  * of them at once, and the update goes on, or the threads are released and
  * it is tried again until the file's deadline (Documentation/constraints.rst).
+ * --stacks stops at the same check barrier and reports the stacks the
+ * targets described there (with --constraints: those the check passed on).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -38,9 +40,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "constraints.h"
+#include "json.h"
+#include "update.h"
 #include "upstarectl.h"
 #include "upstare-ctl.h"
+
+/* Where this run reports (stdout/stderr, or upstared's reply) and its hooks. */
+static FILE *uout, *uerr;
+static const struct update_hooks *hooks;
+static int update_main(int argc, char **argv);
 
 static const char *const result_names[] = {
 	[UPSTARE_RES_NONE] = "none",
@@ -143,7 +153,7 @@ static int rw(pid_t pid, uint64_t addr, void *buf, size_t n, int write)
 
 #define FIELD(cbaddr, f) ((cbaddr) + offsetof(struct upstare_control, f))
 
-static void json_str(FILE *f, const char *s)
+static void put_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++)
@@ -159,12 +169,20 @@ static void json_str(FILE *f, const char *s)
 }
 
 struct target {
+	char *stacks;		/* c.stacks as described at the check barrier */
 	pid_t pid;
 	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
 	uint32_t req;
-	int done, decided;
+	int done, decided, verdict_sent, window;
 	struct upstare_control c;
 };
+
+/* Keep what the target described at the check barrier, for --stacks. */
+static void keep_stacks(struct target *t)
+{
+	free(t->stacks);
+	t->stacks = strndup(t->c.stacks, sizeof(t->c.stacks));
+}
 
 /* Time in us from step a of the earliest target to step b of the latest. */
 static long span_us(const struct target *t, int n, int a, int b)
@@ -196,7 +214,7 @@ static void json_reasons(FILE *f, const struct target *t, int n, const char *ext
 			break;
 		if (!first)
 			fputc(',', f);
-		json_str(f, line);
+		put_str(f, line);
 		free(line);
 		first = 0;
 		p += len + (p[len] == '\n');
@@ -211,7 +229,7 @@ static void json_reasons(FILE *f, const struct target *t, int n, const char *ext
 				break;
 			if (!first)
 				fputc(',', f);
-			json_str(f, line);
+			put_str(f, line);
 			free(line);
 			first = 0;
 			p += len + (p[len] == '\n');
@@ -238,9 +256,81 @@ static const char *group_result(const struct target *t, int n)
 	return "applied";
 }
 
+/*
+ * The stacks kept at the check barrier (format in upstare-ctl.h): as JSON,
+ * "stacks":[{"pid","tid","role","comm","frames":[{"function","file",
+ * "line","key","unmappable"}]}], innermost frame first; else as text.
+ */
+static void print_stacks(FILE *f, int json, const struct target *t, int n)
+{
+	int first = 1;
+
+	if (json)
+		fputs(",\"stacks\":[", f);
+	for (int i = 0; i < n; i++) {
+		int in_thread = 0, nframes = 0;
+
+		for (const char *p = t[i].stacks; p && *p;) {
+			size_t len = strcspn(p, "\n");
+			char *line = strndup(p, len), *q = line, *v[6] = { 0 };
+
+			p += len + (p[len] == '\n');
+			for (int k = 0; q && k < 6; k++)
+				v[k] = strsep(&q, "\t");
+			if (!line || !v[0]) {
+			} else if (!strcmp(v[0], "thread") && v[3]) {
+				if (!json) {
+					fprintf(f, "pid %d thread %s (%s, %s):\n", t[i].pid, v[1],
+						v[3], v[2]);
+				} else {
+					fputs(in_thread ? "]}" : "", f);
+					fprintf(f, "%s{\"pid\":%d,\"tid\":%d,\"role\":",
+						first ? "" : ",", t[i].pid, atoi(v[1]));
+					put_str(f, v[2]);
+					fputs(",\"comm\":", f);
+					put_str(f, v[3]);
+					fputs(",\"frames\":[", f);
+				}
+				in_thread = 1;
+				nframes = 0;
+				first = 0;
+			} else if (!strcmp(v[0], "frame") && in_thread && v[5]) {
+				if (!json) {
+					fprintf(f, "\t%s() %s:%s at %s%s%s\n", v[1], v[2], v[3],
+						v[4], *v[5] ? ": cannot be converted: " : "", v[5]);
+				} else {
+					fprintf(f, "%s{\"function\":", nframes ? "," : "");
+					put_str(f, v[1]);
+					fputs(",\"file\":", f);
+					put_str(f, v[2]);
+					fprintf(f, ",\"line\":%ld,\"key\":", atol(v[3]));
+					put_str(f, v[4]);
+					fputs(",\"unmappable\":", f);
+					if (*v[5])
+						put_str(f, v[5]);
+					else
+						fputs("null", f);
+					fputc('}', f);
+				}
+				nframes++;
+			}
+			free(line);
+		}
+		if (in_thread && json)
+			fputs("]}", f);
+	}
+	if (json)
+		fputc(']', f);
+}
+
 static void report(FILE *f, int json, const char *result, const struct target *t, int n,
 		   const char *extra)
 {
+	int stacks = 0;
+
+	for (int i = 0; i < n; i++)
+		stacks |= t[i].stacks != NULL;
+
 	if (!json) {
 		fprintf(f, "update %s", result);
 		if (n && !strcmp(result, "applied"))
@@ -255,6 +345,8 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 				fprintf(f, "pid %d: %s\n", t[i].pid, t[i].c.reasons);
 			else if (t[i].c.reasons[0])
 				fprintf(f, "%s\n", t[i].c.reasons);
+		if (stacks)
+			print_stacks(f, 0, t, n);
 		return;
 	}
 	fprintf(f, "{\"result\":\"%s\"", result);
@@ -282,6 +374,8 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 				t[i].pid, result_name(t[i].c.result), t[i].c.nparked);
 		fputc(']', f);
 	}
+	if (stacks)
+		print_stacks(f, 1, t, n);
 	fputc(',', f);
 	json_reasons(f, t, n, extra);
 	fputs("}\n", f);
@@ -352,17 +446,17 @@ static int locate(struct target *t)
 	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n < 0) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid, strerror(errno));
+		fprintf(uerr, "upstarectl update: pid %d: %s\n", t->pid, strerror(errno));
 		return -1;
 	}
 	exe[n] = 0;
 	if (find_symbol(path, UPSTARE_CONTROL_SYM, &sym, &is_dyn)) {
-		fprintf(stderr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
+		fprintf(uerr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
 			"upstare-cc\n", t->pid, exe, UPSTARE_CONTROL_SYM);
 		return -1;
 	}
 	if (is_dyn && load_base(t->pid, exe, &base)) {
-		fprintf(stderr, "upstarectl update: pid %d: %s is not mapped\n", t->pid, exe);
+		fprintf(uerr, "upstarectl update: pid %d: %s is not mapped\n", t->pid, exe);
 		return -1;
 	}
 	t->addr = base + sym;
@@ -375,7 +469,7 @@ static int locate(struct target *t)
 	err = rw(t->pid, t->addr, &t->c, sizeof(t->c), 0);
 	if (err || t->c.magic != UPSTARE_CONTROL_MAGIC ||
 	    t->c.version != UPSTARE_CONTROL_VERSION || t->c.size != sizeof(t->c)) {
-		fprintf(stderr, "upstarectl update: pid %d: %s\n", t->pid,
+		fprintf(uerr, "upstarectl update: pid %d: %s\n", t->pid,
 			err ? strerror(-err) : "control block of another runtime version");
 		return -1;
 	}
@@ -394,6 +488,11 @@ static void kick(struct target *t)
 	int one = 1;
 
 	rw(t->pid, t->pending, &one, sizeof(one), 1);
+	if (hooks && hooks->window && !t->window) {
+		/* threads that enter a wrapped blocking call from now on */
+		hooks->window(hooks->arg, t->pid, t->threads, 1);
+		t->window = 1;
+	}
 	if (!n || rw(t->pid, t->threads, slots, n * sizeof(slots[0]), 0))
 		return;
 	for (uint32_t i = 0; i < n; i++)
@@ -427,10 +526,19 @@ static void decide(struct target *t, int n, uint32_t d)
 		}
 }
 
+static void verdict(struct target *t, uint32_t v)
+{
+	if (!t->done && !t->verdict_sent &&
+	    !rw(t->pid, FIELD(t->addr, verdict), &v, sizeof(v), 1))
+		t->verdict_sent = 1;
+}
+
 /*
- * Wait for every target to finish the request: decide a group update
- * (commit once all are ready, abort if one failed), withdraw what nobody
- * took at the deadline, and report.  Returns the exit status.
+ * Wait for every target to finish the request: pass the check barrier of
+ * a request made with check (--stacks: keep the stacks, go on once every
+ * target is there), decide a group update (commit once all are ready,
+ * abort if one failed), withdraw what nobody took at the deadline, and
+ * report.  Returns the exit status.
  */
 static int finish(struct target *t, int n, unsigned timeout, int json)
 {
@@ -441,7 +549,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 	/* the targets enforce the deadline; give them time to roll back */
 	deadline = now_ns() + (timeout + 10000) * 1000000ull;
 	for (last = now_ns(); ndone < n; usleep(500)) {
-		int ready = 0, failed = 0;
+		int ready = 0, failed = 0, checking = 0;
 
 		for (int i = 0; i < n; i++) {
 			struct target *x = &t[i];
@@ -449,7 +557,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 			if (x->done)
 				continue;
 			if (rw(x->pid, x->addr, &x->c, sizeof(x->c), 0)) {
-				fprintf(stderr, "upstarectl update: pid %d exited during the update\n",
+				fprintf(uerr, "upstarectl update: pid %d exited during the update\n",
 					x->pid);
 				x->done = 1;
 				x->c.result = UPSTARE_RES_NONE;
@@ -461,6 +569,9 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 				ndone++;
 			} else if (x->c.phase == UPSTARE_PH_READY) {
 				ready++;
+			} else if (x->c.phase == UPSTARE_PH_CHECK && x->c.request == x->req &&
+				   !x->verdict_sent) {
+				checking++;
 			}
 			if (x->c.phase == UPSTARE_PH_IDLE && !x->done &&
 			    now_ns() - last > 10000000ull)
@@ -471,6 +582,16 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 			last = now_ns();
 		for (int i = 0; i < n; i++)
 			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
+		if (failed) {
+			for (int i = 0; i < n; i++)
+				verdict(&t[i], UPSTARE_VERDICT_RELEASE);
+		} else if (checking && checking == n - ndone) {
+			/* every thread of every process parked: the check barrier */
+			for (int i = 0; i < n; i++) {
+				keep_stacks(&t[i]);
+				verdict(&t[i], UPSTARE_VERDICT_GO);
+			}
+		}
 		if (n > 1 && failed)
 			decide(t, n, UPSTARE_DECIDE_ABORT);
 		else if (n > 1 && ready == n)
@@ -486,7 +607,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 					rw(t[i].pid, t[i].pending, &zero, sizeof(zero), 1);
 				}
 			decide(t, n, UPSTARE_DECIDE_ABORT);
-			report(stdout, json, "timeout", t, n,
+			report(uout, json, "timeout", t, n,
 			       "not every process answered the request in time");
 			return 1;
 		}
@@ -494,7 +615,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 	for (int i = 0; i < n; i++)
 		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
 	res = group_result(t, n);
-	report(stdout, json, res, t, n, NULL);
+	report(uout, json, res, t, n, NULL);
 	return strcmp(res, "applied") ? 1 : 0;
 }
 
@@ -514,6 +635,7 @@ struct checked {
 	struct cons_file *cf;		/* grows with the automatic constraints */
 	uint64_t deadline_ns;
 	int fatal;			/* a target refused: no point retrying */
+	int stacks;			/* --stacks: keep each attempt's stacks */
 	char *text;			/* the stacks of the current attempt */
 	struct cons_thread *th;
 	struct cons_frame *fr;
@@ -665,13 +787,17 @@ static int poll_all(struct checked *k, bool (*cond)(const struct target *))
 }
 
 /* Tell every target waiting in the check phase; with RELEASE, wait for them. */
-static int verdict_all(struct checked *k, uint32_t verdict)
+static int verdict_all(struct checked *k, uint32_t v)
 {
-	for (int i = 0; i < k->n; i++)
-		if (!is_done(&k->t[i]) &&
-		    rw(k->t[i].pid, FIELD(k->t[i].addr, verdict), &verdict, sizeof(verdict), 1))
+	for (int i = 0; i < k->n; i++) {
+		if (is_done(&k->t[i]))
+			continue;
+		k->t[i].verdict_sent = 0;
+		verdict(&k->t[i], v);
+		if (!k->t[i].verdict_sent)
 			return -ESRCH;
-	return verdict == UPSTARE_VERDICT_RELEASE ? poll_all(k, is_done) : 0;
+	}
+	return v == UPSTARE_VERDICT_RELEASE ? poll_all(k, is_done) : 0;
 }
 
 static int checked_snapshot(void *arg, struct cons_snapshot *snap)
@@ -711,6 +837,8 @@ static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 				k->fatal = 1;
 		return k->fatal ? -EPERM : -EAGAIN;
 	}
+	for (int i = 0; k->stacks && i < k->n; i++)
+		keep_stacks(&k->t[i]);
 	err = parse_stacks(k, snap);
 	if (err) {
 		/* the targets wait for a verdict: let their threads go first */
@@ -740,9 +868,9 @@ static void checked_sleep(void *arg, uint64_t us)
 }
 
 static int update_checked(struct target *t, int n, const char *patch, struct cons_file *cf,
-			  int json, int explain)
+			  int json, int explain, int stacks)
 {
-	struct checked k = { .t = t, .n = n, .patch = patch, .cf = cf };
+	struct checked k = { .t = t, .n = n, .patch = patch, .cf = cf, .stacks = stacks };
 	struct cons_driver drv = {
 		.arg = &k, .snapshot = checked_snapshot, .release = checked_release,
 		.now_us = checked_now, .sleep_us = checked_sleep,
@@ -758,12 +886,12 @@ static int update_checked(struct target *t, int n, const char *patch, struct con
 	k.deadline_ns = start + cf->timeout_us * 1000;
 	ret = cons_wait(cf, &drv, start / 1000, &snap, &res, NULL);
 	if (explain)
-		cons_explain(cf, json ? stderr : stdout);
+		cons_explain(cf, json ? uerr : uout);
 	if (ret == 1) {
 		/* they hold: go on, and finish as any update (a group commits together) */
 		checked_free(&k);
 		if (verdict_all(&k, UPSTARE_VERDICT_GO)) {
-			fprintf(stderr, "upstarectl update: a process exited during the update\n");
+			fprintf(uerr, "upstarectl update: a process exited during the update\n");
 			return 1;
 		}
 		now = now_ns();
@@ -772,13 +900,13 @@ static int update_checked(struct target *t, int n, const char *patch, struct con
 	}
 	checked_free(&k);
 	if (ret < 0 && !k.fatal) {
-		fprintf(stderr, "upstarectl update: %s\n", strerror(-ret));
+		fprintf(uerr, "upstarectl update: %s\n", strerror(-ret));
 		return 1;
 	}
 	for (int i = 0; i < n; i++)
 		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
 	if (ret < 0) {
-		report(stdout, json, group_result(t, n), t, n, NULL);
+		report(uout, json, group_result(t, n), t, n, NULL);
 		return 1;
 	}
 	/* the deadline: the reasons of the last check, or why no check was made */
@@ -794,12 +922,61 @@ static int update_checked(struct target *t, int n, const char *patch, struct con
 		fclose(f);
 	}
 	cons_result_free(&res);
-	report(stdout, json, "abandoned", NULL, 0, reasons);
+	report(uout, json, "abandoned", NULL, 0, reasons);
 	free(reasons);
 	return 1;
 }
 
-int ctl_update(int argc, char **argv)
+/*
+ * Every target's threads ready by upstared's rules before anything is
+ * asked (the hook's), or the update ends here as a timeout with the
+ * threads that were not and why.  0 to go on.
+ */
+static int gate(struct target *t, int n, uint64_t deadline_ns, int json)
+{
+	char *why = NULL;
+	size_t len = 0;
+	pid_t *pids;
+	FILE *f;
+	int err;
+
+	if (!hooks || !hooks->gate)
+		return 0;
+	pids = calloc(n, sizeof(*pids));
+	f = open_memstream(&why, &len);
+	if (!pids || !f) {
+		free(pids);
+		if (f)
+			fclose(f);
+		free(why);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		pids[i] = t[i].pid;
+	err = hooks->gate(hooks->arg, pids, n, deadline_ns, f);
+	fclose(f);
+	if (err)
+		report(uout, json, "timeout", NULL, 0, why);
+	free(why);
+	free(pids);
+	return err;
+}
+
+int update_run(int argc, char **argv, FILE *out, FILE *err, const struct update_hooks *h)
+{
+	int ret;
+
+	uout = out;
+	uerr = err;
+	hooks = h;
+	ret = update_main(argc, argv);
+	fflush(out);
+	fflush(err);
+	hooks = NULL;
+	return ret;
+}
+
+static int update_main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -808,6 +985,8 @@ int ctl_update(int argc, char **argv)
 		{ "tree", no_argument, NULL, 'T' },
 		{ "constraints", required_argument, NULL, 'c' },
 		{ "explain", no_argument, NULL, 'e' },
+		{ "stacks", no_argument, NULL, 'S' },
+		{ "direct", no_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -815,14 +994,15 @@ int ctl_update(int argc, char **argv)
 	char patch[PATH_MAX], why[PATH_MAX + 256];
 	const char *patch_arg = NULL, *cons_arg = NULL;
 	struct cons_file *cf = NULL;
-	int explain = 0;
+	int explain = 0, stacks = 0;
 	struct target *t = NULL;
 	unsigned timeout = 5000;
 	int opt, json = 0, tree = 0, n, ret = 1;
 	uint64_t deadline;
 	pid_t pid = 0, *pids = NULL;
 
-	while ((opt = getopt_long(argc, argv, "p:f:t:Tjh", lo, NULL)) != -1) {
+	optind = 0;	/* upstared runs this once per request */
+	while ((opt = getopt_long(argc, argv, "p:f:t:Tc:eSDjh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'f': patch_arg = optarg; break;
@@ -830,17 +1010,24 @@ int ctl_update(int argc, char **argv)
 		case 'T': tree = 1; break;
 		case 'c': cons_arg = optarg; break;
 		case 'e': explain = 1; break;
+		case 'S': stacks = 1; break;
+		case 'D': break;	/* how upstarectl chose the path */
 		case 'j': json = 1; break;
 		case 'h':
-			printf("usage: upstarectl update --pid PID --patch FILE [--timeout MS] "
-			       "[--tree] [--constraints FILE [--explain]] [--json]\n");
+			fprintf(uout, "usage: upstarectl update --pid PID --patch FILE "
+				"[--timeout MS] [--tree] [--constraints FILE [--explain]] "
+				"[--stacks] [--direct] [--json]\n"
+				"Goes through upstared when it runs (its socket answers), "
+				"which starts\nthe update only once every thread is ready; "
+				"else, or with --direct,\ndrives the target's control block "
+				"itself.\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (pid <= 0 || !patch_arg || (explain && !cons_arg)) {
-		fprintf(stderr, "upstarectl update: --pid PID and --patch FILE are required "
+		fprintf(uerr, "upstarectl update: --pid PID and --patch FILE are required "
 			"(and --constraints FILE with --explain)\n");
 		return 2;
 	}
@@ -849,18 +1036,18 @@ int ctl_update(int argc, char **argv)
 		struct cons_diags d = { 0 };
 
 		cf = cons_parse_file(cons_arg, &d);
-		cons_diags_print(&d, stderr);
+		cons_diags_print(&d, uerr);
 		cons_diags_free(&d);
 		if (!cf)
 			return 2;
 	}
 	if (!realpath(patch_arg, patch)) {
 		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
-		report(stdout, json, "refused", NULL, 0, why);
+		report(uout, json, "refused", NULL, 0, why);
 		return 1;
 	}
 	if (check_patch(patch, why, sizeof(why))) {
-		report(stdout, json, "refused", NULL, 0, why);
+		report(uout, json, "refused", NULL, 0, why);
 		return 1;
 	}
 	n = collect(pid, tree, &pids);
@@ -870,8 +1057,10 @@ int ctl_update(int argc, char **argv)
 		if (locate(&t[i]))
 			goto out;
 	}
+	if (gate(t, n, now_ns() + (cf ? cf->timeout_us * 1000 : timeout * 1000000ull), json))
+		goto out;
 	if (cf) {
-		ret = update_checked(t, n, patch, cf, json, explain);
+		ret = update_checked(t, n, patch, cf, json, explain, stacks);
 		goto out;
 	}
 	/* one update at a time per process */
@@ -881,7 +1070,7 @@ int ctl_update(int argc, char **argv)
 			if (now_ns() > deadline) {
 				snprintf(why, sizeof(why), "pid %d: another update is in progress",
 					 t[i].pid);
-				report(stdout, json, "timeout", NULL, 0, why);
+				report(uout, json, "timeout", NULL, 0, why);
 				goto out;
 			}
 			usleep(1000);
@@ -889,8 +1078,8 @@ int ctl_update(int argc, char **argv)
 				goto out;
 		}
 	for (int i = 0; i < n; i++)
-		if (ask(&t[i], patch, timeout, n > 1, 0)) {
-			fprintf(stderr, "upstarectl update: pid %d: cannot write the request\n",
+		if (ask(&t[i], patch, timeout, n > 1, stacks)) {
+			fprintf(uerr, "upstarectl update: pid %d: cannot write the request\n",
 				t[i].pid);
 			decide(t, i, UPSTARE_DECIDE_ABORT);
 			goto out;
@@ -900,7 +1089,89 @@ int ctl_update(int argc, char **argv)
 	ret = finish(t, n, timeout, json);
 out:
 	cons_free(cf);
+	for (int i = 0; t && i < n; i++) {
+		if (t[i].window && hooks->window)
+			hooks->window(hooks->arg, t[i].pid, 0, 0);
+		free(t[i].stacks);
+	}
 	free(t);
 	free(pids);
 	return ret;
+}
+
+/* ------------------------------------------------------------ the front */
+
+/* The update through upstared: it runs update_run() with its hooks. */
+static int via_daemon(int fd, int argc, char **argv)
+{
+	struct json *r, *o;
+	struct jbuf b = {};
+	char cwd[PATH_MAX], err[256];
+	int status;
+
+	if (!getcwd(cwd, sizeof(cwd))) {
+		fprintf(stderr, "upstarectl update: getcwd: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	jb_open(&b, '{');
+	jb_kstr(&b, "cmd", "update");
+	jb_kstr(&b, "cwd", cwd);	/* relative --patch and --constraints */
+	jb_key(&b, "args");
+	jb_open(&b, '[');
+	for (int i = 0; i < argc; i++) {
+		jb_elem(&b);
+		jb_str(&b, argv[i]);
+	}
+	jb_close(&b, ']');
+	jb_close(&b, '}');
+	r = client_request(fd, b.s, err, sizeof(err));
+	jb_free(&b);
+	close(fd);
+	if (!r) {
+		fprintf(stderr, "upstarectl update: %s during the update; the target ends it "
+			"by itself at its deadline and goes on in the old code if it was not "
+			"applied\n", err);
+		return 1;
+	}
+	if (!json_bool(r, "ok", false)) {
+		fprintf(stderr, "upstarectl update: upstared: %s\n",
+			json_str(r, "error") ?: "request failed");
+		json_free(r);
+		return 1;
+	}
+	if ((o = json_get(r, "out")) && o->type == JSON_STR)
+		fputs(o->str, stdout);
+	if ((o = json_get(r, "err")) && o->type == JSON_STR)
+		fputs(o->str, stderr);
+	status = json_int(r, "status", 1);
+	json_free(r);
+	return status;
+}
+
+/*
+ * upstarectl update: through upstared when its socket answers, else (or
+ * with --direct) straight through the target's control block.
+ */
+int ctl_update(int argc, char **argv)
+{
+	bool direct = false;
+	int fd;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--direct") || !strcmp(argv[i], "--help") ||
+		    !strcmp(argv[i], "-h"))
+			direct = true;
+	if (!direct) {
+		fd = client_connect(client_socket_path());
+		if (fd >= 0)
+			return via_daemon(fd, argc, argv);
+		if (fd != -ENOENT && fd != -ECONNREFUSED) {
+			fprintf(stderr, "upstarectl update: cannot connect to upstared at %s: %s "
+				"(--direct goes without it)\n", client_socket_path(),
+				strerror(-fd));
+			return 1;
+		}
+	}
+	return update_run(argc, argv, stdout, stderr, NULL);
 }

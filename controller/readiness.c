@@ -9,7 +9,12 @@
  *   parked                 waiting in the runtime's park at an update point
  *   lock-wait              waiting for a contended mutex; names the owner
  *   signal-masked          blocked with the update signal masked
- *   blocked-interruptible  in an interruptible system call: will be kicked
+ *   blocked-interruptible  in an interruptible system call inside one of
+ *                          libupstare's wrapped calls: will be kicked
+ *   blocked-unwrapped      in a system call its instrumented caller did not
+ *                          make through a wrapper (in a library): never
+ *                          signalled, since that code would see an EINTR it
+ *                          does not expect
  *   running                on a CPU or runnable: reaches an update point
  *   uninterruptible, stopped
  *
@@ -69,6 +74,8 @@ struct thread {
 	char reason[256];
 	bool ready;
 	int app_frame;		/* innermost instrumented frame, or -1 */
+	int wrapped;		/* its upstare_threads[] slot says it is inside a
+				 * wrapped blocking call: 1, 0, or -1 (no table) */
 };
 
 #define SYMCTX_CACHE	8
@@ -94,6 +101,7 @@ struct symctx {
 	struct pc_entry *pcs;	/* 1 << PC_CACHE_BITS entries */
 	bool ctl_searched;	/* looked for the runtime's control block */
 	__u64 ctl_addr;		/* its address, 0 if the process has none */
+	__u64 slots_addr;	/* its upstare_threads[], 0 if none */
 };
 
 static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
@@ -456,6 +464,20 @@ static void classify_one(struct thread *t, int kick_sig)
 			 sc ?: "kernel", app, kick_sig);
 		return;
 	}
+	/*
+	 * Only a thread inside one of libupstare's wrapped blocking calls is
+	 * signalled (the runtime marks it in upstare_threads[]).  Futex waits
+	 * are the wrappers that poll instead (locks, condition variables,
+	 * joins), or a library's, which no signal would help either.
+	 */
+	if (!t->wrapped && r->syscall != NR_FUTEX) {
+		t->cls = "blocked-unwrapped";
+		snprintf(t->reason, sizeof(t->reason),
+			 "blocked in %s() from %s outside libupstare's wrapped calls (in "
+			 "library code): not signalled, it would see an EINTR it does not "
+			 "expect", sc ?: "kernel", app);
+		return;
+	}
 	t->cls = "blocked-interruptible";
 	t->ready = true;
 	snprintf(t->reason, sizeof(t->reason), "blocked in %s() from %s; will be kicked",
@@ -635,13 +657,48 @@ static int find_ctl(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 		GElf_Sym sym;
 		const char *sname = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
 
-		if (sname && GELF_ST_TYPE(sym.st_info) == STT_OBJECT &&
-		    !strcmp(sname, UPSTARE_CONTROL_SYM)) {
+		if (!sname || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
+			continue;
+		if (!strcmp(sname, UPSTARE_CONTROL_SYM))
 			s->ctl_addr = addr;
+		else if (!strcmp(sname, UPSTARE_THREADS_SYM))
+			s->slots_addr = addr;
+		if (s->ctl_addr && s->slots_addr)
 			return DWARF_CB_ABORT;
-		}
 	}
 	return DWARF_CB_OK;
+}
+
+/* Mark each thread inside a wrapped blocking call (upstare_threads[]). */
+static void read_slots(__u32 pid, struct symctx *s, struct thread *ts, int n)
+{
+	static struct upstare_thread_slot slots[UPSTARE_MAX_THREADS];
+	struct upstare_control cb;
+	size_t len;
+	int i;
+
+	for (i = 0; i < n; i++)
+		ts[i].wrapped = -1;
+	if (!s->ctl_searched && s->dwfl) {
+		s->ctl_searched = true;
+		dwfl_getmodules(s->dwfl, find_ctl, s, 0);
+	}
+	if (!s->ctl_addr || !s->slots_addr ||
+	    !read_target(pid, s->ctl_addr, &cb, offsetof(struct upstare_control, t_ns)) ||
+	    cb.magic != UPSTARE_CONTROL_MAGIC || cb.version != UPSTARE_CONTROL_VERSION)
+		return;
+	len = (cb.nslots < UPSTARE_MAX_THREADS ? cb.nslots : UPSTARE_MAX_THREADS) *
+	      sizeof(slots[0]);
+	if (len && !read_target(pid, s->slots_addr, slots, len))
+		return;
+	for (i = 0; i < n; i++) {
+		ts[i].wrapped = 0;
+		for (size_t k = 0; k < len / sizeof(slots[0]); k++)
+			if (slots[k].tid == (int)ts[i].r->tid) {
+				ts[i].wrapped = !!slots[k].blocking;
+				break;
+			}
+	}
 }
 
 int readiness_update_state(__u32 pid, struct update_state *st)
@@ -679,7 +736,7 @@ const char *update_phase_name(unsigned int phase)
 		[UPSTARE_PH_IDLE] = "idle", [UPSTARE_PH_PREPARE] = "prepare",
 		[UPSTARE_PH_QUIESCE] = "quiesce", [UPSTARE_PH_TRANSFORM] = "transform",
 		[UPSTARE_PH_REBUILD] = "rebuild", [UPSTARE_PH_ROLLBACK] = "rollback",
-		[UPSTARE_PH_READY] = "ready",
+		[UPSTARE_PH_READY] = "ready", [UPSTARE_PH_CHECK] = "check",
 	};
 
 	return phase < sizeof(names) / sizeof(names[0]) && names[phase] ? names[phase] : "?";
@@ -698,6 +755,7 @@ int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec
 		ts[i].r = &recs[i];
 		symbolize(s, &ts[i]);
 	}
+	read_slots(pid, s, ts, n);
 	classify(ts, n, kick_sig);
 	jb_open(b, '[');
 	for (i = 0; i < n; i++)
@@ -705,4 +763,31 @@ int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec
 	jb_close(b, ']');
 	free(ts);
 	return 0;
+}
+
+int readiness_not_ready(__u32 pid, const struct us_thread_rec *recs, int n, int kick_sig,
+			FILE *why)
+{
+	struct thread *ts = calloc(n ? n : 1, sizeof(*ts));
+	struct symctx *s = symctx_get(pid);
+	int i, bad = 0;
+
+	if (!ts)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		ts[i].r = &recs[i];
+		symbolize(s, &ts[i]);
+	}
+	read_slots(pid, s, ts, n);
+	classify(ts, n, kick_sig);
+	for (i = 0; i < n; i++) {
+		if (ts[i].ready)
+			continue;
+		bad++;
+		if (why)
+			fprintf(why, "pid %u thread %u (%s): %s: %s\n", pid, ts[i].r->tid,
+				ts[i].r->comm, ts[i].cls, ts[i].reason);
+	}
+	free(ts);
+	return bad;
 }

@@ -6,6 +6,7 @@
 #ifndef UPSTARE_READINESS_H
 #define UPSTARE_READINESS_H
 
+#include <stdio.h>
 #include <linux/types.h>
 #include "../bpf/observe.h"
 #include "json.h"
@@ -16,6 +17,13 @@
  */
 int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
 			   int n, int kick_sig);
+
+/*
+ * How many of pid's threads are not ready; for each, one line "pid P
+ * thread TID (COMM): CLASS: REASON" in why (may be NULL).  -errno on error.
+ */
+int readiness_not_ready(__u32 pid, const struct us_thread_rec *recs, int n, int kick_sig,
+			FILE *why);
 
 const char *syscall_name(long nr);
 

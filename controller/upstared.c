@@ -8,9 +8,21 @@
  * UNIX socket that only root or one configured group may open.  One
  * thread, one epoll loop: the socket, the BPF ring buffer and a signalfd.
  * SIGTERM and SIGINT detach everything and exit 0.
+ *
+ * "update" runs upstarectl update's driver (controller/ctl_update.c) here,
+ * with two additions: the protocol starts only once the readiness rules
+ * say every thread of every target is ready (retried until the deadline,
+ * then refused with each thread that was not, and why), and the update
+ * window's BPF programs kick the threads that enter one of libupstare's
+ * wrapped blocking calls while it is open (gated on the runtime's
+ * upstare_threads[] table: no other thread is signalled).  An update
+ * holds the loop until it ends, which the target's own deadline bounds;
+ * killed meanwhile, the daemon leaves the target to time out by itself and
+ * go on in the old code.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
@@ -34,6 +46,8 @@
 #include "json.h"
 #include "meta.h"
 #include "readiness.h"
+#include "update.h"
+#include "upstare-ctl.h"
 
 #define MAX_CLIENTS	64
 #define MAX_LINE	65536
@@ -351,6 +365,151 @@ static void cmd_window(struct jbuf *b, const struct json *req)
 	jb_kbool(b, "window_attached", obs_window_attached(d.obs));
 }
 
+/* ----------------------------------------------------------------- updates */
+
+/* A target of an update is observed like an attached process. */
+static int ensure_registered(__u32 pid, struct us_proc *p)
+{
+	int err;
+
+	if (!obs_lookup(d.obs, pid, p))
+		return 0;
+	err = obs_register(d.obs, pid, 0, d.kick_sig);
+	if (err && err != -EEXIST)
+		return err;
+	logmsg("pid %u: registered for an update", pid);
+	return obs_lookup(d.obs, pid, p);
+}
+
+/* Every thread of every target ready, retried until deadline_ns. */
+static int update_gate(void *arg, const pid_t *pids, int n, uint64_t deadline_ns, FILE *why)
+{
+	unsigned delay_us = 1000, checks = 0;
+	char *last = NULL;
+	size_t len = 0;
+
+	for (;;) {
+		FILE *f = open_memstream(&last, &len);
+		int bad = 0;
+
+		if (!f)
+			return -ENOMEM;
+		checks++;
+		for (int i = 0; i < n; i++) {
+			struct us_thread_rec *recs = NULL;
+			struct update_state st;
+			struct us_proc p;
+			int nt, err = ensure_registered(pids[i], &p);
+
+			nt = err ? err : obs_snapshot(d.obs, pids[i], &recs);
+			if (nt < 0) {
+				fprintf(f, "pid %d: cannot observe its threads: %s\n", pids[i],
+					strerror(-nt));
+				bad++;
+				continue;
+			}
+			err = readiness_not_ready(pids[i], recs, nt,
+						  readiness_update_state(pids[i], &st) ?
+						  (int)p.kick_sig : st.update_signal, f);
+			bad += err < 0 ? 1 : err;
+			free(recs);
+		}
+		fclose(f);
+		if (!bad) {
+			logmsg("update: every thread ready after %u check%s", checks,
+			       checks == 1 ? "" : "s");
+			free(last);
+			return 0;
+		}
+		if ((uint64_t)now_ns() >= deadline_ns) {
+			fprintf(why, "upstared: not every thread was ready before the deadline "
+				"(%u checks); the update was not started:\n%s", checks, last);
+			logmsg("update: not started, %d thread%s never ready", bad,
+			       bad == 1 ? "" : "s");
+			free(last);
+			return -ETIMEDOUT;
+		}
+		free(last);
+		last = NULL;
+		usleep(delay_us);
+		if (delay_us < 100000)
+			delay_us *= 2;
+	}
+}
+
+static void update_window(void *arg, pid_t pid, uint64_t slots_addr, int open)
+{
+	struct us_proc p;
+	int err;
+
+	if (!open) {
+		if (!obs_window_close(d.obs, pid))
+			logmsg("pid %d: update window closed", pid);
+		return;
+	}
+	err = ensure_registered(pid, &p);
+	if (!err)
+		err = obs_window_open_gated(d.obs, pid, slots_addr, UPSTARE_MAX_THREADS);
+	if (err < 0)
+		logmsg("pid %d: no update window (%s): only the kick round signals",
+		       pid, strerror(-err));
+	else
+		logmsg("pid %d: update window open (wrapped calls only), kick generation %d",
+		       pid, err);
+}
+
+static void cmd_update(struct jbuf *b, const struct json *req)
+{
+	const struct update_hooks hooks = { .gate = update_gate, .window = update_window };
+	const struct json *args = json_get(req, "args"), *a;
+	const char *cwd = json_str(req, "cwd");
+	char *argv[64], *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	int argc = 0, status, here;
+	FILE *out, *err;
+
+	if (!args || args->type != JSON_ARR) {
+		reply_error(b, "update needs \"args\" (upstarectl update's arguments)");
+		return;
+	}
+	for (a = args->child; a && argc < 63; a = a->next)
+		if (a->type == JSON_STR)
+			argv[argc++] = a->str;
+	argv[argc] = NULL;
+	here = open(".", O_PATH | O_CLOEXEC);
+	if (cwd && chdir(cwd)) {
+		reply_error(b, "update: %s: %s", cwd, strerror(errno));
+		close(here);
+		return;
+	}
+	out = open_memstream(&obuf, &olen);
+	err = open_memstream(&ebuf, &elen);
+	if (!out || !err) {
+		reply_error(b, "update: out of memory");
+	} else {
+		logmsg("update requested");
+		status = update_run(argc, argv, out, err, &hooks);
+		fclose(out);
+		fclose(err);
+		out = err = NULL;
+		logmsg("update: exit status %d: %.*s", status, (int)strcspn(obuf, "\n"), obuf);
+		jb_kint(b, "status", status);
+		jb_kstr(b, "out", obuf);
+		jb_kstr(b, "err", ebuf);
+	}
+	if (out)
+		fclose(out);
+	if (err)
+		fclose(err);
+	free(obuf);
+	free(ebuf);
+	if (here >= 0) {
+		if (fchdir(here))
+			logmsg("cannot return to the working directory: %s", strerror(errno));
+		close(here);
+	}
+}
+
 static void dispatch(struct jbuf *b, const char *line)
 {
 	char err[128];
@@ -376,6 +535,8 @@ static void dispatch(struct jbuf *b, const char *line)
 		cmd_threads(b, req);
 	else if (!strcmp(cmd, "window"))
 		cmd_window(b, req);
+	else if (!strcmp(cmd, "update"))
+		cmd_update(b, req);
 	else
 		reply_error(b, "unknown command \"%s\"", cmd);
 	json_free(req);

@@ -10,6 +10,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -142,18 +145,65 @@ static const char *const wrapped[] = {
 	"sigprocmask", "pthread_sigmask", NULL,
 };
 
+/* Is name an undefined global symbol of the object (a call to libc)? */
+static bool calls_external(Elf *e, const char *name)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *n;
+
+			if (!gelf_getsym(d, i, &sym))
+				continue;
+			n = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (n && !strcmp(n, name))
+				return sym.st_shndx == SHN_UNDEF &&
+				       GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+		}
+	}
+	return false;
+}
+
+/*
+ * Rename the object's calls to the wrapped functions; a function of the
+ * same name that the program defines itself keeps its name.
+ */
 static int redirect_wrapped(const char *obj)
 {
 	struct argv a = { 0 };
+	int fd = open(obj, O_RDONLY | O_CLOEXEC), n = 0;
+	Elf *e;
 
+	if (fd < 0) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", obj, strerror(errno));
+		return 1;
+	}
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
 	av_push(&a, objcopy());
-	for (int i = 0; wrapped[i]; i++) {
+	for (int i = 0; e && wrapped[i]; i++) {
 		struct sb b = { 0 };
 
+		if (!calls_external(e, wrapped[i]))
+			continue;
 		sb_printf(&b, "--redefine-sym=%s=__upstare_w_%s", wrapped[i], wrapped[i]);
 		av_push(&a, b.s);
 		sb_free(&b);
+		n++;
 	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	if (!n)
+		return 0;
 	av_push(&a, obj);
 	return run(&a);
 }

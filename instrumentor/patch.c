@@ -168,6 +168,138 @@ static const struct gvar *gvar_match(const struct gvars *base, const struct gvar
 	return NULL;
 }
 
+/* A record type of the metadata: its name and its fields' JSON text. */
+struct rtype {
+	char *name, *fields;
+};
+
+struct rtypes {
+	struct rtype *v;
+	int n;
+};
+
+/* The end of the JSON value (object or array) that starts at p. */
+static const char *json_end(const char *p)
+{
+	int depth = 0, in_str = 0;
+
+	for (; *p; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				in_str = 0;
+		} else if (*p == '"') {
+			in_str = 1;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return p;
+}
+
+/* The record types ("types") of every unit of the metadata. */
+static void parse_types(const char *units, struct rtypes *t)
+{
+	for (const char *p = units; (p = strstr(p, "\"types\":["));) {
+		const char *end = json_end(p + 8);
+
+		for (p += 9; p < end && *p != ']';) {
+			const char *oe, *f;
+			struct rtype r = { 0 };
+
+			while (p < end && *p != '{' && *p != ']')
+				p++;
+			if (p >= end || *p != '{')
+				break;
+			oe = json_end(p);
+			f = strstr(p, "\"fields\":[");
+			r.name = json_field(p, oe, "name");
+			if (r.name && f && f < oe) {
+				r.fields = strndup(f + 9, json_end(f + 9) - (f + 9));
+				t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+				t->v[t->n++] = r;
+			} else {
+				free(r.name);
+			}
+			p = oe;
+		}
+		p = end;
+	}
+}
+
+static const struct rtype *rtype_find(const struct rtypes *t, const char *name)
+{
+	for (int i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].name, name))
+			return &t->v[i];
+	return NULL;
+}
+
+/* "struct s[4]", "const struct s" -> "struct s": the record a type holds by value. */
+static char *record_of(const char *type)
+{
+	char *s, *b;
+
+	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
+		type += type[0] == 'c' ? 6 : 9;
+	if (strncmp(type, "struct ", 7) && strncmp(type, "union ", 6))
+		return NULL;
+	s = xstrdup(type);
+	if (strchr(s, '*') || strchr(s, '(')) {
+		free(s);
+		return NULL;
+	}
+	b = strchr(s, '[');
+	if (b)
+		*b = 0;
+	while (*s && s[strlen(s) - 1] == ' ')
+		s[strlen(s) - 1] = 0;
+	return s;
+}
+
+/*
+ * Did record type name change its layout between the versions (fields,
+ * their types and offsets, and those of the records it holds by value)?
+ */
+static bool layout_changed(const struct rtypes *ob, const struct rtypes *nb, const char *name,
+			   int depth)
+{
+	const struct rtype *o = rtype_find(ob, name), *n = rtype_find(nb, name);
+	bool changed;
+
+	if (!o || !n || depth > 16)
+		return false;
+	changed = strcmp(o->fields, n->fields) != 0;
+	for (const char *p = n->fields; !changed && (p = strstr(p, "\"type\":\""));) {
+		char *t, *rec;
+
+		p = json_str(p + 8, &t);
+		rec = record_of(t);
+		if (rec && strcmp(rec, name))
+			changed = layout_changed(ob, nb, rec, depth + 1);
+		free(rec);
+		free(t);
+	}
+	return changed;
+}
+
+static bool type_changed(const struct rtypes *ob, const struct rtypes *nb, const char *otype,
+			 long osize, const char *ntype, long nsize)
+{
+	char *rec;
+	bool changed;
+
+	if (strcmp(otype, ntype) || osize != nsize)
+		return true;
+	rec = record_of(ntype);
+	changed = rec && layout_changed(ob, nb, rec, 0);
+	free(rec);
+	return changed;
+}
+
 static const struct gvar *gvar_find(const struct gvars *g, const char *sym)
 {
 	for (int i = 0; i < g->n; i++)
@@ -250,6 +382,9 @@ int patch_link(const struct patch_opts *po)
 {
 	struct sb bid = { 0 }, bunits = { 0 }, info = { 0 }, storage = { 0 }, moves = { 0 };
 	struct gvars base = { 0 }, news = { 0 };
+	struct rtypes btypes = { 0 }, ntypes = { 0 };
+	struct sb changed = { 0 };
+	unsigned nchanged = 0;
 	struct argv_list rename = { 0 };
 	char *bmap, tag[16], path[4096];
 	unsigned nmoves = 0;
@@ -261,12 +396,15 @@ int patch_link(const struct patch_opts *po)
 		return 1;
 	}
 	parse_globals(bunits.s, &base);
+	parse_types(bunits.s, &btypes);
 	bmap = read_storage(po->base);
 	for (int i = 0; i < po->nobjs; i++) {
 		struct sb id = { 0 }, u = { 0 };
 
-		if (meta_read(po->objs[i], &id, &u) > 0)
+		if (meta_read(po->objs[i], &id, &u) > 0) {
 			parse_globals(u.s, &news);
+			parse_types(u.s, &ntypes);
+		}
 		sb_free(&id);
 		sb_free(&u);
 	}
@@ -282,7 +420,7 @@ int patch_link(const struct patch_opts *po)
 		if (!bv || gvar_find(&news, nv->symbol) != nv)
 			continue;	/* new global, or seen already */
 		where = storage_of(bmap, bv->symbol);
-		if (!strcmp(bv->type, nv->type) && bv->size == nv->size) {
+		if (!type_changed(&btypes, &ntypes, bv->type, bv->size, nv->type, nv->size)) {
 			if (strcmp(where, nv->symbol)) {
 				asprintf(&arg, "--redefine-sym=%s=%s", nv->symbol, where);
 				argv_list_push(&rename, arg);
@@ -334,12 +472,24 @@ int patch_link(const struct patch_opts *po)
 		"__attribute__((weak, visibility(\"hidden\")));\n"
 		"extern int __upstare_main_thunk(int, char **, char **) "
 		"__attribute__((weak));\n");
+	/* record types whose layout changed: locals of them need a transformer */
+	for (int i = 0; i < ntypes.n; i++)
+		if (rtype_find(&ntypes, ntypes.v[i].name) == &ntypes.v[i] &&
+		    layout_changed(&btypes, &ntypes, ntypes.v[i].name, 0)) {
+			sb_puts(&changed, "\t");
+			c_str(&changed, ntypes.v[i].name);
+			sb_puts(&changed, ",\n");
+			nchanged++;
+		}
+	sb_printf(&info, "static const char *const changed_types[] = {\n%s\t0\n};\n",
+		  changed.s ? changed.s : "");
 	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
 		  "\t{ 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
-		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves\n"
-		  "};\n", __UPSTARE_ABI, nmoves, bid.s);
+		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"
+		  "\t%u, changed_types\n"
+		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged);
 	asm_section(&info, ".upstare_base", bid.s);
 	if (storage.s)
 		asm_section(&info, ".upstare_storage", storage.s);
@@ -391,5 +541,6 @@ out:
 	sb_free(&info);
 	sb_free(&storage);
 	sb_free(&moves);
+	sb_free(&changed);
 	return err;
 }

@@ -7,7 +7,10 @@
  * checksum of all globals) and the same exit status.  The instrumented build
  * runs a second time with UPSTARE_SELFTEST_UNWIND, where the runtime unwinds
  * and rebuilds the whole stack at every UNWIND-th update point, and must
- * still print the same.  A program whose plain build does not finish within
+ * still print the same; so must a build with -O0 --all-points (an update
+ * point in every function, a continuation point after every call) run the
+ * same way.
+ * A program whose plain build does not finish within
  * PLAIN_RUN_S is not comparable: csmith does not promise termination, so it
  * is logged and skipped.  The instrumented runs get longer limits, since
  * instrumentation may make them slower.
@@ -200,7 +203,8 @@ static const char *checksum_of(const char *out, char *buf, size_t size)
 
 static void remove_seed_files(const char *dir)
 {
-	static const char *const files[] = { "p.c", "plain", "plain-O0", "upstare", "log" };
+	static const char *const files[] = { "p.c", "plain", "plain-O0", "upstare", "upstare-all",
+					     "log" };
 	char path[400];
 
 	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -215,8 +219,8 @@ static void remove_seed_files(const char *dir)
  * UNWIND, the runtime unwinds and rebuilds the whole stack in the same code
  * at every UNWIND-th update point; the output must not change either.
  */
-static bool same_as_plain(const char *dir, struct seed_result *r, const struct cmd_result *pr,
-			  double plain_s, int unwind)
+static bool same_as_plain(const char *dir, const char *bin, struct seed_result *r,
+			  const struct cmd_result *pr, double plain_s, int unwind)
 {
 	int secs = limit(unwind ? UNWIND_RUN_S : INSTR_RUN_S);
 	struct cmd_result ir = { 0 };
@@ -228,7 +232,9 @@ static bool same_as_plain(const char *dir, struct seed_result *r, const struct c
 			 unwind);
 		snprintf(what, sizeof(what), " with UPSTARE_SELFTEST_UNWIND=%d", unwind);
 	}
-	run_cmd(&ir, secs, "exec %stimeout -s KILL %d '%s/upstare'", env, secs + 5, dir);
+	if (strcmp(bin, "upstare"))
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s)", bin);
+	run_cmd(&ir, secs, "exec %stimeout -s KILL %d '%s/%s'", env, secs + 5, dir, bin);
 	if (budget_spent(&ir)) {
 		set_result(r, SEED_UNKNOWN, "time budget spent");
 		goto out;
@@ -249,8 +255,11 @@ static bool same_as_plain(const char *dir, struct seed_result *r, const struct c
 		goto out;
 	}
 	if (unwind) {
+		unsigned long n = 0;
+
 		for (const char *p = ir.err; (p = strstr(p, "upstare: ")); p++)
-			sscanf(p, "upstare: %lu stack rebuilds", &r->rebuilds);
+			sscanf(p, "upstare: %lu stack rebuilds", &n);
+		r->rebuilds += n;
 	}
 	ok = true;
 out:
@@ -282,6 +291,35 @@ out:
 	cmd_result_free(&build);
 	cmd_result_free(&run);
 	return defined;
+}
+
+/*
+ * The build with --all-points: quiet functions (no loop, calls only to
+ * other quiet functions) have no update point by default, so most of a
+ * csmith program would never unwind; this build unwinds at every call too.
+ * At -O0: with thousands of continuation points clang -O2 takes minutes.
+ */
+static bool build_all_points(const char *dir, struct seed_result *r)
+{
+	struct cmd_result b = { 0 };
+	bool ok;
+
+	run_cmd(&b, limit(BUILD_TIMEOUT_S), "%s --all-points -O0 %s -o '%s/upstare-all' '%s/p.c'",
+		upstare_cc(), CSMITH_FLAGS, dir, dir);
+	if (budget_spent(&b)) {
+		set_result(r, SEED_UNKNOWN, "time budget spent");
+		ok = false;
+	} else if (b.status || b.timed_out) {
+		set_result(r, SEED_FAILED, "upstare-cc --all-points -O0 failed (status %d%s)", b.status,
+			   b.timed_out ? ", timed out" : "");
+		seed_log(dir, "upstare-cc --all-points %s %s/p.c: stderr:\n%.8000s", cflags, dir,
+			 b.err);
+		ok = false;
+	} else {
+		ok = true;
+	}
+	cmd_result_free(&b);
+	return ok;
 }
 
 /* Generate, build and compare one program.  Runs in a worker process. */
@@ -338,7 +376,9 @@ static enum outcome check_seed(const char *tmpdir, struct seed_result *r)
 			       PLAIN_RUN_S);
 		goto out;
 	}
-	if (same_as_plain(dir, r, &pr, plain_s, 0) && same_as_plain(dir, r, &pr, plain_s, UNWIND))
+	if (same_as_plain(dir, "upstare", r, &pr, plain_s, 0) &&
+	    same_as_plain(dir, "upstare", r, &pr, plain_s, UNWIND) &&
+	    build_all_points(dir, r) && same_as_plain(dir, "upstare-all", r, &pr, plain_s, UNWIND))
 		o = set_result(r, SEED_SAME, "%s", checksum_of(pr.out, c1, sizeof(c1)));
 	else if (r->outcome == SEED_FAILED && !plain_is_defined(dir, &pr))
 		o = set_result(r, SEED_NOT_COMPARABLE, "plain builds at -O0 and -O2 disagree: "

@@ -15,13 +15,19 @@
  *      never hold: the update is abandoned at the deadline, naming the
  *      constraint, the thread and the frame, and the program goes on in v1
  *      with its state;
- *  constraints_invalid      an invalid file starts nothing.
+ *  constraints_invalid      an invalid file starts nothing;
+ *  constraints_daemon       constraints_transaction through upstared (its
+ *      readiness check, then the same check barrier and retries).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "observe.h"
 #include "updlib.h"
+
+/* The upstared socket the update goes through, or NULL: --direct. */
+static const char *daemon_sock;
 
 static bool update_with(struct upd *u, const char *patch, const char *cons_text,
 			struct cmd_result *r)
@@ -30,9 +36,11 @@ static bool update_with(struct upd *u, const char *patch, const char *cons_text,
 
 	snprintf(path, sizeof(path), "%s/c.cons", u->ctx->tmpdir);
 	if (!ASSERT_OK(write_file(path, cons_text, strlen(cons_text)), "write c.cons") ||
-	    !ASSERT_OK(run_cmd(r, 120, "%s/bin/upstarectl update --pid %d --patch %s/%s "
-			       "--constraints %s --json%s", upstare_build_dir(), u->pid,
-			       u->ctx->tmpdir, patch, path, u->tree ? " --tree" : ""),
+	    !ASSERT_OK(run_cmd(r, 120, "UPSTARE_SOCKET=%s %s/bin/upstarectl update --pid %d "
+			       "--patch %s/%s --constraints %s --json%s%s",
+			       daemon_sock ?: "/nonexistent", upstare_build_dir(), u->pid,
+			       u->ctx->tmpdir, patch, path, u->tree ? " --tree" : "",
+			       daemon_sock ? "" : " --direct"),
 		       "run upstarectl"))
 		return false;
 	snprintf(u->json, sizeof(u->json), "%s", r->out);
@@ -177,7 +185,33 @@ out:
 	return res;
 }
 
+/* The transaction case through upstared. */
+static enum test_result transaction_daemon(struct test_ctx *ctx)
+{
+	const char *skip = observe_skip_reason();
+	enum test_result res;
+	struct daemon d = {};
+	char *log;
+
+	if (skip)
+		return test_skip("%s", skip);
+	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))
+		return TEST_FAIL;
+	daemon_sock = d.sock;
+	res = applied_unsplit(ctx, "forbid any in transaction\n");
+	daemon_sock = NULL;
+	log = read_file(d.log, NULL);
+	if (res == TEST_PASS &&
+	    !ASSERT_STRSTR(log, "every thread ready", "the daemon checked readiness first"))
+		res = TEST_FAIL;
+	free(log);
+	if (!ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
+		res = TEST_FAIL;
+	return res;
+}
+
 UPDATE_TEST(constraints_transaction, transaction)
+UPDATE_TEST(constraints_daemon, transaction_daemon)
 UPDATE_TEST(constraints_require, require)
 UPDATE_TEST(constraints_conjunction, conjunction)
 UPDATE_TEST(constraints_never, never)

@@ -21,6 +21,8 @@ struct upd {
 	char json[8192];	/* upstarectl's last answer */
 	int status;		/* upstarectl's exit status */
 	bool tree;		/* update the process and its descendants (--tree) */
+	bool stacks;		/* stop at the check barrier, report stacks (--stacks) */
+	const char *sock;	/* through the upstared on this socket; NULL: --direct */
 };
 
 /* SKIP unless root (patches must be root-owned; process_vm_writev). */

@@ -30,6 +30,8 @@ struct thread_state {
 	volatile int kicked;	/* the update signal arrived since the last check */
 	pid_t tid;
 	void *wait_cond;	/* the pthread_cond_t it waits on, or NULL */
+	const void *resume_call;	/* the wrapper whose partial transfer the */
+	size_t resume_done;		/* rebuilt call goes on with, and how far */
 	struct upstare_thread_slot *slot;	/* its upstare_threads[] entry */
 	unsigned long polls;
 	struct frame *top;	/* saved frames */
@@ -64,5 +66,43 @@ void upstare__free_frames(struct frame *f);
 /* Wait for the update decision (the leader makes it here). */
 void upstare__park(void);
 int upstare__selftest_mode(void);
+
+/* ------------------------------------------------------ between the files */
+
+/* The functions of one version: where frames and pointers go. */
+struct upstare__fntab {
+	const struct __upstare_fdesc *begin, *end;
+};
+
+/* The update in progress (owned by the leader until the decision). */
+struct upstare__update {
+	void *dl;
+	int fd;
+	const struct __upstare_patch *p;
+	struct upstare__fntab fns;
+	unsigned result;
+	char build_id[64];
+};
+
+extern struct upstare__update upstare__up;
+extern struct thread_state *upstare__threads;	/* registered threads */
+
+/* Append a line to the control block's reasons. */
+void upstare__reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void upstare__functions_init(void);
+const struct __upstare_fdesc *upstare__fn_lookup(const struct upstare__fntab *t,
+						 const char *name, const char *file);
+/* Load and check the requested patch; 0, or -errno with the reasons. */
+int upstare__prepare(void);
+void upstare__patch_unload(void);
+/* Old functions translate to the patch's from now on. */
+int upstare__commit_functions(void);
+int upstare__check_moves(void);
+int upstare__transform_globals(void);
+/* Why frame f cannot be converted to the patch's code, or NULL (a guess:
+ * before the transformers run). */
+const char *upstare__unmappable(const struct frame *f);
+/* Each parked thread's frames converted into its newtop list. */
+int upstare__transform_frames(void);
 
 #endif

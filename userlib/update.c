@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * Live updates: the control block, the protocol, patches and transformers.
+ * Live updates: the control block, the thread registry and the protocol
+ * (patch.c loads patches, transform.c converts globals and frames).
  *
- * A controller writes a request into upstare_control (upstare-ctl.h) and
- * sends the update signal to every thread.  The signal handler only sets
- * __upstare_pending; the first thread that then reaches an update point
+ * A controller writes a request into upstare_control (upstare-ctl.h), sets
+ * __upstare_pending and signals the threads inside a wrapped blocking call
+ * (upstare_threads[]).  The first thread that then reaches an update point
  * becomes the leader.  It loads and verifies the patch while every other
  * thread keeps running (prepare), so a refused patch never stops anything.
- * Then it opens the quiesce phase and kicks every registered thread: each
+ * Then it opens the quiesce phase and kicks the blocked threads again: each
  * one unwinds from its next update point (a loop head, a function entry, or
  * a blocking call interrupted by the signal) to its entry wrapper, where it
  * parks on a futex.  When every thread is parked the leader runs the
@@ -18,7 +19,6 @@
  * are rebuilt in the old code, as if nothing had been attempted.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,43 +51,14 @@ struct upstare_control upstare_control __attribute__((used, visibility("default"
 
 struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS]
 	__attribute__((used, visibility("default")));
+
 /* for threads beyond the table: not visible to the controller */
 static __thread struct upstare_thread_slot spare_slot;
 
 
-/* The executable's own function descriptors (section upstare_fn). */
-extern const struct __upstare_fdesc __start_upstare_fn[] __attribute__((weak));
-extern const struct __upstare_fdesc __stop_upstare_fn[] __attribute__((weak));
-
-/* The functions of the version running now: where frames and pointers go. */
-struct fntab {
-	const struct __upstare_fdesc *begin, *end;
-};
-
-/* An old function's address and what it is now. */
-struct xlate {
-	void *old, *new;
-};
-
-static struct fntab cur_fns;
-static void *cur_main_thunk;
-static struct xlate *xl;
-static unsigned nxl;
-
-/* The update in progress (owned by the leader until the decision). */
-static struct {
-	void *dl;
-	int fd;
-	const struct __upstare_patch *p;
-	struct fntab fns;
-	unsigned result;
-	char build_id[64];
-} up;
-
 static int reg_lock;
-static struct thread_state *threads;
+struct thread_state *upstare__threads;
 static int update_signal;
-static __thread char fail_msg[512];
 
 /* ------------------------------------------------------------ small tools */
 
@@ -123,8 +93,7 @@ static void futex_wake(uint32_t *w)
 	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-static void reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void reason(const char *fmt, ...)
+void upstare__reason(const char *fmt, ...)
 {
 	size_t n = strnlen(cb.reasons, sizeof(cb.reasons));
 	va_list ap;
@@ -136,25 +105,9 @@ static void reason(const char *fmt, ...)
 	va_end(ap);
 }
 
-void upstare_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
-	va_end(ap);
-}
-
 unsigned int upstare_generation(void)
 {
 	return __atomic_load_n(&cb.generation, __ATOMIC_RELAXED);
-}
-
-static const char *base_name(const char *p)
-{
-	const char *s = p ? strrchr(p, '/') : NULL;
-
-	return s ? s + 1 : p ? p : "";
 }
 
 /* ---------------------------------------------------- signals and threads */
@@ -220,7 +173,7 @@ static void on_thread_exit(void *p)
 static void after_fork_child(void)
 {
 	reg_lock = 0;
-	threads = &ts;
+	upstare__threads = &ts;
 	ts.next_thread = NULL;
 	ts.tid = gettid();
 	cb.nthreads = 1;
@@ -245,8 +198,7 @@ void upstare__signals_init(void)
 	upstare__wrap_anchor();
 	pthread_key_create(&exit_key, on_thread_exit);
 	pthread_atfork(NULL, NULL, after_fork_child);
-	cur_fns.begin = __start_upstare_fn;
-	cur_fns.end = __stop_upstare_fn;
+	upstare__functions_init();
 }
 
 void upstare__thread_register(void)
@@ -269,8 +221,8 @@ void upstare__thread_register(void)
 		}
 	ts.slot->blocking = 0;
 	__atomic_store_n(&ts.slot->tid, ts.tid, __ATOMIC_RELEASE);
-	ts.next_thread = threads;
-	threads = &ts;
+	ts.next_thread = upstare__threads;
+	upstare__threads = &ts;
 	ts.registered = 1;
 	cb.nthreads++;
 	unlock();
@@ -279,7 +231,7 @@ void upstare__thread_register(void)
 void upstare__thread_unregister(void)
 {
 	lock();
-	for (struct thread_state **p = &threads; *p; p = &(*p)->next_thread)
+	for (struct thread_state **p = &upstare__threads; *p; p = &(*p)->next_thread)
 		if (*p == &ts) {
 			*p = ts.next_thread;
 			break;
@@ -297,7 +249,7 @@ void upstare__thread_unregister(void)
 static void kick_unparked(void)
 {
 	lock();
-	for (struct thread_state *t = threads; t; t = t->next_thread)
+	for (struct thread_state *t = upstare__threads; t; t = t->next_thread)
 		if (!t->parked && t != &ts) {
 			if (t->slot->blocking)
 				syscall(SYS_tgkill, getpid(), t->tid, update_signal);
@@ -306,478 +258,6 @@ static void kick_unparked(void)
 				pthread_cond_broadcast(t->wait_cond);
 		}
 	unlock();
-}
-
-/* -------------------------------------------------------------- functions */
-
-static const struct __upstare_fdesc *fn_lookup(const struct fntab *t, const char *name,
-					       const char *file)
-{
-	const struct __upstare_fdesc *by_name = NULL;
-
-	for (const struct __upstare_fdesc *d = t->begin; d && d < t->end; d++) {
-		if (strcmp(d->name, name))
-			continue;
-		if (!strcmp(base_name(d->file), base_name(file)))
-			return d;
-		by_name = d;
-	}
-	return by_name;
-}
-
-static int xlate_cmp(const void *a, const void *b)
-{
-	const struct xlate *x = a, *y = b;
-
-	return x->old < y->old ? -1 : x->old > y->old;
-}
-
-void *__upstare_xlate(void *fn)
-{
-	unsigned lo = 0, hi = nxl;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (xl[mid].old == fn)
-			return xl[mid].new;
-		if (xl[mid].old < fn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return fn;
-}
-
-void *upstare__entry_fn(void *fn)
-{
-	return __upstare_xlate(fn);
-}
-
-static const struct __upstare_fdesc *fd_of_addr(const struct fntab *t, void *fn)
-{
-	for (const struct __upstare_fdesc *d = t->begin; d && d < t->end; d++)
-		if (d->fn == fn)
-			return d;
-	return NULL;
-}
-
-/* Commit the function map: every old address calls the new version. */
-static int commit_functions(void)
-{
-	struct xlate *n = malloc((nxl + (cur_fns.end - cur_fns.begin) + 1) * sizeof(*n));
-	unsigned nn = 0;
-
-	if (!n)
-		return -ENOMEM;
-	for (unsigned i = 0; i < nxl; i++) {
-		const struct __upstare_fdesc *o = fd_of_addr(&cur_fns, xl[i].new), *d;
-
-		d = o ? fn_lookup(&up.fns, o->name, o->file) : NULL;
-		n[nn++] = (struct xlate){ xl[i].old, d && d->fn ? d->fn : xl[i].new };
-	}
-	for (const struct __upstare_fdesc *o = cur_fns.begin; o && o < cur_fns.end; o++) {
-		const struct __upstare_fdesc *d = fn_lookup(&up.fns, o->name, o->file);
-
-		if (o->fn && d && d->fn)
-			n[nn++] = (struct xlate){ o->fn, d->fn };
-	}
-	if (up.p->main_thunk) {
-		void *old = cur_main_thunk ? cur_main_thunk :
-			    dlsym(RTLD_DEFAULT, "__upstare_main_thunk");
-
-		for (unsigned i = 0; i < nn; i++)
-			if (n[i].new == old)
-				n[i].new = up.p->main_thunk;
-		if (old)
-			n[nn++] = (struct xlate){ old, up.p->main_thunk };
-		cur_main_thunk = up.p->main_thunk;
-	}
-	qsort(n, nn, sizeof(*n), xlate_cmp);
-	free(xl);
-	xl = n;
-	nxl = nn;
-	cur_fns = up.fns;
-	__upstare_xlate_on = 1;
-	return 0;
-}
-
-/* ------------------------------------------------------------ transformers */
-
-struct upstare_frame {
-	struct __upstare_frame_hdr *old, *new;
-};
-
-static const struct upstare_xform *xf_find(unsigned kind, const char *a, const char *b)
-{
-	const struct upstare_xform *x = up.p->xf_begin, *end = up.p->xf_end;
-
-	for (; x && x < end; x++)
-		if (x->kind == kind && !strcmp(x->a, a) && (!b || !strcmp(x->b, b)))
-			return x;
-	return NULL;
-}
-
-static void *frame_local(struct __upstare_frame_hdr *h, const char *name, size_t *size)
-{
-	for (unsigned i = 0; i < h->fd->nlocals; i++)
-		if (!strcmp(h->fd->locals[i].name, name)) {
-			if (size)
-				*size = h->fd->locals[i].size;
-			return (char *)h + h->fd->locals[i].offset;
-		}
-	return NULL;
-}
-
-void *upstare_frame_old(struct upstare_frame *f, const char *name, size_t *size)
-{
-	return frame_local(f->old, name, size);
-}
-
-void *upstare_frame_new(struct upstare_frame *f, const char *name, size_t *size)
-{
-	return frame_local(f->new, name, size);
-}
-
-const char *upstare_frame_function(struct upstare_frame *f)
-{
-	return f->old->fd->name;
-}
-
-const char *upstare_frame_key(struct upstare_frame *f)
-{
-	return f->old->fd->cps[f->old->cp].key;
-}
-
-int upstare_frame_set_key(struct upstare_frame *f, const char *key)
-{
-	for (unsigned i = 0; i < f->new->fd->ncps; i++)
-		if (!strcmp(f->new->fd->cps[i].key, key)) {
-			f->new->cp = i;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-void *upstare_old_global(const char *name)
-{
-	for (unsigned i = 0; up.p && i < up.p->nmoves; i++)
-		if (!strcmp(up.p->moves[i].name, name))
-			return dlsym(RTLD_DEFAULT, up.p->moves[i].old_sym);
-	return dlsym(RTLD_DEFAULT, name);
-}
-
-/* Run a user transformer with update points disabled. */
-static int call_xform(int (*fn)(void), const char *what)
-{
-	int err;
-
-	fail_msg[0] = 0;
-	ts.in_runtime++;
-	err = fn();
-	ts.in_runtime--;
-	if (err)
-		reason("%s failed (%d)%s%s", what, err, fail_msg[0] ? ": " : "", fail_msg);
-	return err;
-}
-
-static const struct upstare_xform *cur_xf;
-static void *xf_new, *xf_old;
-static unsigned long xf_old_size;
-static struct upstare_frame *xf_frame;
-
-static int run_obj_xform(void)
-{
-	return cur_xf->obj(xf_new, xf_old, xf_old_size);
-}
-
-static int run_frame_xform(void)
-{
-	return cur_xf->frame(xf_frame);
-}
-
-/* Is every changed global covered by a transformer?  Checked at prepare. */
-static int check_moves(void)
-{
-	for (unsigned i = 0; i < up.p->nmoves; i++) {
-		const struct __upstare_global_move *m = &up.p->moves[i];
-
-		if (!dlsym(RTLD_DEFAULT, m->old_sym) || !dlsym(up.dl, m->new_sym)) {
-			reason("global %s: storage %s or %s not found", m->name, m->old_sym,
-			       m->new_sym);
-			return -ENOENT;
-		}
-		if (!xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
-		    !xf_find(UPSTARE_XF_TYPE, m->new_type, NULL)) {
-			reason("global %s changed type from '%s' to '%s' and the patch has no "
-			       "transformer for it", m->name, m->old_type, m->new_type);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-static int transform_globals(void)
-{
-	for (unsigned i = 0; i < up.p->nmoves; i++) {
-		const struct __upstare_global_move *m = &up.p->moves[i];
-		char what[256];
-
-		cur_xf = xf_find(UPSTARE_XF_GLOBAL, m->name, NULL);
-		if (!cur_xf)
-			cur_xf = xf_find(UPSTARE_XF_TYPE, m->new_type, NULL);
-		xf_old = dlsym(RTLD_DEFAULT, m->old_sym);
-		xf_new = dlsym(up.dl, m->new_sym);
-		xf_old_size = m->old_size;
-		snprintf(what, sizeof(what), "transformer of global %s", m->name);
-		if (call_xform(run_obj_xform, what))
-			return -EINVAL;
-	}
-	return 0;
-}
-
-static int is_temp(const char *name)
-{
-	return !strncmp(name, "__us_t", 6) && name[6] >= '0' && name[6] <= '9';
-}
-
-/*
- * Temporaries (call arguments evaluated before a continuation label) are
- * numbered per function, so they map by their rank among those live at
- * the continuation point, not by name.
- */
-static int same_temp(const struct __upstare_fdesc *ofd, unsigned ocp,
-		     const struct __upstare_local *ol, const struct __upstare_fdesc *nfd,
-		     unsigned ncp, const struct __upstare_local *nl)
-{
-	const struct __upstare_cp *o = &ofd->cps[ocp], *n;
-	unsigned on, nn;
-
-	if (ncp >= nfd->ncps || !is_temp(ol->name))
-		return 0;
-	n = &nfd->cps[ncp];
-	on = strtoul(ol->name + 6, NULL, 10);
-	nn = strtoul(nl->name + 6, NULL, 10);
-	return on > o->tlo && on <= o->thi && nn > n->tlo && nn <= n->thi &&
-	       on - o->tlo == nn - n->tlo && o->thi - o->tlo == n->thi - n->tlo;
-}
-
-/* The saved frame f, converted for the new version of its function. */
-static struct frame *convert_frame(struct frame *f, pid_t tid)
-{
-	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
-	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
-	const char *key = ofd->cps[f->hdr.cp].key;
-	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
-	struct upstare_frame uf;
-	struct frame *n;
-	unsigned i;
-
-	nfd = fn_lookup(&up.fns, x ? x->b : ofd->name, ofd->file);
-	if (!nfd || !nfd->rebuild) {
-		reason("thread %d: %s() is on the stack and has no version in the patch",
-		       tid, ofd->name);
-		return NULL;
-	}
-	n = calloc(1, offsetof(struct frame, hdr) + nfd->frame_size);
-	if (!n) {
-		reason("out of memory converting a frame of %s()", ofd->name);
-		return NULL;
-	}
-	n->size = nfd->frame_size;
-	n->hdr.fd = nfd;
-	if (kx)
-		key = kx->c;
-	for (i = 0; i < nfd->ncps; i++)
-		if (!strcmp(nfd->cps[i].key, key))
-			break;
-	n->hdr.cp = i;
-	cur_xf = xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
-	if (i < nfd->ncps && !cur_xf &&
-	    nfd->cps[i].thi - nfd->cps[i].tlo != ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo) {
-		reason("thread %d: %s() resumes at %s, where the new version saves %u "
-		       "call arguments and the old one %u; the patch needs a stack transformer",
-		       tid, nfd->name, key, nfd->cps[i].thi - nfd->cps[i].tlo,
-		       ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo);
-		free(n);
-		return NULL;
-	}
-	for (unsigned j = 0; j < nfd->nlocals; j++) {
-		const struct __upstare_local *nl = &nfd->locals[j];
-
-		for (unsigned k = 0; k < ofd->nlocals; k++) {
-			const struct __upstare_local *ol = &ofd->locals[k];
-
-			if (!is_temp(nl->name) && strcmp(ol->name, nl->name))
-				continue;
-			if (is_temp(nl->name) && !same_temp(ofd, f->hdr.cp, ol, nfd, i, nl))
-				continue;
-			if (strcmp(ol->type, nl->type) || ol->size != nl->size) {
-				if (cur_xf)
-					continue;	/* the transformer's job */
-				reason("thread %d: local %s of %s() changed type from '%s' to "
-				       "'%s' and the patch has no stack transformer for %s()",
-				       tid, nl->name, nfd->name, ol->type, nl->type, nfd->name);
-				free(n);
-				return NULL;
-			}
-			memcpy((char *)&n->hdr + nl->offset, (char *)&f->hdr + ol->offset,
-			       nl->size);
-			if ((nl->flags & ol->flags & __UPSTARE_LOCAL_ADDR))
-				memcpy((char *)&n->hdr + nl->addr_offset,
-				       (char *)&f->hdr + ol->addr_offset, sizeof(void *));
-		}
-	}
-	uf.old = &f->hdr;
-	uf.new = &n->hdr;
-	if (cur_xf) {
-		char what[256];
-
-		xf_frame = &uf;
-		snprintf(what, sizeof(what), "stack transformer of %s() at %s", nfd->name, key);
-		if (call_xform(run_frame_xform, what)) {
-			free(n);
-			return NULL;
-		}
-	}
-	if (n->hdr.cp >= nfd->ncps) {
-		reason("thread %d: %s() is at continuation point %s, which the new version "
-		       "does not have", tid, ofd->name, key);
-		free(n);
-		return NULL;
-	}
-	return n;
-}
-
-static int transform_frames(void)
-{
-	for (struct thread_state *t = threads; t; t = t->next_thread) {
-		struct frame **tail = &t->newtop;
-
-		if (!t->parked)
-			continue;
-		for (struct frame *f = t->top; f; f = f->next) {
-			struct frame *n = convert_frame(f, t->tid);
-
-			if (!n)
-				return -EINVAL;
-			*tail = n;
-			tail = &n->next;
-		}
-	}
-	return 0;
-}
-
-/* ----------------------------------------------------------------- prepare */
-
-/* The hex GNU build id and the .upstare_base string of an ELF64 file. */
-static int read_patch_ids(int fd, char *id, size_t idsz, char *base, size_t basesz)
-{
-	Elf64_Ehdr eh;
-	Elf64_Shdr *sh = NULL, *strsh;
-	char *names = NULL;
-	int err = -ENOEXEC;
-
-	id[0] = base[0] = 0;
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN ||
-	    eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shstrndx >= eh.e_shnum)
-		return err;
-	sh = calloc(eh.e_shnum, sizeof(*sh));
-	if (!sh || pread(fd, sh, eh.e_shnum * sizeof(*sh), eh.e_shoff) !=
-		   (ssize_t)(eh.e_shnum * sizeof(*sh)))
-		goto out;
-	strsh = &sh[eh.e_shstrndx];
-	names = calloc(1, strsh->sh_size + 1);
-	if (!names || pread(fd, names, strsh->sh_size, strsh->sh_offset) !=
-		      (ssize_t)strsh->sh_size)
-		goto out;
-	for (unsigned i = 0; i < eh.e_shnum; i++) {
-		const char *nm = sh[i].sh_name < strsh->sh_size ? names + sh[i].sh_name : "";
-		unsigned char buf[256];
-		size_t n = sh[i].sh_size < sizeof(buf) ? sh[i].sh_size : sizeof(buf) - 1;
-
-		if (strcmp(nm, ".note.gnu.build-id") && strcmp(nm, ".upstare_base"))
-			continue;
-		if (pread(fd, buf, n, sh[i].sh_offset) != (ssize_t)n)
-			goto out;
-		if (!strcmp(nm, ".upstare_base")) {
-			snprintf(base, basesz, "%.*s", (int)n, (char *)buf);
-		} else if (n >= 16) {
-			Elf64_Nhdr *nh = (void *)buf;
-			unsigned char *d = buf + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
-
-			for (unsigned j = 0; j < nh->n_descsz && 2 * j + 2 < idsz &&
-			     d + j < buf + n; j++)
-				sprintf(id + 2 * j, "%02x", d[j]);
-		}
-	}
-	err = 0;
-out:
-	free(sh);
-	free(names);
-	return err;
-}
-
-static int prepare(void)
-{
-	char path[UPSTARE_PATCH_MAX], base[128], proc[64];
-	struct stat st;
-
-	memset(&up, 0, sizeof(up));
-	up.fd = -1;
-	memcpy(path, cb.patch, sizeof(path));
-	path[sizeof(path) - 1] = 0;
-	up.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (up.fd < 0 || fstat(up.fd, &st)) {
-		reason("patch %s: %s", path, strerror(errno));
-		goto refuse;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
-		reason("patch %s: must be a regular file owned by root and writable by "
-		       "no one else (owner %u, mode %04o)", path, st.st_uid,
-		       st.st_mode & 07777);
-		goto refuse;
-	}
-	if (read_patch_ids(up.fd, up.build_id, sizeof(up.build_id), base, sizeof(base))) {
-		reason("patch %s: not a shared object", path);
-		goto refuse;
-	}
-	if (!base[0]) {
-		reason("patch %s: not built with upstare-cc --patch", path);
-		goto refuse;
-	}
-	if (strcmp(base, cb.build_id)) {
-		reason("patch %s was built for build id %s, this process runs %s", path, base,
-		       cb.build_id);
-		goto refuse;
-	}
-	/* by descriptor: the file checked is the file loaded; kept open so
-	 * the next patch gets another name */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", up.fd);
-	up.dl = dlopen(proc, RTLD_NOW | RTLD_GLOBAL);
-	if (!up.dl) {
-		reason("patch %s: %s", path, dlerror());
-		goto refuse;
-	}
-	up.p = dlsym(up.dl, "__upstare_patch_info");
-	if (!up.p || up.p->abi != __UPSTARE_ABI) {
-		reason("patch %s: no patch information of this runtime's ABI", path);
-		goto refuse;
-	}
-	up.fns.begin = up.p->fd_begin;
-	up.fns.end = up.p->fd_end;
-	if (check_moves())
-		goto refuse;
-	return 0;
-refuse:
-	if (up.dl)
-		dlclose(up.dl);
-	if (up.fd >= 0)
-		close(up.fd);
-	up.dl = NULL;
-	up.fd = -1;
-	return -EINVAL;
 }
 
 /* --------------------------------------------------------------- protocol */
@@ -812,7 +292,7 @@ int upstare__update_point(void)
 		cb.t_ns[UPSTARE_T_REQUEST] = now_ns();
 		cb.reasons[0] = 0;
 		cb.nparked = cb.nresumed = 0;
-		if (prepare()) {
+		if (upstare__prepare()) {
 			finish(UPSTARE_RES_REFUSED);
 			return 0;
 		}
@@ -848,9 +328,9 @@ static const char *syscall_name(long nr)
 
 static void timeout_reasons(void)
 {
-	reason("timed out after %u ms waiting for threads to reach an update point",
+	upstare__reason("timed out after %u ms waiting for threads to reach an update point",
 	       cb.timeout_ms);
-	for (struct thread_state *t = threads; t; t = t->next_thread) {
+	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 		char path[96], comm[64] = "?", buf[4096];
 		unsigned long long blk = 0;
 		long sc = -1;
@@ -877,7 +357,7 @@ static void timeout_reasons(void)
 				sc = strtol(buf, NULL, 10);
 			fclose(f);
 		}
-		reason("pid %d thread %d (%s): did not reach an update point%s%s%s",
+		upstare__reason("pid %d thread %d (%s): did not reach an update point%s%s%s",
 		       getpid(), t->tid, comm,
 		       t->nr_depth ? ", inside a frame that cannot be rebuilt (signal handler, "
 		       "callback from library code, setjmp)" : "",
@@ -887,31 +367,6 @@ static void timeout_reasons(void)
 		       blk & (1ull << (update_signal - 1)) ? ", with the update signal blocked" :
 		       "");
 	}
-}
-
-/*
- * Why a saved frame cannot be converted to the patch's code, as
- * convert_frame() would find, or NULL when it can (as far as can be told
- * before running transformers: a stack transformer may set any key).
- */
-static const char *unmappable(const struct frame *f)
-{
-	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
-	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
-	const char *key = f->hdr.cp < ofd->ncps ? ofd->cps[f->hdr.cp].key : "";
-	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
-
-	nfd = fn_lookup(&up.fns, x ? x->b : ofd->name, ofd->file);
-	if (!nfd || !nfd->rebuild)
-		return "the patch has no version of this function";
-	if (xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
-		return NULL;
-	if (kx)
-		key = kx->c;
-	for (unsigned i = 0; i < nfd->ncps; i++)
-		if (!strcmp(nfd->cps[i].key, key))
-			return NULL;
-	return "no point with this key in the patch, and no mapping";
 }
 
 /*
@@ -925,7 +380,7 @@ static int write_stacks(void)
 	size_t off = 0, cap = sizeof(cb.stacks);
 	int n;
 
-	for (struct thread_state *t = threads; t; t = t->next_thread) {
+	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 		struct frame *v[512];
 		char path[64], comm[32] = "";
 		size_t nf = 0;
@@ -957,7 +412,7 @@ static int write_stacks(void)
 			const struct __upstare_cp *cp = v[i]->hdr.cp < fd->ncps ?
 							&fd->cps[v[i]->hdr.cp] : NULL;
 
-			const char *why = unmappable(v[i]);
+			const char *why = upstare__unmappable(v[i]);
 
 			n = snprintf(cb.stacks + off, cap - off, "frame\t%s\t%s\t%u\t%s\t%s\n",
 				     fd->name, fd->file ? fd->file : "", cp ? cp->line : 0,
@@ -985,13 +440,14 @@ static int group_decision(void)
 	__atomic_store_n(&cb.phase, UPSTARE_PH_READY, __ATOMIC_SEQ_CST);
 	while ((d = __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
 		if (now_ns() > deadline) {
-			reason("no decision from the controller of the group update");
+			upstare__reason("no decision from the controller of the group update");
 			return -ETIMEDOUT;
 		}
 		usleep(200);
 	}
 	if (d != UPSTARE_DECIDE_COMMIT) {
-		reason("another process of the group could not be updated");
+		upstare__reason("the controller aborted the update (a check failed, or another "
+		       "process of the group could not be updated)");
 		return -ECANCELED;
 	}
 	return 0;
@@ -1009,7 +465,7 @@ static int await_verdict(uint64_t deadline)
 	memset(cb.stacks, 0, sizeof(cb.stacks));
 	if (write_stacks()) {
 		memset(cb.stacks, 0, sizeof(cb.stacks));
-		reason("the stacks of the parked threads do not fit in the control block: "
+		upstare__reason("the stacks of the parked threads do not fit in the control block: "
 		       "the constraints cannot be checked");
 		return 0;
 	}
@@ -1020,7 +476,7 @@ static int await_verdict(uint64_t deadline)
 		uint64_t t = now_ns();
 
 		if (t >= deadline) {
-			reason("no verdict from the controller on the stacks before the "
+			upstare__reason("no verdict from the controller on the stacks before the "
 			       "deadline");
 			return 0;
 		}
@@ -1028,7 +484,7 @@ static int await_verdict(uint64_t deadline)
 					     1000000);
 	}
 	if (v != UPSTARE_VERDICT_GO)
-		reason("released by the controller: the constraints do not hold");
+		upstare__reason("released by the controller: the constraints do not hold");
 	return v == UPSTARE_VERDICT_GO;
 }
 
@@ -1049,7 +505,7 @@ static void lead(void)
 			unlock();
 			if (cb.check && !await_verdict(deadline)) {
 				cb.t_ns[UPSTARE_T_CHECKED] = now_ns();
-				up.result = cb.verdict == UPSTARE_VERDICT_RELEASE ?
+				upstare__up.result = cb.verdict == UPSTARE_VERDICT_RELEASE ?
 					    UPSTARE_RES_RELEASED : UPSTARE_RES_TIMEOUT;
 				__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 				goto decided;
@@ -1060,7 +516,7 @@ static void lead(void)
 		}
 		if (t >= deadline) {
 			timeout_reasons();
-			up.result = UPSTARE_RES_TIMEOUT;
+			upstare__up.result = UPSTARE_RES_TIMEOUT;
 			__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			unlock();
 			goto decided;
@@ -1072,25 +528,25 @@ static void lead(void)
 		}
 		futex_wait(&cb.nparked, seen, 2000000);
 	}
-	if (transform_globals() || transform_frames() || group_decision()) {
-		for (struct thread_state *t = threads; t; t = t->next_thread) {
+	if (upstare__transform_globals() || upstare__transform_frames() || group_decision()) {
+		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 			upstare__free_frames(t->newtop);
 			t->newtop = NULL;
 		}
-		up.result = UPSTARE_RES_ROLLED_BACK;
+		upstare__up.result = UPSTARE_RES_ROLLED_BACK;
 		decision = UPSTARE_PH_ROLLBACK;
 	} else {
-		commit_functions();
-		for (struct thread_state *t = threads; t; t = t->next_thread) {
+		upstare__commit_functions();
+		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 			if (!t->parked)
 				continue;
 			upstare__free_frames(t->top);
 			t->top = t->newtop;
 			t->newtop = NULL;
 		}
-		memcpy(cb.build_id, up.build_id, sizeof(cb.build_id));
+		memcpy(cb.build_id, upstare__up.build_id, sizeof(cb.build_id));
 		cb.generation++;
-		up.result = UPSTARE_RES_APPLIED;
+		upstare__up.result = UPSTARE_RES_APPLIED;
 		decision = UPSTARE_PH_REBUILD;
 	}
 	cb.t_ns[UPSTARE_T_TRANSFORMED] = now_ns();
@@ -1135,11 +591,9 @@ void upstare__rebuilt(void)
 	if (__atomic_add_fetch(&cb.nresumed, 1, __ATOMIC_SEQ_CST) != cb.nparked)
 		return;
 	/* the last thread back: the update is over */
-	result = up.result;
-	if (result != UPSTARE_RES_APPLIED && up.dl) {
-		dlclose(up.dl);
-		close(up.fd);
-	}
-	up.dl = NULL;
+	result = upstare__up.result;
+	if (result != UPSTARE_RES_APPLIED)
+		upstare__patch_unload();
+	upstare__up.dl = NULL;
 	finish(result);
 }

@@ -11,8 +11,9 @@
  * signal interrupts it (EINTR) with an update pending it lets the thread
  * unwind, or, when the update is refused, still being prepared or over,
  * issues the call again: the program never sees an EINTR that only the
- * update caused, and still sees those its own signals cause.  Writes that made progress are completed before they
- * return, so a short write caused by the update cannot lose a byte.
+ * update caused, and still sees those its own signals cause.  Writes that
+ * made progress are completed before they return, so a short write caused
+ * by the update cannot lose a byte.
  * Mutex waits poll for a pending update every 10 ms; condition waits are
  * woken by the leader (a spurious wakeup, which POSIX allows) and unwind
  * at the next wait.  sigprocmask and pthread_sigmask never block the
@@ -24,6 +25,8 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
@@ -124,14 +127,106 @@ ssize_t __upstare_w_recvmsg(int fd, struct msghdr *m, int flags)
 	RESTARTABLE(ssize_t, recvmsg(fd, m, flags));
 }
 
+/*
+ * A transfer that made progress when the update came: the thread unwinds
+ * with how far it got, and the call the rebuilt frame issues again (the
+ * first wrapped call of the thread after its rebuild) goes on from there
+ * and returns the whole count.  So no byte is lost or sent twice, and a
+ * consumer that is itself parked cannot hold the update up.
+ */
+static size_t resume_take(const void *call)
+{
+	size_t done = ts.resume_call == call ? ts.resume_done : 0;
+
+	ts.resume_call = NULL;
+	ts.resume_done = 0;
+	return done;
+}
+
+static int resume_later(const void *call, size_t done)
+{
+	if (!point())
+		return 0;
+	ts.resume_call = call;
+	ts.resume_done = done;
+	return 1;
+}
+
+/* Skip n bytes of iov[*first..cnt) (a copy), moving *first. */
+static void iov_skip(struct iovec *iov, int cnt, int *first, size_t n)
+{
+	while (*first < cnt && n >= iov[*first].iov_len)
+		n -= iov[(*first)++].iov_len;
+	if (*first < cnt) {
+		iov[*first].iov_base = (char *)iov[*first].iov_base + n;
+		iov[*first].iov_len -= n;
+	}
+}
+
+/* writev (m == NULL) or sendmsg, all of it: see resume_take(). */
+static ssize_t vec_write(const void *call, int fd, const struct msghdr *m,
+			 const struct iovec *iov, int cnt, int flags)
+{
+	size_t total = 0, done = resume_take(call);
+	struct msghdr mm = { 0 };
+	struct iovec *copy;
+	int first = 0;
+	ssize_t r;
+
+	if (!done && point()) {
+		errno = EINTR;
+		return -1;
+	}
+	for (int i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	copy = malloc((cnt ? cnt : 1) * sizeof(*copy));
+	if (!copy) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(copy, iov, cnt * sizeof(*copy));
+	if (m)
+		mm = *m;
+	iov_skip(copy, cnt, &first, done);
+	while (done < total || !total) {
+		mm.msg_iov = copy + first;
+		mm.msg_iovlen = cnt - first;
+		if (done) {	/* the ancillary data went with the first part */
+			mm.msg_control = NULL;
+			mm.msg_controllen = 0;
+		}
+		r = BLOCKING(m ? sendmsg(fd, &mm, flags) : writev(fd, copy + first, cnt - first));
+		if (r >= 0 && !total) {
+			done = r;
+			break;
+		}
+		if (r > 0) {
+			done += r;
+			iov_skip(copy, cnt, &first, r);
+			if (done == total || (!ts.kicked && !__upstare_pending))
+				break;
+		} else if (!interrupted(r)) {
+			free(copy);
+			return done ? (ssize_t)done : r;
+		}
+		if (done ? resume_later(call, done) : point()) {
+			free(copy);
+			errno = EINTR;
+			return -1;
+		}
+	}
+	free(copy);
+	return done;
+}
+
 ssize_t __upstare_w_sendmsg(int fd, const struct msghdr *m, int flags)
 {
-	RESTARTABLE(ssize_t, sendmsg(fd, m, flags));
+	return vec_write(__func__, fd, m, m->msg_iov, m->msg_iovlen, flags);
 }
 
 ssize_t __upstare_w_writev(int fd, const struct iovec *iov, int cnt)
 {
-	RESTARTABLE(ssize_t, writev(fd, iov, cnt));
+	return vec_write(__func__, fd, NULL, iov, cnt, 0);
 }
 
 int __upstare_w_accept(int fd, struct sockaddr *a, socklen_t *al)
@@ -246,30 +341,31 @@ int __upstare_w_sem_wait(sem_t *s)
 	RESTARTABLE(int, sem_wait(s));
 }
 
-/* Write all of it once it made progress, so the update cannot cut it short. */
+/* Write all of it: see resume_take(). */
 #define COMPLETE(call, n)						\
 	do {								\
-		size_t done = 0;					\
+		size_t done = resume_take(__func__);			\
 		ssize_t r;						\
-		if (point()) {						\
+		if (!done && point()) {					\
 			errno = EINTR;					\
 			return -1;					\
 		}							\
-		for (;;) {						\
+		while (done < (n)) {					\
 			r = BLOCKING(call);				\
 			if (r > 0) {					\
 				done += r;				\
-				if (done == (n))			\
+				if (done == (n) || (!ts.kicked &&	\
+				    !__upstare_pending))		\
 					return done;			\
-				if (!ts.kicked && !__upstare_pending)	\
-					return done;			\
-				ts.kicked = 0;				\
-				continue;				\
+			} else if (!interrupted(r)) {			\
+				return done ? (ssize_t)done : r;	\
 			}						\
-			if (interrupted(r) && (done || !point()))	\
-				continue;				\
-			return done ? (ssize_t)done : r;		\
+			if (done ? resume_later(__func__, done) : point()) { \
+				errno = EINTR;				\
+				return -1;				\
+			}						\
 		}							\
+		return done;						\
 	} while (0)
 
 ssize_t __upstare_w_write(int fd, const void *buf, size_t n)

@@ -115,8 +115,10 @@ struct __upstare_patch {
 	const void *xf_begin, *xf_end;	/* struct upstare_xform (upstare.h) */
 	void *main_thunk;		/* its __upstare_main_thunk, or 0 */
 	const struct __upstare_global_move *moves;
+	unsigned int nchanged_types;	/* record types whose layout changed */
+	const char *const *changed_types;	/* "struct s", ... */
 };
 
-#define __UPSTARE_ABI 3	/* 3: address-taken locals on the side stack */
+#define __UPSTARE_ABI 4	/* 3: changed_types; 4: address-taken locals on the side stack */
 
 #endif

@@ -28,8 +28,9 @@
  * quiesce (threads park at update points, blocked ones are kicked),
  * transform, rebuild and resume; or it refuses, times out or rolls back.
  *
- * With check = 1 written before the request, the target stops once every
- * thread is parked: it describes their stacks in stacks[] and enters
+ * The check barrier: with check = 1 written before the request, the target
+ * stops once every thread is parked and unwound, before anything is
+ * transformed: it describes their stacks in stacks[] (once) and enters
  * UPSTARE_PH_CHECK, where it waits (until the request's deadline) for the
  * controller to write verdict: UPSTARE_VERDICT_GO goes on with the update,
  * UPSTARE_VERDICT_RELEASE rebuilds every thread in the old code and ends
@@ -40,7 +41,10 @@
  *   frame FUNCTION FILE LINE KEY WHY
  * KEY is the continuation point the frame resumes at; WHY is empty when the
  * patch can convert the frame, else why not (no version of the function,
- * no point with that key and no mapping).
+ * no point with that key and no mapping).  Constraint checks (upstarectl
+ * update --constraints) and the stack report (--stacks) both read this.
+ * When the stacks do not fit in stacks[], the target does not enter the
+ * check phase: the request ends with UPSTARE_RES_TIMEOUT and a reason.
  */
 #ifndef UPSTARE_CTL_H
 #define UPSTARE_CTL_H
@@ -49,7 +53,7 @@
 
 #define UPSTARE_CONTROL_SYM	"upstare_control"
 #define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
-#define UPSTARE_CONTROL_VERSION	4u
+#define UPSTARE_CONTROL_VERSION	5u
 #define UPSTARE_THREADS_SYM	"upstare_threads"
 #define UPSTARE_PENDING_SYM	"__upstare_pending"
 #define UPSTARE_MAX_THREADS	4096

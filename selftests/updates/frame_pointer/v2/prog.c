@@ -1,4 +1,4 @@
-/* Version 2: adds 10 at a time and returns after 5 rounds. */
+/* Version 2: adds 10 at a time and returns after 5 rounds; main's frame grew. */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -24,8 +24,14 @@ static void run(long total, long *kept)
 
 int main(void)
 {
+	/*
+	 * moves run()'s native frame, and the parameter in it (a struct, not
+	 * an array, and not address-taken: it stays in the native frame)
+	 */
+	volatile struct { char b[4096]; } pad;
 	long kept = 0;	/* address-taken: on the side stack */
 
+	pad.b[0] = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	run(0, &kept);
 	printf("v2 main kept=%ld\n", kept);

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * observe/update_killed: upstared is killed (SIGKILL) in the middle of an
+ * update it started.  The program (selftests/updates/sigignored) ignores
+ * the update signal, so its waiter thread, blocked in a wrapped read(),
+ * looks ready but never parks: the update stays in quiesce until the
+ * target's own deadline.  The daemon is killed there: upstarectl reports
+ * that it went away, the target is still mid-update (a direct update is
+ * told another one is in progress), then times out by itself, rolls back
+ * and goes on in version 1.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "observe.h"
+#include "updlib.h"
+
+static enum test_result run(struct test_ctx *ctx)
+{
+	const char *skip = observe_skip_reason();
+	enum test_result res = TEST_FAIL;
+	struct daemon d = {};
+	char *log = NULL, *out = NULL, *r = NULL, *ctl = NULL;
+	struct upd u;
+	pid_t upd_pid = 0;
+	int status = 0;
+	size_t len;
+
+	if (skip)
+		return test_skip("%s", skip);
+	if (!upd_init(&u, ctx, "sigignored", &res))
+		return res;
+	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c"))
+		return TEST_FAIL;
+	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))
+		return TEST_FAIL;
+	if (!upd_start(&u, "v1") || !upd_wait(&u, "waiter ready", 0, 10) ||
+	    !upd_wait(&u, "v1 n=20\n", 0, 10))
+		goto out;
+	upd_pid = fork();
+	if (upd_pid == 0) {
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd), "UPSTARE_SOCKET=%s %s/bin/upstarectl update --pid %d "
+			 "--patch %s/v2.so --timeout 8000 --json >%s/update.json 2>%s/update.err",
+			 d.sock, upstare_build_dir(), u.pid, ctx->tmpdir, ctx->tmpdir,
+			 ctx->tmpdir);
+		_exit(system(cmd) ? 1 : 0);
+	}
+	/* the daemon found every thread ready and started the protocol */
+	for (int i = 0; i < 100; i++) {
+		free(log);
+		log = read_file(d.log, NULL);
+		if (log && strstr(log, "every thread ready"))
+			break;
+		usleep(100000);
+	}
+	if (!ASSERT_STRSTR(log, "every thread ready", "the daemon started the update"))
+		goto out;
+	usleep(300000);
+	kill(d.pid, SIGKILL);
+	waitpid(d.pid, NULL, 0);
+	d.pid = 0;
+	waitpid(upd_pid, &status, 0);
+	upd_pid = 0;
+	{
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/update.err", ctx->tmpdir);
+		ctl = read_file(path, NULL);
+	}
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1, "upstarectl fails") ||
+	    !ASSERT_STRSTR(ctl, "upstared closed the connection", "and says the daemon went away"))
+		goto out;
+	/* still in the update the dead daemon started */
+	u.sock = NULL;
+	if (!upd_update(&u, "v2.so", 300) ||
+	    !ASSERT_STRSTR(u.json, "another update is in progress", "target mid-update"))
+		goto out;
+	/* it times out by itself and goes on in version 1, answering */
+	out = upd_output(&u, &len);
+	if (!upd_wait(&u, "v1 n=", len, 20) || !ASSERT_TRUE(upd_alive(&u), "target alive"))
+		goto out;
+	free(out);
+	out = upd_output(&u, &len);
+	if (!upd_wait(&u, "v1 n=", len, 10))
+		goto out;
+	free(out);
+	out = upd_output(&u, NULL);
+	if (!ASSERT_TRUE(!strstr(out, "v2 "), "no v2 output"))
+		goto out;
+	res = TEST_PASS;
+out:
+	if (upd_pid > 0)
+		waitpid(upd_pid, NULL, 0);
+	upd_stop(&u);
+	if (d.pid)
+		daemon_stop(&d);
+	free(log);
+	free(out);
+	free(r);
+	free(ctl);
+	return res;
+}
+
+OBSERVE_TEST(update_killed, run)

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * Patches: loading and checking one (prepare), and the table of functions
+ * that old function addresses translate to once it is committed.
+ *
+ * A patch is opened once, checked (owner and mode, base build id, ABI,
+ * transformers for every changed global) and loaded by its descriptor
+ * with dlopen(RTLD_GLOBAL), so the file checked is the file loaded and a
+ * later patch resolves the globals this one moved.  Committing it maps
+ * every function of the version that ran to its new version by name (and
+ * source file base name): indirect calls and thread entries translate
+ * through that sorted table.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "upstare.h"
+
+#define ts upstare__ts
+#define cb upstare_control
+
+/* The executable's own function descriptors (section upstare_fn). */
+extern const struct __upstare_fdesc __start_upstare_fn[] __attribute__((weak));
+extern const struct __upstare_fdesc __stop_upstare_fn[] __attribute__((weak));
+
+/* An old function's address and what it is now. */
+struct xlate {
+	void *old, *new;
+};
+
+struct upstare__update upstare__up;
+static struct upstare__fntab cur_fns;
+static void *cur_main_thunk;
+static struct xlate *xl;
+static unsigned nxl;
+
+void upstare__functions_init(void)
+{
+	cur_fns.begin = __start_upstare_fn;
+	cur_fns.end = __stop_upstare_fn;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+
+	return s ? s + 1 : p ? p : "";
+}
+
+const struct __upstare_fdesc *upstare__fn_lookup(const struct upstare__fntab *t,
+						 const char *name, const char *file)
+{
+	const struct __upstare_fdesc *by_name = NULL;
+
+	for (const struct __upstare_fdesc *d = t->begin; d && d < t->end; d++) {
+		if (strcmp(d->name, name))
+			continue;
+		if (!strcmp(base_name(d->file), base_name(file)))
+			return d;
+		by_name = d;
+	}
+	return by_name;
+}
+
+static int xlate_cmp(const void *a, const void *b)
+{
+	const struct xlate *x = a, *y = b;
+
+	return x->old < y->old ? -1 : x->old > y->old;
+}
+
+void *__upstare_xlate(void *fn)
+{
+	unsigned lo = 0, hi = nxl;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (xl[mid].old == fn)
+			return xl[mid].new;
+		if (xl[mid].old < fn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return fn;
+}
+
+void *upstare__entry_fn(void *fn)
+{
+	return __upstare_xlate(fn);
+}
+
+static const struct __upstare_fdesc *fd_of_addr(const struct upstare__fntab *t, void *fn)
+{
+	for (const struct __upstare_fdesc *d = t->begin; d && d < t->end; d++)
+		if (d->fn == fn)
+			return d;
+	return NULL;
+}
+
+/* Commit the function map: every old address calls the new version. */
+int upstare__commit_functions(void)
+{
+	struct xlate *n = malloc((nxl + (cur_fns.end - cur_fns.begin) + 1) * sizeof(*n));
+	unsigned nn = 0;
+
+	if (!n)
+		return -ENOMEM;
+	for (unsigned i = 0; i < nxl; i++) {
+		const struct __upstare_fdesc *o = fd_of_addr(&cur_fns, xl[i].new), *d;
+
+		d = o ? upstare__fn_lookup(&upstare__up.fns, o->name, o->file) : NULL;
+		n[nn++] = (struct xlate){ xl[i].old, d && d->fn ? d->fn : xl[i].new };
+	}
+	for (const struct __upstare_fdesc *o = cur_fns.begin; o && o < cur_fns.end; o++) {
+		const struct __upstare_fdesc *d = upstare__fn_lookup(&upstare__up.fns, o->name, o->file);
+
+		if (o->fn && d && d->fn)
+			n[nn++] = (struct xlate){ o->fn, d->fn };
+	}
+	if (upstare__up.p->main_thunk) {
+		void *old = cur_main_thunk ? cur_main_thunk :
+			    dlsym(RTLD_DEFAULT, "__upstare_main_thunk");
+
+		for (unsigned i = 0; i < nn; i++)
+			if (n[i].new == old)
+				n[i].new = upstare__up.p->main_thunk;
+		if (old)
+			n[nn++] = (struct xlate){ old, upstare__up.p->main_thunk };
+		cur_main_thunk = upstare__up.p->main_thunk;
+	}
+	qsort(n, nn, sizeof(*n), xlate_cmp);
+	free(xl);
+	xl = n;
+	nxl = nn;
+	cur_fns = upstare__up.fns;
+	__upstare_xlate_on = 1;
+	return 0;
+}
+
+/* The hex GNU build id and the .upstare_base string of an ELF64 file. */
+static int read_patch_ids(int fd, char *id, size_t idsz, char *base, size_t basesz)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr *sh = NULL, *strsh;
+	char *names = NULL;
+	int err = -ENOEXEC;
+
+	id[0] = base[0] = 0;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN ||
+	    eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shstrndx >= eh.e_shnum)
+		return err;
+	sh = calloc(eh.e_shnum, sizeof(*sh));
+	if (!sh || pread(fd, sh, eh.e_shnum * sizeof(*sh), eh.e_shoff) !=
+		   (ssize_t)(eh.e_shnum * sizeof(*sh)))
+		goto out;
+	strsh = &sh[eh.e_shstrndx];
+	names = calloc(1, strsh->sh_size + 1);
+	if (!names || pread(fd, names, strsh->sh_size, strsh->sh_offset) !=
+		      (ssize_t)strsh->sh_size)
+		goto out;
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		const char *nm = sh[i].sh_name < strsh->sh_size ? names + sh[i].sh_name : "";
+		unsigned char buf[256];
+		size_t n = sh[i].sh_size < sizeof(buf) ? sh[i].sh_size : sizeof(buf) - 1;
+
+		if (strcmp(nm, ".note.gnu.build-id") && strcmp(nm, ".upstare_base"))
+			continue;
+		if (pread(fd, buf, n, sh[i].sh_offset) != (ssize_t)n)
+			goto out;
+		if (!strcmp(nm, ".upstare_base")) {
+			snprintf(base, basesz, "%.*s", (int)n, (char *)buf);
+		} else if (n >= 16) {
+			Elf64_Nhdr *nh = (void *)buf;
+			unsigned char *d = buf + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
+
+			for (unsigned j = 0; j < nh->n_descsz && 2 * j + 2 < idsz &&
+			     d + j < buf + n; j++)
+				sprintf(id + 2 * j, "%02x", d[j]);
+		}
+	}
+	err = 0;
+out:
+	free(sh);
+	free(names);
+	return err;
+}
+
+int upstare__prepare(void)
+{
+	char path[UPSTARE_PATCH_MAX], base[128], proc[64];
+	struct stat st;
+
+	memset(&upstare__up, 0, sizeof(upstare__up));
+	upstare__up.fd = -1;
+	memcpy(path, cb.patch, sizeof(path));
+	path[sizeof(path) - 1] = 0;
+	upstare__up.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (upstare__up.fd < 0 || fstat(upstare__up.fd, &st)) {
+		upstare__reason("patch %s: %s", path, strerror(errno));
+		goto refuse;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		upstare__reason("patch %s: must be a regular file owned by root and writable by "
+		       "no one else (owner %u, mode %04o)", path, st.st_uid,
+		       st.st_mode & 07777);
+		goto refuse;
+	}
+	if (read_patch_ids(upstare__up.fd, upstare__up.build_id, sizeof(upstare__up.build_id),
+			   base, sizeof(base))) {
+		upstare__reason("patch %s: not a shared object", path);
+		goto refuse;
+	}
+	if (!base[0]) {
+		upstare__reason("patch %s: not built with upstare-cc --patch", path);
+		goto refuse;
+	}
+	if (strcmp(base, cb.build_id)) {
+		upstare__reason("patch %s was built for build id %s, this process runs %s", path, base,
+		       cb.build_id);
+		goto refuse;
+	}
+	/* by descriptor: the file checked is the file loaded; kept open so
+	 * the next patch gets another name */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", upstare__up.fd);
+	upstare__up.dl = dlopen(proc, RTLD_NOW | RTLD_GLOBAL);
+	if (!upstare__up.dl) {
+		upstare__reason("patch %s: %s", path, dlerror());
+		goto refuse;
+	}
+	upstare__up.p = dlsym(upstare__up.dl, "__upstare_patch_info");
+	if (!upstare__up.p || upstare__up.p->abi != __UPSTARE_ABI) {
+		upstare__reason("patch %s: no patch information of this runtime's ABI", path);
+		goto refuse;
+	}
+	upstare__up.fns.begin = upstare__up.p->fd_begin;
+	upstare__up.fns.end = upstare__up.p->fd_end;
+	if (upstare__check_moves())
+		goto refuse;
+	return 0;
+refuse:
+	if (upstare__up.dl)
+		dlclose(upstare__up.dl);
+	if (upstare__up.fd >= 0)
+		close(upstare__up.fd);
+	upstare__up.dl = NULL;
+	upstare__up.fd = -1;
+	return -EINVAL;
+}
+
+
+void upstare__patch_unload(void)
+{
+	if (!upstare__up.dl)
+		return;
+	dlclose(upstare__up.dl);
+	close(upstare__up.fd);
+	upstare__up.dl = NULL;
+	upstare__up.fd = -1;
+}

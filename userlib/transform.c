@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * Transforming an update: globals whose type changed, then every parked
+ * thread's saved frames, converted to the new version of their function
+ * (by name, or the patch's function mapping) at the continuation point of
+ * the same key (or the patch's key mapping).  Locals of unchanged name and
+ * type are copied; call arguments saved in temporaries map by rank; the
+ * patch's transformers (upstare.h) run last.  Nothing here touches the old
+ * state: a failure leaves the saved frames and the old globals as they were
+ * for the rollback.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "upstare.h"
+
+#define ts upstare__ts
+#define cb upstare_control
+
+static __thread char fail_msg[512];
+
+void upstare_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
+	va_end(ap);
+}
+
+struct upstare_frame {
+	struct __upstare_frame_hdr *old, *new;
+};
+
+static const struct upstare_xform *xf_find(unsigned kind, const char *a, const char *b)
+{
+	const struct upstare_xform *x = upstare__up.p->xf_begin, *end = upstare__up.p->xf_end;
+
+	for (; x && x < end; x++)
+		if (x->kind == kind && !strcmp(x->a, a) && (!b || !strcmp(x->b, b)))
+			return x;
+	return NULL;
+}
+
+static void *frame_local(struct __upstare_frame_hdr *h, const char *name, size_t *size)
+{
+	for (unsigned i = 0; i < h->fd->nlocals; i++)
+		if (!strcmp(h->fd->locals[i].name, name)) {
+			if (size)
+				*size = h->fd->locals[i].size;
+			return (char *)h + h->fd->locals[i].offset;
+		}
+	return NULL;
+}
+
+void *upstare_frame_old(struct upstare_frame *f, const char *name, size_t *size)
+{
+	return frame_local(f->old, name, size);
+}
+
+void *upstare_frame_new(struct upstare_frame *f, const char *name, size_t *size)
+{
+	return frame_local(f->new, name, size);
+}
+
+const char *upstare_frame_function(struct upstare_frame *f)
+{
+	return f->old->fd->name;
+}
+
+const char *upstare_frame_key(struct upstare_frame *f)
+{
+	return f->old->fd->cps[f->old->cp].key;
+}
+
+int upstare_frame_set_key(struct upstare_frame *f, const char *key)
+{
+	for (unsigned i = 0; i < f->new->fd->ncps; i++)
+		if (!strcmp(f->new->fd->cps[i].key, key)) {
+			f->new->cp = i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+void *upstare_old_global(const char *name)
+{
+	for (unsigned i = 0; upstare__up.p && i < upstare__up.p->nmoves; i++)
+		if (!strcmp(upstare__up.p->moves[i].name, name))
+			return dlsym(RTLD_DEFAULT, upstare__up.p->moves[i].old_sym);
+	return dlsym(RTLD_DEFAULT, name);
+}
+
+/* Run a user transformer with update points disabled. */
+static int call_xform(int (*fn)(void), const char *what)
+{
+	int err;
+
+	fail_msg[0] = 0;
+	ts.in_runtime++;
+	err = fn();
+	ts.in_runtime--;
+	if (err)
+		upstare__reason("%s failed (%d)%s%s", what, err, fail_msg[0] ? ": " : "", fail_msg);
+	return err;
+}
+
+static const struct upstare_xform *cur_xf;
+static void *xf_new, *xf_old;
+static unsigned long xf_old_size;
+static struct upstare_frame *xf_frame;
+
+static int run_obj_xform(void)
+{
+	return cur_xf->obj(xf_new, xf_old, xf_old_size);
+}
+
+static int run_frame_xform(void)
+{
+	return cur_xf->frame(xf_frame);
+}
+
+/* Is every changed global covered by a transformer?  Checked at prepare. */
+int upstare__check_moves(void)
+{
+	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+
+		if (!dlsym(RTLD_DEFAULT, m->old_sym) || !dlsym(upstare__up.dl, m->new_sym)) {
+			upstare__reason("global %s: storage %s or %s not found", m->name, m->old_sym,
+			       m->new_sym);
+			return -ENOENT;
+		}
+		if (!xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
+		    !xf_find(UPSTARE_XF_TYPE, m->new_type, NULL)) {
+			if (strcmp(m->old_type, m->new_type))
+				upstare__reason("global %s changed type from '%s' to '%s' and the "
+						"patch has no transformer for it", m->name,
+						m->old_type, m->new_type);
+			else
+				upstare__reason("global %s: the layout of '%s' changed and the "
+						"patch has no transformer for it", m->name,
+						m->new_type);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int upstare__transform_globals(void)
+{
+	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+		char what[256];
+
+		cur_xf = xf_find(UPSTARE_XF_GLOBAL, m->name, NULL);
+		if (!cur_xf)
+			cur_xf = xf_find(UPSTARE_XF_TYPE, m->new_type, NULL);
+		xf_old = dlsym(RTLD_DEFAULT, m->old_sym);
+		xf_new = dlsym(upstare__up.dl, m->new_sym);
+		xf_old_size = m->old_size;
+		snprintf(what, sizeof(what), "transformer of global %s", m->name);
+		if (call_xform(run_obj_xform, what))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Does a local of this type hold (by value) a record the patch changed? */
+static int holds_changed_record(const char *type)
+{
+	size_t n;
+
+	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
+		type += type[0] == 'c' ? 6 : 9;
+	if (strchr(type, '*') || strchr(type, '('))
+		return 0;
+	n = strcspn(type, "[");
+	while (n && type[n - 1] == ' ')
+		n--;
+	for (unsigned i = 0; i < upstare__up.p->nchanged_types; i++)
+		if (strlen(upstare__up.p->changed_types[i]) == n &&
+		    !strncmp(upstare__up.p->changed_types[i], type, n))
+			return 1;
+	return 0;
+}
+
+static int is_temp(const char *name)
+{
+	return !strncmp(name, "__us_t", 6) && name[6] >= '0' && name[6] <= '9';
+}
+
+/*
+ * Temporaries (call arguments evaluated before a continuation label) are
+ * numbered per function, so they map by their rank among those live at
+ * the continuation point, not by name.
+ */
+static int same_temp(const struct __upstare_fdesc *ofd, unsigned ocp,
+		     const struct __upstare_local *ol, const struct __upstare_fdesc *nfd,
+		     unsigned ncp, const struct __upstare_local *nl)
+{
+	const struct __upstare_cp *o = &ofd->cps[ocp], *n;
+	unsigned on, nn;
+
+	if (ncp >= nfd->ncps || !is_temp(ol->name))
+		return 0;
+	n = &nfd->cps[ncp];
+	on = strtoul(ol->name + 6, NULL, 10);
+	nn = strtoul(nl->name + 6, NULL, 10);
+	return on > o->tlo && on <= o->thi && nn > n->tlo && nn <= n->thi &&
+	       on - o->tlo == nn - n->tlo && o->thi - o->tlo == n->thi - n->tlo;
+}
+
+/*
+ * Why a saved frame cannot be converted to the patch's code, as
+ * convert_frame() would find, or NULL when it can (as far as can be told
+ * before running transformers: a stack transformer may set any key).
+ */
+const char *upstare__unmappable(const struct frame *f)
+{
+	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
+	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
+	const char *key = f->hdr.cp < ofd->ncps ? ofd->cps[f->hdr.cp].key : "";
+	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
+
+	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
+	if (!nfd || !nfd->rebuild)
+		return "the patch has no version of this function";
+	if (xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
+		return NULL;
+	if (kx)
+		key = kx->c;
+	for (unsigned i = 0; i < nfd->ncps; i++)
+		if (!strcmp(nfd->cps[i].key, key))
+			return NULL;
+	return "no point with this key in the patch, and no mapping";
+}
+
+/* The saved frame f, converted for the new version of its function. */
+static struct frame *convert_frame(struct frame *f, pid_t tid)
+{
+	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
+	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
+	const char *key = ofd->cps[f->hdr.cp].key;
+	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
+	struct upstare_frame uf;
+	struct frame *n;
+	unsigned i;
+
+	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
+	if (!nfd || !nfd->rebuild) {
+		upstare__reason("thread %d: %s() is on the stack and has no version in the patch",
+		       tid, ofd->name);
+		return NULL;
+	}
+	n = calloc(1, offsetof(struct frame, hdr) + nfd->frame_size);
+	if (!n) {
+		upstare__reason("out of memory converting a frame of %s()", ofd->name);
+		return NULL;
+	}
+	n->size = nfd->frame_size;
+	n->hdr.fd = nfd;
+	if (kx)
+		key = kx->c;
+	for (i = 0; i < nfd->ncps; i++)
+		if (!strcmp(nfd->cps[i].key, key))
+			break;
+	n->hdr.cp = i;
+	cur_xf = xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
+	if (i < nfd->ncps && !cur_xf &&
+	    nfd->cps[i].thi - nfd->cps[i].tlo != ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo) {
+		upstare__reason("thread %d: %s() resumes at %s, where the new version saves %u "
+		       "call arguments and the old one %u; the patch needs a stack transformer",
+		       tid, nfd->name, key, nfd->cps[i].thi - nfd->cps[i].tlo,
+		       ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo);
+		free(n);
+		return NULL;
+	}
+	for (unsigned j = 0; j < nfd->nlocals; j++) {
+		const struct __upstare_local *nl = &nfd->locals[j];
+
+		for (unsigned k = 0; k < ofd->nlocals; k++) {
+			const struct __upstare_local *ol = &ofd->locals[k];
+
+			if (!is_temp(nl->name) && strcmp(ol->name, nl->name))
+				continue;
+			if (is_temp(nl->name) && !same_temp(ofd, f->hdr.cp, ol, nfd, i, nl))
+				continue;
+			if (strcmp(ol->type, nl->type) || ol->size != nl->size ||
+			    holds_changed_record(nl->type)) {
+				if (cur_xf)
+					continue;	/* the transformer's job */
+				upstare__reason("thread %d: local %s of %s() changed type ('%s' to "
+						"'%s', or its layout) and the patch has no stack "
+						"transformer for %s()", tid, nl->name, nfd->name,
+						ol->type, nl->type, nfd->name);
+				free(n);
+				return NULL;
+			}
+			memcpy((char *)&n->hdr + nl->offset, (char *)&f->hdr + ol->offset,
+			       nl->size);
+			if ((nl->flags & ol->flags & __UPSTARE_LOCAL_ADDR))
+				memcpy((char *)&n->hdr + nl->addr_offset,
+				       (char *)&f->hdr + ol->addr_offset, sizeof(void *));
+		}
+	}
+	uf.old = &f->hdr;
+	uf.new = &n->hdr;
+	if (cur_xf) {
+		char what[256];
+
+		xf_frame = &uf;
+		snprintf(what, sizeof(what), "stack transformer of %s() at %s", nfd->name, key);
+		if (call_xform(run_frame_xform, what)) {
+			free(n);
+			return NULL;
+		}
+	}
+	if (n->hdr.cp >= nfd->ncps) {
+		upstare__reason("thread %d: %s() is at continuation point %s, which the new version "
+		       "does not have", tid, ofd->name, key);
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+int upstare__transform_frames(void)
+{
+	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
+		struct frame **tail = &t->newtop;
+
+		if (!t->parked)
+			continue;
+		for (struct frame *f = t->top; f; f = f->next) {
+			struct frame *n = convert_frame(f, t->tid);
+
+			if (!n)
+				return -EINVAL;
+			*tail = n;
+			tail = &n->next;
+		}
+	}
+	return 0;
+}
+
