@@ -2880,14 +2880,28 @@ static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
  */
 #define RB_IN_MEMORY	2048
 
-static void emit_restore(struct fctx *f, struct sb *o)
+/*
+ * Even so, on the largest functions (SQLite's sqlite3VdbeExec, yy_reduce,
+ * sqlite3Pragma) the optimizer spent 10 to 20 s on each rebuild entry,
+ * mostly in the SLP vectorizer, and those three took 40% of the
+ * instrumented sqlite3.c's -O2 build (136 s of CPU, 83 s without them).
+ * The same rebuild entries are compiled without optimization (optnone):
+ * a rebuilt frame of such a function runs unoptimized until it returns;
+ * everything it calls runs the optimized ordinary versions.
+ */
+static bool rb_in_memory(struct fctx *f)
 {
 	unsigned nlocals = 0;
-	bool in_memory;
 
 	for (unsigned i = 0; i < f->nlocals; i++)
 		nlocals += !f->locals[i].temp;
-	in_memory = (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
+	return (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
+}
+
+static void emit_restore(struct fctx *f, struct sb *o)
+{
+	bool in_memory = rb_in_memory(f);
+
 	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
 	/*
 	 * The side-stack locals the entry just allocated give way to the
@@ -2965,7 +2979,8 @@ static void clone_header(struct fctx *f, unsigned body_beg, struct sb *o)
 	struct tok *v;
 	unsigned n = tokens_in(f->t, cur_beg(f->fi->cur), body_beg, &v), i;
 
-	sb_puts(o, "static __attribute__((noinline, cold, unused)) ");
+	sb_printf(o, "static __attribute__((noinline, cold, unused%s)) ",
+		  rb_in_memory(f) ? ", optnone" : "");
 	for (i = 0; i < n; i++) {
 		bool dropped = false;
 
