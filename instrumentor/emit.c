@@ -2696,7 +2696,10 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 		}
 		lin(f, kids[0]);
 		r = residual(f, kids[0]);
-		if (f->fi->nshadow) {
+		if (f->fi->nshadow && f->fi->returns_void) {
+			/* "return g();" where g returns void: no value to keep */
+			out(f, "{ %s; __US_RELEASE; return; }\n", r);
+		} else if (f->fi->nshadow) {
 			/* the value may read a side-stack local: read it first */
 			struct sb b = { 0 };
 
