@@ -2854,9 +2854,14 @@ static void emit_shadow_alloc(struct fctx *f, struct sb *o)
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		const char *p = f->locals[i].sp;
 
+		/* the fast path inline: bump the chunk's top */
 		if (f->locals[i].shadow)
-			sb_printf(o, "%s = __upstare_shadow_alloc(sizeof(*%s), __alignof__(*%s));\n",
-				  p, p, p);
+			sb_printf(o, "if (__alignof__(*%1$s) <= 16 && (unsigned long)"
+				     "(__upstare_sh_end - __upstare_sh_top) > "
+				     "((sizeof(*%1$s) + 15) & ~15UL)) { %1$s = (void *)__upstare_sh_top; "
+				     "__upstare_sh_top += (sizeof(*%1$s) + 15) & ~15UL; } "
+				     "else %1$s = __upstare_shadow_alloc(sizeof(*%1$s), "
+				     "__alignof__(*%1$s));\n", p);
 	}
 }
 
@@ -3304,7 +3309,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 
 		if (fi->nshadow)
 			sb_printf(ob, "#undef __US_RELEASE\n#define __US_RELEASE "
-				      "__upstare_shadow_release(%s)\n",
+				      "((char *)(%1$s) >= __upstare_sh_base && (char *)(%1$s) <= "
+				      "__upstare_sh_end ? (void)(__upstare_sh_top = (char *)(%1$s)) : "
+				      "__upstare_shadow_release(%1$s))\n",
 				      f->first_sp ? f->first_sp : "0");
 		emit_line(t, ob, cur_beg(fi->cur));
 		sb_printf(ob, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,

@@ -215,6 +215,15 @@ struct shadow_chunk {
 
 #define SHADOW_CHUNK	(256UL << 10)
 
+__thread char *__upstare_sh_base, *__upstare_sh_top, *__upstare_sh_end;
+
+static void shadow_use(struct shadow_chunk *c)
+{
+	ts.sh_chunk = c;
+	__upstare_sh_base = c ? c->mem : NULL;
+	__upstare_sh_end = c ? c->end : NULL;
+}
+
 static __attribute__((noinline)) void *shadow_grow(unsigned long size, unsigned long align)
 {
 	struct shadow_chunk *c = ts.sh_chunk ? ts.sh_chunk->next : NULL;
@@ -242,12 +251,13 @@ static __attribute__((noinline)) void *shadow_grow(unsigned long size, unsigned 
 		if (ts.sh_chunk)
 			ts.sh_chunk->next = c;
 	}
-	ts.sh_chunk = c;
-	ts.sh_top = (char *)(((uintptr_t)c->mem + align - 1) & ~(uintptr_t)(align - 1));
-	ts.sh_top += size;
-	return ts.sh_top - size;
+	shadow_use(c);
+	__upstare_sh_top = (char *)(((uintptr_t)c->mem + align - 1) & ~(uintptr_t)(align - 1));
+	__upstare_sh_top += size;
+	return __upstare_sh_top - size;
 }
 
+/* The slow path; the generated code bumps __upstare_sh_top itself. */
 void *__upstare_shadow_alloc(unsigned long size, unsigned long align)
 {
 	char *p;
@@ -255,24 +265,28 @@ void *__upstare_shadow_alloc(unsigned long size, unsigned long align)
 	if (align < 16)
 		align = 16;
 	size = (size + 15) & ~15UL;
-	p = (char *)(((uintptr_t)ts.sh_top + align - 1) & ~(uintptr_t)(align - 1));
-	if (!ts.sh_chunk || p > ts.sh_chunk->end || size > (unsigned long)(ts.sh_chunk->end - p))
+	p = (char *)(((uintptr_t)__upstare_sh_top + align - 1) & ~(uintptr_t)(align - 1));
+	if (!ts.sh_chunk || p > __upstare_sh_end ||
+	    size > (unsigned long)(__upstare_sh_end - p))
 		return shadow_grow(size, align);
-	ts.sh_top = p + size;
+	__upstare_sh_top = p + size;
 	return p;
 }
 
+/* The slow path: p is in an earlier chunk (or null). */
 void __upstare_shadow_release(void *p)
 {
 	char *m = p;
+	struct shadow_chunk *c = ts.sh_chunk;
 
 	if (!m)
 		return;
-	while (ts.sh_chunk && !(m >= ts.sh_chunk->mem && m <= ts.sh_chunk->end))
-		ts.sh_chunk = ts.sh_chunk->prev;
-	if (!ts.sh_chunk)
+	while (c && !(m >= c->mem && m <= c->end))
+		c = c->prev;
+	if (!c)
 		upstare__fatal("releasing address-taken locals at %p, not on the side stack", p);
-	ts.sh_top = m;
+	shadow_use(c);
+	__upstare_sh_top = m;
 }
 
 void __upstare_nr_enter(void)

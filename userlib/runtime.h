@@ -39,7 +39,6 @@ struct thread_state {
 	struct reloc *relocs;
 	unsigned nrelocs, caprelocs;
 	struct shadow_chunk *sh_chunk;	/* side stack: the chunk in use */
-	char *sh_top;			/* its first free byte */
 	struct thread_state *next_thread;
 };
 

@@ -87,6 +87,11 @@ void __upstare_frame_relocate(void *frame);
  */
 void *__upstare_shadow_alloc(unsigned long size, unsigned long align);
 void __upstare_shadow_release(void *p);
+/*
+ * The chunk in use, for the inline fast paths: [base, end) with top the
+ * first free byte.  top moves by multiples of 16 from a 16-aligned base.
+ */
+extern __thread char *__upstare_sh_base, *__upstare_sh_top, *__upstare_sh_end;
 /* Translate a function pointer that may point into replaced code. */
 void *__upstare_xlate(void *fn);
 /* pthread_create, with the start routine under the thread-entry wrapper
