@@ -116,10 +116,10 @@ bool upd_update(struct upd *u, const char *patch, int timeout_ms)
 	struct cmd_result r;
 
 	if (run_cmd(&r, 60, "UPSTARE_SOCKET=%s %s/bin/upstarectl update --pid %d --patch %s/%s "
-		    "--timeout %d%s%s%s --json", u->sock ?: "/nonexistent",
+		    "--timeout %d%s%s%s %s --json", u->sock ?: "/nonexistent",
 		    upstare_build_dir(), u->pid, u->ctx->tmpdir, patch, timeout_ms,
 		    u->tree ? " --tree" : "", u->stacks ? " --stacks" : "",
-		    u->sock ? "" : " --direct"))
+		    u->sock ? "" : " --direct", u->extra ?: ""))
 		return false;
 	snprintf(u->json, sizeof(u->json), "%s", r.out);
 	u->status = r.status;

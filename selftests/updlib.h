@@ -23,6 +23,7 @@ struct upd {
 	bool tree;		/* update the process and its descendants (--tree) */
 	bool stacks;		/* stop at the check barrier, report stacks (--stacks) */
 	const char *sock;	/* through the upstared on this socket; NULL: --direct */
+	const char *extra;	/* more options of upstarectl update, or NULL */
 };
 
 /* SKIP unless root (patches must be root-owned; process_vm_writev). */
