@@ -40,9 +40,9 @@
 /*
  * The case takes up to CASE_TIMEOUT (more than the runner's default).  The
  * plain parts take a couple of minutes on a loaded machine; the
- * instrumented build of sqlite3.c takes over ten there, so it gets most of
- * the time, and a slower instrumentor shows as "timed out" with the
- * command, not as a killed case.
+ * instrumented build of sqlite3.c took over ten there (now two to three),
+ * so it gets most of the time, and a slower instrumentor shows as "timed
+ * out" with the command, not as a killed case.
  */
 #define CASE_TIMEOUT		1800
 #define AMALGAMATION_TIMEOUT	120
