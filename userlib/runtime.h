@@ -40,6 +40,7 @@ struct thread_state {
 	struct frame *newtop;	/* the same, transformed for the new code */
 	struct reloc *relocs;
 	unsigned nrelocs, caprelocs;
+	struct shadow_chunk *sh_chunk;	/* side stack: the chunk in use */
 	struct thread_state *next_thread;
 };
 
