@@ -19,6 +19,11 @@
  * it is tried again until the file's deadline (Documentation/constraints.rst).
  * --stacks stops at the same check barrier and reports the stacks the
  * targets described there (with --constraints: those the check passed on).
+ *
+ * --threads and --depth (a partial update) stop there too: a frame outside
+ * their scope that uses a record type the patch changes refuses the update
+ * (type safety), and so does any frame outside it, since the runtime
+ * rebuilds every frame or none (Documentation/runtime.rst).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -43,6 +48,7 @@
 #include "client.h"
 #include "constraints.h"
 #include "json.h"
+#include "progmeta.h"
 #include "update.h"
 #include "upstarectl.h"
 #include "upstare-ctl.h"
@@ -51,6 +57,21 @@
 static FILE *uout, *uerr;
 static const struct update_hooks *hooks;
 static int update_main(int argc, char **argv);
+
+/*
+ * A partial update (--threads, --depth): which frames the user asks to
+ * rebuild.  Checked at the check barrier (partial_verdict()).
+ */
+struct partial {
+	char **names;		/* --threads: tids or comms; NULL: every thread */
+	size_t nnames;
+	unsigned depth;		/* --depth: innermost frames rebuilt; 0: all */
+	const char *patch;
+	char *refusal;		/* why the update was refused at the barrier */
+};
+static struct partial *partial;
+struct target;
+static int partial_verdict(struct target *t, int n);
 
 static const char *const result_names[] = {
 	[UPSTARE_RES_NONE] = "none",
@@ -534,6 +555,19 @@ static void verdict(struct target *t, uint32_t v)
 }
 
 /*
+ * A partial update refused at the check barrier: the targets released
+ * their threads in the old code (their own reason only says that they were
+ * released); the controller's reasons say why.
+ */
+static void refused_at_barrier(struct target *t, int n, int json)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i].c.result == UPSTARE_RES_RELEASED)
+			t[i].c.reasons[0] = 0;
+	report(uout, json, "refused", t, n, partial->refusal);
+}
+
+/*
  * Wait for every target to finish the request: pass the check barrier of
  * a request made with check (--stacks: keep the stacks, go on once every
  * target is there), decide a group update (commit once all are ready,
@@ -587,10 +621,14 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 				verdict(&t[i], UPSTARE_VERDICT_RELEASE);
 		} else if (checking && checking == n - ndone) {
 			/* every thread of every process parked: the check barrier */
-			for (int i = 0; i < n; i++) {
+			uint32_t v = UPSTARE_VERDICT_GO;
+
+			for (int i = 0; i < n; i++)
 				keep_stacks(&t[i]);
-				verdict(&t[i], UPSTARE_VERDICT_GO);
-			}
+			if (partial && partial_verdict(t, n))
+				v = UPSTARE_VERDICT_RELEASE;
+			for (int i = 0; i < n; i++)
+				verdict(&t[i], v);
 		}
 		if (n > 1 && failed)
 			decide(t, n, UPSTARE_DECIDE_ABORT);
@@ -614,6 +652,10 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 	}
 	for (int i = 0; i < n; i++)
 		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
+	if (partial && partial->refusal) {
+		refused_at_barrier(t, n, json);
+		return 1;
+	}
 	res = group_result(t, n);
 	report(uout, json, res, t, n, NULL);
 	return strcmp(res, "applied") ? 1 : 0;
@@ -702,7 +744,7 @@ static int parse_stacks(struct checked *k, struct cons_snapshot *snap)
 			f->cp_key = field(&p);
 			k->th[nth - 1].nframes++;
 			why = field(&p);
-			if (why && f->function && f->cp_key &&
+			if (why && f->function && f->cp_key && k->cf &&
 			    (err = add_automatic(k->cf, f, why)))
 				return err;
 		} else {
@@ -741,6 +783,194 @@ static void checked_free(struct checked *k)
 	k->text = NULL;
 	k->th = NULL;
 	k->fr = NULL;
+}
+
+/* ------------------------------------------------------- partial updates */
+
+/*
+ * The file PID runs its current version from: the executable, or the last
+ * patch applied, i.e. the mapped file whose build id is the one the
+ * control block names.  A malloc'd path, or NULL.
+ */
+static char *running_version(const struct target *t)
+{
+	char path[PATH_MAX + 64], hex[80], line[PATH_MAX + 256], last[PATH_MAX] = "";
+	char *found = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	if (!pm_build_id(path, hex, sizeof(hex)) &&
+	    !strncmp(hex, t->c.build_id, sizeof(t->c.build_id)))
+		return strdup(path);
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
+
+		if (!file)
+			continue;
+		file[strcspn(file, "\n")] = 0;
+		if (!strcmp(file, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", file);
+		if (!pm_build_id(file, hex, sizeof(hex)) &&
+		    !strncmp(hex, t->c.build_id, sizeof(t->c.build_id)))
+			found = strdup(file);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Does --threads name thread TH (by tid or comm)?  Marks the names used. */
+static bool thread_listed(const struct cons_thread *th, bool *used)
+{
+	bool in = !partial->names;
+
+	for (size_t i = 0; i < partial->nnames; i++) {
+		const char *nm = partial->names[i];
+		bool tid = nm[strspn(nm, "0123456789")] == 0;
+
+		if (tid ? atoi(nm) == th->tid : th->comm && !strcmp(th->comm, nm)) {
+			used[i] = true;
+			in = true;
+		}
+	}
+	return in;
+}
+
+/*
+ * The frames of one target's threads the update would not rebuild: each
+ * that uses a type the patch changes refuses the update (type safety);
+ * and since the runtime cannot leave any frame in the old code, any such
+ * frame at all refuses it too (runtime.rst, "Partial updates").  Reasons
+ * go to F; returns nonzero to refuse.
+ */
+static int partial_target(struct target *t, int n, const struct prog_meta *newm, bool *used,
+			  FILE *f)
+{
+	struct checked k = { .t = t, .n = 1 };
+	struct cons_snapshot snap = { 0 };
+	struct cons_result res = { 0 };
+	struct prog_meta oldm = { 0 };
+	const char **changed = NULL;
+	size_t nchanged = 0, ntids = 0;
+	char *run, *msg = NULL, pfx[32] = "";
+	int *tids = NULL, refuse = 1, r;
+	struct cons_scope sc;
+
+	if (n > 1)
+		snprintf(pfx, sizeof(pfx), "pid %d: ", t->pid);
+	run = running_version(t);
+	if (!run) {
+		fprintf(f, "partial update: no file mapped in pid %d has the build id %s of "
+			"the version it runs: its frames' types cannot be checked\n", t->pid,
+			t->c.build_id);
+		return 1;
+	}
+	if (pm_load(&oldm, run, &msg)) {
+		fprintf(f, "partial update: the running version's metadata: %s\n",
+			msg ? msg : run);
+		goto out;
+	}
+	if (parse_stacks(&k, &snap) ||
+	    cons_changed_types(&oldm.prog, &newm->prog, &changed, &nchanged)) {
+		fprintf(f, "partial update: pid %d: cannot read its stacks\n", t->pid);
+		goto out;
+	}
+	tids = calloc(snap.nthreads + 1, sizeof(*tids));
+	if (!tids)
+		goto out;
+	for (size_t i = 0; i < snap.nthreads; i++)
+		if (thread_listed(&snap.threads[i], used))
+			tids[ntids++] = snap.threads[i].tid;
+	sc = (struct cons_scope){ partial->names ? tids : NULL, ntids, partial->depth };
+	r = cons_type_check(&oldm.prog, changed, nchanged, &sc, &snap, &res);
+	if (r < 0) {
+		fprintf(f, "partial update: type check: %s\n", strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < res.n; i++)
+		fprintf(f, "%s%s\n", pfx, res.v[i].reason);
+	refuse = res.n > 0;
+	/* type-safe: still, every frame outside the scope would stay old */
+	for (size_t i = 0; r == 1 && i < snap.nthreads; i++) {
+		const struct cons_thread *th = &snap.threads[i];
+		bool in = !partial->names;
+		size_t first;
+
+		for (size_t j = 0; j < ntids; j++)
+			in |= tids[j] == th->tid;
+		first = in ? (partial->depth ? partial->depth : th->nframes) : 0;
+		if (first >= th->nframes)
+			continue;
+		refuse = 1;
+		fprintf(f, "partial update: pid %d thread %d (%s, role %s): frame%s #%zu%s%.0zu "
+			"(%s) would not be rebuilt, and the runtime cannot leave a frame in the "
+			"old code: a rebuilt frame calls its callee again, in its own version, so "
+			"every frame of every thread is rebuilt or none is\n", t->pid, th->tid,
+			th->comm ? th->comm : "?", th->role ? th->role : "?",
+			th->nframes - first > 1 ? "s" : "", first,
+			th->nframes - first > 1 ? "-#" : "",
+			th->nframes - first > 1 ? th->nframes - 1 : 0,
+			th->frames[th->nframes - 1].function ?
+			th->frames[th->nframes - 1].function : "?");
+	}
+out:
+	cons_result_free(&res);
+	free(changed);
+	free(tids);
+	checked_free(&k);
+	pm_free(&oldm);
+	free(msg);
+	free(run);
+	return refuse;
+}
+
+/*
+ * At the check barrier of a partial update: go on (0), or refuse (1,
+ * with the reasons in partial->refusal).
+ */
+static int partial_verdict(struct target *t, int n)
+{
+	struct prog_meta newm = { 0 };
+	char *msg = NULL, *out = NULL;
+	bool *used = calloc(partial->nnames + 1, sizeof(*used));
+	size_t len = 0;
+	int refuse = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f || !used) {
+		free(used);
+		if (f)
+			fclose(f);
+		free(out);
+		partial->refusal = strdup("partial update: out of memory");
+		return 1;
+	}
+	if (pm_load(&newm, partial->patch, &msg)) {
+		fprintf(f, "partial update: the patch's metadata: %s\n", msg ? msg : "?");
+		refuse = 1;
+	}
+	for (int i = 0; !refuse && i < n; i++)
+		refuse |= partial_target(&t[i], n, &newm, used, f);
+	for (size_t i = 0; i < partial->nnames; i++)
+		if (!used[i]) {
+			fprintf(f, "partial update: --threads: '%s' names no thread of the "
+				"update\n", partial->names[i]);
+			refuse = 1;
+		}
+	fclose(f);
+	if (len && out[len - 1] == '\n')
+		out[len - 1] = 0;
+	free(partial->refusal);
+	partial->refusal = refuse ? out : NULL;
+	if (!refuse)
+		free(out);
+	pm_free(&newm);
+	free(msg);
+	free(used);
+	return refuse;
 }
 
 static bool is_idle(const struct target *t)
@@ -839,6 +1069,12 @@ static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 	}
 	for (int i = 0; k->stacks && i < k->n; i++)
 		keep_stacks(&k->t[i]);
+	if (partial && partial_verdict(k->t, k->n)) {
+		/* refused, not retried: the scope is the user's, not the moment's */
+		verdict_all(k, UPSTARE_VERDICT_RELEASE);
+		k->fatal = 1;
+		return -EPERM;
+	}
 	err = parse_stacks(k, snap);
 	if (err) {
 		/* the targets wait for a verdict: let their threads go first */
@@ -905,6 +1141,10 @@ static int update_checked(struct target *t, int n, const char *patch, struct con
 	}
 	for (int i = 0; i < n; i++)
 		t[i].c.reasons[sizeof(t[i].c.reasons) - 1] = 0;
+	if (ret < 0 && partial && partial->refusal) {
+		refused_at_barrier(t, n, json);
+		return 1;
+	}
 	if (ret < 0) {
 		report(uout, json, group_result(t, n), t, n, NULL);
 		return 1;
@@ -986,6 +1226,8 @@ static int update_main(int argc, char **argv)
 		{ "constraints", required_argument, NULL, 'c' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "stacks", no_argument, NULL, 'S' },
+		{ "threads", required_argument, NULL, 'H' },
+		{ "depth", required_argument, NULL, 'd' },
 		{ "direct", no_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -995,14 +1237,16 @@ static int update_main(int argc, char **argv)
 	const char *patch_arg = NULL, *cons_arg = NULL;
 	struct cons_file *cf = NULL;
 	int explain = 0, stacks = 0;
+	struct partial part = { 0 };
 	struct target *t = NULL;
+	char *end;
 	unsigned timeout = 5000;
 	int opt, json = 0, tree = 0, n, ret = 1;
 	uint64_t deadline;
 	pid_t pid = 0, *pids = NULL;
 
 	optind = 0;	/* upstared runs this once per request */
-	while ((opt = getopt_long(argc, argv, "p:f:t:Tc:eSDjh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:f:t:Tc:eSH:d:Djh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'p': pid = atoi(optarg); break;
 		case 'f': patch_arg = optarg; break;
@@ -1011,25 +1255,53 @@ static int update_main(int argc, char **argv)
 		case 'c': cons_arg = optarg; break;
 		case 'e': explain = 1; break;
 		case 'S': stacks = 1; break;
+		case 'H':
+			for (char *p = optarg, *nm; (nm = strsep(&p, ","));) {
+				char **v;
+
+				if (!*nm)
+					continue;
+				v = realloc(part.names, (part.nnames + 1) * sizeof(*v));
+				if (!v)
+					goto usage_err;
+				part.names = v;
+				part.names[part.nnames++] = nm;
+			}
+			if (!part.nnames) {
+				fprintf(uerr, "upstarectl update: --threads needs thread ids or "
+					"names, separated by commas\n");
+				goto usage_err;
+			}
+			break;
+		case 'd':
+			part.depth = strtoul(optarg, &end, 10);
+			if (*end || !part.depth) {
+				fprintf(uerr, "upstarectl update: --depth needs a number of "
+					"frames, at least 1\n");
+				goto usage_err;
+			}
+			break;
 		case 'D': break;	/* how upstarectl chose the path */
 		case 'j': json = 1; break;
 		case 'h':
 			fprintf(uout, "usage: upstarectl update --pid PID --patch FILE "
 				"[--timeout MS] [--tree] [--constraints FILE [--explain]] "
-				"[--stacks] [--direct] [--json]\n"
+				"[--stacks] [--threads LIST] [--depth N] [--direct] "
+				"[--json]\n"
 				"Goes through upstared when it runs (its socket answers), "
 				"which starts\nthe update only once every thread is ready; "
 				"else, or with --direct,\ndrives the target's control block "
 				"itself.\n");
+			free(part.names);
 			return 0;
 		default:
-			return 2;
+			goto usage_err;
 		}
 	}
 	if (pid <= 0 || !patch_arg || (explain && !cons_arg)) {
 		fprintf(uerr, "upstarectl update: --pid PID and --patch FILE are required "
 			"(and --constraints FILE with --explain)\n");
-		return 2;
+		goto usage_err;
 	}
 	if (cons_arg) {
 		/* an invalid file starts nothing */
@@ -1039,16 +1311,20 @@ static int update_main(int argc, char **argv)
 		cons_diags_print(&d, uerr);
 		cons_diags_free(&d);
 		if (!cf)
-			return 2;
+			goto usage_err;
 	}
 	if (!realpath(patch_arg, patch)) {
 		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
 		report(uout, json, "refused", NULL, 0, why);
-		return 1;
+		goto out;
 	}
 	if (check_patch(patch, why, sizeof(why))) {
 		report(uout, json, "refused", NULL, 0, why);
-		return 1;
+		goto out;
+	}
+	if (part.names || part.depth) {
+		part.patch = patch;
+		partial = &part;
 	}
 	n = collect(pid, tree, &pids);
 	t = calloc(n, sizeof(*t));
@@ -1078,7 +1354,7 @@ static int update_main(int argc, char **argv)
 				goto out;
 		}
 	for (int i = 0; i < n; i++)
-		if (ask(&t[i], patch, timeout, n > 1, stacks)) {
+		if (ask(&t[i], patch, timeout, n > 1, stacks || partial)) {
 			fprintf(uerr, "upstarectl update: pid %d: cannot write the request\n",
 				t[i].pid);
 			decide(t, i, UPSTARE_DECIDE_ABORT);
@@ -1096,7 +1372,14 @@ out:
 	}
 	free(t);
 	free(pids);
+	free(part.names);
+	free(part.refusal);
+	partial = NULL;
 	return ret;
+usage_err:
+	free(part.names);
+	cons_free(cf);
+	return 2;
 }
 
 /* ------------------------------------------------------------ the front */

@@ -124,12 +124,21 @@ void meta_free(struct meta *m)
 	free(m);
 }
 
+/*
+ * A rebuild entry (upstare-cc's clone of a function, __us_rb_SYMBOL) is
+ * that function: a thread rebuilt by an update, or released by one, runs
+ * in it until its frame returns.
+ */
+#define REBUILD_PREFIX	"__us_rb_"
+
 const struct meta_fn *meta_find(const struct meta *m, const char *symbol)
 {
 	int i;
 
 	if (!m || !symbol)
 		return NULL;
+	if (!strncmp(symbol, REBUILD_PREFIX, strlen(REBUILD_PREFIX)))
+		symbol += strlen(REBUILD_PREFIX);
 	for (i = 0; i < m->nfns; i++)
 		if (m->fns[i].symbol && !strcmp(m->fns[i].symbol, symbol))
 			return &m->fns[i];

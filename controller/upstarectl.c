@@ -22,7 +22,8 @@ static const struct ctl_cmd cmds[] = {
 	{ "window", ctl_window, "--pid PID [--close]\n\topen an update window (kick round)" },
 	{ "update", ctl_update,
 	  "--pid PID --patch FILE [--timeout MS] [--tree] [--constraints FILE [--explain]]\n"
-	  "\t[--stacks] [--direct] [--json]: apply a patch to a running program\n"
+	  "\t[--stacks] [--threads LIST] [--depth N] [--direct] [--json]:\n"
+	  "\tapply a patch to a running program\n"
 	  "\t(through upstared when it runs; --direct or no daemon: by itself)" },
 	{ "check-constraints", ctl_check_constraints,
 	  "FILE (--pid PID | --binary PATH) [--patch PATH [--explain]] [--dump] [--json]\n"

@@ -438,6 +438,45 @@ static bool knr_definition(struct tu *t, CXCursor fn, unsigned body_beg)
 	return knr;
 }
 
+/*
+ * A local whose address is taken (or an array, whose address is taken
+ * wherever it decays) may have that address stored anywhere: in a
+ * structure, a global, the heap, another thread's data.  No relocation
+ * can find those copies, so such a local must keep its address when its
+ * frame is unwound and rebuilt.  It lives on the thread's side stack
+ * (userlib/frames.c), which unwinding does not pop: the function holds a
+ * pointer to it, __us_sp_NAME, and every mention of the local becomes
+ * (*__us_sp_NAME).  Written into the declarator, the same replacement
+ * declares the pointer: "int x[4]" becomes "int (*__us_sp_x)[4]".
+ * emit.c allocates the locals at entry, keeps the pointers in the frame
+ * record and releases the locals at each return.
+ */
+static void plan_shadow(struct tu *t, struct scan *s)
+{
+	struct fninfo *fi = s->fi;
+
+	for (unsigned i = 0; i < s->nlocals; i++) {
+		CXCursor v = s->local_decls[i];
+		char *usr = cur_usr(v), *name;
+		const char *prev;
+		bool taken = str_in(fi->addr_usrs, fi->naddr, usr) ||
+			     clang_getCanonicalType(clang_getCursorType(v)).kind ==
+			     CXType_ConstantArray;
+		struct sb b = { 0 };
+
+		free(usr);
+		if (!taken || clang_Cursor_getStorageClass(v) == CX_SC_Register)
+			continue;
+		prev = rename_lookup(t, v);
+		name = prev ? xstrdup(prev) : cur_spelling(v);
+		sb_printf(&b, "(*__us_sp_%s)", name);
+		rename_set(t, v, b.s);
+		fi->nshadow++;
+		sb_free(&b);
+		free(name);
+	}
+}
+
 struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 {
 	struct fninfo *fi = xrealloc(NULL, sizeof(*fi));
@@ -504,6 +543,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 		struct statics_scan ss = { .t = t, .fi = fi };
 
 		plan_renames(t, &s, fn);
+		plan_shadow(t, &s);
 		plan_type_renames(t, &s);
 		clang_visitChildren(body, statics_visit, &ss);
 		for (i = 0; i < ss.n; i++)

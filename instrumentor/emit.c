@@ -37,6 +37,8 @@ struct local {
 	long long size, align;
 	unsigned long off, addr_off;
 	bool is_ptr, addr_taken;
+	bool shadow;		/* on the side stack, through the pointer sp */
+	char *sp;
 	const char *kind;	/* "param", "local", "temp" */
 	unsigned temp;		/* for temporaries: N of __us_tN */
 	unsigned scope;		/* block scope it is declared in, 0: function scope */
@@ -66,6 +68,7 @@ struct fctx {
 	struct sb body, decls, statics;
 	struct local *locals;
 	unsigned nlocals;
+	const char *first_sp;	/* the first side-stack local's pointer */
 	struct cp *cps;
 	unsigned ncps;
 	struct repl *repl;
@@ -98,6 +101,7 @@ struct fctx {
 };
 
 static void emit_stmt(struct fctx *f, CXCursor s);
+static void param_args(struct fninfo *fi, struct sb *o);
 static void lin(struct fctx *f, CXCursor e);
 static bool work(struct fctx *f, CXCursor e);
 
@@ -2486,6 +2490,15 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		 * (a call's argument saved in a temporary): relocate into it */
 		l->addr_taken = addr_taken(f, v) ||
 				clang_getCursorType(v).kind == CXType_ConstantArray;
+		if (!strncmp(name, "(*__us_sp_", 10)) {
+			/* analyze.c's plan_shadow(): its address never changes */
+			l->shadow = true;
+			l->addr_taken = false;
+			l->sp = xstrdup(name + 2);
+			l->sp[strlen(l->sp) - 1] = 0;
+			if (!f->first_sp)
+				f->first_sp = l->sp;
+		}
 		if (!clang_Cursor_isNull(init))
 			emit_init(f, v, name, init);
 		sb_free(&decl);
@@ -2678,12 +2691,25 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 	}
 	case CXCursor_ReturnStmt:
 		if (!n) {
-			out(f, "return;\n");
+			out(f, f->fi->nshadow ? "{ __US_RELEASE; return; }\n" : "return;\n");
 			break;
 		}
 		lin(f, kids[0]);
 		r = residual(f, kids[0]);
-		out(f, "return %s;\n", r);
+		if (f->fi->nshadow && f->fi->returns_void) {
+			/* "return g();" where g returns void: no value to keep */
+			out(f, "{ %s; __US_RELEASE; return; }\n", r);
+		} else if (f->fi->nshadow) {
+			/* the value may read a side-stack local: read it first */
+			struct sb b = { 0 };
+
+			param_args(f->fi, &b);
+			out(f, "{ __typeof_unqual__(%s(%s)) __us_r = (%s); __US_RELEASE; "
+			       "return __us_r; }\n", f->fi->ename, b.s ? b.s : "", r);
+			sb_free(&b);
+		} else {
+			out(f, "return %s;\n", r);
+		}
 		free(r);
 		break;
 	case CXCursor_NullStmt:
@@ -2733,7 +2759,7 @@ static void layout(struct fctx *f, unsigned long *size)
 	}
 	off = (off + 7) / 8 * 8;
 	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].addr_taken) {
+		if (f->locals[i].addr_taken || f->locals[i].shadow) {
 			f->locals[i].addr_off = off;
 			off += 8;
 		}
@@ -2807,6 +2833,10 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
 				  l->name);
 	}
+	for (unsigned i = 0; i < f->nlocals; i++)
+		if (f->locals[i].shadow)
+			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)%s;\n",
+				  f->locals[i].addr_off, f->locals[i].sp);
 	if (f->fi->returns_void) {
 		sb_puts(o, "return;\n");
 	} else {
@@ -2816,6 +2846,23 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 			   "return __us_z; }\n");
 	}
 	sb_puts(o, "}\n");
+}
+
+/* The side-stack locals (analyze.c's plan_shadow()), allocated at entry. */
+static void emit_shadow_alloc(struct fctx *f, struct sb *o)
+{
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		const char *p = f->locals[i].sp;
+
+		/* the fast path inline: bump the chunk's top */
+		if (f->locals[i].shadow)
+			sb_printf(o, "if (__alignof__(*%1$s) <= 16 && (unsigned long)"
+				     "(__upstare_sh_end - __upstare_sh_top) > "
+				     "((sizeof(*%1$s) + 15) & ~15UL)) { %1$s = (void *)__upstare_sh_top; "
+				     "__upstare_sh_top += (sizeof(*%1$s) + 15) & ~15UL; } "
+				     "else %1$s = __upstare_shadow_alloc(sizeof(*%1$s), "
+				     "__alignof__(*%1$s));\n", p);
+	}
 }
 
 /* The frame layout as constants the generated code names. */
@@ -2841,15 +2888,46 @@ static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
  */
 #define RB_IN_MEMORY	2048
 
-static void emit_restore(struct fctx *f, struct sb *o)
+/*
+ * Even so, on the largest functions (SQLite's sqlite3VdbeExec, yy_reduce,
+ * sqlite3Pragma) the optimizer spent 10 to 20 s on each rebuild entry,
+ * mostly in the SLP vectorizer, and those three took 40% of the
+ * instrumented sqlite3.c's -O2 build (136 s of CPU, 83 s without them).
+ * The same rebuild entries are compiled without optimization (optnone):
+ * a rebuilt frame of such a function runs unoptimized until it returns;
+ * everything it calls runs the optimized ordinary versions.
+ */
+static bool rb_in_memory(struct fctx *f)
 {
 	unsigned nlocals = 0;
-	bool in_memory;
 
 	for (unsigned i = 0; i < f->nlocals; i++)
 		nlocals += !f->locals[i].temp;
-	in_memory = (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
+	return (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
+}
+
+static void emit_restore(struct fctx *f, struct sb *o)
+{
+	bool in_memory = rb_in_memory(f);
+
 	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
+	/*
+	 * The side-stack locals the entry just allocated give way to the
+	 * saved frame's, which unwinding left in place: same addresses.  A
+	 * local the old version did not have (a null pointer) gets its own.
+	 */
+	if (f->first_sp)
+		sb_printf(o, "__upstare_shadow_release(%s);\n", f->first_sp);
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		if (!l->shadow)
+			continue;
+		sb_printf(o, "__builtin_memcpy(&%s, __us_fr + %lu, sizeof(void *));\n",
+			  l->sp, l->addr_off);
+		sb_printf(o, "if (!%s) %s = __upstare_shadow_alloc(sizeof(*%s), "
+			     "__alignof__(*%s));\n", l->sp, l->sp, l->sp, l->sp);
+	}
 	/* where the address-taken locals live now, then relocate pointers to them */
 	for (unsigned i = 0; i < f->nlocals; i++)
 		if (f->locals[i].addr_taken)
@@ -2909,7 +2987,8 @@ static void clone_header(struct fctx *f, unsigned body_beg, struct sb *o)
 	struct tok *v;
 	unsigned n = tokens_in(f->t, cur_beg(f->fi->cur), body_beg, &v), i;
 
-	sb_puts(o, "static __attribute__((noinline, cold, unused)) ");
+	sb_printf(o, "static __attribute__((noinline, cold, unused%s)) ",
+		  rb_in_memory(f) ? ", optnone" : "");
 	for (i = 0; i < n; i++) {
 		bool dropped = false;
 
@@ -2952,7 +3031,8 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 			sb_puts(o, ", ");
 			sb_json_str(o, l->type);
 			sb_printf(o, ", %lu, %lld, %u, %lu },\n", l->off, l->size,
-				  (l->is_ptr ? 1u : 0u) | (l->addr_taken ? 2u : 0u), l->addr_off);
+				  (l->is_ptr ? 1u : 0u) | (l->addr_taken ? 2u : 0u) |
+			  (l->shadow ? 6u : 0u), l->addr_off);
 		}
 		sb_puts(o, "};\n");
 	}
@@ -3020,8 +3100,9 @@ static void meta_function(struct fctx *f, unsigned long size)
 		}
 		sb_puts(m, ",\"type\":");
 		sb_json_str(m, l->type);
-		sb_printf(m, ",\"kind\":\"%s\",\"offset\":%lu,\"size\":%lld%s}", l->kind, l->off,
-			  l->size, l->addr_taken ? ",\"address_taken\":true" : "");
+		sb_printf(m, ",\"kind\":\"%s\",\"offset\":%lu,\"size\":%lld%s%s}", l->kind,
+			  l->off, l->size, l->addr_taken ? ",\"address_taken\":true" : "",
+			  l->shadow ? ",\"side_stack\":true" : "");
 	}
 	sb_puts(m, "],\"types_used\":[");
 	for (unsigned i = 0; i < fi->ntypes; i++) {
@@ -3226,12 +3307,21 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	for (int version = 0; version < (fi->quiet ? 1 : 2); version++) {
 		struct sb *ob = version ? &t->clones : &o;
 
+		if (fi->nshadow)
+			sb_printf(ob, "#undef __US_RELEASE\n#define __US_RELEASE "
+				      "((char *)(%1$s) >= __upstare_sh_base && (char *)(%1$s) <= "
+				      "__upstare_sh_end ? (void)(__upstare_sh_top = (char *)(%1$s)) : "
+				      "__upstare_shadow_release(%1$s))\n",
+				      f->first_sp ? f->first_sp : "0");
 		emit_line(t, ob, cur_beg(fi->cur));
 		sb_printf(ob, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
 			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
 		emit_layout_enum(f, ob, size);
+		emit_shadow_alloc(f, ob);
 		if (fi->quiet) {
 			sb_puts(ob, f->body.s);
+			if (fi->nshadow)
+				sb_puts(ob, "__US_RELEASE;\n");
 			if (fi->is_main && !fi->returns_void)
 				sb_puts(ob, "return 0;\n");
 			sb_puts(ob, "}\n");
@@ -3271,6 +3361,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		emit_save_block(f, ob);
 		sb_puts(ob, "__us_l0: ;\n");
 		sb_puts(ob, f->body.s);
+		if (fi->nshadow)
+			sb_puts(ob, "__US_RELEASE;\n");
 		if (fi->is_main && !fi->returns_void)
 			sb_puts(ob, "return 0;\n");
 		sb_puts(ob, "}\n");

@@ -15,6 +15,7 @@ struct fninfo {
 	bool is_static, is_inline, addr_taken, is_main, returns_void;
 	char **addr_usrs;	/* locals whose address is taken */
 	unsigned naddr;
+	unsigned nshadow;	/* locals kept on the side stack (analyze.c) */
 	char **types_used;
 	unsigned ntypes;
 };

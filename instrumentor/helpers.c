@@ -346,6 +346,22 @@ const char *rename_lookup(struct tu *t, CXCursor decl)
 	return res;
 }
 
+/* Rename decl to name, replacing the name it was given before, if any. */
+void rename_set(struct tu *t, CXCursor decl, const char *name)
+{
+	char *usr = rename_key(decl);
+
+	for (unsigned i = 0; i < t->nrenames; i++)
+		if (!strcmp(t->renames[i].usr, usr)) {
+			free(t->renames[i].name);
+			t->renames[i].name = xstrdup(name);
+			free(usr);
+			return;
+		}
+	free(usr);
+	rename_add(t, decl, name);
+}
+
 void rename_add(struct tu *t, CXCursor decl, const char *name)
 {
 	char *sp = cur_spelling(decl);

@@ -96,6 +96,7 @@ void emit_line(struct tu *t, struct sb *b, unsigned off);
 
 const char *rename_lookup(struct tu *t, CXCursor decl);
 void rename_add(struct tu *t, CXCursor decl, const char *name);
+void rename_set(struct tu *t, CXCursor decl, const char *name);
 void apply_renames(struct tu *t);
 
 /* function.c */

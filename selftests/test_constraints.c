@@ -180,6 +180,16 @@ static const struct cons_frame rotator_sleeping[] = {
 };
 
 #define THREAD(tid, comm, role, fr) { tid, comm, role, fr, sizeof(fr) / sizeof(fr[0]) }
+/* The threads of the example server: its acceptor, workers and log rotator. */
+#define SERVER(fr) THREAD(100, "server", "main", fr)
+#define WORKER(tid, fr) THREAD(tid, "worker", "worker_main", fr)
+#define ROTATOR(fr) THREAD(103, "rotator", "logger_main", fr)
+/* The constraints hold on snapshot S (cons_eval returns 1): an assertion. */
+#define HOLDS(cf, s, what) ({							\
+	struct cons_result __r;							\
+	bool __ok = ASSERT_EQ(cons_eval(cf, s, &__r), 1, what);			\
+	cons_result_free(&__r);							\
+	__ok; })
 
 /* The transaction region (txn.c:110-130) delays the update; leaving it lets it go. */
 static enum test_result eval_transaction(struct test_ctx *ctx)
@@ -187,14 +197,14 @@ static enum test_result eval_transaction(struct test_ctx *ctx)
 	struct cons_file *cf = parse_str("forbid any in txn.c:110-130\n"
 					 "forbid any in commit_txn at log_append#2\n");
 	struct cons_thread busy[] = {
-		THREAD(100, "server", "main", acceptor_waiting),
-		THREAD(101, "worker", "worker_main", worker_idle),
-		THREAD(102, "worker", "worker_main", worker_in_txn),
+		SERVER(acceptor_waiting),
+		WORKER(101, worker_idle),
+		WORKER(102, worker_in_txn),
 	};
 	struct cons_thread idle[] = {
-		THREAD(100, "server", "main", acceptor_waiting),
-		THREAD(101, "worker", "worker_main", worker_idle),
-		THREAD(102, "worker", "worker_main", worker_idle),
+		SERVER(acceptor_waiting),
+		WORKER(101, worker_idle),
+		WORKER(102, worker_idle),
 	};
 	struct cons_snapshot s1 = { busy, 3 }, s2 = { idle, 3 };
 	struct cons_result r;
@@ -227,20 +237,20 @@ static enum test_result eval_conjunction(struct test_ctx *ctx)
 	struct cons_file *cf = parse_str("forbid { thread role worker_main in log_append ;\n"
 					 "         thread \"rotator\" in rotate }\n");
 	struct cons_thread both[] = {
-		THREAD(101, "worker", "worker_main", worker_in_txn),
-		THREAD(103, "rotator", "logger_main", rotator_rotating),
+		WORKER(101, worker_in_txn),
+		ROTATOR(rotator_rotating),
 	};
 	struct cons_thread only_a[] = {
-		THREAD(101, "worker", "worker_main", worker_in_txn),
-		THREAD(103, "rotator", "logger_main", rotator_sleeping),
+		WORKER(101, worker_in_txn),
+		ROTATOR(rotator_sleeping),
 	};
 	struct cons_thread only_b[] = {
-		THREAD(101, "worker", "worker_main", worker_idle),
-		THREAD(103, "rotator", "logger_main", rotator_rotating),
+		WORKER(101, worker_idle),
+		ROTATOR(rotator_rotating),
 	};
 	/* the rotator is in rotate, but it is not named "rotator" */
 	struct cons_thread wrong_name[] = {
-		THREAD(101, "worker", "worker_main", worker_in_txn),
+		WORKER(101, worker_in_txn),
 		THREAD(103, "logger", "logger_main", rotator_rotating),
 	};
 	struct cons_snapshot s_both = { both, 2 }, s_a = { only_a, 2 }, s_b = { only_b, 2 };
@@ -258,12 +268,9 @@ static enum test_result eval_conjunction(struct test_ctx *ctx)
 			   "log_append (/srv/src/log.c:42) at write#1; and thread 103 (rotator, "
 			   "role logger_main) is at frame #1 rotate", "reason");
 	cons_result_free(&r);
-	ok = ok && ASSERT_EQ(cons_eval(cf, &s_a, &r), 1, "only the writer");
-	cons_result_free(&r);
-	ok = ok && ASSERT_EQ(cons_eval(cf, &s_b, &r), 1, "only the rotator");
-	cons_result_free(&r);
-	ok = ok && ASSERT_EQ(cons_eval(cf, &s_name, &r), 1, "clauses name their threads");
-	cons_result_free(&r);
+	ok = ok && HOLDS(cf, &s_a, "only the writer");
+	ok = ok && HOLDS(cf, &s_b, "only the rotator");
+	ok = ok && HOLDS(cf, &s_name, "clauses name their threads");
 	cons_free(cf);
 	return ok ? TEST_PASS : TEST_FAIL;
 }
@@ -274,17 +281,17 @@ static enum test_result eval_require(struct test_ctx *ctx)
 	struct cons_file *cf = parse_str("require thread \"server\" in accept_loop at accept#1\n"
 					 "require thread role worker_main in read_request\n");
 	struct cons_thread good[] = {
-		THREAD(100, "server", "main", acceptor_waiting),
-		THREAD(101, "worker", "worker_main", worker_idle),
-		THREAD(102, "worker", "worker_main", worker_idle),
+		SERVER(acceptor_waiting),
+		WORKER(101, worker_idle),
+		WORKER(102, worker_idle),
 	};
 	struct cons_thread bad[] = {
-		THREAD(100, "server", "main", acceptor_busy),
-		THREAD(101, "worker", "worker_main", worker_idle),
-		THREAD(102, "worker", "worker_main", worker_in_txn),
+		SERVER(acceptor_busy),
+		WORKER(101, worker_idle),
+		WORKER(102, worker_in_txn),
 	};
 	struct cons_thread no_workers[] = {
-		THREAD(100, "server", "main", acceptor_waiting),
+		SERVER(acceptor_waiting),
 	};
 	struct cons_snapshot sg = { good, 3 }, sb = { bad, 3 }, sn = { no_workers, 1 };
 	struct cons_result r;
@@ -292,8 +299,7 @@ static enum test_result eval_require(struct test_ctx *ctx)
 
 	if (!ASSERT_TRUE(cf != NULL, "parse"))
 		return TEST_FAIL;
-	ok = ASSERT_EQ(cons_eval(cf, &sg, &r), 1, "all where required");
-	cons_result_free(&r);
+	ok = HOLDS(cf, &sg, "all where required");
 	ok = ok && ASSERT_EQ(cons_eval(cf, &sb, &r), 0, "acceptor busy, a worker elsewhere") &&
 	     ASSERT_EQ(r.n, 2, "two violations") &&
 	     ASSERT_EQ(r.v[0].w[0].tid, 100, "the acceptor") &&
@@ -317,10 +323,10 @@ static enum test_result eval_never(struct test_ctx *ctx)
 	struct cons_file *cf = parse_str("timeout 300ms\nretry 10ms backoff 2 max 80ms\n"
 					 "forbid any in main\n");
 	struct cons_thread set[][2] = {
-		{ THREAD(100, "server", "main", acceptor_waiting),
-		  THREAD(101, "worker", "worker_main", worker_idle) },
-		{ THREAD(100, "server", "main", acceptor_busy),
-		  THREAD(101, "worker", "worker_main", worker_in_txn) },
+		{ SERVER(acceptor_waiting),
+		  WORKER(101, worker_idle) },
+		{ SERVER(acceptor_busy),
+		  WORKER(101, worker_in_txn) },
 	};
 	static const uint64_t delays[] = { 10000, 20000, 40000, 80000, 80000, 80000 };
 	struct cons_result r;
@@ -372,11 +378,11 @@ static enum test_result eval_automatic(struct test_ctx *ctx)
 		{ "commit_txn", "log_append#2", NULL, 0, NULL },
 	};
 	struct cons_thread th[] = {
-		THREAD(101, "worker", "worker_main", worker_idle),
-		THREAD(102, "worker", "worker_main", worker_in_txn),
+		WORKER(101, worker_idle),
+		WORKER(102, worker_in_txn),
 	};
 	struct cons_thread th_ok[] = {
-		THREAD(100, "server", "main", acceptor_waiting),
+		SERVER(acceptor_waiting),
 	};
 	struct cons_snapshot s = { th, 2 }, s_ok = { th_ok, 1 };
 	char *text = NULL;
@@ -410,8 +416,7 @@ static enum test_result eval_automatic(struct test_ctx *ctx)
 			   "recv#1: thread 101", "first") &&
 	     ASSERT_EQ(r.v[1].w[0].tid, 102, "second");
 	cons_result_free(&r);
-	ok = ok && ASSERT_EQ(cons_eval(cf, &s_ok, &r), 1, "no thread there");
-	cons_result_free(&r);
+	ok = ok && HOLDS(cf, &s_ok, "no thread there");
 	cons_free(cf);
 	return ok ? TEST_PASS : TEST_FAIL;
 }
@@ -502,8 +507,8 @@ static enum test_result type_safety(struct test_ctx *ctx)
 	struct cons_program old = { "v1", funcs, 4, old_types, 3 };
 	struct cons_program new = { "v2", NULL, 0, new_types, 2 };
 	struct cons_thread th[] = {
-		THREAD(101, "worker", "worker_main", worker_idle),
-		THREAD(102, "worker", "worker_main", worker_in_txn),
+		WORKER(101, worker_idle),
+		WORKER(102, worker_in_txn),
 	};
 	struct cons_snapshot s = { th, 2 };
 	const int only_102[] = { 102 };
@@ -665,12 +670,12 @@ static enum test_result wait_until_safe(struct test_ctx *ctx)
 	struct cons_file *cf = parse_str("timeout 1s\nretry 10ms backoff 2 max 80ms\n"
 					 "forbid any in txn.c:110-130\n");
 	struct cons_thread in_txn[] = {
-		THREAD(100, "server", "main", acceptor_waiting),
-		THREAD(102, "worker", "worker_main", worker_in_txn),
+		SERVER(acceptor_waiting),
+		WORKER(102, worker_in_txn),
 	};
 	struct cons_thread out_txn[] = {
-		THREAD(100, "server", "main", acceptor_waiting),
-		THREAD(102, "worker", "worker_main", worker_idle),
+		SERVER(acceptor_waiting),
+		WORKER(102, worker_idle),
 	};
 	const struct cons_snapshot snaps[] = {
 		{ in_txn, 2 }, { NULL, 0 }, { in_txn, 2 }, { out_txn, 2 },
@@ -704,7 +709,7 @@ static enum test_result wait_deadline(struct test_ctx *ctx)
 	struct cons_file *cf = parse_str("timeout 300ms\nretry 10ms backoff 2 max 80ms\n"
 					 "require thread role worker_main in rotate\n");
 	struct cons_thread th[] = {
-		THREAD(101, "worker", "worker_main", worker_idle),
+		WORKER(101, worker_idle),
 	};
 	const struct cons_snapshot snaps[] = { { th, 1 } };
 	static const uint64_t waits[] = { 10000, 20000, 40000, 80000, 80000 };

@@ -17,26 +17,16 @@
 
 static enum test_result run(struct test_ctx *ctx)
 {
-	const char *skip = observe_skip_reason();
 	enum test_result res = TEST_FAIL;
 	struct daemon d = {};
-	char *r = NULL, *out = NULL;
+	char *out = NULL;
 	struct upd u;
 
-	if (skip)
-		return test_skip("%s", skip);
-	if (!upd_init(&u, ctx, "libc_blocked", &res))
+	if (!upd_init_daemon(&u, ctx, "libc_blocked", &d, &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c"))
-		return TEST_FAIL;
-	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))
-		return TEST_FAIL;
-	u.sock = d.sock;
-	if (!upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10) ||
-	    !upd_update(&u, "v2.so", 300))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "timeout", "result") || !ASSERT_NEQ(u.status, 0, "exit status") ||
+	if (!upd_run(&u, "v1 n=20\n") ||
+	    !upd_expect(&u, "v2.so", 300, "timeout", "result") ||
+	    !ASSERT_NEQ(u.status, 0, "exit status") ||
 	    !ASSERT_STRSTR(u.json, "the update was not started", "not started") ||
 	    !ASSERT_STRSTR(u.json, "blocked-unwrapped: blocked in read() from reader outside "
 			   "libupstare's wrapped calls", "the thread named, with where it blocks") ||
@@ -51,7 +41,6 @@ out:
 	upd_stop(&u);
 	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
 		res = TEST_FAIL;
-	free(r);
 	free(out);
 	return res;
 }

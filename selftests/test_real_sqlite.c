@@ -19,7 +19,11 @@
  * string and date functions, compound selects, savepoints, statements that
  * fail on constraints, ANALYZE, integrity checks, several output modes and a
  * final .dump.  Both shells run it against a database file; their exit
- * status, stdout, stderr and the database file must be identical.
+ * status, stdout, stderr and the database file must be identical.  The
+ * instrumented shell runs it a second time with UPSTARE_SELFTEST_UNWIND
+ * (every UNWIND_EVERY-th update point unwinds and rebuilds the whole stack):
+ * the same again, after some thousands of rebuilds, which checks every
+ * saved and restored frame of the parser, code generator and VDBE.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,15 +40,18 @@
 /*
  * The case takes up to CASE_TIMEOUT (more than the runner's default).  The
  * plain parts take a couple of minutes on a loaded machine; the
- * instrumented build of sqlite3.c takes over ten there, so it gets most of
- * the time, and a slower instrumentor shows as "timed out" with the
- * command, not as a killed case.
+ * instrumented build of sqlite3.c took over ten there (now two to three),
+ * so it gets most of the time, and a slower instrumentor shows as "timed
+ * out" with the command, not as a killed case.
  */
 #define CASE_TIMEOUT		1800
 #define AMALGAMATION_TIMEOUT	120
 #define PLAIN_BUILD_TIMEOUT	300
 #define INSTR_BUILD_TIMEOUT	1200
 #define RUN_TIMEOUT		60
+#define UNWIND_RUN_TIMEOUT	300
+/* a prime, so that the unwinds do not follow the workload's loop periods */
+#define UNWIND_EVERY		"997"
 
 #define SQLITE_CFLAGS							\
 	"-O2 -DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_RTREE "	\
@@ -59,8 +66,13 @@
 #define N_DOCS		250
 #define N_BOXES		250
 
-enum variant { PLAIN, INSTR, NVARIANTS };
-static const char *const variant_name[NVARIANTS] = { "plain", "instrumented" };
+/* builds: PLAIN, INSTR; runs: all three (UNWIND runs the INSTR build) */
+enum variant { PLAIN, INSTR, UNWIND, NVARIANTS };
+#define NBUILDS	2
+static const char *const variant_name[NVARIANTS] = {
+	"plain", "instrumented", ("instrumented, UPSTARE_SELFTEST_UNWIND=" UNWIND_EVERY),
+};
+static const char *const db_name[NVARIANTS] = { "test.db", "test.db", "unwind.db" };
 
 /* ------------------------------------------------------------ workload */
 
@@ -483,13 +495,14 @@ static bool same_text(const char *what, const char *plain, const char *instr)
 
 static enum test_result real_sqlite(struct test_ctx *ctx)
 {
-	const char *cc[NVARIANTS] = { plain_cc(), upstare_cc() };
+	const char *cc[NBUILDS] = { plain_cc(), upstare_cc() };
 	struct cmd_result r[NVARIANTS] = { 0 };
-	char *db[NVARIANTS] = { NULL, NULL };
+	char *db[NVARIANTS] = { NULL };
 	size_t db_len[NVARIANTS] = { 0 };
 	enum test_result res;
-	char *src = NULL, *amal = NULL, *dirs[NVARIANTS] = { NULL, NULL };
-	char *workload = NULL, *path = NULL;
+	char *src = NULL, *amal = NULL, *dirs[NBUILDS] = { NULL, NULL };
+	char *workload = NULL, *path = NULL, *report;
+	unsigned long rebuilds = 0;
 	int v;
 
 	if (access(upstare_cc(), X_OK))
@@ -508,7 +521,7 @@ static enum test_result real_sqlite(struct test_ctx *ctx)
 		goto out;
 	if (!make_amalgamation(src, amal))
 		goto out;
-	for (v = 0; v < NVARIANTS; v++) {
+	for (v = 0; v < NBUILDS; v++) {
 		if (asprintf(&dirs[v], "%s/%s", ctx->tmpdir, v == PLAIN ? "plain" : "instr") < 0)
 			goto out;
 		if (!build_shell(dirs[v], amal, cc[v], variant_name[v],
@@ -517,12 +530,17 @@ static enum test_result real_sqlite(struct test_ctx *ctx)
 	}
 
 	for (v = 0; v < NVARIANTS; v++) {
-		if (run_cmd(&r[v], RUN_TIMEOUT, "cd '%s' && ./sqlite3 -batch test.db < '%s'",
-			    dirs[v], workload) ||
+		const char *dir = dirs[v == PLAIN ? PLAIN : INSTR];
+
+		if (run_cmd(&r[v], v == UNWIND ? UNWIND_RUN_TIMEOUT : RUN_TIMEOUT,
+			    "cd '%s' && %s./sqlite3 -batch %s < '%s'", dir,
+			    v == UNWIND ? "UPSTARE_SELFTEST_UNWIND=" UNWIND_EVERY
+					  " UPSTARE_SELFTEST_REPORT=1 " : "",
+			    db_name[v], workload) ||
 		    !ASSERT_TRUE(!r[v].timed_out, variant_name[v]))
 			goto out_results;
 		free(path);
-		if (asprintf(&path, "%s/test.db", dirs[v]) < 0)
+		if (asprintf(&path, "%s/%s", dir, db_name[v]) < 0)
 			goto out_results;
 		db[v] = read_file(path, &db_len[v]);
 		test_log("%s: status %d, %zu bytes of output, %zu of errors, %zu-byte database",
@@ -538,14 +556,36 @@ static enum test_result real_sqlite(struct test_ctx *ctx)
 	    !ASSERT_TRUE(db[PLAIN] && db_len[PLAIN] > 0, "plain database"))
 		goto out_results;
 
-	if (!ASSERT_EQ(r[INSTR].status, r[PLAIN].status, "exit status") ||
-	    !same_text("stdout", r[PLAIN].out, r[INSTR].out) ||
-	    !ASSERT_EQ(r[INSTR].out_len, r[PLAIN].out_len, "stdout length") ||
-	    !same_text("stderr", r[PLAIN].err, r[INSTR].err) ||
-	    !ASSERT_TRUE(db[INSTR] != NULL, "instrumented database") ||
-	    !ASSERT_EQ(db_len[INSTR], db_len[PLAIN], "database size") ||
-	    !ASSERT_TRUE(!memcmp(db[INSTR], db[PLAIN], db_len[PLAIN]), "database bytes"))
+	/*
+	 * The unwind run reports its rebuilds last on stderr (at exit): take
+	 * that line off, and require that the stack was rebuilt at all.
+	 */
+	report = r[UNWIND].err ? strstr(r[UNWIND].err, "upstare: ") : NULL;
+	while (report && strstr(report + 1, "upstare: "))
+		report = strstr(report + 1, "upstare: ");
+	if (!ASSERT_TRUE(report && sscanf(report, "upstare: %lu stack rebuilds", &rebuilds) == 1,
+			 "the unwind run reports its rebuilds"))
 		goto out_results;
+	*report = 0;
+	test_log("%lu stack rebuilds in the unwind run", rebuilds);
+	if (!ASSERT_TRUE(rebuilds > 0, "stacks rebuilt in the unwind run"))
+		goto out_results;
+
+	for (v = INSTR; v < NVARIANTS; v++) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s: stdout", variant_name[v]);
+		if (!ASSERT_EQ(r[v].status, r[PLAIN].status, variant_name[v]) ||
+		    !same_text(what, r[PLAIN].out, r[v].out) ||
+		    !ASSERT_EQ(r[v].out_len, r[PLAIN].out_len, "stdout length"))
+			goto out_results;
+		snprintf(what, sizeof(what), "%s: stderr", variant_name[v]);
+		if (!same_text(what, r[PLAIN].err, r[v].err) ||
+		    !ASSERT_TRUE(db[v] != NULL, variant_name[v]) ||
+		    !ASSERT_EQ(db_len[v], db_len[PLAIN], "database size") ||
+		    !ASSERT_TRUE(!memcmp(db[v], db[PLAIN], db_len[PLAIN]), "database bytes"))
+			goto out_results;
+	}
 	res = TEST_PASS;
 out_results:
 	for (v = 0; v < NVARIANTS; v++) {

@@ -15,16 +15,14 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL;
+	char *out = NULL;
 
 	if (!upd_init(&u, ctx, "callback", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 round=2 ", 0, 20) ||
-	    !upd_update(&u, "v2.so", 10000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 round=", 0, 20))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_start(&u, "v1") ||
+	    !upd_wait(&u, "v1 round=2 ", 0, 20) ||
+	    !upd_expect(&u, "v2.so", 10000, "applied", "result") ||
+	    !upd_wait(&u, "v2 round=", 0, 20))
 		goto out;
 	upd_stop(&u);
 	out = upd_output(&u, NULL);
@@ -33,7 +31,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

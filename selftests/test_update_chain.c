@@ -18,30 +18,21 @@ struct step {
 
 static bool apply(struct upd *u, const struct step *s, const char *prev)
 {
-	char pre[32], pre_prev[32], *r = NULL, hits[64];
+	char pre[32], pre_prev[32];
 	size_t len;
-	char *o = upd_output(u, &len);
-	bool ok = false;
 	long last_n, last_hits;
 
-	free(o);
-	if (!upd_update(u, s->patch, 5000))
-		return false;
-	r = upd_field(u, "result");
+	free(upd_output(u, &len));
 	snprintf(pre, sizeof(pre), "%s n=", s->tag);
-	if (!ASSERT_STREQ(r, "applied", s->patch) || !upd_wait(u, pre, len, 10))
-		goto out;
+	if (!upd_expect(u, s->patch, 5000, "applied", s->patch) || !upd_wait(u, pre, len, 10))
+		return false;
 	/* the first line of the new version, against the last of the old one */
 	snprintf(pre_prev, sizeof(pre_prev), "%s n=", prev);
 	last_n = upd_last_value(u, pre_prev);
 	snprintf(pre_prev, sizeof(pre_prev), "%s n=%ld hits=", prev, last_n);
 	last_hits = upd_last_value(u, pre_prev);
-	snprintf(hits, sizeof(hits), "%s n=%ld hits=%ld\n", s->tag, last_n + s->n_step,
-		 last_hits + 1);
-	ok = upd_wait(u, hits, 0, 5);
-out:
-	free(r);
-	return ok;
+	return upd_waitf(u, 0, 5, "%s n=%ld hits=%ld\n", s->tag, last_n + s->n_step,
+			 last_hits + 1);
 }
 
 static enum test_result run(struct test_ctx *ctx)
@@ -55,11 +46,10 @@ static enum test_result run(struct test_ctx *ctx)
 
 	if (!upd_init(&u, ctx, "chain", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") ||
-	    !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
+	if (!upd_prepare(&u, "v2/prog.c") ||
 	    !upd_patch(&u, "v2.so", "v3.so", "v3/prog.c to_v3.c") ||
 	    !upd_patch(&u, "v3.so", "back.so", "v1/prog.c to_v1.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20 ", 0, 10))
+	    !upd_run(&u, "v1 n=20 "))
 		goto out;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (!apply(&u, &steps[i], prev))

@@ -51,9 +51,18 @@ static bool update_with(struct upd *u, const char *patch, const char *cons_text,
 
 static bool start(struct upd *u, struct test_ctx *ctx, enum test_result *res)
 {
-	return upd_init(u, ctx, "transaction", res) && upd_build(u, "v1", "v1/prog.c") &&
-	       upd_patch(u, "v1", "v2.so", "v2/prog.c") && upd_start(u, "v1") &&
-	       upd_wait(u, "v1 main ready", 0, 10) && upd_wait(u, "v1 done 50 ", 0, 20);
+	return upd_init(u, ctx, "transaction", res) && upd_prepare(u, "v2/prog.c") &&
+	       upd_run(u, "v1 main ready") && upd_wait(u, "v1 done 50 ", 0, 20);
+}
+
+/* start, then update to v2.so under TIMING followed by RULES. */
+static bool start_update(struct upd *u, struct test_ctx *ctx, enum test_result *res,
+			 const char *timing, const char *rules, struct cmd_result *r)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s%s", timing, rules);
+	return start(u, ctx, res) && update_with(u, "v2.so", text, r);
 }
 
 /* The update must happen, and split no transaction. */
@@ -61,13 +70,11 @@ static enum test_result applied_unsplit(struct test_ctx *ctx, const char *rules)
 {
 	enum test_result res = TEST_FAIL;
 	struct cmd_result r = { 0 };
-	char text[512], *out = NULL, *result = NULL;
+	char *out = NULL, *result = NULL;
 	struct upd u;
 
-	snprintf(text, sizeof(text), "timeout 10s\nretry 2ms backoff 1.5 max 20ms\n%s", rules);
-	if (!start(&u, ctx, &res))
-		goto out;
-	if (!update_with(&u, "v2.so", text, &r))
+	if (!start_update(&u, ctx, &res, "timeout 10s\nretry 2ms backoff 1.5 max 20ms\n", rules,
+			  &r))
 		goto out;
 	result = upd_field(&u, "result");
 	if (!ASSERT_STREQ(result, "applied", "result") || !ASSERT_EQ(u.status, 0, "status"))
@@ -112,14 +119,11 @@ static enum test_result abandoned(struct test_ctx *ctx, const char *rules, const
 {
 	enum test_result res = TEST_FAIL;
 	struct cmd_result r = { 0 };
-	char text[512], *out = NULL, *result = NULL;
+	char *out = NULL, *result = NULL;
 	struct upd u;
-	size_t len;
 
-	snprintf(text, sizeof(text), "timeout 500ms\nretry 10ms backoff 2 max 100ms\n%s", rules);
-	if (!start(&u, ctx, &res))
-		goto out;
-	if (!update_with(&u, "v2.so", text, &r))
+	if (!start_update(&u, ctx, &res, "timeout 500ms\nretry 10ms backoff 2 max 100ms\n",
+			  rules, &r))
 		goto out;
 	result = upd_field(&u, "result");
 	if (!ASSERT_STREQ(result, "abandoned", "result") || !ASSERT_EQ(u.status, 1, "status") ||
@@ -128,8 +132,7 @@ static enum test_result abandoned(struct test_ctx *ctx, const char *rules, const
 	    !ASSERT_STRSTR(r.out, why, "the reason names the constraint, thread and frame"))
 		goto out;
 	/* still v1, with its state: the count goes on */
-	free(upd_output(&u, &len));
-	if (!upd_wait(&u, "v1 done", len, 20) || !ASSERT_TRUE(upd_alive(&u), "alive"))
+	if (!upd_wait_new(&u, "v1 done", 20) || !ASSERT_TRUE(upd_alive(&u), "alive"))
 		goto out;
 	out = upd_output(&u, NULL);
 	if (!ASSERT_TRUE(!strstr(out, "v2 "), "nothing ran v2"))
@@ -230,9 +233,8 @@ static enum test_result automatic(struct test_ctx *ctx)
 	char path[512], *result = NULL;
 	struct upd u;
 
-	if (!upd_init(&u, ctx, "automatic", &res) || !upd_build(&u, "v1", "v1/prog.c") ||
-	    !upd_patch(&u, "v1", "v2.so", "v2/prog.c") || !upd_start(&u, "v1") ||
-	    !upd_wait(&u, "v1 main ready", 0, 10))
+	if (!upd_init(&u, ctx, "automatic", &res) || !upd_prepare(&u, "v2/prog.c") ||
+	    !upd_run(&u, "v1 main ready"))
 		goto out;
 	snprintf(path, sizeof(path), "%s/c.cons", ctx->tmpdir);
 	if (!ASSERT_OK(write_file(path, "timeout 20s\nretry 5ms backoff 2 max 50ms\n", 40),
@@ -286,8 +288,7 @@ static enum test_result tree(struct test_ctx *ctx)
 		return res;
 	unsetenv("BLOCK_IN_CHILD");
 	u.tree = true;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 proc 3 n=20\n", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 proc 3 n=20\n"))
 		goto out;
 	if (!update_with(&u, "v2.so", "timeout 300ms\nretry 10ms backoff 2 max 100ms\n"
 			 "forbid any in loop\n", &r))

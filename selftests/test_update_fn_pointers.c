@@ -3,30 +3,22 @@
  * update/fn_pointers: pointers to old functions stored before the update in
  * a global table and in a heap object call the new versions after it.
  */
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL;
 
 	if (!upd_init(&u, ctx, "fn_pointers", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 table=11 heap=12\n", 0, 10) ||
-	    !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") ||
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 table=11 heap=12\n") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
 	    !upd_wait(&u, "v2 table=110 heap=210\n", 0, 10))
 		goto out;
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	return res;
 }
 

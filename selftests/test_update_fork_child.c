@@ -5,7 +5,6 @@
  * running version 1.  Updating a whole process tree at once is not built.
  */
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -17,23 +16,21 @@ static enum test_result run(struct test_ctx *ctx)
 	enum test_result res = TEST_FAIL;
 	pid_t parent = 0;
 	struct upd u;
-	char *r = NULL, *out = NULL;
+	char *out = NULL;
 	long child = -1;
 	size_t len;
 
 	if (!upd_init(&u, ctx, "fork_child", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 child n=20\n", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 child n=20\n"))
 		goto out;
 	parent = u.pid;
 	child = upd_first_value(&u, "child pid ");
 	u.pid = child;
-	if (!upd_update(&u, "v2.so", 5000))
+	if (!upd_expect(&u, "v2.so", 5000, "applied", "result"))
 		goto out;
 	u.pid = parent;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 child n=", 0, 10))
+	if (!upd_wait(&u, "v2 child n=", 0, 10))
 		goto out;
 	out = upd_output(&u, &len);
 	if (!upd_wait(&u, "v1 parent n=", len, 10))
@@ -49,7 +46,6 @@ out:
 	if (parent)
 		u.pid = parent;
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

@@ -14,16 +14,12 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL;
+	char *out = NULL;
 
 	if (!upd_init(&u, ctx, "libc_blocked", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10) ||
-	    !upd_update(&u, "v2.so", 200))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "timeout", "result") ||
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 n=20\n") ||
+	    !upd_expect(&u, "v2.so", 200, "timeout", "result") ||
 	    !ASSERT_STRSTR(u.json, "did not reach an update point, blocked in read()",
 			   "the thread in fgets named") ||
 	    !upd_wait(&u, "reader ", 0, 10))
@@ -35,7 +31,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

@@ -5,7 +5,6 @@
  * the first value the new version prints is the last old one plus 1000.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "updlib.h"
 
@@ -13,19 +12,17 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *pause = NULL;
+	char *pause = NULL;
 	long last1, first2;
 
 	if (!upd_init(&u, ctx, "main_loop", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 n=20\n"))
 		goto out;
-	if (!upd_update(&u, "v2.so", 5000) || !upd_wait(&u, "v2 n=", 0, 10))
+	if (!upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 n=", 0, 10))
 		goto out;
-	r = upd_field(&u, "result");
 	pause = upd_field(&u, "pause_us");
-	if (!ASSERT_STREQ(r, "applied", "result") || !ASSERT_EQ(u.status, 0, "exit status") ||
+	if (!ASSERT_EQ(u.status, 0, "exit status") ||
 	    !ASSERT_TRUE(pause && atol(pause) >= 0, "pause_us reported"))
 		goto out;
 	upd_stop(&u);
@@ -36,7 +33,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(pause);
 	return res;
 }

@@ -15,19 +15,16 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL, pre[32];
+	char *out = NULL, pre[32];
 	size_t len;
 
 	if (!upd_init(&u, ctx, "prefork", &res))
 		return res;
 	setenv("BLOCK_IN_CHILD", "1", 1);
 	u.tree = true;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 proc 3 n=20\n", 0, 10) ||
-	    !upd_update(&u, "v2.so", 300))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "timeout", "result") || !ASSERT_NEQ(u.status, 0, "exit status") ||
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 proc 3 n=20\n") ||
+	    !upd_expect(&u, "v2.so", 300, "timeout", "result") ||
+	    !ASSERT_NEQ(u.status, 0, "exit status") ||
 	    !ASSERT_STRSTR(u.json, "with the update signal blocked", "the blocked worker") ||
 	    !ASSERT_STRSTR(u.json, "another process of the group could not be updated",
 			   "the others rolled back"))
@@ -45,7 +42,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

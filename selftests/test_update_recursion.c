@@ -6,7 +6,6 @@
  * 2 * (1 + ... + 1000) = 1001000 and exits 0.
  */
 #include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
 
 #include "updlib.h"
@@ -15,18 +14,13 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL;
 	int status = -1;
 
 	if (!upd_init(&u, ctx, "recursion", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 bottom tick=10\n", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 bottom tick=10\n"))
 		goto out;
-	if (!upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 sum=", 0, 10))
+	if (!upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 sum=", 0, 10))
 		goto out;
 	waitpid(u.pid, &status, 0);
 	u.pid = 0;
@@ -36,7 +30,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	return res;
 }
 

@@ -14,37 +14,31 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *pause = NULL, *out = NULL;
-	size_t len;
+	char *pause = NULL, *out = NULL;
 
 	if (!upd_init(&u, ctx, "main_loop", &res))
 		return res;
 	/* "other" is version 2 built as a program: another build id */
 	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_build(&u, "other", "v2/prog.c") ||
-	    !upd_patch(&u, "other", "foreign.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10))
+	    !upd_patch(&u, "other", "foreign.so", "v2/prog.c") || !upd_run(&u, "v1 n=20\n"))
 		goto out;
-	if (!upd_update(&u, "foreign.so", 5000))
+	if (!upd_expect(&u, "foreign.so", 5000, "refused", "result"))
 		goto out;
-	r = upd_field(&u, "result");
 	pause = upd_field(&u, "pause_us");
-	if (!ASSERT_STREQ(r, "refused", "result") || !ASSERT_NEQ(u.status, 0, "exit status") ||
+	if (!ASSERT_NEQ(u.status, 0, "exit status") ||
 	    !ASSERT_STRSTR(u.json, "was built for build id", "reason") ||
 	    !ASSERT_STREQ(pause, "-1", "no thread paused") ||
 	    !ASSERT_STRSTR(u.json, "\"quiesce\":-1", "no quiesce phase"))
 		goto out;
-	out = upd_output(&u, &len);
-	if (!upd_wait(&u, "v1 n=", len, 10))
+	if (!upd_wait_new(&u, "v1 n=", 10))
 		goto out;
 	upd_stop(&u);
-	free(out);
 	out = upd_output(&u, NULL);
 	if (!ASSERT_TRUE(!strstr(out, "v2 "), "no v2 output"))
 		goto out;
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(pause);
 	free(out);
 	return res;

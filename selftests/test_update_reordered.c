@@ -6,16 +6,12 @@
  * with a transformer for the global only rolls back (main's local of that
  * type); one with both applies, and both structures keep their values.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, line[96];
 	long last;
 
 	if (!upd_init(&u, ctx, "reordered", &res))
@@ -23,36 +19,24 @@ static enum test_result run(struct test_ctx *ctx)
 	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "none.so", "v2/prog.c") ||
 	    !upd_patch(&u, "v1", "global.so", "v2/prog.c xform_global.c") ||
 	    !upd_patch(&u, "v1", "all.so", "v2/prog.c xform_all.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 g=20,", 0, 10))
+	    !upd_run(&u, "v1 g=20,"))
 		goto out;
-	if (!upd_update(&u, "none.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "refused", "no transformer") ||
+	if (!upd_expect(&u, "none.so", 5000, "refused", "no transformer") ||
 	    !ASSERT_STRSTR(u.json, "the layout of 'struct pair' changed", "reason"))
 		goto out;
-	free(r);
-	if (!upd_update(&u, "global.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "rolled-back", "no stack transformer") ||
+	if (!upd_expect(&u, "global.so", 5000, "rolled-back", "no stack transformer") ||
 	    !ASSERT_STRSTR(u.json, "local l of main() changed type", "reason"))
 		goto out;
-	free(r);
-	if (!upd_update(&u, "all.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "both transformers") || !upd_wait(&u, "v2 g=", 0, 10))
+	if (!upd_expect(&u, "all.so", 5000, "applied", "both transformers") ||
+	    !upd_wait(&u, "v2 g=", 0, 10))
 		goto out;
 	upd_stop(&u);
 	last = upd_last_value(&u, "v1 g=");
-	snprintf(line, sizeof(line), "v2 g=%ld,100 l=%ld,200\n", last + 1, last + 1);
-	if (!upd_wait(&u, line, 0, 1))
+	if (!upd_waitf(&u, 0, 1, "v2 g=%ld,100 l=%ld,200\n", last + 1, last + 1))
 		goto out;
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	return res;
 }
 

@@ -14,16 +14,13 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL;
+	char *out = NULL;
 
 	if (!upd_init(&u, ctx, "shifted_temps", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 main n=100\n", 0, 10) ||
-	    !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 got hello\n", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 main n=100\n") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
+	    !upd_wait(&u, "v2 got hello\n", 0, 10))
 		goto out;
 	out = upd_output(&u, NULL);
 	if (!ASSERT_TRUE(!strstr(out, "read error"), "read() got its arguments"))
@@ -31,7 +28,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

@@ -6,25 +6,18 @@
  * lets it go on.  The reader thread
  * blocked in read() shows as reader() at continuation point read#1.
  */
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL;
 
 	if (!upd_init(&u, ctx, "shifted_temps", &res))
 		return res;
 	u.stacks = true;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 main n=100\n", 0, 10) ||
-	    !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") ||
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 main n=100\n") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
 	    !ASSERT_STRSTR(u.json, "{\"function\":\"reader\",", "reader's frame") ||
 	    !ASSERT_STRSTR(u.json, "\"key\":\"read#1\",\"unmappable\":null}",
 			   "at read#1, convertible") ||
@@ -34,7 +27,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	return res;
 }
 

@@ -4,36 +4,26 @@
  * patch must match each to its own old storage (same name, same file,
  * same function), so both counters go on where they were.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "updlib.h"
 
 static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, line[64];
 	long last;
 
 	if (!upd_init(&u, ctx, "static_locals", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 f=20 ", 0, 10) ||
-	    !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 f=", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 f=20 ") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 f=", 0, 10))
 		goto out;
 	upd_stop(&u);
 	last = upd_last_value(&u, "v1 f=");
-	snprintf(line, sizeof(line), "v2 f=%ld g=%ld\n", last + 1, last + 1001);
-	if (!upd_wait(&u, line, 0, 1))
+	if (!upd_waitf(&u, 0, 1, "v2 f=%ld g=%ld\n", last + 1, last + 1001))
 		goto out;
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	return res;
 }
 

@@ -4,43 +4,45 @@
  * The patch gives it new storage and its transformer copies the old
  * fields: after the update, requests continues from where it was, the new
  * field holds what the transformer set and bytes kept its value.
+ *
+ * update/type_xform: the same, with a datatype transformer
+ * (UPSTARE_TYPE_TRANSFORMER) instead of one for the global.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "updlib.h"
 
-static enum test_result run(struct test_ctx *ctx)
+static enum test_result run_with(struct test_ctx *ctx, const char *srcs)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, line[128];
 	long last1, first2;
 
 	if (!upd_init(&u, ctx, "struct_field", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") ||
-	    !upd_patch(&u, "v1", "v2.so", "v2/prog.c xform.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 requests=20 ", 0, 10))
-		goto out;
-	if (!upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") || !upd_wait(&u, "v2 requests=", 0, 10))
+	if (!upd_prepare(&u, srcs) || !upd_run(&u, "v1 requests=20 ") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
+	    !upd_wait(&u, "v2 requests=", 0, 10))
 		goto out;
 	upd_stop(&u);
 	last1 = upd_last_value(&u, "v1 requests=");
 	first2 = upd_first_value(&u, "v2 requests=");
-	snprintf(line, sizeof(line), "v2 requests=%ld errors=42 bytes=7\n", first2);
 	if (!ASSERT_EQ(first2, last1 + 1, "requests carried over") ||
-	    !upd_wait(&u, line, 0, 1))
+	    !upd_waitf(&u, 0, 1, "v2 requests=%ld errors=42 bytes=7\n", first2))
 		goto out;
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	return res;
 }
 
-UPDATE_TEST(struct_field, run)
+static enum test_result struct_field(struct test_ctx *ctx)
+{
+	return run_with(ctx, "v2/prog.c xform.c");
+}
+
+static enum test_result type_xform(struct test_ctx *ctx)
+{
+	return run_with(ctx, "v2/prog.c xform_type.c");
+}
+
+UPDATE_TEST(struct_field, struct_field)
+UPDATE_TEST(type_xform, type_xform)

@@ -89,14 +89,13 @@ static enum test_result run(struct test_ctx *ctx)
 	struct big big = { .fd = -1 };
 	int fds[NCLIENTS], port, n = 0;
 	bool reader = false;
-	char buf[256], *r = NULL;
+	char buf[256];
 	struct upd u;
 	pthread_t t;
 
 	if (!upd_init(&u, ctx, "tcp_server", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "port ", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "port "))
 		goto out;
 	port = upd_first_value(&u, "port ");
 	for (; n < NCLIENTS; n++) {
@@ -112,10 +111,7 @@ static enum test_result run(struct test_ctx *ctx)
 		goto out;
 	reader = !pthread_create(&t, NULL, read_big, &big);
 	usleep(50000);	/* the transfer is under way */
-	if (!upd_update(&u, "v2.so", 10000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result"))
+	if (!upd_expect(&u, "v2.so", 10000, "applied", "result"))
 		goto out;
 	for (int i = 0; i < NCLIENTS; i++) {
 		char want[64];
@@ -141,7 +137,6 @@ out:
 		close(fds[i]);
 	if (big.fd >= 0)
 		close(big.fd);
-	free(r);
 	return res;
 }
 

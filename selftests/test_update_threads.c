@@ -6,7 +6,6 @@
  * every one of them reports from the new code.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "updlib.h"
 
@@ -19,18 +18,15 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *nt = NULL;
+	char *nt = NULL;
 
 	if (!upd_init(&u, ctx, "threads", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 main ready", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 main ready") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result"))
 		goto out;
-	if (!upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
 	nt = upd_field(&u, "parked");
-	if (!ASSERT_STREQ(r, "applied", "result") || !ASSERT_STREQ(nt, "10", "threads parked"))
+	if (!ASSERT_STREQ(nt, "10", "threads parked"))
 		goto out;
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
 		if (!upd_wait(&u, marks[i], 0, 10))
@@ -38,7 +34,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(nt);
 	return res;
 }

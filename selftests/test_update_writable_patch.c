@@ -14,35 +14,29 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL, path[512];
+	char *out = NULL, path[512];
 	size_t len;
 
 	if (!upd_init(&u, ctx, "main_loop", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=20\n", 0, 10))
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 n=20\n"))
 		goto out;
 	snprintf(path, sizeof(path), "%s/v2.so", ctx->tmpdir);
-	if (!ASSERT_OK(chmod(path, 0666), "chmod 666") || !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "refused", "result") || !ASSERT_NEQ(u.status, 0, "exit status") ||
+	if (!ASSERT_OK(chmod(path, 0666), "chmod 666") ||
+	    !upd_expect(&u, "v2.so", 5000, "refused", "result") ||
+	    !ASSERT_NEQ(u.status, 0, "exit status") ||
 	    !ASSERT_STRSTR(u.json, "writable by no one else", "reason"))
 		goto out;
 	out = upd_output(&u, &len);
 	if (!upd_wait(&u, "v1 n=", len, 10) || !ASSERT_TRUE(!strstr(out, "v2 "), "still v1"))
 		goto out;
-	free(r);
-	r = NULL;
-	if (!ASSERT_OK(chmod(path, 0644), "chmod 644") || !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result once 0644") || !upd_wait(&u, "v2 n=", 0, 10))
+	if (!ASSERT_OK(chmod(path, 0644), "chmod 644") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result once 0644") ||
+	    !upd_wait(&u, "v2 n=", 0, 10))
 		goto out;
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

@@ -15,16 +15,12 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
-	char *r = NULL, *out = NULL;
+	char *out = NULL;
 
 	if (!upd_init(&u, ctx, "writev", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c") || !upd_patch(&u, "v1", "v2.so", "v2/prog.c") ||
-	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 main running", 0, 10) ||
-	    !upd_update(&u, "v2.so", 5000))
-		goto out;
-	r = upd_field(&u, "result");
-	if (!ASSERT_STREQ(r, "applied", "result") ||
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 main running") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
 	    !upd_wait(&u, " reader words=2097152 pattern=ok\n", 0, 30) ||
 	    !upd_wait(&u, " writer done\n", 0, 5))
 		goto out;
@@ -35,7 +31,6 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	free(r);
 	free(out);
 	return res;
 }

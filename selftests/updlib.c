@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "observe.h"
 #include "updlib.h"
 
 bool upd_init(struct upd *u, struct test_ctx *ctx, const char *name, enum test_result *skip)
@@ -116,10 +118,10 @@ bool upd_update(struct upd *u, const char *patch, int timeout_ms)
 	struct cmd_result r;
 
 	if (run_cmd(&r, 60, "UPSTARE_SOCKET=%s %s/bin/upstarectl update --pid %d --patch %s/%s "
-		    "--timeout %d%s%s%s --json", u->sock ?: "/nonexistent",
+		    "--timeout %d%s%s%s %s --json", u->sock ?: "/nonexistent",
 		    upstare_build_dir(), u->pid, u->ctx->tmpdir, patch, timeout_ms,
 		    u->tree ? " --tree" : "", u->stacks ? " --stacks" : "",
-		    u->sock ? "" : " --direct"))
+		    u->sock ? "" : " --direct", u->extra ?: ""))
 		return false;
 	snprintf(u->json, sizeof(u->json), "%s", r.out);
 	u->status = r.status;
@@ -185,4 +187,99 @@ long upd_last_value(struct upd *u, const char *prefix)
 long upd_first_value(struct upd *u, const char *prefix)
 {
 	return scan_value(u, prefix, false);
+}
+
+bool upd_prepare(struct upd *u, const char *srcs)
+{
+	return upd_build(u, "v1", "v1/prog.c") && upd_patch(u, "v1", "v2.so", srcs);
+}
+
+bool upd_run(struct upd *u, const char *ready)
+{
+	return upd_start(u, "v1") && upd_wait(u, ready, 0, 10);
+}
+
+bool upd_waitf(struct upd *u, size_t from, int timeout_s, const char *fmt, ...)
+{
+	char needle[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(needle, sizeof(needle), fmt, ap);
+	va_end(ap);
+	return upd_wait(u, needle, from, timeout_s);
+}
+
+bool upd_wait_new(struct upd *u, const char *needle, int timeout_s)
+{
+	size_t len;
+
+	free(upd_output(u, &len));
+	return upd_wait(u, needle, len, timeout_s);
+}
+
+bool upd_expect_at(const char *file, int line, struct upd *u, const char *patch,
+		   int timeout_ms, const char *want, const char *what)
+{
+	char *r;
+	bool ok;
+
+	if (!upd_update(u, patch, timeout_ms))
+		return false;
+	r = upd_field(u, "result");
+	ok = r && !strcmp(r, want);
+	if (!ok)
+		test_fail_at(file, line, "%s: \"%s\" != \"%s\"", what, r ?: "(null)", want);
+	free(r);
+	return ok;
+}
+
+bool upd_goes_on_at(const char *file, int line, struct upd *u, const char *prefix,
+		    bool stop, char **out, size_t *from)
+{
+	long before = upd_last_value(u, prefix), after;
+	size_t len;
+	char *s;
+	bool ok;
+
+	if (out)
+		*out = NULL;
+	free(upd_output(u, &len));
+	if (from)
+		*from = len;
+	if (!upd_wait(u, prefix, len, 10))
+		return false;
+	if (stop)
+		upd_stop(u);
+	s = upd_output(u, NULL);
+	after = upd_last_value(u, prefix);
+	ok = after > before ||
+	     test_fail_at(file, line, "v1 goes on: the last \"%s\" is %ld, was %ld before",
+			  prefix, after, before);
+	ok = ok && (!strstr(s, "v2 ") ||
+		    test_fail_at(file, line, "no v2 output: \"v2 \" found in output:\n%s", s));
+	if (out)
+		*out = s;
+	else
+		free(s);
+	return ok;
+}
+
+bool upd_init_daemon(struct upd *u, struct test_ctx *ctx, const char *name,
+		     struct daemon *d, enum test_result *res)
+{
+	const char *skip = observe_skip_reason();
+
+	if (skip) {
+		*res = test_skip("%s", skip);
+		return false;
+	}
+	if (!upd_init(u, ctx, name, res))
+		return false;
+	*res = TEST_FAIL;
+	if (!upd_prepare(u, "v2/prog.c") ||
+	    !ASSERT_OK(daemon_start(d, ctx->tmpdir, NULL), "start upstared"))
+		return false;
+	u->sock = d->sock;
+	return true;
 }

@@ -23,6 +23,7 @@ struct upd {
 	bool tree;		/* update the process and its descendants (--tree) */
 	bool stacks;		/* stop at the check barrier, report stacks (--stacks) */
 	const char *sock;	/* through the upstared on this socket; NULL: --direct */
+	const char *extra;	/* more options of upstarectl update, or NULL */
 };
 
 /* SKIP unless root (patches must be root-owned; process_vm_writev). */
@@ -41,6 +42,48 @@ char *upd_output(struct upd *u, size_t *len);
 bool upd_update(struct upd *u, const char *patch, int timeout_ms);
 /* A string or number field of u->json (malloc'd), or NULL. */
 char *upd_field(struct upd *u, const char *key);
+/*
+ * The steps most cases share.  upd_prepare: upd_build v1 from v1/prog.c
+ * and upd_patch v2.so on it from SRCS.  upd_run: upd_start v1 and
+ * upd_wait (10 s) for READY.
+ */
+bool upd_prepare(struct upd *u, const char *srcs);
+bool upd_run(struct upd *u, const char *ready);
+/* upd_wait with a printf-formatted needle. */
+bool upd_waitf(struct upd *u, size_t from, int timeout_s, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Wait for NEEDLE in what the program prints from now on. */
+bool upd_wait_new(struct upd *u, const char *needle, int timeout_s);
+/*
+ * upd_update PATCH and assert its "result" is WANT (WHAT names the check,
+ * as ASSERT_STREQ's name).  False if upstarectl could not run or the
+ * result differs.
+ */
+#define upd_expect(u, patch, timeout_ms, want, what)			\
+	upd_expect_at(__FILE__, __LINE__, u, patch, timeout_ms, want, what)
+bool upd_expect_at(const char *file, int line, struct upd *u, const char *patch,
+		   int timeout_ms, const char *want, const char *what);
+/*
+ * After an update that did not apply: the program goes on in version 1.
+ * Waits (10 s) for more output with PREFIX; with STOP, stops the program;
+ * then asserts that the last integer after PREFIX grew ("v1 goes on") and
+ * that the output has no "v2 " ("no v2 output").  OUT (may be NULL): the
+ * output checked (malloc'd, also on failure after the wait, else NULL);
+ * FROM (may be NULL): its length when called.
+ */
+#define upd_goes_on(u, prefix, stop, out, from)				\
+	upd_goes_on_at(__FILE__, __LINE__, u, prefix, stop, out, from)
+bool upd_goes_on_at(const char *file, int line, struct upd *u, const char *prefix,
+		    bool stop, char **out, size_t *from);
+/*
+ * The observe/update_* cases: SKIP without root or BTF (observe.h), then
+ * upd_init NAME, upd_prepare from v2/prog.c and start an upstared in the
+ * scratch directory; u->sock is its socket.  False with *res set (SKIP or
+ * FAIL) when any step fails.
+ */
+struct daemon;
+bool upd_init_daemon(struct upd *u, struct test_ctx *ctx, const char *name,
+		     struct daemon *d, enum test_result *res);
 /* Is the program still running? */
 bool upd_alive(struct upd *u);
 /* Kill the program (and, with tree, its process group). */

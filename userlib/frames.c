@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,99 @@ void __upstare_frame_done(void *frame)
 		__atomic_add_fetch(&rebuilds, 1, __ATOMIC_RELAXED);
 		upstare__rebuilt();
 	}
+}
+
+/*
+ * The side stack.  Address-taken locals of instrumented functions live
+ * here instead of in the native frame (see instrumentor.rst, "Address-taken
+ * locals"): a pointer to one may be kept in the heap, a global or another
+ * structure, where no relocation can find it, so the local must keep its
+ * address when its frame is unwound and rebuilt.  Unwinding does not pop
+ * the side stack and the rebuilt frame takes its locals back from the
+ * frame record's pointers.  A bump allocator over chunks that are kept for
+ * reuse; a block is 16-byte aligned and sized, so that a release to a
+ * function's first block gives back exactly what it took.
+ */
+struct shadow_chunk {
+	struct shadow_chunk *prev, *next;
+	char *end;
+	char mem[] __attribute__((aligned(16)));
+};
+
+#define SHADOW_CHUNK	(256UL << 10)
+
+__thread char *__upstare_sh_base, *__upstare_sh_top, *__upstare_sh_end;
+
+static void shadow_use(struct shadow_chunk *c)
+{
+	ts.sh_chunk = c;
+	__upstare_sh_base = c ? c->mem : NULL;
+	__upstare_sh_end = c ? c->end : NULL;
+}
+
+static __attribute__((noinline)) void *shadow_grow(unsigned long size, unsigned long align)
+{
+	struct shadow_chunk *c = ts.sh_chunk ? ts.sh_chunk->next : NULL;
+	unsigned long need = size + align;
+
+	/* a kept chunk too small for this block is dropped with the ones after it */
+	if (c && (unsigned long)(c->end - c->mem) < need) {
+		struct shadow_chunk *n;
+
+		for (; c; c = n) {
+			n = c->next;
+			free(c);
+		}
+		ts.sh_chunk->next = NULL;
+	}
+	if (!c) {
+		unsigned long len = need > SHADOW_CHUNK ? need : SHADOW_CHUNK;
+
+		c = malloc(sizeof(*c) + len);
+		if (!c)
+			upstare__fatal("out of memory for address-taken locals (%lu bytes)", size);
+		c->prev = ts.sh_chunk;
+		c->next = NULL;
+		c->end = c->mem + len;
+		if (ts.sh_chunk)
+			ts.sh_chunk->next = c;
+	}
+	shadow_use(c);
+	__upstare_sh_top = (char *)(((uintptr_t)c->mem + align - 1) & ~(uintptr_t)(align - 1));
+	__upstare_sh_top += size;
+	return __upstare_sh_top - size;
+}
+
+/* The slow path; the generated code bumps __upstare_sh_top itself. */
+void *__upstare_shadow_alloc(unsigned long size, unsigned long align)
+{
+	char *p;
+
+	if (align < 16)
+		align = 16;
+	size = (size + 15) & ~15UL;
+	p = (char *)(((uintptr_t)__upstare_sh_top + align - 1) & ~(uintptr_t)(align - 1));
+	if (!ts.sh_chunk || p > __upstare_sh_end ||
+	    size > (unsigned long)(__upstare_sh_end - p))
+		return shadow_grow(size, align);
+	__upstare_sh_top = p + size;
+	return p;
+}
+
+/* The slow path: p is in an earlier chunk (or null). */
+void __upstare_shadow_release(void *p)
+{
+	char *m = p;
+	struct shadow_chunk *c = ts.sh_chunk;
+
+	if (!m)
+		return;
+	while (c && !(m >= c->mem && m <= c->end))
+		c = c->prev;
+	if (!c)
+		upstare__fatal("releasing address-taken locals at %p, not on the side stack", p);
+	shadow_use(c);
+	__upstare_sh_top = m;
 }
 
 void __upstare_nr_enter(void)

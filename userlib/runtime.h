@@ -3,6 +3,8 @@
 #ifndef UPSTARE_RUNTIME_H
 #define UPSTARE_RUNTIME_H
 
+#include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define __UPSTARE_RUNTIME
@@ -38,6 +40,7 @@ struct thread_state {
 	struct frame *newtop;	/* the same, transformed for the new code */
 	struct reloc *relocs;
 	unsigned nrelocs, caprelocs;
+	struct shadow_chunk *sh_chunk;	/* side stack: the chunk in use */
 	struct thread_state *next_thread;
 };
 
@@ -102,5 +105,16 @@ int upstare__transform_globals(void);
 const char *upstare__unmappable(const struct frame *f);
 /* Each parked thread's frames converted into its newtop list. */
 int upstare__transform_frames(void);
+/*
+ * The transform phase under a deadline (CLOCK_MONOTONIC ns): begin arms a
+ * timer that interrupts the leader in a user transformer at the deadline;
+ * end disarms it and, when the update is not committed (rollback != 0),
+ * puts back the bytes of old state the transformers could reach (old
+ * storage of changed globals, saved frames given to stack transformers).
+ */
+int upstare__transform_begin(uint64_t deadline_ns);
+void upstare__transform_end(int rollback);
+/* From the update signal's handler: a transformer's deadline timer fired. */
+void upstare__xform_deadline_signal(const siginfo_t *si, void *uc);
 
 #endif

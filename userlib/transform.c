@@ -5,18 +5,30 @@
  * (by name, or the patch's function mapping) at the continuation point of
  * the same key (or the patch's key mapping).  Locals of unchanged name and
  * type are copied; call arguments saved in temporaries map by rank; the
- * patch's transformers (upstare.h) run last.  Nothing here touches the old
- * state: a failure leaves the saved frames and the old globals as they were
- * for the rollback.
+ * patch's transformers (upstare.h) run last.  The runtime itself never
+ * writes old state; the transformers get pointers to it (the old storage of
+ * a changed global, the saved frame), so those bytes are copied before they
+ * run and put back when the update is not committed.
+ *
+ * Every transformer runs under the update's deadline: a per-thread POSIX
+ * timer (SIGEV_THREAD_ID) sends the update signal to the leader at the
+ * deadline, and its handler siglongjmps out of the transformer back into
+ * call_xform(), which reports it like a transformer returning an error.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 #include "runtime.h"
 #include "upstare.h"
@@ -98,14 +110,216 @@ void *upstare_old_global(const char *name)
 	return dlsym(RTLD_DEFAULT, name);
 }
 
-/* Run a user transformer with update points disabled. */
+/* ------------------------------------------------ deadline and old state */
+
+/* only the leader runs transformers, one update at a time */
+static uint64_t xf_deadline;
+static timer_t xf_timer;
+static int xf_have_timer;
+static sigjmp_buf xf_jmp;
+static volatile sig_atomic_t xf_armed;
+static pid_t xf_tid;
+static const char xf_cookie[] = "upstare transformer deadline";
+
+/* Bytes of old state a transformer could write, and where they go back. */
+struct saved {
+	struct saved *next;
+	void *where;
+	size_t size;
+	char bytes[];
+};
+static struct saved *xf_saved;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+static int save_old(void *where, size_t size)
+{
+	struct saved *s = malloc(sizeof(*s) + size);
+
+	if (!s) {
+		upstare__reason("out of memory saving old state for a rollback");
+		return -ENOMEM;
+	}
+	s->where = where;
+	s->size = size;
+	memcpy(s->bytes, where, size);
+	s->next = xf_saved;
+	xf_saved = s;
+	return 0;
+}
+
+/* the patch's code: a transformer interrupted there holds no library lock */
+static struct { uintptr_t lo, hi; } xf_text[8];
+static unsigned xf_ntext;
+static volatile sig_atomic_t xf_retries, xf_in_library;
+#define XF_GRACE_RETRIES 200	/* of 1 ms: inside library code */
+
+static int text_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const struct link_map *lm = data;
+
+	(void)size;
+	if (info->dlpi_addr != lm->l_addr || !info->dlpi_name ||
+	    strcmp(info->dlpi_name, lm->l_name))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && xf_ntext < 8; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		xf_text[xf_ntext].lo = info->dlpi_addr + ph->p_vaddr;
+		xf_text[xf_ntext].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		xf_ntext++;
+	}
+	return 1;
+}
+
+static uintptr_t interrupted_pc(void *uc)
+{
+#if defined(__x86_64__)
+	return ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	return ((ucontext_t *)uc)->uc_mcontext.pc;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
+/*
+ * Where the deadline may abandon a transformer: in the patch's own code,
+ * or in a blocking call through a libupstare wrapper (in the kernel: no
+ * library lock held).  Anywhere else (malloc, stdio, the dynamic linker)
+ * it may hold a lock that the rollback itself needs, so the jump waits
+ * for the transformer to come back to its code, for a grace period; past
+ * it the transformer is abandoned wherever it is, and the reason says so.
+ */
+void upstare__xform_deadline_signal(const siginfo_t *si, void *uc)
+{
+	uintptr_t pc = interrupted_pc(uc);
+	int safe = ts.slot->blocking;
+
+	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != (void *)xf_cookie ||
+	    !xf_armed || gettid() != xf_tid)
+		return;
+	for (unsigned i = 0; i < xf_ntext && !safe; i++)
+		safe = pc >= xf_text[i].lo && pc < xf_text[i].hi;
+	if (!safe && xf_retries < XF_GRACE_RETRIES) {
+		struct itimerspec it = { .it_value = { 0, 1000000 } };
+
+		xf_retries++;
+		if (!timer_settime(xf_timer, 0, &it, NULL))
+			return;
+	}
+	xf_in_library = !safe;
+	xf_armed = 0;
+	siglongjmp(xf_jmp, 1);
+}
+
+int upstare__transform_begin(uint64_t deadline_ns)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = upstare__update_signal(),
+		.sigev_value.sival_ptr = (void *)xf_cookie,
+	};
+	struct itimerspec it = {
+		.it_value = { deadline_ns / 1000000000ull, deadline_ns % 1000000000ull },
+	};
+
+	struct link_map *lm = NULL;
+
+	xf_deadline = deadline_ns;
+	xf_tid = gettid();
+	xf_saved = NULL;
+	xf_ntext = 0;
+	xf_retries = xf_in_library = 0;
+	if (!dlinfo(upstare__up.dl, RTLD_DI_LINKMAP, &lm) && lm)
+		dl_iterate_phdr(text_cb, lm);
+	sev._sigev_un._tid = xf_tid;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &xf_timer)) {
+		upstare__reason("cannot create the transformers' deadline timer: %s",
+				strerror(errno));
+		return -errno;
+	}
+	xf_have_timer = 1;
+	if (timer_settime(xf_timer, TIMER_ABSTIME, &it, NULL)) {
+		upstare__reason("cannot arm the transformers' deadline timer: %s",
+				strerror(errno));
+		return -errno;
+	}
+	/* the old storage of every changed global: any transformer may write it */
+	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+		void *old = dlsym(RTLD_DEFAULT, m->old_sym);
+
+		if (old && m->old_size && save_old(old, m->old_size))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void upstare__transform_end(int rollback)
+{
+	xf_armed = 0;
+	if (xf_have_timer)
+		timer_delete(xf_timer);
+	xf_have_timer = 0;
+	/* a signal the timer queued before it was deleted finds xf_armed 0 */
+	while (xf_saved) {
+		struct saved *s = xf_saved;
+
+		xf_saved = s->next;
+		if (rollback)
+			memcpy(s->where, s->bytes, s->size);
+		free(s);
+	}
+}
+
+/*
+ * Run a user transformer with update points disabled, until the deadline.
+ * Past it the transformer is abandoned where it is (the timer's signal
+ * jumps back here) and the update rolls back as for an error.
+ */
 static int call_xform(int (*fn)(void), const char *what)
 {
+	struct upstare_thread_slot *slot = ts.slot;
+	int in_runtime = ts.in_runtime, nr_depth = ts.nr_depth;
 	int err;
 
 	fail_msg[0] = 0;
+	if (sigsetjmp(xf_jmp, 1)) {
+		/* state the transformer's frames (entered from the runtime, so
+		 * marked not reconstructible) and wrapped calls left behind */
+		ts.in_runtime = in_runtime;
+		ts.nr_depth = nr_depth;
+		ts.slot = slot;
+		ts.slot->blocking = 0;
+		ts.kicked = 0;
+		ts.wait_cond = NULL;
+		ts.resume_call = NULL;
+		ts.resume_done = 0;
+		upstare__reason("%s did not return before the deadline (%u ms after the "
+				"request), stopped in the transform phase%s", what,
+				cb.timeout_ms, xf_in_library ? ", inside library code (a lock "
+				"it held there may stay held)" : "");
+		return -ETIMEDOUT;
+	}
+	if (mono_ns() >= xf_deadline) {
+		upstare__reason("deadline (%u ms after the request) passed in the transform "
+				"phase before %s could run", cb.timeout_ms, what);
+		return -ETIMEDOUT;
+	}
 	ts.in_runtime++;
+	xf_armed = 1;
 	err = fn();
+	xf_armed = 0;
 	ts.in_runtime--;
 	if (err)
 		upstare__reason("%s failed (%d)%s%s", what, err, fail_msg[0] ? ": " : "", fail_msg);
@@ -316,6 +530,11 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 	if (cur_xf) {
 		char what[256];
 
+		/* the transformer sees the saved frame: put it back on rollback */
+		if (save_old(&f->hdr, f->size)) {
+			free(n);
+			return NULL;
+		}
 		xf_frame = &uf;
 		snprintf(what, sizeof(what), "stack transformer of %s() at %s", nfd->name, key);
 		if (call_xform(run_frame_xform, what)) {

@@ -14,9 +14,12 @@
  * parks on a futex.  When every thread is parked the leader runs the
  * transformers (globals, then every saved frame, converted to the new
  * functions by name and continuation key) and commits: every thread
- * rebuilds its stack in the new code.  A failing transformer or a deadline
- * passed before every thread parked makes it roll back: the saved frames
- * are rebuilt in the old code, as if nothing had been attempted.
+ * rebuilds its stack in the new code.  A failing transformer, or the
+ * deadline passed before the commit (threads not parked, no verdict, a
+ * transformer still running: transform.c interrupts it), makes it roll
+ * back: the saved frames are rebuilt in the old code, as if nothing had
+ * been attempted.  The commit is the point of no return; the rebuild after
+ * it runs no user code and waits for nothing.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -112,9 +115,14 @@ unsigned int upstare_generation(void)
 
 /* ---------------------------------------------------- signals and threads */
 
-static void on_update_signal(int sig)
+static void on_update_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
+	if (si->si_code == SI_TIMER) {
+		/* a transformer's deadline (transform.c): may not return */
+		upstare__xform_deadline_signal(si, uc);
+		return;
+	}
 	/* a wrapper interrupted by this signal retries: the program never
 	 * sees it, even when it comes late, after the update is over */
 	ts.kicked = 1;
@@ -187,11 +195,11 @@ static void after_fork_child(void)
 
 void upstare__signals_init(void)
 {
-	struct sigaction sa = { .sa_handler = on_update_signal };
+	struct sigaction sa = { .sa_sigaction = on_update_signal };
 
 	update_signal = SIGRTMIN + 2;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: blocking calls return EINTR */
+	sa.sa_flags = SA_SIGINFO;	/* no SA_RESTART: blocking calls return EINTR */
 	sigaction(update_signal, &sa, NULL);
 	cb.update_signal = update_signal;
 	dl_iterate_phdr(build_id_cb, cb.build_id);
@@ -488,6 +496,16 @@ static int await_verdict(uint64_t deadline)
 	return v == UPSTARE_VERDICT_GO;
 }
 
+/* The transformers all returned, but after the deadline: do not commit. */
+static int deadline_passed(uint64_t deadline)
+{
+	if (now_ns() < deadline)
+		return 0;
+	upstare__reason("the deadline (%u ms after the request) passed in the transform phase",
+			cb.timeout_ms);
+	return -ETIMEDOUT;
+}
+
 /* The leader, parked: wait for everyone, transform, decide. */
 static void lead(void)
 {
@@ -528,7 +546,14 @@ static void lead(void)
 		}
 		futex_wait(&cb.nparked, seen, 2000000);
 	}
-	if (upstare__transform_globals() || upstare__transform_frames() || group_decision()) {
+	/*
+	 * Everything that runs user code or waits comes before the commit, under
+	 * the deadline; from upstare__commit_functions() on (the point of no
+	 * return) the rebuild runs runtime code only and waits for nothing.
+	 */
+	if (upstare__transform_begin(deadline) || upstare__transform_globals() ||
+	    upstare__transform_frames() || deadline_passed(deadline) || group_decision()) {
+		upstare__transform_end(1);
 		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 			upstare__free_frames(t->newtop);
 			t->newtop = NULL;
@@ -536,6 +561,7 @@ static void lead(void)
 		upstare__up.result = UPSTARE_RES_ROLLED_BACK;
 		decision = UPSTARE_PH_ROLLBACK;
 	} else {
+		upstare__transform_end(0);
 		upstare__commit_functions();
 		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 			if (!t->parked)

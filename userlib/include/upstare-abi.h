@@ -22,6 +22,7 @@ struct __upstare_local {
 
 #define __UPSTARE_LOCAL_PTR	0x1u	/* pointers (one or an array): relocated into rebuilt frames */
 #define __UPSTARE_LOCAL_ADDR	0x2u	/* its address is taken */
+#define __UPSTARE_LOCAL_SHADOW	0x4u	/* on the side stack: addr_offset keeps where */
 
 /* One continuation point: where a frame can be saved and resumed. */
 struct __upstare_cp {
@@ -78,6 +79,19 @@ void __upstare_frame_done(void *frame);
 void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
 /* Relocate the record's pointers into saved frames to the rebuilt ones. */
 void __upstare_frame_relocate(void *frame);
+/*
+ * The side stack of the thread: address-taken locals of instrumented
+ * functions, which keep their addresses while the stack is unwound and
+ * rebuilt.  Released in LIFO order: release(p) frees p and everything
+ * allocated after it; release(0) does nothing.
+ */
+void *__upstare_shadow_alloc(unsigned long size, unsigned long align);
+void __upstare_shadow_release(void *p);
+/*
+ * The chunk in use, for the inline fast paths: [base, end) with top the
+ * first free byte.  top moves by multiples of 16 from a 16-aligned base.
+ */
+extern __thread char *__upstare_sh_base, *__upstare_sh_top, *__upstare_sh_end;
 /* Translate a function pointer that may point into replaced code. */
 void *__upstare_xlate(void *fn);
 /* pthread_create, with the start routine under the thread-entry wrapper
@@ -110,6 +124,6 @@ struct __upstare_patch {
 	const char *const *changed_types;	/* "struct s", ... */
 };
 
-#define __UPSTARE_ABI 3
+#define __UPSTARE_ABI 4	/* 3: changed_types; 4: address-taken locals on the side stack */
 
 #endif

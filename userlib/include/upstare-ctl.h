@@ -127,7 +127,7 @@ struct upstare_control {
 	uint32_t ack;		/* = request once the target has finished with it */
 	uint32_t result;	/* enum upstare_result of the last request */
 	uint32_t generation;	/* updates applied so far */
-	uint32_t timeout_ms;	/* deadline from the request to the end of quiesce */
+	uint32_t timeout_ms;	/* deadline from the request to the commit */
 	uint32_t nthreads;	/* threads taking part */
 	uint32_t nparked;	/* of them, parked and unwound; futex word */
 	uint32_t nresumed;	/* of the parked ones, rebuilt */

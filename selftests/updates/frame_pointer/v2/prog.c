@@ -2,25 +2,38 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static void accumulate(long *p)
+static void accumulate(long *p, long *kept)
 {
 	for (int i = 0;; i++) {
 		*p += 10;
+		*kept += 10;
 		printf("v2 total=%ld at=%p\n", *p, (void *)p);
+		printf("v2 kept=%ld kat=%p\n", *kept, (void *)kept);
 		if (i == 4)
 			return;
 		usleep(2000);
 	}
 }
 
+/* total: an address-taken parameter, which stays in the native frame */
+static void run(long total, long *kept)
+{
+	accumulate(&total, kept);
+	printf("v2 main total=%ld\n", total);
+}
+
 int main(void)
 {
-	volatile char pad[4096];	/* moves total in the new frame */
-	long total = 0;
+	/*
+	 * moves run()'s native frame, and the parameter in it (a struct, not
+	 * an array, and not address-taken: it stays in the native frame)
+	 */
+	volatile struct { char b[4096]; } pad;
+	long kept = 0;	/* address-taken: on the side stack */
 
-	pad[0] = 1;
+	pad.b[0] = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	accumulate(&total);
-	printf("v2 main total=%ld\n", total);
+	run(0, &kept);
+	printf("v2 main kept=%ld\n", kept);
 	return 0;
 }

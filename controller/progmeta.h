@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A program's .upstare metadata read for the constraint library: the
+ * functions with their files, lines, continuation points and the types
+ * they use, and the record types' layouts (struct cons_program).  Used by
+ * upstarectl check-constraints and by the type-safety check of partial
+ * updates (ctl_update.c).
+ */
+#ifndef UPSTARE_PROGMETA_H
+#define UPSTARE_PROGMETA_H
+
+#include <stddef.h>
+
+#include "constraints.h"
+
+/*
+ * The metadata as the constraint library wants it (struct cons_program),
+ * with what controller/meta.c does not keep: each function's file and
+ * lines, the types it uses, and the record types' layouts.  The strings
+ * point into the parsed documents.
+ */
+struct prog_meta {
+	struct json **docs;
+	size_t ndocs;
+	struct cons_prog_func *funcs;
+	struct cons_prog_cp **cps;	/* one array per function */
+	const char ***tus;		/* types used, one array per function */
+	size_t nfuncs;
+	struct cons_prog_type *types;	/* layouts malloc'd */
+	size_t ntypes;
+	struct cons_program prog;
+};
+
+/* Read and index the .upstare section of PATH; on error *MSG says why. */
+int pm_load(struct prog_meta *m, const char *path, char **msg);
+void pm_free(struct prog_meta *m);
+/* PATH's GNU build id in hex (at most 31 bytes, as in the control block). */
+int pm_build_id(const char *path, char *hex, size_t n);
+
+#endif
