@@ -120,6 +120,11 @@ void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
 
 	if (!f)
 		upstare__fatal("out of memory saving a frame of %s()", fd->name);
+	/*
+	 * Slots of locals dead at the continuation point stay unwritten:
+	 * give them a fixed pattern rather than what the heap held.
+	 */
+	memset(&f->hdr, 0xa5, size);
 	f->next = ts.top;
 	f->size = size;
 	f->hdr.fd = fd;
@@ -174,6 +179,9 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 	char *old;
 
 	memcpy(&old, (char *)frame + l->addr_offset, sizeof(old));
+	/* NULL: the local was dead where its frame was saved, nothing points to it */
+	if (!old)
+		return;
 	if (ts.nrelocs == ts.caprelocs) {
 		ts.caprelocs = ts.caprelocs ? ts.caprelocs * 2 : 16;
 		ts.relocs = realloc(ts.relocs, ts.caprelocs * sizeof(*ts.relocs));
