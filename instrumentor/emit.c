@@ -2848,6 +2848,7 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
 				  l->name);
 	}
+	sb_puts(o, "__us_save_ret: ;\n");
 	emit_save_return(f, o);
 	for (unsigned id = 0; id < f->ncps; id++)
 		if (f->cps[id].ndead)
@@ -2899,7 +2900,7 @@ static void emit_point_save(struct fctx *f, struct sb *o, unsigned id)
 			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
 				  l->name);
 	}
-	emit_save_return(f, o);
+	sb_puts(o, "goto __us_save_ret;\n");
 }
 
 static void emit_save_return(struct fctx *f, struct sb *o)
