@@ -805,12 +805,15 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
  * function's locals.  Keeping temporaries out of the shared block keeps
  * them dead outside their statement, as in the plain code.
  */
-static void emit_unwind(struct fctx *f, unsigned id)
+static void emit_unwind(struct fctx *f, unsigned id, bool pushed)
 {
 	struct cp *c = &f->cps[id];
 
-	out(f, "{ __us_fr = (char *)__upstare_frame_push(&__us_fd_%s, __US_SIZE); "
-	       "((struct __upstare_frame_hdr *)__us_fr)->cp = %u; ", f->fi->ename, id);
+	if (pushed)
+		out(f, "{ ");
+	else
+		out(f, "{ __us_fr = (char *)__upstare_frame_push_cp(&__us_fd_%s, %u); ",
+		    f->fi->ename, id);
 	for (unsigned t = c->tlo + 1; t <= c->thi; t++)
 		out(f, "__builtin_memcpy(__us_fr + __US_OFF_%u, &__us_t%u, sizeof(__us_t%u)); ",
 		    t, t, t);
@@ -853,9 +856,10 @@ static void emit_poll(struct fctx *f, const char *key, unsigned line, const char
 	if (!clang_Cursor_isNull(body))
 		dead_at_loop_head(f, &f->cps[id], body);
 
+	/* __upstare_poll_save returns the new frame record when unwinding */
 	out(f, "if (__builtin_expect(__upstare_pending, 0) && "
-	       "__upstare_poll(&__us_fd_%s, %u)) ", f->fi->ename, id);
-	emit_unwind(f, id);
+	       "(__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", f->fi->ename, id);
+	emit_unwind(f, id, true);
 	out(f, "__us_l%u: ;\n", id);
 }
 
@@ -960,7 +964,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		out(f, "%s;\n", c.s);
 	if (!quiet) {
 		out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
-		emit_unwind(f, id);
+		emit_unwind(f, id, false);
 	}
 	sb_free(&c);
 	free(kids);
@@ -3370,10 +3374,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_puts(&o, ");");
 			if (fi->returns_void && !tail)
 				sb_puts(&o, " return;");
-			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
-				   "&__us_fd_");
-			sb_printf(&o, "%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)->cp = 0; "
-				      "goto %s; }\n}\n", fi->ename, entry_save);
+			sb_printf(&o, " }\nif (__us_e == 2) { __us_fr = (char *)"
+				      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
+				  fi->ename, entry_save);
 		} else {
 			/*
 			 * Entered from the ordinary version to rebuild, or
@@ -3384,9 +3387,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 				      "if (__us_e == 1) {\n", fi->ename);
 			emit_restore(f, ob);
-			sb_printf(ob, "}\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
-				      "&__us_fd_%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)"
-				      "->cp = 0; goto %s; }\n}\n", fi->ename, entry_save);
+			sb_printf(ob, "}\nif (__us_e == 2) { __us_fr = (char *)"
+				      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
+				  fi->ename, entry_save);
 		}
 		emit_save_block(f, ob);
 		sb_puts(ob, "__us_l0: ;\n");

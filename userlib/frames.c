@@ -132,6 +132,22 @@ void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
 	return &f->hdr;
 }
 
+void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp)
+{
+	struct __upstare_frame_hdr *h = __upstare_frame_push(fd, fd->frame_size);
+
+	h->cp = cp;
+	return h;
+}
+
+/* One call at an update point: less code at each of them. */
+void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp)
+{
+	if (!__upstare_poll(fd, cp))
+		return NULL;
+	return __upstare_frame_push_cp(fd, cp);
+}
+
 void __upstare_frame_relocate(void *frame)
 {
 	const struct __upstare_fdesc *fd = ((struct __upstare_frame_hdr *)frame)->fd;
