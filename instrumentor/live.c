@@ -305,8 +305,34 @@ static void scan(struct scan *s, CXCursor c)
 		if (clang_equalCursors(c, s->var))
 			s->fail = true;	/* declared in the body: not ours */
 		return;
-	default:
+	case CXCursor_CompoundStmt:
+	case CXCursor_DeclStmt:
+	case CXCursor_ReturnStmt:
+	case CXCursor_NullStmt:
+	case CXCursor_BreakStmt:
+	case CXCursor_ContinueStmt:
+	case CXCursor_GotoStmt:
+	case CXCursor_CallExpr:
+	case CXCursor_ParenExpr:
+	case CXCursor_CStyleCastExpr:
+	case CXCursor_ArraySubscriptExpr:
+	case CXCursor_MemberRefExpr:
+	case CXCursor_DeclRefExpr:
+	case CXCursor_IntegerLiteral:
+	case CXCursor_FloatingLiteral:
+	case CXCursor_CharacterLiteral:
+	case CXCursor_StringLiteral:
+	case CXCursor_TypeRef:
 		scan_kids(s, c, 0, false);
+		return;
+	default:
+		/*
+		 * What may leave a part unevaluated or evaluate it on some
+		 * paths only (sizeof, GNU ?:, _Generic, __builtin_choose_expr,
+		 * an initializer list's overridden initializers, what libclang
+		 * does not expose): its reads count, its writes do not.
+		 */
+		scan_kids(s, c, 0, true);
 		return;
 	}
 }

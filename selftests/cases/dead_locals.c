@@ -6,7 +6,7 @@
  * do { } while (0) macros.  And locals the liveness must keep: read before
  * written, written on one branch only, written after a break out of a
  * do-while (0), written in part and read whole, read after the loop,
- * subscripted by a variable, written in an inner loop.
+ * subscripted by a variable, written in an inner loop or under sizeof.
  */
 #include <stdio.h>
 
@@ -76,6 +76,18 @@ static long inner(int n)
 	return y;
 }
 
+static long unevaluated(int n)
+{
+	long s = 0, z = 7;
+
+	for (int u = 0; u < n; u++) {
+		(void)sizeof(z = u);			/* not a write */
+		s += z;
+		z = s % 5;
+	}
+	return s;
+}
+
 int main(void)
 {
 	struct cpx v[40];
@@ -88,5 +100,6 @@ int main(void)
 		printf("%d %.4f %.4f\n", i, v[i].r, v[i].i);
 	printf("carried %ld\n", carried(50));
 	printf("inner %ld\n", inner(30));
+	printf("unevaluated %ld\n", unevaluated(20));
 	return 0;
 }
