@@ -62,12 +62,16 @@ deps:
 RT_SRCS := $(wildcard $(SRC)/userlib/*.c)
 RT_OBJS := $(patsubst $(SRC)/userlib/%.c,$(OBJ)/userlib/%.o,$(RT_SRCS))
 RT_HDRS := $(wildcard $(SRC)/userlib/*.h $(SRC)/userlib/include/*.h)
+# libupstare is linked into every instrumented program and runs on blocking
+# calls, unwinds and updates, never in the program's loops: optimize it for
+# size (make RT_OPT= keeps CFLAGS' level)
+RT_OPT ?= -Os
 
 userlib: $(LIB)/libupstare.a $(O)/include/upstare.h
 
 $(OBJ)/userlib/%.o: $(SRC)/userlib/%.c $(RT_HDRS) | $(OBJ)/userlib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -fPIC -I$(SRC)/userlib/include -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(RT_OPT) -fPIC -I$(SRC)/userlib/include -c $< -o $@
 
 $(LIB)/libupstare.a: $(RT_OBJS) | $(LIB)
 	$(call msg,AR,$@)

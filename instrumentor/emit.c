@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "function.h"
+#include "live.h"
 
 #define STRIP 1024	/* iterations of a call-free inner loop between polls */
 
@@ -42,6 +43,8 @@ struct local {
 	const char *kind;	/* "param", "local", "temp" */
 	unsigned temp;		/* for temporaries: N of __us_tN */
 	unsigned scope;		/* block scope it is declared in, 0: function scope */
+	CXCursor decl;		/* its declaration, when it has one */
+	bool has_decl;
 };
 
 struct cp {
@@ -49,6 +52,9 @@ struct cp {
 	unsigned line;
 	const char *kind;	/* "entry", "call", "loop", "goto" */
 	unsigned tlo, thi;	/* temporaries live here: __us_t<tlo+1> .. __us_t<thi> */
+	unsigned scope;		/* innermost block scope open here, 0: none */
+	unsigned *dead;		/* locals (indices) dead here: not saved (live.c) */
+	unsigned ndead;
 };
 
 struct loopctx {
@@ -791,7 +797,9 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
 	else
 		sb_printf(&key, "%s#%u", key_base, ++f->kc[i].n);
 	f->cps = xrealloc(f->cps, (f->ncps + 1) * sizeof(*f->cps));
-	f->cps[f->ncps] = (struct cp){ key.s, line, kind, f->stmt_temp_base, f->ntemps };
+	f->cps[f->ncps] = (struct cp){ key.s, line, kind, f->stmt_temp_base, f->ntemps,
+				       f->nopen_scopes ? f->open_scopes[f->nopen_scopes - 1] : 0,
+				       NULL, 0 };
 	return f->ncps++;
 }
 
@@ -801,29 +809,61 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
  * function's locals.  Keeping temporaries out of the shared block keeps
  * them dead outside their statement, as in the plain code.
  */
-static void emit_unwind(struct fctx *f, unsigned id)
+static void emit_unwind(struct fctx *f, unsigned id, bool pushed)
 {
 	struct cp *c = &f->cps[id];
 
-	out(f, "{ __us_fr = (char *)__upstare_frame_push(&__us_fd_%s, __US_SIZE); "
-	       "((struct __upstare_frame_hdr *)__us_fr)->cp = %u; ", f->fi->ename, id);
+	if (pushed)
+		out(f, "{ ");
+	else
+		out(f, "{ __us_fr = (char *)__upstare_frame_push_cp(&__us_fd_%s, %u); ",
+		    f->fi->ename, id);
 	for (unsigned t = c->tlo + 1; t <= c->thi; t++)
 		out(f, "__builtin_memcpy(__us_fr + __US_OFF_%u, &__us_t%u, sizeof(__us_t%u)); ",
 		    t, t, t);
-	if (f->nopen_scopes)
+	if (c->ndead)
+		out(f, "goto __us_save_p%u; }\n", id);
+	else if (f->nopen_scopes)
 		out(f, "goto __us_save_s%u; }\n", f->open_scopes[f->nopen_scopes - 1]);
 	else
 		out(f, "goto __us_save; }\n");
 }
 
-/* An update point: poll, and save the frame if the thread must unwind. */
-static void emit_poll(struct fctx *f, const char *key, unsigned line, const char *kind)
+/*
+ * The locals dead at the update point at the head of the loop with this
+ * body: declared before the loop (so saved there), not address-taken, and
+ * live.c finds every read of them in an iteration preceded by a write.
+ */
+static void dead_at_loop_head(struct fctx *f, struct cp *c, CXCursor body)
+{
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		if (l->temp || !l->has_decl || strcmp(l->kind, "local") ||
+		    addr_taken(f, l->decl) ||
+		    !live_dead_at_loop_head(f->fi->cur, body, l->decl))
+			continue;
+		c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
+		c->dead[c->ndead++] = i;
+	}
+}
+
+/*
+ * An update point: poll, and save the frame if the thread must unwind.
+ * body: the body of the loop whose head this is, or a null cursor.
+ */
+static void emit_poll(struct fctx *f, const char *key, unsigned line, const char *kind,
+		      CXCursor body)
 {
 	unsigned id = new_cp(f, key, line, kind);
 
+	if (!clang_Cursor_isNull(body))
+		dead_at_loop_head(f, &f->cps[id], body);
+
+	/* __upstare_poll_save returns the new frame record when unwinding */
 	out(f, "if (__builtin_expect(__upstare_pending, 0) && "
-	       "__upstare_poll(&__us_fd_%s, %u)) ", f->fi->ename, id);
-	emit_unwind(f, id);
+	       "(__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", f->fi->ename, id);
+	emit_unwind(f, id, true);
 	out(f, "__us_l%u: ;\n", id);
 }
 
@@ -928,7 +968,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		out(f, "%s;\n", c.s);
 	if (!quiet) {
 		out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
-		emit_unwind(f, id);
+		emit_unwind(f, id, false);
 	}
 	sb_free(&c);
 	free(kids);
@@ -1852,7 +1892,7 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 		f->nloops_open--;
 		out(f, "if (__us_k < %u) break;\n", STRIP);
 	}
-	emit_poll(f, "loop", line, "loop");
+	emit_poll(f, "loop", line, "loop", body);
 	out(f, "}\n%s: ;\n", brk);
 	free(brk);
 	free(cont);
@@ -2116,7 +2156,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		char *rc = residual(f, cond);
 
 		out(f, "do {\n");
-		emit_poll(f, "loop", line, "loop");
+		emit_poll(f, "loop", line, "loop", body);
 		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
 		f->nloops_open--;
@@ -2130,7 +2170,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		char *ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
 
 		out(f, "for (; %s; %s) {\n", rc, ri);
-		emit_poll(f, "loop", line, "loop");
+		emit_poll(f, "loop", line, "loop", body);
 		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
 		f->nloops_open--;
@@ -2146,7 +2186,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 			     new_label(f, "c") : NULL;
 
 		out(f, "for (;;) {\n");
-		emit_poll(f, "loop", line, "loop");
+		emit_poll(f, "loop", line, "loop", body);
 		if (k != CXCursor_DoStmt && !clang_Cursor_isNull(cond))
 			emit_cond_break(f, cond);
 		push_loop(f, NULL, cont, false);
@@ -2486,6 +2526,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", decl.s);
 		}
 		l = add_local(f, name, orig, clang_getCursorType(v), "local");
+		l->decl = v;
+		l->has_decl = true;
 		/* an array's address is taken wherever it decays to a pointer
 		 * (a call's argument saved in a temporary): relocate into it */
 		l->addr_taken = addr_taken(f, v) ||
@@ -2665,7 +2707,7 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 
 			sb_printf(&key, "goto:%s", orig);
 			free(orig);
-			emit_poll(f, key.s, cur_line(s), "goto");
+			emit_poll(f, key.s, cur_line(s), "goto", clang_getNullCursor());
 			sb_free(&key);
 		}
 		out(f, "goto %s;\n", name);
@@ -2801,6 +2843,21 @@ static void param_args(struct fninfo *fi, struct sb *o)
  * continuation point outside its block, a local's slot in the frame record
  * is left as it was.
  */
+/*
+ * Where each side-stack local's block is: always recorded, even where the
+ * local is dead, since the rebuilt frame takes the same block back.
+ */
+static void emit_shadow_save(struct fctx *f, struct sb *o)
+{
+	for (unsigned i = 0; i < f->nlocals; i++)
+		if (f->locals[i].shadow)
+			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)%s;\n",
+				  f->locals[i].addr_off, f->locals[i].sp);
+}
+
+static void emit_save_return(struct fctx *f, struct sb *o);
+static void emit_point_save(struct fctx *f, struct sb *o, unsigned id);
+
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
 	sb_puts(o, "if (0) {\n");
@@ -2833,10 +2890,65 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
 				  l->name);
 	}
-	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].shadow)
-			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)%s;\n",
-				  f->locals[i].addr_off, f->locals[i].sp);
+	emit_shadow_save(f, o);
+	sb_puts(o, "__us_save_ret: ;\n");
+	emit_save_return(f, o);
+	for (unsigned id = 0; id < f->ncps; id++)
+		if (f->cps[id].ndead)
+			emit_point_save(f, o, id);
+	sb_puts(o, "}\n");
+}
+
+static bool in_scope_chain(struct fctx *f, unsigned sc, unsigned of)
+{
+	for (; sc; sc = f->scope_parent[sc])
+		if (sc == of)
+			return true;
+	return false;
+}
+
+static bool is_dead_at(struct cp *c, unsigned i)
+{
+	for (unsigned d = 0; d < c->ndead; d++)
+		if (c->dead[d] == i)
+			return true;
+	return false;
+}
+
+/*
+ * The save block of a continuation point where some locals are dead: what
+ * the block-scope chain from it saves, but the dead locals' slots are left
+ * undefined, and a dead address-taken local's old address is recorded as
+ * NULL (nothing points into it: the rebuild relocates nothing to it).
+ */
+static void emit_point_save(struct fctx *f, struct sb *o, unsigned id)
+{
+	struct cp *c = &f->cps[id];
+
+	sb_printf(o, "__us_save_p%u: ;\n", id);
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+
+		if (l->temp || (l->scope && !l->addr_taken && !in_scope_chain(f, c->scope, l->scope)))
+			continue;
+		if (is_dead_at(c, i)) {
+			if (l->addr_taken)
+				sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)0;\n",
+					  l->addr_off);
+			continue;
+		}
+		sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name,
+			  l->size);
+		if (l->addr_taken)
+			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
+				  l->name);
+	}
+	emit_shadow_save(f, o);
+	sb_puts(o, "goto __us_save_ret;\n");
+}
+
+static void emit_save_return(struct fctx *f, struct sb *o)
+{
 	if (f->fi->returns_void) {
 		sb_puts(o, "return;\n");
 	} else {
@@ -2845,7 +2957,6 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 		sb_puts(o, ")) __us_z; __builtin_memset(&__us_z, 0, sizeof(__us_z)); "
 			   "return __us_z; }\n");
 	}
-	sb_puts(o, "}\n");
 }
 
 /* The side-stack locals (analyze.c's plan_shadow()), allocated at entry. */
@@ -3086,7 +3197,18 @@ static void meta_function(struct fctx *f, unsigned long size)
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
 		sb_json_str(m, f->cps[i].key);
-		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\"}", f->cps[i].line, f->cps[i].kind);
+		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\"", f->cps[i].line, f->cps[i].kind);
+		if (f->cps[i].ndead) {
+			/* locals not saved here: their slots are undefined */
+			sb_puts(m, ",\"unsaved\":[");
+			for (unsigned d = 0; d < f->cps[i].ndead; d++) {
+				if (d)
+					sb_puts(m, ",");
+				sb_json_str(m, f->locals[f->cps[i].dead[d]].orig);
+			}
+			sb_puts(m, "]");
+		}
+		sb_puts(m, "}");
 	}
 	sb_puts(m, "],\"locals\":[");
 	for (unsigned i = 0; i < f->nlocals; i++) {
@@ -3251,6 +3373,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	unsigned long size;
 	struct sb o = { 0 }, hdr = { 0 }, chdr = { 0 };
 	bool registered, tail;
+	const char *entry_save;
 
 	for (i = 0; i < n; i++)
 		if (clang_getCursorKind(kids[i]) == CXCursor_CompoundStmt)
@@ -3280,6 +3403,17 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	if (!fi->quiet)
 		new_cp(f, "entry", cur_line(fi->cur), "entry");
 	emit_stmt(f, body);
+	if (!fi->quiet) {
+		/* at entry no local but the parameters has a value yet */
+		struct cp *c = &f->cps[0];
+
+		for (i = 0; i < f->nlocals; i++)
+			if (!f->locals[i].temp && strcmp(f->locals[i].kind, "param")) {
+				c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
+				c->dead[c->ndead++] = i;
+			}
+	}
+	entry_save = !fi->quiet && f->cps[0].ndead ? "__us_save_p0" : "__us_save";
 	layout(f, &size);
 	tail = tail_call_safe(t, fi, bb);
 	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
@@ -3340,10 +3474,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			sb_puts(&o, ");");
 			if (fi->returns_void && !tail)
 				sb_puts(&o, " return;");
-			sb_puts(&o, " }\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
-				   "&__us_fd_");
-			sb_printf(&o, "%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)->cp = 0; "
-				      "goto __us_save; }\n}\n", fi->ename);
+			sb_printf(&o, " }\nif (__us_e == 2) { __us_fr = (char *)"
+				      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
+				  fi->ename, entry_save);
 		} else {
 			/*
 			 * Entered from the ordinary version to rebuild, or
@@ -3354,9 +3487,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 				      "if (__us_e == 1) {\n", fi->ename);
 			emit_restore(f, ob);
-			sb_printf(ob, "}\nif (__us_e == 2) { __us_fr = (char *)__upstare_frame_push("
-				      "&__us_fd_%s, __US_SIZE); ((struct __upstare_frame_hdr *)__us_fr)"
-				      "->cp = 0; goto __us_save; }\n}\n", fi->ename);
+			sb_printf(ob, "}\nif (__us_e == 2) { __us_fr = (char *)"
+				      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
+				  fi->ename, entry_save);
 		}
 		emit_save_block(f, ob);
 		sb_puts(ob, "__us_l0: ;\n");

@@ -121,11 +121,32 @@ void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
 
 	if (!f)
 		upstare__fatal("out of memory saving a frame of %s()", fd->name);
+	/*
+	 * Slots of locals dead at the continuation point stay unwritten:
+	 * give them a fixed pattern rather than what the heap held.
+	 */
+	memset(&f->hdr, 0xa5, size);
 	f->next = ts.top;
 	f->size = size;
 	f->hdr.fd = fd;
 	ts.top = f;
 	return &f->hdr;
+}
+
+void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp)
+{
+	struct __upstare_frame_hdr *h = __upstare_frame_push(fd, fd->frame_size);
+
+	h->cp = cp;
+	return h;
+}
+
+/* One call at an update point: less code at each of them. */
+void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp)
+{
+	if (!__upstare_poll(fd, cp))
+		return NULL;
+	return __upstare_frame_push_cp(fd, cp);
 }
 
 void __upstare_frame_relocate(void *frame)
@@ -175,6 +196,9 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 	char *old;
 
 	memcpy(&old, (char *)frame + l->addr_offset, sizeof(old));
+	/* NULL: the local was dead where its frame was saved, nothing points to it */
+	if (!old)
+		return;
 	if (ts.nrelocs == ts.caprelocs) {
 		ts.caprelocs = ts.caprelocs ? ts.caprelocs * 2 : 16;
 		ts.relocs = realloc(ts.relocs, ts.caprelocs * sizeof(*ts.relocs));

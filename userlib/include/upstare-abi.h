@@ -72,6 +72,10 @@ int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp);
 int __upstare_unwinding(void);
 /* Allocate the frame record of the function being unwound. */
 void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size);
+/* The same, fd->frame_size bytes, saved at continuation point cp. */
+void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp);
+/* __upstare_poll, then __upstare_frame_push_cp when unwinding, else 0. */
+void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
 /* The next frame record to rebuild; the rebuild entry copies it out. */
 void *__upstare_frame_pop(const struct __upstare_fdesc *fd);
 void __upstare_frame_done(void *frame);
