@@ -174,6 +174,34 @@ static void unsupported(struct scan *s, CXCursor c, const char *what)
 	}
 }
 
+/*
+ * A local array decaying to a pointer (the implicit cast "decay" over
+ * "ref") anywhere but as the base of a subscript, "a[i]": its address may
+ * be kept anywhere (a call's argument, a pointer variable), so the array
+ * needs an address that survives a rebuild (plan_shadow()).  An array only
+ * ever subscripted stays in the native frame, where the compiler keeps it
+ * in registers as in the plain build.
+ */
+static bool array_escapes(CXCursor decay, CXCursor parent, CXCursor ref)
+{
+	CXCursor *kids;
+	unsigned n;
+	bool base;
+
+	if (clang_getCanonicalType(clang_getCursorType(decay)).kind != CXType_Pointer ||
+	    clang_getCursorKind(ref) != CXCursor_DeclRefExpr ||
+	    !is_local_var(clang_getCursorReferenced(ref)) ||
+	    clang_getCanonicalType(clang_getCursorType(ref)).kind != CXType_ConstantArray)
+		return false;
+	if (clang_getCursorKind(parent) != CXCursor_ArraySubscriptExpr)
+		return true;
+	n = get_kids(parent, &kids);
+	/* the same node: libclang's cursors for it need not compare equal */
+	base = n && cur_beg(kids[0]) == cur_beg(decay) && cur_end(kids[0]) == cur_end(decay);
+	free(kids);
+	return !base;
+}
+
 static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientData d)
 {
 	struct scan *s = d;
@@ -275,6 +303,8 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		    clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr &&
 		    clang_getCanonicalType(clang_getCursorType(kids[0])).kind ==
 		    CXType_ConstantArray)
+			mark_addr_taken(s, kids[0]);
+		else if (n == 1 && array_escapes(c, parent, kids[0]))
 			mark_addr_taken(s, kids[0]);
 		free(kids);
 		break;
@@ -459,9 +489,7 @@ static void plan_shadow(struct tu *t, struct scan *s)
 		CXCursor v = s->local_decls[i];
 		char *usr = cur_usr(v), *name;
 		const char *prev;
-		bool taken = str_in(fi->addr_usrs, fi->naddr, usr) ||
-			     clang_getCanonicalType(clang_getCursorType(v)).kind ==
-			     CXType_ConstantArray;
+		bool taken = str_in(fi->addr_usrs, fi->naddr, usr);
 		struct sb b = { 0 };
 
 		free(usr);
