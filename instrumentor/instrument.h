@@ -21,8 +21,9 @@ int instrument_file(const struct instr_opts *o);
 /* Print the .upstare metadata and build id of an ELF file as JSON. */
 int dump_meta(const char *path);
 /* The GNU build id (hex) and the .upstare documents of an ELF file, joined
- * by ",\n"; returns the number of documents, or -1. */
+ * by ",\n", and, when storage is not NULL, a patch's .upstare_storage
+ * ("symbol storage" lines); returns the number of documents, or -1. */
 struct sb;
-int meta_read(const char *path, struct sb *id, struct sb *units);
+int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage);
 
 #endif

@@ -177,7 +177,7 @@ void emit_meta_section(struct tu *t, struct sb *out)
 
 /* ----------------------------------------------------------------- dump */
 
-int meta_read(const char *path, struct sb *id, struct sb *units)
+int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), nunits = -1;
 	Elf_Scn *scn = NULL;
@@ -227,6 +227,8 @@ int meta_read(const char *path, struct sb *id, struct sb *units)
 				}
 				p += n + 1;
 			}
+		} else if (storage && !strcmp(name, ".upstare_storage")) {
+			sb_put(storage, d->d_buf, d->d_size);
 		}
 	}
 out:
@@ -239,7 +241,7 @@ out:
 int dump_meta(const char *path)
 {
 	struct sb id = { 0 }, units = { 0 };
-	int n = meta_read(path, &id, &units), ret = 1;
+	int n = meta_read(path, &id, &units, NULL), ret = 1;
 
 	if (n < 0)
 		goto out;

@@ -20,7 +20,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,40 +307,6 @@ static const struct gvar *gvar_find(const struct gvars *g, const char *sym)
 	return NULL;
 }
 
-/* Section .upstare_storage of a patch: "symbol storage" lines. */
-static char *read_storage(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	char *res = NULL;
-	Elf *e;
-
-	if (fd < 0)
-		return NULL;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (e && !elf_getshdrstrndx(e, &shstrndx))
-		while ((scn = elf_nextscn(e, scn))) {
-			GElf_Shdr sh;
-			const char *name;
-			Elf_Data *d;
-
-			if (!gelf_getshdr(scn, &sh))
-				continue;
-			name = elf_strptr(e, shstrndx, sh.sh_name);
-			d = elf_getdata(scn, NULL);
-			if (name && d && d->d_buf && !strcmp(name, ".upstare_storage")) {
-				res = calloc(1, d->d_size + 1);
-				memcpy(res, d->d_buf, d->d_size);
-			}
-		}
-	if (e)
-		elf_end(e);
-	close(fd);
-	return res;
-}
-
 /* Where the base keeps symbol sym: its storage name. */
 static char *storage_of(const char *map, const char *sym)
 {
@@ -386,22 +351,23 @@ int patch_link(const struct patch_opts *po)
 	struct sb changed = { 0 };
 	unsigned nchanged = 0;
 	struct argv_list rename = { 0 };
+	struct sb bstorage = { 0 };
 	char *bmap, tag[16], path[4096];
 	unsigned nmoves = 0;
 	int err = 1;
 
-	if (meta_read(po->base, &bid, &bunits) <= 0 || !bid.s) {
+	if (meta_read(po->base, &bid, &bunits, &bstorage) <= 0 || !bid.s) {
 		fprintf(stderr, "upstare-cc: --base %s: not a program or patch built with "
 			"upstare-cc (no .upstare metadata or build id)\n", po->base);
 		return 1;
 	}
 	parse_globals(bunits.s, &base);
 	parse_types(bunits.s, &btypes);
-	bmap = read_storage(po->base);
+	bmap = bstorage.s;
 	for (int i = 0; i < po->nobjs; i++) {
 		struct sb id = { 0 }, u = { 0 };
 
-		if (meta_read(po->objs[i], &id, &u) > 0) {
+		if (meta_read(po->objs[i], &id, &u, NULL) > 0) {
 			parse_globals(u.s, &news);
 			parse_types(u.s, &ntypes);
 		}
@@ -535,7 +501,7 @@ int patch_link(const struct patch_opts *po)
 	}
 	err = 0;
 out:
-	free(bmap);
+	sb_free(&bstorage);
 	sb_free(&bid);
 	sb_free(&bunits);
 	sb_free(&info);
