@@ -161,8 +161,14 @@ static void mark_addr_taken(struct scan *s, CXCursor op)
 			free(kids);
 			return;
 		}
-		op = kids[0];
+		op = strip_implicit(kids[0]);
 		free(kids);
+		/*
+		 * "&p->f" and "&p[i]" with p a pointer: the address of what p
+		 * points to, not of p (an array base's decay is stripped)
+		 */
+		if (clang_getCanonicalType(clang_getCursorType(op)).kind == CXType_Pointer)
+			return;
 	}
 }
 

@@ -10,16 +10,15 @@
  * Every local is hoisted to function scope.  Each hoisted call and each
  * update point is a continuation point with a numeric id and a stable key.
  *
- * Two functions are generated from the one body:
- *
- *   f()         the ordinary version: an update check at entry, update points
- *               at loop heads, an unwind check after each call, and a cold
- *               save block that copies every local into a frame record;
- *   __us_rb_f() the rebuild entry: the same body, preceded by the restore of
- *               a frame record and a switch that jumps to the continuation
- *               label.  Keeping the restore switch out of f() means f() has
- *               no extra entry edges into its loops, so the compiler
- *               optimizes it as it would the plain code.
+ * The function gets an update check at entry, update points at loop heads,
+ * an unwind check after each call, a cold save block that copies every
+ * local into a frame record, and a cold restore at entry that copies a
+ * record back and goes to its continuation point.  The restore never
+ * jumps into a loop: it goes to the head of the outermost loop around the
+ * point, whose update point's cold path goes on to the next loop's head,
+ * and so on (the "hops"), so every loop keeps its one entry, the head, and
+ * the compiler optimizes the loops as in the plain code.  One body, no
+ * clone: the code is about as large as the plain code's.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -55,6 +54,8 @@ struct cp {
 	unsigned scope;		/* innermost block scope open here, 0: none */
 	unsigned *dead;		/* locals (indices) dead here: not saved (live.c) */
 	unsigned ndead;
+	unsigned *chain;	/* the loops around it, outermost first (hops) */
+	unsigned nchain;
 };
 
 struct loopctx {
@@ -93,6 +94,10 @@ struct fctx {
 	unsigned *scope_parent;
 	unsigned nscopes;
 	bool uses_k;
+	/* loops whose heads the restore goes through: open ones, innermost last */
+	unsigned hops_open[512];
+	int nhops_open;
+	unsigned nhops;
 	struct keycnt {
 		char *key;
 		unsigned n;
@@ -799,7 +804,14 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
 	f->cps = xrealloc(f->cps, (f->ncps + 1) * sizeof(*f->cps));
 	f->cps[f->ncps] = (struct cp){ key.s, line, kind, f->stmt_temp_base, f->ntemps,
 				       f->nopen_scopes ? f->open_scopes[f->nopen_scopes - 1] : 0,
-				       NULL, 0 };
+				       NULL, 0, NULL, 0 };
+	if (f->nhops_open) {
+		struct cp *c = &f->cps[f->ncps];
+
+		c->nchain = f->nhops_open;
+		c->chain = xrealloc(NULL, c->nchain * sizeof(*c->chain));
+		memcpy(c->chain, f->hops_open, c->nchain * sizeof(*c->chain));
+	}
 	return f->ncps++;
 }
 
@@ -849,17 +861,43 @@ static void dead_at_loop_head(struct fctx *f, struct cp *c, CXCursor body)
 }
 
 /*
+ * A loop the restore may go through: its head is the label __us_h<N>,
+ * where __US_HOP_<f>_<N> (defined once the body is emitted, see
+ * emit_hops()) sends a frame being rebuilt on to its continuation point
+ * or to the next loop's head.  Returns N.
+ */
+static unsigned push_hop(struct fctx *f)
+{
+	if (f->nhops_open == (int)(sizeof(f->hops_open) / sizeof(f->hops_open[0]))) {
+		diag(f->t, f->fi->cur, "error", "loops nested too deeply");
+		return 0;
+	}
+	f->hops_open[f->nhops_open++] = ++f->nhops;
+	return f->nhops;
+}
+
+/*
  * An update point: poll, and save the frame if the thread must unwind.
- * body: the body of the loop whose head this is, or a null cursor.
+ * body: the body of the loop whose head this is (the innermost open hop
+ * loop), or a null cursor for an update point at a backward goto.
  */
 static void emit_poll(struct fctx *f, const char *key, unsigned line, const char *kind,
 		      CXCursor body)
 {
 	unsigned id = new_cp(f, key, line, kind);
 
-	if (!clang_Cursor_isNull(body))
-		dead_at_loop_head(f, &f->cps[id], body);
+	if (!clang_Cursor_isNull(body)) {
+		unsigned h = f->hops_open[f->nhops_open - 1];
 
+		dead_at_loop_head(f, &f->cps[id], body);
+		/* the loop's head: hops, then __upstare_poll_save, in the cold path */
+		out(f, "__us_h%u: if (__builtin_expect(__upstare_pending, 0)) { __US_HOP_%s_%u "
+		       "if ((__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", h,
+		    f->fi->ename, h, f->fi->ename, id);
+		emit_unwind(f, id, true);
+		out(f, "}\n__us_l%u: ;\n", id);
+		return;
+	}
 	/* __upstare_poll_save returns the new frame record when unwinding */
 	out(f, "if (__builtin_expect(__upstare_pending, 0) && "
 	       "(__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", f->fi->ename, id);
@@ -904,17 +942,6 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	return b.s;
 }
 
-static bool is_identifier(const char *s)
-{
-	if (!*s || (*s >= '0' && *s <= '9'))
-		return false;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
-}
-
 /* Hoist a call to a statement of its own, with its continuation point. */
 static void emit_call(struct fctx *f, CXCursor call, bool discard)
 {
@@ -941,9 +968,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		free(key);
 	}
 	callee = residual(f, kids[0]);
-	if (direct && is_identifier(callee) && park_callee_has_clone(f->t, call))
-		sb_printf(&c, "__US_CALL(%s)", callee);	/* the rebuild entry calls rebuild entries */
-	else if (direct)
+	if (direct)
 		sb_puts(&c, callee);
 	else
 		sb_printf(&c, "(__builtin_expect(__upstare_xlate_on, 0) ? "
@@ -1875,7 +1900,9 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	char *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
 
 	f->uses_k = true;
+	/* the update point at the head: the restore enters the loop there */
 	out(f, "for (;;) {\n");
+	emit_poll(f, "loop", line, "loop", body);
 	if (k == CXCursor_DoStmt) {
 		cont = new_label(f, "c");
 		out(f, "for (__us_k = 0; __us_k < %u; __us_k++) {\n", STRIP);
@@ -1892,7 +1919,6 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 		f->nloops_open--;
 		out(f, "if (__us_k < %u) break;\n", STRIP);
 	}
-	emit_poll(f, "loop", line, "loop", body);
 	out(f, "}\n%s: ;\n", brk);
 	free(brk);
 	free(cont);
@@ -2117,11 +2143,23 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		/*
 		 * Bounded by itself: no update point, and no loop depth for
 		 * the counted loops inside, which must poll on their own.
+		 * With calls inside, the restore may go through its head.
 		 */
-		out(f, "for (; %s; %s) ", rc, ri);
+		if (fd.call) {
+			unsigned h = push_hop(f);
+
+			out(f, "for (;; %s) {\n__us_h%u: __US_HOPC_%s_%u\nif (!(%s)) break;\n", ri,
+			    h, f->fi->ename, h, rc);
+		} else {
+			out(f, "for (; %s; %s) ", rc, ri);
+		}
 		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
 		f->nloops_open--;
+		if (fd.call) {
+			f->nhops_open--;
+			out(f, "}\n");
+		}
 		out(f, "}\n");
 		free(rc);
 		free(ri);
@@ -2143,10 +2181,12 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		return;
 	}
 	f->loop_depth++;
+	push_hop(f);
 	if (!fd.call && !fd.loop) {
 		emit_strip_mined(f, k, cond, incr, body, line);
 		out(f, "}\n");
 		f->loop_depth--;
+		f->nhops_open--;
 		return;
 	}
 	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
@@ -2163,21 +2203,28 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		out(f, "} while (%s);\n}\n", rc);
 		free(rc);
 		f->loop_depth--;
+		f->nhops_open--;
 		return;
 	}
 	if (k != CXCursor_DoStmt && !cond_work && !incr_work) {
-		char *rc = clang_Cursor_isNull(cond) ? xstrdup("") : residual(f, cond);
 		char *ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
 
-		out(f, "for (; %s; %s) {\n", rc, ri);
+		/* the update point before the condition: it is the loop's head */
+		out(f, "for (;; %s) {\n", ri);
 		emit_poll(f, "loop", line, "loop", body);
+		if (!clang_Cursor_isNull(cond)) {
+			char *rc = residual(f, cond);
+
+			out(f, "if (!(%s)) break;\n", rc);
+			free(rc);
+		}
 		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
 		f->nloops_open--;
 		out(f, "}\n}\n");
-		free(rc);
 		free(ri);
 		f->loop_depth--;
+		f->nhops_open--;
 		return;
 	}
 	/* the condition or the increment calls instrumented code */
@@ -2202,6 +2249,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		free(cont);
 	}
 	f->loop_depth--;
+	f->nhops_open--;
 }
 
 /* Where a declaration's declarator starts: back from the name over "*", "(", qualifiers. */
@@ -2528,10 +2576,14 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		l = add_local(f, name, orig, clang_getCursorType(v), "local");
 		l->decl = v;
 		l->has_decl = true;
-		/* an array's address is taken wherever it decays to a pointer
-		 * (a call's argument saved in a temporary): relocate into it */
-		l->addr_taken = addr_taken(f, v) ||
-				clang_getCursorType(v).kind == CXType_ConstantArray;
+		/*
+		 * An array that decays anywhere but as a subscript's base is
+		 * address-taken (analyze.c), and on the side stack.  One only
+		 * ever subscripted has no pointer into it at a continuation
+		 * point (capture() evaluates "a[2]" again after a call): it
+		 * needs no relocation, and no address of it escapes.
+		 */
+		l->addr_taken = addr_taken(f, v);
 		if (!strncmp(name, "(*__us_sp_", 10)) {
 			/* analyze.c's plan_shadow(): its address never changes */
 			l->shadow = true;
@@ -2809,8 +2861,7 @@ static void layout(struct fctx *f, unsigned long *size)
 }
 
 /*
- * The function's parameters as the arguments of a call to itself or its
- * rebuild entry.  An unnamed parameter is never read: a zero of its type
+ * The function's parameters as the arguments of a call to itself.  An unnamed parameter is never read: a zero of its type
  * stands for it.
  */
 static void param_args(struct fninfo *fi, struct sb *o)
@@ -2986,41 +3037,21 @@ static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
 	sb_puts(o, " };\n");
 }
 
-/*
- * In the rebuild entry every local is live from the restore on, and the
- * switch enters every loop from outside: kept in registers, each local
- * needs a phi at every join of the function, and clang's optimizer (SLP
- * vectorizer, instcombine) takes minutes on a function with hundreds of
- * locals and update points.  Past this many locals times continuation
- * points, the rebuild entry passes its locals' addresses to an empty asm
- * after restoring them, which keeps them in memory there: the rebuilt
- * frame runs a little slower until it returns, the ordinary version is
- * untouched, and the build takes seconds.
- */
-#define RB_IN_MEMORY	2048
-
-/*
- * Even so, on the largest functions (SQLite's sqlite3VdbeExec, yy_reduce,
- * sqlite3Pragma) the optimizer spent 10 to 20 s on each rebuild entry,
- * mostly in the SLP vectorizer, and those three took 40% of the
- * instrumented sqlite3.c's -O2 build (136 s of CPU, 83 s without them).
- * The same rebuild entries are compiled without optimization (optnone):
- * a rebuilt frame of such a function runs unoptimized until it returns;
- * everything it calls runs the optimized ordinary versions.
- */
-static bool rb_in_memory(struct fctx *f)
+/* At continuation point id, in the cold path: its temporaries, and on. */
+static void emit_resume_at(struct fctx *f, struct sb *o, unsigned id)
 {
-	unsigned nlocals = 0;
-
-	for (unsigned i = 0; i < f->nlocals; i++)
-		nlocals += !f->locals[i].temp;
-	return (unsigned long)nlocals * f->ncps > RB_IN_MEMORY;
+	for (unsigned t = f->cps[id].tlo + 1; t <= f->cps[id].thi; t++)
+		sb_printf(o, "__builtin_memcpy(&__us_t%u, __us_fr + __US_OFF_%u, "
+			     "sizeof(__us_t%u)); ", t, t, t);
+	sb_printf(o, "__upstare_frame_done(__us_fr); goto __us_l%u;", id);
 }
 
+/*
+ * The restore at entry: the record's locals, then to the continuation
+ * point, or to the head of the outermost loop around it (the hops).
+ */
 static void emit_restore(struct fctx *f, struct sb *o)
 {
-	bool in_memory = rb_in_memory(f);
-
 	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
 	/*
 	 * The side-stack locals the entry just allocated give way to the
@@ -3052,78 +3083,54 @@ static void emit_restore(struct fctx *f, struct sb *o)
 			continue;
 		sb_printf(o, "__builtin_memcpy((void *)&%s, __us_fr + %lu, %lld);\n",
 			  l->name, l->off, l->size);
-		if (in_memory)
-			sb_printf(o, "__asm__ volatile(\"\" : : \"r\"(&%s));\n", l->name);
 	}
 	sb_puts(o, "switch (((struct __upstare_frame_hdr *)__us_fr)->cp) {\n");
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_printf(o, "case %u: ", i);
-		for (unsigned t = f->cps[i].tlo + 1; t <= f->cps[i].thi; t++)
-			sb_printf(o, "__builtin_memcpy(&__us_t%u, __us_fr + __US_OFF_%u, "
-				     "sizeof(__us_t%u)); ", t, t, t);
-		sb_printf(o, "__upstare_frame_done(__us_fr); goto __us_l%u;\n", i);
+		if (f->cps[i].nchain)
+			sb_printf(o, "goto __us_h%u;\n", f->cps[i].chain[0]);
+		else
+			emit_resume_at(f, o, i), sb_puts(o, "\n");
 	}
 	sb_puts(o, "default: __builtin_trap();\n}\n");
 }
 
-static bool skip_group(struct tok *v, unsigned n, unsigned *i)
+/*
+ * The hops: at the head of loop h, a frame being rebuilt whose
+ * continuation point is inside goes on to the next loop's head, or to the
+ * point when h is the innermost loop around it.  The short counted loops
+ * (no update point of their own) test __upstare_pending for it.
+ */
+static void emit_hops(struct fctx *f, struct sb *o)
 {
-	static const char *const groups[] = {
-		"__attribute__", "__attribute", "__asm__", "__asm", "asm", "__declspec", NULL,
-	};
-	int depth = 0;
+	for (unsigned h = 1; h <= f->nhops; h++) {
+		struct sb m = { 0 };
 
-	for (int g = 0; groups[g]; g++) {
-		if (strcmp(v[*i].s, groups[g]))
-			continue;
-		for ((*i)++; *i < n; (*i)++) {
-			if (!strcmp(v[*i].s, "("))
-				depth++;
-			else if (!strcmp(v[*i].s, ")") && --depth == 0)
-				return true;
-		}
-		return true;
-	}
-	return false;
-}
+		for (unsigned i = 0; i < f->ncps; i++) {
+			struct cp *c = &f->cps[i];
+			unsigned d;
 
-/* "static ... __us_rb_f(params)": the rebuild entry's header. */
-static void clone_header(struct fctx *f, unsigned body_beg, struct sb *o)
-{
-	static const char *const drop[] = {
-		"static", "extern", "inline", "__inline", "__inline__", "_Noreturn", "register",
-		"auto", NULL,
-	};
-	unsigned name_off = loc_off(clang_getCursorLocation(f->fi->cur));
-	struct tok *v;
-	unsigned n = tokens_in(f->t, cur_beg(f->fi->cur), body_beg, &v), i;
-
-	sb_printf(o, "static __attribute__((noinline, cold, unused%s)) ",
-		  rb_in_memory(f) ? ", optnone" : "");
-	for (i = 0; i < n; i++) {
-		bool dropped = false;
-
-		if (skip_group(v, n, &i))
-			continue;
-		for (int d = 0; drop[d]; d++)
-			dropped |= !strcmp(v[i].s, drop[d]);
-		if (dropped)
-			continue;
-		if (v[i].beg == name_off) {
-			sb_printf(o, "__us_rb_%s", f->fi->ename);
-			/* "f()" declared elsewhere as "f(void)": the clone is prototyped */
-			if (i + 2 < n && !strcmp(v[i + 1].s, "(") && !strcmp(v[i + 2].s, ")") &&
-			    clang_getCursorType(f->fi->cur).kind == CXType_FunctionProto) {
-				sb_puts(o, " ( void ) ");
-				i += 2;
+			for (d = 0; d < c->nchain && c->chain[d] != h; d++)
+				;
+			if (d == c->nchain)
 				continue;
-			}
-		} else {
-			copy_text(f->t, o, v[i].beg, v[i].end);
+			sb_printf(&m, "case %u: ", i);
+			if (d + 1 < c->nchain)
+				sb_printf(&m, "goto __us_h%u; ", c->chain[d + 1]);
+			else
+				emit_resume_at(f, &m, i), sb_puts(&m, " ");
 		}
-		sb_puts(o, " ");
+		if (m.len)
+			sb_printf(o, "#define __US_HOP_%1$s_%2$u if ((__us_fr = (char *)"
+				     "__upstare_resuming())) switch (((struct __upstare_frame_hdr *)"
+				     "__us_fr)->cp) { %3$sdefault: __builtin_trap(); }\n"
+				     "#define __US_HOPC_%1$s_%2$u if (__builtin_expect(__upstare_pending, "
+				     "0)) { __US_HOP_%1$s_%2$u }\n", f->fi->ename, h, m.s);
+		else
+			sb_printf(o, "#define __US_HOP_%1$s_%2$u\n#define __US_HOPC_%1$s_%2$u\n",
+				  f->fi->ename, h);
+		sb_free(&m);
 	}
-	tokens_free(v, n);
 }
 
 static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool registered)
@@ -3160,9 +3167,9 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	sb_json_str(o, f->fi->name);
 	sb_puts(o, ", ");
 	sb_json_str(o, clang_getCString(file));
-	sb_printf(o, ", 0, %s%s, %s%s, %lu, %u, %u, %s%s, __us_cps_%s };\n",
-		  registered ? "(void *)" : "0", registered ? e : "",
-		  f->fi->quiet ? "0" : "(void *)__us_rb_", f->fi->quiet ? "" : e, size, f->nlocals,
+	/* no other reference to the function: a static one called once is inlined */
+	sb_printf(o, ", 0, %s%s, %d, %lu, %u, %u, %s%s, __us_cps_%s };\n",
+		  registered ? "(void *)" : "0", registered ? e : "", !f->fi->quiet, size, f->nlocals,
 		  f->ncps, f->nlocals ? "__us_lc_" : "0", f->nlocals ? e : "", e);
 	clang_disposeString(file);
 }
@@ -3322,57 +3329,14 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 }
 
-/*
- * Can the ordinary version hand over to its rebuild entry with a
- * guaranteed tail call (musttail), at -O0 too?  Then a rebuilt frame takes
- * one native frame, not two, and a stack that was deep enough before an
- * update still fits after it.  clang 19 miscompiles musttail calls that
- * forward arguments passed in memory (structures, long double), so those
- * functions make an ordinary call, as do functions without a prototype.
- */
-static bool tail_call_safe(struct tu *t, struct fninfo *fi, unsigned body_beg)
-{
-	static const char *const conventions[] = {
-		"ms_abi", "sysv_abi", "regparm", "stdcall", "fastcall", "thiscall",
-		"vectorcall", "preserve_most", "preserve_all", "preserve_none", "regcall",
-		"__ms_abi__", "__sysv_abi__", "__regparm__", "__stdcall__", "__fastcall__",
-		"__preserve_most__", "__preserve_all__", NULL,
-	};
-	struct tok *v;
-	unsigned nt;
-	bool other_cc = false;
-
-	/* musttail wants prototypes: "void f()" has none */
-	if (clang_getCursorType(fi->cur).kind != CXType_FunctionProto)
-		return false;
-	/* the clone drops attributes, a calling convention among them */
-	nt = tokens_in(t, cur_beg(fi->cur), body_beg, &v);
-	for (unsigned i = 0; i < nt; i++)
-		for (int c = 0; conventions[c]; c++)
-			other_cc |= !strcmp(v[i].s, conventions[c]);
-	tokens_free(v, nt);
-	if (other_cc)
-		return false;
-	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
-		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
-		CXType t = adjusted(clang_getCursorType(p));
-		enum CXTypeKind k = clang_getCanonicalType(t).kind;
-
-		if (!is_scalar_type(t) || k == CXType_LongDouble || k == CXType_Float128 ||
-		    k == CXType_Int128 || k == CXType_UInt128)
-			return false;
-	}
-	return true;
-}
-
 void emit_function(struct tu *t, struct fninfo *fi)
 {
 	struct fctx *f;
 	CXCursor *kids, body = clang_getNullCursor();
 	unsigned n = get_kids(fi->cur, &kids), i, bb;
 	unsigned long size;
-	struct sb o = { 0 }, hdr = { 0 }, chdr = { 0 };
-	bool registered, tail;
+	struct sb o = { 0 }, hdr = { 0 };
+	bool registered;
 	const char *entry_save;
 
 	for (i = 0; i < n; i++)
@@ -3415,100 +3379,55 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	}
 	entry_save = !fi->quiet && f->cps[0].ndead ? "__us_save_p0" : "__us_save";
 	layout(f, &size);
-	tail = tail_call_safe(t, fi, bb);
 	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
 		     (f->t->o->register_all && fi->is_static);
 
 	copy_skipping(f, &hdr, cur_beg(fi->cur), bb, local_skip);
-	clone_header(f, bb, &chdr);
 
 	emit_line(t, &o, cur_beg(fi->cur));
 	if (f->statics.len)
 		sb_printf(&o, "%s;\n%s", hdr.s, f->statics.s);
 	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n", fi->ename);
-	if (!fi->quiet)
-		sb_printf(&o, "%s;\n", chdr.s);
-
-	/*
-	 * A quiet function has no update point and no rebuild entry.  The
-	 * rebuild entry is emitted at the end of the unit (t->clones), where
-	 * every other rebuild entry is declared: its direct calls go to the
-	 * callees' rebuild entries (__US_CALL), so that the ordinary version
-	 * of a static function called once is still called once and the
-	 * compiler inlines it as in the plain build.
-	 */
-	sb_puts(&o, "\n#undef __US_CALL\n#define __US_CALL(f) f\n");
-	for (int version = 0; version < (fi->quiet ? 1 : 2); version++) {
-		struct sb *ob = version ? &t->clones : &o;
-
-		if (fi->nshadow)
-			sb_printf(ob, "#undef __US_RELEASE\n#define __US_RELEASE "
-				      "((char *)(%1$s) >= __upstare_sh_base && (char *)(%1$s) <= "
-				      "__upstare_sh_end ? (void)(__upstare_sh_top = (char *)(%1$s)) : "
-				      "__upstare_shadow_release(%1$s))\n",
-				      f->first_sp ? f->first_sp : "0");
-		emit_line(t, ob, cur_beg(fi->cur));
-		sb_printf(ob, "%s\n{\n%schar *__us_fr;\n%s", version ? chdr.s : hdr.s,
-			  f->decls.s ? f->decls.s : "", f->uses_k ? "unsigned __us_k;\n" : "");
-		emit_layout_enum(f, ob, size);
-		emit_shadow_alloc(f, ob);
-		if (fi->quiet) {
-			sb_puts(ob, f->body.s);
-			if (fi->nshadow)
-				sb_puts(ob, "__US_RELEASE;\n");
-			if (fi->is_main && !fi->returns_void)
-				sb_puts(ob, "return 0;\n");
-			sb_puts(ob, "}\n");
-			continue;
-		}
-		if (!version) {
-			sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
-				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
-				      "if (__us_e == 1) { ", fi->ename);
-			if (tail)
-				sb_puts(&o, "__attribute__((musttail)) return ");
-			else if (!fi->returns_void)
-				sb_puts(&o, "return ");
-			sb_printf(&o, "__us_rb_%s(", fi->ename);
-			param_args(fi, &o);
-			sb_puts(&o, ");");
-			if (fi->returns_void && !tail)
-				sb_puts(&o, " return;");
-			sb_printf(&o, " }\nif (__us_e == 2) { __us_fr = (char *)"
-				      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
-				  fi->ename, entry_save);
-		} else {
-			/*
-			 * Entered from the ordinary version to rebuild, or
-			 * called from another rebuild entry: then it runs as
-			 * the ordinary version would.
-			 */
-			sb_printf(ob, "if (__builtin_expect(__upstare_pending, 0)) {\n"
-				      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
-				      "if (__us_e == 1) {\n", fi->ename);
-			emit_restore(f, ob);
-			sb_printf(ob, "}\nif (__us_e == 2) { __us_fr = (char *)"
-				      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
-				  fi->ename, entry_save);
-		}
-		emit_save_block(f, ob);
-		sb_puts(ob, "__us_l0: ;\n");
-		sb_puts(ob, f->body.s);
-		if (fi->nshadow)
-			sb_puts(ob, "__US_RELEASE;\n");
-		if (fi->is_main && !fi->returns_void)
-			sb_puts(ob, "return 0;\n");
-		sb_puts(ob, "}\n");
+	emit_hops(f, &o);
+	if (fi->nshadow)
+		sb_printf(&o, "#undef __US_RELEASE\n#define __US_RELEASE "
+			      "((char *)(%1$s) >= __upstare_sh_base && (char *)(%1$s) <= "
+			      "__upstare_sh_end ? (void)(__upstare_sh_top = (char *)(%1$s)) : "
+			      "__upstare_shadow_release(%1$s))\n",
+			      f->first_sp ? f->first_sp : "0");
+	emit_line(t, &o, cur_beg(fi->cur));
+	sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", hdr.s, f->decls.s ? f->decls.s : "",
+		  f->uses_k ? "unsigned __us_k;\n" : "");
+	emit_layout_enum(f, &o, size);
+	emit_shadow_alloc(f, &o);
+	if (!fi->quiet) {
+		/* the thread is rebuilding its stack, or must save this frame */
+		sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
+			      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
+			      "if (__us_e == 1) {\n", fi->ename);
+		emit_restore(f, &o);
+		sb_printf(&o, "}\nif (__us_e == 2) { __us_fr = (char *)"
+			      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
+			  fi->ename, entry_save);
+		emit_save_block(f, &o);
+		sb_puts(&o, "__us_l0: ;\n");
 	}
+	sb_puts(&o, f->body.s);
+	if (fi->nshadow)
+		sb_puts(&o, "__US_RELEASE;\n");
+	if (fi->is_main && !fi->returns_void)
+		sb_puts(&o, "return 0;\n");
+	sb_puts(&o, "}\n");
 	emit_tables(f, &o, size, registered);
 	meta_function(f, size);
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 
 	sb_free(&hdr);
-	sb_free(&chdr);
 	sb_free(&f->body);
 	sb_free(&f->decls);
 	sb_free(&f->statics);
+	for (i = 0; i < f->ncps; i++)
+		free(f->cps[i].chain);
 	for (i = 0; i < f->nlabel_names; i++)
 		free(f->label_names[i]);
 	free(f->label_names);

@@ -29,6 +29,5 @@ bool call_may_enter(CXCursor call);
 /* park.c */
 void park_analyze(struct tu *t, struct fninfo **fns, unsigned n);
 bool park_callee_is_quiet(struct tu *t, CXCursor call);
-bool park_callee_has_clone(struct tu *t, CXCursor call);
 
 #endif

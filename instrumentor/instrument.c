@@ -586,15 +586,6 @@ int instrument_file(const struct instr_opts *o)
 		goto out;
 	meta_globals(t);
 	meta_record_types(t);
-	{
-		struct sb end = { 0 };
-
-		/* the rebuild entries, where every function and type is declared */
-		sb_puts(&end, "\n#undef __US_CALL\n#define __US_CALL(f) __us_rb_##f\n");
-		if (t->clones.len)
-			sb_puts(&end, t->clones.s);
-		add_region(t, t->len, t->len, end.s);
-	}
 	if (t->has_main) {
 		struct fninfo *m = NULL;
 

@@ -8,7 +8,7 @@
  * quiet function: a direct call to a function defined here.  A quiet
  * function runs for a bounded time and no thread can park inside it or
  * below it, so it needs no update point at its entry, its callers need no
- * continuation point after calling it, and it needs no rebuild entry: its
+ * continuation point after calling it, and it needs no restore: its
  * frame is never saved.  Recursion makes a function loud (a cycle never
  * becomes quiet below), as does any indirect call, any call to a function
  * defined elsewhere and any wrapped blocking call.  Functions that are not
@@ -135,9 +135,6 @@ void park_analyze(struct tu *t, struct fninfo **fns, unsigned n)
 		if (quiet[i]) {
 			t->quiet = xrealloc(t->quiet, (t->nquiet + 1) * sizeof(char *));
 			t->quiet[t->nquiet++] = xstrdup(p[i].usr);
-		} else if (!fns[i]->nr_reason && !fns[i]->skip) {
-			t->cloned = xrealloc(t->cloned, (t->ncloned + 1) * sizeof(char *));
-			t->cloned[t->ncloned++] = xstrdup(p[i].usr);
 		}
 		for (unsigned c = 0; c < p[i].ncallees; c++)
 			free(p[i].callees[c]);
@@ -145,7 +142,6 @@ void park_analyze(struct tu *t, struct fninfo **fns, unsigned n)
 		free(p[i].usr);
 	}
 	qsort(t->quiet, t->nquiet, sizeof(char *), usr_cmp);
-	qsort(t->cloned, t->ncloned, sizeof(char *), usr_cmp);
 	free(quiet);
 	free(p);
 }
@@ -169,7 +165,3 @@ bool park_callee_is_quiet(struct tu *t, CXCursor call)
 	return callee_in(call, t->quiet, t->nquiet);
 }
 
-bool park_callee_has_clone(struct tu *t, CXCursor call)
-{
-	return callee_in(call, t->cloned, t->ncloned);
-}

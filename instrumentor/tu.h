@@ -52,9 +52,6 @@ struct tu {
 	bool has_main;
 	char **quiet;			/* sorted USRs of quiet functions (park.c) */
 	unsigned nquiet;
-	char **cloned;			/* sorted USRs of functions with a rebuild entry */
-	unsigned ncloned;
-	struct sb clones;		/* the rebuild entries, emitted at the end */
 
 	struct sb meta_funcs, meta_globals, meta_types;
 	unsigned nmeta_funcs, nmeta_globals, nmeta_types;

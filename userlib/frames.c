@@ -186,7 +186,13 @@ void *__upstare_frame_pop(const struct __upstare_fdesc *fd)
 		upstare__fatal("rebuilding %s(): the next saved frame belongs to %s()", fd->name,
 		      f->hdr.fd->name);
 	ts.top = f->next;
+	ts.resuming = &f->hdr;
 	return &f->hdr;
+}
+
+void *__upstare_resuming(void)
+{
+	return ts.resuming;
 }
 
 void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
@@ -210,6 +216,7 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 
 void __upstare_frame_done(void *frame)
 {
+	ts.resuming = NULL;
 	free((char *)frame - offsetof(struct frame, hdr));
 	if (!ts.top) {
 		/* the innermost frame is back: this thread runs again */

@@ -37,6 +37,7 @@ struct thread_state {
 	struct upstare_thread_slot *slot;	/* its upstare_threads[] entry */
 	unsigned long polls;
 	struct frame *top;	/* saved frames */
+	void *resuming;		/* popped record whose frame is not at its point yet */
 	struct frame *newtop;	/* the same, transformed for the new code */
 	struct reloc *relocs;
 	unsigned nrelocs, caprelocs;

@@ -445,7 +445,7 @@ const char *upstare__unmappable(const struct frame *f)
 	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
 
 	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
-	if (!nfd || !nfd->rebuild)
+	if (!nfd || !nfd->restorable)
 		return "the patch has no version of this function";
 	if (xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
 		return NULL;
@@ -469,7 +469,7 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 	unsigned i;
 
 	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
-	if (!nfd || !nfd->rebuild) {
+	if (!nfd || !nfd->restorable) {
 		upstare__reason("thread %d: %s() is on the stack and has no version in the patch",
 		       tid, ofd->name);
 		return NULL;

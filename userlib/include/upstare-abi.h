@@ -42,7 +42,7 @@ struct __upstare_fdesc {
 	const char *file;		/* source file */
 	const char *reason;		/* why non-reconstructible, or 0 */
 	void *fn;			/* the function */
-	void *rebuild;			/* its rebuild entry, or 0 */
+	unsigned long restorable;	/* 1: restores its frames (not quiet), else 0 */
 	unsigned long frame_size;	/* sizeof the frame record */
 	unsigned int nlocals, ncps;
 	const struct __upstare_local *locals;
@@ -61,28 +61,39 @@ extern volatile int __upstare_pending;
 extern volatile int __upstare_xlate_on;
 
 /*
+ * The calls in the generated code's cold paths keep the caller's general
+ * registers (only r11 is clobbered): the hot code around them needs no
+ * moves to callee-saved registers or spills for them.
+ */
+/*
  * Entry of an instrumented function with an update pending.  Returns
  * 0 to run the function normally, 1 to run its rebuild entry (the thread is
  * rebuilding its stack), 2 to save the frame at "entry" and return.
  */
-int __upstare_enter(const struct __upstare_fdesc *fd);
+__attribute__((preserve_most)) int __upstare_enter(const struct __upstare_fdesc *fd);
 /* Update point at a loop head: nonzero means save the frame and return. */
 int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp);
 /* After a call returned with an update pending: nonzero means unwind. */
-int __upstare_unwinding(void);
+__attribute__((preserve_most)) int __upstare_unwinding(void);
 /* Allocate the frame record of the function being unwound. */
 void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size);
 /* The same, fd->frame_size bytes, saved at continuation point cp. */
-void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp);
+__attribute__((preserve_most)) void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp);
 /* __upstare_poll, then __upstare_frame_push_cp when unwinding, else 0. */
-void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
-/* The next frame record to rebuild; the rebuild entry copies it out. */
-void *__upstare_frame_pop(const struct __upstare_fdesc *fd);
-void __upstare_frame_done(void *frame);
+__attribute__((preserve_most)) void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
+/*
+ * The next frame record to rebuild: the function's entry copies it out,
+ * then goes to its continuation point through the heads of the loops that
+ * enclose it, where __upstare_resuming() gives the record back, until
+ * __upstare_frame_done().
+ */
+__attribute__((preserve_most)) void *__upstare_frame_pop(const struct __upstare_fdesc *fd);
+__attribute__((preserve_most)) void *__upstare_resuming(void);
+__attribute__((preserve_most)) void __upstare_frame_done(void *frame);
 /* The rebuilt frame's local number idx (address taken) now lives at addr. */
-void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
+__attribute__((preserve_most)) void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
 /* Relocate the record's pointers into saved frames to the rebuilt ones. */
-void __upstare_frame_relocate(void *frame);
+__attribute__((preserve_most)) void __upstare_frame_relocate(void *frame);
 /*
  * The side stack of the thread: address-taken locals of instrumented
  * functions, which keep their addresses while the stack is unwound and
@@ -128,6 +139,7 @@ struct __upstare_patch {
 	const char *const *changed_types;	/* "struct s", ... */
 };
 
-#define __UPSTARE_ABI 4	/* 3: changed_types; 4: address-taken locals on the side stack */
+/* 3: changed_types; 4: address-taken locals on the side stack; 5: no rebuild clones */
+#define __UPSTARE_ABI 5
 
 #endif

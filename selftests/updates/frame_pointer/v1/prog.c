@@ -13,8 +13,11 @@ static void accumulate(long *p, long *kept)
 	}
 }
 
-/* total: an address-taken parameter, which stays in the native frame */
-static void run(long total, long *kept)
+/*
+ * total: an address-taken parameter, which stays in the native frame;
+ * not inlined, so that its frame is below main's
+ */
+static __attribute__((noinline)) void run(long total, long *kept)
 {
 	accumulate(&total, kept);
 	printf("v1 main total=%ld\n", total);

@@ -15,8 +15,11 @@ static void accumulate(long *p, long *kept)
 	}
 }
 
-/* total: an address-taken parameter, which stays in the native frame */
-static void run(long total, long *kept)
+/*
+ * total: an address-taken parameter, which stays in the native frame;
+ * not inlined, so that its frame is below main's
+ */
+static __attribute__((noinline)) void run(long total, long *kept)
 {
 	accumulate(&total, kept);
 	printf("v2 main total=%ld\n", total);
@@ -25,15 +28,15 @@ static void run(long total, long *kept)
 int main(void)
 {
 	/*
-	 * moves run()'s native frame, and the parameter in it (a struct, not
-	 * an array, and not address-taken: it stays in the native frame)
+	 * moves run()'s native frame, and the parameter in it (an array only
+	 * ever subscripted stays in the native frame)
 	 */
-	volatile struct { char b[4096]; } pad;
+	char pad[4096];
 	long kept = 0;	/* address-taken: on the side stack */
 
-	pad.b[0] = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	run(0, &kept);
+	__asm__ volatile("" : : "r"(pad[0]));	/* pad is used */
 	printf("v2 main kept=%ld\n", kept);
 	return 0;
 }
