@@ -61,39 +61,34 @@ extern volatile int __upstare_pending;
 extern volatile int __upstare_xlate_on;
 
 /*
- * The calls in the generated code's cold paths keep the caller's general
- * registers (only r11 is clobbered): the hot code around them needs no
- * moves to callee-saved registers or spills for them.
- */
-/*
  * Entry of an instrumented function with an update pending.  Returns
  * 0 to run the function normally, 1 to run its rebuild entry (the thread is
  * rebuilding its stack), 2 to save the frame at "entry" and return.
  */
-__attribute__((preserve_most)) int __upstare_enter(const struct __upstare_fdesc *fd);
+int __upstare_enter(const struct __upstare_fdesc *fd);
 /* Update point at a loop head: nonzero means save the frame and return. */
 int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp);
 /* After a call returned with an update pending: nonzero means unwind. */
-__attribute__((preserve_most)) int __upstare_unwinding(void);
+int __upstare_unwinding(void);
 /* Allocate the frame record of the function being unwound. */
 void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size);
 /* The same, fd->frame_size bytes, saved at continuation point cp. */
-__attribute__((preserve_most)) void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp);
+void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp);
 /* __upstare_poll, then __upstare_frame_push_cp when unwinding, else 0. */
-__attribute__((preserve_most)) void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
+void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
 /*
  * The next frame record to rebuild: the function's entry copies it out,
  * then goes to its continuation point through the heads of the loops that
  * enclose it, where __upstare_resuming() gives the record back, until
  * __upstare_frame_done().
  */
-__attribute__((preserve_most)) void *__upstare_frame_pop(const struct __upstare_fdesc *fd);
-__attribute__((preserve_most)) void *__upstare_resuming(void);
-__attribute__((preserve_most)) void __upstare_frame_done(void *frame);
+void *__upstare_frame_pop(const struct __upstare_fdesc *fd);
+void *__upstare_resuming(void);
+void __upstare_frame_done(void *frame);
 /* The rebuilt frame's local number idx (address taken) now lives at addr. */
-__attribute__((preserve_most)) void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
+void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr);
 /* Relocate the record's pointers into saved frames to the rebuilt ones. */
-__attribute__((preserve_most)) void __upstare_frame_relocate(void *frame);
+void __upstare_frame_relocate(void *frame);
 /*
  * The side stack of the thread: address-taken locals of instrumented
  * functions, which keep their addresses while the stack is unwound and
