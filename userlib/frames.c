@@ -6,7 +6,7 @@
  * record (its locals and its continuation point) and returns; the records
  * form a stack, innermost first.  At the thread's entry wrapper the stack
  * is rebuilt: the entry function is called again and each function's
- * rebuild entry pops its record, restores its locals and jumps to its
+ * entry pops its record, restores its locals and goes to its
  * continuation point, calling its callee again, down to the innermost
  * frame.  Locals that pointed into a saved frame are relocated to the
  * rebuilt frame's address.

@@ -62,7 +62,7 @@ extern volatile int __upstare_xlate_on;
 
 /*
  * Entry of an instrumented function with an update pending.  Returns
- * 0 to run the function normally, 1 to run its rebuild entry (the thread is
+ * 0 to run the function normally, 1 to restore its frame (the thread is
  * rebuilding its stack), 2 to save the frame at "entry" and return.
  */
 int __upstare_enter(const struct __upstare_fdesc *fd);
