@@ -891,7 +891,7 @@ static void emit_poll(struct fctx *f, const char *key, unsigned line, const char
 
 		dead_at_loop_head(f, &f->cps[id], body);
 		/* the loop's head: hops, then __upstare_poll_save, in the cold path */
-		out(f, "__us_h%u: if (__builtin_expect(__upstare_pending, 0)) { __US_HOP_%s_%u "
+		out(f, "__us_h%u: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP_%s_%u "
 		       "if ((__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", h,
 		    f->fi->ename, h, f->fi->ename, id);
 		emit_unwind(f, id, true);
@@ -899,7 +899,7 @@ static void emit_poll(struct fctx *f, const char *key, unsigned line, const char
 		return;
 	}
 	/* __upstare_poll_save returns the new frame record when unwinding */
-	out(f, "if (__builtin_expect(__upstare_pending, 0) && "
+	out(f, "if (__builtin_expect(__US_PENDING, 0) && "
 	       "(__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", f->fi->ename, id);
 	emit_unwind(f, id, true);
 	out(f, "__us_l%u: ;\n", id);
@@ -992,7 +992,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 	else
 		out(f, "%s;\n", c.s);
 	if (!quiet) {
-		out(f, "if (__builtin_expect(__upstare_pending, 0) && __upstare_unwinding()) ");
+		out(f, "if (__builtin_expect(__US_PENDING, 0) && __upstare_unwinding()) ");
 		emit_unwind(f, id, false);
 	}
 	sb_free(&c);
@@ -3124,7 +3124,7 @@ static void emit_hops(struct fctx *f, struct sb *o)
 			sb_printf(o, "#define __US_HOP_%1$s_%2$u if ((__us_fr = (char *)"
 				     "__upstare_resuming())) switch (((struct __upstare_frame_hdr *)"
 				     "__us_fr)->cp) { %3$sdefault: __builtin_trap(); }\n"
-				     "#define __US_HOPC_%1$s_%2$u if (__builtin_expect(__upstare_pending, "
+				     "#define __US_HOPC_%1$s_%2$u if (__builtin_expect(__US_PENDING, "
 				     "0)) { __US_HOP_%1$s_%2$u }\n", f->fi->ename, h, m.s);
 		else
 			sb_printf(o, "#define __US_HOP_%1$s_%2$u\n#define __US_HOPC_%1$s_%2$u\n",
@@ -3402,7 +3402,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	emit_shadow_alloc(f, &o);
 	if (!fi->quiet) {
 		/* the thread is rebuilding its stack, or must save this frame */
-		sb_printf(&o, "if (__builtin_expect(__upstare_pending, 0)) {\n"
+		sb_printf(&o, "if (__builtin_expect(__US_PENDING, 0)) {\n"
 			      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
 			      "if (__us_e == 1) {\n", fi->ename);
 		emit_restore(f, &o);

@@ -27,6 +27,9 @@
 #include "upstare.h"
 
 volatile int __upstare_pending;
+/* the same flag for instrumented code in the executable (emit: __US_PENDING) */
+extern volatile int __upstare_pending_exe
+	__attribute__((alias("__upstare_pending"), visibility("hidden")));
 volatile int __upstare_xlate_on;
 
 /* the slot of threads the runtime does not know (never signalled) */
