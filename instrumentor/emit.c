@@ -821,15 +821,11 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
  * function's locals.  Keeping temporaries out of the shared block keeps
  * them dead outside their statement, as in the plain code.
  */
-static void emit_unwind(struct fctx *f, unsigned id, bool pushed)
+static void emit_unwind(struct fctx *f, unsigned id)
 {
 	struct cp *c = &f->cps[id];
 
-	if (pushed)
-		out(f, "{ ");
-	else
-		out(f, "{ __us_fr = (char *)__upstare_frame_push_cp(&__us_fd_%s, %u); ",
-		    f->fi->ename, id);
+	out(f, "{ ");
 	for (unsigned t = c->tlo + 1; t <= c->thi; t++)
 		out(f, "__builtin_memcpy(__us_fr + __US_OFF_%u, &__us_t%u, sizeof(__us_t%u)); ",
 		    t, t, t);
@@ -894,14 +890,14 @@ static void emit_poll(struct fctx *f, const char *key, unsigned line, const char
 		out(f, "__us_h%u: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP_%s_%u "
 		       "if ((__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", h,
 		    f->fi->ename, h, f->fi->ename, id);
-		emit_unwind(f, id, true);
+		emit_unwind(f, id);
 		out(f, "}\n__us_l%u: ;\n", id);
 		return;
 	}
 	/* __upstare_poll_save returns the new frame record when unwinding */
 	out(f, "if (__builtin_expect(__US_PENDING, 0) && "
 	       "(__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", f->fi->ename, id);
-	emit_unwind(f, id, true);
+	emit_unwind(f, id);
 	out(f, "__us_l%u: ;\n", id);
 }
 
@@ -992,8 +988,9 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 	else
 		out(f, "%s;\n", c.s);
 	if (!quiet) {
-		out(f, "if (__builtin_expect(__US_PENDING, 0) && __upstare_unwinding()) ");
-		emit_unwind(f, id, false);
+		out(f, "if (__builtin_expect(__US_PENDING, 0) && (__us_fr = (char *)"
+		       "__upstare_unwind_at(&__us_fd_%s, %u))) ", f->fi->ename, id);
+		emit_unwind(f, id);
 	}
 	sb_free(&c);
 	free(kids);
@@ -3046,13 +3043,21 @@ static void emit_resume_at(struct fctx *f, struct sb *o, unsigned id)
 	sb_printf(o, "__upstare_frame_done(__us_fr); goto __us_l%u;", id);
 }
 
+static bool has_newaddr(const struct fctx *f)
+{
+	for (unsigned i = 0; i < f->nlocals; i++)
+		if (f->locals[i].addr_taken)
+			return true;
+	return false;
+}
+
 /*
- * The restore at entry: the record's locals, then to the continuation
- * point, or to the head of the outermost loop around it (the hops).
+ * The restore at entry, of the record __upstare_enter popped: its locals,
+ * then to the continuation point, or to the head of the outermost loop
+ * around it (the hops).
  */
 static void emit_restore(struct fctx *f, struct sb *o)
 {
-	sb_printf(o, "__us_fr = (char *)__upstare_frame_pop(&__us_fd_%s);\n", f->fi->ename);
 	/*
 	 * The side-stack locals the entry just allocated give way to the
 	 * saved frame's, which unwinding left in place: same addresses.  A
@@ -3070,12 +3075,16 @@ static void emit_restore(struct fctx *f, struct sb *o)
 		sb_printf(o, "if (!%s) %s = __upstare_shadow_alloc(sizeof(*%s), "
 			     "__alignof__(*%s));\n", l->sp, l->sp, l->sp, l->sp);
 	}
-	/* where the address-taken locals live now, then relocate pointers to them */
+	/*
+	 * Where the address-taken locals live now, then relocate pointers to
+	 * them (__UPSTARE_FN_NEWADDR); without any, __upstare_enter relocated.
+	 */
 	for (unsigned i = 0; i < f->nlocals; i++)
 		if (f->locals[i].addr_taken)
 			sb_printf(o, "__upstare_frame_newaddr(__us_fr, %u, (void *)&%s);\n", i,
 				  f->locals[i].name);
-	sb_puts(o, "__upstare_frame_relocate(__us_fr);\n");
+	if (has_newaddr(f))
+		sb_puts(o, "__upstare_frame_relocate(__us_fr);\n");
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 
@@ -3162,8 +3171,9 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 			  f->cps[i].thi);
 	}
 	sb_puts(o, "};\n");
-	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, 0, ", e,
-		  registered ? " __attribute__((used, section(\"upstare_fn\")))" : "");
+	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, %s, ", e,
+		  registered ? " __attribute__((used, section(\"upstare_fn\")))" : "",
+		  has_newaddr(f) ? "0x2u" : "0");
 	sb_json_str(o, f->fi->name);
 	sb_puts(o, ", ");
 	sb_json_str(o, clang_getCString(file));
@@ -3402,13 +3412,12 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	emit_shadow_alloc(f, &o);
 	if (!fi->quiet) {
 		/* the thread is rebuilding its stack, or must save this frame */
-		sb_printf(&o, "if (__builtin_expect(__US_PENDING, 0)) {\n"
-			      "int __us_e = __upstare_enter(&__us_fd_%s);\n"
-			      "if (__us_e == 1) {\n", fi->ename);
-		emit_restore(f, &o);
-		sb_printf(&o, "}\nif (__us_e == 2) { __us_fr = (char *)"
-			      "__upstare_frame_push_cp(&__us_fd_%s, 0); goto %s; }\n}\n",
+		sb_printf(&o, "if (__builtin_expect(__US_PENDING, 0) && "
+			      "(__us_fr = (char *)__upstare_enter(&__us_fd_%s))) {\n"
+			      "if ((unsigned long)__us_fr & 1) { __us_fr--; goto %s; }\n",
 			  fi->ename, entry_save);
+		emit_restore(f, &o);
+		sb_puts(&o, "}\n");
 		emit_save_block(f, &o);
 		sb_puts(&o, "__us_l0: ;\n");
 	}

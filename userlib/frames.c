@@ -94,14 +94,19 @@ int upstare__selftest_mode(void)
 	return selftest_every != 0;
 }
 
-int __upstare_enter(const struct __upstare_fdesc *fd)
+void *__upstare_enter(const struct __upstare_fdesc *fd)
 {
-	(void)fd;
-	if (ts.rebuilding)
-		return 1;
-	if (selftest_every)
-		return selftest_trigger() ? 2 : 0;
-	return upstare__update_point() ? 2 : 0;
+	void *rec;
+	int save;
+
+	if (ts.rebuilding) {
+		rec = __upstare_frame_pop(fd);
+		if (!(fd->flags & __UPSTARE_FN_NEWADDR))
+			__upstare_frame_relocate(rec);
+		return rec;
+	}
+	save = selftest_every ? selftest_trigger() : upstare__update_point();
+	return save ? (char *)__upstare_frame_push_cp(fd, 0) + 1 : NULL;
 }
 
 int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp)
@@ -113,9 +118,9 @@ int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp)
 	return upstare__update_point();
 }
 
-int __upstare_unwinding(void)
+void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp)
 {
-	return ts.unwinding;
+	return ts.unwinding ? __upstare_frame_push_cp(fd, cp) : NULL;
 }
 
 void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)

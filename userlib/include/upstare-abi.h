@@ -33,6 +33,8 @@ struct __upstare_cp {
 };
 
 #define __UPSTARE_FN_NONRECON	0x1u	/* frame cannot be rebuilt: see reason */
+/* its restore registers new addresses of address-taken locals, then relocates */
+#define __UPSTARE_FN_NEWADDR	0x2u
 
 /* One instrumented function; the runtime finds them all in section upstare_fn. */
 struct __upstare_fdesc {
@@ -61,15 +63,20 @@ extern volatile int __upstare_pending;
 extern volatile int __upstare_xlate_on;
 
 /*
- * Entry of an instrumented function with an update pending.  Returns
- * 0 to run the function normally, 1 to restore its frame (the thread is
- * rebuilding its stack), 2 to save the frame at "entry" and return.
+ * Entry of an instrumented function with an update pending, one call:
+ * 0 to run the function normally; the frame record to restore when the
+ * thread is rebuilding its stack (popped, and relocated unless the function
+ * has __UPSTARE_FN_NEWADDR); or the record pushed at "entry" plus 1: save
+ * the frame and return.
  */
-int __upstare_enter(const struct __upstare_fdesc *fd);
+void *__upstare_enter(const struct __upstare_fdesc *fd);
 /* Update point at a loop head: nonzero means save the frame and return. */
 int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp);
-/* After a call returned with an update pending: nonzero means unwind. */
-int __upstare_unwinding(void);
+/*
+ * After a call returned with an update pending: the frame record, pushed at
+ * continuation point cp, when the thread unwinds, else 0.
+ */
+void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp);
 /* Allocate the frame record of the function being unwound. */
 void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size);
 /* The same, fd->frame_size bytes, saved at continuation point cp. */
@@ -134,7 +141,10 @@ struct __upstare_patch {
 	const char *const *changed_types;	/* "struct s", ... */
 };
 
-/* 3: changed_types; 4: address-taken locals on the side stack; 5: no rebuild clones */
-#define __UPSTARE_ABI 5
+/*
+ * 3: changed_types; 4: address-taken locals on the side stack; 5: no rebuild
+ * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at
+ */
+#define __UPSTARE_ABI 6
 
 #endif
