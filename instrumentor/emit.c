@@ -109,6 +109,7 @@ struct fctx {
 		signed char val;
 	} *memo;
 	unsigned memo_cap, memo_used;
+	struct live_refs *refs;	/* where the locals are referenced, once needed */
 };
 
 static void emit_stmt(struct fctx *f, CXCursor s);
@@ -844,12 +845,17 @@ static void emit_unwind(struct fctx *f, unsigned id)
  */
 static void dead_at_loop_head(struct fctx *f, struct cp *c, CXCursor body)
 {
+	if (!f->refs)
+		f->refs = live_refs_new(f->fi->cur);
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
+		unsigned lo, hi;
 
 		if (l->temp || !l->has_decl || strcmp(l->kind, "local") ||
-		    addr_taken(f, l->decl) ||
-		    !live_dead_at_loop_head(f->fi->cur, body, l->decl))
+		    addr_taken(f, l->decl))
+			continue;
+		live_refs_range(f->refs, l->decl, &lo, &hi);
+		if (!live_dead_at_loop_head(body, l->decl, lo, hi))
 			continue;
 		c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
 		c->dead[c->ndead++] = i;
@@ -3442,5 +3448,6 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	free(f->label_names);
 	free(f->scope_parent);
 	free(f->memo);
+	live_refs_free(f->refs);
 	free(f);
 }

@@ -337,36 +337,101 @@ static void scan(struct scan *s, CXCursor c)
 	}
 }
 
-struct refs {
-	CXCursor var;
-	unsigned beg, end;
-	bool outside;
+struct live_refs {
+	struct ref_range {
+		CXCursor var;
+		unsigned hash, lo, hi;
+		bool used;
+	} *slot;
+	unsigned cap, n;	/* open addressing, cap a power of two */
 };
+
+static struct ref_range *ref_slot(struct ref_range *slot, unsigned cap, CXCursor var,
+				  unsigned hash)
+{
+	unsigned i = hash & (cap - 1);
+
+	while (slot[i].used && (slot[i].hash != hash || !clang_equalCursors(slot[i].var, var)))
+		i = (i + 1) & (cap - 1);
+	return &slot[i];
+}
 
 static enum CXChildVisitResult refs_visit(CXCursor c, CXCursor p, CXClientData d)
 {
-	struct refs *r = d;
-	unsigned off;
+	struct live_refs *r = d;
+	struct ref_range *e;
+	CXCursor var;
+	unsigned off, hash;
 
 	(void)p;
-	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr ||
-	    !clang_equalCursors(clang_getCursorReferenced(c), r->var))
+	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
 		return CXChildVisit_Recurse;
+	var = clang_getCursorReferenced(c);
+	if (clang_getCursorKind(var) != CXCursor_VarDecl)
+		return CXChildVisit_Continue;
+	if (2 * (r->n + 1) > r->cap) {
+		unsigned cap = r->cap ? 2 * r->cap : 64;
+		struct ref_range *slot = xrealloc(NULL, cap * sizeof(*slot));
+
+		memset(slot, 0, cap * sizeof(*slot));
+		for (unsigned i = 0; i < r->cap; i++)
+			if (r->slot[i].used)
+				*ref_slot(slot, cap, r->slot[i].var, r->slot[i].hash) = r->slot[i];
+		free(r->slot);
+		r->slot = slot;
+		r->cap = cap;
+	}
 	off = cur_beg(c);
-	if (off < r->beg || off >= r->end) {
-		r->outside = true;
-		return CXChildVisit_Break;
+	hash = clang_hashCursor(var);
+	e = ref_slot(r->slot, r->cap, var, hash);
+	if (!e->used) {
+		*e = (struct ref_range){ var, hash, off, off, true };
+		r->n++;
+	} else if (off < e->lo) {
+		e->lo = off;
+	} else if (off > e->hi) {
+		e->hi = off;
 	}
 	return CXChildVisit_Continue;
 }
 
-bool live_dead_at_loop_head(CXCursor fn, CXCursor body, CXCursor var)
+struct live_refs *live_refs_new(CXCursor fn)
 {
-	struct refs r = { var, cur_beg(body), cur_end(body), false };
+	struct live_refs *r = xrealloc(NULL, sizeof(*r));
+
+	*r = (struct live_refs){ 0 };
+	clang_visitChildren(fn, refs_visit, r);
+	return r;
+}
+
+void live_refs_range(const struct live_refs *r, CXCursor var, unsigned *lo, unsigned *hi)
+{
+	const struct ref_range *e;
+
+	*lo = ~0u;
+	*hi = 0;
+	if (!r->cap)
+		return;
+	e = ref_slot(r->slot, r->cap, var, clang_hashCursor(var));
+	if (e->used) {
+		*lo = e->lo;
+		*hi = e->hi;
+	}
+}
+
+void live_refs_free(struct live_refs *r)
+{
+	if (r)
+		free(r->slot);
+	free(r);
+}
+
+bool live_dead_at_loop_head(CXCursor body, CXCursor var, unsigned lo, unsigned hi)
+{
 	struct scan s = { .var = var };
 
-	clang_visitChildren(fn, refs_visit, &r);
-	if (r.outside)
+	/* a reference outside the body: live (read after the loop, or before) */
+	if (lo <= hi && (lo < cur_beg(body) || hi >= cur_end(body)))
 		return false;
 	scan(&s, body);
 	for (unsigned i = 0; i < s.ndefs; i++)
