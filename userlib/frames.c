@@ -94,13 +94,15 @@ int upstare__selftest_mode(void)
 	return selftest_every != 0;
 }
 
+static void *frame_pop(const struct __upstare_fdesc *fd);
+
 void *__upstare_enter(const struct __upstare_fdesc *fd)
 {
 	void *rec;
 	int save;
 
 	if (ts.rebuilding) {
-		rec = __upstare_frame_pop(fd);
+		rec = frame_pop(fd);
 		if (!(fd->flags & __UPSTARE_FN_NEWADDR))
 			__upstare_frame_relocate(rec);
 		return rec;
@@ -184,7 +186,8 @@ void __upstare_frame_relocate(void *frame)
 	}
 }
 
-void *__upstare_frame_pop(const struct __upstare_fdesc *fd)
+/* the next frame record to rebuild, which must be fd's */
+static void *frame_pop(const struct __upstare_fdesc *fd)
 {
 	struct frame *f = ts.top;
 

@@ -84,12 +84,11 @@ void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp)
 /* __upstare_poll, then __upstare_frame_push_cp when unwinding, else 0. */
 void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
 /*
- * The next frame record to rebuild: the function's entry copies it out,
- * then goes to its continuation point through the heads of the loops that
+ * The function's entry copies out the record __upstare_enter popped, then
+ * goes to its continuation point through the heads of the loops that
  * enclose it, where __upstare_resuming() gives the record back, until
  * __upstare_frame_done().
  */
-void *__upstare_frame_pop(const struct __upstare_fdesc *fd);
 void *__upstare_resuming(void);
 void __upstare_frame_done(void *frame);
 /* The rebuilt frame's local number idx (address taken) now lives at addr. */
