@@ -331,6 +331,23 @@ void __upstare_shadow_release(void *p)
 	__upstare_sh_top = m;
 }
 
+void upstare__thread_release(void)
+{
+	struct shadow_chunk *c = ts.sh_chunk, *n;
+
+	while (c && c->prev)
+		c = c->prev;
+	for (; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	shadow_use(NULL);
+	__upstare_sh_top = NULL;
+	free(ts.relocs);
+	ts.relocs = NULL;
+	ts.nrelocs = ts.caprelocs = 0;
+}
+
 void __upstare_nr_enter(void)
 {
 	ts.nr_depth++;

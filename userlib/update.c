@@ -166,12 +166,18 @@ static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
 
 static pthread_key_t exit_key;
 
-/* A registered thread that exits without its entry wrapper's help. */
+/*
+ * Every registered thread, at exit: unregister one that exits without its
+ * entry wrapper's help (pthread_exit), and free what the runtime keeps for
+ * it.  Instrumented code that still runs later in the exit (another key's
+ * destructor) starts a new side stack, which is then not freed.
+ */
 static void on_thread_exit(void *p)
 {
 	(void)p;
 	if (ts.registered)
 		upstare__thread_unregister();
+	upstare__thread_release();
 }
 
 /*
