@@ -276,15 +276,22 @@ static void kick_unparked(void)
 
 /* --------------------------------------------------------------- protocol */
 
+/*
+ * The request is answered before the phase goes back to idle: a thread at
+ * an update point that saw the phase idle with the request still not
+ * acknowledged would take the same request again as a new update (the
+ * patch already applied, then refused for its base build id: pause-bench
+ * saw this between two updates of a chain).
+ */
 static void finish(unsigned result)
 {
 	cb.result = result;
 	cb.t_ns[UPSTARE_T_RESUMED] = now_ns();
 	if (!upstare__selftest_mode())
 		__upstare_pending = 0;
+	__atomic_store_n(&cb.ack, cb.request, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&cb.phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
 	futex_wake(&cb.phase);
-	__atomic_store_n(&cb.ack, cb.request, __ATOMIC_SEQ_CST);
 }
 
 int upstare__update_point(void)
