@@ -96,38 +96,16 @@ int upstare__selftest_mode(void)
 
 static void *frame_pop(const struct __upstare_fdesc *fd);
 
-void *__upstare_enter(const struct __upstare_fdesc *fd)
+/* At an update point: nonzero means save the frame and return (unwind). */
+static int update_point(void)
 {
-	void *rec;
-	int save;
-
-	if (ts.rebuilding) {
-		rec = frame_pop(fd);
-		if (!(fd->flags & __UPSTARE_FN_NEWADDR))
-			__upstare_frame_relocate(rec);
-		return rec;
-	}
-	save = selftest_every ? selftest_trigger() : upstare__update_point();
-	return save ? (char *)__upstare_frame_push_cp(fd, 0) + 1 : NULL;
+	return selftest_every ? selftest_trigger() : upstare__update_point();
 }
 
-int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp)
+/* A new frame record of fd, at continuation point cp, on the saved stack. */
+static void *frame_push(const struct __upstare_fdesc *fd, unsigned int cp)
 {
-	(void)fd;
-	(void)cp;
-	if (selftest_every)
-		return selftest_trigger();
-	return upstare__update_point();
-}
-
-void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp)
-{
-	return ts.unwinding ? __upstare_frame_push_cp(fd, cp) : NULL;
-}
-
-void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
-{
-	struct frame *f = malloc(offsetof(struct frame, hdr) + size);
+	struct frame *f = malloc(offsetof(struct frame, hdr) + fd->frame_size);
 
 	if (!f)
 		upstare__fatal("out of memory saving a frame of %s()", fd->name);
@@ -135,28 +113,37 @@ void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size)
 	 * Slots of locals dead at the continuation point stay unwritten:
 	 * give them a fixed pattern rather than what the heap held.
 	 */
-	memset(&f->hdr, 0xa5, size);
+	memset(&f->hdr, 0xa5, fd->frame_size);
 	f->next = ts.top;
-	f->size = size;
+	f->size = fd->frame_size;
 	f->hdr.fd = fd;
+	f->hdr.cp = cp;
 	ts.top = f;
 	return &f->hdr;
 }
 
-void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp)
+void *__upstare_enter(const struct __upstare_fdesc *fd)
 {
-	struct __upstare_frame_hdr *h = __upstare_frame_push(fd, fd->frame_size);
+	void *rec;
 
-	h->cp = cp;
-	return h;
+	if (ts.rebuilding) {
+		rec = frame_pop(fd);
+		if (!(fd->flags & __UPSTARE_FN_NEWADDR))
+			__upstare_frame_relocate(rec);
+		return rec;
+	}
+	return update_point() ? (char *)frame_push(fd, 0) + 1 : NULL;
+}
+
+void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp)
+{
+	return ts.unwinding ? frame_push(fd, cp) : NULL;
 }
 
 /* One call at an update point: less code at each of them. */
 void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp)
 {
-	if (!__upstare_poll(fd, cp))
-		return NULL;
-	return __upstare_frame_push_cp(fd, cp);
+	return update_point() ? frame_push(fd, cp) : NULL;
 }
 
 void __upstare_frame_relocate(void *frame)

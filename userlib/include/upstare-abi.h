@@ -70,18 +70,15 @@ extern volatile int __upstare_xlate_on;
  * the frame and return.
  */
 void *__upstare_enter(const struct __upstare_fdesc *fd);
-/* Update point at a loop head: nonzero means save the frame and return. */
-int __upstare_poll(const struct __upstare_fdesc *fd, unsigned int cp);
 /*
  * After a call returned with an update pending: the frame record, pushed at
  * continuation point cp, when the thread unwinds, else 0.
  */
 void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp);
-/* Allocate the frame record of the function being unwound. */
-void *__upstare_frame_push(const struct __upstare_fdesc *fd, unsigned long size);
-/* The same, fd->frame_size bytes, saved at continuation point cp. */
-void *__upstare_frame_push_cp(const struct __upstare_fdesc *fd, unsigned int cp);
-/* __upstare_poll, then __upstare_frame_push_cp when unwinding, else 0. */
+/*
+ * Update point at a loop head: the frame record, pushed at continuation
+ * point cp, when the thread must save its frame and return, else 0.
+ */
 void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
 /*
  * The function's entry copies out the record __upstare_enter popped, then
