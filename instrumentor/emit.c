@@ -2912,6 +2912,14 @@ static void emit_shadow_save(struct fctx *f, struct sb *o)
 static void emit_save_return(struct fctx *f, struct sb *o);
 static void emit_point_save(struct fctx *f, struct sb *o, unsigned id);
 
+/* Save local l into the frame record, and where it lives if its address is taken. */
+static void emit_local_save(struct sb *o, const struct local *l)
+{
+	sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name, l->size);
+	if (l->addr_taken)
+		sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off, l->name);
+}
+
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
 	sb_puts(o, "if (0) {\n");
@@ -2938,11 +2946,7 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 
 		if (l->temp || (l->scope && !l->addr_taken))
 			continue;
-		sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name,
-			  l->size);
-		if (l->addr_taken)
-			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
-				  l->name);
+		emit_local_save(o, l);
 	}
 	emit_shadow_save(f, o);
 	sb_puts(o, "__us_save_ret: ;\n");
@@ -2991,11 +2995,7 @@ static void emit_point_save(struct fctx *f, struct sb *o, unsigned id)
 					  l->addr_off);
 			continue;
 		}
-		sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name,
-			  l->size);
-		if (l->addr_taken)
-			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off,
-				  l->name);
+		emit_local_save(o, l);
 	}
 	emit_shadow_save(f, o);
 	sb_puts(o, "goto __us_save_ret;\n");
