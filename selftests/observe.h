@@ -23,6 +23,8 @@ struct daemon {
 const char *observe_skip_reason(void);
 int daemon_start(struct daemon *d, const char *dir, const char *extra_args);
 int daemon_stop(struct daemon *d);	/* SIGTERM; returns the exit status */
+/* At a test's end: stop it, which must exit 0; on failure, log its log. */
+enum test_result daemon_finish(struct daemon *d, enum test_result res);
 /* One request on a new connection; the parsed reply or NULL. */
 struct json *daemon_req(struct daemon *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

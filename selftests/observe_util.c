@@ -74,6 +74,19 @@ int daemon_stop(struct daemon *d)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+enum test_result daemon_finish(struct daemon *d, enum test_result res)
+{
+	if (d->pid && !ASSERT_EQ(daemon_stop(d), 0, "upstared exits 0 on SIGTERM"))
+		res = TEST_FAIL;
+	if (res != TEST_PASS && d->log[0]) {
+		char *log = read_file(d->log, NULL);
+
+		test_log("upstared log:\n%s", log ?: "");
+		free(log);
+	}
+	return res;
+}
+
 struct json *daemon_req(struct daemon *d, const char *fmt, ...)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };

@@ -132,14 +132,7 @@ static enum test_result run(struct test_ctx *ctx)
 cleanup:
 	json_free(r);
 	target_stop(&t);
-	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
-		res = TEST_FAIL;
-	if (res != TEST_PASS) {
-		char *log = read_file(d.log, NULL);
-
-		test_log("upstared log:\n%s", log ?: "");
-		free(log);
-	}
+	res = daemon_finish(&d, res);
 	return res;
 }
 

@@ -93,8 +93,7 @@ cleanup:
 	if (upd_pid > 0)
 		waitpid(upd_pid, &status, 0);
 	upd_stop(&u);
-	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
-		res = TEST_FAIL;
+	res = daemon_finish(&d, res);
 	return res;
 }
 

@@ -130,14 +130,7 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 cleanup:
 	cmd_result_free(&cr);
-	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
-		res = TEST_FAIL;
-	if (res != TEST_PASS) {
-		char *log = read_file(d.log, NULL);
-
-		test_log("upstared log:\n%s", log ?: "");
-		free(log);
-	}
+	res = daemon_finish(&d, res);
 	return res;
 }
 

@@ -158,8 +158,7 @@ cleanup:
 	run_cmd(&cr, 10, TMUX " kill-server", getpid());
 	cmd_result_free(&cr);
 	target_stop(&t);
-	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
-		res = TEST_FAIL;
+	res = daemon_finish(&d, res);
 	return res;
 }
 

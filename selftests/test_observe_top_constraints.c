@@ -110,8 +110,7 @@ static enum test_result run(struct test_ctx *ctx)
 cleanup:
 	cmd_result_free(&cr);
 	target_stop(&t);
-	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
-		res = TEST_FAIL;
+	res = daemon_finish(&d, res);
 	return res;
 }
 

@@ -39,8 +39,7 @@ static enum test_result run(struct test_ctx *ctx)
 	res = TEST_PASS;
 out:
 	upd_stop(&u);
-	if (d.pid && !ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
-		res = TEST_FAIL;
+	res = daemon_finish(&d, res);
 	free(log);
 	return res;
 }

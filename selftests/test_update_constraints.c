@@ -208,8 +208,7 @@ static enum test_result transaction_daemon(struct test_ctx *ctx)
 	    !ASSERT_STRSTR(log, "every thread ready", "the daemon checked readiness first"))
 		res = TEST_FAIL;
 	free(log);
-	if (!ASSERT_EQ(daemon_stop(&d), 0, "upstared exits 0 on SIGTERM"))
-		res = TEST_FAIL;
+	res = daemon_finish(&d, res);
 	return res;
 }
 
