@@ -21,6 +21,7 @@
  * clone: the code is about as large as the plain code's.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@ struct cp {
 	unsigned ndead;
 	unsigned *chain;	/* the loops around it, outermost first (hops) */
 	unsigned nchain;
+	bool cloned;		/* resumed in a loop's copy (clone_loop) */
+	unsigned clone_at;	/* then: that loop's place in chain */
 };
 
 struct loopctx {
@@ -94,6 +97,7 @@ struct fctx {
 	unsigned *scope_parent;
 	unsigned nscopes;
 	bool uses_k;
+	bool cloning;		/* emitting a loop that will be copied (clone_loop) */
 	/* loops whose heads the restore goes through: open ones, innermost last */
 	unsigned hops_open[512];
 	int nhops_open;
@@ -415,8 +419,8 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 		return CXChildVisit_Continue;
 	if (k == CXCursor_CallExpr && hoistable(c))
 		fd->call = true;
-	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt ||
-	    k == CXCursor_GotoStmt)
+	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_GotoStmt ||
+	    k == CXCursor_DoStmt)
 		fd->loop = true;
 	return CXChildVisit_Recurse;
 }
@@ -805,7 +809,7 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
 	f->cps = xrealloc(f->cps, (f->ncps + 1) * sizeof(*f->cps));
 	f->cps[f->ncps] = (struct cp){ key.s, line, kind, f->stmt_temp_base, f->ntemps,
 				       f->nopen_scopes ? f->open_scopes[f->nopen_scopes - 1] : 0,
-				       NULL, 0, NULL, 0 };
+				       NULL, 0, NULL, 0, false, 0 };
 	if (f->nhops_open) {
 		struct cp *c = &f->cps[f->ncps];
 
@@ -2094,14 +2098,211 @@ static bool is_short_counted(struct fctx *f, CXCursor init, CXCursor cond, CXCur
 	return (up ? to - from : from - to) <= STRIP;
 }
 
+/*
+ * A loop with an update point at its head, without the block around it:
+ * strip-mined when nothing in it calls instrumented code or loops (inner).
+ */
+static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			     CXCursor body, unsigned line, bool inner)
+{
+	bool cond_work, incr_work;
+
+	if (!inner) {
+		emit_strip_mined(f, k, cond, incr, body, line);
+		return;
+	}
+	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
+	incr_work = !clang_Cursor_isNull(incr) && work(f, incr);
+
+	if (k == CXCursor_DoStmt && !cond_work) {
+		char *rc = residual(f, cond);
+
+		out(f, "do {\n");
+		emit_poll(f, "loop", line, "loop", body);
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "} while (%s);\n", rc);
+		free(rc);
+		return;
+	}
+	if (k != CXCursor_DoStmt && !cond_work && !incr_work) {
+		char *ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
+
+		/* the update point before the condition: it is the loop's head */
+		out(f, "for (;; %s) {\n", ri);
+		emit_poll(f, "loop", line, "loop", body);
+		if (!clang_Cursor_isNull(cond)) {
+			char *rc = residual(f, cond);
+
+			out(f, "if (!(%s)) break;\n", rc);
+			free(rc);
+		}
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "}\n");
+		free(ri);
+		return;
+	}
+	/* the condition or the increment calls instrumented code */
+	{
+		char *cont = (k == CXCursor_DoStmt || !clang_Cursor_isNull(incr)) ?
+			     new_label(f, "c") : NULL;
+
+		out(f, "for (;;) {\n");
+		emit_poll(f, "loop", line, "loop", body);
+		if (k != CXCursor_DoStmt && !clang_Cursor_isNull(cond))
+			emit_cond_break(f, cond);
+		push_loop(f, NULL, cont, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		if (cont)
+			out(f, "%s: ;\n", cont);
+		if (k == CXCursor_DoStmt)
+			emit_cond_break(f, cond);
+		else if (!clang_Cursor_isNull(incr))
+			emit_expr_stmt(f, incr);
+		out(f, "}\n");
+		free(cont);
+	}
+}
+
+/*
+ * Is there a label in the statement, a case of a switch around it, or a
+ * backward or computed goto?
+ */
+struct labels {
+	int switches;
+	bool found;
+};
+
+static enum CXChildVisitResult labels_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct labels *l = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	(void)p;
+	if (k == CXCursor_GotoStmt) {
+		CXCursor target = clang_getCursorReferenced(c);
+
+		/* a backward goto has an update point (not a loop head's) */
+		if (clang_Cursor_isNull(target) || cur_beg(target) < cur_beg(c))
+			l->found = true;
+		return l->found ? CXChildVisit_Break : CXChildVisit_Continue;
+	}
+	if (k == CXCursor_LabelStmt || k == CXCursor_IndirectGotoStmt ||
+	    ((k == CXCursor_CaseStmt || k == CXCursor_DefaultStmt) && !l->switches)) {
+		l->found = true;
+		return CXChildVisit_Break;
+	}
+	if (k == CXCursor_SwitchStmt) {
+		l->switches++;
+		clang_visitChildren(c, labels_visit, l);
+		l->switches--;
+		return l->found ? CXChildVisit_Break : CXChildVisit_Continue;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * A loop that a frame being rebuilt resumes in its copy.  Were the restore
+ * to enter the loop itself, every value the loop carries would merge with
+ * a restored one at its head, and the optimizer would lose what it knows
+ * of them (KissFFT's radix-5 butterfly: its five output pointers as one
+ * base and offsets, its counters' ranges; the bubble sort's inner bound).
+ * So a loop nest whose only update points are its loops' heads (no call
+ * into instrumented code, no backward goto) is emitted a second time
+ * after itself, under "if (0)", its labels renamed (suffix "r"), and its
+ * continuation points resume there: the restore goes to the copy's head,
+ * and the copy's hops (__US_HOPR_<f>_<N>) on into it.  From the copy the
+ * frame goes on after the loop as from the loop.  The copy keeps the
+ * update points (the same continuation points, the same saves), so a
+ * second update unwinds it too.  Labels in the loop, or cases of a switch
+ * around it, would be defined twice: such a loop is not copied.
+ */
+static bool clonable(struct fctx *f, CXCursor s, const struct find *fd)
+{
+	struct labels l = { 0, false };
+
+	if (f->cloning || fd->call)
+		return false;
+	clang_visitChildren(s, labels_visit, &l);
+	return !l.found;
+}
+
+/* The copy of the loop emitted at [start, end of body), whose hop is chain[at]. */
+static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
+{
+	struct sb copy = { 0 }, names = { 0 };
+	const char *p, *text, *end;
+
+	for (unsigned i = cp0; i < f->ncps; i++)
+		if (strcmp(f->cps[i].kind, "loop"))
+			return;	/* a backward goto polls in it */
+	/* the labels the loop's text defines: __us_[hlbc]<digits> */
+	text = f->body.s + start;
+	end = f->body.s + f->body.len;
+	for (p = text; p < end; p++) {
+		const char *q = p + 5;
+
+		if (strncmp(p, "__us_", 5) || (p > text && (isalnum((unsigned char)p[-1]) ||
+							   p[-1] == '_')))
+			continue;
+		if (!strchr("hlbc", *q) || !isdigit((unsigned char)*++q))
+			continue;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q == ':')
+			sb_printf(&names, " %.*s ", (int)(q - p), p);
+	}
+	/* the copy: those labels renamed wherever the text names them */
+	for (p = text; p < end;) {
+		const char *q = p;
+		char word[64];
+
+		if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
+			sb_put(&copy, p++, 1);
+			continue;
+		}
+		if (!strncmp(p, "__US_HOP_", 9)) {
+			sb_puts(&copy, "__US_HOPR_");
+			p += 9;
+			continue;
+		}
+		while (q < end && (isalnum((unsigned char)*q) || *q == '_'))
+			q++;
+		if (q == p) {
+			sb_put(&copy, p++, 1);
+			continue;
+		}
+		sb_put(&copy, p, q - p);
+		if (q - p < (long)sizeof(word) - 2 && !strncmp(p, "__us_", 5)) {
+			snprintf(word, sizeof(word), " %.*s ", (int)(q - p), p);
+			if (names.s && strstr(names.s, word))
+				sb_put(&copy, "r", 1);
+		}
+		p = q;
+	}
+	out(f, "if (0) {\n%s}\n", copy.s);
+	for (unsigned i = cp0; i < f->ncps; i++) {
+		f->cps[i].cloned = true;
+		f->cps[i].clone_at = at;
+	}
+	sb_free(&copy);
+	sb_free(&names);
+}
+
 static void emit_loop(struct fctx *f, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
 	CXCursor *kids, init, cond, incr, body;
 	unsigned n = get_kids(s, &kids), line = cur_line(s);
 	struct find fd = { f, false, false };
-	bool cond_work, incr_work;
 	long long once;
+	size_t start;
+	unsigned cp0;
+	bool root;
 
 	if (k == CXCursor_ForStmt) {
 		for_parts(f, s, kids, n, &init, &cond, &incr, &body);
@@ -2185,72 +2386,16 @@ static void emit_loop(struct fctx *f, CXCursor s)
 	}
 	f->loop_depth++;
 	push_hop(f);
-	if (!fd.call && !fd.loop) {
-		emit_strip_mined(f, k, cond, incr, body, line);
-		out(f, "}\n");
-		f->loop_depth--;
-		f->nhops_open--;
-		return;
+	start = f->body.len;
+	cp0 = f->ncps;
+	root = clonable(f, s, &fd);
+	f->cloning |= root;
+	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop);
+	if (root) {
+		f->cloning = false;
+		clone_loop(f, start, cp0, f->nhops_open - 1);
 	}
-	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
-	incr_work = !clang_Cursor_isNull(incr) && work(f, incr);
-
-	if (k == CXCursor_DoStmt && !cond_work) {
-		char *rc = residual(f, cond);
-
-		out(f, "do {\n");
-		emit_poll(f, "loop", line, "loop", body);
-		push_loop(f, NULL, NULL, false);
-		emit_braced(f, body);
-		f->nloops_open--;
-		out(f, "} while (%s);\n}\n", rc);
-		free(rc);
-		f->loop_depth--;
-		f->nhops_open--;
-		return;
-	}
-	if (k != CXCursor_DoStmt && !cond_work && !incr_work) {
-		char *ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
-
-		/* the update point before the condition: it is the loop's head */
-		out(f, "for (;; %s) {\n", ri);
-		emit_poll(f, "loop", line, "loop", body);
-		if (!clang_Cursor_isNull(cond)) {
-			char *rc = residual(f, cond);
-
-			out(f, "if (!(%s)) break;\n", rc);
-			free(rc);
-		}
-		push_loop(f, NULL, NULL, false);
-		emit_braced(f, body);
-		f->nloops_open--;
-		out(f, "}\n}\n");
-		free(ri);
-		f->loop_depth--;
-		f->nhops_open--;
-		return;
-	}
-	/* the condition or the increment calls instrumented code */
-	{
-		char *cont = (k == CXCursor_DoStmt || !clang_Cursor_isNull(incr)) ?
-			     new_label(f, "c") : NULL;
-
-		out(f, "for (;;) {\n");
-		emit_poll(f, "loop", line, "loop", body);
-		if (k != CXCursor_DoStmt && !clang_Cursor_isNull(cond))
-			emit_cond_break(f, cond);
-		push_loop(f, NULL, cont, false);
-		emit_braced(f, body);
-		f->nloops_open--;
-		if (cont)
-			out(f, "%s: ;\n", cont);
-		if (k == CXCursor_DoStmt)
-			emit_cond_break(f, cond);
-		else if (!clang_Cursor_isNull(incr))
-			emit_expr_stmt(f, incr);
-		out(f, "}\n}\n");
-		free(cont);
-	}
+	out(f, "}\n");
 	f->loop_depth--;
 	f->nhops_open--;
 }
@@ -3041,12 +3186,19 @@ static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
 }
 
 /* At continuation point id, in the cold path: its temporaries, and on. */
+/* Is the loop at chain[d] of the point, or the point itself, in a copy? */
+static bool in_copy(const struct cp *c, unsigned d)
+{
+	return c->cloned && d >= c->clone_at;
+}
+
 static void emit_resume_at(struct fctx *f, struct sb *o, unsigned id)
 {
 	for (unsigned t = f->cps[id].tlo + 1; t <= f->cps[id].thi; t++)
 		sb_printf(o, "__builtin_memcpy(&__us_t%u, __us_fr + __US_OFF_%u, "
 			     "sizeof(__us_t%u)); ", t, t, t);
-	sb_printf(o, "__upstare_frame_done(__us_fr); goto __us_l%u;", id);
+	sb_printf(o, "__upstare_frame_done(__us_fr); goto __us_l%u%s;", id,
+		  f->cps[id].cloned ? "r" : "");
 }
 
 static bool has_newaddr(const struct fctx *f)
@@ -3103,7 +3255,8 @@ static void emit_restore(struct fctx *f, struct sb *o)
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_printf(o, "case %u: ", i);
 		if (f->cps[i].nchain)
-			sb_printf(o, "goto __us_h%u;\n", f->cps[i].chain[0]);
+			sb_printf(o, "goto __us_h%u%s;\n", f->cps[i].chain[0],
+				  in_copy(&f->cps[i], 0) ? "r" : "");
 		else
 			emit_resume_at(f, o, i), sb_puts(o, "\n");
 	}
@@ -3118,33 +3271,48 @@ static void emit_restore(struct fctx *f, struct sb *o)
  */
 static void emit_hops(struct fctx *f, struct sb *o)
 {
+	bool copies = false;
+
+	for (unsigned i = 0; i < f->ncps; i++)
+		copies |= f->cps[i].cloned;
 	for (unsigned h = 1; h <= f->nhops; h++) {
-		struct sb m = { 0 };
+		struct sb m[2] = { { 0 }, { 0 } };
 
 		for (unsigned i = 0; i < f->ncps; i++) {
 			struct cp *c = &f->cps[i];
+			struct sb *b;
 			unsigned d;
 
 			for (d = 0; d < c->nchain && c->chain[d] != h; d++)
 				;
 			if (d == c->nchain)
 				continue;
-			sb_printf(&m, "case %u: ", i);
+			b = &m[in_copy(c, d)];
+			sb_printf(b, "case %u: ", i);
 			if (d + 1 < c->nchain)
-				sb_printf(&m, "goto __us_h%u; ", c->chain[d + 1]);
+				sb_printf(b, "goto __us_h%u%s; ", c->chain[d + 1],
+					  in_copy(c, d + 1) ? "r" : "");
 			else
-				emit_resume_at(f, &m, i), sb_puts(&m, " ");
+				emit_resume_at(f, b, i), sb_puts(b, " ");
 		}
-		if (m.len)
-			sb_printf(o, "#define __US_HOP_%1$s_%2$u if ((__us_fr = (char *)"
-				     "__upstare_resuming())) switch (((struct __upstare_frame_hdr *)"
-				     "__us_fr)->cp) { %3$sdefault: __builtin_trap(); }\n"
-				     "#define __US_HOPC_%1$s_%2$u if (__builtin_expect(__US_PENDING, "
-				     "0)) { __US_HOP_%1$s_%2$u }\n", f->fi->ename, h, m.s);
+		for (int r = 0; r < 1 + copies; r++) {
+			const char *x = r ? "R" : "";
+
+			if (m[r].len)
+				sb_printf(o, "#define __US_HOP%4$s_%1$s_%2$u if ((__us_fr = (char *)"
+					     "__upstare_resuming())) switch (((struct "
+					     "__upstare_frame_hdr *)__us_fr)->cp) { %3$sdefault: "
+					     "__builtin_trap(); }\n", f->fi->ename, h, m[r].s, x);
+			else
+				sb_printf(o, "#define __US_HOP%s_%s_%u\n", x, f->fi->ename, h);
+		}
+		if (m[0].len)
+			sb_printf(o, "#define __US_HOPC_%1$s_%2$u if (__builtin_expect(__US_PENDING, "
+				     "0)) { __US_HOP_%1$s_%2$u }\n", f->fi->ename, h);
 		else
-			sb_printf(o, "#define __US_HOP_%1$s_%2$u\n#define __US_HOPC_%1$s_%2$u\n",
-				  f->fi->ename, h);
-		sb_free(&m);
+			sb_printf(o, "#define __US_HOPC_%s_%u\n", f->fi->ename, h);
+		sb_free(&m[0]);
+		sb_free(&m[1]);
 	}
 }
 
