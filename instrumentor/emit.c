@@ -89,6 +89,8 @@ struct fctx {
 	char **label_names;	/* every label defined in the function */
 	unsigned nlabel_names;
 	unsigned stmt_temp_base;
+	unsigned stmt_beg;	/* where the outermost statement being emitted starts */
+	int has_back_goto;	/* -1: not known yet */
 	int lin_depth;
 	/* block scopes: open ones innermost last, and each one's parent */
 	unsigned open_scopes[512];
@@ -948,6 +950,57 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	return b.s;
 }
 
+static enum CXChildVisitResult back_goto_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	(void)p;
+	if (k == CXCursor_IndirectGotoStmt ||
+	    (k == CXCursor_GotoStmt && (clang_Cursor_isNull(clang_getCursorReferenced(c)) ||
+					cur_beg(clang_getCursorReferenced(c)) < cur_beg(c)))) {
+		*(bool *)d = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * The locals dead after the call at point c, which need not be saved
+ * there: outside every loop of a function without backward or computed
+ * gotos, control only moves forward in the source, so a local that the
+ * function references nowhere from the start of the statement of the call
+ * on is never read again (a rebuild evaluates the call's arguments again:
+ * they are in the statement).  Address-taken locals stay live.
+ */
+static void dead_after_call(struct fctx *f, struct cp *c)
+{
+	for (int j = 0; j < f->nloops_open; j++)
+		if (!f->loops[j].is_switch)
+			return;
+	if (f->has_back_goto < 0) {
+		bool found = false;
+
+		clang_visitChildren(f->fi->cur, back_goto_visit, &found);
+		f->has_back_goto = found;
+	}
+	if (f->has_back_goto)
+		return;
+	if (!f->refs)
+		f->refs = live_refs_new(f->fi->cur);
+	for (unsigned i = 0; i < f->nlocals; i++) {
+		struct local *l = &f->locals[i];
+		unsigned lo, hi;
+
+		if (l->temp || !l->has_decl || addr_taken(f, l->decl))
+			continue;
+		live_refs_range(f->refs, l->decl, &lo, &hi);
+		if (lo <= hi && hi >= f->stmt_beg)
+			continue;
+		c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
+		c->dead[c->ndead++] = i;
+	}
+}
+
 /* Hoist a call to a statement of its own, with its continuation point. */
 static void emit_call(struct fctx *f, CXCursor call, bool discard)
 {
@@ -972,6 +1025,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		key = callee_key(f, call, kids[0]);
 		id = new_cp(f, key, cur_line(call), "call");
 		free(key);
+		dead_after_call(f, &f->cps[id]);
 	}
 	callee = residual(f, kids[0]);
 	if (direct)
@@ -2818,7 +2872,19 @@ static unsigned colon_after(struct fctx *f, unsigned from, unsigned limit)
 	return r;
 }
 
+static void emit_stmt_here(struct fctx *f, CXCursor s);
+
 static void emit_stmt(struct fctx *f, CXCursor s)
+{
+	unsigned beg = f->stmt_beg;
+
+	if (!f->lin_depth)
+		f->stmt_beg = cur_beg(s);
+	emit_stmt_here(f, s);
+	f->stmt_beg = beg;
+}
+
+static void emit_stmt_here(struct fctx *f, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
 	unsigned saved = f->nrepl, n, i;
@@ -3537,6 +3603,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	f = calloc(1, sizeof(*f));
 	f->t = t;
 	f->fi = fi;
+	f->has_back_goto = -1;
 	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
 		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
 		char *pn = cur_spelling(p);
@@ -3545,6 +3612,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			struct local *l = add_local(f, pn, pn, clang_getCursorType(p), "param");
 
 			l->addr_taken = addr_taken(f, p);
+			l->decl = p;
+			l->has_decl = true;
 		}
 		free(pn);
 	}

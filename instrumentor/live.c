@@ -367,7 +367,8 @@ static enum CXChildVisitResult refs_visit(CXCursor c, CXCursor p, CXClientData d
 	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
 		return CXChildVisit_Recurse;
 	var = clang_getCursorReferenced(c);
-	if (clang_getCursorKind(var) != CXCursor_VarDecl)
+	if (clang_getCursorKind(var) != CXCursor_VarDecl &&
+	    clang_getCursorKind(var) != CXCursor_ParmDecl)
 		return CXChildVisit_Continue;
 	if (2 * (r->n + 1) > r->cap) {
 		unsigned cap = r->cap ? 2 * r->cap : 64;
