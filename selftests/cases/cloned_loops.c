@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loop nests without calls into instrumented code: a frame rebuilt at one
- * of their heads resumes in the nest's copy (instrumentor.rst, "Loops the
- * restore resumes in a copy").  Strip-mined loops longer than a strip,
- * nests whose inner loops poll, break and continue at both depths, a switch
- * inside a loop, a loop inside a switch case, a forward goto out of a nest,
- * and two loops that are not copied (a label inside, a case of an outer
- * switch inside), each resumed at every update point by the unwind run.
+ * Loop nests without calls into instrumented code that move pointers: a
+ * frame rebuilt at one of their heads resumes in the nest's copy
+ * (instrumentor.rst, "Loops the restore resumes in a copy").  Strip-mined
+ * loops longer than a strip, nests whose inner loops poll, break and
+ * continue at both depths, a switch inside a loop, a loop inside a switch
+ * case, a forward goto out of a nest; and loops that are not copied: a
+ * label inside, a case of an outer switch inside, one that only counts.
+ * The unwind run resumes them at every third update point.
  *
  * upstare-test: unwind=3
  */
@@ -19,14 +20,16 @@ static int v[N];
 static long nest(int n)
 {
 	long s = 0;
+	const int *p;
 
 	for (int i = 0; i < n; i++) {
 		if (i % 7 == 3)
 			continue;
-		for (int j = i; j < n; j += 97) {
+		p = v + i;
+		for (int j = i; j < n; j += 97, p += 97) {
 			if (j % 11 == 5)
 				continue;
-			s += (long)v[j] * (i + 1);
+			s += (long)*p * (i + 1);
 			if (s > 1000000000L)
 				s %= 999983;
 			if (j > 2 * n)
@@ -41,21 +44,21 @@ static long nest(int n)
 static int with_switch(int n)
 {
 	int acc = 0;
-	int k = 0;
+	const int *q = v;
 
-	while (k < n) {
-		switch (v[k] % 4) {
+	while (q < v + n) {
+		switch (*q % 4) {
 		case 0:
 			acc += 3;
 			break;
 		case 1:
-			for (int j = 0; j < v[k] % 13; j++)
+			for (int j = 0; j < *q % 13; j++)
 				acc ^= j << (j % 5);
 			break;
 		default:
-			acc -= v[k] % 17;
+			acc -= *q % 17;
 		}
-		k++;
+		q++;
 	}
 	return acc;
 }
@@ -63,10 +66,11 @@ static int with_switch(int n)
 static int goto_out(int n, int stop)
 {
 	int i, j, found = -1;
+	const int *a, *b;
 
-	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (v[i] + v[j] == stop) {
+	for (i = 0, a = v; i < n; i++, a++)
+		for (j = 0, b = v; j < n; j++, b++)
+			if (*a + *b == stop) {
 				found = i * n + j;
 				goto done;
 			}
@@ -77,9 +81,10 @@ done:
 static int labelled(int n)
 {
 	int s = 0, i = 0;
+	const int *p = v;
 
 	do {
-		s += v[i];
+		s += *p++;
 		if (s % 5 == 0)
 			goto again;
 		s ^= i;
@@ -91,20 +96,30 @@ again:
 
 static int duff(int count)
 {
-	int s = 0, i = 0, n = (count + 3) / 4;
+	int s = 0, n = (count + 3) / 4;
+	const int *p = v;
 
 	switch (count % 4) {
 	case 0:
 		do {
-			s += v[i++];
+			s += *p++;
 	case 3:
-			s += v[i++];
+			s += *p++;
 	case 2:
-			s += v[i++];
+			s += *p++;
 	case 1:
-			s += v[i++];
+			s += *p++;
 		} while (--n > 0);
 	}
+	return s;
+}
+
+static long count_only(int n)
+{
+	long s = 0;
+
+	for (int k = 0; k < n; k++)
+		s = s * 31 + v[k] % 7;
 	return s;
 }
 
@@ -113,14 +128,15 @@ int main(void)
 	unsigned seed = 2024;
 	unsigned long long h = 0;
 	int i = 0;
+	int *w = v;
 
 	do {
 		seed = seed * 1103515245 + 12345;
-		v[i] = (seed >> 16) % 1000;
+		*w++ = (seed >> 16) % 1000;
 	} while (++i < N);
-	while (i > 0) {
-		i--;
-		h = h * 1000003 + (unsigned)v[i];
+	while (w > v) {
+		w--;
+		h = h * 1000003 + (unsigned)*w;
 	}
 	printf("fill %llx\n", h);
 	printf("nest %ld\n", nest(N));
@@ -128,5 +144,6 @@ int main(void)
 	printf("goto %d %d\n", goto_out(200, v[17] + v[42]), goto_out(100, -1));
 	printf("labelled %d\n", labelled(N));
 	printf("duff %d %d %d\n", duff(N), duff(N - 1), duff(7));
+	printf("count %ld\n", count_only(N));
 	return 0;
 }
