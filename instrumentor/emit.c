@@ -30,6 +30,7 @@
 #include "live.h"
 
 #define STRIP 1024	/* iterations of a call-free inner loop between polls */
+#define CLONE_MAX 65536	/* bytes of generated code of a loop nest copied (clone_loop) */
 
 struct local {
 	char *name;		/* as emitted */
@@ -2336,6 +2337,8 @@ static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
 	for (unsigned i = cp0; i < f->ncps; i++)
 		if (strcmp(f->cps[i].kind, "loop"))
 			return;	/* a backward goto polls in it */
+	if (f->body.len - start > CLONE_MAX)
+		return;	/* twice the compile time for a rebuild's sake */
 	/* the labels the loop's text defines: __us_[hlbc]<digits> */
 	text = f->body.s + start;
 	end = f->body.s + f->body.len;
