@@ -2375,11 +2375,6 @@ static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
 			sb_put(&copy, p++, 1);
 			continue;
 		}
-		/* the copy runs once per rebuild: no unrolling, no vector code */
-		if ((p == text || p[-1] == '\n') && ((q - p == 3 && !strncmp(p, "for", 3)) ||
-						     (q - p == 2 && !strncmp(p, "do", 2))))
-			sb_puts(&copy, "_Pragma(\"clang loop unroll(disable) vectorize(disable) "
-				       "interleave(disable)\") ");
 		sb_put(&copy, p, q - p);
 		if (q - p < (long)sizeof(word) - 2 && !strncmp(p, "__us_", 5)) {
 			snprintf(word, sizeof(word), " %.*s ", (int)(q - p), p);
