@@ -66,12 +66,17 @@ RT_HDRS := $(wildcard $(SRC)/userlib/*.h $(SRC)/userlib/include/*.h)
 # calls, unwinds and updates, never in the program's loops: optimize it for
 # size (make RT_OPT= keeps CFLAGS' level)
 RT_OPT ?= -Os
+# Debian 12's valgrind (3.19) gives up on a program whose debug information
+# has several DWARF 5 units from clang 19 ("Possibly corrupted debuginfo
+# file"): libupstare's is DWARF 4, so that instrumented programs can be
+# run under valgrind
+RT_DEBUG ?= -gdwarf-4
 
 userlib: $(LIB)/libupstare.a $(O)/include/upstare.h
 
 $(OBJ)/userlib/%.o: $(SRC)/userlib/%.c $(RT_HDRS) | $(OBJ)/userlib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(RT_OPT) -fPIC -I$(SRC)/userlib/include -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(RT_OPT) $(RT_DEBUG) -fPIC -I$(SRC)/userlib/include -c $< -o $@
 
 $(LIB)/libupstare.a: $(RT_OBJS) | $(LIB)
 	$(call msg,AR,$@)

@@ -123,9 +123,10 @@ run_output()
 }
 
 # Instructions one run of PROG ARG... executes, under cachegrind, or "-".
-# valgrind 3.19 gives up on the debug information libupstare.a brings in
-# ("Possibly corrupted debuginfo file"; a plain -g build of the same
-# program is fine): it runs a copy without debug information.
+# valgrind 3.19 gives up on a program with several DWARF 5 units from
+# clang 19 ("Possibly corrupted debuginfo file"; libupstare.a is built
+# with DWARF 4 for it, see the Makefile, but CFLAGS may bring DWARF 5
+# objects): it runs a copy without debug information.
 insn_count()
 {
 	i_prog=$1
