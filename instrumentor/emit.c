@@ -3275,14 +3275,19 @@ static void emit_shadow_alloc(struct fctx *f, struct sb *o)
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		const char *p = f->locals[i].sp;
 
-		/* the fast path inline: bump the chunk's top */
+		/*
+		 * The fast path inline: bump the chunk's top.  The local's own
+		 * alignment (_Alignas, aligned()) went with its declarator to
+		 * the pointer: __alignof__ of the pointer carries it.
+		 */
 		if (f->locals[i].shadow)
-			sb_printf(o, "if (__alignof__(*%1$s) <= 16 && (unsigned long)"
-				     "(__upstare_sh_end - __upstare_sh_top) > "
+			sb_printf(o, "if (__alignof__(*%1$s) <= 16 && __alignof__(%1$s) <= 16 && "
+				     "(unsigned long)(__upstare_sh_end - __upstare_sh_top) > "
 				     "((sizeof(*%1$s) + 15) & ~15UL)) { %1$s = (void *)__upstare_sh_top; "
 				     "__upstare_sh_top += (sizeof(*%1$s) + 15) & ~15UL; } "
 				     "else %1$s = __upstare_shadow_alloc(sizeof(*%1$s), "
-				     "__alignof__(*%1$s));\n", p);
+				     "__alignof__(*%1$s) > __alignof__(%1$s) ? __alignof__(*%1$s) : "
+				     "__alignof__(%1$s));\n", p);
 	}
 }
 
