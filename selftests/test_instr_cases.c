@@ -26,6 +26,13 @@
  * plain build (default 0), cflags are added to both compilers' flags, and
  * unwind is N for the unwind run (default 1: at every update point).
  *
+ * make check-long adds memcheck/NAME for every case: the instrumented -O2
+ * build (with DWARF 4 debug information, which Debian 12's valgrind reads)
+ * runs under valgrind's memcheck with the case's unwind setting, and must
+ * print what the plain build prints, exit as it does, and have memcheck
+ * find no error: the save, restore and rebuild paths touch no memory they
+ * should not, and read nothing undefined.
+ *
  * Every selftests/cases/nr/NAME.c lists which of its functions must be
  * marked non-reconstructible in the metadata, and which must not (see
  * run_nr_case).
@@ -50,6 +57,8 @@
 
 #define BUILD_TIMEOUT_S	120
 #define RUN_TIMEOUT_S	30
+#define MEMCHECK_TIMEOUT_S	300
+#define MEMCHECK_ERROR	99	/* valgrind's exit status when memcheck finds an error */
 #define HEADER_LINES	10
 
 static const char base_flags[] = "-std=gnu11 -pthread";
@@ -401,6 +410,67 @@ static enum test_result run_case(struct test_ctx *ctx)
 	return res;
 }
 
+/* ------------------------------------------------------------ memcheck */
+
+static enum test_result run_memcheck_case(struct test_ctx *ctx)
+{
+	const char *src = ctx->data;
+	struct cmd_result plain = { 0 }, mc = { 0 };
+	char pbin[320], ibin[320], env[96], *text;
+	enum test_result res = TEST_FAIL;
+	struct case_spec spec;
+	bool ok;
+
+	if (!have_upstare_cc())
+		return TEST_FAIL;
+	if (run_cmd(&mc, 30, "valgrind --version") || mc.status) {
+		cmd_result_free(&mc);
+		return test_skip("valgrind is not installed (Debian package valgrind)");
+	}
+	cmd_result_free(&mc);
+	text = read_file(src, NULL);
+	if (!ASSERT_TRUE(text != NULL, src))
+		return TEST_FAIL;
+	ok = parse_spec(src, text, &spec) && write_input(ctx, &spec);
+	free(text);
+	if (!ok)
+		return TEST_FAIL;
+	snprintf(pbin, sizeof(pbin), "%s/plain", ctx->tmpdir);
+	snprintf(ibin, sizeof(ibin), "%s/upstare", ctx->tmpdir);
+	if (!build("plain build", plain_cc(), "-O2", spec.cflags, src, pbin) ||
+	    !build("upstare-cc build", upstare_cc(), "-O2 -g -gdwarf-4", spec.cflags, src, ibin))
+		return TEST_FAIL;
+	if (!run_prog(ctx, &spec, "", pbin, &plain))
+		goto out;
+	if (!ASSERT_EQ(plain.status, spec.status, "plain build's exit status"))
+		goto out;
+	snprintf(env, sizeof(env), "UPSTARE_SELFTEST_UNWIND=%d ", spec.unwind ? spec.unwind : 1);
+	if (run_cmd(&mc, MEMCHECK_TIMEOUT_S,
+		    "cd '%s' && %svalgrind -q --error-exitcode=%d --child-silent-after-fork=yes "
+		    "'%s' %s < %s", ctx->tmpdir, env, MEMCHECK_ERROR, ibin, spec.args,
+		    spec.has_input ? "stdin" : "/dev/null")) {
+		test_fail_at(__FILE__, __LINE__, "cannot run valgrind");
+		goto out;
+	}
+	if (mc.timed_out) {
+		test_fail_at(__FILE__, __LINE__, "still running under memcheck after %d s",
+			     MEMCHECK_TIMEOUT_S);
+		goto out;
+	}
+	ok = ASSERT_TRUE(mc.status != MEMCHECK_ERROR || spec.status == MEMCHECK_ERROR,
+			 "memcheck finds no error");
+	ok = same_output("under memcheck", "plain  ", plain.out, "upstare", mc.out) && ok;
+	ok = same_status("under memcheck", &plain, &mc) && ok;
+	if (!ok && mc.err && *mc.err)
+		test_log("valgrind's stderr:\n%s", mc.err);
+	if (ok)
+		res = TEST_PASS;
+out:
+	cmd_result_free(&plain);
+	cmd_result_free(&mc);
+	return res;
+}
+
 /* ---------------------------------------------------------- error cases */
 
 struct error_spec {
@@ -630,7 +700,7 @@ static int is_case_file(const struct dirent *d)
 }
 
 static void register_dir(const char *dir, const char *prefix,
-			 enum test_result (*run)(struct test_ctx *))
+			 enum test_result (*run)(struct test_ctx *), bool long_only)
 {
 	struct dirent **ents;
 	int n;
@@ -649,6 +719,7 @@ static void register_dir(const char *dir, const char *prefix,
 			abort();
 		t->name = name;
 		t->run = run;
+		t->long_only = long_only;
 		t->data = path;
 		test_register(t);
 		free(ents[i]);
@@ -661,9 +732,10 @@ __attribute__((constructor)) static void register_instr_cases(void)
 	char dir[4200];
 
 	snprintf(dir, sizeof(dir), "%s/selftests/cases", upstare_src_dir());
-	register_dir(dir, "instr", run_case);
+	register_dir(dir, "instr", run_case, false);
+	register_dir(dir, "memcheck", run_memcheck_case, true);
 	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/errors");
-	register_dir(dir, "instr-error", run_error_case);
+	register_dir(dir, "instr-error", run_error_case, false);
 	snprintf(dir, sizeof(dir), "%s/selftests/cases/nr", upstare_src_dir());
-	register_dir(dir, "instr-nr", run_nr_case);
+	register_dir(dir, "instr-nr", run_nr_case, false);
 }
