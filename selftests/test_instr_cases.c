@@ -380,22 +380,28 @@ static bool write_input(struct test_ctx *ctx, const struct case_spec *spec)
 	return ASSERT_OK(write_file(path, spec->input, strlen(spec->input)), "write stdin");
 }
 
+/* Read the case's spec from its header, and write its stdin file. */
+static bool load_case(struct test_ctx *ctx, const char *src, struct case_spec *spec)
+{
+	char *text = read_file(src, NULL);
+	bool ok;
+
+	if (!ASSERT_TRUE(text != NULL, src))
+		return false;
+	ok = parse_spec(src, text, spec) && write_input(ctx, spec);
+	free(text);
+	return ok;
+}
+
 static enum test_result run_case(struct test_ctx *ctx)
 {
 	const char *src = ctx->data;
-	char *text, *out_o2 = NULL, *out_o0 = NULL;
+	char *out_o2 = NULL, *out_o0 = NULL;
 	enum test_result res = TEST_FAIL;
 	struct case_spec spec;
 	bool ok;
 
-	if (!have_upstare_cc())
-		return TEST_FAIL;
-	text = read_file(src, NULL);
-	if (!ASSERT_TRUE(text != NULL, src))
-		return TEST_FAIL;
-	ok = parse_spec(src, text, &spec) && write_input(ctx, &spec);
-	free(text);
-	if (!ok)
+	if (!have_upstare_cc() || !load_case(ctx, src, &spec))
 		return TEST_FAIL;
 	ok = diff_at(ctx, src, &spec, "-O2", &out_o2);
 	ok = diff_at(ctx, src, &spec, "-O0", &out_o0) && ok;
@@ -416,7 +422,7 @@ static enum test_result run_memcheck_case(struct test_ctx *ctx)
 {
 	const char *src = ctx->data;
 	struct cmd_result plain = { 0 }, mc = { 0 };
-	char pbin[320], ibin[320], env[96], *text;
+	char pbin[320], ibin[320], env[96];
 	enum test_result res = TEST_FAIL;
 	struct case_spec spec;
 	bool ok;
@@ -428,12 +434,7 @@ static enum test_result run_memcheck_case(struct test_ctx *ctx)
 		return test_skip("valgrind is not installed (Debian package valgrind)");
 	}
 	cmd_result_free(&mc);
-	text = read_file(src, NULL);
-	if (!ASSERT_TRUE(text != NULL, src))
-		return TEST_FAIL;
-	ok = parse_spec(src, text, &spec) && write_input(ctx, &spec);
-	free(text);
-	if (!ok)
+	if (!load_case(ctx, src, &spec))
 		return TEST_FAIL;
 	snprintf(pbin, sizeof(pbin), "%s/plain", ctx->tmpdir);
 	snprintf(ibin, sizeof(ibin), "%s/upstare", ctx->tmpdir);
