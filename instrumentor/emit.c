@@ -422,8 +422,8 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 		return CXChildVisit_Continue;
 	if (k == CXCursor_CallExpr && hoistable(c))
 		fd->call = true;
-	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_GotoStmt ||
-	    k == CXCursor_DoStmt)
+	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt ||
+	    k == CXCursor_GotoStmt)
 		fd->loop = true;
 	return CXChildVisit_Recurse;
 }
@@ -845,6 +845,14 @@ static void emit_unwind(struct fctx *f, unsigned id)
 		out(f, "goto __us_save; }\n");
 }
 
+/* Where the function references its locals (live.c), walked once. */
+static struct live_refs *function_refs(struct fctx *f)
+{
+	if (!f->refs)
+		f->refs = live_refs_new(f->fi->cur);
+	return f->refs;
+}
+
 /*
  * The locals dead at the update point at the head of the loop with this
  * body: declared before the loop (so saved there), not address-taken, and
@@ -852,8 +860,6 @@ static void emit_unwind(struct fctx *f, unsigned id)
  */
 static void dead_at_loop_head(struct fctx *f, struct cp *c, CXCursor body)
 {
-	if (!f->refs)
-		f->refs = live_refs_new(f->fi->cur);
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 		unsigned lo, hi;
@@ -861,7 +867,7 @@ static void dead_at_loop_head(struct fctx *f, struct cp *c, CXCursor body)
 		if (l->temp || !l->has_decl || strcmp(l->kind, "local") ||
 		    addr_taken(f, l->decl))
 			continue;
-		live_refs_range(f->refs, l->decl, &lo, &hi);
+		live_refs_range(function_refs(f), l->decl, &lo, &hi);
 		if (!live_dead_at_loop_head(body, l->decl, lo, hi))
 			continue;
 		c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
@@ -951,14 +957,24 @@ static char *callee_key(struct fctx *f, CXCursor call, CXCursor callee)
 	return b.s;
 }
 
-static enum CXChildVisitResult back_goto_visit(CXCursor c, CXCursor p, CXClientData d)
+/* A goto that may jump back in the source: to an earlier label, or computed. */
+static bool is_back_goto(CXCursor c)
 {
 	enum CXCursorKind k = clang_getCursorKind(c);
+	CXCursor target;
 
+	if (k == CXCursor_IndirectGotoStmt)
+		return true;
+	if (k != CXCursor_GotoStmt)
+		return false;
+	target = clang_getCursorReferenced(c);
+	return clang_Cursor_isNull(target) || cur_beg(target) < cur_beg(c);
+}
+
+static enum CXChildVisitResult back_goto_visit(CXCursor c, CXCursor p, CXClientData d)
+{
 	(void)p;
-	if (k == CXCursor_IndirectGotoStmt ||
-	    (k == CXCursor_GotoStmt && (clang_Cursor_isNull(clang_getCursorReferenced(c)) ||
-					cur_beg(clang_getCursorReferenced(c)) < cur_beg(c)))) {
+	if (is_back_goto(c)) {
 		*(bool *)d = true;
 		return CXChildVisit_Break;
 	}
@@ -986,15 +1002,13 @@ static void dead_after_call(struct fctx *f, struct cp *c)
 	}
 	if (f->has_back_goto)
 		return;
-	if (!f->refs)
-		f->refs = live_refs_new(f->fi->cur);
 	for (unsigned i = 0; i < f->nlocals; i++) {
 		struct local *l = &f->locals[i];
 		unsigned lo, hi;
 
 		if (l->temp || !l->has_decl || addr_taken(f, l->decl))
 			continue;
-		live_refs_range(f->refs, l->decl, &lo, &hi);
+		live_refs_range(function_refs(f), l->decl, &lo, &hi);
 		if (lo <= hi && hi >= f->stmt_beg)
 			continue;
 		c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
@@ -2000,30 +2014,39 @@ static bool refers_to(CXCursor e, CXCursor var)
 	       clang_equalCursors(clang_getCursorReferenced(e), var);
 }
 
-static enum CXChildVisitResult assigns_visit(CXCursor c, CXCursor p, CXClientData d)
+/* What an assignment, compound assignment, ++ or -- writes; else null. */
+static CXCursor assigned_operand(CXCursor c)
 {
-	struct assigns *a = d;
 	enum CXCursorKind k = clang_getCursorKind(c);
-	CXCursor *kids;
+	CXCursor *kids, lhs = clang_getNullCursor();
 	unsigned n;
 
 	if (k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) {
 		enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
 
 		if (op < CXBinaryOperator_Assign || op > CXBinaryOperator_OrAssign)
-			return CXChildVisit_Recurse;
+			return lhs;
 	} else if (k == CXCursor_UnaryOperator) {
-		enum CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(c);
-
-		if (op > CXUnaryOperator_PreDec)
-			return CXChildVisit_Recurse;
+		if (clang_getCursorUnaryOperatorKind(c) > CXUnaryOperator_PreDec)
+			return lhs;
 	} else {
-		return CXChildVisit_Recurse;
+		return lhs;
 	}
 	n = get_kids(c, &kids);
-	if (n && refers_to(kids[0], a->var))
-		a->assigned = true;
+	if (n)
+		lhs = strip_implicit(kids[0]);
 	free(kids);
+	return lhs;
+}
+
+static enum CXChildVisitResult assigns_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct assigns *a = d;
+	CXCursor lhs = assigned_operand(c);
+
+	(void)p;
+	if (!clang_Cursor_isNull(lhs) && refers_to(lhs, a->var))
+		a->assigned = true;
 	return CXChildVisit_Recurse;
 }
 
@@ -2238,15 +2261,8 @@ static enum CXChildVisitResult labels_visit(CXCursor c, CXCursor p, CXClientData
 	enum CXCursorKind k = clang_getCursorKind(c);
 
 	(void)p;
-	if (k == CXCursor_GotoStmt) {
-		CXCursor target = clang_getCursorReferenced(c);
-
-		/* a backward goto has an update point (not a loop head's) */
-		if (clang_Cursor_isNull(target) || cur_beg(target) < cur_beg(c))
-			l->found = true;
-		return l->found ? CXChildVisit_Break : CXChildVisit_Continue;
-	}
-	if (k == CXCursor_LabelStmt || k == CXCursor_IndirectGotoStmt ||
+	/* a backward goto has an update point (not a loop head's) */
+	if (k == CXCursor_LabelStmt || is_back_goto(c) ||
 	    ((k == CXCursor_CaseStmt || k == CXCursor_DefaultStmt) && !l->switches)) {
 		l->found = true;
 		return CXChildVisit_Break;
@@ -2263,24 +2279,9 @@ static enum CXChildVisitResult labels_visit(CXCursor c, CXCursor p, CXClientData
 /* Does the statement assign a local or parameter of pointer type? */
 static enum CXChildVisitResult ptr_assign_visit(CXCursor c, CXCursor p, CXClientData d)
 {
-	enum CXCursorKind k = clang_getCursorKind(c);
-	CXCursor *kids, lhs;
-	unsigned n;
-	bool assign = false;
+	CXCursor lhs = assigned_operand(c);
 
 	(void)p;
-	if (k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) {
-		enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
-
-		assign = op >= CXBinaryOperator_Assign && op <= CXBinaryOperator_OrAssign;
-	} else if (k == CXCursor_UnaryOperator) {
-		assign = clang_getCursorUnaryOperatorKind(c) <= CXUnaryOperator_PreDec;
-	}
-	if (!assign)
-		return CXChildVisit_Recurse;
-	n = get_kids(c, &kids);
-	lhs = n ? strip_implicit(kids[0]) : clang_getNullCursor();
-	free(kids);
 	if (!clang_Cursor_isNull(lhs) && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
 		CXCursor v = clang_getCursorReferenced(lhs);
 
@@ -3301,13 +3302,13 @@ static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
 	sb_puts(o, " };\n");
 }
 
-/* At continuation point id, in the cold path: its temporaries, and on. */
 /* Is the loop at chain[d] of the point, or the point itself, in a copy? */
 static bool in_copy(const struct cp *c, unsigned d)
 {
 	return c->cloned && d >= c->clone_at;
 }
 
+/* At continuation point id, in the cold path: its temporaries, and on. */
 static void emit_resume_at(struct fctx *f, struct sb *o, unsigned id)
 {
 	for (unsigned t = f->cps[id].tlo + 1; t <= f->cps[id].thi; t++)
