@@ -179,19 +179,30 @@ static bool build(const char *what, const char *cc, const char *flags, const cha
 	return ok;
 }
 
-/* Run a built case in the test's directory, ENV being variable assignments. */
-static bool run_prog(struct test_ctx *ctx, const struct case_spec *spec, const char *env,
-		     const char *prog, struct cmd_result *r)
+/*
+ * Run a built case in the test's directory for at most TIMEOUT_S seconds,
+ * PREFIX being variable assignments and the command it runs under, if any.
+ */
+static bool run_prog_under(struct test_ctx *ctx, const struct case_spec *spec,
+			   const char *prefix, const char *prog, int timeout_s,
+			   struct cmd_result *r)
 {
-	if (run_cmd(r, RUN_TIMEOUT_S, "cd '%s' && %s'%s' %s < %s", ctx->tmpdir, env, prog,
+	if (run_cmd(r, timeout_s, "cd '%s' && %s'%s' %s < %s", ctx->tmpdir, prefix, prog,
 		    spec->args, spec->has_input ? "stdin" : "/dev/null")) {
 		test_fail_at(__FILE__, __LINE__, "%s: cannot run", prog);
 		return false;
 	}
 	if (r->timed_out)
 		return test_fail_at(__FILE__, __LINE__, "%s: still running after %d s", prog,
-				    RUN_TIMEOUT_S);
+				    timeout_s);
 	return true;
+}
+
+/* Run a built case, ENV being variable assignments. */
+static bool run_prog(struct test_ctx *ctx, const struct case_spec *spec, const char *env,
+		     const char *prog, struct cmd_result *r)
+{
+	return run_prog_under(ctx, spec, env, prog, RUN_TIMEOUT_S, r);
 }
 
 static int count_lines(const char *s)
@@ -422,7 +433,7 @@ static enum test_result run_memcheck_case(struct test_ctx *ctx)
 {
 	const char *src = ctx->data;
 	struct cmd_result plain = { 0 }, mc = { 0 };
-	char pbin[320], ibin[320], env[96];
+	char pbin[320], ibin[320], prefix[160];
 	enum test_result res = TEST_FAIL;
 	struct case_spec spec;
 	bool ok;
@@ -445,19 +456,11 @@ static enum test_result run_memcheck_case(struct test_ctx *ctx)
 		goto out;
 	if (!ASSERT_EQ(plain.status, spec.status, "plain build's exit status"))
 		goto out;
-	snprintf(env, sizeof(env), "UPSTARE_SELFTEST_UNWIND=%d ", spec.unwind ? spec.unwind : 1);
-	if (run_cmd(&mc, MEMCHECK_TIMEOUT_S,
-		    "cd '%s' && %svalgrind -q --error-exitcode=%d --child-silent-after-fork=yes "
-		    "'%s' %s < %s", ctx->tmpdir, env, MEMCHECK_ERROR, ibin, spec.args,
-		    spec.has_input ? "stdin" : "/dev/null")) {
-		test_fail_at(__FILE__, __LINE__, "cannot run valgrind");
+	snprintf(prefix, sizeof(prefix), "UPSTARE_SELFTEST_UNWIND=%d valgrind -q "
+		 "--error-exitcode=%d --child-silent-after-fork=yes ",
+		 spec.unwind ? spec.unwind : 1, MEMCHECK_ERROR);
+	if (!run_prog_under(ctx, &spec, prefix, ibin, MEMCHECK_TIMEOUT_S, &mc))
 		goto out;
-	}
-	if (mc.timed_out) {
-		test_fail_at(__FILE__, __LINE__, "still running under memcheck after %d s",
-			     MEMCHECK_TIMEOUT_S);
-		goto out;
-	}
 	ok = ASSERT_TRUE(mc.status != MEMCHECK_ERROR || spec.status == MEMCHECK_ERROR,
 			 "memcheck finds no error");
 	ok = same_output("under memcheck", "plain  ", plain.out, "upstare", mc.out) && ok;
