@@ -14,6 +14,9 @@
  * Self-test mode (UPSTARE_SELFTEST_UNWIND=N): every N-th update point a
  * thread reaches unwinds and rebuilds its whole stack in the same code.
  * The program must behave exactly as without it; the selftests compare.
+ * With UPSTARE_SELFTEST_UNWIND_MAX=M, the process unwinds M times at most;
+ * then, once no thread is between its unwind and the end of its rebuild,
+ * __upstare_pending goes down and the rest of the run polls at full speed.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -38,6 +41,8 @@ __thread struct thread_state upstare__ts = { .slot = &upstare__unregistered_slot
 #define ts upstare__ts
 
 static unsigned long selftest_every;
+static unsigned long selftest_max, selftest_started;
+static int selftest_over, selftest_inflight;
 static unsigned long rebuilds;
 
 void upstare__fatal(const char *fmt, ...)
@@ -69,6 +74,9 @@ void upstare__init(void)
 		selftest_every = strtoul(e, NULL, 0);
 		if (selftest_every)
 			__upstare_pending = 1;
+		e = getenv("UPSTARE_SELFTEST_UNWIND_MAX");
+		if (e && *e)
+			selftest_max = strtoul(e, NULL, 0);
 		atexit(report);
 	}
 }
@@ -78,6 +86,18 @@ unsigned long upstare_rebuild_count(void)
 	return __atomic_load_n(&rebuilds, __ATOMIC_RELAXED);
 }
 
+/*
+ * Self-test mode with a maximum: a thread is no longer between an unwind
+ * and the end of its rebuild.  The last one after the maximum lowers the
+ * flag: no frame is being saved or rebuilt, and no unwind starts again.
+ */
+static void selftest_landed(void)
+{
+	if (!__atomic_sub_fetch(&selftest_inflight, 1, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&selftest_over, __ATOMIC_SEQ_CST))
+		__upstare_pending = 0;
+}
+
 /* Self-test mode: does this update point start an unwind? */
 static int selftest_trigger(void)
 {
@@ -85,6 +105,20 @@ static int selftest_trigger(void)
 		return 0;
 	if (++ts.polls % selftest_every)
 		return 0;
+	if (selftest_max) {
+		/*
+		 * In flight before looking whether it is over, so that the
+		 * thread ending it either sees this one or is seen (both
+		 * sequentially consistent).
+		 */
+		__atomic_add_fetch(&selftest_inflight, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&selftest_over, __ATOMIC_SEQ_CST)) {
+			selftest_landed();
+			return 0;
+		}
+		if (__atomic_add_fetch(&selftest_started, 1, __ATOMIC_RELAXED) >= selftest_max)
+			__atomic_store_n(&selftest_over, 1, __ATOMIC_SEQ_CST);
+	}
 	ts.unwinding = 1;
 	return 1;
 }
@@ -221,6 +255,8 @@ void __upstare_frame_done(void *frame)
 		ts.rebuilding = 0;
 		ts.nrelocs = 0;
 		__atomic_add_fetch(&rebuilds, 1, __ATOMIC_RELAXED);
+		if (selftest_max)
+			selftest_landed();
 		upstare__rebuilt();
 	}
 }
