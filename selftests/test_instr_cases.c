@@ -404,6 +404,102 @@ static bool load_case(struct test_ctx *ctx, const char *src, struct case_spec *s
 	return ok;
 }
 
+/* Compile SRC with upstare-cc FLAGS -c and read its .upstare metadata back into R. */
+static bool case_meta(struct test_ctx *ctx, const char *src, const char *flags,
+		      struct cmd_result *r)
+{
+	char obj[300], cflags[64];
+
+	snprintf(obj, sizeof(obj), "%s/case.o", ctx->tmpdir);
+	snprintf(cflags, sizeof(cflags), "%s -c", flags);
+	if (!build("upstare-cc -c", upstare_cc(), cflags, "", src, obj))
+		return false;
+	if (!ASSERT_OK(run_cmd(r, BUILD_TIMEOUT_S, "%s --dump-meta '%s'", upstare_cc(), obj),
+		       "run upstare-cc --dump-meta"))
+		return false;
+	return ASSERT_EQ(r->status, 0, "upstare-cc --dump-meta status");
+}
+
+/*
+ * The keys of function NAME's continuation points in the metadata, each
+ * after a space, into OUT; false if the function or its list is missing.
+ */
+static bool meta_points(const char *meta, const char *name, char *out, size_t size)
+{
+	char key[300];
+	const char *p;
+	int depth = 0;
+
+	snprintf(key, sizeof(key), "{\"name\":\"%s\",", name);
+	p = strstr(meta, key);
+	if (!p || !(p = strstr(p, "\"cps\":[")))
+		return false;
+	*out = 0;
+	for (p += strlen("\"cps\":"); *p; p++) {
+		if (*p == '[' || *p == '{') {
+			depth++;
+		} else if (*p == ']' || *p == '}') {
+			if (--depth == 0)
+				return true;
+		} else if (*p == '"') {
+			const char *v = p + strlen("\"key\":\""), *e;
+
+			if (depth == 2 && !strncmp(p, "\"key\":\"", strlen("\"key\":\"")) &&
+			    (e = strchr(v, '"'))) {
+				snprintf(out + strlen(out), size - strlen(out), " %.*s", (int)(e - v), v);
+				p = e;
+				continue;
+			}
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				break;
+		}
+	}
+	return false;
+}
+
+/*
+ * "// expect-points: NAME KEY..." lines: function NAME's continuation
+ * points, in order, in the -O2 build's metadata.
+ */
+static bool check_points(struct test_ctx *ctx, const char *src)
+{
+	const char *marker = "// expect-points:";
+	struct cmd_result r = { 0 };
+	char *text = read_file(src, NULL);
+	bool ok = true;
+
+	if (!ASSERT_TRUE(text != NULL, src))
+		return false;
+	if (strstr(text, marker) && (ok = case_meta(ctx, src, "-O2", &r))) {
+		for (const char *m = strstr(text, marker); m; m = strstr(m + 1, marker)) {
+			char name[256], want[1024], got[1024];
+			const char *p = m + strlen(marker), *e = strchr(p, '\n');
+			int used;
+
+			if (sscanf(p, " %255[A-Za-z0-9_]%n", name, &used) != 1) {
+				ok = test_fail_at(__FILE__, __LINE__, "%s: malformed \"%s\" line",
+						  src, marker);
+				continue;
+			}
+			p += used;
+			snprintf(want, sizeof(want), "%.*s", e ? (int)(e - p) : (int)strlen(p), p);
+			if (!meta_points(r.out, name, got, sizeof(got)))
+				ok = test_fail_at(__FILE__, __LINE__, "%s() not in the metadata", name);
+			else if (strcmp(got, want))
+				ok = test_fail_at(__FILE__, __LINE__, "%s(): continuation points \"%s\", "
+						  "expected \"%s\"", name, got + !!*got, want + !!*want);
+		}
+		if (!ok)
+			test_log("metadata:\n%s", r.out);
+	}
+	cmd_result_free(&r);
+	free(text);
+	return ok;
+}
+
 static enum test_result run_case(struct test_ctx *ctx)
 {
 	const char *src = ctx->data;
@@ -420,6 +516,7 @@ static enum test_result run_case(struct test_ctx *ctx)
 	    !same_output("plain builds (the case is not deterministic)", "-O2", out_o2, "-O0",
 			 out_o0))
 		ok = false;
+	ok = check_points(ctx, src) && ok;
 	if (ok)
 		res = TEST_PASS;
 	free(out_o2);
@@ -668,7 +765,7 @@ static enum test_result run_nr_case(struct test_ctx *ctx)
 {
 	const char *src = ctx->data;
 	struct cmd_result r = { 0 };
-	char obj[300], *text;
+	char *text;
 	bool ok;
 
 	if (!have_upstare_cc())
@@ -676,13 +773,7 @@ static enum test_result run_nr_case(struct test_ctx *ctx)
 	text = read_file(src, NULL);
 	if (!ASSERT_TRUE(text != NULL, src))
 		return TEST_FAIL;
-	snprintf(obj, sizeof(obj), "%s/case.o", ctx->tmpdir);
-	ok = build("upstare-cc -c", upstare_cc(), "-O0 -c", "", src, obj);
-	if (ok && !ASSERT_OK(run_cmd(&r, BUILD_TIMEOUT_S, "%s --dump-meta '%s'", upstare_cc(), obj),
-			     "run upstare-cc --dump-meta"))
-		ok = false;
-	if (ok)
-		ok = ASSERT_EQ(r.status, 0, "upstare-cc --dump-meta status");
+	ok = case_meta(ctx, src, "-O0", &r);
 	if (ok) {
 		ok = check_marked(text, "// expect-nr:", r.out, 0);
 		ok = check_marked(text, "// expect-rebuildable:", r.out, 1) && ok;
