@@ -149,6 +149,39 @@ static long do_latch(int n)
 	return s;
 }
 
+/* around a loop that only counts, with a continue */
+// expect-points: latch_above entry loop#1
+static long latch_above(int n)
+{
+	long s = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i % 3 == 1)
+			continue;
+		for (int j = 0; j < i % 9; j++)
+			s += v[j] ^ i;
+	}
+	return s;
+}
+
+// expect-points: do_above entry loop#1
+static long do_above(int n)
+{
+	long s = 0;
+	int i = 0;
+
+	do {
+		for (int j = 0; j < i % 9; j++)
+			s += v[j] + i;
+		if (i % 4 == 0) {
+			i += 2;
+			continue;
+		}
+		i++;
+	} while (i < n);
+	return s;
+}
+
 /* csmith's goto out of nested loops to before them: only the inner head polls */
 // expect-points: cycle entry loop#1
 static int cycle(int n)
@@ -199,6 +232,8 @@ int main(void)
 	printf("calls %ld\n", calls(300));
 	printf("three %ld\n", three(300));
 	printf("do_latch %ld\n", do_latch(3000));
+	printf("latch_above %ld\n", latch_above(3000));
+	printf("do_above %ld\n", do_above(3000));
 	printf("cycle %d %d\n", cycle(1000), g_cnt);
 	printf("cycle_label %d %d\n", cycle_label(1000), g_cnt);
 	return 0;
