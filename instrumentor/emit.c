@@ -415,20 +415,6 @@ struct find {
 	bool nest;		/* a loop */
 };
 
-static bool int_value(CXCursor e, long long *v);
-
-/* "do { ... } while (0)", as macros write it: not a loop */
-static bool once(CXCursor s)
-{
-	CXCursor *kids;
-	unsigned n = get_kids(s, &kids);
-	long long v;
-	bool r = n && int_value(kids[n - 1], &v) && !v;
-
-	free(kids);
-	return r;
-}
-
 static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d)
 {
 	struct find *fd = d;
@@ -444,25 +430,9 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt ||
 	    k == CXCursor_GotoStmt)
 		fd->loop = true;
-	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || (k == CXCursor_DoStmt && !once(c)))
+	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || (k == CXCursor_DoStmt && !runs_once(c)))
 		fd->nest = true;
 	return CXChildVisit_Recurse;
-}
-
-static bool is_const_expr(CXCursor e)
-{
-	e = strip_implicit(e);
-	switch (clang_getCursorKind(e)) {
-	case CXCursor_IntegerLiteral:
-	case CXCursor_FloatingLiteral:
-	case CXCursor_CharacterLiteral:
-	case CXCursor_StringLiteral:
-		return true;
-	case CXCursor_DeclRefExpr:
-		return clang_getCursorKind(clang_getCursorReferenced(e)) == CXCursor_EnumConstantDecl;
-	default:
-		return false;
-	}
 }
 
 static bool is_scalar_type(CXType t)
@@ -2125,23 +2095,6 @@ static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCur
 	assigns_visit(body, body, &a);
 	clang_visitChildren(body, assigns_visit, &a);
 	return !a.assigned;
-}
-
-static bool int_value(CXCursor e, long long *v)
-{
-	CXEvalResult r;
-	bool ok;
-
-	if (!is_const_expr(e) && clang_getCursorKind(strip_implicit(e)) != CXCursor_UnaryOperator)
-		return false;
-	r = clang_Cursor_Evaluate(e);
-	if (!r)
-		return false;
-	ok = clang_EvalResult_getKind(r) == CXEval_Int;
-	if (ok)
-		*v = clang_EvalResult_getAsLongLong(r);
-	clang_EvalResult_dispose(r);
-	return ok;
 }
 
 /*

@@ -120,6 +120,53 @@ CXCursor strip_implicit(CXCursor c)
  * CallExpr also answers for "get(c)(a, b)" (the callee of the callee), so
  * it cannot tell direct calls apart.
  */
+/* A literal or an enumeration constant. */
+bool is_const_expr(CXCursor e)
+{
+	e = strip_implicit(e);
+	switch (clang_getCursorKind(e)) {
+	case CXCursor_IntegerLiteral:
+	case CXCursor_FloatingLiteral:
+	case CXCursor_CharacterLiteral:
+	case CXCursor_StringLiteral:
+		return true;
+	case CXCursor_DeclRefExpr:
+		return clang_getCursorKind(clang_getCursorReferenced(e)) == CXCursor_EnumConstantDecl;
+	default:
+		return false;
+	}
+}
+
+/* The value of an integer constant expression (a literal, an enumerator, -1, ...). */
+bool int_value(CXCursor e, long long *v)
+{
+	CXEvalResult r;
+	bool ok;
+
+	if (!is_const_expr(e) && clang_getCursorKind(strip_implicit(e)) != CXCursor_UnaryOperator)
+		return false;
+	r = clang_Cursor_Evaluate(e);
+	if (!r)
+		return false;
+	ok = clang_EvalResult_getKind(r) == CXEval_Int;
+	if (ok)
+		*v = clang_EvalResult_getAsLongLong(r);
+	clang_EvalResult_dispose(r);
+	return ok;
+}
+
+/* "do { ... } while (0)", as macros write it: it runs once, it is no loop. */
+bool runs_once(CXCursor do_stmt)
+{
+	CXCursor *kids;
+	unsigned n = get_kids(do_stmt, &kids);
+	long long v;
+	bool r = n && int_value(kids[n - 1], &v) && !v;
+
+	free(kids);
+	return r;
+}
+
 CXCursor call_target(CXCursor call)
 {
 	CXCursor *kids, e, ref = clang_getNullCursor();

@@ -3,7 +3,8 @@
  * Which functions can never reach an update point.
  *
  * A function defined in this translation unit is "quiet" when it has no
- * loop and no goto (so no update point of its own besides the entry) and
+ * loop and no goto (so no update point of its own besides the entry; the
+ * "do { ... } while (0)" of a macro runs once and is no loop) and
  * every call it makes that may enter instrumented code goes to another
  * quiet function: a direct call to a function defined here.  A quiet
  * function runs for a bounded time and no thread can park inside it or
@@ -54,9 +55,12 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 	if (s->p->loud)
 		return CXChildVisit_Break;
 	switch (k) {
+	case CXCursor_DoStmt:
+		if (runs_once(c))
+			return CXChildVisit_Recurse;
+		/* fall through */
 	case CXCursor_ForStmt:
 	case CXCursor_WhileStmt:
-	case CXCursor_DoStmt:
 	case CXCursor_GotoStmt:
 	case CXCursor_IndirectGotoStmt:
 		s->p->loud = true;
