@@ -101,6 +101,8 @@ static void selftest_landed(void)
 /* Self-test mode: does this update point start an unwind? */
 static int selftest_trigger(void)
 {
+	unsigned long n;
+
 	if (!selftest_every || ts.rebuilding || ts.unwinding || ts.nr_depth)
 		return 0;
 	if (++ts.polls % selftest_every)
@@ -116,8 +118,14 @@ static int selftest_trigger(void)
 			selftest_landed();
 			return 0;
 		}
-		if (__atomic_add_fetch(&selftest_started, 1, __ATOMIC_RELAXED) >= selftest_max)
+		n = __atomic_add_fetch(&selftest_started, 1, __ATOMIC_RELAXED);
+		if (n >= selftest_max)
 			__atomic_store_n(&selftest_over, 1, __ATOMIC_SEQ_CST);
+		if (n > selftest_max) {
+			/* another thread took the last one meanwhile */
+			selftest_landed();
+			return 0;
+		}
 	}
 	ts.unwinding = 1;
 	return 1;
