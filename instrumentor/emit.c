@@ -2445,7 +2445,13 @@ static enum loop_kind loop_kind(struct fctx *f, const struct loop_parts *lp, boo
 	return LOOP_POLLED;
 }
 
-/* The same inside a loop of s: a goto or asm, a continue is the loop's. */
+static enum CXChildVisitResult jumps_visit(CXCursor c, CXCursor p, CXClientData d);
+
+/*
+ * The same inside a loop of s: a goto or asm; a continue is the loop's,
+ * but one in a statement expression may be in the loop's for-init, which
+ * runs before it (and is the outer loop's): such a continue counts.
+ */
 static enum CXChildVisitResult jumps_out_visit(CXCursor c, CXCursor p, CXClientData d)
 {
 	enum CXCursorKind k = clang_getCursorKind(c);
@@ -2454,6 +2460,10 @@ static enum CXChildVisitResult jumps_out_visit(CXCursor c, CXCursor p, CXClientD
 	if (k == CXCursor_GotoStmt || k == CXCursor_IndirectGotoStmt || k == CXCursor_AsmStmt) {
 		*(bool *)d = true;
 		return CXChildVisit_Break;
+	}
+	if (k == CXCursor_StmtExpr) {
+		clang_visitChildren(c, jumps_visit, d);
+		return *(bool *)d ? CXChildVisit_Break : CXChildVisit_Continue;
 	}
 	return CXChildVisit_Recurse;
 }
@@ -2488,11 +2498,9 @@ static bool jumps(CXCursor s)
 {
 	bool found = false;
 
-	if (!clang_Cursor_isNull(s)) {
-		jumps_visit(s, clang_getNullCursor(), &found);
-		if (!found)
-			clang_visitChildren(s, jumps_visit, &found);
-	}
+	if (!clang_Cursor_isNull(s) &&
+	    jumps_visit(s, clang_getNullCursor(), &found) == CXChildVisit_Recurse)
+		clang_visitChildren(s, jumps_visit, &found);
 	return found;
 }
 
@@ -2554,7 +2562,8 @@ static bool head_polls(struct fctx *f, CXCursor s)
  */
 static enum poll_at poll_place(struct fctx *f, const struct loop_parts *lp)
 {
-	if (lp->fd.loop && covers(f, lp->body))
+	/* a goto in the condition or increment may skip the body's update point */
+	if (lp->fd.loop && !jumps(lp->cond) && !jumps(lp->incr) && covers(f, lp->body))
 		return POLL_NONE;
 	if (lp->fd.nest && !lp->fd.call)
 		return POLL_LATCH;

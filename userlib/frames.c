@@ -93,8 +93,15 @@ unsigned long upstare_rebuild_count(void)
  */
 static void selftest_landed(void)
 {
-	if (!__atomic_sub_fetch(&selftest_inflight, 1, __ATOMIC_SEQ_CST) &&
-	    __atomic_load_n(&selftest_over, __ATOMIC_SEQ_CST))
+	/*
+	 * "over" read before the count drops: a thread that counts itself in
+	 * after the drop to zero reads "over" after this read, and backs out.
+	 * (Read after the drop, it could be the store of a thread that went in
+	 * after it, and lower the flag under that thread's unwind.)
+	 */
+	int over = __atomic_load_n(&selftest_over, __ATOMIC_SEQ_CST);
+
+	if (!__atomic_sub_fetch(&selftest_inflight, 1, __ATOMIC_SEQ_CST) && over)
 		__upstare_pending = 0;
 }
 

@@ -182,6 +182,45 @@ static long do_above(int n)
 	return s;
 }
 
+/* a goto in the condition skips the inner loop: the outer loop polls */
+// expect-points: cond_goto entry loop#1 loop#2
+static int cond_goto(int n)
+{
+	int a = n, h = 0, i;
+
+	while (({ if (h > 1000) goto skip; a > 0; })) {
+		i = 0;
+		while (v[i] != a % 50 && i < N - 1)
+			i++;
+		h += i;
+skip:
+		a--;
+		if (h > 1000)
+			h -= 700;
+	}
+	return h + a;
+}
+
+/* a continue in an inner for's init is the outer loop's: it polls */
+// expect-points: init_continue entry loop#1 loop#2
+static int init_continue(int n)
+{
+	int m = n, h = 0, i, j = 0;
+
+	while (m-- > 0) {
+		{
+			for (({ if (m % 3 == 0) continue; 0; }); j < m % 7; j++)
+				h++;
+		}
+		i = 0;
+		while (v[i] != m % 50 && i < N - 1)
+			i++;
+		h += i;
+		j = 0;
+	}
+	return h;
+}
+
 /* csmith's goto out of nested loops to before them: only the inner head polls */
 // expect-points: cycle entry loop#1
 static int cycle(int n)
@@ -234,6 +273,8 @@ int main(void)
 	printf("do_latch %ld\n", do_latch(3000));
 	printf("latch_above %ld\n", latch_above(3000));
 	printf("do_above %ld\n", do_above(3000));
+	printf("cond_goto %d\n", cond_goto(2000));
+	printf("init_continue %d\n", init_continue(2000));
 	printf("cycle %d %d\n", cycle(1000), g_cnt);
 	printf("cycle_label %d %d\n", cycle_label(1000), g_cnt);
 	return 0;
