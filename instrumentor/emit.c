@@ -127,6 +127,7 @@ static void emit_stmt(struct fctx *f, CXCursor s);
 static void param_args(struct fninfo *fi, struct sb *o);
 static void lin(struct fctx *f, CXCursor e);
 static bool work(struct fctx *f, CXCursor e);
+static bool is_back_goto(CXCursor c);
 
 static void out(struct fctx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void out(struct fctx *f, const char *fmt, ...)
@@ -343,6 +344,8 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 	case CXCursor_WhileStmt:
 	case CXCursor_DoStmt:
 		return true;	/* loops inside statement expressions get update points */
+	case CXCursor_GotoStmt:
+		return is_back_goto(e);	/* and so do backward gotos */
 	case CXCursor_CompoundLiteralExpr:
 		return true;	/* becomes a named local, saved with the frame */
 	case CXCursor_CStyleCastExpr:

@@ -221,6 +221,16 @@ static int init_continue(int n)
 	return h;
 }
 
+/* a backward goto inside a statement expression polls too */
+// expect-points: stmt_expr_goto entry goto:again#1
+static int stmt_expr_goto(int n)
+{
+	int h = n;
+	int x = ({ int k = 0; again: k++; if (--h > 0) goto again; k; });
+
+	return x + h;
+}
+
 /* csmith's goto out of nested loops to before them: only the inner head polls */
 // expect-points: cycle entry loop#1
 static int cycle(int n)
@@ -275,6 +285,7 @@ int main(void)
 	printf("do_above %ld\n", do_above(3000));
 	printf("cond_goto %d\n", cond_goto(2000));
 	printf("init_continue %d\n", init_continue(2000));
+	printf("stmt_expr_goto %d\n", stmt_expr_goto(5000));
 	printf("cycle %d %d\n", cycle(1000), g_cnt);
 	printf("cycle_label %d %d\n", cycle_label(1000), g_cnt);
 	return 0;
