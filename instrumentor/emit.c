@@ -103,10 +103,7 @@ struct fctx {
 	bool cloning;		/* emitting a loop that will be copied (clone_loop) */
 	/* loops whose heads the restore goes through: open ones, innermost last */
 	unsigned hops_open[512];
-	struct hop_loop {
-		CXCursor loop;	/* null: no update point at its head */
-		unsigned beg, end;
-	} hop_loops[512];
+	CXCursor hop_loops[512];	/* each one's loop; null: no update point at its head */
 	int nhops_open;
 	unsigned nhops;
 	struct keycnt {
@@ -881,7 +878,7 @@ static unsigned push_hop(struct fctx *f)
 		diag(f->t, f->fi->cur, "error", "loops nested too deeply");
 		return 0;
 	}
-	f->hop_loops[f->nhops_open] = (struct hop_loop){ clang_getNullCursor(), 0, 0 };
+	f->hop_loops[f->nhops_open] = clang_getNullCursor();
 	f->hops_open[f->nhops_open++] = ++f->nhops;
 	return f->nhops;
 }
@@ -2584,12 +2581,12 @@ static bool goto_polls(struct fctx *f, CXCursor target)
 	unsigned t = cur_beg(target);
 
 	for (int j = f->nhops_open - 1; j >= 0; j--) {
-		struct hop_loop *h = &f->hop_loops[j];
+		CXCursor m = f->hop_loops[j];
 		struct labels l = { 0, false, true };
 
-		if (clang_Cursor_isNull(h->loop) || (t >= h->beg && t < h->end))
+		if (clang_Cursor_isNull(m) || (t >= cur_beg(m) && t < cur_end(m)))
 			continue;
-		clang_visitChildren(h->loop, labels_visit, &l);
+		clang_visitChildren(m, labels_visit, &l);
 		if (!l.found)
 			return false;
 	}
@@ -2681,7 +2678,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 	f->cloning |= root;
 	at = poll_place(f, &lp);
 	if (at == POLL_HEAD)
-		f->hop_loops[f->nhops_open - 1] = (struct hop_loop){ s, cur_beg(s), cur_end(s) };
+		f->hop_loops[f->nhops_open - 1] = s;
 	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop, at);
 	if (root) {
 		f->cloning = false;
