@@ -87,6 +87,7 @@ struct fctx {
 	struct loopctx loops[512];
 	int nloops_open;
 	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
+	unsigned short_depth;	/* LOOP_SHORT loops open */
 	char **label_names;	/* every label defined in the function */
 	unsigned nlabel_names;
 	unsigned stmt_temp_base;
@@ -1960,40 +1961,34 @@ static void emit_cond_break(struct fctx *f, CXCursor cond)
 /*
  * A loop without calls into instrumented code and without inner loops:
  * strip-mined so that it polls once every STRIP iterations, and the inner
- * strip stays a plain counted loop the compiler can vectorize.
+ * strip stays a plain counted loop the compiler can vectorize.  The body's
+ * break and continue are its own (native): a break leaves the strip with
+ * __us_k < STRIP, and so the loop.  body_text: the body as emitted already
+ * (bounded_guard()), else it is emitted here.
  */
-static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
-			     CXCursor body, unsigned line)
+static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, const char *rc, const char *ri,
+			     CXCursor body, const char *body_text, unsigned line)
 {
-	char *brk = new_label(f, "b"), *cont = NULL;
-	char *rc = clang_Cursor_isNull(cond) ? NULL : residual(f, cond);
-	char *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
-
 	f->uses_k = true;
 	/* the update point at the head: the restore enters the loop there */
 	out(f, "for (;;) {\n");
 	emit_poll(f, "loop", line, "loop", body, true);
-	if (k == CXCursor_DoStmt) {
-		cont = new_label(f, "c");
-		out(f, "for (__us_k = 0; __us_k < %u; __us_k++) {\n", STRIP);
-		push_loop(f, brk, cont, false);
-		emit_braced(f, body);
-		f->nloops_open--;
-		out(f, "%s: ;\nif (!(%s)) goto %s;\n}\n", cont, rc, brk);
-	} else {
+	if (k == CXCursor_DoStmt)
+		out(f, "__us_k = 0;\ndo ");
+	else
 		out(f, "for (__us_k = 0; __us_k < %u%s%s%s; __us_k++%s%s%s) ", STRIP,
-		    rc ? " && (" : "", rc ? rc : "", rc ? ")" : "",
-		    ri ? ", (" : "", ri ? ri : "", ri ? ")" : "");
-		push_loop(f, brk, NULL, false);
+		    rc ? " && (" : "", rc ? rc : "", rc ? ")" : "", ri ? ", (" : "", ri ? ri : "",
+		    ri ? ")" : "");
+	if (body_text) {
+		out(f, "%s", body_text);
+	} else {
+		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
 		f->nloops_open--;
-		out(f, "if (__us_k < %u) break;\n", STRIP);
 	}
-	out(f, "}\n%s: ;\n", brk);
-	free(brk);
-	free(cont);
-	free(rc);
-	free(ri);
+	if (k == CXCursor_DoStmt)
+		out(f, "while ((%s) && ++__us_k < %u);\n", rc, STRIP);
+	out(f, "if (__us_k < %u) break;\n}\n", STRIP);
 }
 
 struct assigns {
@@ -2153,6 +2148,263 @@ static bool is_short_counted(struct fctx *f, CXCursor init, CXCursor cond, CXCur
 	return (up ? to - from : from - to) <= STRIP;
 }
 
+/* ------------------------------------------------- loops that end by themselves */
+
+struct invariant {
+	struct fctx *f;
+	CXCursor body, var;	/* var: the loop's counter */
+	bool ok;
+};
+
+static enum CXChildVisitResult invariant_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct invariant *in = d;
+	struct assigns a;
+	CXCursor ref;
+
+	(void)p;
+	switch (clang_getCursorKind(c)) {
+	case CXCursor_IntegerLiteral: case CXCursor_CharacterLiteral:
+		return CXChildVisit_Continue;
+	case CXCursor_ParenExpr: case CXCursor_UnexposedExpr: case CXCursor_CStyleCastExpr:
+	case CXCursor_ConditionalOperator:
+		return CXChildVisit_Recurse;
+	case CXCursor_BinaryOperator:
+		if (clang_getCursorBinaryOperatorKind(c) >= CXBinaryOperator_Mul &&
+		    clang_getCursorBinaryOperatorKind(c) <= CXBinaryOperator_LOr)
+			return CXChildVisit_Recurse;
+		break;
+	case CXCursor_UnaryOperator:
+		switch (clang_getCursorUnaryOperatorKind(c)) {
+		case CXUnaryOperator_Plus: case CXUnaryOperator_Minus: case CXUnaryOperator_Not:
+		case CXUnaryOperator_LNot:
+			return CXChildVisit_Recurse;
+		default:
+			break;
+		}
+		break;
+	case CXCursor_UnaryExpr:
+		if (is_const_expr(c))
+			return CXChildVisit_Continue;
+		break;
+	case CXCursor_DeclRefExpr:
+		ref = clang_getCursorReferenced(c);
+		if (clang_getCursorKind(ref) == CXCursor_EnumConstantDecl)
+			return CXChildVisit_Continue;
+		if (!is_stable_local(in->f, c) || clang_equalCursors(ref, in->var))
+			break;
+		a = (struct assigns){ ref, false };
+		assigns_visit(in->body, in->body, &a);
+		clang_visitChildren(in->body, assigns_visit, &a);
+		if (!a.assigned)
+			return CXChildVisit_Continue;
+		break;
+	default:
+		break;
+	}
+	in->ok = false;
+	return CXChildVisit_Break;
+}
+
+/*
+ * Is e free of side effects and of memory reads, and the same on every
+ * pass through body: constants, and locals other than var that the body
+ * does not assign?
+ */
+static bool is_invariant(struct fctx *f, CXCursor e, CXCursor body, CXCursor var)
+{
+	struct invariant in = { f, body, var, true };
+
+	if (invariant_visit(e, e, &in) == CXChildVisit_Recurse)
+		clang_visitChildren(e, invariant_visit, &in);
+	return in.ok;
+}
+
+/* An integer type of at most 64 bits: its size, and whether it is signed. */
+static bool int_type(CXType t, long long *size, bool *is_signed)
+{
+	t = clang_getCanonicalType(t);
+	switch (t.kind) {
+	case CXType_Bool: case CXType_Char_U: case CXType_UChar: case CXType_UShort:
+	case CXType_UInt: case CXType_ULong: case CXType_ULongLong: case CXType_Char16:
+	case CXType_Char32:
+		*is_signed = false;
+		break;
+	case CXType_Char_S: case CXType_SChar: case CXType_WChar: case CXType_Short:
+	case CXType_Int: case CXType_Long: case CXType_LongLong:
+		*is_signed = true;
+		break;
+	case CXType_Enum:
+		return false;	/* its underlying type's signedness is not at hand */
+	default:
+		return false;
+	}
+	*size = clang_Type_getSizeOf(t);
+	return *size > 0 && *size <= 8;
+}
+
+/* A pointer the loop can step and subtract: to an object type, the same as u's. */
+static bool steppable_ptr(CXType t, CXType u)
+{
+	CXType pt, pu;
+
+	t = clang_getCanonicalType(t);
+	u = clang_getCanonicalType(u);
+	if (t.kind != CXType_Pointer || u.kind != CXType_Pointer)
+		return false;
+	pt = clang_getUnqualifiedType(clang_getCanonicalType(clang_getPointeeType(t)));
+	pu = clang_getUnqualifiedType(clang_getCanonicalType(clang_getPointeeType(u)));
+	return pt.kind != CXType_FunctionProto && pt.kind != CXType_FunctionNoProto &&
+	       pt.kind != CXType_Void && clang_Type_getSizeOf(pt) > 0 && clang_equalTypes(pt, pu);
+}
+
+/* The guard of "do ... while (--v)", "while (v--)" and the like (bounded_guard()). */
+static char *countdown_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor body)
+{
+	CXCursor *kids, var;
+	unsigned n;
+	enum CXUnaryOperatorKind op;
+	long long size;
+	bool sgn, ok;
+	struct assigns a;
+	struct sb g = { 0 };
+	char *v;
+
+	cond = strip_implicit(cond);
+	if (clang_getCursorKind(cond) != CXCursor_UnaryOperator)
+		return NULL;
+	op = clang_getCursorUnaryOperatorKind(cond);
+	if (op != CXUnaryOperator_PreDec && op != CXUnaryOperator_PostDec)
+		return NULL;
+	n = get_kids(cond, &kids);
+	ok = n == 1 && is_stable_local(f, kids[0]);
+	var = ok ? strip_implicit(kids[0]) : clang_getNullCursor();
+	free(kids);
+	if (!ok || !int_type(clang_getCursorType(var), &size, &sgn))
+		return NULL;
+	a = (struct assigns){ clang_getCursorReferenced(var), false };
+	assigns_visit(body, body, &a);
+	clang_visitChildren(body, assigns_visit, &a);
+	if (a.assigned)
+		return NULL;
+	v = residual(f, var);
+	/*
+	 * Passes: "do ... while (--v)" v, "while (--v)" v - 1, from v > 0;
+	 * "do ... while (v--)" v + 1, "while (v--)" v, from v >= 0.
+	 */
+	if (op == CXUnaryOperator_PreDec)
+		sb_printf(&g, "(%s) > 0 && (%s) <= %u", v, v, STRIP);
+	else
+		sb_printf(&g, "%s%s%s(%s) %s %u", sgn ? "(" : "", sgn ? v : "",
+			  sgn ? ") >= 0 && " : "", v, k == CXCursor_DoStmt ? "<" : "<=", STRIP);
+	free(v);
+	return g.s;
+}
+
+/*
+ * The guard of a loop that ends by itself within STRIP passes, else null:
+ * "for (...; v relop e; v += step)" (is_counted(), e is_invariant(), v an
+ * integer as wide as int and e, or a pointer), or a do or while loop on
+ * "--v" or "v--".  When the guard holds, the loop runs as written, with no
+ * update point: the delay it adds to an update is bounded as in the
+ * strip-mined loop, by STRIP passes of a body without loops or calls.
+ */
+static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			   CXCursor body)
+{
+	CXCursor *kids, var, vx, e;
+	unsigned n;
+	enum CXBinaryOperatorKind op;
+	long long step = 1, vsize, esize;
+	bool up, vs, es, ok, ptr, rev;
+	struct sb g = { 0 }, d1 = { 0 }, d2 = { 0 };
+	char *v, *x;
+	const char *cmp;
+
+	if (clang_Cursor_isNull(cond))
+		return NULL;
+	if (k != CXCursor_ForStmt)
+		return countdown_guard(f, k, cond, body);
+	if (!is_counted(f, k, cond, incr, body))
+		return NULL;
+	/* the step: is_counted() allows ++, --, += c, -= c */
+	incr = strip_implicit(incr);
+	n = get_kids(incr, &kids);
+	var = clang_getCursorReferenced(strip_implicit(kids[0]));
+	if (clang_getCursorKind(incr) == CXCursor_UnaryOperator) {
+		enum CXUnaryOperatorKind u = clang_getCursorUnaryOperatorKind(incr);
+
+		up = u == CXUnaryOperator_PostInc || u == CXUnaryOperator_PreInc;
+		ok = true;
+	} else {
+		ok = n == 2 && int_value(kids[1], &step) && step;
+		up = (clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_AddAssign) ==
+		     (step > 0);
+		step = step < 0 ? -step : step;
+	}
+	free(kids);
+	if (!ok)
+		return NULL;
+	/* v relop e, or e relop v turned round */
+	cond = strip_implicit(cond);
+	op = clang_getCursorBinaryOperatorKind(cond);
+	n = get_kids(cond, &kids);
+	ok = n == 2;
+	rev = ok && !refers_to(kids[0], var);
+	vx = ok ? strip_implicit(kids[rev]) : clang_getNullCursor();
+	e = ok ? kids[!rev] : clang_getNullCursor();
+	free(kids);
+	if (!ok || !is_invariant(f, e, body, var))
+		return NULL;
+	if (rev)
+		op = op == CXBinaryOperator_LT ? CXBinaryOperator_GT :
+		     op == CXBinaryOperator_GT ? CXBinaryOperator_LT :
+		     op == CXBinaryOperator_LE ? CXBinaryOperator_GE :
+		     op == CXBinaryOperator_GE ? CXBinaryOperator_LE : op;
+	ptr = steppable_ptr(clang_getCursorType(vx), clang_getCursorType(strip_implicit(e)));
+	/*
+	 * v must reach e without wrapping: an unsigned v narrower than e,
+	 * stepped past e, or up to "<=" its maximum would wrap and loop for
+	 * ever (a signed one would overflow, which the program does not do).
+	 */
+	if (!ptr && (!int_type(clang_getCursorType(vx), &vsize, &vs) ||
+		     !int_type(clang_getCursorType(strip_implicit(e)), &esize, &es) || vsize < 4 ||
+		     (!vs && (vsize < esize || step != 1 || op == CXBinaryOperator_LE ||
+			      op == CXBinaryOperator_GE))))
+		return NULL;
+	switch (op) {
+	case CXBinaryOperator_LT: cmp = "<"; ok = up; break;
+	case CXBinaryOperator_LE: cmp = "<="; ok = up; break;
+	case CXBinaryOperator_GT: cmp = ">"; ok = !up; break;
+	case CXBinaryOperator_GE: cmp = ">="; ok = !up; break;
+	case CXBinaryOperator_NE: cmp = "!="; ok = step == 1; break;
+	default: ok = false; break;
+	}
+	if (!ok)
+		return NULL;
+	v = residual(f, vx);
+	x = residual(f, e);
+	/* the distance, exact as unsigned long long when v has not passed e */
+	if (ptr) {
+		sb_printf(&d1, "(unsigned long long)((%s) - (%s))", up ? x : v, up ? v : x);
+	} else {
+		sb_printf(&d2, "(unsigned long long)(__typeof__((%s) + (%s)))", v, x);
+		sb_printf(&d1, "%s(%s) - %s(%s)", d2.s, up ? x : v, d2.s, up ? v : x);
+	}
+	if (op == CXBinaryOperator_NE)
+		sb_printf(&g, "!((%s) != (%s)) || ((%s) %s (%s) && %s <= %u)", v, x, v,
+			  up ? "<" : ">", x, d1.s, STRIP);
+	else
+		sb_printf(&g, "!((%s) %s (%s)) || %s %s %u", v, cmp, x, d1.s,
+			  op == CXBinaryOperator_LE || op == CXBinaryOperator_GE ? "<" : "<=",
+			  STRIP);
+	free(v);
+	free(x);
+	sb_free(&d1);
+	sb_free(&d2);
+	return g.s;
+}
+
 /*
  * Where a loop polls: at its head; at its latch (the end of its body,
  * where a continue goes, with only a hop at its head); or nowhere, every
@@ -2175,69 +2427,6 @@ static void emit_loop_head(struct fctx *f, unsigned line, CXCursor body, bool po
 	}
 	out(f, "__us_h%u: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP_%s_%u }\n", h,
 	    f->fi->ename, h);
-}
-
-/*
- * A loop with its update point (or hop) at its head, without the block
- * around it: strip-mined when nothing in it calls instrumented code or
- * loops (inner).
- */
-static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
-			     CXCursor body, unsigned line, bool inner, enum poll_at at)
-{
-	bool cond_work, incr_work, simple_do, simple_for;
-	char *cont = NULL, *rc = NULL, *ri = NULL;
-
-	if (!inner) {
-		emit_strip_mined(f, k, cond, incr, body, line);
-		return;
-	}
-	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
-	incr_work = !clang_Cursor_isNull(incr) && work(f, incr);
-	/* without calls in the condition and increment, they stay in place */
-	simple_do = k == CXCursor_DoStmt && !cond_work;
-	simple_for = k != CXCursor_DoStmt && !cond_work && !incr_work;
-	if (at == POLL_LATCH || (!simple_do && !simple_for &&
-				 (k == CXCursor_DoStmt || !clang_Cursor_isNull(incr))))
-		cont = new_label(f, "c");
-	if (simple_do) {
-		out(f, "do {\n");
-	} else if (simple_for) {
-		ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
-		/* the update point before the condition: it is the loop's head */
-		out(f, "for (;; %s) {\n", ri);
-	} else {
-		out(f, "for (;;) {\n");
-	}
-	emit_loop_head(f, line, body, at == POLL_HEAD);
-	if (k != CXCursor_DoStmt && !clang_Cursor_isNull(cond)) {
-		if (simple_for) {
-			rc = residual(f, cond);
-			out(f, "if (!(%s)) break;\n", rc);
-		} else {
-			emit_cond_break(f, cond);
-		}
-	}
-	push_loop(f, NULL, cont, false);
-	emit_braced(f, body);
-	f->nloops_open--;
-	if (cont)
-		out(f, "%s: ;\n", cont);
-	if (at == POLL_LATCH)
-		emit_poll(f, "loop", line, "loop", body, false);
-	if (simple_do) {
-		rc = residual(f, cond);
-		out(f, "} while (%s);\n", rc);
-	} else {
-		if (!simple_for && k == CXCursor_DoStmt)
-			emit_cond_break(f, cond);
-		else if (!simple_for && !clang_Cursor_isNull(incr))
-			emit_expr_stmt(f, incr);
-		out(f, "}\n");
-	}
-	free(cont);
-	free(rc);
-	free(ri);
 }
 
 /*
@@ -2269,6 +2458,150 @@ static enum CXChildVisitResult labels_visit(CXCursor c, CXCursor p, CXClientData
 		return l->found ? CXChildVisit_Break : CXChildVisit_Continue;
 	}
 	return CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult asm_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	(void)p;
+	if (clang_getCursorKind(c) == CXCursor_AsmStmt) {
+		*(bool *)d = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * The guard under which a loop without calls into instrumented code or
+ * inner loops (but "do { } while (0)") runs as written, or null: it is
+ * bounded_guard()ed, outside any other loop of the function, and has no
+ * label (it would be defined twice), case of a switch around it, backward
+ * or computed goto, or asm (an asm goto).
+ */
+static char *version_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			   CXCursor body)
+{
+	struct labels l = { 0, false, false };
+	bool found = false;
+
+	if (f->loop_depth != 1 || f->short_depth)
+		return NULL;
+	labels_visit(body, body, &l);
+	if (!l.found)
+		clang_visitChildren(body, labels_visit, &l);
+	asm_visit(body, body, &found);
+	if (!found)
+		clang_visitChildren(body, asm_visit, &found);
+	if (l.found || found)
+		return NULL;
+	return bounded_guard(f, k, cond, incr, body);
+}
+
+/*
+ * "if (guard) { the loop as written } else {": the body's text, break and
+ * continue its own, for the loop with its update points to repeat.
+ */
+static char *emit_unpolled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+				CXCursor body, const char *guard)
+{
+	char *rc = residual(f, cond), *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
+	char *text;
+	size_t beg;
+
+	out(f, "if (%s) {\n", guard);
+	if (k == CXCursor_DoStmt)
+		out(f, "do ");
+	else if (k == CXCursor_WhileStmt)
+		out(f, "while (%s) ", rc);
+	else
+		out(f, "for (; %s; %s) ", rc, ri ? ri : "");
+	push_loop(f, NULL, NULL, false);
+	beg = f->body.len;
+	emit_braced(f, body);
+	f->nloops_open--;
+	text = xstrdup(f->body.s + beg);
+	if (k == CXCursor_DoStmt)
+		out(f, "while (%s);\n", rc);
+	out(f, "} else {\n");
+	free(rc);
+	free(ri);
+	return text;
+}
+
+/*
+ * A loop with its update point (or hop) at its head, without the block
+ * around it: strip-mined when nothing in it calls instrumented code or
+ * loops (inner).  With a guard (version_guard(), freed here), the loop
+ * first runs as written when the guard holds.
+ */
+static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			     CXCursor body, unsigned line, bool inner, enum poll_at at, char *guard)
+{
+	bool cond_work, incr_work, simple_do, simple_for;
+	char *cont = NULL, *rc = NULL, *ri = NULL, *text = NULL;
+
+	if (guard)
+		text = emit_unpolled_loop(f, k, cond, incr, body, guard);
+	if (!inner) {
+		rc = clang_Cursor_isNull(cond) ? NULL : residual(f, cond);
+		ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
+		emit_strip_mined(f, k, rc, ri, body, text, line);
+		goto out;
+	}
+	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
+	incr_work = !clang_Cursor_isNull(incr) && work(f, incr);
+	/* without calls in the condition and increment, they stay in place */
+	simple_do = k == CXCursor_DoStmt && !cond_work;
+	simple_for = k != CXCursor_DoStmt && !cond_work && !incr_work;
+	if (at == POLL_LATCH || (!simple_do && !simple_for &&
+				 (k == CXCursor_DoStmt || !clang_Cursor_isNull(incr))))
+		cont = new_label(f, "c");
+	if (simple_do) {
+		out(f, "do {\n");
+	} else if (simple_for) {
+		ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
+		/* the update point before the condition: it is the loop's head */
+		out(f, "for (;; %s) {\n", ri);
+	} else {
+		out(f, "for (;;) {\n");
+	}
+	emit_loop_head(f, line, body, at == POLL_HEAD);
+	if (k != CXCursor_DoStmt && !clang_Cursor_isNull(cond)) {
+		if (simple_for) {
+			rc = residual(f, cond);
+			out(f, "if (!(%s)) break;\n", rc);
+		} else {
+			emit_cond_break(f, cond);
+		}
+	}
+	if (text) {
+		out(f, "%s", text);
+	} else {
+		push_loop(f, NULL, cont, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+	}
+	if (cont)
+		out(f, "%s: ;\n", cont);
+	if (at == POLL_LATCH)
+		emit_poll(f, "loop", line, "loop", body, false);
+	if (simple_do) {
+		rc = residual(f, cond);
+		out(f, "} while (%s);\n", rc);
+	} else {
+		if (!simple_for && k == CXCursor_DoStmt)
+			emit_cond_break(f, cond);
+		else if (!simple_for && !clang_Cursor_isNull(incr))
+			emit_expr_stmt(f, incr);
+		out(f, "}\n");
+	}
+out:
+	if (guard)
+		out(f, "}\n");
+	free(guard);
+	free(text);
+	free(cont);
+	free(rc);
+	free(ri);
 }
 
 /* Does the statement assign a local or parameter of pointer type? */
@@ -2605,6 +2938,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 	unsigned cp0;
 	enum poll_at at;
 	bool root;
+	char *guard = NULL;
 
 	loop_parts(f, s, &lp);
 	init = lp.init, cond = lp.cond, incr = lp.incr, body = lp.body, fd = lp.fd;
@@ -2644,7 +2978,9 @@ static void emit_loop(struct fctx *f, CXCursor s)
 			out(f, "for (; %s; %s) ", rc, ri);
 		}
 		push_loop(f, NULL, NULL, false);
+		f->short_depth++;
 		emit_braced(f, body);
+		f->short_depth--;
 		f->nloops_open--;
 		if (fd.call) {
 			f->nhops_open--;
@@ -2674,12 +3010,19 @@ static void emit_loop(struct fctx *f, CXCursor s)
 	push_hop(f);
 	start = f->body.len;
 	cp0 = f->ncps;
-	root = clonable(f, s, &fd);
-	f->cloning |= root;
 	at = poll_place(f, &lp);
+	/*
+	 * call-free, the loop polls at its head on every pass (its body has
+	 * no continue label); a strip-mined loop (!fd.loop) costs little
+	 */
+	if (!fd.call && !fd.nest && fd.loop && at == POLL_HEAD)
+		guard = version_guard(f, k, cond, incr, body);
+	/* its copy would be entered only when it runs long: not worth the size */
+	root = !guard && clonable(f, s, &fd);
+	f->cloning |= root;
 	if (at == POLL_HEAD)
 		f->hop_loops[f->nhops_open - 1] = s;
-	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop, at);
+	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop, at, guard);
 	if (root) {
 		f->cloning = false;
 		clone_loop(f, start, cp0, f->nhops_open - 1);

@@ -17,14 +17,16 @@
  * status, so a case that is itself nondeterministic or wrong is reported as
  * such instead of blaming the instrumentor.
  *
- * A case may say how to run it in a comment within its first lines:
+ * A case may say how to run it in a comment within its first 30 lines:
  *
  *	upstare-test: args="a b" stdin="line\n" status=3 cflags="-lm" unwind=7
  *
  * args are shell words appended to the command line, stdin is fed to the
  * program (escapes \n \t \\ \"), status is the expected exit status of the
- * plain build (default 0), cflags are added to both compilers' flags, and
- * unwind is N for the unwind run (default 1: at every update point).
+ * plain build (default 0), cflags are added to both compilers' flags,
+ * unwind is N for the unwind run (default 1: at every update point), and
+ * rebuilds=MIN-MAX bounds the stack rebuilds the unwind run reports (a
+ * case that counts its update points).
  *
  * make check-long adds memcheck/NAME for every case: the instrumented -O2
  * build (with DWARF 4 debug information, which Debian 12's valgrind reads)
@@ -59,7 +61,7 @@
 #define RUN_TIMEOUT_S	30
 #define MEMCHECK_TIMEOUT_S	300
 #define MEMCHECK_ERROR	99	/* valgrind's exit status when memcheck finds an error */
-#define HEADER_LINES	10
+#define HEADER_LINES	30
 
 static const char base_flags[] = "-std=gnu11 -pthread";
 
@@ -70,6 +72,7 @@ struct case_spec {
 	char cflags[512];
 	int status;
 	int unwind;
+	unsigned long rebuilds_min, rebuilds_max;	/* unwind run; max 0: any */
 };
 
 /* One quoted or bare value after "key=", with the escapes the header allows. */
@@ -116,8 +119,14 @@ static bool parse_spec(const char *path, const char *src, struct case_spec *spec
 		line = strchr(line, '\n');
 		line = line ? line + 1 : NULL;
 	}
-	if (lineno > HEADER_LINES || !line)
+	if (lineno > HEADER_LINES || !line) {
+		/* a header further down would be ignored: say so */
+		if (strstr(src, "upstare-test:")) {
+			test_log("%s: \"upstare-test:\" after line %d", path, HEADER_LINES);
+			return false;
+		}
 		return true;
+	}
 	p += strlen("upstare-test:");
 	for (;;) {
 		size_t k = 0;
@@ -142,6 +151,10 @@ static bool parse_spec(const char *path, const char *src, struct case_spec *spec
 			spec->status = atoi(val);
 		} else if (!strcmp(key, "unwind")) {
 			spec->unwind = atoi(val);
+		} else if (!strcmp(key, "rebuilds")) {
+			if (sscanf(val, "%lu-%lu", &spec->rebuilds_min, &spec->rebuilds_max) != 2 ||
+			    spec->rebuilds_min > spec->rebuilds_max)
+				goto bad;
 		} else {
 			goto bad;
 		}
@@ -281,8 +294,9 @@ static bool has_points(const char *bin)
 	return res;
 }
 
-static bool rebuilt_stacks(const char *what, const struct cmd_result *plain,
-			   const struct cmd_result *instr, const char *ibin)
+static bool rebuilt_stacks(const char *what, const struct case_spec *spec,
+			   const struct cmd_result *plain, const struct cmd_result *instr,
+			   const char *ibin)
 {
 	unsigned long n = 0;
 	bool found = false;
@@ -302,6 +316,10 @@ static bool rebuilt_stacks(const char *what, const struct cmd_result *plain,
 	if (!n)
 		return test_fail_at(__FILE__, __LINE__, "%s: no stack was rebuilt", what);
 	test_log("%s: %lu stack rebuilds", what, n);
+	if (spec->rebuilds_max && (n < spec->rebuilds_min || n > spec->rebuilds_max))
+		return test_fail_at(__FILE__, __LINE__, "%s: %lu stack rebuilds, the case "
+				    "expects %lu to %lu", what, n, spec->rebuilds_min,
+				    spec->rebuilds_max);
 	return true;
 }
 
@@ -329,7 +347,7 @@ static bool compare_instr(struct test_ctx *ctx, const struct case_spec *spec, co
 	ok = same_output(what, "plain  ", plain->out, "upstare", instr.out);
 	ok = same_status(what, plain, &instr) && ok;
 	if (ok && unwind > 0)
-		ok = rebuilt_stacks(what, plain, &instr, ibin);
+		ok = rebuilt_stacks(what, spec, plain, &instr, ibin);
 out:
 	if (!ok && instr.err && *instr.err)
 		test_log("%s: stderr of the upstare-cc build:\n%s", what, instr.err);

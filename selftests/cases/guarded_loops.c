@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loops that end by themselves within 1024 passes run as written, with no
+ * update point (instrumentor.rst, "Loops that end by themselves"): each
+ * loop here has a "do { } while (0)" macro in its body, so without a guard
+ * it would poll on every pass.  The loops run 40 times with about 300
+ * passes each (the guard holds) and then once with 2100 (it does not: the
+ * loop polls on every pass).  At every update point the stack is unwound
+ * and rebuilt: the short runs add no rebuild, the long one one per pass,
+ * so the count is the long passes (11 loops of 2100, 3 that stop early)
+ * and the function entries (about 650): 24485 at -O2.  Were no loop
+ * guarded, it would be 166013; were the long run taken for a short one,
+ * about 700.
+ *
+ * upstare-test: unwind=1 rebuilds=23000-26000
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#define N	2600
+#define SHORT	300
+#define ROUNDS	40
+
+/* a statement macro, as KissFFT's C_MUL */
+#define MIX(acc, x) do { (acc) = (acc) * 31 + (unsigned)(x); } while (0)
+
+static int v[N];
+
+/* "do ... while (--m)" on an int parameter */
+static unsigned do_predec(const int *p, int m)
+{
+	unsigned acc = 1;
+
+	do {
+		MIX(acc, *p);
+		p++;
+	} while (--m);
+	return acc;
+}
+
+/* "while (k--)" on a size_t */
+static unsigned while_postdec(const int *p, size_t k)
+{
+	unsigned acc = 2;
+
+	while (k--) {
+		MIX(acc, p[k]);
+	}
+	return acc;
+}
+
+/* "for (u = 0; u < m; ++u)", a continue */
+static unsigned for_lt(const int *p, int m)
+{
+	unsigned acc = 3;
+	int u;
+
+	for (u = 0; u < m; ++u) {
+		if (p[u] % 7 == 0)
+			continue;
+		MIX(acc, p[u] + u);
+	}
+	return acc;
+}
+
+/* the bound on the left, a pointer counter */
+static unsigned for_ptr(const int *a, int n)
+{
+	const int *end = a + n;
+	unsigned acc = 4;
+
+	for (const int *q = a; end > q; q++)
+		MIX(acc, *q);
+	return acc;
+}
+
+/* "p != end", a break */
+static unsigned for_ptr_ne(const int *a, int n, int stop)
+{
+	const int *end = a + n;
+	unsigned acc = 5;
+
+	for (const int *q = a; q != end; ++q) {
+		if (*q == stop)
+			break;
+		MIX(acc, *q);
+	}
+	return acc;
+}
+
+/* counting down to ">= 0", a return from the body */
+static unsigned for_down(const int *p, int n, int stop)
+{
+	unsigned acc = 6;
+
+	for (int i = n - 1; i >= 0; i--) {
+		if (p[i] == stop)
+			return acc + 1;
+		MIX(acc, p[i]);
+	}
+	return acc;
+}
+
+/* a step of 3, a bound of two locals */
+static unsigned for_step(const int *p, int n, int skip)
+{
+	unsigned acc = 7;
+
+	for (int i = skip; i < n + skip; i += 3)
+		MIX(acc, p[(i - skip) / 3]);
+	return acc;
+}
+
+/* "do ... while (--k)" on a size_t copy (KissFFT's butterflies), a switch */
+static unsigned do_switch(const int *p, size_t m)
+{
+	size_t k = m;
+	unsigned acc = 8;
+
+	do {
+		switch (*p & 3) {
+		case 0:
+			MIX(acc, 1);
+			break;
+		case 1:
+			continue;
+		default:
+			MIX(acc, *p);
+		}
+		p++;
+	} while (--k);
+	return acc;
+}
+
+/* a forward goto out of the body */
+static unsigned for_goto(const int *p, long n, int stop)
+{
+	unsigned acc = 9;
+
+	for (long i = 0; i < n; i++) {
+		if (p[i] == stop)
+			goto found;
+		MIX(acc, p[i]);
+	}
+	return acc;
+found:
+	return acc * 3;
+}
+
+/* "<=", a 64-bit counter and a bound that the body reads */
+static unsigned for_le(const int *p, long long last)
+{
+	unsigned acc = 10;
+
+	for (long long i = 0; i <= last; i++)
+		MIX(acc, p[i] + (int)(last & 7));
+	return acc;
+}
+
+static unsigned all(int n)
+{
+	unsigned s = 0;
+
+	s ^= do_predec(v, n);
+	s ^= while_postdec(v, n);
+	s ^= for_lt(v, n);
+	s ^= for_ptr(v, n);
+	s ^= for_ptr_ne(v, n, -1) ^ for_ptr_ne(v, n, v[n / 2]);
+	s ^= for_down(v, n, -1) ^ for_down(v, n, v[n / 3]);
+	s ^= for_step(v, 3 * n, 5);
+	s ^= do_switch(v, n);
+	s ^= for_goto(v, n, -1) ^ for_goto(v, n, v[n - 1]);
+	s ^= for_le(v, n - 1);
+	return s;
+}
+
+int main(void)
+{
+	unsigned s = 0, x = 12345;
+
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245 + 12345;
+		v[i] = (int)(x >> 8) % 1000;
+	}
+	for (int r = 0; r < ROUNDS; r++)
+		s = s * 3 + all(SHORT - r % 5);
+	printf("short %08x\n", s);
+	printf("long %08x\n", all(N - 500));
+	return 0;
+}
