@@ -1961,34 +1961,40 @@ static void emit_cond_break(struct fctx *f, CXCursor cond)
 /*
  * A loop without calls into instrumented code and without inner loops:
  * strip-mined so that it polls once every STRIP iterations, and the inner
- * strip stays a plain counted loop the compiler can vectorize.  The body's
- * break and continue are its own (native): a break leaves the strip with
- * __us_k < STRIP, and so the loop.  body_text: the body as emitted already
- * (bounded_guard()), else it is emitted here.
+ * strip stays a plain counted loop the compiler can vectorize.
  */
-static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, const char *rc, const char *ri,
-			     CXCursor body, const char *body_text, unsigned line)
+static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			     CXCursor body, unsigned line)
 {
+	char *brk = new_label(f, "b"), *cont = NULL;
+	char *rc = clang_Cursor_isNull(cond) ? NULL : residual(f, cond);
+	char *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
+
 	f->uses_k = true;
 	/* the update point at the head: the restore enters the loop there */
 	out(f, "for (;;) {\n");
 	emit_poll(f, "loop", line, "loop", body, true);
-	if (k == CXCursor_DoStmt)
-		out(f, "__us_k = 0;\ndo ");
-	else
-		out(f, "for (__us_k = 0; __us_k < %u%s%s%s; __us_k++%s%s%s) ", STRIP,
-		    rc ? " && (" : "", rc ? rc : "", rc ? ")" : "", ri ? ", (" : "", ri ? ri : "",
-		    ri ? ")" : "");
-	if (body_text) {
-		out(f, "%s", body_text);
-	} else {
-		push_loop(f, NULL, NULL, false);
+	if (k == CXCursor_DoStmt) {
+		cont = new_label(f, "c");
+		out(f, "for (__us_k = 0; __us_k < %u; __us_k++) {\n", STRIP);
+		push_loop(f, brk, cont, false);
 		emit_braced(f, body);
 		f->nloops_open--;
+		out(f, "%s: ;\nif (!(%s)) goto %s;\n}\n", cont, rc, brk);
+	} else {
+		out(f, "for (__us_k = 0; __us_k < %u%s%s%s; __us_k++%s%s%s) ", STRIP,
+		    rc ? " && (" : "", rc ? rc : "", rc ? ")" : "",
+		    ri ? ", (" : "", ri ? ri : "", ri ? ")" : "");
+		push_loop(f, brk, NULL, false);
+		emit_braced(f, body);
+		f->nloops_open--;
+		out(f, "if (__us_k < %u) break;\n", STRIP);
 	}
-	if (k == CXCursor_DoStmt)
-		out(f, "while ((%s) && ++__us_k < %u);\n", rc, STRIP);
-	out(f, "if (__us_k < %u) break;\n}\n", STRIP);
+	out(f, "}\n%s: ;\n", brk);
+	free(brk);
+	free(cont);
+	free(rc);
+	free(ri);
 }
 
 struct assigns {
@@ -2530,8 +2536,8 @@ static char *emit_unpolled_loop(struct fctx *f, enum CXCursorKind k, CXCursor co
 /*
  * A loop with its update point (or hop) at its head, without the block
  * around it: strip-mined when nothing in it calls instrumented code or
- * loops (inner).  With a guard (version_guard(), freed here), the loop
- * first runs as written when the guard holds.
+ * loops (inner).  With a guard (version_guard(), freed here; only for an
+ * inner loop), the loop runs as written when the guard holds.
  */
 static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
 			     CXCursor body, unsigned line, bool inner, enum poll_at at, char *guard)
@@ -2539,14 +2545,12 @@ static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	bool cond_work, incr_work, simple_do, simple_for;
 	char *cont = NULL, *rc = NULL, *ri = NULL, *text = NULL;
 
+	if (!inner) {
+		emit_strip_mined(f, k, cond, incr, body, line);
+		return;
+	}
 	if (guard)
 		text = emit_unpolled_loop(f, k, cond, incr, body, guard);
-	if (!inner) {
-		rc = clang_Cursor_isNull(cond) ? NULL : residual(f, cond);
-		ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
-		emit_strip_mined(f, k, rc, ri, body, text, line);
-		goto out;
-	}
 	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
 	incr_work = !clang_Cursor_isNull(incr) && work(f, incr);
 	/* without calls in the condition and increment, they stay in place */
@@ -2594,7 +2598,6 @@ static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 			emit_expr_stmt(f, incr);
 		out(f, "}\n");
 	}
-out:
 	if (guard)
 		out(f, "}\n");
 	free(guard);
