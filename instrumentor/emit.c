@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2098,6 +2099,32 @@ static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCur
 	return !a.assigned;
 }
 
+/* The direction and size of the step of a counted loop (is_counted()'s increment). */
+static bool count_step(CXCursor incr, bool *up, long long *step)
+{
+	CXCursor *kids;
+	unsigned n;
+	bool ok;
+
+	incr = strip_implicit(incr);
+	if (clang_getCursorKind(incr) == CXCursor_UnaryOperator) {
+		enum CXUnaryOperatorKind u = clang_getCursorUnaryOperatorKind(incr);
+
+		*up = u == CXUnaryOperator_PostInc || u == CXUnaryOperator_PreInc;
+		*step = 1;
+		return true;
+	}
+	n = get_kids(incr, &kids);
+	ok = n == 2 && int_value(kids[1], step) && *step && *step != LLONG_MIN;
+	free(kids);
+	if (!ok)
+		return false;
+	*up = (clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_AddAssign) ==
+	      (*step > 0);
+	*step = *step < 0 ? -*step : *step;
+	return true;
+}
+
 /*
  * A counted loop (is_counted) from a constant to a constant, at most STRIP
  * iterations, in the direction of its increment: "for (i = 0; i < 4; i++)".
@@ -2133,19 +2160,8 @@ static bool is_short_counted(struct fctx *f, CXCursor init, CXCursor cond, CXCur
 	if (!ok || op == CXBinaryOperator_NE)
 		return false;
 	incr = strip_implicit(incr);
-	if (clang_getCursorKind(incr) == CXCursor_UnaryOperator) {
-		enum CXUnaryOperatorKind u = clang_getCursorUnaryOperatorKind(incr);
-
-		up = u == CXUnaryOperator_PostInc || u == CXUnaryOperator_PreInc;
-	} else {
-		n = get_kids(incr, &kids);
-		ok = n == 2 && int_value(kids[1], &step) && step > 0;
-		free(kids);
-		if (!ok)
-			return false;
-		up = clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_AddAssign;
-	}
-	if (up != (op == CXBinaryOperator_LT || op == CXBinaryOperator_LE))
+	if (!count_step(incr, &up, &step) ||
+	    up != (op == CXBinaryOperator_LT || op == CXBinaryOperator_LE))
 		return false;
 	/* the values are small, so the variable's type cannot wrap them */
 	if (from < -STRIP * 64LL || from > STRIP * 64LL || to < -STRIP * 64LL ||
@@ -2334,23 +2350,11 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	if (!is_counted(f, k, cond, incr, body))
 		return NULL;
 	/* the step: is_counted() allows ++, --, += c, -= c */
-	incr = strip_implicit(incr);
-	n = get_kids(incr, &kids);
-	var = clang_getCursorReferenced(strip_implicit(kids[0]));
-	if (clang_getCursorKind(incr) == CXCursor_UnaryOperator) {
-		enum CXUnaryOperatorKind u = clang_getCursorUnaryOperatorKind(incr);
-
-		up = u == CXUnaryOperator_PostInc || u == CXUnaryOperator_PreInc;
-		ok = true;
-	} else {
-		ok = n == 2 && int_value(kids[1], &step) && step;
-		up = (clang_getCursorBinaryOperatorKind(incr) == CXBinaryOperator_AddAssign) ==
-		     (step > 0);
-		step = step < 0 ? -step : step;
-	}
-	free(kids);
-	if (!ok)
+	if (!count_step(incr, &up, &step))
 		return NULL;
+	n = get_kids(strip_implicit(incr), &kids);
+	var = clang_getCursorReferenced(strip_implicit(kids[0]));
+	free(kids);
 	/* v relop e, or e relop v turned round */
 	cond = strip_implicit(cond);
 	op = clang_getCursorBinaryOperatorKind(cond);
