@@ -12,6 +12,8 @@
 #   plain_s, instr_s  CPU time (user + system) of one run
 #   time_ratio        instrumented / plain CPU time, median of the per-pair
 #                     ratios
+#   time_iqr          the middle half of the per-pair ratios (first to third
+#                     quartile): how much the machine moved them
 #   wall_ratio        the same for wall-clock time, which other load on the
 #                     machine disturbs more
 #   text_ratio        .text of the whole executables (runtime and libc
@@ -33,7 +35,7 @@
 # one's.  A benchmark whose source package cannot be fetched is skipped.
 #
 # Environment: UPSTARE_BUILD (required), UPSTARE_SRC, UPSTARE_CLANG,
-# BENCH_PAIRS (measured pairs, default 7, at least 5).
+# BENCH_PAIRS (measured pairs, default 11, at least 5).
 set -eu
 
 prog=run-bench.sh
@@ -51,7 +53,7 @@ export UPSTARE_BUILD
 UPSTARE_SRC=${UPSTARE_SRC:-$here/../..}
 clang=${UPSTARE_CLANG:-clang-19}
 upcc=$UPSTARE_BUILD/bin/upstare-cc
-pairs=${BENCH_PAIRS:-7}
+pairs=${BENCH_PAIRS:-11}
 cflags=-O2
 work=$UPSTARE_BUILD/bench
 
@@ -103,6 +105,14 @@ build()
 		tail -n 30 "$b_dir/build.log" >&2
 		fail "$b_name: $b_variant link failed (log: $b_dir/build.log)"
 	}
+}
+
+# the middle half of the values: "q1-q3" (nearest rank)
+quartiles()
+{
+	sort -g | awk '{ v[NR] = $1 }
+		function rank(q,  r) { r = int(q * NR); if (r < q * NR) r++; return r < 1 ? 1 : r }
+		END { printf "%.2f-%.2f\n", v[rank(0.25)], v[rank(0.75)] }'
 }
 
 median()
@@ -180,6 +190,7 @@ measure()
 	m_plain=$(awk '{ print $2 }' "$m_dir/pairs" | median)
 	m_instr=$(awk '{ print $5 }' "$m_dir/pairs" | median)
 	m_time=$(awk '{ print ($2 > 0 ? $5 / $2 : 1) }' "$m_dir/pairs" | median)
+	m_spread=$(awk '{ print ($2 > 0 ? $5 / $2 : 1) }' "$m_dir/pairs" | quartiles)
 	m_wall=$(awk '{ print $4 / $1 }' "$m_dir/pairs" | median)
 	m_rss=$(awk '{ print $6 / $3 }' "$m_dir/pairs" | median)
 	m_text_p=$(text_size "$m_dir/plain/prog")
@@ -193,6 +204,7 @@ measure()
 	# shellcheck disable=SC2086
 	m_insn_i=$(insn_count "$m_dir/instr/prog" $m_insn_args)
 	awk -v n="$m_name" -v p="$m_plain" -v i="$m_instr" -v t="$m_time" -v u="$m_wall" \
+	    -v sp="$m_spread" \
 	    -v tt="$m_time_target" -v xp="$m_text_p" -v xi="$m_text_i" \
 	    -v pp="$m_ptext_p" -v pi="$m_ptext_i" -v r="$m_rss" -v xt=2.0 \
 	    -v ip="$m_insn_p" -v ii="$m_insn_i" '
@@ -200,15 +212,15 @@ measure()
 		BEGIN {
 			x = xi / xp; px = pp > 0 ? pi / pp : 0
 			q = (ip == "-" || ii == "-" || ip == 0) ? "-" : sprintf("%.3f", ii / ip)
-			printf "%-13s %8.3f %8.3f %7.3f %-11s %10.3f %7.3f %-10s %11.3f %9.3f %10s\n",
-				n, p, i, t, mark(t, tt), u, x, mark(x, xt), px, r, q
+			printf "%-13s %8.3f %8.3f %7.3f %-11s %-10s %10.3f %7.3f %-10s %11.3f %9.3f %10s\n",
+				n, p, i, t, mark(t, tt), sp, u, x, mark(x, xt), px, r, q
 		}'
 }
 
 header()
 {
-	printf '%-13s %8s %8s %-19s %10s %-18s %11s %9s %10s\n' benchmark plain_s instr_s \
-		time_ratio wall_ratio text_ratio ptext_ratio rss_ratio insn_ratio
+	printf '%-13s %8s %8s %-19s %-10s %10s %-18s %11s %9s %10s\n' benchmark plain_s instr_s \
+		time_ratio time_iqr wall_ratio text_ratio ptext_ratio rss_ratio insn_ratio
 }
 
 bench_bubble()
