@@ -2099,7 +2099,10 @@ static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCur
 	return !a.assigned;
 }
 
-/* The direction and size of the step of a counted loop (is_counted()'s increment). */
+/*
+ * The direction and size (at most STRIP) of the step of a counted loop
+ * (is_counted()'s increment).
+ */
 static bool count_step(CXCursor incr, bool *up, long long *step)
 {
 	CXCursor *kids;
@@ -2115,7 +2118,8 @@ static bool count_step(CXCursor incr, bool *up, long long *step)
 		return true;
 	}
 	n = get_kids(incr, &kids);
-	ok = n == 2 && int_value(kids[1], step) && *step && *step != LLONG_MIN;
+	/* a large constant may wrap in the counter's type: 'i += 0xffffffffu' */
+	ok = n == 2 && int_value(kids[1], step) && *step && *step >= -STRIP && *step <= STRIP;
 	free(kids);
 	if (!ok)
 		return false;
@@ -2326,10 +2330,11 @@ static char *countdown_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 /*
  * The guard of a loop that ends by itself within STRIP passes, else null:
  * "for (...; v relop e; v += step)" (is_counted(), e is_invariant(), v an
- * integer as wide as int and e, or a pointer), or a do or while loop on
- * "--v" or "v--".  When the guard holds, the loop runs as written, with no
- * update point: the delay it adds to an update is bounded as in the
- * strip-mined loop, by STRIP passes of a body without loops or calls.
+ * integer as wide as int that cannot wrap before e, or a pointer), or a
+ * do or while loop on "--v" or "v--".  When the guard holds, the loop
+ * runs as written, with no update point: the delay it adds to an update
+ * is bounded as in the strip-mined loop, by STRIP passes of a body
+ * without loops or calls.
  */
 static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
 			   CXCursor body)
@@ -2337,8 +2342,8 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	CXCursor *kids, var, vx, e;
 	unsigned n;
 	enum CXBinaryOperatorKind op;
-	long long step = 1, vsize, esize;
-	bool up, vs, es, ok, ptr, rev;
+	long long step = 1, vsize, esize, ssize;
+	bool up, vs, es, ss, ok, ptr, rev, wide;
 	struct sb g = { 0 }, d1 = { 0 }, d2 = { 0 };
 	char *v, *x;
 	const char *cmp;
@@ -2354,6 +2359,9 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 		return NULL;
 	n = get_kids(strip_implicit(incr), &kids);
 	var = clang_getCursorReferenced(strip_implicit(kids[0]));
+	/* "v += c": v + c in c's type when it is unsigned or wider */
+	wide = n == 2 && (!int_type(clang_getCursorType(strip_implicit(kids[1])), &ssize, &ss) ||
+			  !ss || ssize > clang_Type_getSizeOf(clang_getCursorType(kids[0])));
 	free(kids);
 	/* v relop e, or e relop v turned round */
 	cond = strip_implicit(cond);
@@ -2372,16 +2380,29 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 		     op == CXBinaryOperator_LE ? CXBinaryOperator_GE :
 		     op == CXBinaryOperator_GE ? CXBinaryOperator_LE : op;
 	ptr = steppable_ptr(clang_getCursorType(vx), clang_getCursorType(strip_implicit(e)));
-	/*
-	 * v must reach e without wrapping: an unsigned v narrower than e,
-	 * stepped past e, or up to "<=" its maximum would wrap and loop for
-	 * ever (a signed one would overflow, which the program does not do).
-	 */
-	if (!ptr && (!int_type(clang_getCursorType(vx), &vsize, &vs) ||
-		     !int_type(clang_getCursorType(strip_implicit(e)), &esize, &es) || vsize < 4 ||
-		     (!vs && (vsize < esize || step != 1 || op == CXBinaryOperator_LE ||
-			      op == CXBinaryOperator_GE))))
-		return NULL;
+	if (!ptr) {
+		bool cmp_unsigned;
+
+		if (!int_type(clang_getCursorType(vx), &vsize, &vs) ||
+		    !int_type(clang_getCursorType(strip_implicit(e)), &esize, &es) || vsize < 4)
+			return NULL;
+		/* the comparison's type (e promoted to int when narrower) */
+		if (esize < 4)
+			esize = 4, es = true;
+		cmp_unsigned = (!vs && vsize >= esize) || (!es && esize >= vsize);
+		/*
+		 * v must reach e without wrapping.  Where v wraps (unsigned,
+		 * -fwrapv, a step of an unsigned or wider type) or the
+		 * comparison does (unsigned: a signed v crossing -1 and 0),
+		 * a v narrower than e, stepped past e, or going "<=" up to
+		 * its maximum could wrap and loop for ever; elsewhere a wrap
+		 * is a signed overflow, which the program does not do.
+		 */
+		if ((!vs || cmp_unsigned || wide || f->t->o->wrapv) &&
+		    (vsize < esize || step != 1 || op == CXBinaryOperator_LE ||
+		     op == CXBinaryOperator_GE))
+			return NULL;
+	}
 	switch (op) {
 	case CXBinaryOperator_LT: cmp = "<"; ok = up; break;
 	case CXBinaryOperator_LE: cmp = "<="; ok = up; break;

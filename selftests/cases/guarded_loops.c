@@ -5,14 +5,16 @@
  * loop here has a "do { } while (0)" macro in its body, so without a guard
  * it would poll on every pass.  The loops run 40 times with about 300
  * passes each (the guard holds) and then once with 2100 (it does not: the
- * loop polls on every pass).  At every update point the stack is unwound
- * and rebuilt: the short runs add no rebuild, the long one one per pass,
- * so the count is the long passes (11 loops of 2100, 3 that stop early)
- * and the function entries (about 650): 24485 at -O2.  Were no loop
- * guarded, it would be 166013; were the long run taken for a short one,
- * about 700.
+ * loop polls on every pass); then two loops whose counters wrap, which are
+ * not guarded, run 1511 and 1500 passes.  At every update point the stack
+ * is unwound and rebuilt: the short runs add no rebuild, the others one
+ * per pass, so the count is the long passes (11 loops of 2100, 3 that stop
+ * early, the two that wrap) and the function entries (about 650): 27498
+ * at -O2.  Were no loop guarded, it would be about 169000; were the long
+ * run taken for a short one, about 3700; were the wrapping loops guarded,
+ * 24487.
  *
- * upstare-test: unwind=1 rebuilds=23000-26000
+ * upstare-test: unwind=1 rebuilds=26500-29000
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -157,6 +159,37 @@ static unsigned for_le(const int *p, long long last)
 	return acc;
 }
 
+/*
+ * Loops that must poll on every pass: their counters wrap (in the
+ * comparison, or by the step's type) and run on until the break.
+ */
+
+/* compared as unsigned: i goes on below 0 */
+static unsigned wraps_compared(int hi, unsigned lo, int stop)
+{
+	unsigned acc = 11;
+
+	for (int i = hi; i >= lo; i--) {
+		MIX(acc, i);
+		if (i == stop)
+			break;
+	}
+	return acc;
+}
+
+/* "i += 0xffffffffu" is "i -= 1" */
+static unsigned wraps_step(int n, int stop)
+{
+	unsigned acc = 12;
+
+	for (int i = 10; i < n; i += 0xffffffffu) {
+		MIX(acc, i);
+		if (i == stop)
+			break;
+	}
+	return acc;
+}
+
 static unsigned all(int n)
 {
 	unsigned s = 0;
@@ -186,5 +219,6 @@ int main(void)
 		s = s * 3 + all(SHORT - r % 5);
 	printf("short %08x\n", s);
 	printf("long %08x\n", all(N - 500));
+	printf("wrapping %08x %08x\n", wraps_compared(10, 0, -1500), wraps_step(20, -1489));
 	return 0;
 }
