@@ -60,7 +60,6 @@ struct input {
 static struct {
 	bool compile_only, assemble_only, preprocess_only, verbose, keep, allow_unsupported;
 	bool all_points;
-	bool wrapv;		/* the last of -f[no-]wrapv, -f[no-]strict-overflow */
 	bool shared, deps_only, patch;
 	const char *output, *base;
 	struct argv flags;	/* everything else, to every clang step */
@@ -309,15 +308,17 @@ static int parse_args(int argc, char **argv)
 		} else if (a[0] == '-' && a[1]) {
 			if (!strcmp(a, "-shared"))
 				opt.shared = true;
-			if (!strcmp(a, "-fwrapv") || !strcmp(a, "-fno-strict-overflow"))
-				opt.wrapv = true;
-			else if (!strcmp(a, "-fno-wrapv") || !strcmp(a, "-fstrict-overflow"))
-				opt.wrapv = false;
 			av_push(&opt.flags, a);
 			if (is_parse_flag(a))
 				av_push(&opt.parseflags, a);
-			if (takes_value(a) && i + 1 < argc)
+			if (takes_value(a) && i + 1 < argc) {
+				/* the target sets the sizes of types the parse sees */
+				if (!strcmp(a, "-target")) {
+					av_push(&opt.parseflags, a);
+					av_push(&opt.parseflags, argv[i + 1]);
+				}
 				av_push(&opt.flags, argv[++i]);
+			}
 		} else {
 			struct input in = { xstrdup(a), lang ? xstrdup(lang) : NULL, false, false };
 
@@ -475,7 +476,6 @@ static int compile_one(struct input *in, const char *obj)
 		io.allow_unsupported = opt.allow_unsupported;
 		io.register_all = opt.patch;
 		io.all_points = opt.all_points;
-		io.wrapv = opt.wrapv;
 		if (opt.verbose)
 			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
 		err = instrument_file(&io);

@@ -89,6 +89,7 @@ struct fctx {
 	int nloops_open;
 	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
 	unsigned short_depth;	/* LOOP_SHORT loops open */
+	unsigned nanon;		/* tags given to anonymous enums moved to file scope */
 	char **label_names;	/* every label defined in the function */
 	unsigned nlabel_names;
 	unsigned stmt_temp_base;
@@ -2182,6 +2183,17 @@ struct invariant {
 	bool ok;
 };
 
+/* An unexposed expression that is one operand's implicit conversion: the same extent. */
+static bool is_implicit_cast(CXCursor c)
+{
+	CXCursor *kids;
+	unsigned n = get_kids(c, &kids);
+	bool r = n == 1 && cur_beg(kids[0]) == cur_beg(c) && cur_end(kids[0]) == cur_end(c);
+
+	free(kids);
+	return r;
+}
+
 static enum CXChildVisitResult invariant_visit(CXCursor c, CXCursor p, CXClientData d)
 {
 	struct invariant *in = d;
@@ -2192,9 +2204,13 @@ static enum CXChildVisitResult invariant_visit(CXCursor c, CXCursor p, CXClientD
 	switch (clang_getCursorKind(c)) {
 	case CXCursor_IntegerLiteral: case CXCursor_CharacterLiteral:
 		return CXChildVisit_Continue;
-	case CXCursor_ParenExpr: case CXCursor_UnexposedExpr: case CXCursor_CStyleCastExpr:
-	case CXCursor_ConditionalOperator:
+	case CXCursor_ParenExpr: case CXCursor_CStyleCastExpr: case CXCursor_ConditionalOperator:
 		return CXChildVisit_Recurse;
+	case CXCursor_UnexposedExpr:
+		/* an implicit conversion; not an __atomic_* builtin (AtomicExpr) */
+		if (is_implicit_cast(c))
+			return CXChildVisit_Recurse;
+		break;
 	case CXCursor_BinaryOperator:
 		if (clang_getCursorBinaryOperatorKind(c) >= CXBinaryOperator_Mul &&
 		    clang_getCursorBinaryOperatorKind(c) <= CXBinaryOperator_LOr)
@@ -2342,8 +2358,8 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	CXCursor *kids, var, vx, e;
 	unsigned n;
 	enum CXBinaryOperatorKind op;
-	long long step = 1, vsize, esize, ssize;
-	bool up, vs, es, ss, ok, ptr, rev, wide;
+	long long step = 1, vsize, esize;
+	bool up, vs, es, ok, ptr, rev;
 	struct sb g = { 0 }, d1 = { 0 }, d2 = { 0 };
 	char *v, *x;
 	const char *cmp;
@@ -2359,9 +2375,6 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 		return NULL;
 	n = get_kids(strip_implicit(incr), &kids);
 	var = clang_getCursorReferenced(strip_implicit(kids[0]));
-	/* "v += c": v + c in c's type when it is unsigned or wider */
-	wide = n == 2 && (!int_type(clang_getCursorType(strip_implicit(kids[1])), &ssize, &ss) ||
-			  !ss || ssize > clang_Type_getSizeOf(clang_getCursorType(kids[0])));
 	free(kids);
 	/* v relop e, or e relop v turned round */
 	cond = strip_implicit(cond);
@@ -2381,26 +2394,22 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 		     op == CXBinaryOperator_GE ? CXBinaryOperator_LE : op;
 	ptr = steppable_ptr(clang_getCursorType(vx), clang_getCursorType(strip_implicit(e)));
 	if (!ptr) {
-		bool cmp_unsigned;
-
 		if (!int_type(clang_getCursorType(vx), &vsize, &vs) ||
 		    !int_type(clang_getCursorType(strip_implicit(e)), &esize, &es) || vsize < 4)
 			return NULL;
-		/* the comparison's type (e promoted to int when narrower) */
-		if (esize < 4)
-			esize = 4, es = true;
-		cmp_unsigned = (!vs && vsize >= esize) || (!es && esize >= vsize);
 		/*
-		 * v must reach e without wrapping.  Where v wraps (unsigned,
-		 * -fwrapv, a step of an unsigned or wider type) or the
-		 * comparison does (unsigned: a signed v crossing -1 and 0),
-		 * a v narrower than e, stepped past e, or going "<=" up to
-		 * its maximum could wrap and loop for ever; elsewhere a wrap
-		 * is a signed overflow, which the program does not do.
+		 * v must reach e without wrapping: a v narrower than e,
+		 * stepped past e, or going "<=" up to its maximum could wrap
+		 * and loop for ever.  A signed v would overflow first, which
+		 * a program does not do, but one built with -fwrapv (which
+		 * may come in a response or configuration file, or as
+		 * -fno-strict-overflow) or with -fsanitize=signed-integer-
+		 * overflow does: every v is taken to wrap.  Stepped by one
+		 * toward e, a v as wide as the comparison's type meets e,
+		 * whatever the signedness of either.
 		 */
-		if ((!vs || cmp_unsigned || wide || f->t->o->wrapv) &&
-		    (vsize < esize || step != 1 || op == CXBinaryOperator_LE ||
-		     op == CXBinaryOperator_GE))
+		if (vsize < esize || step != 1 || op == CXBinaryOperator_LE ||
+		    op == CXBinaryOperator_GE)
 			return NULL;
 	}
 	switch (op) {
@@ -3292,14 +3301,32 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		    cur_beg(kids[i]) >= cur_beg(s) && cur_end(kids[i]) <= start &&
 		    movable_type(f, kids[i])) {
 			unsigned kb = cur_beg(kids[i]), ke = cur_end(kids[i]);
+			const char *tag = rename_lookup(f->t, kids[i]);
+			char anon[256];
 
-			copy_text(f->t, &f->statics, kb, ke);
+			if (!tag) {
+				/*
+				 * "enum { K } v;": moved for its renamed
+				 * constants, it needs a tag for v's type
+				 */
+				struct tok *v;
+				unsigned nt = tokens_in(f->t, kb, ke, &v);
+
+				snprintf(anon, sizeof(anon), "__upstare_bt_%s_anon%u",
+					 f->fi->name, ++f->nanon);
+				tag = anon;
+				copy_text(f->t, &f->statics, kb, nt ? v[0].end : kb);
+				sb_printf(&f->statics, " %s ", tag);
+				copy_text(f->t, &f->statics, nt ? v[0].end : kb, ke);
+				tokens_free(v, nt);
+			} else {
+				copy_text(f->t, &f->statics, kb, ke);
+			}
 			sb_puts(&f->statics, ";\n");
 			copy_skipping(f, &d, cur_beg(s), kb, local_skip);
 			sb_printf(&d, "%s %s",
 				  k == CXCursor_StructDecl ? "struct" :
-				  k == CXCursor_UnionDecl ? "union" : "enum",
-				  rename_lookup(f->t, kids[i]));
+				  k == CXCursor_UnionDecl ? "union" : "enum", tag);
 			copy_skipping(f, &d, ke, start, local_skip);
 			break;
 		}

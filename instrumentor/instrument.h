@@ -13,7 +13,6 @@ struct instr_opts {
 	bool allow_unsupported;		/* compile unsupported functions uninstrumented */
 	bool register_all;		/* describe static functions too (patches) */
 	bool all_points;		/* no quiet functions (park.c) */
-	bool wrapv;			/* -fwrapv, -fno-strict-overflow: signed overflow wraps */
 };
 
 /* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */

@@ -9,8 +9,9 @@
  * initializer, anonymous enums of one constant name in two blocks, a
  * struct that names a local in sizeof, a block tag declared before it is
  * defined (shadowing a file-scope one) with a nested struct, typedefs of
- * anonymous structs of one name in two blocks, and enum constants as case
- * labels.
+ * anonymous structs of one name in two blocks, enum constants as case
+ * labels, and locals of anonymous enum types (the enum moves to file scope
+ * for its constants and takes a tag there).
  */
 #include <stdio.h>
 
@@ -113,6 +114,24 @@ static long more_forms(int argc)
 	return total;
 }
 
+static int anon_enum_locals(int v)
+{
+	int r = 0;
+
+	if (v & 1) {
+		enum { ODD = 3, ODDER } kind = v > 2 ? ODDER : ODD;
+
+		r = twice(v) + kind;
+		r += kind == ODDER;
+	} else {
+		enum { EVEN = -2, EVENER = 40 } kind = EVEN, other = EVENER;
+
+		r = twice(v) + kind + other;
+		r *= kind < 0;
+	}
+	return r;
+}
+
 int main(void)
 {
 	struct pair file_scope = { 1, 2 };
@@ -146,7 +165,7 @@ int main(void)
 	total += outer_sum((struct pair){ twice(3), 4 });
 	total += lookup("rw") + lookup("rwc") + lookup("none");
 	for (int i = 0; i < 5; i++)
-		total += blocks_again(i) + more_forms(i);
+		total += blocks_again(i) + more_forms(i) + anon_enum_locals(i);
 	printf("total=%ld\n", total);
 	return 0;
 }

@@ -5,14 +5,15 @@
  * loop here has a "do { } while (0)" macro in its body, so without a guard
  * it would poll on every pass.  The loops run 40 times with about 300
  * passes each (the guard holds) and then once with 2100 (it does not: the
- * loop polls on every pass); then two loops whose counters wrap, which are
- * not guarded, run 1511 and 1500 passes.  At every update point the stack
- * is unwound and rebuilt: the short runs add no rebuild, the others one
- * per pass, so the count is the long passes (11 loops of 2100, 3 that stop
- * early, the two that wrap) and the function entries (about 650): 27498
- * at -O2.  Were no loop guarded, it would be about 169000; were the long
- * run taken for a short one, about 3700; were the wrapping loops guarded,
- * 24487.
+ * loop polls on every pass); then two loops whose counters wrap and one
+ * whose bound is read from memory, which are not guarded, run 1511, 1500
+ * and 1510 passes.  At every update point the stack is unwound and
+ * rebuilt: the short runs add no rebuild, the others one per pass, so the
+ * count is the long passes (9 loops of 2100, one of 700 stepping by 3, 3
+ * that stop early, the three unguarded ones) and the function entries
+ * (about 650): 27610 at -O2.  Were no loop guarded, it would be 161202;
+ * were the long run taken for a short one, about 5200; were the unguarded
+ * loops guarded, 23088.
  *
  * upstare-test: unwind=1 rebuilds=26500-29000
  */
@@ -90,26 +91,27 @@ static unsigned for_ptr_ne(const int *a, int n, int stop)
 	return acc;
 }
 
-/* counting down to ">= 0", a return from the body */
+/* counting down to "> 0", a return from the body */
 static unsigned for_down(const int *p, int n, int stop)
 {
 	unsigned acc = 6;
 
-	for (int i = n - 1; i >= 0; i--) {
-		if (p[i] == stop)
+	for (int i = n; i > 0; i--) {
+		if (p[i - 1] == stop)
 			return acc + 1;
-		MIX(acc, p[i]);
+		MIX(acc, p[i - 1]);
 	}
 	return acc;
 }
 
-/* a step of 3, a bound of two locals */
-static unsigned for_step(const int *p, int n, int skip)
+/* a pointer stepped by 3 */
+static unsigned for_step(const int *p, int n)
 {
+	const int *end = p + n;
 	unsigned acc = 7;
 
-	for (int i = skip; i < n + skip; i += 3)
-		MIX(acc, p[(i - skip) / 3]);
+	for (const int *q = p; q < end; q += 3)
+		MIX(acc, *q);
 	return acc;
 }
 
@@ -149,13 +151,14 @@ found:
 	return acc * 3;
 }
 
-/* "<=", a 64-bit counter and a bound that the body reads */
-static unsigned for_le(const int *p, long long last)
+/* "<=" on a pointer, a 64-bit counter bound that the body reads */
+static unsigned for_le(const int *p, long long n)
 {
+	const int *last = p + n - 1;
 	unsigned acc = 10;
 
-	for (long long i = 0; i <= last; i++)
-		MIX(acc, p[i] + (int)(last & 7));
+	for (const int *q = p; q <= last; q++)
+		MIX(acc, *q + (int)(n & 7));
 	return acc;
 }
 
@@ -190,6 +193,20 @@ static unsigned wraps_step(int n, int stop)
 	return acc;
 }
 
+/* a bound read from memory by an atomic builtin, which the body changes */
+static unsigned atomic_bound(int *lim)
+{
+	unsigned acc = 13;
+	int i;
+
+	for (i = 0; i < __atomic_load_n(lim, __ATOMIC_RELAXED); i++) {
+		MIX(acc, i);
+		if (i < 1500)
+			*lim += 1;
+	}
+	return acc ^ i;
+}
+
 static unsigned all(int n)
 {
 	unsigned s = 0;
@@ -200,16 +217,17 @@ static unsigned all(int n)
 	s ^= for_ptr(v, n);
 	s ^= for_ptr_ne(v, n, -1) ^ for_ptr_ne(v, n, v[n / 2]);
 	s ^= for_down(v, n, -1) ^ for_down(v, n, v[n / 3]);
-	s ^= for_step(v, 3 * n, 5);
+	s ^= for_step(v, n);
 	s ^= do_switch(v, n);
 	s ^= for_goto(v, n, -1) ^ for_goto(v, n, v[n - 1]);
-	s ^= for_le(v, n - 1);
+	s ^= for_le(v, n);
 	return s;
 }
 
 int main(void)
 {
 	unsigned s = 0, x = 12345;
+	int lim = 10;
 
 	for (int i = 0; i < N; i++) {
 		x = x * 1103515245 + 12345;
@@ -220,5 +238,6 @@ int main(void)
 	printf("short %08x\n", s);
 	printf("long %08x\n", all(N - 500));
 	printf("wrapping %08x %08x\n", wraps_compared(10, 0, -1500), wraps_step(20, -1489));
+	printf("atomic %08x\n", atomic_bound(&lim));
 	return 0;
 }
