@@ -2358,9 +2358,9 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	CXCursor *kids, var, vx, e;
 	unsigned n;
 	enum CXBinaryOperatorKind op;
-	long long step = 1, vsize, esize;
-	bool up, vs, es, ok, ptr, rev;
-	struct sb g = { 0 }, d1 = { 0 }, d2 = { 0 };
+	long long step = 1, vsize = 0, esize, margin;
+	bool up, vs, es, ok, ptr, rev, tuns = false;
+	struct sb g = { 0 }, d1 = { 0 }, d2 = { 0 }, lim = { 0 };
 	char *v, *x;
 	const char *cmp;
 
@@ -2398,19 +2398,21 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 		    !int_type(clang_getCursorType(strip_implicit(e)), &esize, &es) || vsize < 4)
 			return NULL;
 		/*
-		 * v must reach e without wrapping: a v narrower than e,
-		 * stepped past e, or going "<=" up to its maximum could wrap
-		 * and loop for ever.  A signed v would overflow first, which
-		 * a program does not do, but one built with -fwrapv (which
-		 * may come in a response or configuration file, or as
-		 * -fno-strict-overflow) or with -fsanitize=signed-integer-
-		 * overflow does: every v is taken to wrap.  Stepped by one
-		 * toward e, a v as wide as the comparison's type meets e,
-		 * whatever the signedness of either.
+		 * v must reach e without wrapping.  A signed v would overflow
+		 * first, which a program does not do, but one built with
+		 * -fwrapv (which may come in a response or configuration
+		 * file, or as -fno-strict-overflow) or with -fsanitize=
+		 * signed-integer-overflow does: every v is taken to wrap, in
+		 * the comparison's type T (v as wide as it; e promoted).
+		 * Stepped by one toward e, v meets e; else the guard asks
+		 * that e stop short of T's end by the step ("v <= e" up: e
+		 * below T's maximum).
 		 */
-		if (vsize < esize || step != 1 || op == CXBinaryOperator_LE ||
-		    op == CXBinaryOperator_GE)
+		if (esize < 4)
+			esize = 4, es = true;
+		if (vsize < esize)
 			return NULL;
+		tuns = !vs || (vsize == esize && !es);
 	}
 	switch (op) {
 	case CXBinaryOperator_LT: cmp = "<"; ok = up; break;
@@ -2431,17 +2433,32 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 		sb_printf(&d2, "(unsigned long long)(__typeof__((%s) + (%s)))", v, x);
 		sb_printf(&d1, "%s(%s) - %s(%s)", d2.s, up ? x : v, d2.s, up ? v : x);
 	}
+	/* integers: how far e must stay from the end of T */
+	margin = op == CXBinaryOperator_LE || op == CXBinaryOperator_GE ? step : step - 1;
+	if (!ptr && op != CXBinaryOperator_NE && margin) {
+		sb_printf(&lim, "(__typeof__((%s) + (%s)))(%s) %s ", v, x, x, up ? "<=" : ">=");
+		/* T's end: (T)-1 or (T)0 unsigned, its maximum or minimum signed */
+		if (tuns)
+			sb_printf(&lim, "(__typeof__((%s) + (%s)))%s %s %lld && ", v, x,
+				  up ? "-1" : "0", up ? "-" : "+", margin);
+		else
+			sb_printf(&lim, "(__typeof__((%s) + (%s)))(%s%s) %s %lld && ", v, x,
+				  up ? "" : "-", vsize == 4 ? "2147483647" : "9223372036854775807LL",
+				  up ? "-" : "- 1 +", margin);
+	}
 	if (op == CXBinaryOperator_NE)
 		sb_printf(&g, "!((%s) != (%s)) || ((%s) %s (%s) && %s <= %u)", v, x, v,
 			  up ? "<" : ">", x, d1.s, STRIP);
 	else
-		sb_printf(&g, "!((%s) %s (%s)) || %s %s %u", v, cmp, x, d1.s,
+		sb_printf(&g, "!((%s) %s (%s)) || (%s%s %s %u)", v, cmp, x, lim.s ? lim.s : "",
+			  d1.s,
 			  op == CXBinaryOperator_LE || op == CXBinaryOperator_GE ? "<" : "<=",
 			  STRIP);
 	free(v);
 	free(x);
 	sb_free(&d1);
 	sb_free(&d2);
+	sb_free(&lim);
 	return g.s;
 }
 
