@@ -145,6 +145,13 @@ static void out(struct fctx *f, const char *fmt, ...)
 	}
 }
 
+/* Visit s itself, then, unless the visitor said otherwise, its descendants. */
+static void visit_tree(CXCursor s, CXCursorVisitor visit, CXClientData d)
+{
+	if (visit(s, clang_getNullCursor(), d) == CXChildVisit_Recurse)
+		clang_visitChildren(s, visit, d);
+}
+
 /* ------------------------------------------------------------ classification */
 
 static const char *const wrapped_calls[] = {
@@ -2047,6 +2054,15 @@ static enum CXChildVisitResult assigns_visit(CXCursor c, CXCursor p, CXClientDat
 	return CXChildVisit_Recurse;
 }
 
+/* Does s assign var (an assignment, compound assignment, ++ or --)? */
+static bool assigned_in(CXCursor s, CXCursor var)
+{
+	struct assigns a = { var, false };
+
+	visit_tree(s, assigns_visit, &a);
+	return a.assigned;
+}
+
 /*
  * A counted loop: "for (...; V relop E; V++)" (or --, += c, -= c) where V
  * is a scalar local that only the increment changes.  It runs a bounded
@@ -2058,7 +2074,6 @@ static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCur
 	CXCursor *kids, var;
 	unsigned n;
 	bool ok = false;
-	struct assigns a;
 
 	if (k != CXCursor_ForStmt || clang_Cursor_isNull(cond) || clang_Cursor_isNull(incr))
 		return false;
@@ -2094,10 +2109,7 @@ static bool is_counted(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCur
 	free(kids);
 	if (!ok)
 		return false;
-	a = (struct assigns){ var, false };
-	assigns_visit(body, body, &a);
-	clang_visitChildren(body, assigns_visit, &a);
-	return !a.assigned;
+	return !assigned_in(body, var);
 }
 
 /*
@@ -2164,7 +2176,6 @@ static bool is_short_counted(struct fctx *f, CXCursor init, CXCursor cond, CXCur
 	free(kids);
 	if (!ok || op == CXBinaryOperator_NE)
 		return false;
-	incr = strip_implicit(incr);
 	if (!count_step(incr, &up, &step) ||
 	    up != (op == CXBinaryOperator_LT || op == CXBinaryOperator_LE))
 		return false;
@@ -2197,7 +2208,6 @@ static bool is_implicit_cast(CXCursor c)
 static enum CXChildVisitResult invariant_visit(CXCursor c, CXCursor p, CXClientData d)
 {
 	struct invariant *in = d;
-	struct assigns a;
 	CXCursor ref;
 
 	(void)p;
@@ -2235,10 +2245,7 @@ static enum CXChildVisitResult invariant_visit(CXCursor c, CXCursor p, CXClientD
 			return CXChildVisit_Continue;
 		if (!is_stable_local(in->f, c) || clang_equalCursors(ref, in->var))
 			break;
-		a = (struct assigns){ ref, false };
-		assigns_visit(in->body, in->body, &a);
-		clang_visitChildren(in->body, assigns_visit, &a);
-		if (!a.assigned)
+		if (!assigned_in(in->body, ref))
 			return CXChildVisit_Continue;
 		break;
 	default:
@@ -2257,8 +2264,7 @@ static bool is_invariant(struct fctx *f, CXCursor e, CXCursor body, CXCursor var
 {
 	struct invariant in = { f, body, var, true };
 
-	if (invariant_visit(e, e, &in) == CXChildVisit_Recurse)
-		clang_visitChildren(e, invariant_visit, &in);
+	visit_tree(e, invariant_visit, &in);
 	return in.ok;
 }
 
@@ -2308,7 +2314,6 @@ static char *countdown_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	enum CXUnaryOperatorKind op;
 	long long size;
 	bool sgn, ok;
-	struct assigns a;
 	struct sb g = { 0 };
 	char *v;
 
@@ -2324,10 +2329,7 @@ static char *countdown_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	free(kids);
 	if (!ok || !int_type(clang_getCursorType(var), &size, &sgn))
 		return NULL;
-	a = (struct assigns){ clang_getCursorReferenced(var), false };
-	assigns_visit(body, body, &a);
-	clang_visitChildren(body, assigns_visit, &a);
-	if (a.assigned)
+	if (assigned_in(body, clang_getCursorReferenced(var)))
 		return NULL;
 	v = residual(f, var);
 	/*
@@ -2545,9 +2547,7 @@ static char *version_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	labels_visit(body, body, &l);
 	if (!l.found)
 		clang_visitChildren(body, labels_visit, &l);
-	asm_visit(body, body, &found);
-	if (!found)
-		clang_visitChildren(body, asm_visit, &found);
+	visit_tree(body, asm_visit, &found);
 	if (l.found || found)
 		return NULL;
 	return bounded_guard(f, k, cond, incr, body);
@@ -2885,9 +2885,8 @@ static bool jumps(CXCursor s)
 {
 	bool found = false;
 
-	if (!clang_Cursor_isNull(s) &&
-	    jumps_visit(s, clang_getNullCursor(), &found) == CXChildVisit_Recurse)
-		clang_visitChildren(s, jumps_visit, &found);
+	if (!clang_Cursor_isNull(s))
+		visit_tree(s, jumps_visit, &found);
 	return found;
 }
 
