@@ -189,8 +189,9 @@ measure()
 		$1 == "instr" { print pw, pc, pr, $2, $3 + $4, $5 }' "$m_dir/runs" >"$m_dir/pairs"
 	m_plain=$(awk '{ print $2 }' "$m_dir/pairs" | median)
 	m_instr=$(awk '{ print $5 }' "$m_dir/pairs" | median)
-	m_time=$(awk '{ print ($2 > 0 ? $5 / $2 : 1) }' "$m_dir/pairs" | median)
-	m_spread=$(awk '{ print ($2 > 0 ? $5 / $2 : 1) }' "$m_dir/pairs" | quartiles)
+	awk '{ print ($2 > 0 ? $5 / $2 : 1) }' "$m_dir/pairs" >"$m_dir/ratios"
+	m_time=$(median <"$m_dir/ratios")
+	m_spread=$(quartiles <"$m_dir/ratios")
 	m_wall=$(awk '{ print $4 / $1 }' "$m_dir/pairs" | median)
 	m_rss=$(awk '{ print $6 / $3 }' "$m_dir/pairs" | median)
 	m_text_p=$(text_size "$m_dir/plain/prog")
