@@ -142,24 +142,150 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* The source paths of the units of a metadata document. */
+struct units {
+	char **src;
+	int n;
+};
+
+static void parse_units(const char *units, struct units *u)
+{
+	for (const char *p = units; (p = strstr(p, "\"source\":\""));) {
+		char *s;
+
+		p = json_str(p + 10, &s);
+		u->src = xrealloc(u->src, (u->n + 1) * sizeof(*u->src));
+		u->src[u->n++] = s;
+	}
+}
+
+/* How many characters paths a and b share at their ends. */
+static size_t common_suffix(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n = 0;
+
+	while (n < la && n < lb && a[la - 1 - n] == b[lb - 1 - n])
+		n++;
+	return n;
+}
+
+/* How many static variables of unit bsrc in base have a namesake in unit nsrc of news. */
+static int statics_shared(const struct gvars *base, const char *bsrc, const struct gvars *news,
+			  const char *nsrc)
+{
+	int n = 0;
+
+	for (int i = 0; i < base->n; i++) {
+		const struct gvar *b = &base->v[i];
+
+		if (!b->is_static || strcmp(b->source, bsrc))
+			continue;
+		for (int j = 0; j < news->n; j++) {
+			const struct gvar *v = &news->v[j];
+
+			if (v->is_static && !strcmp(v->source, nsrc) && !strcmp(v->name, b->name) &&
+			    !b->function == !v->function &&
+			    (!b->function || !strcmp(b->function, v->function))) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Which unit of the base each unit of the new version continues (NULL: a
+ * new file).  A unit continues the base's unit of the same source base
+ * name (of those, the one whose path ends most like its own).  A file
+ * renamed between the versions has no such unit: it continues the base
+ * unit, left without a successor, with which it shares the most static
+ * variable names, and the build says so.  Statics are exported under
+ * names that spell their file, so without this every static of a renamed
+ * file would start over from its initializer and the program would go on
+ * with its state lost (a FILE * set at start-up read back as NULL).
+ */
+static const char **pair_units(const struct units *bu, const struct units *nu,
+			       const struct gvars *base, const struct gvars *news)
+{
+	const char **pair = xcalloc(nu->n, sizeof(*pair));
+	bool *taken = xcalloc(bu->n, sizeof(*taken));
+
+	for (int i = 0; i < nu->n; i++) {
+		size_t best = 0;
+		int bi = -1;
+
+		for (int j = 0; j < bu->n; j++)
+			if (!strcmp(base_name(bu->src[j]), base_name(nu->src[i])) &&
+			    (bi < 0 || common_suffix(bu->src[j], nu->src[i]) > best)) {
+				bi = j;
+				best = common_suffix(bu->src[j], nu->src[i]);
+			}
+		if (bi >= 0) {
+			pair[i] = bu->src[bi];
+			taken[bi] = true;
+		}
+	}
+	for (int i = 0; i < nu->n; i++) {
+		int best = 0, bi = -1;
+		bool tie = false;
+
+		if (pair[i])
+			continue;
+		for (int j = 0; j < bu->n; j++) {
+			int n = taken[j] ? 0 : statics_shared(base, bu->src[j], news, nu->src[i]);
+
+			if (n > best) {
+				best = n;
+				bi = j;
+				tie = false;
+			} else if (n && n == best) {
+				tie = true;
+			}
+		}
+		if (bi < 0)
+			continue;
+		if (tie) {
+			fprintf(stderr, "upstare-cc: warning: %s: no file of that name in the base, "
+				"and several base files share as many static variable names with it: "
+				"its statics start from their initializers\n", nu->src[i]);
+			continue;
+		}
+		fprintf(stderr, "upstare-cc: note: %s: no file of that name in the base; its "
+			"static variables continue those of %s\n", nu->src[i], bu->src[bi]);
+		pair[i] = bu->src[bi];
+		taken[bi] = true;
+	}
+	free(taken);
+	return pair;
+}
+
 /*
  * The base's version of a global of the new version: the same symbol, or
  * for a file-scope or static local variable (whose exported name spells
- * its source path) the one of the same name in the file of the same name
- * (and, for a static local, in the function of the same name).
+ * its source path) the one of the same name in the base unit that the
+ * variable's unit continues (pair_units) (and, for a static local, in the
+ * function of the same name).
  */
-static const struct gvar *gvar_match(const struct gvars *base, const struct gvar *nv)
+static const struct gvar *gvar_match(const struct gvars *base, const struct gvar *nv,
+				     const struct units *nu, const char **pair)
 {
+	const char *bsrc = NULL;
+
 	for (int i = 0; i < base->n; i++)
 		if (!strcmp(base->v[i].symbol, nv->symbol))
 			return &base->v[i];
 	if (!nv->is_static)
 		return NULL;
+	for (int i = 0; i < nu->n; i++)
+		if (!strcmp(nu->src[i], nv->source))
+			bsrc = pair[i];
+	if (!bsrc)
+		return NULL;
 	for (int i = 0; i < base->n; i++) {
 		const struct gvar *b = &base->v[i];
 
-		if (b->is_static && !strcmp(b->name, nv->name) &&
-		    !strcmp(base_name(b->source), base_name(nv->source)) &&
+		if (b->is_static && !strcmp(b->name, nv->name) && !strcmp(b->source, bsrc) &&
 		    !b->function == !nv->function &&
 		    (!b->function || !strcmp(b->function, nv->function)))
 			return b;
@@ -347,6 +473,8 @@ int patch_link(const struct patch_opts *po)
 {
 	struct sb bid = { 0 }, bunits = { 0 }, info = { 0 }, storage = { 0 }, moves = { 0 };
 	struct gvars base = { 0 }, news = { 0 };
+	struct units bu = { 0 }, nu = { 0 };
+	const char **pair;
 	struct rtypes btypes = { 0 }, ntypes = { 0 };
 	struct sb changed = { 0 };
 	unsigned nchanged = 0;
@@ -362,6 +490,7 @@ int patch_link(const struct patch_opts *po)
 		return 1;
 	}
 	parse_globals(bunits.s, &base);
+	parse_units(bunits.s, &bu);
 	parse_types(bunits.s, &btypes);
 	bmap = bstorage.s;
 	for (int i = 0; i < po->nobjs; i++) {
@@ -369,6 +498,7 @@ int patch_link(const struct patch_opts *po)
 
 		if (meta_read(po->objs[i], &id, &u, NULL) > 0) {
 			parse_globals(u.s, &news);
+			parse_units(u.s, &nu);
 			parse_types(u.s, &ntypes);
 		}
 		sb_free(&id);
@@ -376,11 +506,12 @@ int patch_link(const struct patch_opts *po)
 	}
 	snprintf(tag, sizeof(tag), "%08lx", (unsigned long)(time(NULL) ^ (getpid() << 16)) &
 		 0xffffffffUL);
+	pair = pair_units(&bu, &nu, &base, &news);
 	/* carry the base's map, then decide each global of the new version */
 	if (bmap)
 		sb_puts(&storage, bmap);
 	for (int i = 0; i < news.n; i++) {
-		const struct gvar *nv = &news.v[i], *bv = gvar_match(&base, nv);
+		const struct gvar *nv = &news.v[i], *bv = gvar_match(&base, nv, &nu, pair);
 		char *where, *arg;
 
 		if (!bv || gvar_find(&news, nv->symbol) != nv)
@@ -501,6 +632,7 @@ int patch_link(const struct patch_opts *po)
 	}
 	err = 0;
 out:
+	free(pair);
 	sb_free(&bstorage);
 	sb_free(&bid);
 	sb_free(&bunits);

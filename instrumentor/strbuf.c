@@ -15,6 +15,11 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *xcalloc(size_t n, size_t size)
+{
+	return memset(xrealloc(NULL, n * size), 0, n * size);
+}
+
 char *xstrdup(const char *s)
 {
 	size_t n = strlen(s) + 1;

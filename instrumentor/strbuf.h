@@ -18,5 +18,6 @@ void sb_json_str(struct sb *b, const char *s);	/* "s" with JSON escapes */
 void sb_free(struct sb *b);
 char *xstrdup(const char *s);
 void *xrealloc(void *p, size_t n);
+void *xcalloc(size_t n, size_t size);
 
 #endif
