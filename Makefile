@@ -137,7 +137,7 @@ $(O)/gen/vmlinux.h: | $(O)/gen
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OBJ)/bpf/%.bpf.o: $(SRC)/bpf/%.bpf.c $(SRC)/bpf/observe.h $(O)/gen/vmlinux.h | $(OBJ)/bpf
+$(OBJ)/bpf/%.bpf.o: $(SRC)/bpf/%.bpf.c $(wildcard $(SRC)/bpf/*.h) $(O)/gen/vmlinux.h | $(OBJ)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall \
 		-I$(O)/gen -I$(SRC)/bpf -c $< -o $@

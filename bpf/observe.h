@@ -84,7 +84,7 @@ struct us_thread_rec {
 	 * library code built without frame pointers (see readiness.c).
 	 */
 	__u32 nstack;
-	__u32 pad;
+	__u32 nstid;		/* tid in its own PID namespace: what gettid() gave it */
 	__u64 stack[US_STACK_WORDS];
 };
 

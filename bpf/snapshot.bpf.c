@@ -31,6 +31,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "observe.h"
+#include "nstid.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -164,6 +165,7 @@ int us_snapshot(struct bpf_iter__task *ctx)
 	/* frames[] and stack[] are bounded by nframes and nstack. */
 	__builtin_memset(r, 0, __builtin_offsetof(struct us_thread_rec, frames));
 	r->tid = task->pid;
+	r->nstid = task_ns_tid(task);
 	r->tgid = task->tgid;
 	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), task->comm);
 	r->state = task->__state;

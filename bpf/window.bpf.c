@@ -20,6 +20,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "observe.h"
+#include "nstid.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -88,7 +89,8 @@ static bool in_wrapper(const struct us_proc *p)
 {
 	struct slot_find f = {
 		.addr = p->slots_addr,
-		.tid = (__s32)bpf_get_current_pid_tgid(),
+		/* the runtime's tids are its own namespace's */
+		.tid = (__s32)task_ns_tid(bpf_get_current_task_btf()),
 	};
 	__u32 n = p->nslots;
 

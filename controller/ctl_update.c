@@ -498,6 +498,45 @@ static int locate(struct target *t)
 }
 
 /*
+ * The thread of process pid (initial PID namespace) whose tid in the
+ * process's own namespace is nstid: the last NSpid of its status.  The
+ * runtime registers threads with gettid(); a process in a PID namespace of
+ * its own (vsftpd's sessions: CLONE_NEWPID) has other ids there.  0: none.
+ */
+static pid_t host_tid(pid_t pid, pid_t nstid)
+{
+	char path[64], line[256];
+	struct dirent *de;
+	pid_t found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	while (d && !found && (de = readdir(d))) {
+		pid_t tid = atoi(de->d_name);
+		FILE *f;
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "NSpid:", 6)) {
+				char *last = strrchr(line, '\t');
+
+				if (last && atoi(last + 1) == nstid)
+					found = tid;
+				break;
+			}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
  * Tell the target an update is pending: running threads see the flag at
  * their next update point; threads inside a wrapped blocking call get the
  * update signal.  Threads blocked elsewhere are left alone.
@@ -516,9 +555,15 @@ static void kick(struct target *t)
 	}
 	if (!n || rw(t->pid, t->threads, slots, n * sizeof(slots[0]), 0))
 		return;
-	for (uint32_t i = 0; i < n; i++)
-		if (slots[i].tid > 0 && slots[i].blocking)
-			syscall(SYS_tgkill, t->pid, slots[i].tid, t->c.update_signal);
+	for (uint32_t i = 0; i < n; i++) {
+		pid_t tid;
+
+		if (slots[i].tid <= 0 || !slots[i].blocking)
+			continue;
+		tid = host_tid(t->pid, slots[i].tid);
+		if (tid)
+			syscall(SYS_tgkill, t->pid, tid, t->c.update_signal);
+	}
 }
 
 static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group,

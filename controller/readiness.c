@@ -76,6 +76,7 @@ struct thread {
 	int app_frame;		/* innermost instrumented frame, or -1 */
 	int wrapped;		/* its upstare_threads[] slot says it is inside a
 				 * wrapped blocking call: 1, 0, or -1 (no table) */
+	__u32 owner_tid;	/* lock-wait: the owner's tid (initial namespace) */
 };
 
 #define SYMCTX_CACHE	8
@@ -380,12 +381,13 @@ static bool is_park_frame(const char *fn)
 	return fn && (!strcmp(fn, "upstare__park") || !strncmp(fn, "__upstare_park", 14));
 }
 
-static struct thread *find_tid(struct thread *ts, int n, __u32 tid)
+/* The thread that tid names in the process's own PID namespace (glibc's mutex owners). */
+static struct thread *find_ns_tid(struct thread *ts, int n, __u32 tid)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (ts[i].r->tid == tid)
+		if (ts[i].r->nstid == tid)
 			return &ts[i];
 	return NULL;
 }
@@ -495,7 +497,7 @@ static void classify(struct thread *ts, int n, int kick_sig)
 
 		if (strcmp(t->cls, "lock-wait"))
 			continue;
-		owner = find_tid(ts, n, t->r->lock_owner);
+		owner = find_ns_tid(ts, n, t->r->lock_owner);
 		if (!owner) {
 			/* Not a thread of this process: not a glibc mutex after all. */
 			t->cls = kick_masked(t->r, kick_sig) ? "signal-masked" : "blocked-interruptible";
@@ -504,6 +506,7 @@ static void classify(struct thread *ts, int n, int kick_sig)
 				 app_function(t), t->ready ? "; will be kicked" : " with the update signal masked");
 			continue;
 		}
+		t->owner_tid = owner->r->tid;
 		t->ready = owner->ready && strcmp(owner->cls, "lock-wait");
 		snprintf(t->reason, sizeof(t->reason),
 			 "waiting in %s for mutex %#llx held by tid %u (%s, %s)",
@@ -534,7 +537,7 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 	if (strcmp(t->cls, "lock-wait")) {
 		jb_knull(b, "wchan_lock_owner");
 	} else {
-		jb_kint(b, "wchan_lock_owner", r->lock_owner);
+		jb_kint(b, "wchan_lock_owner", t->owner_tid);
 		jb_key(b, "mutex");
 		jb_printf(b, "\"%#llx\"", (unsigned long long)r->futex_addr);
 		b->comma = true;
@@ -698,7 +701,7 @@ static void read_slots(__u32 pid, struct symctx *s, struct thread *ts, int n)
 	for (i = 0; i < n; i++) {
 		ts[i].wrapped = 0;
 		for (size_t k = 0; k < len / sizeof(slots[0]); k++)
-			if (slots[k].tid == (int)ts[i].r->tid) {
+			if (slots[k].tid == (int)ts[i].r->nstid) {
 				ts[i].wrapped = !!slots[k].blocking;
 				break;
 			}

@@ -143,7 +143,9 @@ static const char *const wrapped[] = {
 	"pselect", "epoll_wait", "epoll_pwait", "nanosleep", "clock_nanosleep", "sleep",
 	"usleep", "pause", "sendfile", "sendfile64", "wait", "waitpid", "pthread_join", "sem_wait",
 	"pthread_mutex_lock", "pthread_cond_wait", "pthread_cond_timedwait",
-	"sigprocmask", "pthread_sigmask", NULL,
+	"sigprocmask", "pthread_sigmask",
+	/* not blocking: the child of a raw clone needs the runtime's fork reset */
+	"syscall", "clone", NULL,
 };
 
 /* Is name an undefined global symbol of the object (a call to libc)? */

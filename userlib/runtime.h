@@ -60,6 +60,7 @@ int upstare__update_point(void);
 void upstare__rebuilt(void);
 void upstare__thread_register(void);
 void upstare__thread_unregister(void);
+void upstare__after_fork_child(void);
 /* The thread is exiting: free its side stack and relocation table. */
 void upstare__thread_release(void);
 void upstare__signals_init(void);

@@ -182,9 +182,10 @@ static void on_thread_exit(void *p)
 
 /*
  * A forked child has only the forking thread: it can be updated on its
- * own (updates of a whole process tree at once are not built yet).
+ * own, or with its tree.  Also run in children made by clone without
+ * CLONE_VM (wrap.c), where no atfork handler runs.
  */
-static void after_fork_child(void)
+void upstare__after_fork_child(void)
 {
 	reg_lock = 0;
 	upstare__threads = &ts;
@@ -211,7 +212,7 @@ void upstare__signals_init(void)
 	dl_iterate_phdr(build_id_cb, cb.build_id);
 	upstare__wrap_anchor();
 	pthread_key_create(&exit_key, on_thread_exit);
-	pthread_atfork(NULL, NULL, after_fork_child);
+	pthread_atfork(NULL, NULL, upstare__after_fork_child);
 	upstare__functions_init();
 }
 

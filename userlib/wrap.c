@@ -24,13 +24,17 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -489,4 +493,67 @@ int __upstare_w_pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 	sigset_t copy;
 
 	return pthread_sigmask(how, keep_update_signal(how, set, &copy), old);
+}
+
+/*
+ * Processes made without fork(): vsftpd makes its sessions with
+ * syscall(__NR_clone, CLONE_NEWPID | ... | SIGCHLD, NULL), which runs no
+ * atfork handler, so the child went on with its parent's thread table
+ * (every thread of the parent, none of them its own) and no update of it
+ * could ever complete.  A child that does not share the parent's memory
+ * (no CLONE_VM) gets the same fresh table a fork()ed one does.  A child
+ * that shares it (CLONE_VM without CLONE_THREAD, as posix_spawn's) must
+ * not touch the parent's runtime state, and it is left alone.
+ */
+static int own_memory(unsigned long flags)
+{
+	return !(flags & (CLONE_VM | CLONE_THREAD));
+}
+
+long __upstare_w_syscall(long n, ...)
+{
+	long a[6], r;
+	va_list ap;
+
+	/* as syscall(2) itself does: six arguments, whatever the call takes */
+	va_start(ap, n);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	r = syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r == 0 && ((n == SYS_clone && own_memory(a[0])) ||
+		       (n == SYS_clone3 && a[0] && own_memory(((struct clone_args *)a[0])->flags))))
+		upstare__after_fork_child();
+	return r;
+}
+
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int clone_entry(void *p)
+{
+	struct clone_start s = *(struct clone_start *)p;
+
+	upstare__after_fork_child();
+	return s.fn(s.arg);
+}
+
+int __upstare_w_clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	struct clone_start s = { fn, arg };
+	pid_t *ptid, *ctid;
+	void *tls;
+	va_list ap;
+
+	va_start(ap, arg);
+	ptid = va_arg(ap, pid_t *);
+	tls = va_arg(ap, void *);
+	ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	/* the child has its own copy of s, on the parent's stack as it was */
+	if (own_memory(flags))
+		return clone(clone_entry, stack, flags, &s, ptid, tls, ctid);
+	return clone(fn, stack, flags, arg, ptid, tls, ctid);
 }
