@@ -613,6 +613,40 @@ static void refused_at_barrier(struct target *t, int n, int json)
 }
 
 /*
+ * At the deadline, take back the request from each target that has not
+ * taken it (no thread of it reached an update point): it is done, timed
+ * out.  A target that takes a request sets its own deadline from then on,
+ * so one taking it later could hold its threads parked long after the
+ * update was given up (a listener frozen for 15 s with --timeout 5000).
+ * The runtime checks the request again once it has claimed it (userlib/
+ * update.c), so a target either answers it or never acts on it.
+ */
+static int withdraw_untaken(struct target *t, int n)
+{
+	int nwithdrawn = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct target *x = &t[i];
+		uint32_t ack = x->req - 1;
+		int zero = 0;
+
+		if (x->done || x->c.phase != UPSTARE_PH_IDLE || x->c.ack != ack)
+			continue;
+		if (rw(x->pid, FIELD(x->addr, request), &ack, sizeof(ack), 1) ||
+		    rw(x->pid, x->pending, &zero, sizeof(zero), 1) ||
+		    rw(x->pid, x->addr, &x->c, sizeof(x->c), 0) ||
+		    x->c.phase != UPSTARE_PH_IDLE || x->c.ack != ack)
+			continue;	/* it took the request: it answers it */
+		x->done = 1;
+		x->c.result = UPSTARE_RES_TIMEOUT;
+		snprintf(x->c.reasons, sizeof(x->c.reasons), "no thread reached an update point "
+			 "before the deadline: the request was withdrawn");
+		nwithdrawn++;
+	}
+	return nwithdrawn;
+}
+
+/*
  * Wait for every target to finish the request: pass the check barrier of
  * a request made with check (--stacks: keep the stacks, go on once every
  * target is there), decide a group update (commit once all are ready,
@@ -621,12 +655,12 @@ static void refused_at_barrier(struct target *t, int n, int json)
  */
 static int finish(struct target *t, int n, unsigned timeout, int json)
 {
-	uint64_t deadline, last;
+	uint64_t deadline, last, take_by = now_ns() + timeout * 1000000ull;
 	const char *res;
-	int ndone = 0;
+	int ndone = 0, withdrawn = 0;
 
 	/* the targets enforce the deadline; give them time to roll back */
-	deadline = now_ns() + (timeout + 10000) * 1000000ull;
+	deadline = take_by + 10000 * 1000000ull;
 	for (last = now_ns(); ndone < n; usleep(500)) {
 		int ready = 0, failed = 0, checking = 0;
 
@@ -659,6 +693,10 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 		}
 		if (now_ns() - last > 10000000ull)
 			last = now_ns();
+		if (!withdrawn && now_ns() > take_by) {
+			withdrawn = 1;
+			ndone += withdraw_untaken(t, n);
+		}
 		for (int i = 0; i < n; i++)
 			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
 		if (failed) {

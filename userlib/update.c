@@ -310,6 +310,11 @@ int upstare__update_point(void)
 		if (!__atomic_compare_exchange_n(&cb.phase, &idle, UPSTARE_PH_PREPARE, 0,
 						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return 0;
+		/* the controller withdraws a request nobody took by its deadline */
+		if (__atomic_load_n(&cb.request, __ATOMIC_SEQ_CST) == cb.ack) {
+			__atomic_store_n(&cb.phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
+			return 0;
+		}
 		memset(cb.t_ns, 0, sizeof(cb.t_ns));
 		cb.t_ns[UPSTARE_T_REQUEST] = now_ns();
 		cb.reasons[0] = 0;
