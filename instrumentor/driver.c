@@ -55,6 +55,7 @@ struct input {
 	char *lang;	/* -x in effect, or NULL */
 	bool is_source;	/* C: instrument it */
 	bool is_flag;	/* a -l or -Wl, flag that keeps its place among the inputs */
+	const char *srcname;	/* the source it was preprocessed from, if not path */
 };
 
 static struct {
@@ -306,7 +307,7 @@ static int parse_args(int argc, char **argv)
 			av_push(&opt.flags, a);
 		} else if (!strncmp(a, "-l", 2) || !strncmp(a, "-Wl,", 4)) {
 			opt.in = xrealloc(opt.in, (opt.nin + 1) * sizeof(*opt.in));
-			opt.in[opt.nin++] = (struct input){ xstrdup(a), NULL, false, true };
+			opt.in[opt.nin++] = (struct input){ .path = xstrdup(a), .is_flag = true };
 		} else if (a[0] == '-' && a[1]) {
 			if (!strcmp(a, "-shared"))
 				opt.shared = true;
@@ -322,7 +323,7 @@ static int parse_args(int argc, char **argv)
 				av_push(&opt.flags, argv[++i]);
 			}
 		} else {
-			struct input in = { xstrdup(a), lang ? xstrdup(lang) : NULL, false, false };
+			struct input in = { .path = xstrdup(a), .lang = lang ? xstrdup(lang) : NULL };
 
 			in.is_source = is_c_source(&in);
 			opt.in = xrealloc(opt.in, (opt.nin + 1) * sizeof(*opt.in));
@@ -405,6 +406,175 @@ static void add_include_dir(void)
 	av_push(&opt.flags, dir);
 }
 
+/*
+ * Objects for patches from the program's own build system: every object
+ * upstare-cc compiles carries, in section .upstare_src, what a patch needs
+ * to build it again: its preprocessed source, the name of the file it came
+ * from (statics are named after it) and the compiler's flags.  So that
+ * `make CC=upstare-cc` builds the new version's objects and
+ * `upstare-cc --patch --base OLD -o P.so *.o` makes the patch of them (a
+ * patch's objects are position-independent and describe static functions
+ * too, which a program's need not).  The section is SHF_EXCLUDE: the
+ * linker leaves it out of programs and libraries.
+ * Layout: NUL-terminated strings: SRC_MAGIC, the source's name, the number
+ * of flags, the flags, the number of parser flags, those; then the
+ * preprocessed source.
+ */
+#define SRC_SECTION ".upstare_src"
+#define SRC_MAGIC "upstare-src/1"
+
+static void put_strings(FILE *f, const struct argv *a)
+{
+	fprintf(f, "%d%c", a->n, 0);
+	for (int i = 0; i < a->n; i++)
+		fprintf(f, "%s%c", a->v[i], 0);
+}
+
+static int embed_source(const struct input *in, const char *ipath, const char *obj)
+{
+	char path[PATH_MAX + 16], buf[65536];
+	struct argv a = { 0 };
+	struct sb sect = { 0 };
+	FILE *f, *src;
+	size_t n;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/src-section", opt.tmpdir);
+	f = fopen(path, "w");
+	src = fopen(ipath, "r");
+	if (!f || !src) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", f ? ipath : path, strerror(errno));
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	fprintf(f, "%s%c%s%c", SRC_MAGIC, 0, in->srcname ? in->srcname : in->path, 0);
+	put_strings(f, &opt.flags);
+	put_strings(f, &opt.parseflags);
+	while ((n = fread(buf, 1, sizeof(buf), src)) > 0)
+		fwrite(buf, 1, n, f);
+	fclose(src);
+	if (fclose(f)) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	sb_printf(&sect, "%s=%s", SRC_SECTION, path);
+	av_push(&a, objcopy());
+	av_push(&a, "--add-section");
+	av_push(&a, sect.s);
+	av_push(&a, "--set-section-flags");
+	av_push(&a, SRC_SECTION "=exclude");
+	av_push(&a, obj);
+	err = run(&a);
+	sb_free(&sect);
+	return err < 0 ? 1 : err;
+}
+
+static int compile_one(struct input *in, const char *obj);
+
+/* The contents of section name of object path (malloc'd), or NULL. */
+static char *object_section(const char *path, const char *name, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf_Scn *scn = NULL;
+	char *data = NULL;
+	size_t shstrndx;
+	Elf *e;
+
+	if (fd < 0)
+		return NULL;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (e && elf_kind(e) == ELF_K_ELF && !elf_getshdrstrndx(e, &shstrndx))
+		while (!data && (scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			const char *n;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(e, shstrndx, sh.sh_name)) ||
+			    strcmp(n, name) || !(d = elf_getdata(scn, NULL)))
+				continue;
+			data = xrealloc(NULL, d->d_size + 1);
+			memcpy(data, d->d_buf, d->d_size);
+			data[d->d_size] = 0;
+			*len = d->d_size;
+		}
+	elf_end(e);
+	close(fd);
+	return data;
+}
+
+/* Read the strings put_strings() wrote at *p (bounded by end) into a. */
+static bool get_strings(const char **p, const char *end, struct argv *a)
+{
+	int n = *p < end ? atoi(*p) : -1;
+
+	for (*p += strnlen(*p, end - *p) + 1; n > 0 && *p < end; n--) {
+		av_push(a, *p);
+		*p += strnlen(*p, end - *p) + 1;
+	}
+	return n == 0 && *p <= end;
+}
+
+/*
+ * An object of the new version given to --patch: compiled again for the
+ * patch from the source it carries (see embed_source).  Objects without
+ * .upstare metadata (transformers built by another compiler) are linked as
+ * they are; an upstare-cc object without its source is refused.
+ */
+static int compile_embedded(const char *path, char **obj, int idx)
+{
+	size_t len = 0, mlen = 0;
+	char *sect = object_section(path, SRC_SECTION, &len), *meta, ipath[PATH_MAX + 32];
+	struct argv flags = opt.flags, parseflags = opt.parseflags;
+	const char *p = sect, *end = sect + len, *srcname;
+	struct input in = { 0 };
+	struct sb o = { 0 };
+	FILE *f;
+	int err;
+
+	if (!sect) {
+		meta = object_section(path, ".upstare", &mlen);
+		free(meta);
+		if (!meta)
+			return 0;
+		fprintf(stderr, "upstare-cc: %s: an upstare-cc object without its source (section "
+			SRC_SECTION "): compile it again with this upstare-cc to put it in a patch\n",
+			path);
+		return 1;
+	}
+	opt.flags = (struct argv){ 0 };
+	opt.parseflags = (struct argv){ 0 };
+	srcname = p + strlen(SRC_MAGIC) + 1;
+	if (len < strlen(SRC_MAGIC) + 1 || strcmp(p, SRC_MAGIC) || srcname >= end ||
+	    (p = srcname + strnlen(srcname, end - srcname) + 1) > end ||
+	    !get_strings(&p, end, &opt.flags) || !get_strings(&p, end, &opt.parseflags)) {
+		fprintf(stderr, "upstare-cc: %s: section " SRC_SECTION " is not one this "
+			"upstare-cc wrote (%s expected)\n", path, SRC_MAGIC);
+		err = 1;
+		goto out;
+	}
+	snprintf(ipath, sizeof(ipath), "%s/%d-embedded.i", opt.tmpdir, idx);
+	f = fopen(ipath, "w");
+	if (!f || fwrite(p, 1, end - p, f) != (size_t)(end - p) || fclose(f)) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", ipath, strerror(errno));
+		err = 1;
+		goto out;
+	}
+	in.path = ipath;
+	in.lang = "cpp-output";
+	in.is_source = true;
+	in.srcname = srcname;
+	sb_printf(&o, "%s/%d-embedded.o", opt.tmpdir, idx);
+	*obj = o.s;
+	err = compile_one(&in, *obj);
+out:
+	opt.flags = flags;
+	opt.parseflags = parseflags;
+	free(sect);
+	return err;
+}
+
 /* Preprocess, instrument and compile one source into obj (or asm with -S). */
 static int compile_one(struct input *in, const char *obj)
 {
@@ -471,7 +641,7 @@ static int compile_one(struct input *in, const char *obj)
 		av_push(&p, "cpp-output");
 		av_append(&p, &opt.parseflags);
 		io.input = ipath;
-		io.srcname = in->path;
+		io.srcname = in->srcname ? in->srcname : in->path;
 		io.output = cpath;
 		io.args = (const char *const *)p.v;
 		io.nargs = p.n;
@@ -502,6 +672,8 @@ static int compile_one(struct input *in, const char *obj)
 	err = run(&a);
 	if (!err && !opt.assemble_only)
 		err = redirect_wrapped(obj);
+	if (!err && !opt.assemble_only && !opt.patch)
+		err = embed_source(in, ipath, obj);
 	free(base);
 	free(ipath);
 	free(cpath);
@@ -599,7 +771,8 @@ int main(int argc, char **argv)
 	add_include_dir();
 	if (opt.patch && (!opt.base || !opt.output || opt.compile_only || opt.assemble_only)) {
 		fprintf(stderr, "upstare-cc: --patch needs --base BINARY and -o PATCH.so, "
-			"and builds the whole patch at once (no -c or -S)\n");
+			"and builds the whole patch at once (no -c or -S): from the new "
+			"version's sources, or from its objects as upstare-cc -c made them\n");
 		return 1;
 	}
 	for (int i = 0; i < opt.nin; i++)
@@ -648,6 +821,9 @@ int main(int argc, char **argv)
 		}
 		err = compile_one(in, objs[i]);
 	}
+	for (int i = 0; i < opt.nin && !err && opt.patch; i++)
+		if (!opt.in[i].is_source && !opt.in[i].is_flag && ends_with(opt.in[i].path, ".o"))
+			err = compile_embedded(opt.in[i].path, &objs[i], i);
 	if (err)
 		return err;
 	if (opt.patch)

@@ -1,0 +1,1 @@
+long count_next(void);

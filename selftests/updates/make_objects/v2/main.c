@@ -1,0 +1,32 @@
+/*
+ * Built by its own Makefile (make CC=upstare-cc); version 2's patch is
+ * linked from the objects its Makefile made.  A thread counts through
+ * counter.c's static; main sleeps.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "counter.h"
+
+#define VERSION "v2"
+
+static void *counter(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		printf(VERSION " count %ld\n", count_next());
+		usleep(10000);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pthread_create(&t, NULL, counter, NULL);
+	for (;;)
+		sleep(1);
+}
