@@ -53,6 +53,7 @@ const char *syscall_name(long nr)
 struct frame {
 	__u64 addr;
 	const char *function;	/* owned by dwfl */
+	const char *module;	/* its object's file name, owned by dwfl */
 	const char *file;
 	int line;
 	const struct meta_fn *mfn;
@@ -71,7 +72,7 @@ struct thread {
 	struct frame frames[US_MAX_FRAMES];
 	int nframes;
 	const char *cls;
-	char reason[256];
+	char reason[384];
 	bool ready;
 	int app_frame;		/* innermost instrumented frame, or -1 */
 	int wrapped;		/* its upstare_threads[] slot says it is inside a
@@ -136,22 +137,54 @@ static bool read_target(pid_t pid, __u64 addr, void *buf, size_t len)
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
-/*
- * A return address into code built with frame pointers: inside such a
- * module, right after a call instruction (direct, or indirect through a
- * register or memory).
- */
-static bool is_return_addr(struct symctx *s, __u64 addr)
+/* The C library and the dynamic linker: where every program's calls end. */
+static bool system_module(const char *m)
+{
+	return !m || !strncmp(m, "libc.so", 7) || !strncmp(m, "libc-", 5) ||
+	       !strncmp(m, "ld-linux", 8) || !strncmp(m, "libpthread", 10) ||
+	       !strncmp(m, "[vdso]", 6);
+}
+
+/* The file name of the object that addr is in, or NULL. */
+static const char *module_name(struct symctx *s, __u64 addr)
+{
+	Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, addr) : NULL;
+	const char *path = mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL,
+						 NULL) : NULL;
+
+	return path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+}
+
+/* Right after a call instruction (direct, or indirect through a register or memory)? */
+static bool after_call(struct symctx *s, __u64 addr)
 {
 	unsigned char c[7];
 
-	if (addr < 7 || !fp_module(s, addr - 1) || !read_target(s->pid, addr - 7, c, 7))
+	if (addr < 7 || !read_target(s->pid, addr - 7, c, 7))
 		return false;
 	return c[2] == 0xe8 ||					/* call rel32 */
 	       (c[5] == 0xff && ((c[6] >> 3) & 7) == 2) ||	/* call *%reg */
 	       (c[4] == 0xff && ((c[5] >> 3) & 7) == 2) ||	/* call *d8(%reg) */
 	       (c[1] == 0xff && ((c[2] >> 3) & 7) == 2) ||	/* call *d32(%rip) */
 	       (c[3] == 0xff && ((c[4] >> 3) & 7) == 2);	/* call *(%reg,%idx) */
+}
+
+/* A return address into code built with frame pointers (instrumented code). */
+static bool is_return_addr(struct symctx *s, __u64 addr)
+{
+	return addr >= 7 && fp_module(s, addr - 1) && after_call(s, addr);
+}
+
+/*
+ * A return address into a library other than the C library that was built
+ * without frame pointers (a distribution's libevent): its frames are not
+ * on the frame-pointer chain, only on the stack.
+ */
+static bool is_library_return(struct symctx *s, __u64 addr)
+{
+	const char *m = addr >= 7 && !fp_module(s, addr - 1) ? module_name(s, addr - 1) : NULL;
+
+	return m && !system_module(m) && after_call(s, addr);
 }
 
 /* Frame-pointer walk in user space, from the frame record at bp. */
@@ -189,12 +222,15 @@ static int unwind(struct symctx *s, const struct us_thread_rec *r, __u64 *out)
 	out[n++] = r->ip;
 	if (fp_module(s, r->ip) || !r->nstack)
 		goto bpf_chain;
-	for (i = 0; i < (int)r->nstack; i++) {
+	for (i = 0; i < (int)r->nstack && n < US_MAX_FRAMES / 2; i++) {
 		if (is_return_addr(s, r->stack[i])) {
 			out[n++] = r->stack[i];
 			slot = r->sp + 8 * i;
 			break;
 		}
+		/* a library's frames below its instrumented caller (on the stack only) */
+		if (is_library_return(s, r->stack[i]))
+			out[n++] = r->stack[i];
 	}
 	if (!slot)
 		goto bpf_chain;
@@ -335,6 +371,7 @@ static void symbolize(struct symctx *s, struct thread *t)
 		cached_frames(s, t, mod, pc, addrs[i]);
 		m = module_meta(s, mod);
 		for (k = first; k < t->nframes; k++) {
+			t->frames[k].module = module_name(s, pc);
 			t->frames[k].mfn = meta_find(m, t->frames[k].function);
 			t->frames[k].call_site = i > 0 || k > first;
 			if (t->frames[k].mfn && t->app_frame < 0)
@@ -368,6 +405,22 @@ static char sched_letter(__u32 state)
 	if (state & TASK_TRACED)
 		return 't';
 	return '?';
+}
+
+/*
+ * The outermost frame of an uninstrumented library (not the C library)
+ * between the system call and the innermost instrumented frame: the code
+ * a thread blocks in when a program's event loop (libevent's epoll_wait)
+ * lives in a shared library.  NULL when there is none.
+ */
+static const struct frame *library_frame(const struct thread *t)
+{
+	const struct frame *lib = NULL;
+
+	for (int i = 0; i < t->app_frame; i++)
+		if (!t->frames[i].mfn && !system_module(t->frames[i].module))
+			lib = &t->frames[i];
+	return lib;
 }
 
 static const char *app_function(const struct thread *t)
@@ -473,7 +526,18 @@ static void classify_one(struct thread *t, int kick_sig)
 	 * joins), or a library's, which no signal would help either.
 	 */
 	if (!t->wrapped && r->syscall != NR_FUTEX) {
+		const struct frame *lib = library_frame(t);
+
 		t->cls = "blocked-unwrapped";
+		if (lib) {
+			snprintf(t->reason, sizeof(t->reason),
+				 "blocked in %s() inside %s (%s), called from %s: not signalled, "
+				 "library code may not expect EINTR; build that library from "
+				 "its sources with upstare-cc and link it into the program "
+				 "(Documentation/real-programs.rst)", sc ?: "kernel", lib->module,
+				 lib->function ?: "?", app);
+			return;
+		}
 		snprintf(t->reason, sizeof(t->reason),
 			 "blocked in %s() from %s outside libupstare's wrapped calls (in "
 			 "library code): not signalled, it would see an EINTR it does not "
