@@ -47,23 +47,46 @@ static void meta_global(struct tu *t, CXCursor c)
 	free(type);
 }
 
+/*
+ * A file-scope variable declared without extern and without an
+ * initializer ("struct s g;", "int a[];") is a tentative definition (C11
+ * 6.9.2): the unit defines it all the same, but libclang calls none of its
+ * declarations a definition, and its first declaration is often a
+ * header's "extern struct s g;".  The tentative definitions are gathered
+ * while visiting, and each variable is listed once, at its last one: that
+ * is the declaration clang emits, with the type completed ("int a[];"
+ * becomes int[1], or int[4] after "int a[4];").
+ */
+struct globals_scan {
+	struct tu *t;
+	CXCursor *tentative;
+	char **usrs;
+	unsigned n;
+};
+
+static void tentative_add(struct globals_scan *g, CXCursor c)
+{
+	g->tentative = xrealloc(g->tentative, (g->n + 1) * sizeof(*g->tentative));
+	g->usrs = xrealloc(g->usrs, (g->n + 1) * sizeof(*g->usrs));
+	g->tentative[g->n] = c;
+	g->usrs[g->n++] = cur_usr(c);
+}
+
 static enum CXChildVisitResult globals_visit(CXCursor c, CXCursor p, CXClientData d)
 {
-	struct tu *t = d;
+	struct globals_scan *g = d;
 	enum CXCursorKind k = clang_getCursorKind(c);
 
 	if (k == CXCursor_VarDecl && !in_system_header(c)) {
 		CXCursor parent = clang_getCursorSemanticParent(c);
 		bool file_scope = clang_getCursorKind(parent) == CXCursor_TranslationUnit;
-		/* a tentative definition ("int x;") is listed once, at its first declaration */
-		bool tentative = file_scope && !clang_isCursorDefinition(c) &&
-				 clang_Cursor_getStorageClass(c) != CX_SC_Extern &&
-				 clang_equalCursors(c, clang_getCanonicalCursor(c)) &&
-				 clang_Cursor_isNull(clang_getCursorDefinition(c));
+		enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
 
-		if ((clang_isCursorDefinition(c) || tentative) &&
-		    (file_scope || clang_Cursor_getStorageClass(c) == CX_SC_Static))
-			meta_global(t, c);
+		if (clang_isCursorDefinition(c) && (file_scope || sc == CX_SC_Static))
+			meta_global(g->t, c);
+		else if (file_scope && sc != CX_SC_Extern &&
+			 clang_Cursor_isNull(clang_getCursorDefinition(c)))
+			tentative_add(g, c);
 	}
 	if (k == CXCursor_FunctionDecl && in_system_header(c))
 		return CXChildVisit_Continue;
@@ -73,7 +96,21 @@ static enum CXChildVisitResult globals_visit(CXCursor c, CXCursor p, CXClientDat
 
 void meta_globals(struct tu *t)
 {
-	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), globals_visit, t);
+	struct globals_scan g = { .t = t };
+
+	clang_visitChildren(clang_getTranslationUnitCursor(t->tu), globals_visit, &g);
+	for (unsigned i = 0; i < g.n; i++) {
+		unsigned j = i + 1;
+
+		while (j < g.n && strcmp(g.usrs[i], g.usrs[j]))
+			j++;
+		if (j == g.n)
+			meta_global(t, g.tentative[i]);
+	}
+	for (unsigned i = 0; i < g.n; i++)
+		free(g.usrs[i]);
+	free(g.usrs);
+	free(g.tentative);
 }
 
 struct fields {

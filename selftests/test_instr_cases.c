@@ -747,8 +747,23 @@ static int meta_reconstructible(const char *meta, const char *name)
 	return !strncmp(r, "true", 4) ? 1 : !strncmp(r, "false", 5) ? 0 : -1;
 }
 
-/* Check each function listed after MARKER in SRC against the metadata. */
-static bool check_marked(const char *src, const char *marker, const char *meta, int want)
+/* Is function NAME marked as WANT (1: reconstructible, 0: not)? */
+static bool check_nr(const char *meta, const char *name, int want)
+{
+	int got = meta_reconstructible(meta, name);
+
+	if (got < 0)
+		return test_fail_at(__FILE__, __LINE__, "%s not in the metadata", name);
+	if (got != want)
+		return test_fail_at(__FILE__, __LINE__, "%s: marked %s, expected %s", name,
+				    got ? "reconstructible" : "non-reconstructible",
+				    want ? "reconstructible" : "non-reconstructible");
+	return true;
+}
+
+/* CHECK each name listed after MARKER in SRC against the metadata. */
+static bool check_marked(const char *src, const char *marker, const char *meta,
+			 bool (*check)(const char *meta, const char *name, int want), int want)
 {
 	bool ok = true;
 	int nfound = 0;
@@ -759,15 +774,8 @@ static bool check_marked(const char *src, const char *marker, const char *meta, 
 		int used;
 
 		while (sscanf(p, " %255[A-Za-z0-9_]%n", name, &used) == 1) {
-			int got = meta_reconstructible(meta, name);
-
 			nfound++;
-			if (got < 0)
-				ok = test_fail_at(__FILE__, __LINE__, "%s not in the metadata", name);
-			else if (got != want)
-				ok = test_fail_at(__FILE__, __LINE__, "%s: marked %s, expected %s",
-						  name, got ? "reconstructible" : "non-reconstructible",
-						  want ? "reconstructible" : "non-reconstructible");
+			ok = check(meta, name, want) && ok;
 			p += used;
 			if (*p == '\n')
 				break;
@@ -779,7 +787,16 @@ static bool check_marked(const char *src, const char *marker, const char *meta, 
 	return ok;
 }
 
-static enum test_result run_nr_case(struct test_ctx *ctx)
+static bool check_nr_case(const char *src, const char *meta)
+{
+	bool ok = check_marked(src, "// expect-nr:", meta, check_nr, 0);
+
+	return check_marked(src, "// expect-rebuildable:", meta, check_nr, 1) && ok;
+}
+
+/* Compile case SRC (ctx->data) and CHECK its metadata against its text. */
+static enum test_result run_meta_case(struct test_ctx *ctx,
+				      bool (*check)(const char *src, const char *meta))
 {
 	const char *src = ctx->data;
 	struct cmd_result r = { 0 };
@@ -792,15 +809,98 @@ static enum test_result run_nr_case(struct test_ctx *ctx)
 	if (!ASSERT_TRUE(text != NULL, src))
 		return TEST_FAIL;
 	ok = case_meta(ctx, src, "-O0", &r);
-	if (ok) {
-		ok = check_marked(text, "// expect-nr:", r.out, 0);
-		ok = check_marked(text, "// expect-rebuildable:", r.out, 1) && ok;
-		if (!ok)
-			test_log("metadata:\n%s", r.out);
-	}
+	if (ok && !(ok = check(text, r.out)))
+		test_log("metadata:\n%s", r.out);
 	cmd_result_free(&r);
 	free(text);
 	return ok ? TEST_PASS : TEST_FAIL;
+}
+
+static enum test_result run_nr_case(struct test_ctx *ctx)
+{
+	return run_meta_case(ctx, check_nr_case);
+}
+
+/* ------------------------------------------------------------ globals */
+
+/*
+ * Every selftests/cases/globals/NAME.c lists, in lines
+ *
+ *	// expect-global: NAME TYPE
+ *	// expect-no-global: NAME...
+ *
+ * the variables the unit defines, each of which the metadata's globals
+ * must list exactly once with that type, and those it must not list
+ * (declared, not defined).  The case instr-globals/NAME compiles it and
+ * reads the .upstare metadata back with --dump-meta.  A definition missing
+ * there is a global whose type change the patch linker cannot see.
+ */
+
+/* How many globals named NAME the metadata lists, and the type of the last. */
+static int meta_global(const char *meta, const char *name, char *type, size_t size)
+{
+	const char *p = strstr(meta, "\"globals\":["), *end;
+	char key[300];
+	int n = 0;
+
+	end = p ? strstr(p, "],\"types\":[") : NULL;
+	if (!end)
+		return -1;
+	snprintf(key, sizeof(key), "{\"name\":\"%s\",", name);
+	for (; (p = strstr(p, key)) && p < end; p++) {
+		const char *t = strstr(p, "\"type\":\""), *e;
+
+		n++;
+		if (t && (e = strchr(t += strlen("\"type\":\""), '"')))
+			snprintf(type, size, "%.*s", (int)(e - t), t);
+	}
+	return n;
+}
+
+/* A variable the unit only declares: not among the metadata's globals. */
+static bool check_unlisted(const char *meta, const char *name, int unused)
+{
+	char got[256];
+
+	(void)unused;
+	if (meta_global(meta, name, got, sizeof(got)) != 0)
+		return test_fail_at(__FILE__, __LINE__, "%s: listed as a global, but the unit "
+				    "only declares it", name);
+	return true;
+}
+
+static bool check_globals(const char *src, const char *meta)
+{
+	const char *want = "// expect-global: ";
+	bool ok = true;
+	int nfound = 0;
+
+	for (const char *m = strstr(src, want); m; m = strstr(m, want)) {
+		char name[256], type[256], got[256] = "";
+		int n;
+
+		m += strlen(want);
+		if (sscanf(m, "%255s %255[^\n]", name, type) != 2) {
+			ok = test_fail_at(__FILE__, __LINE__, "bad expect-global line: %.40s", m);
+			continue;
+		}
+		nfound++;
+		n = meta_global(meta, name, got, sizeof(got));
+		if (n != 1)
+			ok = test_fail_at(__FILE__, __LINE__, "global %s: listed %d times, "
+					  "expected once", name, n);
+		else if (strcmp(got, type))
+			ok = test_fail_at(__FILE__, __LINE__, "global %s: type \"%s\", expected "
+					  "\"%s\"", name, got, type);
+	}
+	if (!nfound)
+		ok = test_fail_at(__FILE__, __LINE__, "no \"%s\" line", want);
+	return check_marked(src, "// expect-no-global:", meta, check_unlisted, 0) && ok;
+}
+
+static enum test_result run_globals_case(struct test_ctx *ctx)
+{
+	return run_meta_case(ctx, check_globals);
 }
 
 /* ---------------------------------------------------------- registration */
@@ -851,4 +951,6 @@ __attribute__((constructor)) static void register_instr_cases(void)
 	register_dir(dir, "instr-error", run_error_case, false);
 	snprintf(dir, sizeof(dir), "%s/selftests/cases/nr", upstare_src_dir());
 	register_dir(dir, "instr-nr", run_nr_case, false);
+	snprintf(dir, sizeof(dir), "%s/selftests/cases/globals", upstare_src_dir());
+	register_dir(dir, "instr-globals", run_globals_case, false);
 }

@@ -2,21 +2,29 @@
 /*
  * update/missing_xform: a patch that changes a global's type but has no
  * transformer for it is refused at prepare, before any thread stops
- * (nothing parked), with the global and its type in the reason.
+ * (nothing parked), with the global and its type in the reason; version 1
+ * goes on with the global's value as it was.
+ *
+ * update/tentative_refused: the same for a global declared extern in a
+ * header and defined in another file without an initializer (a tentative
+ * definition), which the patch once applied without a transformer.
  */
 #include <stdlib.h>
 
 #include "updlib.h"
 
-static enum test_result run(struct test_ctx *ctx)
+static enum test_result run_with(struct test_ctx *ctx, const char *name, const char *v1,
+				 const char *v2)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
 	char *parked = NULL;
+	long last;
 
-	if (!upd_init(&u, ctx, "struct_field", &res))
+	if (!upd_init(&u, ctx, name, &res))
 		return res;
-	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 requests=20 ") ||
+	if (!upd_build(&u, "v1", v1) || !upd_patch(&u, "v1", "v2.so", v2) ||
+	    !upd_run(&u, "v1 requests=20 ") ||
 	    !upd_expect(&u, "v2.so", 5000, "refused", "result"))
 		goto out;
 	parked = upd_field(&u, "parked");
@@ -24,7 +32,10 @@ static enum test_result run(struct test_ctx *ctx)
 	    !ASSERT_STRSTR(u.json, "global stats: the layout of 'struct stats' changed and the "
 			   "patch has no transformer for it", "reason"))
 		goto out;
-	if (!upd_wait_new(&u, "v1 requests=", 10))
+	if (!upd_goes_on(&u, "v1 requests=", true, NULL, NULL))
+		goto out;
+	last = upd_last_value(&u, "v1 requests=");
+	if (!upd_waitf(&u, 0, 1, "v1 requests=%ld bytes=7\n", last))
 		goto out;
 	res = TEST_PASS;
 out:
@@ -33,4 +44,15 @@ out:
 	return res;
 }
 
-UPDATE_TEST(missing_xform, run)
+static enum test_result missing_xform(struct test_ctx *ctx)
+{
+	return run_with(ctx, "struct_field", "v1/prog.c", "v2/prog.c");
+}
+
+static enum test_result tentative_refused(struct test_ctx *ctx)
+{
+	return run_with(ctx, "tentative", "v1/prog.c v1/stats.c", "v2/prog.c v2/stats.c");
+}
+
+UPDATE_TEST(missing_xform, missing_xform)
+UPDATE_TEST(tentative_refused, tentative_refused)
