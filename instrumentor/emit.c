@@ -310,10 +310,42 @@ static unsigned distinct_kids(CXCursor e, CXCursor **out)
 	return m;
 }
 
+/*
+ * An argument passed to a transparent-union parameter (glibc's
+ * __SOCKADDR_ARG under _GNU_SOURCE: accept, bind, getsockname...) is
+ * wrapped by clang in an implicit compound literal of the union, with
+ * the extent of the argument as written.  It is no object of the frame:
+ * the operand it converts (*in) stands for it, and the call converts the
+ * operand's value again, so a temporary takes the operand's type.
+ */
+static bool transparent_union_arg(CXCursor e, CXCursor *in)
+{
+	CXCursor *kids, *inits;
+	unsigned n, ni;
+	bool r = false;
+
+	if (clang_getCursorKind(e) != CXCursor_CompoundLiteralExpr ||
+	    clang_getCursorKind(clang_getTypeDeclaration(
+		    clang_getCanonicalType(clang_getCursorType(e)))) != CXCursor_UnionDecl)
+		return false;
+	n = get_kids(e, &kids);
+	/* the type name, if any, then the initializer list */
+	if (n && clang_getCursorKind(kids[n - 1]) == CXCursor_InitListExpr &&
+	    cur_beg(kids[n - 1]) == cur_beg(e)) {
+		ni = get_kids(kids[n - 1], &inits);
+		r = ni == 1 && cur_beg(inits[0]) == cur_beg(e) && cur_end(inits[0]) == cur_end(e);
+		if (r)
+			*in = inits[0];
+		free(inits);
+	}
+	free(kids);
+	return r;
+}
+
 static bool work_uncached(struct fctx *f, CXCursor e)
 {
 	enum CXCursorKind k = clang_getCursorKind(e);
-	CXCursor *kids;
+	CXCursor *kids, in;
 	unsigned n, i;
 	bool r = false;
 
@@ -354,6 +386,8 @@ static bool work_uncached(struct fctx *f, CXCursor e)
 	case CXCursor_GotoStmt:
 		return is_back_goto(e);	/* and so do backward gotos */
 	case CXCursor_CompoundLiteralExpr:
+		if (transparent_union_arg(e, &in))
+			return work(f, in);
 		return true;	/* becomes a named local, saved with the frame */
 	case CXCursor_CStyleCastExpr:
 		/* the type name's typeof() is not evaluated: only the operand */
@@ -781,6 +815,7 @@ static void capture(struct fctx *f, CXCursor e)
 {
 	char *name, *res;
 
+	transparent_union_arg(e, &e);
 	if (is_const_expr(e) || is_stable_local(f, e) || is_frame_array(e) ||
 	    is_frame_offset(f, e) ||
 	    clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Void)
@@ -1817,9 +1852,15 @@ static void lin_node(struct fctx *f, CXCursor e)
 	case CXCursor_StmtExpr:
 		lin_stmt_expr(f, e);
 		break;
-	case CXCursor_CompoundLiteralExpr:
-		lin_compound_literal(f, e, kids, n);
+	case CXCursor_CompoundLiteralExpr: {
+		CXCursor in;
+
+		if (transparent_union_arg(e, &in))
+			lin(f, in);
+		else
+			lin_compound_literal(f, e, kids, n);
 		break;
+	}
 	case CXCursor_CStyleCastExpr:
 		if (n)
 			lin(f, kids[n - 1]);
