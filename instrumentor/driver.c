@@ -248,15 +248,59 @@ static bool is_parse_flag(const char *a)
 static bool takes_value(const char *a)
 {
 	static const char *const v[] = {
-		"-I", "-D", "-U", "-L", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
-		"-iprefix", "-iwithprefix", "-isysroot", "-Xlinker", "-Xassembler",
-		"-Xpreprocessor", "-target", "-T", "-z", "-u", "-e", "-arch", NULL,
+		"-I", "-D", "-U", "-L", "-include", "--include", "-imacros", "--imacros",
+		"-isystem", "-iquote", "-idirafter", "-iprefix", "-iwithprefix", "-isysroot",
+		"-Xlinker", "-Xassembler", "-Xpreprocessor", "-target", "-T", "-z", "-u", "-e",
+		"-arch", NULL,
 	};
 
 	for (int i = 0; v[i]; i++)
 		if (!strcmp(a, v[i]))
 			return true;
 	return false;
+}
+
+/*
+ * -include FILE and -imacros FILE, as clang spells them (also -includeFILE,
+ * --include FILE, --include=FILE): 2 when FILE is the next argument, 1
+ * when it is joined, 0 for any other argument (-include-pch is not one).
+ */
+static int forced_include(const char *a)
+{
+	static const char *const sep[] = { "-include", "--include", "-imacros", "--imacros", NULL };
+	static const char *const joined[] = { "-include", "-imacros", "--include=", "--imacros=",
+					      NULL };
+
+	for (int i = 0; sep[i]; i++)
+		if (!strcmp(a, sep[i]))
+			return 2;
+	for (int i = 0; joined[i]; i++)
+		if (!strncmp(a, joined[i], strlen(joined[i])) && strcmp(a, "-include-pch"))
+			return 1;
+	return 0;
+}
+
+/*
+ * The flags of the compile of the instrumented text: all but the forced
+ * includes.  The preprocessing step read them, and the text holds what they
+ * gave: their declarations (a second copy is a redefinition) and their
+ * macros expanded (defined again, one the source #undef'd would expand
+ * where the source uses its name).
+ */
+static void av_append_compile_flags(struct argv *a)
+{
+	for (int i = 0; i < opt.flags.n; i++) {
+		const char *f = opt.flags.v[i];
+		int n = forced_include(f);
+
+		if (n) {
+			i += n - 1;
+			continue;
+		}
+		av_push(a, f);
+		if (takes_value(f) && i + 1 < opt.flags.n)
+			av_push(a, opt.flags.v[++i]);	/* "-D -include" defines a macro */
+	}
 }
 
 static int parse_args(int argc, char **argv)
@@ -658,7 +702,7 @@ static int compile_one(struct input *in, const char *obj)
 	av_push(&a, opt.clang);
 	av_push(&a, opt.assemble_only ? "-S" : "-c");
 	av_push(&a, "-Qunused-arguments");
-	av_append(&a, &opt.flags);
+	av_append_compile_flags(&a);
 	av_push(&a, "-w");
 	av_push(&a, "-fno-omit-frame-pointer");
 	av_push(&a, "-mno-omit-leaf-frame-pointer");

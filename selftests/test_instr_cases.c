@@ -23,7 +23,9 @@
  *
  * args are shell words appended to the command line, stdin is fed to the
  * program (escapes \n \t \\ \"), status is the expected exit status of the
- * plain build (default 0), cflags are added to both compilers' flags,
+ * plain build (default 0), cflags are added to both compilers' flags (both
+ * search the case's directory for quoted includes, so "-include NAME.h"
+ * finds a header beside the case),
  * unwind is N for the unwind run (default 1: at every update point), and
  * rebuilds=MIN-MAX bounds the stack rebuilds the unwind run reports (a
  * case that counts its update points).
@@ -176,11 +178,13 @@ static bool have_upstare_cc(void)
 static bool build(const char *what, const char *cc, const char *flags, const char *cflags,
 		  const char *src, const char *out)
 {
+	const char *slash = strrchr(src, '/');
+	int dirlen = slash ? (int)(slash - src) : 1;
 	struct cmd_result r;
 	bool ok;
 
-	if (run_cmd(&r, BUILD_TIMEOUT_S, "%s %s %s -o '%s' '%s' %s", cc, flags, base_flags,
-		    out, src, cflags)) {
+	if (run_cmd(&r, BUILD_TIMEOUT_S, "%s %s %s -iquote '%.*s' -o '%s' '%s' %s", cc, flags,
+		    base_flags, dirlen, slash ? src : ".", out, src, cflags)) {
 		test_fail_at(__FILE__, __LINE__, "%s: cannot run %s", what, cc);
 		return false;
 	}
