@@ -516,35 +516,28 @@ static int embed_source(const struct input *in, const char *ipath, const char *o
 
 static int compile_one(struct input *in, const char *obj);
 
-/* The contents of section name of object path (malloc'd), or NULL. */
-static char *object_section(const char *path, const char *name, size_t *len)
+/* The contents of section name of ELF object e (malloc'd), or NULL. */
+static char *elf_section_copy(Elf *e, const char *name, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf_Scn *scn = NULL;
 	char *data = NULL;
 	size_t shstrndx;
-	Elf *e;
 
-	if (fd < 0)
+	if (elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx))
 		return NULL;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (e && elf_kind(e) == ELF_K_ELF && !elf_getshdrstrndx(e, &shstrndx))
-		while (!data && (scn = elf_nextscn(e, scn))) {
-			GElf_Shdr sh;
-			const char *n;
-			Elf_Data *d;
+	while (!data && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+		Elf_Data *d;
 
-			if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(e, shstrndx, sh.sh_name)) ||
-			    strcmp(n, name) || !(d = elf_getdata(scn, NULL)))
-				continue;
-			data = xrealloc(NULL, d->d_size + 1);
-			memcpy(data, d->d_buf, d->d_size);
-			data[d->d_size] = 0;
-			*len = d->d_size;
-		}
-	elf_end(e);
-	close(fd);
+		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		    strcmp(n, name) || !(d = elf_getdata(scn, NULL)))
+			continue;
+		data = xrealloc(NULL, d->d_size + 1);
+		memcpy(data, d->d_buf, d->d_size);
+		data[d->d_size] = 0;
+		*len = d->d_size;
+	}
 	return data;
 }
 
@@ -561,15 +554,17 @@ static bool get_strings(const char **p, const char *end, struct argv *a)
 }
 
 /*
- * An object of the new version given to --patch: compiled again for the
- * patch from the source it carries (see embed_source).  Objects without
- * .upstare metadata (transformers built by another compiler) are linked as
- * they are; an upstare-cc object without its source is refused.
+ * One object of the new version given to --patch (what names it: the
+ * object, or archive(member)): compiled again for the patch from the source
+ * it carries (see embed_source), its object's path pushed on out.  Objects
+ * without .upstare metadata (transformers built by another compiler) are
+ * linked as they are; an upstare-cc object without its source is refused.
  */
-static int compile_embedded(const char *path, char **obj, int idx)
+static int compile_member(Elf *e, const char *what, struct argv *out)
 {
+	static int nobj;
 	size_t len = 0, mlen = 0;
-	char *sect = object_section(path, SRC_SECTION, &len), *meta, ipath[PATH_MAX + 32];
+	char *sect = elf_section_copy(e, SRC_SECTION, &len), *meta, ipath[PATH_MAX + 32];
 	struct argv flags = opt.flags, parseflags = opt.parseflags;
 	const char *p = sect, *end = sect + len, *srcname;
 	struct input in = { 0 };
@@ -578,13 +573,13 @@ static int compile_embedded(const char *path, char **obj, int idx)
 	int err;
 
 	if (!sect) {
-		meta = object_section(path, ".upstare", &mlen);
+		meta = elf_section_copy(e, ".upstare", &mlen);
 		free(meta);
 		if (!meta)
 			return 0;
 		fprintf(stderr, "upstare-cc: %s: an upstare-cc object without its source (section "
 			SRC_SECTION "): compile it again with this upstare-cc to put it in a patch\n",
-			path);
+			what);
 		return 1;
 	}
 	opt.flags = (struct argv){ 0 };
@@ -594,11 +589,11 @@ static int compile_embedded(const char *path, char **obj, int idx)
 	    (p = srcname + strnlen(srcname, end - srcname) + 1) > end ||
 	    !get_strings(&p, end, &opt.flags) || !get_strings(&p, end, &opt.parseflags)) {
 		fprintf(stderr, "upstare-cc: %s: section " SRC_SECTION " is not one this "
-			"upstare-cc wrote (%s expected)\n", path, SRC_MAGIC);
+			"upstare-cc wrote (%s expected)\n", what, SRC_MAGIC);
 		err = 1;
 		goto out;
 	}
-	snprintf(ipath, sizeof(ipath), "%s/%d-embedded.i", opt.tmpdir, idx);
+	snprintf(ipath, sizeof(ipath), "%s/embedded-%d.i", opt.tmpdir, nobj);
 	f = fopen(ipath, "w");
 	if (!f || fwrite(p, 1, end - p, f) != (size_t)(end - p) || fclose(f)) {
 		fprintf(stderr, "upstare-cc: %s: %s\n", ipath, strerror(errno));
@@ -609,13 +604,52 @@ static int compile_embedded(const char *path, char **obj, int idx)
 	in.lang = "cpp-output";
 	in.is_source = true;
 	in.srcname = srcname;
-	sb_printf(&o, "%s/%d-embedded.o", opt.tmpdir, idx);
-	*obj = o.s;
-	err = compile_one(&in, *obj);
+	sb_printf(&o, "%s/embedded-%d.o", opt.tmpdir, nobj++);
+	err = compile_one(&in, o.s);
+	if (!err)
+		av_push(out, o.s);
 out:
+	sb_free(&o);
 	opt.flags = flags;
 	opt.parseflags = parseflags;
 	free(sect);
+	return err;
+}
+
+/*
+ * The objects --patch compiles again from an object or a static library
+ * of the new version (a dependency built with upstare-cc, as libevent.a:
+ * every member of it, since any of its functions may be on a stack).
+ */
+static int compile_embedded(const char *path, struct argv *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	Elf *ar, *e;
+
+	if (fd < 0) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	elf_version(EV_CURRENT);
+	ar = elf_begin(fd, ELF_C_READ, NULL);
+	if (ar && elf_kind(ar) == ELF_K_AR) {
+		while (!err && (e = elf_begin(fd, ELF_C_READ, ar))) {
+			Elf_Arhdr *h = elf_getarhdr(e);
+			struct sb what = { 0 };
+
+			if (h && h->ar_name[0] != '/') {
+				sb_printf(&what, "%s(%s)", path, h->ar_name);
+				err = compile_member(e, what.s, out);
+				sb_free(&what);
+			}
+			elf_next(e);
+			elf_end(e);
+		}
+	} else if (ar) {
+		err = compile_member(ar, path, out);
+	}
+	elf_end(ar);
+	close(fd);
 	return err;
 }
 
@@ -752,7 +786,7 @@ static int do_link(char **objs)
 	return run(&a);
 }
 
-static int build_patch(char **objs)
+static int build_patch(char **objs, const struct argv *embedded)
 {
 	struct patch_opts po = { 0 };
 
@@ -763,10 +797,19 @@ static int build_patch(char **objs)
 	po.tmpdir = opt.tmpdir;
 	po.flags = opt.flags.v;
 	po.nflags = opt.flags.n;
-	po.objs = calloc(opt.nin + 1, sizeof(char *));
+	int total = opt.nin + 1;
+
 	for (int i = 0; i < opt.nin; i++)
-		if (objs[i] || !opt.in[i].is_flag)
+		total += embedded[i].n;
+	po.objs = calloc(total, sizeof(char *));
+	for (int i = 0; i < opt.nin; i++) {
+		for (int j = 0; j < embedded[i].n; j++)
+			po.objs[po.nobjs++] = embedded[i].v[j];
+		/* an object compiled again leaves; an archive stays for its other members */
+		if (objs[i] || (!opt.in[i].is_flag &&
+				!(embedded[i].n && ends_with(opt.in[i].path, ".o"))))
 			po.objs[po.nobjs++] = objs[i] ? objs[i] : opt.in[i].path;
+	}
 	return patch_link(&po);
 }
 
@@ -865,13 +908,18 @@ int main(int argc, char **argv)
 		}
 		err = compile_one(in, objs[i]);
 	}
-	for (int i = 0; i < opt.nin && !err && opt.patch; i++)
-		if (!opt.in[i].is_source && !opt.in[i].is_flag && ends_with(opt.in[i].path, ".o"))
-			err = compile_embedded(opt.in[i].path, &objs[i], i);
 	if (err)
 		return err;
-	if (opt.patch)
-		return build_patch(objs);
+	if (opt.patch) {
+		/* emb[i]: the objects compiled again from input i */
+		struct argv *emb = calloc(opt.nin + 1, sizeof(*emb));
+
+		for (int i = 0; i < opt.nin && !err; i++)
+			if (!opt.in[i].is_source && !opt.in[i].is_flag &&
+			    (ends_with(opt.in[i].path, ".o") || ends_with(opt.in[i].path, ".a")))
+				err = compile_embedded(opt.in[i].path, &emb[i]);
+		return err ? err : build_patch(objs, emb);
+	}
 	if (opt.compile_only || opt.assemble_only) {
 		/* non-C inputs of a compile-only step (.s, .S) go to clang */
 		for (int i = 0; i < opt.nin; i++)

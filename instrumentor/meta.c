@@ -227,6 +227,10 @@ int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *stor
 	}
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (e && elf_kind(e) == ELF_K_AR) {
+		nunits = 0;	/* a patch's archive: its members were compiled again */
+		goto out;
+	}
 	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
 		fprintf(stderr, "upstare-cc: %s: not an ELF file\n", path);
 		goto out;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * update/make_objects: both versions are built by their own Makefile with
- * make CC=upstare-cc, and the patch is linked from the objects version 2's
- * build made (upstare-cc --patch --base v1/prog -o v2.so main.o counter.o): each
- * object carries its preprocessed source, and the patch compiles it again
- * as a patch needs.  The update is applied and the counter, a static of
- * counter.c, goes on.  An upstare-cc object stripped of its source is
- * refused with the reason.
+ * make CC=upstare-cc, counter.c into a static library, and the patch is
+ * linked from what version 2's build made (upstare-cc --patch --base
+ * v1/prog -o v2.so main.o libcounter.a): each object, in the archive too,
+ * carries its preprocessed source, and the patch compiles it again as a
+ * patch needs.  The update is applied (the thread waits inside the
+ * archive's count_next()) and the counter, a static of counter.c, goes
+ * on.  An upstare-cc object stripped of its source is refused with the
+ * reason.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,7 @@ static enum test_result run(struct test_ctx *ctx)
 		   "%2$s/ && make -s -C %2$s/v1 CC=%3$s CFLAGS=-O2 && make -s -C %2$s/v2 CC=%3$s "
 		   "CFLAGS=-O2", upstare_src_dir(), d, upstare_cc()) ||
 	    !sh_ok(120, "patch from objects", "cd %s/v2 && %s --patch --base ../v1/prog -O2 "
-		   "-pthread -o ../v2.so *.o && chmod 644 ../v2.so", d, upstare_cc()))
+		   "-pthread -o ../v2.so main.o libcounter.a && chmod 644 ../v2.so", d, upstare_cc()))
 		goto out;
 	run_cmd(&r, 60, "cd %1$s/v2 && llvm-objcopy-19 --remove-section .upstare_src counter.o "
 		"bare.o && %2$s --patch --base ../v1/prog -o ../bare.so main.o bare.o", d,
