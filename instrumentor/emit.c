@@ -3574,6 +3574,17 @@ static void emit_stmt(struct fctx *f, CXCursor s)
 	f->stmt_beg = beg;
 }
 
+/* Open a block scope inside the innermost one, unless too deep (then false). */
+static bool scope_open(struct fctx *f)
+{
+	if (f->nopen_scopes >= sizeof(f->open_scopes) / sizeof(f->open_scopes[0]))
+		return false;
+	f->scope_parent = xrealloc(f->scope_parent, (f->nscopes + 2) * sizeof(*f->scope_parent));
+	f->scope_parent[++f->nscopes] = f->nopen_scopes ? f->open_scopes[f->nopen_scopes - 1] : 0;
+	f->open_scopes[f->nopen_scopes++] = f->nscopes;
+	return true;
+}
+
 static void emit_stmt_here(struct fctx *f, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
@@ -3588,15 +3599,8 @@ static void emit_stmt_here(struct fctx *f, CXCursor s)
 	switch (k) {
 	case CXCursor_CompoundStmt: {
 		/* the function's body is function scope, blocks in it are scopes */
-		bool scope = f->in_body && f->nopen_scopes < 512;
+		bool scope = f->in_body && scope_open(f);
 
-		if (scope) {
-			f->scope_parent = xrealloc(f->scope_parent,
-						   (f->nscopes + 2) * sizeof(*f->scope_parent));
-			f->scope_parent[++f->nscopes] = f->nopen_scopes ?
-				f->open_scopes[f->nopen_scopes - 1] : 0;
-			f->open_scopes[f->nopen_scopes++] = f->nscopes;
-		}
 		f->in_body = true;
 		out(f, "{\n");
 		for (i = 0; i < n; i++)
@@ -3621,7 +3625,16 @@ static void emit_stmt_here(struct fctx *f, CXCursor s)
 			emit_braced(f, kids[2]);
 		}
 		break;
-	case CXCursor_ForStmt:
+	case CXCursor_ForStmt: {
+		/* "for (int i = 0; ...)": i's scope is the loop */
+		bool scope = n && clang_getCursorKind(kids[0]) == CXCursor_DeclStmt &&
+			     scope_open(f);
+
+		emit_loop(f, s);
+		if (scope)
+			f->nopen_scopes--;
+		break;
+	}
 	case CXCursor_WhileStmt:
 	case CXCursor_DoStmt:
 		emit_loop(f, s);

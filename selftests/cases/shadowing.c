@@ -3,6 +3,7 @@
  * Block-scope locals that shadow outer locals, parameters and globals.
  * Hoisting locals to function scope must rename them, and a call made
  * while an inner variable shadows a global must still see the global.
+ * Each for loop that declares its counter is a block of its own.
  */
 #include <stdio.h>
 
@@ -57,6 +58,9 @@ int main(void)
 		for (int x = 0; x < 2; x++)
 			total += x + y;
 	}
+	/* a loop of its own declares another x, with calls in all three clauses */
+	for (long x = read_globals(); x < read_globals() + 3; x += read_globals() / 3000)
+		total += (int)(x % 7);
 	{
 		int x = shadow_param(3);
 
