@@ -376,12 +376,28 @@ static char *mangled_static(struct tu *t, struct fninfo *fi, const char *name, u
 	return b.s;
 }
 
-/* Rename locals that would collide once hoisted to function scope. */
+/* How many of v[0..n) are s. */
+static unsigned str_count(char **v, unsigned n, const char *s)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		c += !strcmp(v[i], s);
+	return c;
+}
+
+/*
+ * Rename locals that would collide once hoisted to function scope.  The
+ * N-th local of a name (parameters first, then in source order) is the
+ * metadata's "name#N" (the first is just "name") and is emitted as
+ * name__usN; the first is renamed name__us1 only when it would hide
+ * something else the function names.
+ */
 static void plan_renames(struct tu *t, struct scan *s, CXCursor fn)
 {
 	struct fninfo *fi = s->fi;
 	char **seen = NULL;
-	unsigned nseen = 0, i;
+	unsigned nseen = 0, nparams, i;
 	CXCursor *kids;
 	unsigned nk = get_kids(fn, &kids);
 
@@ -393,13 +409,23 @@ static void plan_renames(struct tu *t, struct scan *s, CXCursor fn)
 			free(n);
 		}
 	free(kids);
+	nparams = nseen;
 	for (i = 0; i < s->nlocals; i++) {
 		const char *n = s->local_names[i];
+		unsigned nth = 1 + str_in(seen, nparams, n) + str_count(s->local_names, i, n);
 
+		if (nth > 1) {
+			char *usr = cur_usr(s->local_decls[i]);
+
+			fi->nth_usrs = xrealloc(fi->nth_usrs, (fi->nnth + 1) * sizeof(char *));
+			fi->nth = xrealloc(fi->nth, (fi->nnth + 1) * sizeof(unsigned));
+			fi->nth_usrs[fi->nnth] = usr;
+			fi->nth[fi->nnth++] = nth;
+		}
 		if (str_in(seen, nseen, n) || str_in(s->other_names, s->nother, n) ||
 		    !strcmp(n, fi->name)) {
 			struct sb b = { 0 };
-			unsigned k = 1;
+			unsigned k = nth;
 
 			do {
 				b.len = 0;

@@ -36,6 +36,7 @@
 struct local {
 	char *name;		/* as emitted */
 	char *orig;		/* as in the source */
+	char *key;		/* orig, or orig#N for the N-th local of that name */
 	char *type;
 	long long size, align;
 	unsigned long off, addr_off;
@@ -658,7 +659,10 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 	memset(l, 0, sizeof(*l));
 	l->name = xstrdup(name);
 	l->orig = xstrdup(orig);
+	l->key = xstrdup(orig);
 	l->kind = kind;
+	if (f->nopen_scopes)
+		l->scope = f->open_scopes[f->nopen_scopes - 1];
 	if (decays) {
 		l->type = decayed_spelling(t);
 		l->size = l->align = sizeof(void *);
@@ -675,9 +679,6 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 			c = clang_getCanonicalType(clang_getArrayElementType(c));
 		l->is_ptr = c.kind == CXType_Pointer;	/* a pointer, or an array of them */
 	}
-	l->kind = kind;
-	if (f->nopen_scopes)
-		l->scope = f->open_scopes[f->nopen_scopes - 1];
 	return l;
 }
 
@@ -3221,6 +3222,20 @@ static char *emitted_name(struct fctx *f, CXCursor v)
 	return n ? xstrdup(n) : cur_spelling(v);
 }
 
+/* Local v's key: its name, with "#N" for the N-th of that name (analyze.c). */
+static char *local_key(struct fctx *f, CXCursor v, const char *orig)
+{
+	char *usr = cur_usr(v);
+	struct sb b = { 0 };
+
+	sb_puts(&b, orig);
+	for (unsigned i = 0; i < f->fi->nnth; i++)
+		if (!strcmp(f->fi->nth_usrs[i], usr))
+			sb_printf(&b, "#%u", f->fi->nth[i]);
+	free(usr);
+	return b.s;
+}
+
 struct local_refs {
 	bool found;
 };
@@ -3466,6 +3481,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", decl.s);
 		}
 		l = add_local(f, name, orig, clang_getCursorType(v), "local");
+		free(l->key);
+		l->key = local_key(f, v, orig);
 		l->decl = v;
 		l->has_decl = true;
 		/*
@@ -4103,12 +4120,12 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 			struct local *l = &f->locals[i];
 
 			sb_puts(o, "{ ");
-			sb_json_str(o, l->orig);
+			sb_json_str(o, l->key);
 			sb_puts(o, ", ");
 			sb_json_str(o, l->type);
-			sb_printf(o, ", %lu, %lld, %u, %lu },\n", l->off, l->size,
+			sb_printf(o, ", %lu, %lld, %u, %lu, %u },\n", l->off, l->size,
 				  (l->is_ptr ? 1u : 0u) | (l->addr_taken ? 2u : 0u) |
-			  (l->shadow ? 6u : 0u), l->addr_off);
+			  (l->shadow ? 6u : 0u), l->addr_off, l->scope);
 		}
 		sb_puts(o, "};\n");
 	}
@@ -4116,10 +4133,16 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_puts(o, "{ ");
 		sb_json_str(o, f->cps[i].key);
-		sb_printf(o, ", %u, %u, %u, %u },\n", i, f->cps[i].line, f->cps[i].tlo,
-			  f->cps[i].thi);
+		sb_printf(o, ", %u, %u, %u, %u, %u },\n", i, f->cps[i].line, f->cps[i].tlo,
+			  f->cps[i].thi, f->cps[i].scope);
 	}
 	sb_puts(o, "};\n");
+	if (f->nscopes) {
+		sb_printf(o, "static const unsigned int __us_sc_%s[] = { 0", e);
+		for (unsigned sc = 1; sc <= f->nscopes; sc++)
+			sb_printf(o, ", %u", f->scope_parent[sc]);
+		sb_puts(o, " };\n");
+	}
 	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, %s, ", e,
 		  registered ? " __attribute__((used, section(\"upstare_fn\")))" : "",
 		  has_newaddr(f) ? "0x2u" : "0");
@@ -4127,9 +4150,10 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	sb_puts(o, ", ");
 	sb_json_str(o, clang_getCString(file));
 	/* no other reference to the function: a static one called once is inlined */
-	sb_printf(o, ", 0, %s%s, %d, %lu, %u, %u, %s%s, __us_cps_%s };\n",
+	sb_printf(o, ", 0, %s%s, %d, %lu, %u, %u, %s%s, __us_cps_%s, %u, %s%s };\n",
 		  registered ? "(void *)" : "0", registered ? e : "", !f->fi->quiet, size, f->nlocals,
-		  f->ncps, f->nlocals ? "__us_lc_" : "0", f->nlocals ? e : "", e);
+		  f->ncps, f->nlocals ? "__us_lc_" : "0", f->nlocals ? e : "", e, f->nscopes,
+		  f->nscopes ? "__us_sc_" : "0", f->nscopes ? e : "");
 	clang_disposeString(file);
 }
 
@@ -4163,14 +4187,15 @@ static void meta_function(struct fctx *f, unsigned long size)
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
 		sb_json_str(m, f->cps[i].key);
-		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\"", f->cps[i].line, f->cps[i].kind);
+		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\",\"scope\":%u", f->cps[i].line,
+			  f->cps[i].kind, f->cps[i].scope);
 		if (f->cps[i].ndead) {
 			/* locals not saved here: their slots are undefined */
 			sb_puts(m, ",\"unsaved\":[");
 			for (unsigned d = 0; d < f->cps[i].ndead; d++) {
 				if (d)
 					sb_puts(m, ",");
-				sb_json_str(m, f->locals[f->cps[i].dead[d]].orig);
+				sb_json_str(m, f->locals[f->cps[i].dead[d]].key);
 			}
 			sb_puts(m, "]");
 		}
@@ -4182,16 +4207,24 @@ static void meta_function(struct fctx *f, unsigned long size)
 
 		sb_puts(m, i ? ",{\"name\":" : "{\"name\":");
 		sb_json_str(m, l->orig);
+		if (strcmp(l->orig, l->key)) {
+			sb_puts(m, ",\"key\":");
+			sb_json_str(m, l->key);
+		}
 		if (strcmp(l->orig, l->name)) {
 			sb_puts(m, ",\"emitted_as\":");
 			sb_json_str(m, l->name);
 		}
 		sb_puts(m, ",\"type\":");
 		sb_json_str(m, l->type);
-		sb_printf(m, ",\"kind\":\"%s\",\"offset\":%lu,\"size\":%lld%s%s}", l->kind,
-			  l->off, l->size, l->addr_taken ? ",\"address_taken\":true" : "",
+		sb_printf(m, ",\"kind\":\"%s\",\"scope\":%u,\"offset\":%lu,\"size\":%lld%s%s}",
+			  l->kind, l->scope, l->off, l->size,
+			  l->addr_taken ? ",\"address_taken\":true" : "",
 			  l->shadow ? ",\"side_stack\":true" : "");
 	}
+	sb_puts(m, "],\"scopes\":[0");
+	for (unsigned sc = 1; sc <= f->nscopes; sc++)
+		sb_printf(m, ",%u", f->scope_parent[sc]);
 	sb_puts(m, "],\"types_used\":[");
 	for (unsigned i = 0; i < fi->ntypes; i++) {
 		if (i)

@@ -16,6 +16,9 @@ struct fninfo {
 	char **addr_usrs;	/* locals whose address is taken */
 	unsigned naddr;
 	unsigned nshadow;	/* locals kept on the side stack (analyze.c) */
+	char **nth_usrs;	/* locals whose name an earlier one has, */
+	unsigned *nth;		/* and which of that name each is: 2, 3... */
+	unsigned nnth;
 	char **types_used;
 	unsigned ntypes;
 };

@@ -3,8 +3,9 @@
  * Transforming an update: globals whose type changed, then every parked
  * thread's saved frames, converted to the new version of their function
  * (by name, or the patch's function mapping) at the continuation point of
- * the same key (or the patch's key mapping).  Locals of unchanged name and
- * type are copied; call arguments saved in temporaries map by rank; the
+ * the same key (or the patch's key mapping).  Locals of unchanged type are
+ * copied: those in scope at the point by name and place (counterpart()),
+ * the others by key; call arguments saved in temporaries map by rank; the
  * patch's transformers (upstare.h) run last.  The runtime itself never
  * writes old state; the transformers get pointers to it (the old storage of
  * a changed global, the saved frame), so those bytes are copied before they
@@ -61,10 +62,10 @@ static const struct upstare_xform *xf_find(unsigned kind, const char *a, const c
 	return NULL;
 }
 
-static void *frame_local(struct __upstare_frame_hdr *h, const char *name, size_t *size)
+static void *frame_local(struct __upstare_frame_hdr *h, const char *key, size_t *size)
 {
 	for (unsigned i = 0; i < h->fd->nlocals; i++)
-		if (!strcmp(h->fd->locals[i].name, name)) {
+		if (!strcmp(h->fd->locals[i].key, key)) {
 			if (size)
 				*size = h->fd->locals[i].size;
 			return (char *)h + h->fd->locals[i].offset;
@@ -72,14 +73,14 @@ static void *frame_local(struct __upstare_frame_hdr *h, const char *name, size_t
 	return NULL;
 }
 
-void *upstare_frame_old(struct upstare_frame *f, const char *name, size_t *size)
+void *upstare_frame_old(struct upstare_frame *f, const char *key, size_t *size)
 {
-	return frame_local(f->old, name, size);
+	return frame_local(f->old, key, size);
 }
 
-void *upstare_frame_new(struct upstare_frame *f, const char *name, size_t *size)
+void *upstare_frame_new(struct upstare_frame *f, const char *key, size_t *size)
 {
-	return frame_local(f->new, name, size);
+	return frame_local(f->new, key, size);
 }
 
 const char *upstare_frame_function(struct upstare_frame *f)
@@ -423,13 +424,151 @@ static int same_temp(const struct __upstare_fdesc *ofd, unsigned ocp,
 	const struct __upstare_cp *o = &ofd->cps[ocp], *n;
 	unsigned on, nn;
 
-	if (ncp >= nfd->ncps || !is_temp(ol->name))
+	if (ncp >= nfd->ncps || !is_temp(ol->key))
 		return 0;
 	n = &nfd->cps[ncp];
-	on = strtoul(ol->name + 6, NULL, 10);
-	nn = strtoul(nl->name + 6, NULL, 10);
+	on = strtoul(ol->key + 6, NULL, 10);
+	nn = strtoul(nl->key + 6, NULL, 10);
 	return on > o->tlo && on <= o->thi && nn > n->tlo && nn <= n->thi &&
 	       on - o->tlo == nn - n->tlo && o->thi - o->tlo == n->thi - n->tlo;
+}
+
+/* Do local keys a and b ("name" or "name#N") name locals of one name? */
+static int same_name(const char *a, const char *b)
+{
+	for (; *a == *b && *a && *a != '#'; a++, b++)
+		;
+	return (!*a || *a == '#') && (!*b || *b == '#');
+}
+
+/* A frame's locals as seen from its continuation point. */
+struct frame_view {
+	const struct __upstare_fdesc *fd;
+	unsigned cp;
+	unsigned char *live;	/* [i]: local i is in scope at cp */
+};
+
+/*
+ * Mark the locals of v->fd in scope at v->cp: those of the function's
+ * scope (0) and of the blocks around the point.  Past the table (a point
+ * a stack transformer is to set), only the function's scope is.
+ */
+static int view_init(struct frame_view *v, const struct __upstare_fdesc *fd, unsigned cp)
+{
+	v->fd = fd;
+	v->cp = cp;
+	v->live = calloc(fd->nlocals + 1, 1);
+	if (!v->live)
+		return -ENOMEM;
+	for (unsigned i = 0; i < fd->nlocals; i++) {
+		unsigned sc = cp < fd->ncps ? fd->cps[cp].scope : 0;
+
+		while (sc && sc != fd->locals[i].scope && sc <= fd->nscopes)
+			sc = fd->scope_parent[sc];
+		v->live[i] = sc == fd->locals[i].scope;
+	}
+	return 0;
+}
+
+/*
+ * The place of local idx (in scope) among the locals of its name in scope:
+ * the function's first, then the one of the next block in (a block has a
+ * smaller number than those inside it), and so on; two in one scope, from
+ * statement expressions, in source order.
+ */
+static unsigned scope_rank(const struct frame_view *v, unsigned idx)
+{
+	const struct __upstare_local *l = &v->fd->locals[idx];
+	unsigned rank = 0;
+
+	for (unsigned i = 0; i < v->fd->nlocals; i++) {
+		const struct __upstare_local *m = &v->fd->locals[i];
+
+		if (i != idx && v->live[i] && same_name(m->key, l->key))
+			rank += m->scope < l->scope || (m->scope == l->scope && i < idx);
+	}
+	return rank;
+}
+
+/*
+ * The old local that local idx of the new frame continues, or NULL.  The
+ * locals in scope at the continuation point match by name and scope_rank();
+ * the others, out of their block there, hold nothing and match by key, so
+ * side-stack ones keep their blocks.  Temporaries match by rank.
+ */
+static const struct __upstare_local *counterpart(const struct frame_view *o,
+						 const struct frame_view *n, unsigned idx)
+{
+	const struct __upstare_local *nl = &n->fd->locals[idx];
+	int rank = -1;
+
+	for (unsigned k = 0; k < o->fd->nlocals; k++) {
+		const struct __upstare_local *ol = &o->fd->locals[k];
+
+		if (is_temp(nl->key)) {
+			if (same_temp(o->fd, o->cp, ol, n->fd, n->cp, nl))
+				return ol;
+			continue;
+		}
+		if (is_temp(ol->key) || o->live[k] != n->live[idx])
+			continue;
+		if (!n->live[idx]) {
+			if (!strcmp(ol->key, nl->key))
+				return ol;
+			continue;
+		}
+		if (!same_name(ol->key, nl->key))
+			continue;
+		if (rank < 0)
+			rank = scope_rank(n, idx);
+		if (scope_rank(o, k) == (unsigned)rank)
+			return ol;
+	}
+	return NULL;
+}
+
+/*
+ * Copy the locals of saved frame f that the new frame nf continues.  A
+ * local in scope that changed type rolls the update back, unless the
+ * patch has a stack transformer (cur_xf) to convert it.
+ */
+static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
+{
+	const struct __upstare_fdesc *nfd = nf->hdr.fd;
+	struct frame_view o, n = { 0 };
+	int err = view_init(&o, f->hdr.fd, f->hdr.cp);
+
+	if (err || (err = view_init(&n, nfd, nf->hdr.cp))) {
+		upstare__reason("out of memory converting a frame of %s()", nfd->name);
+		goto out;
+	}
+	for (unsigned j = 0; j < nfd->nlocals; j++) {
+		const struct __upstare_local *nl = &nfd->locals[j];
+		const struct __upstare_local *ol = counterpart(&o, &n, j);
+
+		if (!ol)
+			continue;
+		if (strcmp(ol->type, nl->type) || ol->size != nl->size ||
+		    holds_changed_record(nl->type)) {
+			/* out of its block, it holds nothing; else the transformer's job */
+			if (cur_xf || !n.live[j])
+				continue;
+			upstare__reason("thread %d: local %s of %s() changed type ('%s' to '%s', or "
+					"its layout) and the patch has no stack transformer for "
+					"%s()", tid, nl->key, nfd->name, ol->type, nl->type,
+					nfd->name);
+			err = -EINVAL;
+			goto out;
+		}
+		memcpy((char *)&nf->hdr + nl->offset, (const char *)&f->hdr + ol->offset, nl->size);
+		if ((nl->flags & ol->flags & __UPSTARE_LOCAL_ADDR))
+			memcpy((char *)&nf->hdr + nl->addr_offset,
+			       (const char *)&f->hdr + ol->addr_offset, sizeof(void *));
+	}
+out:
+	free(o.live);
+	free(n.live);
+	return err;
 }
 
 /*
@@ -497,33 +636,9 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 		free(n);
 		return NULL;
 	}
-	for (unsigned j = 0; j < nfd->nlocals; j++) {
-		const struct __upstare_local *nl = &nfd->locals[j];
-
-		for (unsigned k = 0; k < ofd->nlocals; k++) {
-			const struct __upstare_local *ol = &ofd->locals[k];
-
-			if (!is_temp(nl->name) && strcmp(ol->name, nl->name))
-				continue;
-			if (is_temp(nl->name) && !same_temp(ofd, f->hdr.cp, ol, nfd, i, nl))
-				continue;
-			if (strcmp(ol->type, nl->type) || ol->size != nl->size ||
-			    holds_changed_record(nl->type)) {
-				if (cur_xf)
-					continue;	/* the transformer's job */
-				upstare__reason("thread %d: local %s of %s() changed type ('%s' to "
-						"'%s', or its layout) and the patch has no stack "
-						"transformer for %s()", tid, nl->name, nfd->name,
-						ol->type, nl->type, nfd->name);
-				free(n);
-				return NULL;
-			}
-			memcpy((char *)&n->hdr + nl->offset, (char *)&f->hdr + ol->offset,
-			       nl->size);
-			if ((nl->flags & ol->flags & __UPSTARE_LOCAL_ADDR))
-				memcpy((char *)&n->hdr + nl->addr_offset,
-				       (char *)&f->hdr + ol->addr_offset, sizeof(void *));
-		}
+	if (copy_locals(f, n, tid)) {
+		free(n);
+		return NULL;
 	}
 	uf.old = &f->hdr;
 	uf.new = &n->hdr;

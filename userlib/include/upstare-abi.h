@@ -12,12 +12,13 @@
 
 /* One local (parameter, variable or temporary) of a frame record. */
 struct __upstare_local {
-	const char *name;		/* name in the source */
+	const char *key;		/* name in the source, "#N" added for the N-th of it */
 	const char *type;		/* type as spelled in the source */
 	unsigned long offset;		/* in the frame record */
 	unsigned long size;
 	unsigned int flags;		/* __UPSTARE_LOCAL_* */
 	unsigned int addr_offset;	/* address-taken: where the frame record keeps its address */
+	unsigned int scope;		/* block scope it is declared in, 0: the function's */
 };
 
 #define __UPSTARE_LOCAL_PTR	0x1u	/* pointers (one or an array): relocated into rebuilt frames */
@@ -30,6 +31,7 @@ struct __upstare_cp {
 	unsigned int id;		/* numeric id, the index in the table */
 	unsigned int line;		/* source line */
 	unsigned int tlo, thi;		/* temporaries live here: __us_t<tlo+1>..__us_t<thi> */
+	unsigned int scope;		/* innermost block scope it is in, 0: none */
 };
 
 #define __UPSTARE_FN_NONRECON	0x1u	/* frame cannot be rebuilt: see reason */
@@ -49,6 +51,9 @@ struct __upstare_fdesc {
 	unsigned int nlocals, ncps;
 	const struct __upstare_local *locals;
 	const struct __upstare_cp *cps;
+	/* block scopes 1..nscopes (blocks, for loops); [s]: the one around s */
+	unsigned int nscopes;
+	const unsigned int *scope_parent;
 };
 
 /* Frame record header: every generated frame record starts with these. */
@@ -139,8 +144,9 @@ struct __upstare_patch {
 
 /*
  * 3: changed_types; 4: address-taken locals on the side stack; 5: no rebuild
- * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at
+ * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at; 7: local
+ * keys, block scopes of locals and continuation points
  */
-#define __UPSTARE_ABI 6
+#define __UPSTARE_ABI 7
 
 #endif

@@ -6,8 +6,10 @@
  * A patch (upstare-cc --patch) holds the new version's code.  By default
  * an update keeps every global whose type did not change where it is,
  * rebuilds every frame in the function of the same name at the
- * continuation point of the same key, and copies the locals whose name and
- * type did not change (new locals start zeroed).  A patch overrides that
+ * continuation point of the same key, and copies the locals whose type did
+ * not change: those in scope there by name and by the block that declares
+ * them, the others by key (new locals start zeroed; runtime.rst, "Default
+ * mapping and transformers").  A patch overrides that
  * with the declarations below, written in any C file of the patch:
  *
  *	UPSTARE_GLOBAL_TRANSFORMER(cfg, xform_cfg);
@@ -49,10 +51,14 @@ unsigned int upstare_generation(void);
 
 struct upstare_frame;
 
-/* The saved (old) local NAME of the frame, or NULL; its size in *size. */
-void *upstare_frame_old(struct upstare_frame *f, const char *name, size_t *size);
-/* The local NAME of the frame being built for the new code, or NULL. */
-void *upstare_frame_new(struct upstare_frame *f, const char *name, size_t *size);
+/*
+ * The saved (old) local KEY of the frame, or NULL; its size in *size.  A
+ * local's key is its name, "#N" added for the N-th local of that name in
+ * the function (parameters first, then in source order): "p", "p#2".
+ */
+void *upstare_frame_old(struct upstare_frame *f, const char *key, size_t *size);
+/* The local KEY of the frame being built for the new code, or NULL. */
+void *upstare_frame_new(struct upstare_frame *f, const char *key, size_t *size);
 /* The function and continuation key the frame was saved at. */
 const char *upstare_frame_function(struct upstare_frame *f);
 const char *upstare_frame_key(struct upstare_frame *f);
