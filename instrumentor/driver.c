@@ -134,25 +134,14 @@ static const char *objcopy(void)
 }
 
 /*
- * The blocking calls libupstare wraps (userlib/wrap.c).  Only instrumented
- * objects call the wrappers: their undefined symbols are renamed, so
- * library code linked into the same program keeps the real functions.
+ * Push to a an objcopy option renaming NAME to __upstare_w_NAME for each
+ * undefined global symbol of e that names a wrapped call (libcalls.c);
+ * returns how many.
  */
-static const char *const wrapped[] = {
-	"read", "write", "readv", "writev", "recv", "send", "recvfrom", "recvmsg",
-	"sendmsg", "sendto", "accept", "accept4", "connect", "poll", "ppoll", "select",
-	"pselect", "epoll_wait", "epoll_pwait", "nanosleep", "clock_nanosleep", "sleep",
-	"usleep", "pause", "sendfile", "sendfile64", "wait", "waitpid", "pthread_join", "sem_wait",
-	"pthread_mutex_lock", "pthread_cond_wait", "pthread_cond_timedwait",
-	"sigprocmask", "pthread_sigmask",
-	/* not blocking: the child of a raw clone needs the runtime's fork reset */
-	"syscall", "clone", NULL,
-};
-
-/* Is name an undefined global symbol of the object (a call to libc)? */
-static bool calls_external(Elf *e, const char *name)
+static int wrapped_calls(Elf *e, struct argv *a)
 {
 	Elf_Scn *scn = NULL;
+	int n = 0;
 
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
@@ -162,23 +151,30 @@ static bool calls_external(Elf *e, const char *name)
 			continue;
 		d = elf_getdata(scn, NULL);
 		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			struct sb b = { 0 };
 			GElf_Sym sym;
-			const char *n;
+			const char *name;
 
-			if (!gelf_getsym(d, i, &sym))
+			if (!gelf_getsym(d, i, &sym) || sym.st_shndx != SHN_UNDEF ||
+			    GELF_ST_BIND(sym.st_info) == STB_LOCAL)
 				continue;
-			n = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (n && !strcmp(n, name))
-				return sym.st_shndx == SHN_UNDEF &&
-				       GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+			name = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!name || wrapped_symbol(name) == WRAP_NONE)
+				continue;
+			sb_printf(&b, "--redefine-sym=%s=__upstare_w_%s", name, name);
+			av_push(a, b.s);
+			sb_free(&b);
+			n++;
 		}
 	}
-	return false;
+	return n;
 }
 
 /*
- * Rename the object's calls to the wrapped functions; a function of the
- * same name that the program defines itself keeps its name.
+ * Rename the object's calls to the wrapped functions.  A function of the
+ * same name that the program defines itself keeps its name (it is no
+ * undefined symbol), and library code linked into the same program keeps
+ * the real functions.
  */
 static int redirect_wrapped(const char *obj)
 {
@@ -193,18 +189,10 @@ static int redirect_wrapped(const char *obj)
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ, NULL);
 	av_push(&a, objcopy());
-	for (int i = 0; e && wrapped[i]; i++) {
-		struct sb b = { 0 };
-
-		if (!calls_external(e, wrapped[i]))
-			continue;
-		sb_printf(&b, "--redefine-sym=%s=__upstare_w_%s", wrapped[i], wrapped[i]);
-		av_push(&a, b.s);
-		sb_free(&b);
-		n++;
-	}
-	if (e)
+	if (e) {
+		n = wrapped_calls(e, &a);
 		elf_end(e);
+	}
 	close(fd);
 	if (!n)
 		return 0;

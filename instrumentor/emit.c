@@ -155,15 +155,6 @@ static void visit_tree(CXCursor s, CXCursorVisitor visit, CXClientData d)
 
 /* ------------------------------------------------------------ classification */
 
-static const char *const wrapped_calls[] = {
-	"read", "write", "recv", "send", "recvfrom", "recvmsg", "sendmsg", "sendto",
-	"accept", "accept4", "connect", "poll", "ppoll", "select", "pselect",
-	"epoll_wait", "epoll_pwait", "nanosleep", "clock_nanosleep", "sleep", "usleep",
-	"sendfile", "wait", "waitpid", "pthread_join", "sem_wait", "pthread_mutex_lock",
-	"pthread_cond_wait", "pthread_cond_timedwait", "readv", "writev", "pause",
-	NULL,
-};
-
 static bool is_builtin_name(const char *n)
 {
 	return !strncmp(n, "__builtin", 9) || !strncmp(n, "__sync_", 7) ||
@@ -184,14 +175,9 @@ static bool hoistable(CXCursor call)
 		res = false;
 	} else {
 		def = clang_getCursorDefinition(ref);
-		if (!clang_Cursor_isNull(def)) {
-			res = !in_system_header(def);
-		} else if (in_system_header(ref)) {
-			res = false;
-			for (int i = 0; wrapped_calls[i]; i++)
-				if (!strcmp(n, wrapped_calls[i]))
-					res = true;
-		}
+		/* the program's own function, or one it declares, or a wrapper */
+		res = !in_system_header(clang_Cursor_isNull(def) ? ref : def) ||
+		      is_wrapped_point(ref);
 	}
 	free(n);
 	return res;

@@ -18,6 +18,14 @@ struct instr_opts {
 /* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */
 int instrument_file(const struct instr_opts *o);
 
+/*
+ * libcalls.c: whether a call to the linker symbol sym goes to a libupstare
+ * wrapper (the driver renames it), and whether that call is a
+ * continuation point (WRAP_POINT: the wrapper may unwind its caller).
+ */
+enum wrap { WRAP_NONE, WRAP_POINT, WRAP_QUIET };
+enum wrap wrapped_symbol(const char *sym);
+
 /* Print the .upstare metadata and build id of an ELF file as JSON. */
 int dump_meta(const char *path);
 /* The GNU build id (hex) and the .upstare documents of an ELF file, joined

@@ -76,6 +76,9 @@ CXCursor call_target(CXCursor call);
 bool is_block_type_decl(CXCursor c);
 bool type_has_block_decl(CXType t);
 
+/* libcalls.c: a call to fn goes to a libupstare wrapper that can unwind */
+bool is_wrapped_point(CXCursor fn);
+
 struct tok {
 	unsigned beg, end;
 	char *s;

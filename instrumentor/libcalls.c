@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What upstare-cc knows of the C library's functions.
+ *
+ * The calls libupstare wraps (userlib/wrap.c), by the symbol an object
+ * calls.  The driver renames an instrumented object's undefined symbols
+ * of these names to __upstare_w_NAME, and the instrumentor makes a call
+ * that binds to one of them a continuation point: both ask
+ * wrapped_symbol(), so what is redirected and what can unwind agree.
+ *
+ * The symbol is not always the name the program calls: glibc's headers
+ * redirect some calls with an asm label (sendfile is "sendfile64" under
+ * _FILE_OFFSET_BITS=64), and under _FORTIFY_SOURCE read, recv, recvfrom,
+ * poll and ppoll are inline functions of the system headers that call the
+ * real function through an alias with an asm label of its own name
+ * (__read_alias is "read").  Their checking versions (__read_chk) are not
+ * wrapped: glibc 2.36's headers call them only where the inline function
+ * knows its buffer's size, and clang 19 never does there (it calls the
+ * alias even for a local array).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "tu.h"
+
+static const struct {
+	const char *sym;
+	enum wrap kind;
+} wrapped[] = {
+	{ "read", WRAP_POINT }, { "readv", WRAP_POINT }, { "recv", WRAP_POINT },
+	{ "recvfrom", WRAP_POINT }, { "recvmsg", WRAP_POINT }, { "write", WRAP_POINT },
+	{ "writev", WRAP_POINT }, { "send", WRAP_POINT }, { "sendto", WRAP_POINT },
+	{ "sendmsg", WRAP_POINT }, { "sendfile", WRAP_POINT }, { "sendfile64", WRAP_POINT },
+	{ "accept", WRAP_POINT }, { "accept4", WRAP_POINT }, { "connect", WRAP_POINT },
+	{ "poll", WRAP_POINT }, { "ppoll", WRAP_POINT }, { "select", WRAP_POINT },
+	{ "pselect", WRAP_POINT }, { "epoll_wait", WRAP_POINT }, { "epoll_pwait", WRAP_POINT },
+	{ "nanosleep", WRAP_POINT }, { "clock_nanosleep", WRAP_POINT }, { "sleep", WRAP_POINT },
+	{ "usleep", WRAP_POINT }, { "pause", WRAP_POINT }, { "wait", WRAP_POINT },
+	{ "waitpid", WRAP_POINT }, { "pthread_join", WRAP_POINT }, { "sem_wait", WRAP_POINT },
+	{ "pthread_mutex_lock", WRAP_POINT }, { "pthread_cond_wait", WRAP_POINT },
+	{ "pthread_cond_timedwait", WRAP_POINT },
+	/* never block: no update point in their wrappers */
+	{ "sigprocmask", WRAP_QUIET }, { "pthread_sigmask", WRAP_QUIET },
+	/* the child of a raw clone needs the runtime's fork reset */
+	{ "syscall", WRAP_QUIET }, { "clone", WRAP_QUIET },
+};
+
+enum wrap wrapped_symbol(const char *sym)
+{
+	for (size_t i = 0; i < sizeof(wrapped) / sizeof(wrapped[0]); i++)
+		if (!strcmp(sym, wrapped[i].sym))
+			return wrapped[i].kind;
+	return WRAP_NONE;
+}
+
+/*
+ * Is a call to the function fn one to a wrapper with an update point?  By
+ * the symbol the call binds to: an asm label's, else the name (what
+ * clang_Cursor_getMangling gives for C).  A function defined inline in a
+ * system header (a fortified read) is compiled into the object and calls
+ * the symbol of its own name.
+ */
+bool is_wrapped_point(CXCursor fn)
+{
+	CXString m = clang_Cursor_getMangling(fn);
+	const char *sym = clang_getCString(m);
+	bool res = sym && wrapped_symbol(sym) == WRAP_POINT;
+
+	clang_disposeString(m);
+	return res;
+}
