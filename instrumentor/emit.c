@@ -444,6 +444,7 @@ struct find {
 	struct fctx *f;
 	bool call, loop;	/* a call that may enter instrumented code; a loop or goto */
 	bool nest;		/* a loop */
+	bool slow;		/* a call out of the program that may block or run long */
 };
 
 static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d)
@@ -463,6 +464,37 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 		fd->loop = true;
 	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || (k == CXCursor_DoStmt && !runs_once(c)))
 		fd->nest = true;
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * A call into code that is not instrumented, so has no update point, and
+ * that may block or run long: not a builtin, not a cheap C library
+ * function (libcalls.c).  memcached's "while (!stop) event_base_loop(...)"
+ * runs one pass a second, and libevent is no part of the program.
+ */
+static bool slow_call(CXCursor call)
+{
+	CXCursor ref = call_target(call);
+	char *n;
+	bool res;
+
+	if (hoistable(call))
+		return false;
+	n = cur_spelling(ref);
+	res = !is_builtin_name(n) && !cheap_libcall(ref);
+	free(n);
+	return res;
+}
+
+/* Any such call, evaluated or not (counting one too many costs only polls). */
+static enum CXChildVisitResult slow_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	(void)p;
+	if (clang_getCursorKind(c) == CXCursor_CallExpr && slow_call(c)) {
+		*(bool *)d = true;
+		return CXChildVisit_Break;
+	}
 	return CXChildVisit_Recurse;
 }
 
@@ -1996,9 +2028,10 @@ static void emit_cond_break(struct fctx *f, CXCursor cond)
 }
 
 /*
- * A loop without calls into instrumented code and without inner loops:
- * strip-mined so that it polls once every STRIP iterations, and the inner
- * strip stays a plain counted loop the compiler can vectorize.
+ * A loop without calls into instrumented code or slow_call()s and without
+ * inner loops: strip-mined so that it polls once every STRIP iterations,
+ * and the inner strip stays a plain counted loop the compiler can
+ * vectorize.
  */
 static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
 			     CXCursor body, unsigned line)
@@ -2615,8 +2648,9 @@ static char *emit_unpolled_loop(struct fctx *f, enum CXCursorKind k, CXCursor co
 /*
  * A loop with its update point (or hop) at its head, without the block
  * around it: strip-mined when nothing in it calls instrumented code or
- * loops (inner).  With a guard (version_guard(), freed here; only for an
- * inner loop), the loop runs as written when the guard holds.
+ * code that may run long, or loops (inner).  With a guard
+ * (version_guard(), freed here; only for an inner loop), the loop runs as
+ * written when the guard holds.
  */
 static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
 			     CXCursor body, unsigned line, bool inner, enum poll_at at, char *guard)
@@ -2810,6 +2844,17 @@ struct loop_parts {
 	struct find fd;
 };
 
+/* What x, a part of loop s (or null), holds, added to fd. */
+static void find_in(CXCursor x, CXCursor s, struct find *fd)
+{
+	if (clang_Cursor_isNull(x))
+		return;
+	find_visit(x, s, fd);
+	clang_visitChildren(x, find_visit, fd);
+	if (!fd->slow)
+		visit_tree(x, slow_visit, &fd->slow);
+}
+
 static void loop_parts(struct fctx *f, CXCursor s, struct loop_parts *lp)
 {
 	CXCursor *kids;
@@ -2827,13 +2872,10 @@ static void loop_parts(struct fctx *f, CXCursor s, struct loop_parts *lp)
 		lp->cond = kids[n - 1];
 	}
 	free(kids);
-	lp->fd = (struct find){ f, false, false, false };
-	find_visit(lp->body, s, &lp->fd);
-	clang_visitChildren(lp->body, find_visit, &lp->fd);
-	if (!clang_Cursor_isNull(lp->cond))
-		find_visit(lp->cond, s, &lp->fd), clang_visitChildren(lp->cond, find_visit, &lp->fd);
-	if (!clang_Cursor_isNull(lp->incr))
-		find_visit(lp->incr, s, &lp->fd), clang_visitChildren(lp->incr, find_visit, &lp->fd);
+	lp->fd = (struct find){ f, false, false, false, false };
+	find_in(lp->body, s, &lp->fd);
+	find_in(lp->cond, s, &lp->fd);
+	find_in(lp->incr, s, &lp->fd);
 }
 
 enum loop_kind {
@@ -2850,6 +2892,9 @@ static enum loop_kind loop_kind(struct fctx *f, const struct loop_parts *lp, boo
 
 	if (lp->k == CXCursor_DoStmt && !work(f, lp->cond) && int_value(lp->cond, &n) && !n)
 		return LOOP_ONCE;
+	/* a pass that may take long needs its update point */
+	if (lp->fd.slow)
+		return LOOP_POLLED;
 	if (lp->k == CXCursor_ForStmt && !clang_Cursor_isNull(lp->cond) &&
 	    !clang_Cursor_isNull(lp->incr) && !work(f, lp->cond) && !work(f, lp->incr) &&
 	    is_short_counted(f, lp->init, lp->cond, lp->incr, lp->body))
@@ -3096,14 +3141,14 @@ static void emit_loop(struct fctx *f, CXCursor s)
 	 * call-free, the loop polls at its head on every pass (its body has
 	 * no continue label); a strip-mined loop (!fd.loop) costs little
 	 */
-	if (!fd.call && !fd.nest && fd.loop && at == POLL_HEAD)
+	if (!fd.call && !fd.slow && !fd.nest && fd.loop && at == POLL_HEAD)
 		guard = version_guard(f, k, cond, incr, body);
 	/* its copy would be entered only when it runs long: not worth the size */
 	root = !guard && clonable(f, s, &fd);
 	f->cloning |= root;
 	if (at == POLL_HEAD)
 		f->hop_loops[f->nhops_open - 1] = s;
-	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop, at, guard);
+	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop || fd.slow, at, guard);
 	if (root) {
 		f->cloning = false;
 		clone_loop(f, start, cp0, f->nhops_open - 1);

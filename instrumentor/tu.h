@@ -78,6 +78,11 @@ bool type_has_block_decl(CXType t);
 
 /* libcalls.c: a call to fn goes to a libupstare wrapper that can unwind */
 bool is_wrapped_point(CXCursor fn);
+/*
+ * libcalls.c: a call to fn, a function of the C library, never blocks and
+ * returns within a time its arguments bound, or never returns.
+ */
+bool cheap_libcall(CXCursor fn);
 
 struct tok {
 	unsigned beg, end;
