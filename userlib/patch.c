@@ -4,9 +4,10 @@
  * that old function addresses translate to once it is committed.
  *
  * A patch is opened once, checked (owner and mode, base build id, ABI,
- * transformers for every changed global) and loaded by its descriptor
- * with dlopen(RTLD_GLOBAL), so the file checked is the file loaded and a
- * later patch resolves the globals this one moved.  Committing it maps
+ * transformers for every changed global) and loaded from that descriptor
+ * by libupstare's own loader (load.c), so the file checked is the file
+ * loaded; once applied, a later patch resolves the globals this one moved
+ * (as it would against a dlopen(RTLD_GLOBAL) object).  Committing it maps
  * every function of the version that ran to its new version by name (and
  * source file base name): indirect calls and thread entries translate
  * through that sorted table.
@@ -114,6 +115,7 @@ int upstare__commit_functions(void)
 	struct xlate *n = malloc((nxl + (cur_fns.end - cur_fns.begin) + 1) * sizeof(*n));
 	unsigned nn = 0;
 
+	upstare__obj_commit(upstare__up.obj);
 	if (!n)
 		return -ENOMEM;
 	for (unsigned i = 0; i < nxl; i++) {
@@ -199,15 +201,15 @@ out:
 
 int upstare__prepare(void)
 {
-	char path[UPSTARE_PATCH_MAX], base[128], proc[64];
+	char path[UPSTARE_PATCH_MAX], base[128];
 	struct stat st;
+	int fd;
 
 	memset(&upstare__up, 0, sizeof(upstare__up));
-	upstare__up.fd = -1;
 	memcpy(path, cb.patch, sizeof(path));
 	path[sizeof(path) - 1] = 0;
-	upstare__up.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (upstare__up.fd < 0 || fstat(upstare__up.fd, &st)) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
 		upstare__reason("patch %s: %s", path, strerror(errno));
 		goto refuse;
 	}
@@ -217,7 +219,7 @@ int upstare__prepare(void)
 		       st.st_mode & 07777);
 		goto refuse;
 	}
-	if (read_patch_ids(upstare__up.fd, upstare__up.build_id, sizeof(upstare__up.build_id),
+	if (read_patch_ids(fd, upstare__up.build_id, sizeof(upstare__up.build_id),
 			   base, sizeof(base))) {
 		upstare__reason("patch %s: not a shared object", path);
 		goto refuse;
@@ -231,15 +233,13 @@ int upstare__prepare(void)
 		       cb.build_id);
 		goto refuse;
 	}
-	/* by descriptor: the file checked is the file loaded; kept open so
-	 * the next patch gets another name */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", upstare__up.fd);
-	upstare__up.dl = dlopen(proc, RTLD_NOW | RTLD_GLOBAL);
-	if (!upstare__up.dl) {
-		upstare__reason("patch %s: %s", path, dlerror());
+	/* mapped from the descriptor checked: the file checked is the file loaded */
+	upstare__up.obj = upstare__obj_load(fd, path);
+	if (!upstare__up.obj)
 		goto refuse;
-	}
-	upstare__up.p = dlsym(upstare__up.dl, "__upstare_patch_info");
+	close(fd);
+	fd = -1;
+	upstare__up.p = upstare__obj_sym(upstare__up.obj, "__upstare_patch_info");
 	if (!upstare__up.p || upstare__up.p->abi != __UPSTARE_ABI) {
 		upstare__reason("patch %s: no patch information of this runtime's ABI", path);
 		goto refuse;
@@ -250,22 +250,15 @@ int upstare__prepare(void)
 		goto refuse;
 	return 0;
 refuse:
-	if (upstare__up.dl)
-		dlclose(upstare__up.dl);
-	if (upstare__up.fd >= 0)
-		close(upstare__up.fd);
-	upstare__up.dl = NULL;
-	upstare__up.fd = -1;
+	upstare__obj_unload(upstare__up.obj);
+	upstare__up.obj = NULL;
+	if (fd >= 0)
+		close(fd);
 	return -EINVAL;
 }
 
-
 void upstare__patch_unload(void)
 {
-	if (!upstare__up.dl)
-		return;
-	dlclose(upstare__up.dl);
-	close(upstare__up.fd);
-	upstare__up.dl = NULL;
-	upstare__up.fd = -1;
+	upstare__obj_unload(upstare__up.obj);
+	upstare__up.obj = NULL;
 }

@@ -81,8 +81,7 @@ struct upstare__fntab {
 
 /* The update in progress (owned by the leader until the decision). */
 struct upstare__update {
-	void *dl;
-	int fd;
+	struct upstare__obj *obj;	/* the patch, loaded */
 	const struct __upstare_patch *p;
 	struct upstare__fntab fns;
 	unsigned result;
@@ -97,6 +96,22 @@ void upstare__reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 void upstare__functions_init(void);
 const struct __upstare_fdesc *upstare__fn_lookup(const struct upstare__fntab *t,
 						 const char *name, const char *file);
+/*
+ * A patch mapped and linked by libupstare's loader (load.c), from a file
+ * descriptor: no path, no dynamic linker.  obj_load gives NULL with the
+ * reasons; obj_unload runs its finalizers and unmaps it (not applied);
+ * obj_commit adds it to the applied patches, whose symbols later patches
+ * and upstare__sym() see.  obj_sym: a symbol o defines.  obj_has_pc: is pc
+ * in o's code (async-signal-safe).  upstare__sym: a symbol of the program,
+ * its libraries or an applied patch, where a patch's reference would bind.
+ */
+struct upstare__obj;
+struct upstare__obj *upstare__obj_load(int fd, const char *name);
+void upstare__obj_unload(struct upstare__obj *o);
+void upstare__obj_commit(struct upstare__obj *o);
+void *upstare__obj_sym(const struct upstare__obj *o, const char *name);
+int upstare__obj_has_pc(const struct upstare__obj *o, uintptr_t pc);
+void *upstare__sym(const char *name);
 /* Load and check the requested patch; 0, or -errno with the reasons. */
 int upstare__prepare(void);
 void upstare__patch_unload(void);

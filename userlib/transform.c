@@ -17,9 +17,7 @@
  * call_xform(), which reports it like a transformer returning an error.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -107,8 +105,8 @@ void *upstare_old_global(const char *name)
 {
 	for (unsigned i = 0; upstare__up.p && i < upstare__up.p->nmoves; i++)
 		if (!strcmp(upstare__up.p->moves[i].name, name))
-			return dlsym(RTLD_DEFAULT, upstare__up.p->moves[i].old_sym);
-	return dlsym(RTLD_DEFAULT, name);
+			return upstare__sym(upstare__up.p->moves[i].old_sym);
+	return upstare__sym(name);
 }
 
 /* ------------------------------------------------ deadline and old state */
@@ -155,31 +153,8 @@ static int save_old(void *where, size_t size)
 	return 0;
 }
 
-/* the patch's code: a transformer interrupted there holds no library lock */
-static struct { uintptr_t lo, hi; } xf_text[8];
-static unsigned xf_ntext;
 static volatile sig_atomic_t xf_retries, xf_in_library;
 #define XF_GRACE_RETRIES 200	/* of 1 ms: inside library code */
-
-static int text_cb(struct dl_phdr_info *info, size_t size, void *data)
-{
-	const struct link_map *lm = data;
-
-	(void)size;
-	if (info->dlpi_addr != lm->l_addr || !info->dlpi_name ||
-	    strcmp(info->dlpi_name, lm->l_name))
-		return 0;
-	for (int i = 0; i < info->dlpi_phnum && xf_ntext < 8; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		xf_text[xf_ntext].lo = info->dlpi_addr + ph->p_vaddr;
-		xf_text[xf_ntext].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-		xf_ntext++;
-	}
-	return 1;
-}
 
 static uintptr_t interrupted_pc(void *uc)
 {
@@ -209,8 +184,8 @@ void upstare__xform_deadline_signal(const siginfo_t *si, void *uc)
 	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != (void *)xf_cookie ||
 	    !xf_armed || gettid() != xf_tid)
 		return;
-	for (unsigned i = 0; i < xf_ntext && !safe; i++)
-		safe = pc >= xf_text[i].lo && pc < xf_text[i].hi;
+	/* the patch's code: a transformer interrupted there holds no library lock */
+	safe = safe || upstare__obj_has_pc(upstare__up.obj, pc);
 	if (!safe && xf_retries < XF_GRACE_RETRIES) {
 		struct itimerspec it = { .it_value = { 0, 1000000 } };
 
@@ -234,15 +209,10 @@ int upstare__transform_begin(uint64_t deadline_ns)
 		.it_value = { deadline_ns / 1000000000ull, deadline_ns % 1000000000ull },
 	};
 
-	struct link_map *lm = NULL;
-
 	xf_deadline = deadline_ns;
 	xf_tid = gettid();
 	xf_saved = NULL;
-	xf_ntext = 0;
 	xf_retries = xf_in_library = 0;
-	if (!dlinfo(upstare__up.dl, RTLD_DI_LINKMAP, &lm) && lm)
-		dl_iterate_phdr(text_cb, lm);
 	sev._sigev_un._tid = xf_tid;
 	if (timer_create(CLOCK_MONOTONIC, &sev, &xf_timer)) {
 		upstare__reason("cannot create the transformers' deadline timer: %s",
@@ -258,7 +228,7 @@ int upstare__transform_begin(uint64_t deadline_ns)
 	/* the old storage of every changed global: any transformer may write it */
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
-		void *old = dlsym(RTLD_DEFAULT, m->old_sym);
+		void *old = upstare__sym(m->old_sym);
 
 		if (old && m->old_size && save_old(old, m->old_size))
 			return -ENOMEM;
@@ -348,7 +318,7 @@ int upstare__check_moves(void)
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
 
-		if (!dlsym(RTLD_DEFAULT, m->old_sym) || !dlsym(upstare__up.dl, m->new_sym)) {
+		if (!upstare__sym(m->old_sym) || !upstare__obj_sym(upstare__up.obj, m->new_sym)) {
 			upstare__reason("global %s: storage %s or %s not found", m->name, m->old_sym,
 			       m->new_sym);
 			return -ENOENT;
@@ -378,8 +348,8 @@ int upstare__transform_globals(void)
 		cur_xf = xf_find(UPSTARE_XF_GLOBAL, m->name, NULL);
 		if (!cur_xf)
 			cur_xf = xf_find(UPSTARE_XF_TYPE, m->new_type, NULL);
-		xf_old = dlsym(RTLD_DEFAULT, m->old_sym);
-		xf_new = dlsym(upstare__up.dl, m->new_sym);
+		xf_old = upstare__sym(m->old_sym);
+		xf_new = upstare__obj_sym(upstare__up.obj, m->new_sym);
 		xf_old_size = m->old_size;
 		snprintf(what, sizeof(what), "transformer of global %s", m->name);
 		if (call_xform(run_obj_xform, what))

@@ -639,6 +639,6 @@ void upstare__rebuilt(void)
 	result = upstare__up.result;
 	if (result != UPSTARE_RES_APPLIED)
 		upstare__patch_unload();
-	upstare__up.dl = NULL;
+	upstare__up.obj = NULL;
 	finish(result);
 }
