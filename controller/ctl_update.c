@@ -6,8 +6,10 @@
  * process's control block from its executable's symbol table and
  * /proc/PID/maps, writes the request with process_vm_writev, sets the
  * target's pending flag, signals the threads that are inside a blocking
- * call, and polls the block until the target has answered.  The target itself loads and checks the patch, enforces the
- * deadline and rolls back; this side only asks and reports.
+ * call, passes the target the descriptor of the patch (opened and checked
+ * here) when it asks for it (send_patch()), and polls the block until the
+ * target has answered.  The target itself loads and checks the patch,
+ * enforces the deadline and rolls back; this side only asks and reports.
  *
  * With --tree the process and all its descendants are updated in one step:
  * each target is asked to wait, transformed but not committed, until every
@@ -40,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -70,6 +74,8 @@ struct partial {
 	char *refusal;		/* why the update was refused at the barrier */
 };
 static struct partial *partial;
+/* The patch, opened and checked: what the targets are passed (send_patch()). */
+static int patch_fd = -1;
 struct target;
 static int partial_verdict(struct target *t, int n);
 
@@ -194,6 +200,7 @@ struct target {
 	pid_t pid;
 	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
 	uint32_t req;
+	uint32_t sent;		/* the request whose patch was passed (send_patch()) */
 	int done, decided, verdict_sent, window;
 	struct upstare_control c;
 };
@@ -402,22 +409,31 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 	fputs("}\n", f);
 }
 
-/* Refuse a patch anyone but root could have changed, before asking. */
-static int check_patch(const char *path, char *why, size_t n)
+/*
+ * Open the patch, and refuse one anyone but root could have changed before
+ * asking.  The descriptor is what the targets get (send_patch()): the file
+ * checked is the file they load.
+ */
+static int open_patch(const char *path, char *why, size_t n)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 
-	if (stat(path, &st)) {
+	if (fd < 0 || fstat(fd, &st)) {
 		snprintf(why, n, "patch %s: %s", path, strerror(errno));
-		return -1;
+		goto err;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
 		snprintf(why, n, "patch %s: must be a regular file owned by root and writable "
 			 "by no one else (owner %u, mode %04o)", path, st.st_uid,
 			 st.st_mode & 07777);
-		return -1;
+		goto err;
 	}
-	return 0;
+	return fd;
+err:
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 /* The process and, with tree, all its descendants (parents first). */
@@ -583,6 +599,55 @@ static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t g
 	return rw(t->pid, FIELD(t->addr, request), &t->req, sizeof(t->req), 1);
 }
 
+/*
+ * Step 4 of the protocol (upstare-ctl.h): the target waits in prepare for
+ * the patch on a socket pair of its own.  Take its end (pidfd_getfd()) and
+ * send the descriptor opened and checked here, once per request: the
+ * target needs no path to the patch (it may be chrooted, without /proc)
+ * and gets nothing but this read-only descriptor of one file.  A
+ * descriptor that is not (yet) the socket announced is looked at again at
+ * the next poll: the block may have been read while the target wrote it.
+ * If it cannot be sent, the target refuses at the deadline, and the reason
+ * is printed here.
+ */
+static void send_patch(struct target *t)
+{
+	char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(size_t)))) = { 0 };
+	struct iovec iov = { &t->req, sizeof(t->req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int pidfd, sock = -1, domain = 0, err = 0;
+	socklen_t len = sizeof(domain);
+	struct stat st;
+
+	if (t->sent == t->req || t->c.request != t->req || t->c.phase != UPSTARE_PH_PREPARE ||
+	    !t->c.patch_sock_ino)
+		return;
+	pidfd = pidfd_open(t->pid, 0);
+	if (pidfd < 0 || (sock = pidfd_getfd(pidfd, t->c.patch_sock, 0)) < 0) {
+		err = errno == EBADF ? 0 : errno;
+	} else if (!fstat(sock, &st) && S_ISSOCK(st.st_mode) && st.st_ino == t->c.patch_sock_ino &&
+		   !getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) && domain == AF_UNIX) {
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &patch_fd, sizeof(int));
+		/* no SIGPIPE if the target gave up meanwhile */
+		err = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == sizeof(t->req) ? 0 : errno;
+		t->sent = t->req;
+	}
+	if (err) {
+		fprintf(uerr, "upstarectl update: pid %d: cannot pass the patch: %s\n", t->pid,
+			strerror(err));
+		t->sent = t->req;
+	}
+	if (sock >= 0)
+		close(sock);
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
 static void decide(struct target *t, int n, uint32_t d)
 {
 	for (int i = 0; i < n; i++)
@@ -677,6 +742,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 				ndone++;
 				continue;
 			}
+			send_patch(x);
 			if (x->c.ack == x->req) {
 				x->done = 1;
 				ndone++;
@@ -1077,6 +1143,7 @@ static int poll_until(struct checked *k, struct target *t, bool (*cond)(const st
 	for (uint64_t last = now_ns();; usleep(500)) {
 		if (rw(t->pid, t->addr, &t->c, sizeof(t->c), 0))
 			return -ESRCH;
+		send_patch(t);
 		if (cond(t))
 			return 0;
 		if (now_ns() > k->deadline_ns + 10000000000ull)
@@ -1401,7 +1468,8 @@ static int update_main(int argc, char **argv)
 		report(uout, json, "refused", NULL, 0, why);
 		goto out;
 	}
-	if (check_patch(patch, why, sizeof(why))) {
+	patch_fd = open_patch(patch, why, sizeof(why));
+	if (patch_fd < 0) {
 		report(uout, json, "refused", NULL, 0, why);
 		goto out;
 	}
@@ -1447,6 +1515,9 @@ static int update_main(int argc, char **argv)
 		kick(&t[i]);
 	ret = finish(t, n, timeout, json);
 out:
+	if (patch_fd >= 0)
+		close(patch_fd);
+	patch_fd = -1;
 	cons_free(cf);
 	for (int i = 0; t && i < n; i++) {
 		if (t[i].window && hooks->window)

@@ -3,7 +3,8 @@
  * Patches: loading and checking one (prepare), and the table of functions
  * that old function addresses translate to once it is committed.
  *
- * A patch is opened once, checked (owner and mode, base build id, ABI,
+ * A patch comes as a descriptor from the controller (it is never opened
+ * by its path here), is checked (owner and mode, base build id, ABI,
  * transformers for every changed global) and loaded from that descriptor
  * by libupstare's own loader (load.c), so the file checked is the file
  * loaded; once applied, a later patch resolves the globals this one moved
@@ -16,10 +17,12 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,6 +202,85 @@ out:
 	return err;
 }
 
+/* The request's socket pair while the patch is passed (receive_patch()). */
+static int chan[2] = { -1, -1 };
+
+/* Also in a child forked meanwhile: the pair is its parent's. */
+static void close_chan(void)
+{
+	__atomic_store_n(&cb.patch_sock_ino, 0, __ATOMIC_SEQ_CST);
+	cb.patch_sock = -1;
+	for (int i = 0; i < 2; i++)
+		if (chan[i] >= 0) {
+			close(chan[i]);
+			chan[i] = -1;
+		}
+}
+
+static void chan_atfork(void)
+{
+	pthread_atfork(NULL, NULL, close_chan);
+}
+
+/*
+ * The descriptor of the patch, from the controller (upstare-ctl.h, step
+ * 4): a socket pair made for this request, whose end patch_sock the
+ * controller takes with pidfd_getfd() to send the file it opened and
+ * checked, with the request's number.  Nothing is opened by its path, so
+ * this works in a chroot, in another mount namespace and without /proc;
+ * the pair is closed before this returns.  The descriptor, or -1 with the
+ * reason when none came before the request's deadline.
+ */
+static int receive_patch(const char *path)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	uint64_t deadline = cb.t_ns[UPSTARE_T_REQUEST] + cb.timeout_ms * 1000000ull;
+	struct stat st;
+	int fd = -1;
+
+	pthread_once(&once, chan_atfork);
+	close_chan();	/* one a raw clone() child (no atfork handler) inherited */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) || fstat(chan[1], &st)) {
+		upstare__reason("patch %s: no socket pair to receive it on: %s", path,
+				strerror(errno));
+		close_chan();
+		return -1;
+	}
+	cb.patch_sock = chan[1];
+	__atomic_store_n(&cb.patch_sock_ino, (uint64_t)st.st_ino, __ATOMIC_SEQ_CST);
+	while (fd < 0) {
+		char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(size_t))));
+		uint32_t req = 0;
+		struct iovec iov = { &req, sizeof(req) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+		struct pollfd pfd = { .fd = chan[0], .events = POLLIN };
+		uint64_t now = upstare__mono_ns();
+		struct cmsghdr *c;
+		int got = -1;
+		ssize_t n;
+
+		if (now >= deadline) {
+			upstare__reason("patch %s: the controller did not pass it before the "
+					"deadline (%u ms after the request)", path, cb.timeout_ms);
+			break;
+		}
+		if (poll(&pfd, 1, (deadline - now + 999999) / 1000000) <= 0)
+			continue;	/* a signal, or the deadline */
+		n = recvmsg(chan[0], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&got, CMSG_DATA(c), sizeof(got));
+		if (got >= 0 && n == sizeof(req) && req == cb.request)
+			fd = got;
+		else if (got >= 0)
+			close(got);
+	}
+	close_chan();
+	return fd;
+}
+
 int upstare__prepare(void)
 {
 	char path[UPSTARE_PATCH_MAX], base[128];
@@ -208,8 +290,10 @@ int upstare__prepare(void)
 	memset(&upstare__up, 0, sizeof(upstare__up));
 	memcpy(path, cb.patch, sizeof(path));
 	path[sizeof(path) - 1] = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
+	fd = receive_patch(path);
+	if (fd < 0)
+		goto refuse;
+	if (fstat(fd, &st)) {
 		upstare__reason("patch %s: %s", path, strerror(errno));
 		goto refuse;
 	}

@@ -91,6 +91,8 @@ struct upstare__update {
 extern struct upstare__update upstare__up;
 extern struct thread_state *upstare__threads;	/* registered threads */
 
+/* CLOCK_MONOTONIC in ns, the clock of the control block's times. */
+uint64_t upstare__mono_ns(void);
 /* Append a line to the control block's reasons. */
 void upstare__reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void upstare__functions_init(void);

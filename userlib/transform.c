@@ -129,7 +129,7 @@ struct saved {
 };
 static struct saved *xf_saved;
 
-static uint64_t mono_ns(void)
+uint64_t upstare__mono_ns(void)
 {
 	struct timespec t;
 
@@ -282,7 +282,7 @@ static int call_xform(int (*fn)(void), const char *what)
 				"it held there may stay held)" : "");
 		return -ETIMEDOUT;
 	}
-	if (mono_ns() >= xf_deadline) {
+	if (upstare__mono_ns() >= xf_deadline) {
 		upstare__reason("deadline (%u ms after the request) passed in the transform "
 				"phase before %s could run", cb.timeout_ms, what);
 		return -ETIMEDOUT;

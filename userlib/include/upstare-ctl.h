@@ -16,7 +16,22 @@
  *   3. set __upstare_pending (a symbol of its own, an int) to 1, and send
  *      update_signal (tgkill) to each thread that upstare_threads[] shows
  *      inside a blocking call (a wrapper);
- *   4. poll until ack == request, then read result, reasons and times.
+ *   4. pass the patch: when the target, in UPSTARE_PH_PREPARE for this
+ *      request, shows patch_sock_ino != 0, take its descriptor patch_sock
+ *      with pidfd_getfd(), check that it is the AF_UNIX socket of that
+ *      inode, and send on it, with SCM_RIGHTS, the descriptor of the patch
+ *      file (opened read-only and checked: regular, owned by root,
+ *      writable by no one else), with the request number (a uint32_t) as
+ *      the data;
+ *   5. poll until ack == request, then read result, reasons and times.
+ * The target never opens the patch by its path (patch[] only names it in
+ * reasons): it needs no view of the file, so a process in a chroot, in
+ * another mount namespace or without /proc is updated like any other, and
+ * it gets a descriptor of one regular file, opened read-only, and nothing
+ * that leads out of its root.  For step 4 it makes a socket pair for the
+ * request and closes both ends (and the patch's descriptor, once mapped)
+ * before prepare ends; it waits for the descriptor until the request's
+ * deadline, then refuses.
  * To update several processes (a process tree) in one step, the controller
  * also writes group = 1 and decision = 0 with each request: each target
  * then stops in UPSTARE_PH_READY once its threads are parked and its
@@ -53,7 +68,7 @@
 
 #define UPSTARE_CONTROL_SYM	"upstare_control"
 #define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
-#define UPSTARE_CONTROL_VERSION	5u
+#define UPSTARE_CONTROL_VERSION	6u
 #define UPSTARE_THREADS_SYM	"upstare_threads"
 #define UPSTARE_PENDING_SYM	"__upstare_pending"
 #define UPSTARE_MAX_THREADS	4096
@@ -136,9 +151,12 @@ struct upstare_control {
 	uint32_t nslots;	/* upstare_threads[] slots ever used */
 	uint32_t check;		/* controller: stop in UPSTARE_PH_CHECK before transforming */
 	uint32_t verdict;	/* controller, in UPSTARE_PH_CHECK: enum upstare_verdict */
+	int32_t patch_sock;	/* in UPSTARE_PH_PREPARE: where the patch is sent (step 4) */
+	uint32_t pad;
+	uint64_t patch_sock_ino;	/* its inode; nonzero while the target waits for it */
 	uint64_t t_ns[UPSTARE_T_MAX];
 	char build_id[64];	/* hex GNU build id of the version running now */
-	char patch[UPSTARE_PATCH_MAX];		/* path of the patch to apply */
+	char patch[UPSTARE_PATCH_MAX];		/* path of the patch, for reasons */
 	char reasons[UPSTARE_REASONS_MAX];	/* why refused, timed out, rolled back */
 	char stacks[UPSTARE_STACKS_MAX];	/* in UPSTARE_PH_CHECK: see above */
 };
