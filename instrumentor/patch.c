@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@
 struct gvar {
 	char *name, *symbol, *type, *source;
 	char *function;		/* a static local's function, or NULL */
-	long size;
+	long size, line;
 	bool is_static;
 };
 
@@ -123,6 +124,9 @@ static void parse_globals(const char *units, struct gvars *g)
 			free(size);
 			v.source = xstrdup(source);
 			v.function = json_field(p, end, "function");
+			size = json_field(p, end, "line");
+			v.line = size ? strtol(size, NULL, 10) : 0;
+			free(size);
 			if (v.name && v.symbol && v.type) {
 				g->v = xrealloc(g->v, (g->n + 1) * sizeof(*g->v));
 				g->v[g->n++] = v;
@@ -464,6 +468,125 @@ static void asm_section(struct sb *o, const char *sect, const char *text)
 	sb_puts(o, "\\\"\\n\\t.popsection\\n\");\n");
 }
 
+/*
+ * The thread-local variables ELF file path defines, from its section of
+ * type shtype (or .dynsym when it has none): exported ones (global or
+ * weak, default visibility) into ex, the others into local.
+ */
+static int tls_symbols(const char *path, unsigned shtype, struct argv_list *ex,
+		       struct argv_list *local)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+	Elf *e;
+
+	if (fd < 0) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	for (int pass = 0; e && pass < 2 && !found; pass++, shtype = SHT_DYNSYM) {
+		Elf_Scn *scn = NULL;
+
+		while ((scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != shtype || !sh.sh_entsize)
+				continue;
+			found = 1;
+			d = elf_getdata(scn, NULL);
+			for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Sym sym;
+				const char *n;
+
+				if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_TLS ||
+				    sym.st_shndx == SHN_UNDEF ||
+				    !(n = elf_strptr(e, sh.sh_link, sym.st_name)))
+					continue;
+				argv_list_push(GELF_ST_BIND(sym.st_info) != STB_LOCAL &&
+					       GELF_ST_VISIBILITY(sym.st_other) == STV_DEFAULT ?
+					       ex : local, n);
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	if (!e) {
+		fprintf(stderr, "upstare-cc: %s: not an ELF file\n", path);
+		return 1;
+	}
+	return 0;
+}
+
+static bool listed(const struct argv_list *a, const char *s)
+{
+	for (int i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i], s))
+			return true;
+	return false;
+}
+
+/* Why thread-local variable sym cannot be in the patch, at its source line. */
+static void tls_refused(const struct gvars *news, const char *sym, const char *base,
+			bool exported)
+{
+	const char *moved = strstr(sym, "__us_");
+	size_t n = moved ? (size_t)(moved - sym) : strlen(sym);
+	const struct gvar *v = NULL;
+
+	for (int i = 0; i < news->n && !v; i++)
+		if (strlen(news->v[i].symbol) == n && !strncmp(news->v[i].symbol, sym, n))
+			v = &news->v[i];
+	if (v)
+		fprintf(stderr, "%s:%ld: ", v->source, v->line);
+	else
+		fprintf(stderr, "upstare-cc: ");
+	fprintf(stderr, "error: thread-local variable '%.*s' ", (int)n, v ? v->name : sym);
+	if (moved)
+		fprintf(stderr, "changed type: a patch cannot give a thread-local variable new "
+			"storage");
+	else if (!exported)
+		fprintf(stderr, "is not exported (hidden or local): a patch's thread-local "
+			"variables must be the base's");
+	else
+		fprintf(stderr, "is not in the base (%s): a patch cannot add thread-local "
+			"storage", base);
+	fprintf(stderr, " (libupstare loads a patch without a TLS block of its own: its "
+		"references bind to the running program's variables)\n");
+}
+
+/*
+ * A patch gets no TLS block of its own: libupstare's loader binds its
+ * thread-local references to the running program's variables
+ * (userlib/load.c).  So every thread-local variable the patch defines must
+ * be one the base exports (an unchanged variable: the patch's copy is never
+ * used).  One it adds, moves (its type changed) or hides is refused here,
+ * by name and source line, rather than when the update is asked for.
+ */
+static int check_tls(const struct patch_opts *po, const struct gvars *news)
+{
+	struct argv_list base = { 0 }, ex = { 0 }, local = { 0 };
+	int bad = 0;
+
+	if (tls_symbols(po->base, SHT_DYNSYM, &base, &local))
+		return 1;
+	local.n = 0;
+	if (tls_symbols(po->output, SHT_SYMTAB, &ex, &local))
+		return 1;
+	for (int i = 0; i < ex.n; i++)
+		if (!listed(&base, ex.v[i])) {
+			tls_refused(news, ex.v[i], po->base, true);
+			bad = 1;
+		}
+	for (int i = 0; i < local.n; i++) {
+		tls_refused(news, local.v[i], po->base, false);
+		bad = 1;
+	}
+	return bad;
+}
+
 static void c_str(struct sb *o, const char *s)
 {
 	sb_json_str(o, s);
@@ -625,10 +748,16 @@ int patch_link(const struct patch_opts *po)
 		argv_list_push(&a, obj);
 		argv_list_push(&a, "-Wl,-Bsymbolic-functions");
 		argv_list_push(&a, "-Wl,--build-id=sha1");
+		/* libupstare's loader looks symbols up with it */
+		argv_list_push(&a, "-Wl,--hash-style=gnu");
 		argv_list_push(&a, "-o");
 		argv_list_push(&a, po->output);
 		if (driver_run(a.v))
 			goto out;
+	}
+	if (check_tls(po, &news)) {
+		unlink(po->output);
+		goto out;
 	}
 	err = 0;
 out:
