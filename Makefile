@@ -44,7 +44,8 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 # Debian packages: the build, the tests, the demo and the benchmarks.
 DEPS := clang-19 libclang-19-dev llvm-19 libbpf-dev bpftool libelf-dev libdw-dev \
 	libncurses-dev csmith libcsmith-dev pkg-config make dpkg-dev ftp tmux \
-	ca-certificates tcl libclang-rt-19-dev python3-docutils util-linux valgrind
+	ca-certificates tcl libclang-rt-19-dev python3-docutils util-linux valgrind \
+	cmake patch
 
 BIN := $(O)/bin
 LIB := $(O)/lib

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * real/memcached_update: memcached 1.6.18 from Debian's sources, with
+ * libevent 2.1.12 (Debian's sources too) built by upstare-cc as a static
+ * library, is updated live twice while eight clients loop over 1000 keys
+ * on four worker threads:
+ *
+ *   v1  the upstream release (Debian's one C patch, 0007, reverse-applied)
+ *   v2  the Debian-patched release: patch built from v2's objects and
+ *       libevent.a (upstare-cc --patch --base v1/memcached)
+ *   v3  v2 whose "version" command answers differently (--base v2.so)
+ *
+ * Everything is built by the projects' own build systems (CMake for
+ * libevent, configure and make for memcached) with their default settings
+ * and CC=upstare-cc.  Each update must be applied with every thread
+ * parked; no client sees an error, a dropped connection or a wrong value;
+ * afterwards every key reads back what was last written, and the version
+ * command answers as v3 does.  The updates' JSON is in the test's log.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define NKEYS		1000
+#define NCLIENTS	8
+#define IO_TIMEOUT_S	10
+#define BUILD_TIMEOUT	900
+
+struct load {
+	int port;
+	volatile int stop;
+	unsigned gen[NKEYS];	/* last value written to each key */
+	pthread_mutex_t lock;	/* errors[] */
+	long ops, errors;
+	char first_error[256];
+};
+
+struct client {
+	struct load *l;
+	int id, fd;
+};
+
+static int connect_port(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send req, read the reply up to one that ends with end (a full line). */
+static int request(int fd, const char *req, const char *end, char *buf, size_t n)
+{
+	size_t len = 0, rl = strlen(req);
+
+	if (write(fd, req, rl) != (ssize_t)rl)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, n - 1 - len);
+
+		if (r <= 0)
+			return -1;
+		len += r;
+		buf[len] = 0;
+		if (len >= strlen(end) && !strcmp(buf + len - strlen(end), end))
+			return 0;
+		if (strstr(buf, "ERROR") || len == n - 1)
+			return -1;
+	}
+}
+
+static void client_error(struct load *l, const char *what, int key)
+{
+	pthread_mutex_lock(&l->lock);
+	if (!l->errors++)
+		snprintf(l->first_error, sizeof(l->first_error), "key %d: %s (%s)", key, what,
+			 strerror(errno));
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* Write a key's next value and read it back; 0, or -1 with the error counted. */
+static int set_get(struct client *c, int key)
+{
+	struct load *l = c->l;
+	char req[128], val[64], want[160], buf[512];
+	unsigned g = l->gen[key] + 1;
+	int vl = snprintf(val, sizeof(val), "value-%d-%u", key, g);
+
+	snprintf(req, sizeof(req), "set key%d 0 0 %d\r\n%s\r\n", key, vl, val);
+	if (request(c->fd, req, "\r\n", buf, sizeof(buf)) || strcmp(buf, "STORED\r\n")) {
+		client_error(l, "set", key);
+		return -1;
+	}
+	l->gen[key] = g;
+	snprintf(req, sizeof(req), "get key%d\r\n", key);
+	snprintf(want, sizeof(want), "VALUE key%d 0 %d\r\n%s\r\nEND\r\n", key, vl, val);
+	if (request(c->fd, req, "END\r\n", buf, sizeof(buf)) || strcmp(buf, want)) {
+		client_error(l, "get returned another value", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Client id owns keys id, id + NCLIENTS, ...: it knows their last values. */
+static void *client_loop(void *p)
+{
+	struct client *c = p;
+
+	for (int k = c->id; !c->l->stop; k = k + NCLIENTS < NKEYS ? k + NCLIENTS : c->id) {
+		if (set_get(c, k))
+			break;
+		__atomic_add_fetch(&c->l->ops, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static bool all_keys_read_back(struct load *l, int fd)
+{
+	char req[64], want[160], buf[512];
+
+	for (int k = 0; k < NKEYS; k++) {
+		snprintf(req, sizeof(req), "get key%d\r\n", k);
+		snprintf(want, sizeof(want), "value-%d-%u", k, l->gen[k]);
+		if (request(fd, req, "END\r\n", buf, sizeof(buf)) || !strstr(buf, want))
+			return test_fail_at(__FILE__, __LINE__, "key%d: %.100s, expected %s", k, buf,
+					    want);
+	}
+	return true;
+}
+
+static bool version_is(int port, const char *want)
+{
+	int fd = connect_port(port);
+	char buf[256] = "";
+	bool ok = fd >= 0 && !request(fd, "version\r\n", "\r\n", buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return ASSERT_TRUE(ok, "version answered") && ASSERT_STREQ(buf, want, "version");
+}
+
+/* upstarectl update --json of PATCH into the process: applied, every thread parked. */
+static bool update(pid_t pid, const char *patch)
+{
+	struct cmd_result r = { 0 };
+	bool ok;
+
+	run_cmd(&r, 60, "%s/bin/upstarectl update --direct --pid %d --patch %s --timeout 5000 "
+		"--json", upstare_build_dir(), (int)pid, patch);
+	test_log("update %s: %s", patch, r.out ? r.out : "");
+	ok = ASSERT_STRSTR(r.out, "{\"result\":\"applied\"", "update applied") &&
+	     ASSERT_STRSTR(r.out, "\"processes\":[{\"pid\":", "one process");
+	if (ok) {
+		long threads = strtol(strstr(r.out, "\"threads\":") + 10, NULL, 10);
+		long parked = strtol(strstr(r.out, "\"parked\":") + 9, NULL, 10);
+
+		ok = ASSERT_EQ(parked, threads, "every thread parked");
+	}
+	cmd_result_free(&r);
+	return ok;
+}
+
+static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
+{
+	const char *d = ctx->tmpdir, *cc = upstare_cc();
+
+	return sh_ok(BUILD_TIMEOUT, "libevent built by upstare-cc (CMake, static)",
+		     "cmake -S '%1$s' -B '%2$s/lev-build' -DCMAKE_C_COMPILER=%3$s "
+		     "-DCMAKE_BUILD_TYPE=Release -DEVENT__LIBRARY_TYPE=STATIC "
+		     "-DEVENT__DISABLE_OPENSSL=ON -DEVENT__DISABLE_MBEDTLS=ON "
+		     "-DEVENT__DISABLE_TESTS=ON -DEVENT__DISABLE_SAMPLES=ON "
+		     "-DEVENT__DISABLE_BENCHMARK=ON -DCMAKE_INSTALL_PREFIX='%2$s/lev' >/dev/null && "
+		     "cmake --build '%2$s/lev-build' -j2 >/dev/null && "
+		     "cmake --install '%2$s/lev-build' >/dev/null", lev, d, cc) &&
+	       sh_ok(BUILD_TIMEOUT, "memcached v1 (upstream) and v2 (Debian)",
+		     "cp -a '%1$s' '%2$s/v1' && cp -a '%1$s' '%2$s/v2' && "
+		     "patch -s -R -p1 -d '%2$s/v1' < '%2$s/v1/debian/patches/0007-uninitialized-variables.patch' && "
+		     "for v in v1 v2; do (cd '%2$s'/$v && ./configure CC=%3$s CFLAGS=-O2 "
+		     "--with-libevent='%2$s/lev' >/dev/null && make -j2 memcached >/dev/null) || exit 1; done",
+		     mc, d, cc) &&
+	       sh_ok(BUILD_TIMEOUT, "memcached v3 (another version reply)",
+		     "cp -a '%1$s/v2' '%1$s/v3' && cd '%1$s/v3' && "
+		     "sed -i 's/\"VERSION \" VERSION)/\"VERSION \" VERSION \" (updated live)\")/' "
+		     "proto_text.c && grep -q 'updated live' proto_text.c && make -j2 memcached >/dev/null",
+		     d) &&
+	       sh_ok(BUILD_TIMEOUT, "the patches, from each build's objects and libevent.a",
+		     "cd '%1$s/v2' && %2$s --patch --base ../v1/memcached -O2 -pthread -o ../v2.so "
+		     "memcached-*.o ../lev/lib/libevent.a && cd ../v3 && %2$s --patch --base ../v2.so "
+		     "-O2 -pthread -o ../v3.so memcached-*.o ../lev/lib/libevent.a && "
+		     "chmod 644 ../v2.so ../v3.so", d, cc);
+}
+
+static pid_t start_memcached(struct test_ctx *ctx, int port)
+{
+	char bin[512], p[16];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/v1/memcached", ctx->tmpdir);
+	snprintf(p, sizeof(p), "%d", port);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		execl(bin, bin, "-u", "nobody", "-t", "4", "-p", p, "-U", "0", "-l", "127.0.0.1",
+		      "-m", "64", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static enum test_result real_memcached_update(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct client c[NCLIENTS] = { 0 };
+	pthread_t th[NCLIENTS];
+	char *lev = NULL, *mc = NULL, patch[512];
+	static struct load l;
+	int nth = 0, fd = -1;
+	pid_t pid = 0;
+	long ops0;
+
+	if (!is_root())
+		return test_skip("needs root: patches must be owned by root, and upstarectl "
+				 "writes the target's memory");
+	if ((res = fetch_src("libevent", "bookworm", &lev)) != TEST_PASS ||
+	    (res = fetch_src("memcached", "bookworm", &mc)) != TEST_PASS)
+		goto out;
+	res = TEST_FAIL;
+	if (!build_all(ctx, lev, mc))
+		goto out;
+	memset(&l, 0, sizeof(l));
+	pthread_mutex_init(&l.lock, NULL);
+	l.port = free_port();
+	pid = start_memcached(ctx, l.port);
+	for (int i = 0; i < 100 && (fd = connect_port(l.port)) < 0; i++)
+		usleep(50000);
+	if (!ASSERT_TRUE(fd >= 0, "memcached answers") ||
+	    !version_is(l.port, "VERSION 1.6.18\r\n"))
+		goto out;
+	for (int i = 0; i < NCLIENTS; i++) {
+		c[i] = (struct client){ &l, i, connect_port(l.port) };
+		if (!ASSERT_TRUE(c[i].fd >= 0, "client connects"))
+			goto out;
+	}
+	for (int k = 0; k < NKEYS; k++)		/* every key has a value */
+		if (set_get(&c[k % NCLIENTS], k))
+			goto out;
+	for (; nth < NCLIENTS; nth++)
+		pthread_create(&th[nth], NULL, client_loop, &c[nth]);
+	for (int v = 2; v <= 3; v++) {
+		ops0 = __atomic_load_n(&l.ops, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&l.ops, __ATOMIC_RELAXED) < ops0 + 2000 && !l.errors)
+			usleep(10000);
+		snprintf(patch, sizeof(patch), "%s/v%d.so", ctx->tmpdir, v);
+		if (!update(pid, patch))
+			goto out;
+	}
+	ops0 = __atomic_load_n(&l.ops, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l.ops, __ATOMIC_RELAXED) < ops0 + 2000 && !l.errors)
+		usleep(10000);
+	l.stop = 1;
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	nth = 0;
+	test_log("%ld set+get pairs by %d clients, %ld errors%s%s", l.ops, NCLIENTS, l.errors,
+		 l.errors ? ": first: " : "", l.first_error);
+	if (!ASSERT_EQ(l.errors, 0, "no client saw an error") ||
+	    !all_keys_read_back(&l, fd) ||
+	    !version_is(l.port, "VERSION 1.6.18 (updated live)\r\n") ||
+	    !ASSERT_TRUE(kill(pid, 0) == 0, "memcached still runs"))
+		goto out;
+	res = TEST_PASS;
+out:
+	l.stop = 1;
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < NCLIENTS; i++)
+		if (c[i].fd > 0)
+			close(c[i].fd);
+	if (fd >= 0)
+		close(fd);
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	free(lev);
+	free(mc);
+	return res;
+}
+
+/* Named like the other grouped cases (real/sqlite): see test_real_sqlite.c. */
+static struct test real_memcached_update_test = {
+	.name = "real/memcached_update", .timeout_s = 1800, .run = real_memcached_update,
+};
+
+__attribute__((constructor)) static void real_memcached_update_register(void)
+{
+	test_register(&real_memcached_update_test);
+}
