@@ -113,5 +113,7 @@ enum test_result fetch_src(const char *pkg, const char *suite, char **dir);
 int write_file(const char *path, const char *data, size_t len);
 char *read_file(const char *path, size_t *len);	/* malloc'd, NUL-terminated */
 bool is_root(void);
+/* A TCP port on 127.0.0.1 that was free a moment ago, or -1. */
+int loopback_free_port(void);
 
 #endif

@@ -229,21 +229,6 @@ static pid_t start_memcached(struct test_ctx *ctx, int port)
 	return pid;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static enum test_result real_memcached_update(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
@@ -266,7 +251,7 @@ static enum test_result real_memcached_update(struct test_ctx *ctx)
 		goto out;
 	memset(&l, 0, sizeof(l));
 	pthread_mutex_init(&l.lock, NULL);
-	l.port = free_port();
+	l.port = loopback_free_port();
 	pid = start_memcached(ctx, l.port);
 	for (int i = 0; i < 100 && (fd = connect_port(l.port)) < 0; i++)
 		usleep(50000);

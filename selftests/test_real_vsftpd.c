@@ -156,21 +156,6 @@ struct server {
 	char log[512];
 };
 
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static int write_config(const char *path, const char *root, const char *empty, int port,
 			const struct ftp_mode *mode)
 {
@@ -572,7 +557,7 @@ static bool serve_and_fetch(const char *bin, const char *dir, const char *root,
 	snprintf(srv.log, sizeof(srv.log), "%s/%s.log", dir, mode->name);
 	/* the port is free when we look; if vsftpd loses the race, try another */
 	for (int attempt = 0; attempt < 5 && fd < 0; attempt++) {
-		srv.port = free_port();
+		srv.port = loopback_free_port();
 		if (!ASSERT_OK(write_config(conf, root, empty, srv.port, mode), "config") ||
 		    !ASSERT_OK(server_start(&srv, bin, conf), "start vsftpd"))
 			goto out;

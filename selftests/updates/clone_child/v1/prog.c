@@ -14,7 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef VERSION
 #define VERSION "v1"
+#endif
 
 static int pipes[2][2];
 

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef VERSION
 #define VERSION "v1"
+#endif
 
 int main(void)
 {

@@ -10,7 +10,9 @@
 
 #include "counter.h"
 
+#ifndef VERSION
 #define VERSION "v1"
+#endif
 
 static void *counter(void *arg)
 {

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef VERSION
 #define VERSION "v1"
+#endif
 
 pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;
