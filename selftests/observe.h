@@ -47,11 +47,6 @@ const struct json *thread_by_tid(const struct json *threads, long tid);
 bool stack_has(const struct json *thread, const char *fn);
 
 /* Register an observation case as "observe/NAME". */
-#define OBSERVE_TEST(_id, _run)						\
-	static struct test __test_##_id = {				\
-		.name = "observe/" #_id, .run = _run,			\
-	};								\
-	__attribute__((constructor)) static void __reg_##_id(void)	\
-	{ test_register(&__test_##_id); }
+#define OBSERVE_TEST(_id, _run) UPSTARE_GROUP_TEST("observe", _id, _run)
 
 #endif

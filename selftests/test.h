@@ -49,6 +49,21 @@ void test_register(struct test *t);
 #define UPSTARE_TEST(_name, _run) UPSTARE_TEST_FULL(_name, false, NULL, _run, NULL)
 #define UPSTARE_TEST_LONG(_name, _run) UPSTARE_TEST_FULL(_name, true, NULL, _run, NULL)
 
+/*
+ * Case "GROUP/ID" (update/, observe/, real/): a group that `runner GROUP/`
+ * selects, like csmith/quick, under a name UPSTARE_TEST() cannot give (a C
+ * identifier holds no slash).
+ */
+#define UPSTARE_GROUP_TEST(_group, _id, _run)				\
+	static struct test __test_##_id = {				\
+		.name = _group "/" #_id, .run = _run,			\
+	};								\
+	__attribute__((constructor)) static void __reg_##_id(void)	\
+	{ test_register(&__test_##_id); }
+
+/* The real-program tests: "real/ID". */
+#define REAL_TEST(_id, _run) UPSTARE_GROUP_TEST("real", _id, _run)
+
 /* Reporting.  test_log() lines are shown for failing tests and with -v. */
 void test_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 enum test_result test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -314,14 +314,4 @@ static enum test_result real_kissfft(struct test_ctx *ctx)
 	return res;
 }
 
-/*
- * Named "real/kissfft" like the other grouped cases (csmith/quick), so that
- * `runner real/` selects the real-program tests; UPSTARE_TEST() names a case
- * after a C identifier, which cannot hold the slash.
- */
-static struct test real_kissfft_test = { .name = "real/kissfft", .run = real_kissfft };
-
-__attribute__((constructor)) static void real_kissfft_register(void)
-{
-	test_register(&real_kissfft_test);
-}
+REAL_TEST(kissfft, real_kissfft)

@@ -700,14 +700,4 @@ out:
 	return res;
 }
 
-/*
- * Named "real/vsftpd" like the other grouped cases (csmith/quick), so that
- * `runner real/` selects the real-program tests; UPSTARE_TEST() names a case
- * after a C identifier, which cannot hold the slash.
- */
-static struct test real_vsftpd_test = { .name = "real/vsftpd", .run = real_vsftpd };
-
-__attribute__((constructor)) static void real_vsftpd_register(void)
-{
-	test_register(&real_vsftpd_test);
-}
+REAL_TEST(vsftpd, real_vsftpd)

@@ -94,11 +94,6 @@ long upd_last_value(struct upd *u, const char *prefix);
 long upd_first_value(struct upd *u, const char *prefix);
 
 /* Register case "update/ID". */
-#define UPDATE_TEST(_id, _run)						\
-	static struct test __test_##_id = {				\
-		.name = "update/" #_id, .run = _run,			\
-	};								\
-	__attribute__((constructor)) static void __reg_##_id(void)	\
-	{ test_register(&__test_##_id); }
+#define UPDATE_TEST(_id, _run) UPSTARE_GROUP_TEST("update", _id, _run)
 
 #endif
