@@ -14,26 +14,6 @@
 #include "ftpclient.h"
 #include "test.h"
 
-int ftp_connect_port(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { .tv_sec = FTP_IO_TIMEOUT_S };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* One CRLF-terminated line, without the terminator; -1 on EOF or timeout. */
 static int ftp_line(struct ftp *c, char *line, size_t max)
 {
@@ -143,7 +123,7 @@ int ftp_data_start(struct ftp *c, int *dfd, const char *cmd)
 	*dfd = -1;
 	if (ftp_cmd(c, "PASV") != 227)
 		return -1;
-	*dfd = ftp_connect_port(c->pasv_port);
+	*dfd = loopback_connect(c->pasv_port, FTP_IO_TIMEOUT_S);
 	if (*dfd < 0) {
 		fprintf(c->log, "(data connection failed: %s)\n", strerror(-*dfd));
 		*dfd = -1;

@@ -24,9 +24,7 @@ struct ftp {
 	char reply[4096];	/* the last reply, one line per line, LF-terminated */
 };
 
-/* A connected socket to 127.0.0.1:PORT, or -errno. */
-int ftp_connect_port(int port);
-/* Start a session on a connected socket (or a -errno from ftp_connect_port). */
+/* Start a session on a connected socket (or a -errno from loopback_connect()). */
 int ftp_open(struct ftp *c, int fd, FILE *log);
 void ftp_close(struct ftp *c);
 /* Read a reply, multi-line ones included; its code, or -1. */

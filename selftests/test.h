@@ -130,5 +130,7 @@ char *read_file(const char *path, size_t *len);	/* malloc'd, NUL-terminated */
 bool is_root(void);
 /* A TCP port on 127.0.0.1 that was free a moment ago, or -1. */
 int loopback_free_port(void);
+/* A socket connected to 127.0.0.1:PORT with send and receive time-outs, or -errno. */
+int loopback_connect(int port, int timeout_s);
 
 #endif

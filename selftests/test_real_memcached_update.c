@@ -52,24 +52,6 @@ struct client {
 	int id, fd;
 };
 
-static int connect_port(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Send req, read the reply up to one that ends with end (a full line). */
 static int request(int fd, const char *req, const char *end, char *buf, size_t n)
 {
@@ -152,7 +134,7 @@ static bool all_keys_read_back(struct load *l, int fd)
 
 static bool version_is(int port, const char *want)
 {
-	int fd = connect_port(port);
+	int fd = loopback_connect(port, IO_TIMEOUT_S);
 	char buf[256] = "";
 	bool ok = fd >= 0 && !request(fd, "version\r\n", "\r\n", buf, sizeof(buf));
 
@@ -196,7 +178,8 @@ static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
 		     "cmake --install '%2$s/lev-build' >/dev/null", lev, d, cc) &&
 	       sh_ok(BUILD_TIMEOUT, "memcached v1 (upstream) and v2 (Debian)",
 		     "cp -a '%1$s' '%2$s/v1' && cp -a '%1$s' '%2$s/v2' && "
-		     "patch -s -R -p1 -d '%2$s/v1' < '%2$s/v1/debian/patches/0007-uninitialized-variables.patch' && "
+		     "patch -s -R -p1 -d '%2$s/v1' "
+		     "< '%2$s/v1/debian/patches/0007-uninitialized-variables.patch' && "
 		     "for v in v1 v2; do (cd '%2$s'/$v && ./configure CC=%3$s CFLAGS=-O2 "
 		     "--with-libevent='%2$s/lev' >/dev/null && make -j2 memcached >/dev/null) || exit 1; done",
 		     mc, d, cc) &&
@@ -253,13 +236,13 @@ static enum test_result real_memcached_update(struct test_ctx *ctx)
 	pthread_mutex_init(&l.lock, NULL);
 	l.port = loopback_free_port();
 	pid = start_memcached(ctx, l.port);
-	for (int i = 0; i < 100 && (fd = connect_port(l.port)) < 0; i++)
+	for (int i = 0; i < 100 && (fd = loopback_connect(l.port, IO_TIMEOUT_S)) < 0; i++)
 		usleep(50000);
 	if (!ASSERT_TRUE(fd >= 0, "memcached answers") ||
 	    !version_is(l.port, "VERSION 1.6.18\r\n"))
 		goto out;
 	for (int i = 0; i < NCLIENTS; i++) {
-		c[i] = (struct client){ &l, i, connect_port(l.port) };
+		c[i] = (struct client){ &l, i, loopback_connect(l.port, IO_TIMEOUT_S) };
 		if (!ASSERT_TRUE(c[i].fd >= 0, "client connects"))
 			goto out;
 	}

@@ -159,7 +159,8 @@ static bool session(int fd, int port, const struct served *s, const char *label,
 	if (!ASSERT_OK(ftp_open(&a, fd, log), label) || !ftp_login(&a, label))
 		goto out;
 	fprintf(log, "--- second session\n");
-	if (!ASSERT_OK(ftp_open(&b, ftp_connect_port(port), log), label) || !ftp_login(&b, label) ||
+	if (!ASSERT_OK(ftp_open(&b, loopback_connect(port, FTP_IO_TIMEOUT_S), log), label) ||
+	    !ftp_login(&b, label) ||
 	    !ASSERT_EQ(ftp_cmd(&b, "TYPE I"), 200, label) ||
 	    !ftp_retr_check(&b, label, "blob.bin", s->blob, s->blob_len) ||
 	    !ASSERT_EQ(ftp_cmd(&b, "QUIT"), 221, label))

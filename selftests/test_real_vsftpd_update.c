@@ -118,7 +118,7 @@ static void *download_run(void *arg)
 
 	d->code = -1;
 	d->data = malloc(cap);
-	if (!log || !d->data || ftp_open(&c, ftp_connect_port(d->port), log) ||
+	if (!log || !d->data || ftp_open(&c, loopback_connect(d->port, FTP_IO_TIMEOUT_S), log) ||
 	    ftp_cmd(&c, "USER anonymous") != 331 || ftp_cmd(&c, "PASS selftest@") != 230 ||
 	    ftp_cmd(&c, "TYPE I") != 200)
 		goto out;
@@ -302,7 +302,8 @@ static bool fresh_session(struct ftp *c, pid_t listener, int port, FILE *log, bo
 	pid_t known[MAX_PROCS], pid;
 	int lv[MAX_PROCS], n = sessions_of(listener, known, lv, MAX_PROCS), levels = 0;
 
-	if (!ASSERT_OK(ftp_open(c, ftp_connect_port(port), log), what) || !ftp_login(c, what) ||
+	if (!ASSERT_OK(ftp_open(c, loopback_connect(port, FTP_IO_TIMEOUT_S), log), what) ||
+	    !ftp_login(c, what) ||
 	    !feat_utf8(c, v1, what) || !ASSERT_EQ(ftp_cmd(c, "TYPE I"), 200, what) ||
 	    !ftp_retr_check(c, what, "small.bin", small, SMALL_SIZE))
 		return false;
@@ -405,8 +406,10 @@ static enum test_result run(struct test_ctx *ctx)
 			  &fd))
 		goto out;
 	for (int i = 0; i < IDLE; i++) {
+		int cfd = i ? loopback_connect(srv.port, FTP_IO_TIMEOUT_S) : fd;
+
 		snprintf(what, sizeof(what), "idle session %d in v1", i);
-		if (!ASSERT_OK(ftp_open(&idle[i], i ? ftp_connect_port(srv.port) : fd, log), what) ||
+		if (!ASSERT_OK(ftp_open(&idle[i], cfd, log), what) ||
 		    !ftp_login(&idle[i], what) || !feat_utf8(&idle[i], true, what))
 			goto out;
 	}

@@ -135,7 +135,7 @@ static int wait_accepting(struct vsftpd *s, const char *label)
 	int fd = -1, status;
 
 	for (int i = 0; i < 500; i++) {
-		fd = ftp_connect_port(s->port);
+		fd = loopback_connect(s->port, FTP_IO_TIMEOUT_S);
 		if (fd >= 0)
 			return fd;
 		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
