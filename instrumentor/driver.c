@@ -179,15 +179,11 @@ static int wrapped_calls(Elf *e, struct argv *a)
 static int redirect_wrapped(const char *obj)
 {
 	struct argv a = { 0 };
-	int fd = open(obj, O_RDONLY | O_CLOEXEC), n = 0;
-	Elf *e;
+	int fd, n = 0;
+	Elf *e = elf_open_read(obj, &fd);
 
-	if (fd < 0) {
-		fprintf(stderr, "upstare-cc: %s: %s\n", obj, strerror(errno));
+	if (fd < 0)
 		return 1;
-	}
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
 	av_push(&a, objcopy());
 	if (e) {
 		n = wrapped_calls(e, &a);
@@ -611,15 +607,11 @@ out:
  */
 static int compile_embedded(const char *path, struct argv *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-	Elf *ar, *e;
+	int fd, err = 0;
+	Elf *ar = elf_open_read(path, &fd), *e;
 
-	if (fd < 0) {
-		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+	if (fd < 0)
 		return 1;
-	}
-	elf_version(EV_CURRENT);
-	ar = elf_begin(fd, ELF_C_READ, NULL);
 	if (ar && elf_kind(ar) == ELF_K_AR) {
 		while (!err && (e = elf_begin(fd, ELF_C_READ, ar))) {
 			Elf_Arhdr *h = elf_getarhdr(e);

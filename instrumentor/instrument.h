@@ -33,5 +33,12 @@ int dump_meta(const char *path);
  * ("symbol storage" lines); returns the number of documents, or -1. */
 struct sb;
 int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage);
+/*
+ * libelf's handle of the file at path, opened for reading into *fd (the
+ * caller ends the handle and closes *fd); NULL, with the error said, when
+ * the file cannot be opened (*fd -1) or libelf cannot read it.
+ */
+struct Elf;
+struct Elf *elf_open_read(const char *path, int *fd);
 
 #endif

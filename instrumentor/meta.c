@@ -214,19 +214,31 @@ void emit_meta_section(struct tu *t, struct sb *out)
 
 /* ----------------------------------------------------------------- dump */
 
-int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage)
+Elf *elf_open_read(const char *path, int *fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), nunits = -1;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
 	Elf *e;
 
-	if (fd < 0) {
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
 		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
 	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
+	e = elf_begin(*fd, ELF_C_READ, NULL);
+	if (!e)
+		fprintf(stderr, "upstare-cc: %s: %s\n", path, elf_errmsg(-1));
+	return e;
+}
+
+int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage)
+{
+	int fd, nunits = -1;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *e = elf_open_read(path, &fd);
+
+	if (fd < 0)
+		return -1;
 	if (e && elf_kind(e) == ELF_K_AR) {
 		nunits = 0;	/* a patch's archive: its members were compiled again */
 		goto out;

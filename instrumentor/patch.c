@@ -476,15 +476,11 @@ static void asm_section(struct sb *o, const char *sect, const char *text)
 static int tls_symbols(const char *path, unsigned shtype, struct argv_list *ex,
 		       struct argv_list *local)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
-	Elf *e;
+	int fd, found = 0;
+	Elf *e = elf_open_read(path, &fd);
 
-	if (fd < 0) {
-		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
+	if (fd < 0)
 		return 1;
-	}
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
 	for (int pass = 0; e && pass < 2 && !found; pass++, shtype = SHT_DYNSYM) {
 		Elf_Scn *scn = NULL;
 
