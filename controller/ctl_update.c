@@ -398,8 +398,10 @@ static void report(FILE *f, int json, const char *result, const struct target *t
 			span_us(t, n, UPSTARE_T_TRANSFORMED, UPSTARE_T_RESUMED));
 		fputs(",\"processes\":[", f);
 		for (int i = 0; i < n; i++)
-			fprintf(f, "%s{\"pid\":%d,\"result\":\"%s\",\"parked\":%u}", i ? "," : "",
-				t[i].pid, result_name(t[i].c.result), t[i].c.nparked);
+			fprintf(f, "%s{\"pid\":%d,\"result\":\"%s\",\"parked\":%u,\"pause_us\":%ld}",
+				i ? "," : "", t[i].pid, result_name(t[i].c.result),
+				t[i].c.nparked,
+				span_us(&t[i], 1, UPSTARE_T_FIRST_PARK, UPSTARE_T_RESUMED));
 		fputc(']', f);
 	}
 	if (stacks)

@@ -23,6 +23,8 @@ bool clone_child_updated(struct upd *u)
 	if (ok) {
 		parked = upd_field(u, "parked");
 		ok = ASSERT_STREQ(parked, "4", "the parent's 2 threads and each child's") &&
+		     ASSERT_STRSTR(u->json, "\"result\":\"applied\",\"parked\":1,\"pause_us\":",
+				   "each process's own pause") &&
 		     upd_wait(u, "v2 child a (pid ", 0, 10) &&
 		     upd_wait(u, "v2 child b (pid 1) got ", 0, 10) &&
 		     upd_wait(u, "v2 parent tick\n", 0, 10);
