@@ -2,7 +2,7 @@
 /*
  * update/fork_child: a child forked by an updateable program can be updated
  * on its own (its runtime knows it has one thread); its parent keeps
- * running version 1.  Updating a whole process tree at once is not built.
+ * running version 1.  (--tree updates a whole process tree: update/prefork.)
  */
 #include <signal.h>
 #include <stdlib.h>
