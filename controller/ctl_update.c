@@ -62,6 +62,12 @@ static FILE *uout, *uerr;
 static const struct update_hooks *hooks;
 static int update_main(int argc, char **argv);
 
+/* Through upstared: the files the client names are opened with its rights. */
+static int client_rights(int on)
+{
+	return hooks && hooks->as_client ? hooks->as_client(hooks->arg, on) : 0;
+}
+
 /*
  * A partial update (--threads, --depth): which frames the user asks to
  * rebuild.  Checked at the check barrier (partial_verdict()).
@@ -1088,7 +1094,7 @@ static int partial_verdict(struct target *t, int n)
 	char *msg = NULL, *out = NULL;
 	bool *used = calloc(partial->nnames + 1, sizeof(*used));
 	size_t len = 0;
-	int refuse = 0;
+	int refuse = 0, err;
 	FILE *f = open_memstream(&out, &len);
 
 	if (!f || !used) {
@@ -1099,7 +1105,11 @@ static int partial_verdict(struct target *t, int n)
 		partial->refusal = strdup("partial update: out of memory");
 		return 1;
 	}
-	if (pm_load(&newm, partial->patch, &msg)) {
+	/* the patch was named by the client: read with its rights */
+	err = client_rights(1) ? -errno : pm_load(&newm, partial->patch, &msg);
+	if (client_rights(0) && !err)
+		err = -errno;
+	if (err) {
 		fprintf(f, "partial update: the patch's metadata: %s\n", msg ? msg : "?");
 		refuse = 1;
 	}
@@ -1354,6 +1364,49 @@ static int gate(struct target *t, int n, uint64_t deadline_ns, int json)
 	return err;
 }
 
+/*
+ * Parse the constraints file (if any), resolve the patch's path into patch
+ * (PATH_MAX) and open it (patch_fd), with the client's rights.  0, 1 with
+ * the refusal in why, or 2: a usage error already printed.
+ */
+static int open_args(const char *cons_arg, const char *patch_arg, struct cons_file **cf,
+		     char *patch, char *why, size_t n)
+{
+	int ret = 0;
+
+	if (client_rights(1)) {
+		snprintf(why, n, "cannot take the client's rights to open its files: %s",
+			 strerror(errno));
+		return 1;
+	}
+	if (cons_arg) {
+		/* an invalid file starts nothing */
+		struct cons_diags d = { 0 };
+
+		*cf = cons_parse_file(cons_arg, &d);
+		cons_diags_print(&d, uerr);
+		cons_diags_free(&d);
+		if (!*cf) {
+			ret = 2;
+			goto out;
+		}
+	}
+	if (!realpath(patch_arg, patch)) {
+		snprintf(why, n, "patch %s: %s", patch_arg, strerror(errno));
+		ret = 1;
+		goto out;
+	}
+	patch_fd = open_patch(patch, why, n);
+	if (patch_fd < 0)
+		ret = 1;
+out:
+	if (client_rights(0) && !ret) {
+		snprintf(why, n, "cannot give up the client's rights: %s", strerror(errno));
+		ret = 1;
+	}
+	return ret;
+}
+
 int update_run(int argc, char **argv, FILE *out, FILE *err, const struct update_hooks *h)
 {
 	int ret;
@@ -1455,23 +1508,10 @@ static int update_main(int argc, char **argv)
 			"(and --constraints FILE with --explain)\n");
 		goto usage_err;
 	}
-	if (cons_arg) {
-		/* an invalid file starts nothing */
-		struct cons_diags d = { 0 };
-
-		cf = cons_parse_file(cons_arg, &d);
-		cons_diags_print(&d, uerr);
-		cons_diags_free(&d);
-		if (!cf)
-			goto usage_err;
-	}
-	if (!realpath(patch_arg, patch)) {
-		snprintf(why, sizeof(why), "patch %s: %s", patch_arg, strerror(errno));
-		report(uout, json, "refused", NULL, 0, why);
-		goto out;
-	}
-	patch_fd = open_patch(patch, why, sizeof(why));
-	if (patch_fd < 0) {
+	switch (open_args(cons_arg, patch_arg, &cf, patch, why, sizeof(why))) {
+	case 2:
+		goto usage_err;
+	case 1:
 		report(uout, json, "refused", NULL, 0, why);
 		goto out;
 	}
@@ -1481,6 +1521,12 @@ static int update_main(int argc, char **argv)
 	}
 	n = collect(pid, tree, &pids);
 	t = calloc(n, sizeof(*t));
+	for (int i = 0; i < n; i++)
+		if (hooks && hooks->authorize &&
+		    hooks->authorize(hooks->arg, pids[i], why, sizeof(why))) {
+			report(uout, json, "refused", NULL, 0, why);
+			goto out;
+		}
 	for (int i = 0; i < n; i++) {
 		t[i].pid = pids[i];
 		if (locate(&t[i]))

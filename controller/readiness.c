@@ -550,7 +550,7 @@ static void classify_one(struct thread *t, int kick_sig)
 		 sc ?: "kernel", app);
 }
 
-static void classify(struct thread *ts, int n, int kick_sig)
+static void classify(struct thread *ts, int n, int kick_sig, bool addrs)
 {
 	int i;
 
@@ -572,14 +572,20 @@ static void classify(struct thread *ts, int n, int kick_sig)
 		}
 		t->owner_tid = owner->r->tid;
 		t->ready = owner->ready && strcmp(owner->cls, "lock-wait");
-		snprintf(t->reason, sizeof(t->reason),
-			 "waiting in %s for mutex %#llx held by tid %u (%s, %s)",
-			 app_function(t), (unsigned long long)t->r->futex_addr,
-			 owner->r->tid, owner->cls, owner->ready ? "ready" : "not ready");
+		if (addrs)
+			snprintf(t->reason, sizeof(t->reason),
+				 "waiting in %s for mutex %#llx held by tid %u (%s, %s)",
+				 app_function(t), (unsigned long long)t->r->futex_addr,
+				 owner->r->tid, owner->cls, owner->ready ? "ready" : "not ready");
+		else
+			snprintf(t->reason, sizeof(t->reason),
+				 "waiting in %s for a mutex held by tid %u (%s, %s)",
+				 app_function(t), owner->r->tid, owner->cls,
+				 owner->ready ? "ready" : "not ready");
 	}
 }
 
-static void emit_thread(struct jbuf *b, const struct thread *t)
+static void emit_thread(struct jbuf *b, const struct thread *t, bool addrs)
 {
 	const struct us_thread_rec *r = t->r;
 	const char *sc = r->flags & US_T_IN_SYSCALL ? syscall_name(r->syscall) : NULL;
@@ -603,7 +609,10 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 	} else {
 		jb_kint(b, "wchan_lock_owner", t->owner_tid);
 		jb_key(b, "mutex");
-		jb_printf(b, "\"%#llx\"", (unsigned long long)r->futex_addr);
+		if (addrs)
+			jb_printf(b, "\"%#llx\"", (unsigned long long)r->futex_addr);
+		else
+			jb_raw(b, "null");
 		b->comma = true;
 	}
 	jb_kint(b, "runtime_ns", r->runtime_ns);
@@ -623,7 +632,10 @@ static void emit_thread(struct jbuf *b, const struct thread *t)
 		jb_elem(b);
 		jb_open(b, '{');
 		jb_key(b, "addr");
-		jb_printf(b, "\"%#llx\"", (unsigned long long)f->addr);
+		if (addrs)
+			jb_printf(b, "\"%#llx\"", (unsigned long long)f->addr);
+		else
+			jb_raw(b, "null");
 		b->comma = true;
 		jb_kstr(b, "function", f->function);
 		/* the source name (main, not its symbol): what constraints name */
@@ -814,7 +826,7 @@ const char *update_phase_name(unsigned int phase)
 }
 
 int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
-			   int n, int kick_sig)
+			   int n, int kick_sig, bool addrs)
 {
 	struct thread *ts = calloc(n ? n : 1, sizeof(*ts));
 	struct symctx *s = symctx_get(pid);
@@ -827,17 +839,17 @@ int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec
 		symbolize(s, &ts[i]);
 	}
 	read_slots(pid, s, ts, n);
-	classify(ts, n, kick_sig);
+	classify(ts, n, kick_sig, addrs);
 	jb_open(b, '[');
 	for (i = 0; i < n; i++)
-		emit_thread(b, &ts[i]);
+		emit_thread(b, &ts[i], addrs);
 	jb_close(b, ']');
 	free(ts);
 	return 0;
 }
 
 int readiness_not_ready(__u32 pid, const struct us_thread_rec *recs, int n, int kick_sig,
-			FILE *why)
+			bool addrs, FILE *why)
 {
 	struct thread *ts = calloc(n ? n : 1, sizeof(*ts));
 	struct symctx *s = symctx_get(pid);
@@ -850,7 +862,7 @@ int readiness_not_ready(__u32 pid, const struct us_thread_rec *recs, int n, int 
 		symbolize(s, &ts[i]);
 	}
 	read_slots(pid, s, ts, n);
-	classify(ts, n, kick_sig);
+	classify(ts, n, kick_sig, addrs);
 	for (i = 0; i < n; i++) {
 		if (ts[i].ready)
 			continue;

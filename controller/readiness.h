@@ -6,6 +6,7 @@
 #ifndef UPSTARE_READINESS_H
 #define UPSTARE_READINESS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
 #include "../bpf/observe.h"
@@ -14,16 +15,18 @@
 /*
  * Append to b the JSON array of pid's threads (see upstarectl(8) for the
  * fields).  kick_sig is the signal the update sends to blocked threads.
+ * Without addrs, no raw address (frames' "addr", "mutex", in reasons):
+ * those go to root only (Documentation/security.rst).
  */
 int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec *recs,
-			   int n, int kick_sig);
+			   int n, int kick_sig, bool addrs);
 
 /*
  * How many of pid's threads are not ready; for each, one line "pid P
  * thread TID (COMM): CLASS: REASON" in why (may be NULL).  -errno on error.
  */
 int readiness_not_ready(__u32 pid, const struct us_thread_rec *recs, int n, int kick_sig,
-			FILE *why);
+			bool addrs, FILE *why);
 
 const char *syscall_name(long nr);
 

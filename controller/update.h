@@ -25,6 +25,18 @@ struct update_hooks {
 	 * !open: the update is over.
 	 */
 	void (*window)(void *arg, pid_t pid, uint64_t slots_addr, int open);
+	/*
+	 * 0 if whoever asked may update pid (each target, --tree's
+	 * descendants too, before anything is read or written); else
+	 * nonzero, with the reason in why.
+	 */
+	int (*authorize)(void *arg, pid_t pid, char *why, size_t n);
+	/*
+	 * on: the files the arguments name (the patch, the constraints) are
+	 * opened from now on with the rights of whoever asked; !on: with this
+	 * process's own again.  Nonzero if the rights cannot be taken.
+	 */
+	int (*as_client)(void *arg, int on);
 };
 
 /*

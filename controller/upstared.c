@@ -34,7 +34,9 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -56,6 +58,9 @@ struct client {
 	int fd;
 	char *buf;
 	size_t len;
+	struct ucred cred;	/* SO_PEERCRED at accept */
+	gid_t *groups;		/* SO_PEERGROUPS at accept */
+	int ngroups;
 };
 
 static struct {
@@ -67,6 +72,9 @@ static struct {
 	bool verbose;
 	int epfd, lfd, sfd;
 	struct client clients[MAX_CLIENTS];
+	const struct client *peer;	/* whose request is being handled */
+	gid_t *groups;			/* the daemon's own supplementary groups */
+	int ngroups;
 } d = { .kick_sig = UPSTARE_DEFAULT_KICK_SIGNAL };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -188,6 +196,89 @@ static void reply_error(struct jbuf *b, const char *fmt, ...)
 	req_failed = true;
 }
 
+/*
+ * The real, effective and saved ids of the "Uid:" and "Gid:" lines of
+ * pid's status, and the owner of that file: the process's euid, or root
+ * when it is not dumpable.
+ */
+static int proc_ids(__u32 pid, unsigned long uid[3], unsigned long gid[3], uid_t *owner)
+{
+	char path[64], line[256];
+	struct stat st;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st)) {
+		fclose(f);
+		return -errno;
+	}
+	*owner = st.st_uid;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %lu %lu %lu", &uid[0], &uid[1], &uid[2]) == 3 ||
+		    sscanf(line, "Gid: %lu %lu %lu", &gid[0], &gid[1], &gid[2]) == 3)
+			found++;
+	fclose(f);
+	return found == 2 ? 0 : -ESRCH;
+}
+
+/*
+ * May the peer act on process pid?  Root on any; anyone else only on a
+ * process whose real, effective and saved uids and gids are all the
+ * peer's (as ptrace's PTRACE_MODE_ATTACH_REALCREDS), and which is
+ * dumpable: the kernel gives the files of /proc/PID (not the directory)
+ * to root instead of the process's euid when it is not (a setuid program,
+ * one that changed its credentials, PR_SET_DUMPABLE 0), which is the one
+ * view of the dumpable flag user space has.  0, or -EPERM / -ESRCH with
+ * the reason in why.
+ */
+static int peer_may_act(__u32 pid, char *why, size_t n)
+{
+	const struct ucred *cr = &d.peer->cred;
+	unsigned long uid[3], gid[3];
+	uid_t owner;
+	int i, err;
+
+	if (cr->uid == 0)
+		return 0;
+	err = proc_ids(pid, uid, gid, &owner);
+	if (err) {
+		snprintf(why, n, "pid %u: no such process", pid);
+		return -ESRCH;
+	}
+	for (i = 0; i < 3; i++)
+		if (uid[i] != cr->uid) {
+			snprintf(why, n, "pid %u: not yours (uid %lu)", pid, uid[i]);
+			return -EPERM;
+		}
+	for (i = 0; i < 3; i++)
+		if (gid[i] != cr->gid) {
+			snprintf(why, n, "pid %u: not yours (gid %lu)", pid, gid[i]);
+			return -EPERM;
+		}
+	if (owner != cr->uid) {
+		snprintf(why, n, "pid %u: not dumpable (setuid, or it changed its credentials): "
+			 "only root may act on it", pid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* peer_may_act() for a request; false with the error set. */
+static bool authorized(struct jbuf *b, __u32 pid)
+{
+	char why[256];
+
+	if (!peer_may_act(pid, why, sizeof(why)))
+		return true;
+	logmsg("refused a request of uid %u: %s", d.peer->cred.uid, why);
+	reply_error(b, "%s", why);
+	return false;
+}
+
 static bool get_pid(struct jbuf *b, const struct json *req, __u32 *pid)
 {
 	long long v = json_int(req, "pid", -1);
@@ -203,7 +294,7 @@ static bool get_pid(struct jbuf *b, const struct json *req, __u32 *pid)
 static bool get_registered(struct jbuf *b, const struct json *req, __u32 *pid,
 			   struct us_proc *p)
 {
-	if (!get_pid(b, req, pid))
+	if (!get_pid(b, req, pid) || !authorized(b, *pid))
 		return false;
 	if (obs_lookup(d.obs, *pid, p)) {
 		reply_error(b, "pid %u is not registered (upstarectl attach --pid %u)",
@@ -263,11 +354,22 @@ static void cmd_ps(struct jbuf *b)
 	jb_close(b, ']');
 }
 
+/*
+ * The signal the update window sends: a real-time signal (no default
+ * action but to end a process that has no handler, which an instrumented
+ * one has), never one that stops, kills or dumps on purpose.
+ */
+static bool kick_signal_ok(long sig)
+{
+	return sig == d.kick_sig || (sig >= SIGRTMIN && sig <= SIGRTMAX);
+}
+
 static void cmd_attach(struct jbuf *b, const struct json *req)
 {
 	long tgid;
 	__u32 pid;
-	int err, sig = json_int(req, "signal", d.kick_sig);
+	long long sig = json_int(req, "signal", d.kick_sig);
+	int err;
 
 	if (!get_pid(b, req, &pid))
 		return;
@@ -278,6 +380,17 @@ static void cmd_attach(struct jbuf *b, const struct json *req)
 	}
 	if ((__u32)tgid != pid) {
 		reply_error(b, "pid %u is a thread of process %ld: attach the process", pid, tgid);
+		return;
+	}
+	if (!authorized(b, pid))
+		return;
+	if (!kick_signal_ok(sig)) {
+		reply_error(b, "pid %u: signal %lld: the kick signal must be %d or a real-time "
+			    "signal (%d to %d)", pid, sig, d.kick_sig, SIGRTMIN, SIGRTMAX);
+		return;
+	}
+	if (d.peer->cred.uid && !proc_instrumented(pid)) {
+		reply_error(b, "pid %u: not built with upstare-cc: only root may attach it", pid);
 		return;
 	}
 	err = obs_register(d.obs, pid, 0, sig);
@@ -330,7 +443,8 @@ static void cmd_threads(struct jbuf *b, const struct json *req)
 	jb_key(b, "threads");
 	/* The runtime's own update signal is what matters for "signal-masked". */
 	readiness_threads_json(b, pid, recs, n,
-			       readiness_update_state(pid, &st) ? (int)p.kick_sig : st.update_signal);
+			       readiness_update_state(pid, &st) ? (int)p.kick_sig : st.update_signal,
+			       d.peer->cred.uid == 0);
 	b->comma = true;
 	free(recs);
 }
@@ -343,6 +457,11 @@ static void cmd_window(struct jbuf *b, const struct json *req)
 
 	if (!get_registered(b, req, &pid, &p))
 		return;
+	if (d.peer->cred.uid && !proc_instrumented(pid)) {
+		reply_error(b, "pid %u: not built with upstare-cc: only root may open its "
+			    "update window", pid);
+		return;
+	}
 	if (json_bool(req, "open", true)) {
 		gen = obs_window_open(d.obs, pid);
 		if (gen < 0) {
@@ -410,7 +529,8 @@ static int update_gate(void *arg, const pid_t *pids, int n, uint64_t deadline_ns
 			}
 			err = readiness_not_ready(pids[i], recs, nt,
 						  readiness_update_state(pids[i], &st) ?
-						  (int)p.kick_sig : st.update_signal, f);
+						  (int)p.kick_sig : st.update_signal,
+						  d.peer->cred.uid == 0, f);
 			bad += err < 0 ? 1 : err;
 			free(recs);
 		}
@@ -458,9 +578,47 @@ static void update_window(void *arg, pid_t pid, uint64_t slots_addr, int open)
 		       pid, err);
 }
 
+static int update_authorize(void *arg, pid_t pid, char *why, size_t n)
+{
+	int err = peer_may_act(pid, why, n);
+
+	if (err)
+		logmsg("refused an update of uid %u: %s", d.peer->cred.uid, why);
+	return err;
+}
+
+/*
+ * Open files (the paths a client names: --patch, --constraints, its
+ * working directory) with the peer's rights: filesystem uid and gid and
+ * supplementary groups, which are this thread's own, and with them the
+ * daemon drops CAP_DAC_OVERRIDE and the other filesystem capabilities.
+ * Nothing but opening files is done meanwhile.  A root peer keeps root's.
+ */
+static int as_peer(void *arg, int on)
+{
+	const struct client *c = d.peer;
+	uid_t uid = on ? c->cred.uid : 0;
+	gid_t gid = on ? c->cred.gid : 0;
+
+	if (c->cred.uid == 0)
+		return 0;
+	if (on ? syscall(SYS_setgroups, c->ngroups, c->groups) :
+		 syscall(SYS_setgroups, d.ngroups, d.groups))
+		return -1;
+	setfsgid(gid);
+	setfsuid(uid);
+	/* setfsuid() says nothing on failure: the ids in force are the answer */
+	if ((uid_t)setfsuid(-1) != uid || (gid_t)setfsgid(-1) != gid) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 static void cmd_update(struct jbuf *b, const struct json *req)
 {
-	const struct update_hooks hooks = { .gate = update_gate, .window = update_window };
+	const struct update_hooks hooks = { .gate = update_gate, .window = update_window,
+					    .authorize = update_authorize, .as_client = as_peer };
 	const struct json *args = json_get(req, "args"), *a;
 	const char *cwd = json_str(req, "cwd");
 	char *argv[64], *obuf = NULL, *ebuf = NULL;
@@ -477,10 +635,15 @@ static void cmd_update(struct jbuf *b, const struct json *req)
 			argv[argc++] = a->str;
 	argv[argc] = NULL;
 	here = open(".", O_PATH | O_CLOEXEC);
-	if (cwd && chdir(cwd)) {
+	if (cwd && (as_peer(NULL, 1) || chdir(cwd))) {
 		reply_error(b, "update: %s: %s", cwd, strerror(errno));
+		as_peer(NULL, 0);
 		close(here);
 		return;
+	}
+	if (as_peer(NULL, 0)) {
+		reply_error(b, "update: cannot give up the client's rights: %s", strerror(errno));
+		goto restore;
 	}
 	out = open_memstream(&obuf, &olen);
 	err = open_memstream(&ebuf, &elen);
@@ -503,6 +666,7 @@ static void cmd_update(struct jbuf *b, const struct json *req)
 		fclose(err);
 	free(obuf);
 	free(ebuf);
+restore:
 	if (here >= 0) {
 		if (fchdir(here))
 			logmsg("cannot return to the working directory: %s", strerror(errno));
@@ -568,6 +732,7 @@ static void client_close(struct client *c)
 	epoll_ctl(d.epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->buf);
+	free(c->groups);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
@@ -606,7 +771,9 @@ static void client_read(struct client *c)
 		int err;
 
 		*nl = 0;
+		d.peer = c;
 		handle_request(&b, c->buf);
+		d.peer = NULL;
 		jb_raw(&b, "\n");
 		err = write_all(c->fd, b.s, b.len);
 		jb_free(&b);
@@ -656,6 +823,26 @@ static bool peer_allowed(const struct ucred *cr)
 	return ok;
 }
 
+/* The peer's supplementary groups at connect (SO_PEERGROUPS). */
+static int peer_groups(int fd, struct client *c)
+{
+	socklen_t len = 16 * sizeof(gid_t);
+
+	for (;;) {
+		gid_t *g = realloc(c->groups, len ? len : sizeof(gid_t));
+
+		if (!g)
+			return -ENOMEM;
+		c->groups = g;
+		if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len))
+			break;
+		if (errno != ERANGE)
+			return -errno;
+	}
+	c->ngroups = len / sizeof(gid_t);
+	return 0;
+}
+
 static void accept_client(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -676,10 +863,11 @@ static void accept_client(void)
 	}
 	for (i = 0; i < MAX_CLIENTS && d.clients[i].fd >= 0; i++)
 		;
-	if (i == MAX_CLIENTS) {
+	if (i == MAX_CLIENTS || peer_groups(fd, &d.clients[i])) {
 		close(fd);
 		return;
 	}
+	d.clients[i].cred = cr;
 	/* A client that stops reading must not stall the daemon. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = 2 },
 		   sizeof(struct timeval));
@@ -766,9 +954,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			d.kick_sig = atoi(optarg);
-			if (d.kick_sig < 1 || d.kick_sig > 64) {
-				fprintf(stderr, "upstared: --kick-signal %s: not a signal number\n",
-					optarg);
+			if (d.kick_sig < SIGRTMIN || d.kick_sig > SIGRTMAX) {
+				fprintf(stderr, "upstared: --kick-signal %s: not a real-time signal "
+					"(%d to %d)\n", optarg, SIGRTMIN, SIGRTMAX);
 				return -1;
 			}
 			break;
@@ -800,6 +988,12 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_log);
 	if (geteuid()) {
 		logmsg("must run as root (loads BPF programs)");
+		return 1;
+	}
+	d.ngroups = getgroups(0, NULL);
+	d.groups = calloc(d.ngroups + 1, sizeof(gid_t));
+	if (d.ngroups < 0 || !d.groups || getgroups(d.ngroups, d.groups) < 0) {
+		logmsg("getgroups: %s", strerror(errno));
 		return 1;
 	}
 	err = obs_open(&d.obs, on_event, NULL);
@@ -858,7 +1052,8 @@ int main(int argc, char **argv)
 cleanup:
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (d.clients[i].fd >= 0)
-			close(d.clients[i].fd);
+			client_close(&d.clients[i]);
+	free(d.groups);
 	if (d.lfd >= 0) {
 		close(d.lfd);
 		unlink(d.sock_path);

@@ -29,6 +29,13 @@ enum test_result daemon_finish(struct daemon *d, enum test_result res);
 struct json *daemon_req(struct daemon *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * daemon_req from a child running as uid/gid (no supplementary group):
+ * the parsed reply or NULL; the reply's text in *raw (malloc'd) if raw.
+ */
+struct json *daemon_req_as(struct daemon *d, uid_t uid, gid_t gid, char **raw,
+			   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 struct target {
 	pid_t pid;
 	int in;		/* write end of its stdin */

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -87,29 +88,21 @@ enum test_result daemon_finish(struct daemon *d, enum test_result res)
 	return res;
 }
 
-struct json *daemon_req(struct daemon *d, const char *fmt, ...)
+/* Send req on a new connection; the reply line's length in buf (0: none). */
+static size_t req_raw(struct daemon *d, const char *req, char *buf, size_t size)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char *req, buf[1 << 16], err[128];
 	size_t off = 0;
-	struct json *j = NULL;
-	va_list ap;
 	int fd;
 
-	va_start(ap, fmt);
-	if (vasprintf(&req, fmt, ap) < 0)
-		req = NULL;
-	va_end(ap);
-	if (!req)
-		return NULL;
 	strcpy(addr.sun_path, d->sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
 		goto out;
 	if (dprintf(fd, "%s\n", req) < 0)
 		goto out;
-	while (off < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + off, sizeof(buf) - 1 - off);
+	while (off < size - 1) {
+		ssize_t n = read(fd, buf + off, size - 1 - off);
 
 		if (n <= 0)
 			break;
@@ -118,12 +111,83 @@ struct json *daemon_req(struct daemon *d, const char *fmt, ...)
 		if (strchr(buf, '\n'))
 			break;
 	}
-	buf[off] = 0;
-	if (off)
-		j = json_parse(buf, err, sizeof(err));
 out:
+	buf[off] = 0;
 	if (fd >= 0)
 		close(fd);
+	return off;
+}
+
+struct json *daemon_req(struct daemon *d, const char *fmt, ...)
+{
+	char *req, buf[1 << 16], err[128];
+	struct json *j = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&req, fmt, ap) < 0)
+		req = NULL;
+	va_end(ap);
+	if (!req)
+		return NULL;
+	if (req_raw(d, req, buf, sizeof(buf)))
+		j = json_parse(buf, err, sizeof(err));
+	free(req);
+	return j;
+}
+
+struct json *daemon_req_as(struct daemon *d, uid_t uid, gid_t gid, char **raw,
+			   const char *fmt, ...)
+{
+	char *req, *buf = NULL, err[128];
+	struct json *j = NULL;
+	size_t len = 0;
+	int pfd[2];
+	FILE *f;
+	pid_t pid;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&req, fmt, ap) < 0)
+		req = NULL;
+	va_end(ap);
+	if (!req || pipe2(pfd, O_CLOEXEC)) {
+		free(req);
+		return NULL;
+	}
+	pid = fork();
+	if (pid == 0) {
+		static char out[1 << 16];
+		size_t n;
+
+		close(pfd[0]);
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
+			_exit(126);
+		n = req_raw(d, req, out, sizeof(out));
+		_exit(write(pfd[1], out, n) == (ssize_t)n ? 0 : 1);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	if (f) {
+		FILE *m = open_memstream(&buf, &len);
+
+		for (int c; m && (c = fgetc(f)) != EOF;)
+			fputc(c, m);
+		if (m)
+			fclose(m);
+		fclose(f);
+	} else {
+		close(pfd[0]);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if (buf && len)
+		j = json_parse(buf, err, sizeof(err));
+	test_log("as uid %u: %s -> %s", uid, req, buf ?: "(nothing)");
+	if (raw)
+		*raw = buf;
+	else
+		free(buf);
 	free(req);
 	return j;
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,6 +76,8 @@ bool upd_start(struct upd *u, const char *bin)
 		setpgid(0, 0);	/* its own group: upd_stop kills its children too */
 		dup2(fd, 1);
 		dup2(fd, 2);
+		if (u->uid && (setgroups(0, NULL) || setgid(u->gid) || setuid(u->uid)))
+			_exit(126);
 		execl(path, path, (char *)NULL);
 		_exit(127);
 	}

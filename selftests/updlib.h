@@ -24,6 +24,8 @@ struct upd {
 	bool stacks;		/* stop at the check barrier, report stacks (--stacks) */
 	const char *sock;	/* through the upstared on this socket; NULL: --direct */
 	const char *extra;	/* more options of upstarectl update, or NULL */
+	uid_t uid;		/* run the program as this user and group; 0: root */
+	gid_t gid;
 };
 
 /* SKIP unless root (patches must be root-owned; process_vm_writev). */
@@ -32,7 +34,7 @@ bool upd_init(struct upd *u, struct test_ctx *ctx, const char *name, enum test_r
 bool upd_build(struct upd *u, const char *bin, const char *srcs);
 /* upstare-cc --patch --base tmpdir/BASE -o tmpdir/OUT SRCS; mode 0644. */
 bool upd_patch(struct upd *u, const char *base, const char *out, const char *srcs);
-/* Run tmpdir/BIN in the background. */
+/* Run tmpdir/BIN in the background (as u->uid/u->gid when set). */
 bool upd_start(struct upd *u, const char *bin);
 /* Wait until the program's output has NEEDLE (after offset from). */
 bool upd_wait(struct upd *u, const char *needle, size_t from, int timeout_s);
