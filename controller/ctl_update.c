@@ -521,43 +521,60 @@ static int locate(struct target *t)
 	return 0;
 }
 
-/*
- * The thread of process pid (initial PID namespace) whose tid in the
- * process's own namespace is nstid: the last NSpid of its status.  The
- * runtime registers threads with gettid(); a process in a PID namespace of
- * its own (vsftpd's sessions: CLONE_NEWPID) has other ids there.  0: none.
- */
-static pid_t host_tid(pid_t pid, pid_t nstid)
+/* The last NSpid field of /proc/PID[/task/TID]/status (path), and how many there are. */
+static int last_nspid(const char *path, pid_t *nspid)
 {
-	char path[64], line[256];
+	char line[256];
+	int levels = 0;
+	FILE *f = fopen(path, "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "NSpid:", 6)) {
+			char *last = NULL;
+
+			for (char *p = line + 6; (p = strchr(p, '\t')); last = p++)
+				levels++;
+			*nspid = last ? atoi(last + 1) : 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return levels;
+}
+
+/*
+ * The kernel's tids (initial PID namespace) of process pid's threads, in
+ * host[], and the same threads' tids in the process's own namespace, in
+ * ns[]: the runtime registers threads with gettid(), and a process in a
+ * PID namespace of its own (vsftpd's sessions: CLONE_NEWPID) has other ids
+ * there.  Returns how many, or -1 when the process is in the initial
+ * namespace (its tids are the kernel's).
+ */
+static int ns_tids(pid_t pid, pid_t *host, pid_t *ns, int max)
+{
+	char path[64];
 	struct dirent *de;
-	pid_t found = 0;
+	pid_t self;
+	int n = 0;
 	DIR *d;
 
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (last_nspid(path, &self) <= 1)
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
-	while (d && !found && (de = readdir(d))) {
+	while (d && n < max && (de = readdir(d))) {
 		pid_t tid = atoi(de->d_name);
-		FILE *f;
 
 		if (tid <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-		f = fopen(path, "re");
-		while (f && fgets(line, sizeof(line), f))
-			if (!strncmp(line, "NSpid:", 6)) {
-				char *last = strrchr(line, '\t');
-
-				if (last && atoi(last + 1) == nstid)
-					found = tid;
-				break;
-			}
-		if (f)
-			fclose(f);
+		if (last_nspid(path, &ns[n]) > 0)
+			host[n++] = tid;
 	}
 	if (d)
 		closedir(d);
-	return found;
+	return n;
 }
 
 /*
@@ -568,6 +585,8 @@ static pid_t host_tid(pid_t pid, pid_t nstid)
 static void kick(struct target *t)
 {
 	static struct upstare_thread_slot slots[UPSTARE_MAX_THREADS];
+	static pid_t host[UPSTARE_MAX_THREADS], ns[UPSTARE_MAX_THREADS];
+	int nns;
 	uint32_t n = t->c.nslots < UPSTARE_MAX_THREADS ? t->c.nslots : UPSTARE_MAX_THREADS;
 	int one = 1;
 
@@ -579,12 +598,15 @@ static void kick(struct target *t)
 	}
 	if (!n || rw(t->pid, t->threads, slots, n * sizeof(slots[0]), 0))
 		return;
+	nns = ns_tids(t->pid, host, ns, UPSTARE_MAX_THREADS);
 	for (uint32_t i = 0; i < n; i++) {
-		pid_t tid;
+		pid_t tid = nns < 0 ? slots[i].tid : 0;
 
 		if (slots[i].tid <= 0 || !slots[i].blocking)
 			continue;
-		tid = host_tid(t->pid, slots[i].tid);
+		for (int k = 0; k < nns && !tid; k++)
+			if (ns[k] == slots[i].tid)
+				tid = host[k];
 		if (tid)
 			syscall(SYS_tgkill, t->pid, tid, t->c.update_signal);
 	}
