@@ -54,5 +54,29 @@ static enum test_result tentative_refused(struct test_ctx *ctx)
 	return run_with(ctx, "tentative", "v1/prog.c v1/stats.c", "v2/prog.c v2/stats.c");
 }
 
+/*
+ * update/missing_xforms: a patch that changes two globals and has no
+ * transformer for either is refused naming both, not only the first.
+ */
+static enum test_result missing_xforms(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "two_globals", &res))
+		return res;
+	if (upd_prepare(&u, "v2/prog.c") && upd_run(&u, "v1 counter=20 ") &&
+	    upd_expect(&u, "v2.so", 5000, "refused", "result") &&
+	    ASSERT_STRSTR(u.json, "global table changed type from 'int[3]' to 'int[4]' and the "
+			  "patch has no transformer for it", "the table named") &&
+	    ASSERT_STRSTR(u.json, "global counter: the layout of 'count_t' changed and the "
+			  "patch has no transformer for it", "the counter named") &&
+	    upd_goes_on(&u, "v1 counter=", true, NULL, NULL))
+		res = TEST_PASS;
+	upd_stop(&u);
+	return res;
+}
+
 UPDATE_TEST(missing_xform, missing_xform)
+UPDATE_TEST(missing_xforms, missing_xforms)
 UPDATE_TEST(tentative_refused, tentative_refused)

@@ -315,13 +315,17 @@ static int run_frame_xform(void)
 /* Is every changed global covered by a transformer?  Checked at prepare. */
 int upstare__check_moves(void)
 {
+	int err = 0;
+
+	/* every global the patch cannot convert, not only the first */
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
 
 		if (!upstare__sym(m->old_sym) || !upstare__obj_sym(upstare__up.obj, m->new_sym)) {
 			upstare__reason("global %s: storage %s or %s not found", m->name, m->old_sym,
 			       m->new_sym);
-			return -ENOENT;
+			err = -ENOENT;
+			continue;
 		}
 		if (!xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
 		    !xf_find(UPSTARE_XF_TYPE, m->new_type, NULL)) {
@@ -333,10 +337,10 @@ int upstare__check_moves(void)
 				upstare__reason("global %s: the layout of '%s' changed and the "
 						"patch has no transformer for it", m->name,
 						m->new_type);
-			return -EINVAL;
+			err = err ? err : -EINVAL;
 		}
 	}
-	return 0;
+	return err;
 }
 
 int upstare__transform_globals(void)
