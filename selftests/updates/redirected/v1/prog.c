@@ -17,7 +17,10 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#ifndef VERSION
 #define VERSION "v1"
+#define WAKE_WAITER 0	/* version 2 writes the line the waiter reads */
+#endif
 #define WORDS (2 * 1024 * 1024)		/* 8 MiB */
 #define PIECE (256 * 1024)
 #define CALLS (WORDS * 4 / PIECE)
@@ -119,6 +122,8 @@ int main(void)
 	for (;;) {
 		if (++n == 20)
 			printf(VERSION " main running\n");
+		if (WAKE_WAITER && n % 100 == 0 && write(idle[1], "hello\n", 6) != 6)
+			return 2;
 		usleep(2000);
 	}
 	return 0;

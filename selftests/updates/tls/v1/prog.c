@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#ifndef VERSION
 #define VERSION "v1"
+#endif
 
 __thread int count;
 static __thread int calls;
