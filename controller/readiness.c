@@ -145,10 +145,9 @@ static bool system_module(const char *m)
 	       !strncmp(m, "[vdso]", 6);
 }
 
-/* The file name of the object that addr is in, or NULL. */
-static const char *module_name(struct symctx *s, __u64 addr)
+/* The file name of module mod, or NULL. */
+static const char *module_name(Dwfl_Module *mod)
 {
-	Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, addr) : NULL;
 	const char *path = mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL,
 						 NULL) : NULL;
 
@@ -182,9 +181,10 @@ static bool is_return_addr(struct symctx *s, __u64 addr)
  */
 static bool is_library_return(struct symctx *s, __u64 addr)
 {
-	const char *m = addr >= 7 && !fp_module(s, addr - 1) ? module_name(s, addr - 1) : NULL;
+	Dwfl_Module *mod = addr >= 7 && s->dwfl ? dwfl_addrmodule(s->dwfl, addr - 1) : NULL;
 
-	return m && !system_module(m) && after_call(s, addr);
+	return mod && !module_meta(s, mod) && !system_module(module_name(mod)) &&
+	       after_call(s, addr);
 }
 
 /* Frame-pointer walk in user space, from the frame record at bp. */
@@ -371,7 +371,7 @@ static void symbolize(struct symctx *s, struct thread *t)
 		cached_frames(s, t, mod, pc, addrs[i]);
 		m = module_meta(s, mod);
 		for (k = first; k < t->nframes; k++) {
-			t->frames[k].module = module_name(s, pc);
+			t->frames[k].module = module_name(mod);
 			t->frames[k].mfn = meta_find(m, t->frames[k].function);
 			t->frames[k].call_site = i > 0 || k > first;
 			if (t->frames[k].mfn && t->app_frame < 0)
