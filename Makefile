@@ -103,9 +103,10 @@ $(O)/gen/abi-prelude.h: $(SRC)/userlib/include/upstare-abi.h | $(O)/gen
 $(OBJ)/instrumentor/%.o: $(SRC)/instrumentor/%.c $(INS_HDRS) | $(OBJ)/instrumentor
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -I$(LLVM_DIR)/include -I$(O)/gen -I$(SRC)/userlib/include \
-		-c $< -o $@
+		-I$(SRC)/controller -c $< -o $@
 
-$(BIN)/upstare-cc: $(INS_OBJS) | $(BIN)
+# the patch generator reads the metadata with the controller's JSON reader
+$(BIN)/upstare-cc: $(INS_OBJS) $(OBJ)/controller/json.o | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib \
 		-lclang -lelf

@@ -83,6 +83,8 @@ static char *type_layout(const struct json *t)
 			json_str(fl, "type") ? json_str(fl, "type") : "", jnum(fl, "offset_bits"));
 		if (json_get(fl, "bit_width"))
 			fprintf(f, ":%u", jnum(fl, "bit_width"));
+		if (json_get(fl, "value"))	/* an enum's constant */
+			fprintf(f, "=%lld", json_int(fl, "value", 0));
 	}
 	if (fclose(f)) {
 		free(s);

@@ -61,7 +61,7 @@ struct input {
 static struct {
 	bool compile_only, assemble_only, preprocess_only, verbose, keep, allow_unsupported;
 	bool all_points;
-	bool shared, deps_only, patch;
+	bool shared, deps_only, patch, explain;
 	const char *output, *base;
 	struct argv flags;	/* everything else, to every clang step */
 	struct argv cppflags;	/* -MD, -MF, ... : preprocessing only */
@@ -88,6 +88,8 @@ static void usage(void)
 		"  --dump-meta BINARY    print a binary's .upstare metadata as JSON\n"
 		"  --patch --base BASE   build a live-update patch from the new version's sources\n"
 		"                        for the program (or last patch) BASE\n"
+		"  --explain             with --patch: how each global whose type changed is\n"
+		"                        converted, field by field\n"
 		"Environment: UPSTARE_CLANG (default clang-19), UPSTARE_LIBDIR.\n");
 }
 
@@ -310,6 +312,8 @@ static int parse_args(int argc, char **argv)
 			opt.keep = true;
 		} else if (!strcmp(a, "--patch")) {
 			opt.patch = true;
+		} else if (!strcmp(a, "--explain")) {
+			opt.explain = true;
 		} else if (!strcmp(a, "--base") && i + 1 < argc) {
 			opt.base = argv[++i];
 		} else if (!strcmp(a, "--allow-unsupported")) {
@@ -775,6 +779,7 @@ static int build_patch(char **objs, const struct argv *embedded)
 	po.clang = opt.clang;
 	po.objcopy = objcopy();
 	po.tmpdir = opt.tmpdir;
+	po.explain = opt.explain;
 	po.flags = opt.flags.v;
 	po.nflags = opt.flags.n;
 	int total = opt.nin + 1;

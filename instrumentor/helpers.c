@@ -41,6 +41,15 @@ static char *take(CXString s)
 	return r;
 }
 
+/* The file the cursor is in, as #line markers name it. */
+char *cur_file(CXCursor c)
+{
+	CXString f;
+
+	clang_getPresumedLocation(clang_getCursorLocation(c), &f, NULL, NULL);
+	return take(f);
+}
+
 char *cur_spelling(CXCursor c)
 {
 	return take(clang_getCursorSpelling(c));
@@ -527,4 +536,78 @@ bool type_has_block_decl(CXType t)
 		}
 	}
 	return false;
+}
+
+/*
+ * The canonical shape of a type, for the patch generator (xfgen.c), which
+ * must know how to convert a value without the program's headers:
+ *	b1, iN, uN, fN		bool, signed/unsigned integer, floating, N bytes
+ *	e<int><enum e>		enum of that integer type
+ *	p, p<struct s>		pointer (to that record or enum)
+ *	r<struct s>		struct or union
+ *	aN:<desc>		array of N elements
+ *	xN			anything else (copied only when unchanged)
+ */
+static void desc_put(struct sb *b, CXType t)
+{
+	long long size;
+	char *sp;
+
+	t = clang_getCanonicalType(t);
+	size = clang_Type_getSizeOf(t);
+	switch (t.kind) {
+	case CXType_Bool:
+		sb_printf(b, "b%lld", size);
+		return;
+	case CXType_Char_S: case CXType_SChar: case CXType_Short: case CXType_Int:
+	case CXType_Long: case CXType_LongLong: case CXType_Int128: case CXType_WChar:
+		sb_printf(b, "i%lld", size);
+		return;
+	case CXType_Char_U: case CXType_UChar: case CXType_UShort: case CXType_UInt:
+	case CXType_ULong: case CXType_ULongLong: case CXType_UInt128: case CXType_Char16:
+	case CXType_Char32:
+		sb_printf(b, "u%lld", size);
+		return;
+	case CXType_Float: case CXType_Double: case CXType_LongDouble:
+		sb_printf(b, "f%lld", size);
+		return;
+	case CXType_Enum:
+		sb_puts(b, "e");
+		desc_put(b, clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t)));
+		sp = type_spelling(t);
+		sb_printf(b, "<%s>", sp);
+		free(sp);
+		return;
+	case CXType_Pointer: {
+		CXType pt = clang_getCanonicalType(clang_getPointeeType(t));
+
+		sb_puts(b, "p");
+		if (pt.kind == CXType_Record || pt.kind == CXType_Enum) {
+			sp = type_spelling(clang_getCursorType(clang_getTypeDeclaration(pt)));
+			sb_printf(b, "<%s>", sp);
+			free(sp);
+		}
+		return;
+	}
+	case CXType_Record:
+		sp = type_spelling(clang_getCursorType(clang_getTypeDeclaration(t)));
+		sb_printf(b, "r<%s>", sp);
+		free(sp);
+		return;
+	case CXType_ConstantArray:
+		sb_printf(b, "a%lld:", clang_getArraySize(t));
+		desc_put(b, clang_getArrayElementType(t));
+		return;
+	default:
+		sb_printf(b, "x%lld", size);
+		return;
+	}
+}
+
+char *type_desc(CXType t)
+{
+	struct sb b = { 0 };
+
+	desc_put(&b, t);
+	return b.s ? b.s : xstrdup("x0");
 }

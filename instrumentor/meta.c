@@ -22,6 +22,7 @@ static void meta_global(struct tu *t, CXCursor c)
 	struct sb *m = &t->meta_globals;
 	const char *sym = rename_lookup(t, c);
 	char *name = cur_spelling(c), *type = type_spelling(clang_getCursorType(c));
+	char *desc = type_desc(clang_getCursorType(c));
 	CXCursor parent = clang_getCursorSemanticParent(c);
 
 	if (t->nmeta_globals++)
@@ -32,9 +33,21 @@ static void meta_global(struct tu *t, CXCursor c)
 	sb_json_str(m, sym ? sym : name);
 	sb_puts(m, ",\"type\":");
 	sb_json_str(m, type);
+	sb_puts(m, ",\"desc\":");
+	sb_json_str(m, desc);
 	sb_printf(m, ",\"size\":%lld,\"static\":%s,\"line\":%u",
 		  clang_Type_getSizeOf(clang_getCursorType(c)),
 		  clang_Cursor_getStorageClass(c) == CX_SC_Static ? "true" : "false", cur_line(c));
+	{
+		char *file = cur_file(c);
+
+		/* declared in an included file: where, for the patch's messages */
+		if (file[0] && strcmp(file, t->o->srcname)) {
+			sb_puts(m, ",\"file\":");
+			sb_json_str(m, file);
+		}
+		free(file);
+	}
 	if (clang_getCursorKind(parent) == CXCursor_FunctionDecl) {
 		char *fn = cur_spelling(parent);
 
@@ -45,6 +58,7 @@ static void meta_global(struct tu *t, CXCursor c)
 	sb_puts(m, "}");
 	free(name);
 	free(type);
+	free(desc);
 }
 
 /*
@@ -123,18 +137,29 @@ struct fields {
 static enum CXChildVisitResult field_visit(CXCursor c, CXCursor p, CXClientData d)
 {
 	struct fields *fl = d;
-	char *name, *type;
+	char *name, *type, *desc;
 	long long off;
 
+	if (clang_getCursorKind(c) == CXCursor_EnumConstantDecl) {
+		name = cur_spelling(c);
+		sb_puts(fl->m, fl->n++ ? ",{\"name\":" : "{\"name\":");
+		sb_json_str(fl->m, name);
+		sb_printf(fl->m, ",\"value\":%lld}", clang_getEnumConstantDeclValue(c));
+		free(name);
+		return CXChildVisit_Continue;
+	}
 	if (clang_getCursorKind(c) != CXCursor_FieldDecl)
 		return CXChildVisit_Continue;
 	name = cur_spelling(c);
 	type = type_spelling(clang_getCursorType(c));
+	desc = type_desc(clang_getCursorType(c));
 	off = clang_Cursor_getOffsetOfField(c);
 	sb_puts(fl->m, fl->n++ ? ",{\"name\":" : "{\"name\":");
 	sb_json_str(fl->m, name);
 	sb_puts(fl->m, ",\"type\":");
 	sb_json_str(fl->m, type);
+	sb_puts(fl->m, ",\"desc\":");
+	sb_json_str(fl->m, desc);
 	sb_printf(fl->m, ",\"offset_bits\":%lld,\"size\":%lld", off,
 		  clang_Type_getSizeOf(clang_getCursorType(c)));
 	if (clang_Cursor_isBitField(c))
@@ -142,6 +167,7 @@ static enum CXChildVisitResult field_visit(CXCursor c, CXCursor p, CXClientData 
 	sb_puts(fl->m, "}");
 	free(name);
 	free(type);
+	free(desc);
 	return CXChildVisit_Continue;
 }
 
@@ -157,16 +183,22 @@ static enum CXChildVisitResult types_visit(CXCursor c, CXCursor p, CXClientData 
 		return CXChildVisit_Continue;
 	if (k == CXCursor_FunctionDecl || is_expr(c))
 		return CXChildVisit_Continue;
-	if ((k != CXCursor_StructDecl && k != CXCursor_UnionDecl) ||
+	if ((k != CXCursor_StructDecl && k != CXCursor_UnionDecl && k != CXCursor_EnumDecl) ||
 	    !clang_isCursorDefinition(c) || clang_Cursor_isAnonymousRecordDecl(c))
 		return CXChildVisit_Recurse;
 	name = type_spelling(clang_getCursorType(c));
+	/* an enum is listed with its values as fields: a patch that changes
+	 * them changes the type (unnamed ones only name constants) */
+	if (k == CXCursor_EnumDecl && (strstr(name, "(unnamed") || strstr(name, "(anonymous"))) {
+		free(name);
+		return CXChildVisit_Continue;
+	}
 	if (t->nmeta_types++)
 		sb_puts(m, ",");
 	sb_puts(m, "\n{\"name\":");
 	sb_json_str(m, name);
 	sb_printf(m, ",\"kind\":\"%s\",\"size\":%lld,\"line\":%u,\"fields\":[",
-		  k == CXCursor_StructDecl ? "struct" : "union",
+		  k == CXCursor_StructDecl ? "struct" : k == CXCursor_UnionDecl ? "union" : "enum",
 		  clang_Type_getSizeOf(clang_getCursorType(c)), cur_line(c));
 	clang_visitChildren(c, field_visit, &fl);
 	sb_puts(m, "]}");

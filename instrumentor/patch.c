@@ -33,9 +33,10 @@
 #include "patch.h"
 #include "upstare-abi.h"
 #include "strbuf.h"
+#include "xfgen.h"
 
 struct gvar {
-	char *name, *symbol, *type, *source;
+	char *name, *symbol, *type, *desc, *source, *file;
 	char *function;		/* a static local's function, or NULL */
 	long size, line;
 	bool is_static;
@@ -116,6 +117,8 @@ static void parse_globals(const char *units, struct gvars *g)
 			v.name = json_field(p, end, "name");
 			v.symbol = json_field(p, end, "symbol");
 			v.type = json_field(p, end, "type");
+			v.desc = json_field(p, end, "desc");
+			v.file = json_field(p, end, "file");
 			size = json_field(p, end, "size");
 			v.size = size ? strtol(size, NULL, 10) : 0;
 			free(size);
@@ -367,14 +370,17 @@ static const struct rtype *rtype_find(const struct rtypes *t, const char *name)
 	return NULL;
 }
 
-/* "struct s[4]", "const struct s" -> "struct s": the record a type holds by value. */
+/*
+ * "struct s[4]", "const struct s" -> "struct s": the record a type holds by
+ * value (or the enum: a change of its values changes the type).
+ */
 static char *record_of(const char *type)
 {
 	char *s, *b;
 
 	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
 		type += type[0] == 'c' ? 6 : 9;
-	if (strncmp(type, "struct ", 7) && strncmp(type, "union ", 6))
+	if (strncmp(type, "struct ", 7) && strncmp(type, "union ", 6) && strncmp(type, "enum ", 5))
 		return NULL;
 	s = xstrdup(type);
 	if (strchr(s, '*') || strchr(s, '(')) {
@@ -416,12 +422,17 @@ static bool layout_changed(const struct rtypes *ob, const struct rtypes *nb, con
 }
 
 static bool type_changed(const struct rtypes *ob, const struct rtypes *nb, const char *otype,
-			 long osize, const char *ntype, long nsize)
+			 const char *odesc, long osize, const char *ntype, const char *ndesc,
+			 long nsize)
 {
 	char *rec;
 	bool changed;
 
 	if (strcmp(otype, ntype) || osize != nsize)
+		return true;
+	/* a typedef that names another type of the same size (long ->
+	 * unsigned long): the canonical shapes differ */
+	if (odesc && ndesc && strcmp(odesc, ndesc))
 		return true;
 	rec = record_of(ntype);
 	changed = rec && layout_changed(ob, nb, rec, 0);
@@ -598,7 +609,8 @@ int patch_link(const struct patch_opts *po)
 	struct sb changed = { 0 };
 	unsigned nchanged = 0;
 	struct argv_list rename = { 0 };
-	struct sb bstorage = { 0 };
+	struct sb bstorage = { 0 }, nunits = { 0 }, gens = { 0 };
+	struct xfgen *xg = NULL;
 	char *bmap, tag[16], path[4096];
 	unsigned nmoves = 0;
 	int err = 1;
@@ -616,6 +628,9 @@ int patch_link(const struct patch_opts *po)
 		struct sb id = { 0 }, u = { 0 };
 
 		if (meta_read(po->objs[i], &id, &u, NULL) > 0) {
+			if (nunits.s)
+				sb_puts(&nunits, ",");
+			sb_puts(&nunits, u.s);
 			parse_globals(u.s, &news);
 			parse_units(u.s, &nu);
 			parse_types(u.s, &ntypes);
@@ -626,6 +641,8 @@ int patch_link(const struct patch_opts *po)
 	snprintf(tag, sizeof(tag), "%08lx", (unsigned long)(time(NULL) ^ (getpid() << 16)) &
 		 0xffffffffUL);
 	pair = pair_units(&bu, &nu, &base, &news);
+	xg = xfgen_open(bunits.s, nunits.s, po->base, po->explain);
+	xfgen_user_xforms(xg, po->objs, po->nobjs);
 	/* carry the base's map, then decide each global of the new version */
 	if (bmap)
 		sb_puts(&storage, bmap);
@@ -636,7 +653,8 @@ int patch_link(const struct patch_opts *po)
 		if (!bv || gvar_find(&news, nv->symbol) != nv)
 			continue;	/* new global, or seen already */
 		where = storage_of(bmap, bv->symbol);
-		if (!type_changed(&btypes, &ntypes, bv->type, bv->size, nv->type, nv->size)) {
+		if (!type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type, nv->desc,
+				  nv->size)) {
 			if (strcmp(where, nv->symbol)) {
 				asprintf(&arg, "--redefine-sym=%s=%s", nv->symbol, where);
 				argv_list_push(&rename, arg);
@@ -658,7 +676,19 @@ int patch_link(const struct patch_opts *po)
 		c_str(&moves, bv->type);
 		sb_puts(&moves, ", ");
 		c_str(&moves, nv->type);
-		sb_printf(&moves, ", %ld, %ld },\n", bv->size, nv->size);
+		{
+			struct xfgen_var ov = { bv->name, bv->type, bv->desc,
+						bv->file ? bv->file : bv->source, bv->size,
+						bv->line };
+			struct xfgen_var nw = { nv->name, nv->type, nv->desc,
+						nv->file ? nv->file : nv->source, nv->size,
+						nv->line };
+			char id[32];
+
+			snprintf(id, sizeof(id), "xgen%u", nmoves);
+			xfgen_global(xg, &gens, id, &ov, &nw, where);
+			sb_printf(&moves, ", %ld, %ld, &%s },\n", bv->size, nv->size, id);
+		}
 		nmoves++;
 		free(where);
 	}
@@ -699,8 +729,10 @@ int patch_link(const struct patch_opts *po)
 		}
 	sb_printf(&info, "static const char *const changed_types[] = {\n%s\t0\n};\n",
 		  changed.s ? changed.s : "");
+	if (gens.s)
+		sb_puts(&info, gens.s);
 	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
-		  "\t{ 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
+		  "\t{ 0, 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
 		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"
@@ -757,7 +789,10 @@ int patch_link(const struct patch_opts *po)
 	}
 	err = 0;
 out:
+	xfgen_close(xg);
 	free(pair);
+	sb_free(&nunits);
+	sb_free(&gens);
 	sb_free(&bstorage);
 	sb_free(&bid);
 	sb_free(&bunits);

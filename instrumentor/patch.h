@@ -3,6 +3,8 @@
 #ifndef UPSTARE_PATCH_H
 #define UPSTARE_PATCH_H
 
+#include <stdbool.h>
+
 struct argv_list {
 	char **v;
 	int n;
@@ -20,6 +22,7 @@ struct patch_opts {
 	char **flags;		/* the command line's other flags, for the link */
 	int nflags;
 	const char *clang, *objcopy, *tmpdir;
+	bool explain;		/* --explain: how each changed global is converted */
 };
 
 int patch_link(const struct patch_opts *po);

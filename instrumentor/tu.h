@@ -62,8 +62,10 @@ unsigned cur_beg(CXCursor c);
 unsigned cur_end(CXCursor c);
 unsigned loc_off(CXSourceLocation l);
 unsigned cur_line(CXCursor c);
+char *cur_file(CXCursor c);
 char *cur_spelling(CXCursor c);
 char *type_spelling(CXType t);
+char *type_desc(CXType t);	/* canonical shape: helpers.c */
 char *cur_usr(CXCursor c);
 bool in_system_header(CXCursor c);
 unsigned get_kids(CXCursor c, CXCursor **out);

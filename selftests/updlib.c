@@ -38,8 +38,12 @@ static void case_paths(struct upd *u, const char *srcs, char *buf, size_t n)
 
 	buf[0] = 0;
 	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
-		len += snprintf(buf + len, len < n ? n - len : 0, "%s/selftests/updates/%s/%s ",
-				upstare_src_dir(), u->name, w);
+		if (w[0] == '-')	/* a compiler flag: -DNAME */
+			len += snprintf(buf + len, len < n ? n - len : 0, "%s ", w);
+		else
+			len += snprintf(buf + len, len < n ? n - len : 0,
+					"%s/selftests/updates/%s/%s ", upstare_src_dir(), u->name,
+					w);
 	free(copy);
 }
 

@@ -30,7 +30,8 @@ struct upd {
 
 /* SKIP unless root (patches must be root-owned; process_vm_writev). */
 bool upd_init(struct upd *u, struct test_ctx *ctx, const char *name, enum test_result *skip);
-/* upstare-cc -O2 SRCS -o tmpdir/BIN (sources relative to the case dir). */
+/* upstare-cc -O2 SRCS -o tmpdir/BIN (sources relative to the case dir; words
+ * starting with '-' are flags). */
 bool upd_build(struct upd *u, const char *bin, const char *srcs);
 /* upstare-cc --patch --base tmpdir/BASE -o tmpdir/OUT SRCS; mode 0644. */
 bool upd_patch(struct upd *u, const char *base, const char *out, const char *srcs);

@@ -120,6 +120,13 @@ void upstare__patch_unload(void);
 /* Old functions translate to the patch's from now on. */
 int upstare__commit_functions(void);
 int upstare__check_moves(void);
+/*
+ * convert.c: the patch's generated conversion of a changed global.  Does
+ * the global still hold its initial value?  Convert it (0, or -EINVAL with
+ * upstare_fail()).
+ */
+int upstare__gen_unchanged(const struct __upstare_global_move *m, const void *old);
+int upstare__gen_convert(const struct __upstare_global_move *m, const void *old, void *new);
 int upstare__transform_globals(void);
 /* Why frame f cannot be converted to the patch's code, or NULL (a guess:
  * before the transformers run). */

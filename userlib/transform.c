@@ -302,8 +302,12 @@ static void *xf_new, *xf_old;
 static unsigned long xf_old_size;
 static struct upstare_frame *xf_frame;
 
+static const struct __upstare_global_move *cur_move;
+
 static int run_obj_xform(void)
 {
+	if (!cur_xf)
+		return upstare__gen_convert(cur_move, xf_old, xf_new);
 	return cur_xf->obj(xf_new, xf_old, xf_old_size);
 }
 
@@ -328,15 +332,24 @@ int upstare__check_moves(void)
 			continue;
 		}
 		if (!xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
-		    !xf_find(UPSTARE_XF_TYPE, m->new_type, NULL)) {
+		    !xf_find(UPSTARE_XF_TYPE, m->new_type, NULL) &&
+		    (!m->gen || (m->gen->why && !upstare__gen_unchanged(m, upstare__sym(m->old_sym))))) {
+			char why[600] = "";
+
+			/* generated: refused now only if it cannot work (checked again
+			 * once every thread is parked) */
+			if (m->gen)
+				snprintf(why, sizeof(why), "; none can be generated (%s)%s",
+					 m->gen->why, m->gen->image ? " and it changed since the "
+					 "program started" : "");
 			if (strcmp(m->old_type, m->new_type))
 				upstare__reason("global %s changed type from '%s' to '%s' and the "
-						"patch has no transformer for it", m->name,
-						m->old_type, m->new_type);
+						"patch has no transformer for it%s", m->name,
+						m->old_type, m->new_type, why);
 			else
 				upstare__reason("global %s: the layout of '%s' changed and the "
-						"patch has no transformer for it", m->name,
-						m->new_type);
+						"patch has no transformer for it%s", m->name,
+						m->new_type, why);
 			err = err ? err : -EINVAL;
 		}
 	}
@@ -355,7 +368,9 @@ int upstare__transform_globals(void)
 		xf_old = upstare__sym(m->old_sym);
 		xf_new = upstare__obj_sym(upstare__up.obj, m->new_sym);
 		xf_old_size = m->old_size;
-		snprintf(what, sizeof(what), "transformer of global %s", m->name);
+		cur_move = m;
+		snprintf(what, sizeof(what), "%stransformer of global %s", cur_xf ? "" :
+			 "generated ", m->name);
 		if (call_xform(run_obj_xform, what))
 			return -EINVAL;
 	}

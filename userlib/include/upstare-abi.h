@@ -121,12 +121,65 @@ int __upstare_pthread_create();
 void __upstare_nr_enter(void);
 void __upstare_nr_leave(void);
 
+/*
+ * One step of a generated conversion (instrumentor/xfgen.c), from the old
+ * storage of a global to its new storage, which starts as the new version
+ * initializes it.
+ */
+enum __upstare_xop_kind {
+	__UPSTARE_XOP_COPY = 1,	/* osize bytes */
+	__UPSTARE_XOP_INT,	/* integer of osize bytes to nsize, range checked */
+	__UPSTARE_XOP_FLOAT,	/* floating osize bytes to nsize */
+	__UPSTARE_XOP_ENUM,	/* integer through map (old, new value pairs) */
+	__UPSTARE_XOP_BITS,	/* bitfield: offsets in bits, osize/nsize widths */
+	__UPSTARE_XOP_ARRAY,	/* the next nbody ops, count times, by the strides */
+	__UPSTARE_XOP_DROP,	/* osize old bytes with nowhere to go: must be as
+				 * they started (or zero), else refused */
+};
+
+/* flags; ZEROED: an ARRAY that changed length, by position only if both
+ * versions start its elements zeroed */
+#define __UPSTARE_XOP_OSIGNED 1
+#define __UPSTARE_XOP_NSIGNED 2
+#define __UPSTARE_XOP_ZEROED 4
+
+struct __upstare_xop {
+	unsigned int op, flags;
+	unsigned long ooff, noff;	/* bytes (bits for BITS) into the enclosing */
+	unsigned long osize, nsize;
+	unsigned long count, ostride, nstride, nbody;	/* ARRAY */
+	const long long *map;		/* ENUM: nmap (old, new) pairs */
+	unsigned long nmap;
+	const char *what;		/* "cfg.limits[].max", for reasons */
+};
+
+/* A slot of the initial image that the loader relocated. */
+struct __upstare_xreloc {
+	unsigned long off;
+	long addend;
+	const char *sym;	/* the address of sym, or 0: of the old module's base */
+};
+
+/* How the patch generator converts one changed global. */
+struct __upstare_xgen {
+	const char *why;	/* set when ops cannot be derived: the reason */
+	const struct __upstare_xop *ops;
+	unsigned long nops;
+	/* the old version's initial value: 0 unknown, 1 all zero, 2 bytes */
+	unsigned int image;
+	const unsigned char *bytes;
+	unsigned long link_addr;	/* the old storage's address at link time */
+	const struct __upstare_xreloc *relocs;
+	unsigned long nrelocs;
+};
+
 /* A global whose type changed: the patch gives it new storage. */
 struct __upstare_global_move {
 	const char *name;		/* name in the source */
 	const char *old_sym, *new_sym;	/* old storage, new storage */
 	const char *old_type, *new_type;
 	unsigned long old_size, new_size;
+	const struct __upstare_xgen *gen;	/* the generated conversion, or 0 */
 };
 
 /* What a patch shared object tells the runtime (symbol __upstare_patch_info). */
@@ -145,8 +198,9 @@ struct __upstare_patch {
 /*
  * 3: changed_types; 4: address-taken locals on the side stack; 5: no rebuild
  * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at; 7: local
- * keys, block scopes of locals and continuation points
+ * keys, block scopes of locals and continuation points; 8: generated
+ * conversions of changed globals
  */
-#define __UPSTARE_ABI 7
+#define __UPSTARE_ABI 8
 
 #endif

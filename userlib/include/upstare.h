@@ -9,8 +9,12 @@
  * continuation point of the same key, and copies the locals whose type did
  * not change: those in scope there by name and by the block that declares
  * them, the others by key (new locals start zeroed; runtime.rst, "Default
- * mapping and transformers").  A patch overrides that
- * with the declarations below, written in any C file of the patch:
+ * mapping and transformers"), and converts every global whose type
+ * changed with the transformer upstare-cc --patch generates for it
+ * (patches.rst: fields by name, integers range-checked, enums by value
+ * name; a global that kept its initial value takes the new one).  A patch
+ * overrides that with the declarations below, written in any C file of
+ * the patch:
  *
  *	UPSTARE_GLOBAL_TRANSFORMER(cfg, xform_cfg);
  *		int xform_cfg(void *new_obj, const void *old_obj, size_t old_size);

@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The patch generator's transformers for changed globals.
+ *
+ * upstare-cc --patch has the metadata of both versions: every global's
+ * type and canonical shape (helpers.c, type_desc), and the layout of every
+ * record and the values of every enum.  For each global whose type
+ * changed, this file derives a conversion as a list of steps the runtime
+ * interprets (struct __upstare_xop, upstare-abi.h): fields matched by
+ * name, integers widened or narrowed with a range check, enums mapped by
+ * the names of their values, floating types converted, arrays element by
+ * element.  New fields keep what the new version's initializer gives
+ * them; dropped fields are reported.  What cannot be derived (a union
+ * whose live member is unknown, a pointer to a record whose layout
+ * changed, a type that became another) is named with its file and line,
+ * with a template of the transformer to write.
+ *
+ * Beside the steps it records the global's initial value in the old
+ * version, read from the base's ELF file (bytes, and the slots the loader
+ * relocates).  A global still equal to it at update time never changed
+ * since the program started: it is given the new version's initial value
+ * as it is, which is right whatever the change (a configuration table
+ * that gained entries in the middle, say) and needs no steps at all.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "instrument.h"
+#include "json.h"
+#include "strbuf.h"
+#include "upstare-abi.h"
+#include "upstare.h"
+#include "xfgen.h"
+
+#define IMAGE_MAX (1ul << 20)	/* initial values larger than this: not recorded */
+
+struct rec {
+	const char *name, *kind;
+	long size;
+	const struct json *fields;
+};
+
+struct recs {
+	struct rec *v;
+	int n;
+};
+
+struct xfgen {
+	struct json *bdoc, *ndoc;
+	struct recs b, n;
+	Elf *elf;
+	int fd;
+	bool explain;
+	char **user;		/* "1 name" / "2 type": the patch's own transformers */
+	int nuser;
+};
+
+struct op {
+	unsigned op, flags;
+	unsigned long ooff, noff, osize, nsize, count, ostride, nstride, nbody;
+	long long *map;
+	unsigned long nmap;
+	char *what;
+};
+
+struct image {
+	unsigned kind;		/* 0 unknown, 1 zero, 2 bytes */
+	unsigned char *bytes;
+	unsigned long addr, size;
+	struct { unsigned long off; long addend; char *sym; } *rel;
+	unsigned long nrel;
+	const char *why;	/* when unknown */
+};
+
+struct deriv {
+	struct op *v;
+	unsigned long n;
+	char *why;
+	struct sb notes;
+	const struct image *im;	/* the old initial value */
+};
+
+/* Does the old version start [off, off+len) of the global zeroed? */
+static bool image_zero_at(const struct image *im, unsigned long off, unsigned long len)
+{
+	if (im->kind == 1)
+		return true;
+	if (im->kind != 2 || off + len > im->size)
+		return false;
+	for (unsigned long i = 0; i < len; i++)
+		if (im->bytes[off + i])
+			return false;
+	for (unsigned long r = 0; r < im->nrel; r++)
+		if (im->rel[r].off + 8 > off && im->rel[r].off < off + len)
+			return false;
+	return true;
+}
+
+static void index_recs(const struct json *doc, struct recs *r)
+{
+	for (const struct json *u = doc ? doc->child : NULL; u; u = u->next) {
+		const struct json *t = json_get(u, "types");
+
+		for (t = t && t->type == JSON_ARR ? t->child : NULL; t; t = t->next) {
+			const char *name = json_str(t, "name");
+			bool seen = false;
+
+			for (int i = 0; name && i < r->n && !seen; i++)
+				seen = !strcmp(r->v[i].name, name);
+			if (!name || seen)
+				continue;
+			r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+			r->v[r->n++] = (struct rec){ name, json_str(t, "kind"),
+						     json_int(t, "size", 0), json_get(t, "fields") };
+		}
+	}
+}
+
+static const struct rec *rec_find(const struct recs *r, const char *name)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].name, name))
+			return &r->v[i];
+	return NULL;
+}
+
+static struct json *parse_units(const char *units)
+{
+	struct sb b = { 0 };
+	struct json *j;
+	char err[128];
+
+	sb_puts(&b, "[");
+	if (units)
+		sb_puts(&b, units);
+	sb_puts(&b, "]");
+	j = json_parse(b.s, err, sizeof(err));
+	if (!j)
+		fprintf(stderr, "upstare-cc: warning: metadata unreadable (%s): no transformer "
+			"is generated\n", err);
+	sb_free(&b);
+	return j;
+}
+
+struct xfgen *xfgen_open(const char *base_units, const char *new_units, const char *base_path,
+			 bool explain)
+{
+	struct xfgen *x = xcalloc(1, sizeof(*x));
+
+	x->bdoc = parse_units(base_units);
+	x->ndoc = parse_units(new_units);
+	index_recs(x->bdoc, &x->b);
+	index_recs(x->ndoc, &x->n);
+	x->elf = elf_open_read(base_path, &x->fd);
+	x->explain = explain;
+	return x;
+}
+
+void xfgen_close(struct xfgen *x)
+{
+	if (!x)
+		return;
+	if (x->elf)
+		elf_end(x->elf);
+	if (x->fd >= 0)
+		close(x->fd);
+	json_free(x->bdoc);
+	json_free(x->ndoc);
+	free(x->b.v);
+	free(x->n.v);
+	for (int i = 0; i < x->nuser; i++)
+		free(x->user[i]);
+	free(x->user);
+	free(x);
+}
+
+/* ------------------------------------------------------------- shapes */
+
+/* The name between < > in a shape ("r<struct s>" -> "struct s"), or "". */
+static char *desc_name(const char *d)
+{
+	const char *a = strchr(d, '<'), *c = a ? strchr(a, '>') : NULL;
+
+	if (a && (!strchr(d, ':') || a < strchr(d, ':')))
+		return strndup(a + 1, c ? (size_t)(c - a - 1) : strlen(a + 1));
+	return xstrdup("");
+}
+
+static bool is_intlike(char k)
+{
+	return k == 'b' || k == 'i' || k == 'u' || k == 'e';
+}
+
+/* Is an integer-like shape signed ("i4", "ei4<enum e>")? */
+static bool desc_signed(const char *d)
+{
+	return d[0] == 'i' || (d[0] == 'e' && d[1] == 'i');
+}
+
+static bool desc_changed(const struct xfgen *x, const char *d, int depth);
+
+/* Did record or enum name change between the versions? */
+static bool rec_changed(const struct xfgen *x, const char *name, int depth)
+{
+	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	const struct json *of, *nf;
+
+	if (!o || !n)
+		return !o != !n;	/* a system type, in neither: unchanged */
+	if (depth > 32 || o->size != n->size || strcmp(o->kind ? o->kind : "", n->kind ? n->kind : ""))
+		return true;
+	for (of = o->fields ? o->fields->child : NULL, nf = n->fields ? n->fields->child : NULL;
+	     of && nf; of = of->next, nf = nf->next) {
+		const char *od = json_str(of, "desc"), *nd = json_str(nf, "desc");
+
+		if (strcmp(json_str(of, "name") ? json_str(of, "name") : "",
+			   json_str(nf, "name") ? json_str(nf, "name") : "") ||
+		    json_int(of, "value", 0) != json_int(nf, "value", 0) ||
+		    json_int(of, "offset_bits", 0) != json_int(nf, "offset_bits", 0) ||
+		    json_int(of, "size", 0) != json_int(nf, "size", 0) ||
+		    json_int(of, "bit_width", -1) != json_int(nf, "bit_width", -1) ||
+		    !od != !nd || (od && strcmp(od, nd)) || (nd && desc_changed(x, nd, depth + 1)))
+			return true;
+	}
+	return of || nf;
+}
+
+/* Is a value of this shape laid out or valued otherwise in the new version? */
+static bool desc_changed(const struct xfgen *x, const char *d, int depth)
+{
+	char *name;
+	bool changed;
+
+	if (d[0] == 'a') {
+		const char *e = strchr(d, ':');
+
+		return e && desc_changed(x, e + 1, depth + 1);
+	}
+	if (d[0] != 'r' && d[0] != 'e' && d[0] != 'p')
+		return false;
+	name = desc_name(d);
+	changed = name[0] && rec_changed(x, name, depth);
+	free(name);
+	return changed;
+}
+
+/* ---------------------------------------------------------- derivation */
+
+static struct op *push(struct deriv *d, unsigned op, unsigned long ooff, unsigned long noff,
+		       unsigned long osize, unsigned long nsize, const char *what)
+{
+	struct op *o;
+
+	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
+	o = &d->v[d->n++];
+	*o = (struct op){ .op = op, .ooff = ooff, .noff = noff, .osize = osize, .nsize = nsize,
+			  .what = xstrdup(what) };
+	return o;
+}
+
+static int fail(struct deriv *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct deriv *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d->why) {
+		va_start(ap, fmt);
+		if (vasprintf(&d->why, fmt, ap) < 0)
+			d->why = NULL;
+		va_end(ap);
+	}
+	return -1;
+}
+
+static void note(struct deriv *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct deriv *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) >= 0) {
+		sb_printf(&d->notes, "\t%s\n", s);
+		free(s);
+	}
+	va_end(ap);
+}
+
+static void push_copy(struct deriv *d, unsigned long ooff, unsigned long noff,
+		      unsigned long size, const char *what)
+{
+	struct op *l = d->n ? &d->v[d->n - 1] : NULL;
+
+	if (!size)
+		return;
+	/* contiguous copies merge, unless the last op is an array's header */
+	if (l && l->op == __UPSTARE_XOP_COPY && l->ooff + l->osize == ooff &&
+	    l->noff + l->nsize == noff) {
+		l->osize += size;
+		l->nsize += size;
+		return;
+	}
+	push(d, __UPSTARE_XOP_COPY, ooff, noff, size, size, what);
+}
+
+static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, const char *od,
+		  unsigned long osz, unsigned long noff, const char *nd, unsigned long nsz,
+		  const char *what, int depth);
+
+static const struct json *field_named(const struct json *fields, const char *name)
+{
+	for (const struct json *f = fields ? fields->child : NULL; f; f = f->next)
+		if (json_str(f, "name") && !strcmp(json_str(f, "name"), name))
+			return f;
+	return NULL;
+}
+
+static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long ooff,
+			 unsigned long noff, const char *name, const char *what, int depth)
+{
+	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	char sub[512];
+
+	if (!o || !n || !o->fields || !n->fields)
+		return fail(d, "%s: the layout of '%s' is not in the metadata", what, name);
+	if (!strcmp(n->kind ? n->kind : "", "union") || !strcmp(o->kind ? o->kind : "", "union"))
+		return fail(d, "%s: union '%s' changed, and which of its members holds the value "
+			    "cannot be derived", what, name);
+	for (const struct json *nf = n->fields->child; nf; nf = nf->next) {
+		const char *fname = json_str(nf, "name");
+		const struct json *of = fname && fname[0] ? field_named(o->fields, fname) : NULL;
+		long obit, nbit;
+
+		if (!fname || !fname[0])
+			return fail(d, "%s: '%s' has an unnamed member, which cannot be matched", what,
+				    name);
+		snprintf(sub, sizeof(sub), "%s.%s", what, fname);
+		if (!of) {
+			note(d, "%s: new, starts as the new version initializes it", sub);
+			continue;
+		}
+		obit = json_int(of, "offset_bits", 0);
+		nbit = json_int(nf, "offset_bits", 0);
+		if (json_get(of, "bit_width") || json_get(nf, "bit_width")) {
+			const char *odsc = json_str(of, "desc"), *ndsc = json_str(nf, "desc");
+			long ow = json_int(of, "bit_width", json_int(of, "size", 0) * 8);
+			long nw = json_int(nf, "bit_width", json_int(nf, "size", 0) * 8);
+			struct op *op;
+
+			if (!odsc || !ndsc || !is_intlike(odsc[0]) || !is_intlike(ndsc[0]))
+				return fail(d, "%s: a bit-field changed type", sub);
+			op = push(d, __UPSTARE_XOP_BITS, ooff * 8 + obit, noff * 8 + nbit, ow, nw, sub);
+			op->flags = (desc_signed(odsc) ? __UPSTARE_XOP_OSIGNED : 0) |
+				    (desc_signed(ndsc) ? __UPSTARE_XOP_NSIGNED : 0);
+			continue;
+		}
+		if (!json_str(of, "desc") || !json_str(nf, "desc"))
+			return fail(d, "%s: no shape in the metadata (built by an older upstare-cc)",
+				    sub);
+		if (derive(x, d, ooff + obit / 8, json_str(of, "desc"), json_int(of, "size", 0),
+			   noff + nbit / 8, json_str(nf, "desc"), json_int(nf, "size", 0), sub,
+			   depth + 1))
+			return -1;
+	}
+	for (const struct json *of = o->fields->child; of; of = of->next)
+		if (json_str(of, "name") && !field_named(n->fields, json_str(of, "name")))
+			note(d, "%s.%s: removed; its value is dropped", what, json_str(of, "name"));
+	return 0;
+}
+
+static int derive_enum(const struct xfgen *x, struct deriv *d, unsigned long ooff, const char *od,
+		       unsigned long osz, unsigned long noff, const char *nd, unsigned long nsz,
+		       const char *name, const char *what)
+{
+	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	struct op *op;
+
+	if (!o || !n || !o->fields || !n->fields)
+		return fail(d, "%s: the values of '%s' are not in the metadata", what, name);
+	op = push(d, __UPSTARE_XOP_ENUM, ooff, noff, osz, nsz, what);
+	op->flags = (desc_signed(od) ? __UPSTARE_XOP_OSIGNED : 0) |
+		    (desc_signed(nd) ? __UPSTARE_XOP_NSIGNED : 0);
+	for (const struct json *of = o->fields->child; of; of = of->next) {
+		const struct json *nf = json_str(of, "name") ?
+					field_named(n->fields, json_str(of, "name")) : NULL;
+
+		if (!nf) {
+			note(d, "%s: value %s removed; an update finding it is refused", what,
+			     json_str(of, "name") ? json_str(of, "name") : "?");
+			continue;
+		}
+		op->map = xrealloc(op->map, (op->nmap + 1) * 2 * sizeof(*op->map));
+		op->map[op->nmap * 2] = json_int(of, "value", 0);
+		op->map[op->nmap * 2 + 1] = json_int(nf, "value", 0);
+		op->nmap++;
+	}
+	return 0;
+}
+
+static int derive_array(const struct xfgen *x, struct deriv *d, unsigned long ooff, const char *od,
+			unsigned long osz, unsigned long noff, const char *nd, unsigned long nsz,
+			const char *what, int depth)
+{
+	unsigned long on = strtoul(od + 1, NULL, 10), nn = strtoul(nd + 1, NULL, 10);
+	unsigned long oes = on ? osz / on : 0, nes = nn ? nsz / nn : 0, n = on < nn ? on : nn;
+	unsigned long at = d->n;
+	char sub[512];
+
+	snprintf(sub, sizeof(sub), "%s[]", what);
+	push(d, __UPSTARE_XOP_ARRAY, ooff, noff, oes, nes, what);
+	if (derive(x, d, 0, strchr(od, ':') + 1, oes, 0, strchr(nd, ':') + 1, nes, sub, depth + 1))
+		return -1;
+	d->v[at].count = n;
+	d->v[at].ostride = oes;
+	d->v[at].nstride = nes;
+	d->v[at].nbody = d->n - at - 1;
+	if (on != nn) {
+		d->v[at].flags |= __UPSTARE_XOP_ZEROED;
+		note(d, "%s: %lu entries become %lu; %s", what, on, nn,
+		     image_zero_at(d->im, ooff, osz) ? "kept by position (zeroed at start)" :
+		     "entries are initialized: if one changed since the start, refused (where it "
+		     "goes cannot be derived)");
+	}
+	if (on > nn) {
+		snprintf(sub, sizeof(sub), "%s[%lu..%lu]", what, nn, on - 1);
+		push(d, __UPSTARE_XOP_DROP, ooff + nn * oes, 0, (on - nn) * oes, 0, sub);
+	}
+	/* an array of plain copies is one copy */
+	if (on == nn && d->n == at + 2 && d->v[at + 1].op == __UPSTARE_XOP_COPY &&
+	    d->v[at + 1].osize == oes && oes == nes && !d->v[at + 1].ooff) {
+		free(d->v[at + 1].what);
+		d->n = at + 1;
+		d->v[at].op = __UPSTARE_XOP_COPY;
+		d->v[at].osize = d->v[at].nsize = on * oes;
+		d->v[at].count = d->v[at].nbody = 0;
+	}
+	return 0;
+}
+
+static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, const char *od,
+		  unsigned long osz, unsigned long noff, const char *nd, unsigned long nsz,
+		  const char *what, int depth)
+{
+	char ok = od[0], nk = nd[0];
+	char *oname, *nname;
+	int err;
+
+	if (depth > 32)
+		return fail(d, "%s: types nest too deep", what);
+	if (!strcmp(od, nd) && osz == nsz && !desc_changed(x, od, 0)) {
+		push_copy(d, ooff, noff, osz, what);
+		return 0;
+	}
+	oname = desc_name(od);
+	nname = desc_name(nd);
+	if (ok == 'e' && nk == 'e' && !strcmp(oname, nname) && rec_changed(x, oname, 0)) {
+		err = derive_enum(x, d, ooff, od, osz, noff, nd, nsz, oname, what);
+	} else if (is_intlike(ok) && is_intlike(nk)) {
+		struct op *op = push(d, __UPSTARE_XOP_INT, ooff, noff, osz, nsz, what);
+
+		op->flags = (desc_signed(od) ? __UPSTARE_XOP_OSIGNED : 0) |
+			    (desc_signed(nd) ? __UPSTARE_XOP_NSIGNED : 0);
+		err = 0;
+	} else if (ok == 'f' && nk == 'f') {
+		push(d, __UPSTARE_XOP_FLOAT, ooff, noff, osz, nsz, what);
+		err = 0;
+	} else if (ok == 'p' && nk == 'p' && !strcmp(oname, nname)) {
+		err = fail(d, "%s: points to '%s', whose layout changed; the objects it points to "
+			   "are not converted", what, oname);
+	} else if (ok == 'r' && nk == 'r' && !strcmp(oname, nname)) {
+		err = derive_struct(x, d, ooff, noff, oname, what, depth);
+	} else if (ok == 'a' && nk == 'a') {
+		err = derive_array(x, d, ooff, od, osz, noff, nd, nsz, what, depth);
+	} else {
+		err = fail(d, "%s: a value of shape %s became %s, which cannot be converted", what,
+			   od, nd);
+	}
+	free(oname);
+	free(nname);
+	return err;
+}
+
+/* --------------------------------------------------------------- image */
+
+
+static bool find_sym(Elf *e, const char *name, GElf_Sym *out)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			const char *n;
+
+			if (!gelf_getsym(data, i, &s) || s.st_shndx == SHN_UNDEF ||
+			    GELF_ST_TYPE(s.st_info) != STT_OBJECT)
+				continue;
+			n = elf_strptr(e, sh.sh_link, s.st_name);
+			if (n && !strcmp(n, name)) {
+				*out = s;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+#ifndef SHT_RELR
+#define SHT_RELR 19
+#endif
+
+static void add_relative(struct image *im, unsigned long at, unsigned long start)
+{
+	long addend;
+
+	if (at < start || at + sizeof(addend) > start + im->size)
+		return;
+	/* RELR: the addend is what the file holds in the slot */
+	memcpy(&addend, im->bytes + (at - start), sizeof(addend));
+	im->rel = xrealloc(im->rel, (im->nrel + 1) * sizeof(*im->rel));
+	im->rel[im->nrel].off = at - start;
+	im->rel[im->nrel].addend = addend;
+	im->rel[im->nrel].sym = NULL;
+	im->nrel++;
+}
+
+/*
+ * Relative relocations packed in a RELR section (lld's and ld's -z
+ * pack-relative-relocs): an even entry is the address of a slot, each odd
+ * one a bitmap of the 63 words after the last address.
+ */
+static void relr_slots(const struct xfgen *x, Elf_Scn *scn, unsigned long start,
+		       struct image *im)
+{
+	GElf_Shdr sh;
+	Elf_Data *d;
+	unsigned long where = 0;
+	const uint64_t *e;
+
+	if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELR || !(d = elf_getdata(scn, NULL)) ||
+	    !d->d_buf)
+		return;
+	e = d->d_buf;
+	for (size_t i = 0; i < d->d_size / sizeof(*e); i++) {
+		if (!(e[i] & 1)) {
+			add_relative(im, e[i], start);
+			where = e[i] + 8;
+			continue;
+		}
+		for (unsigned b = 1; b < 64; b++)
+			if (e[i] >> b & 1)
+				add_relative(im, where + (b - 1) * 8, start);
+		where += 63 * 8;
+	}
+}
+
+/* The old version's initial value of the global stored at symbol sym. */
+static void image_of(const struct xfgen *x, const char *sym, unsigned long size, struct image *im)
+{
+	GElf_Ehdr eh;
+	GElf_Sym s;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *data;
+
+	*im = (struct image){ .why = "the base's ELF file cannot be read" };
+	if (!x->elf || !gelf_getehdr(x->elf, &eh))
+		return;
+	im->why = "its storage is not in the base's symbol table";
+	if (!find_sym(x->elf, sym, &s) || s.st_size != size)
+		return;
+	scn = elf_getscn(x->elf, s.st_shndx);
+	if (!scn || !gelf_getshdr(scn, &sh))
+		return;
+	im->addr = s.st_value;
+	im->size = size;
+	if (sh.sh_type == SHT_NOBITS) {
+		im->kind = 1;
+		return;
+	}
+	im->why = "it is larger than 1 MiB";
+	if (size > IMAGE_MAX)
+		return;
+	im->why = "its section cannot be read";
+	data = elf_getdata(scn, NULL);
+	if (!data || !data->d_buf || s.st_value < sh.sh_addr ||
+	    s.st_value - sh.sh_addr + size > data->d_size)
+		return;
+	im->bytes = xcalloc(1, size ? size : 1);
+	memcpy(im->bytes, (char *)data->d_buf + (s.st_value - sh.sh_addr), size);
+	/* the slots the dynamic loader writes */
+	for (scn = NULL; (scn = elf_nextscn(x->elf, scn));)
+		relr_slots(x, scn, s.st_value, im);
+	for (scn = NULL; (scn = elf_nextscn(x->elf, scn));) {
+		GElf_Shdr rs, ss;
+		Elf_Data *rd, *sd = NULL;
+
+		if (!gelf_getshdr(scn, &rs) || (rs.sh_type != SHT_RELA && rs.sh_type != SHT_REL) ||
+		    !(rs.sh_flags & SHF_ALLOC))
+			continue;
+		rd = elf_getdata(scn, NULL);
+		if (rs.sh_link && gelf_getshdr(elf_getscn(x->elf, rs.sh_link), &ss))
+			sd = elf_getdata(elf_getscn(x->elf, rs.sh_link), NULL);
+		for (size_t i = 0; rd && rs.sh_entsize && i < rs.sh_size / rs.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Rel rl;
+			unsigned type;
+			GElf_Sym rsym;
+
+			if (rs.sh_type == SHT_RELA) {
+				if (!gelf_getrela(rd, i, &r))
+					continue;
+			} else {
+				if (!gelf_getrel(rd, i, &rl))
+					continue;
+				r.r_offset = rl.r_offset;
+				r.r_info = rl.r_info;
+				r.r_addend = 0;
+			}
+			if (r.r_offset < s.st_value || r.r_offset >= s.st_value + size)
+				continue;
+			type = GELF_R_TYPE(r.r_info);
+			im->rel = xrealloc(im->rel, (im->nrel + 1) * sizeof(*im->rel));
+			im->rel[im->nrel].off = r.r_offset - s.st_value;
+			im->rel[im->nrel].addend = r.r_addend;
+			im->rel[im->nrel].sym = NULL;
+			im->nrel++;
+			if (eh.e_machine == EM_X86_64 && type == R_X86_64_RELATIVE &&
+			    rs.sh_type == SHT_RELA)
+				continue;
+			if (eh.e_machine == EM_X86_64 && (type == R_X86_64_64 ||
+			    type == R_X86_64_GLOB_DAT) && sd &&
+			    gelf_getsym(sd, GELF_R_SYM(r.r_info), &rsym) &&
+			    elf_strptr(x->elf, ss.sh_link, rsym.st_name)) {
+				im->rel[im->nrel - 1].sym =
+					xstrdup(elf_strptr(x->elf, ss.sh_link, rsym.st_name));
+				continue;
+			}
+			im->why = "the loader relocates it in a way not followed";
+			return;
+		}
+	}
+	im->kind = 2;
+}
+
+/* ------------------------------------------------ the user's transformers */
+
+/* The string a relocation of an object file points to, or NULL. */
+static const char *reloc_string(Elf *e, Elf_Data *syms, size_t strtab, const GElf_Rela *r)
+{
+	GElf_Sym s;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	unsigned long at;
+
+	if (!syms || !gelf_getsym(syms, GELF_R_SYM(r->r_info), &s) || s.st_shndx == SHN_UNDEF ||
+	    s.st_shndx >= SHN_LORESERVE)
+		return NULL;
+	scn = elf_getscn(e, s.st_shndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
+		return NULL;
+	at = s.st_value + r->r_addend;
+	if (at >= d->d_size || !memchr((char *)d->d_buf + at, 0, d->d_size - at))
+		return NULL;
+	(void)strtab;
+	return (char *)d->d_buf + at;
+}
+
+/*
+ * The transformers the patch's objects declare (upstare.h's macros put a
+ * struct upstare_xform in section upstare_xf): which globals and types
+ * the user converts, so that their generated conversion is not reported.
+ */
+void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs)
+{
+	for (int i = 0; i < nobjs; i++) {
+		int fd;
+		Elf *e = elf_open_read(objs[i], &fd);
+		Elf_Scn *scn = NULL;
+		size_t shstrndx;
+
+		if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx))
+			goto next;
+		while ((scn = elf_nextscn(e, scn))) {
+			GElf_Shdr rs, ts;
+			Elf_Scn *target, *symscn;
+			Elf_Data *rd, *td, *sd;
+			const char *name;
+
+			if (!gelf_getshdr(scn, &rs) || rs.sh_type != SHT_RELA)
+				continue;
+			target = elf_getscn(e, rs.sh_info);
+			if (!target || !gelf_getshdr(target, &ts) ||
+			    !(name = elf_strptr(e, shstrndx, ts.sh_name)) || strcmp(name, "upstare_xf"))
+				continue;
+			rd = elf_getdata(scn, NULL);
+			td = elf_getdata(target, NULL);
+			symscn = elf_getscn(e, rs.sh_link);
+			sd = symscn ? elf_getdata(symscn, NULL) : NULL;
+			for (size_t k = 0; rd && td && rs.sh_entsize && k < rs.sh_size / rs.sh_entsize;
+			     k++) {
+				GElf_Rela r;
+				const char *str;
+				unsigned kind;
+				char *ent;
+
+				/* struct upstare_xform: kind at 0, a at 8 (LP64) */
+				if (!gelf_getrela(rd, k, &r) || r.r_offset % 48 != 8 ||
+				    r.r_offset + 4 > td->d_size + 8)
+					continue;
+				memcpy(&kind, (char *)td->d_buf + r.r_offset - 8, sizeof(kind));
+				str = reloc_string(e, sd, 0, &r);
+				if (!str || (kind != UPSTARE_XF_GLOBAL && kind != UPSTARE_XF_TYPE))
+					continue;
+				if (asprintf(&ent, "%u %s", kind, str) < 0)
+					continue;
+				x->user = xrealloc(x->user, (x->nuser + 1) * sizeof(*x->user));
+				x->user[x->nuser++] = ent;
+			}
+		}
+next:
+		if (e)
+			elf_end(e);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static bool user_converts(const struct xfgen *x, unsigned kind, const char *name)
+{
+	for (int i = 0; i < x->nuser; i++)
+		if ((unsigned)atoi(x->user[i]) == kind && !strcmp(strchr(x->user[i], ' ') + 1, name))
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------- emit */
+
+static void c_string(struct sb *o, const char *s)
+{
+	if (s)
+		sb_json_str(o, s);
+	else
+		sb_puts(o, "0");
+}
+
+static void emit(struct sb *o, const char *id, const struct deriv *d, const struct image *im)
+{
+	for (unsigned long i = 0; i < d->n; i++) {
+		if (!d->v[i].nmap)
+			continue;
+		sb_printf(o, "static const long long %s_map%lu[] = {", id, i);
+		for (unsigned long k = 0; k < d->v[i].nmap * 2; k++)
+			sb_printf(o, "%s%lldLL", k ? ", " : " ", d->v[i].map[k]);
+		sb_puts(o, " };\n");
+	}
+	if (!d->why && d->n) {
+		sb_printf(o, "static const struct __upstare_xop %s_ops[] = {\n", id);
+		for (unsigned long i = 0; i < d->n; i++) {
+			const struct op *p = &d->v[i];
+
+			sb_printf(o, "\t{ %u, %u, %lu, %lu, %lu, %lu, %lu, %lu, %lu, %lu, ", p->op,
+				  p->flags, p->ooff, p->noff, p->osize, p->nsize, p->count,
+				  p->ostride, p->nstride, p->nbody);
+			if (p->nmap)
+				sb_printf(o, "%s_map%lu, %lu, ", id, i, p->nmap);
+			else
+				sb_puts(o, "0, 0, ");
+			c_string(o, p->what);
+			sb_puts(o, " },\n");
+		}
+		sb_puts(o, "};\n");
+	}
+	if (im->kind == 2) {
+		sb_printf(o, "static const unsigned char %s_img[] = {", id);
+		for (unsigned long i = 0; i < im->size; i++)
+			sb_printf(o, "%s%s%u", i ? "," : "", i % 24 ? "" : "\n\t", im->bytes[i]);
+		sb_puts(o, "\n};\n");
+		if (im->nrel) {
+			sb_printf(o, "static const struct __upstare_xreloc %s_rel[] = {\n", id);
+			for (unsigned long i = 0; i < im->nrel; i++) {
+				sb_printf(o, "\t{ %lu, %ldL, ", im->rel[i].off, im->rel[i].addend);
+				c_string(o, im->rel[i].sym);
+				sb_puts(o, " },\n");
+			}
+			sb_puts(o, "};\n");
+		}
+	}
+	sb_printf(o, "static const struct __upstare_xgen %s = {\n\t", id);
+	c_string(o, d->why);
+	if (!d->why && d->n)
+		sb_printf(o, ", %s_ops, %lu,\n", id, d->n);
+	else
+		sb_puts(o, ", 0, 0,\n");
+	sb_printf(o, "\t%u, ", im->kind);
+	if (im->kind == 2)
+		sb_printf(o, "%s_img, %#lxUL, ", id, im->addr);
+	else
+		sb_printf(o, "0, %#lxUL, ", im->addr);
+	if (im->kind == 2 && im->nrel)
+		sb_printf(o, "%s_rel, %lu\n};\n", id, im->nrel);
+	else
+		sb_puts(o, "0, 0\n};\n");
+}
+
+int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct xfgen_var *ov,
+		 const struct xfgen_var *nv, const char *old_storage)
+{
+	struct deriv d = { 0 };
+	struct image im;
+
+	image_of(x, old_storage, ov->size, &im);
+	d.im = &im;
+	if (!ov->desc || !nv->desc)
+		fail(&d, "%s: no shape in the metadata (built by an older upstare-cc)", nv->name);
+	else
+		derive(x, &d, 0, ov->desc, ov->size, 0, nv->desc, nv->size, nv->name, 0);
+	emit(out, id, &d, &im);
+	if (user_converts(x, UPSTARE_XF_GLOBAL, nv->name) ||
+	    user_converts(x, UPSTARE_XF_TYPE, nv->type)) {
+		if (x->explain)
+			fprintf(stderr, "upstare-cc: %s:%ld: global %s ('%s' -> '%s'): converted by "
+				"the patch's transformer\n", nv->source, nv->line, nv->name,
+				ov->type, nv->type);
+	} else if (d.why) {
+		fprintf(stderr, "upstare-cc: %s:%ld: global %s ('%s' -> '%s'): no conversion can be "
+			"generated: %s.\n", nv->source, nv->line, nv->name, ov->type, nv->type, d.why);
+		fprintf(stderr, "upstare-cc: %s", im.kind ? "it is given the new version's "
+			"initial value if it still has its initial one when the update comes; "
+			"else the update is refused.  " : "the update is refused.  ");
+		fprintf(stderr, "To convert it, add to the patch:\n"
+			"\tstatic int xform_%s(void *new_obj, const void *old_obj, size_t old_size)\n"
+			"\t{\n\t\t/* fill the new '%s' from the old '%s' */\n\t\treturn 0;\n\t}\n"
+			"\tUPSTARE_GLOBAL_TRANSFORMER(%s, xform_%s);\n", nv->name, nv->type,
+			ov->type, nv->name, nv->name);
+	} else if (x->explain) {
+		fprintf(stderr, "upstare-cc: %s:%ld: global %s ('%s' -> '%s'): converted by a "
+			"generated transformer (%lu step%s)%s%s\n", nv->source, nv->line, nv->name,
+			ov->type, nv->type, d.n, d.n == 1 ? "" : "s", im.kind ? "; given the new initial value if "
+			"unchanged since the start" : "", d.notes.s ? ":" : "");
+		if (d.notes.s)
+			fputs(d.notes.s, stderr);
+	}
+	for (unsigned long i = 0; i < d.n; i++) {
+		free(d.v[i].what);
+		free(d.v[i].map);
+	}
+	free(d.v);
+	free(d.why);
+	sb_free(&d.notes);
+	for (unsigned long i = 0; i < im.nrel; i++)
+		free(im.rel[i].sym);
+	free(im.rel);
+	free(im.bytes);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The transformers upstare-cc --patch generates for changed globals. */
+#ifndef UPSTARE_XFGEN_H
+#define UPSTARE_XFGEN_H
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+
+struct xfgen;
+
+/* A global as the metadata of one version describes it. */
+struct xfgen_var {
+	const char *name, *type, *desc, *source;
+	long size, line;
+};
+
+/*
+ * base_units and new_units: the versions' metadata documents, joined by
+ * commas; base_path: the program or patch the patch applies to.
+ */
+struct xfgen *xfgen_open(const char *base_units, const char *new_units, const char *base_path,
+			 bool explain);
+/*
+ * Append to out the C definition of "static const struct __upstare_xgen
+ * id", the conversion of global ov (kept at old_storage in the base) to nv.
+ * What cannot be derived is reported on stderr with a template.
+ */
+int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct xfgen_var *ov,
+		 const struct xfgen_var *nv, const char *old_storage);
+/* Note the transformers the patch's objects declare (upstare.h). */
+void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs);
+void xfgen_close(struct xfgen *x);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Globals whose conversion cannot be derived when version 2 changes their
+ * types: a union (which member holds the value?) and a struct holding a
+ * pointer to a record whose layout changes (the objects it points to are
+ * not converted).  Both are set at run time.  A third, "first", has the
+ * same problem but keeps its initial value.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#ifndef VERSION
+#define VERSION "v1"
+union val {
+	int i;
+	float f;
+};
+struct node {
+	int key;
+	struct node *next;
+};
+struct list {
+	struct node *head;
+	int n;
+};
+#endif
+
+union val val;
+struct list list;
+static struct node first = { 1, 0 };
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	val.i = 5;
+	list.head = &first;
+	list.n = 1;
+	for (long counter = 1;; counter++) {
+		printf(VERSION " counter=%ld val=%d n=%d key=%d\n", counter, val.i, list.n,
+		       list.head->key);
+		usleep(10000);
+	}
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * The conversions upstare-cc --patch generates for changed globals
+ * (instrumentor/xfgen.c): a list of steps over the old and the new
+ * storage, and the global's initial value in the old version.  A global
+ * that still has its initial value is left as the new version initializes
+ * it; any other is converted step by step, and a step that cannot convert
+ * its value (an integer out of the new range, an enum value the new
+ * version dropped, entries of a resized array that is not zeroed at start)
+ * refuses the update with upstare_fail(), naming the field.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "upstare.h"
+
+/* Does old[off, off+len) hold what the old version starts it with? */
+static int image_equal(const struct __upstare_xgen *g, const unsigned char *old,
+		       unsigned long off, unsigned long len)
+{
+	uintptr_t load = (uintptr_t)old - g->link_addr;
+
+	if (g->image == 1) {
+		for (unsigned long i = 0; i < len; i++)
+			if (old[off + i])
+				return 0;
+		return 1;
+	}
+	if (g->image != 2)
+		return 0;
+	for (unsigned long i = 0; i < len;) {
+		unsigned long at = off + i, r;
+
+		for (r = 0; r < g->nrelocs; r++)
+			if (g->relocs[r].off == at)
+				break;
+		if (r < g->nrelocs) {
+			uintptr_t want = g->relocs[r].sym ?
+					 (uintptr_t)upstare__sym(g->relocs[r].sym) : load;
+			uintptr_t have;
+
+			if (g->relocs[r].sym && !want)
+				return 0;
+			memcpy(&have, old + at, sizeof(have));
+			if (have != want + g->relocs[r].addend)
+				return 0;
+			i += sizeof(have);
+			continue;
+		}
+		if (old[at] != g->bytes[at])
+			return 0;
+		i++;
+	}
+	return 1;
+}
+
+int upstare__gen_unchanged(const struct __upstare_global_move *m, const void *old)
+{
+	return m->gen && image_equal(m->gen, old, 0, m->old_size);
+}
+
+static int all_zero(const unsigned char *p, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* Does the old version start old[off, off+len) zeroed? */
+static int image_zero(const struct __upstare_xgen *g, unsigned long off, unsigned long len)
+{
+	if (g->image == 1)
+		return 1;
+	if (g->image != 2 || !all_zero(g->bytes + off, len))
+		return 0;
+	for (unsigned long r = 0; r < g->nrelocs; r++)
+		if (g->relocs[r].off + sizeof(void *) > off && g->relocs[r].off < off + len)
+			return 0;
+	return 1;
+}
+
+static int get_int(const unsigned char *p, unsigned long size, int is_signed, __int128 *v)
+{
+	uint64_t u = 0;
+
+	if (size == 16) {
+		memcpy(v, p, 16);
+		return 0;
+	}
+	if (size > 8 || !size)
+		return -1;
+	memcpy(&u, p, size);
+	if (is_signed && size < 8 && (u >> (size * 8 - 1)) & 1)
+		u |= ~0ull << (size * 8);
+	*v = is_signed ? (__int128)(int64_t)u : (__int128)u;
+	return 0;
+}
+
+/* Store v in size bytes if it fits; 0 or -ERANGE. */
+static int put_int(unsigned char *p, unsigned long size, int is_signed, __int128 v)
+{
+	__int128 lo, hi;
+
+	if (size == 16) {
+		memcpy(p, &v, 16);
+		return 0;
+	}
+	if (size > 8 || !size)
+		return -ERANGE;
+	if (is_signed) {
+		hi = ((__int128)1 << (size * 8 - 1)) - 1;
+		lo = -hi - 1;
+	} else {
+		lo = 0;
+		hi = ((__int128)1 << (size * 8)) - 1;
+	}
+	if (v < lo || v > hi)
+		return -ERANGE;
+	memcpy(p, &v, size);	/* little-endian: the low bytes */
+	return 0;
+}
+
+static __int128 get_bits(const unsigned char *p, unsigned long bit, unsigned long width,
+			 int is_signed)
+{
+	unsigned __int128 u = 0;
+
+	for (unsigned long i = 0; i < width; i++)
+		if (p[(bit + i) / 8] >> ((bit + i) % 8) & 1)
+			u |= (unsigned __int128)1 << i;
+	if (is_signed && width && width < 128 && (u >> (width - 1)) & 1)
+		u |= ~(unsigned __int128)0 << width;
+	return (__int128)u;
+}
+
+static int put_bits(unsigned char *p, unsigned long bit, unsigned long width, int is_signed,
+		    __int128 v)
+{
+	__int128 lo = 0, hi;
+
+	if (!width || width > 64)
+		return -ERANGE;
+	hi = is_signed ? ((__int128)1 << (width - 1)) - 1 : ((__int128)1 << width) - 1;
+	if (is_signed)
+		lo = -hi - 1;
+	if (v < lo || v > hi)
+		return -ERANGE;
+	for (unsigned long i = 0; i < width; i++) {
+		unsigned char mask = 1u << ((bit + i) % 8);
+
+		if ((v >> i) & 1)
+			p[(bit + i) / 8] |= mask;
+		else
+			p[(bit + i) / 8] &= ~mask;
+	}
+	return 0;
+}
+
+static long double get_float(const unsigned char *p, unsigned long size)
+{
+	float f;
+	double d;
+	long double l;
+
+	if (size == sizeof(f)) {
+		memcpy(&f, p, sizeof(f));
+		return f;
+	}
+	if (size == sizeof(d)) {
+		memcpy(&d, p, sizeof(d));
+		return d;
+	}
+	memcpy(&l, p, sizeof(l));
+	return l;
+}
+
+static void put_float(unsigned char *p, unsigned long size, long double v)
+{
+	float f = v;
+	double d = v;
+
+	if (size == sizeof(f))
+		memcpy(p, &f, sizeof(f));
+	else if (size == sizeof(d))
+		memcpy(p, &d, sizeof(d));
+	else
+		memcpy(p, &v, sizeof(v));
+}
+
+struct conv {
+	const struct __upstare_global_move *m;
+	const unsigned char *old;
+	unsigned char *new;
+};
+
+static int out_of(const struct conv *c, unsigned long o, unsigned long os, unsigned long n,
+		  unsigned long ns, const char *what)
+{
+	if (o + os > c->m->old_size || n + ns > c->m->new_size || o + os < o || n + ns < n) {
+		upstare_fail("%s: the patch's conversion reaches outside the global", what);
+		return 1;
+	}
+	return 0;
+}
+
+static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned long nops,
+	       unsigned long obase, unsigned long nbase)
+{
+	for (unsigned long i = 0; i < nops; i++) {
+		const struct __upstare_xop *x = &ops[i];
+		unsigned long o = obase + x->ooff, n = nbase + x->noff;
+		int osg = !!(x->flags & __UPSTARE_XOP_OSIGNED), nsg = !!(x->flags & __UPSTARE_XOP_NSIGNED);
+		__int128 v;
+
+		switch (x->op) {
+		case __UPSTARE_XOP_COPY:
+			if (out_of(c, o, x->osize, n, x->osize, x->what))
+				return -EINVAL;
+			memcpy(c->new + n, c->old + o, x->osize);
+			break;
+		case __UPSTARE_XOP_INT:
+		case __UPSTARE_XOP_ENUM:
+			if (out_of(c, o, x->osize, n, x->nsize, x->what))
+				return -EINVAL;
+			if (get_int(c->old + o, x->osize, osg, &v)) {
+				upstare_fail("%s: an integer of %lu bytes is not converted", x->what,
+					     x->osize);
+				return -EINVAL;
+			}
+			if (x->op == __UPSTARE_XOP_ENUM) {
+				unsigned long k;
+
+				for (k = 0; k < x->nmap; k++)
+					if (x->map[2 * k] == v)
+						break;
+				if (k == x->nmap) {
+					upstare_fail("%s: value %lld has no counterpart in the new "
+						     "version's enum", x->what, (long long)v);
+					return -EINVAL;
+				}
+				v = x->map[2 * k + 1];
+			}
+			if (put_int(c->new + n, x->nsize, nsg, v)) {
+				upstare_fail("%s: value %lld does not fit in the new type (%lu bytes, "
+					     "%s)", x->what, (long long)v, x->nsize,
+					     nsg ? "signed" : "unsigned");
+				return -EINVAL;
+			}
+			break;
+		case __UPSTARE_XOP_FLOAT:
+			if (out_of(c, o, x->osize, n, x->nsize, x->what))
+				return -EINVAL;
+			put_float(c->new + n, x->nsize, get_float(c->old + o, x->osize));
+			break;
+		case __UPSTARE_XOP_BITS:
+			if (out_of(c, o / 8, (o % 8 + x->osize + 7) / 8, n / 8,
+				   (n % 8 + x->nsize + 7) / 8, x->what))
+				return -EINVAL;
+			v = get_bits(c->old, o, x->osize, osg);
+			if (put_bits(c->new, n, x->nsize, nsg, v)) {
+				upstare_fail("%s: value %lld does not fit in the new bit-field (%lu "
+					     "bits)", x->what, (long long)v, x->nsize);
+				return -EINVAL;
+			}
+			break;
+		case __UPSTARE_XOP_ARRAY: {
+			unsigned long olen = x->count * x->ostride, nlen = x->count * x->nstride;
+
+			if (x->nbody > nops - i - 1 || out_of(c, o, olen, n, nlen, x->what))
+				return -EINVAL;
+			if (x->flags & __UPSTARE_XOP_ZEROED) {
+				/* resized: by position only when nothing was there at start */
+				if (image_equal(c->m->gen, c->old, o, olen)) {
+					i += x->nbody;
+					break;	/* as it started: the new initial entries */
+				}
+				if (!image_zero(c->m->gen, o, olen) || !all_zero(c->new + n, nlen)) {
+					unsigned long k = 0;
+
+					while (k + 1 < x->count &&
+					       image_equal(c->m->gen, c->old, o + k * x->ostride,
+							   x->ostride))
+						k++;
+					upstare_fail("%s[%lu] changed since the program started, and "
+						     "where it goes in the new version cannot be "
+						     "derived: the array changed length and its "
+						     "entries are initialized", x->what, k);
+					return -EINVAL;
+				}
+			}
+			for (unsigned long k = 0; k < x->count; k++) {
+				int err = run(c, x + 1, x->nbody, o + k * x->ostride,
+					      n + k * x->nstride);
+
+				if (err)
+					return err;
+			}
+			i += x->nbody;
+			break;
+		}
+		case __UPSTARE_XOP_DROP:
+			if (out_of(c, o, x->osize, 0, 0, x->what))
+				return -EINVAL;
+			if (!image_equal(c->m->gen, c->old, o, x->osize) &&
+			    !all_zero(c->old + o, x->osize)) {
+				upstare_fail("%s: the new version has no place for these entries, "
+					     "and they changed since the start", x->what);
+				return -EINVAL;
+			}
+			break;
+		default:
+			upstare_fail("%s: unknown conversion step %u", x->what, x->op);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int upstare__gen_convert(const struct __upstare_global_move *m, const void *old, void *new)
+{
+	struct conv c = { m, old, new };
+
+	if (upstare__gen_unchanged(m, old))
+		return 0;	/* the new version's initial value, as it is */
+	if (m->gen->why) {
+		upstare_fail("it changed since the program started, and no conversion could be "
+			     "generated: %s", m->gen->why);
+		return -EINVAL;
+	}
+	return run(&c, m->gen->ops, m->gen->nops, 0, 0);
+}
