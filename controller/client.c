@@ -101,3 +101,20 @@ struct json *client_call(const char *prog, const char *request)
 		fprintf(stderr, "%s: %s\n", prog, err);
 	return j;
 }
+
+bool client_number(FILE *err, const char *prog, const char *opt, const char *s, long min,
+		   long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(err, "%s: %s: '%s' is not a number from %ld to %ld\n", prog, opt, s, min,
+			max);
+		return false;
+	}
+	*out = v;
+	return true;
+}

@@ -6,6 +6,9 @@
 #ifndef UPSTARE_CLIENT_H
 #define UPSTARE_CLIENT_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "json.h"
 
 #define UPSTARE_DEFAULT_SOCKET		"/run/upstare/upstared.sock"
@@ -27,5 +30,11 @@ int client_connect(const char *path);
 struct json *client_request(int fd, const char *request, char *err, size_t errlen);
 /* Connect, request, close; prints transport errors to stderr as "prog: ...". */
 struct json *client_call(const char *prog, const char *request);
+/*
+ * A command-line number: s, decimal, in [min, max] into *out; else false,
+ * with "prog: OPT: 's' is not a number from min to max" on err.
+ */
+bool client_number(FILE *err, const char *prog, const char *opt, const char *s, long min,
+		   long max, long *out);
 
 #endif

@@ -1468,6 +1468,7 @@ static int update_main(int argc, char **argv)
 	struct target *t = NULL;
 	char *end;
 	unsigned timeout = 5000;
+	long num;
 	int opt, json = 0, tree = 0, n, ret = 1;
 	uint64_t deadline;
 	pid_t pid = 0, *pids = NULL;
@@ -1475,9 +1476,19 @@ static int update_main(int argc, char **argv)
 	optind = 0;	/* upstared runs this once per request */
 	while ((opt = getopt_long(argc, argv, "p:f:t:Tc:eSH:d:Djh", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'p': pid = atoi(optarg); break;
+		case 'p':
+			if (!client_number(uerr, "upstarectl update", "--pid", optarg, 1, INT_MAX,
+					   &num))
+				goto usage_err;
+			pid = num;
+			break;
 		case 'f': patch_arg = optarg; break;
-		case 't': timeout = strtoul(optarg, NULL, 0); break;
+		case 't':
+			if (!client_number(uerr, "upstarectl update", "--timeout", optarg, 1,
+					   UPDATE_TIMEOUT_MAX_MS, &num))
+				goto usage_err;
+			timeout = num;
+			break;
 		case 'T': tree = 1; break;
 		case 'c': cons_arg = optarg; break;
 		case 'e': explain = 1; break;

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/* --timeout's bound: no thread is held parked, nor a client waits, longer. */
+#define UPDATE_TIMEOUT_MAX_MS	600000
+
 struct update_hooks {
 	void *arg;
 	/*

@@ -500,6 +500,12 @@ static int resolve(const struct upstare__obj *o, uint32_t si, uintptr_t *val)
 		*val = o->bias + s->st_value;
 		return 0;
 	}
+	/* exit() and abort() in the patch's constructors and transformers roll
+	 * the update back (guard.c) */
+	if (s->st_shndx == SHN_UNDEF && (p = upstare__guard_stub(name))) {
+		*val = (uintptr_t)p;
+		return 0;
+	}
 	d = o->symbolic ? obj_lookup(o, name) : NULL;
 	if (!d)
 		p = global_sym(o, si, name);
@@ -639,15 +645,70 @@ static int apply_relro(const struct upstare__obj *o, const ElfW(Phdr) *ph, unsig
 
 /* ------------------------------------------------------------ the API */
 
-static void run_init(const struct upstare__obj *o, const struct dynamic *d)
+struct init_run {
+	const struct upstare__obj *o;
+	const struct dynamic *d;
+	uintptr_t current;	/* the constructor running */
+};
+
+static int run_init(void *arg)
 {
+	struct init_run *r = arg;
+	const struct upstare__obj *o = r->o;
+	const struct dynamic *d = r->d;
 	void (**init)(int, char **, char **) = (void *)(o->bias + d->init_array);
 
-	if (d->init)
-		((void (*)(int, char **, char **))(o->bias + d->init))(0, NULL, environ);
+	if (d->init) {
+		r->current = o->bias + d->init;
+		((void (*)(int, char **, char **))r->current)(0, NULL, environ);
+	}
 	for (size_t i = 0; d->init_array && i < d->init_arraysz / sizeof(*init); i++)
-		if (init[i] && init[i] != (void *)-1)
+		if (init[i] && init[i] != (void *)-1) {
+			r->current = (uintptr_t)init[i];
 			init[i](0, NULL, environ);
+		}
+	return 0;
+}
+
+/* The name of the function of the patch's file at address a (its .symtab). */
+static void func_name(int fd, const struct upstare__obj *o, uintptr_t a, char *buf, size_t n)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Shdr) *sh = NULL;
+	uintptr_t want = a - o->bias;
+
+	snprintf(buf, n, "at offset %#lx", (unsigned long)want);
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || eh.e_shentsize != sizeof(*sh) ||
+	    !eh.e_shnum || eh.e_shnum > 4096 || !(sh = calloc(eh.e_shnum, sizeof(*sh))) ||
+	    pread(fd, sh, eh.e_shnum * sizeof(*sh), eh.e_shoff) != (ssize_t)(eh.e_shnum * sizeof(*sh)))
+		goto out;
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		ElfW(Sym) sym;
+		const ElfW(Shdr) *st;
+		char name[128];
+
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh.e_shnum ||
+		    sh[i].sh_entsize != sizeof(sym))
+			continue;
+		st = &sh[sh[i].sh_link];
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(sym); k++) {
+			ssize_t got;
+
+			if (pread(fd, &sym, sizeof(sym), sh[i].sh_offset + k * sizeof(sym)) !=
+			    sizeof(sym) || ELF64_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    want < sym.st_value || want >= sym.st_value + (sym.st_size ?: 1) ||
+			    sym.st_name >= st->sh_size)
+				continue;
+			got = pread(fd, name, sizeof(name) - 1, st->sh_offset + sym.st_name);
+			if (got <= 0)
+				continue;
+			name[got] = 0;
+			snprintf(buf, n, "%s()", name);
+			goto out;
+		}
+	}
+out:
+	free(sh);
 }
 
 struct upstare__obj *upstare__obj_load(int fd, const char *name)
@@ -692,7 +753,21 @@ struct upstare__obj *upstare__obj_load(int fd, const char *name)
 	o->fini = d.fini ? (void (*)(void))(o->bias + d.fini) : NULL;
 	o->fini_array = d.fini_array ? (void (**)(void))(o->bias + d.fini_array) : NULL;
 	o->nfini = d.fini_arraysz / sizeof(*o->fini_array);
-	run_init(o, &d);
+	{
+		struct init_run r = { o, &d, 0 };
+		char why[256], fn[160];
+
+		/* a constructor that faults or exits: the patch is not loaded,
+		 * and its finalizers do not run */
+		if (upstare__guarded(run_init, &r, why, sizeof(why))) {
+			func_name(fd, o, r.current, fn, sizeof(fn));
+			upstare__reason("patch %s: its constructor %s %s while it was loaded", name,
+					fn, why);
+			munmap(o->map, o->span);
+			free(o);
+			return NULL;
+		}
+	}
 	o->name = NULL;	/* the caller's buffer: reasons are given by now */
 	return o;
 }

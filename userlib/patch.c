@@ -160,17 +160,25 @@ static int read_patch_ids(int fd, char *id, size_t idsz, char *base, size_t base
 	Elf64_Shdr *sh = NULL, *strsh;
 	char *names = NULL;
 	int err = -ENOEXEC;
+	struct stat st;
 
 	id[0] = base[0] = 0;
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	if (fstat(fd, &st) || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN ||
-	    eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shstrndx >= eh.e_shnum)
+	    eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shstrndx >= eh.e_shnum ||
+	    eh.e_shoff > (uint64_t)st.st_size ||
+	    eh.e_shnum * sizeof(*sh) > (uint64_t)st.st_size - eh.e_shoff)
 		return err;
 	sh = calloc(eh.e_shnum, sizeof(*sh));
 	if (!sh || pread(fd, sh, eh.e_shnum * sizeof(*sh), eh.e_shoff) !=
 		   (ssize_t)(eh.e_shnum * sizeof(*sh)))
 		goto out;
 	strsh = &sh[eh.e_shstrndx];
+	/* every size and offset from the file is checked against the file */
+	if (strsh->sh_offset > (uint64_t)st.st_size ||
+	    strsh->sh_size > (uint64_t)st.st_size - strsh->sh_offset || strsh->sh_size > (1u << 20))
+		goto out;
 	names = calloc(1, strsh->sh_size + 1);
 	if (!names || pread(fd, names, strsh->sh_size, strsh->sh_offset) !=
 		      (ssize_t)strsh->sh_size)
@@ -188,11 +196,11 @@ static int read_patch_ids(int fd, char *id, size_t idsz, char *base, size_t base
 			snprintf(base, basesz, "%.*s", (int)n, (char *)buf);
 		} else if (n >= 16) {
 			Elf64_Nhdr *nh = (void *)buf;
-			unsigned char *d = buf + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
+			size_t at = sizeof(*nh) + (((size_t)nh->n_namesz + 3) & ~(size_t)3);
 
-			for (unsigned j = 0; j < nh->n_descsz && 2 * j + 2 < idsz &&
-			     d + j < buf + n; j++)
-				sprintf(id + 2 * j, "%02x", d[j]);
+			for (size_t j = 0; at < n && j < nh->n_descsz && j < n - at &&
+			     2 * j + 2 < idsz; j++)
+				sprintf(id + 2 * j, "%02x", buf[at + j]);
 		}
 	}
 	err = 0;

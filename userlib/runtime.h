@@ -121,6 +121,16 @@ void upstare__patch_unload(void);
 int upstare__commit_functions(void);
 int upstare__check_moves(void);
 /*
+ * guard.c: run fn(arg) with faults and exit()/abort() in it returned as
+ * -EFAULT, what happened in why ("received SIGSEGV (address 0x8)").
+ * guard_cancel: this thread leaves a guarded call by another way (the
+ * transformers' deadline).  guard_stub: the runtime's stand-in for a
+ * patch's reference to exit functions, or NULL.
+ */
+int upstare__guarded(int (*fn)(void *), void *arg, char *why, size_t n);
+void upstare__guard_cancel(void);
+void *upstare__guard_stub(const char *name);
+/*
  * convert.c: the patch's generated conversion of a changed global.  Does
  * the global still hold its initial value?  Convert it (0, or -EINVAL with
  * upstare_fail()).

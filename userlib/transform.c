@@ -258,14 +258,21 @@ void upstare__transform_end(int rollback)
  * Past it the transformer is abandoned where it is (the timer's signal
  * jumps back here) and the update rolls back as for an error.
  */
+static int call_void(void *fn)
+{
+	return ((int (*)(void))fn)();
+}
+
 static int call_xform(int (*fn)(void), const char *what)
 {
+	char why[256] = "";
 	struct upstare_thread_slot *slot = ts.slot;
 	int in_runtime = ts.in_runtime, nr_depth = ts.nr_depth;
 	int err;
 
 	fail_msg[0] = 0;
 	if (sigsetjmp(xf_jmp, 1)) {
+		upstare__guard_cancel();
 		/* state the transformer's frames (entered from the runtime, so
 		 * marked not reconstructible) and wrapped calls left behind */
 		ts.in_runtime = in_runtime;
@@ -289,10 +296,12 @@ static int call_xform(int (*fn)(void), const char *what)
 	}
 	ts.in_runtime++;
 	xf_armed = 1;
-	err = fn();
+	err = upstare__guarded(call_void, (void *)fn, why, sizeof(why));
 	xf_armed = 0;
 	ts.in_runtime--;
-	if (err)
+	if (err == -EFAULT && why[0])
+		upstare__reason("%s %s", what, why);	/* a fault, exit() or abort() */
+	else if (err)
 		upstare__reason("%s failed (%d)%s%s", what, err, fail_msg[0] ? ": " : "", fail_msg);
 	return err;
 }
