@@ -606,8 +606,8 @@ int patch_link(const struct patch_opts *po)
 	struct units bu = { 0 }, nu = { 0 };
 	const char **pair;
 	struct rtypes btypes = { 0 }, ntypes = { 0 };
-	struct sb changed = { 0 };
-	unsigned nchanged = 0;
+	struct sb changed = { 0 }, convs = { 0 };
+	unsigned nchanged = 0, nconvs = 0;
 	struct argv_list rename = { 0 };
 	struct sb bstorage = { 0 }, nunits = { 0 }, gens = { 0 };
 	struct xfgen *xg = NULL;
@@ -718,26 +718,39 @@ int patch_link(const struct patch_opts *po)
 		"__attribute__((weak, visibility(\"hidden\")));\n"
 		"extern int __upstare_main_thunk(int, char **, char **) "
 		"__attribute__((weak));\n");
-	/* record types whose layout changed: locals of them need a transformer */
+	/* record types whose layout changed: locals of them are converted by
+	 * the generated conversion of the type, or need a transformer */
 	for (int i = 0; i < ntypes.n; i++)
 		if (rtype_find(&ntypes, ntypes.v[i].name) == &ntypes.v[i] &&
 		    layout_changed(&btypes, &ntypes, ntypes.v[i].name, 0)) {
+			char id[32];
+			long osz, nsz;
+
 			sb_puts(&changed, "\t");
 			c_str(&changed, ntypes.v[i].name);
 			sb_puts(&changed, ",\n");
 			nchanged++;
+			snprintf(id, sizeof(id), "tgen%u", nconvs);
+			if (xfgen_type(xg, &gens, id, ntypes.v[i].name, &osz, &nsz))
+				continue;
+			sb_puts(&convs, "\t{ ");
+			c_str(&convs, ntypes.v[i].name);
+			sb_printf(&convs, ", %ld, %ld, &%s },\n", osz, nsz, id);
+			nconvs++;
 		}
 	sb_printf(&info, "static const char *const changed_types[] = {\n%s\t0\n};\n",
 		  changed.s ? changed.s : "");
 	if (gens.s)
 		sb_puts(&info, gens.s);
+	sb_printf(&info, "static const struct __upstare_type_conv type_convs[] = {\n%s"
+		  "\t{ 0, 0, 0, 0 }\n};\n", convs.s ? convs.s : "");
 	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
 		  "\t{ 0, 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
 		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"
-		  "\t%u, changed_types\n"
-		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged);
+		  "\t%u, changed_types, %u, type_convs\n"
+		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged, nconvs);
 	asm_section(&info, ".upstare_base", bid.s);
 	if (storage.s)
 		asm_section(&info, ".upstare_storage", storage.s);
@@ -800,5 +813,6 @@ out:
 	sb_free(&storage);
 	sb_free(&moves);
 	sb_free(&changed);
+	sb_free(&convs);
 	return err;
 }

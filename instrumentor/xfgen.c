@@ -871,3 +871,43 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 	free(im.bytes);
 	return 0;
 }
+
+int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name,
+	       long *old_size, long *new_size)
+{
+	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	struct image im = { .why = "a local" };
+	struct deriv d = { .im = &im };
+	char desc[600];
+
+	if (!o || !n)
+		return -1;
+	if (!strcmp(n->kind ? n->kind : "", "enum"))
+		snprintf(desc, sizeof(desc), "ei%ld<%s>", n->size, name);
+	else
+		snprintf(desc, sizeof(desc), "r<%s>", name);
+	derive(x, &d, 0, desc, o->size, 0, desc, n->size, name, 0);
+	emit(out, id, &d, &im);
+	*old_size = o->size;
+	*new_size = n->size;
+	if (x->explain) {
+		if (d.why)
+			fprintf(stderr, "upstare-cc: locals of type %s: no conversion can be "
+				"generated: %s; a frame holding one needs a stack transformer\n", name,
+				d.why);
+		else
+			fprintf(stderr, "upstare-cc: locals of type %s: converted by a generated "
+				"transformer (%lu step%s)%s\n", name, d.n, d.n == 1 ? "" : "s",
+				d.notes.s ? ":" : "");
+		if (!d.why && d.notes.s)
+			fputs(d.notes.s, stderr);
+	}
+	for (unsigned long i = 0; i < d.n; i++) {
+		free(d.v[i].what);
+		free(d.v[i].map);
+	}
+	free(d.v);
+	free(d.why);
+	sb_free(&d.notes);
+	return 0;
+}

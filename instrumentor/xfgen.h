@@ -28,6 +28,13 @@ struct xfgen *xfgen_open(const char *base_units, const char *new_units, const ch
  */
 int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct xfgen_var *ov,
 		 const struct xfgen_var *nv, const char *old_storage);
+/*
+ * The same for locals of record or enum type name, whose layout changed:
+ * "static const struct __upstare_xgen id" (no initial value), and the
+ * type's sizes; -1 when the metadata does not describe it.
+ */
+int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name,
+	       long *old_size, long *new_size);
 /* Note the transformers the patch's objects declare (upstare.h). */
 void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs);
 void xfgen_close(struct xfgen *x);

@@ -16,7 +16,8 @@
  * update/gen_types: an enum gains a value in the middle, a struct's fields
  * are reordered, widened (int -> long, short -> int, a bit-field grows)
  * and one added, a zeroed array of them grows, a float becomes a double;
- * every value, set at run time, is carried into version 2.
+ * every value, set at run time, is carried into version 2, main's local
+ * of the struct too.
  *
  * update/gen_narrowing: a long becomes an int and holds more than INT_MAX:
  * rolled back, the global and its value named.
@@ -83,7 +84,8 @@ static enum test_result gen_types(struct test_ctx *ctx)
 	upd_stop(&u);
 	last = upd_last_value(&u, "v1 count=");
 	if (!upd_waitf(&u, 0, 1, "v2 count=%ld st=BUSY small=-300 flags=5 jobs1=DONE/77 "
-		       "ratio=0.50 total=%ld added=0 n=3\n", last + 1, last + 1))
+		       "ratio=0.50 total=%ld mine=DONE/%ld added=0 n=3\n", last + 1, last + 1,
+		       last + 5 + 1))
 		goto out;
 	res = TEST_PASS;
 out:

@@ -192,15 +192,16 @@ static void put_float(unsigned char *p, unsigned long size, long double v)
 }
 
 struct conv {
-	const struct __upstare_global_move *m;
+	const struct __upstare_xgen *gen;
 	const unsigned char *old;
 	unsigned char *new;
+	unsigned long old_size, new_size;
 };
 
 static int out_of(const struct conv *c, unsigned long o, unsigned long os, unsigned long n,
 		  unsigned long ns, const char *what)
 {
-	if (o + os > c->m->old_size || n + ns > c->m->new_size || o + os < o || n + ns < n) {
+	if (o + os > c->old_size || n + ns > c->new_size || o + os < o || n + ns < n) {
 		upstare_fail("%s: the patch's conversion reaches outside the global", what);
 		return 1;
 	}
@@ -274,15 +275,15 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 				return -EINVAL;
 			if (x->flags & __UPSTARE_XOP_ZEROED) {
 				/* resized: by position only when nothing was there at start */
-				if (image_equal(c->m->gen, c->old, o, olen)) {
+				if (image_equal(c->gen, c->old, o, olen)) {
 					i += x->nbody;
 					break;	/* as it started: the new initial entries */
 				}
-				if (!image_zero(c->m->gen, o, olen) || !all_zero(c->new + n, nlen)) {
+				if (!image_zero(c->gen, o, olen) || !all_zero(c->new + n, nlen)) {
 					unsigned long k = 0;
 
 					while (k + 1 < x->count &&
-					       image_equal(c->m->gen, c->old, o + k * x->ostride,
+					       image_equal(c->gen, c->old, o + k * x->ostride,
 							   x->ostride))
 						k++;
 					upstare_fail("%s[%lu] changed since the program started, and "
@@ -305,7 +306,7 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 		case __UPSTARE_XOP_DROP:
 			if (out_of(c, o, x->osize, 0, 0, x->what))
 				return -EINVAL;
-			if (!image_equal(c->m->gen, c->old, o, x->osize) &&
+			if (!image_equal(c->gen, c->old, o, x->osize) &&
 			    !all_zero(c->old + o, x->osize)) {
 				upstare_fail("%s: the new version has no place for these entries, "
 					     "and they changed since the start", x->what);
@@ -322,7 +323,7 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 
 int upstare__gen_convert(const struct __upstare_global_move *m, const void *old, void *new)
 {
-	struct conv c = { m, old, new };
+	struct conv c = { m->gen, old, new, m->old_size, m->new_size };
 
 	if (upstare__gen_unchanged(m, old))
 		return 0;	/* the new version's initial value, as it is */
@@ -332,4 +333,42 @@ int upstare__gen_convert(const struct __upstare_global_move *m, const void *old,
 		return -EINVAL;
 	}
 	return run(&c, m->gen->ops, m->gen->nops, 0, 0);
+}
+
+int upstare__gen_local(const char *type, const void *old, unsigned long osize, void *new,
+		       unsigned long nsize)
+{
+	const struct __upstare_type_conv *tc = NULL;
+	unsigned long n, count;
+
+	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
+		type += type[0] == 'c' ? 6 : 9;
+	n = strcspn(type, "[");
+	while (n && type[n - 1] == ' ')
+		n--;
+	for (unsigned i = 0; i < upstare__up.p->ntype_convs && !tc; i++)
+		if (strlen(upstare__up.p->type_convs[i].name) == n &&
+		    !strncmp(upstare__up.p->type_convs[i].name, type, n))
+			tc = &upstare__up.p->type_convs[i];
+	if (!tc || !tc->old_size || osize % tc->old_size || strchr(type, '*') ||
+	    strchr(type, '('))
+		return -ENOENT;
+	count = osize / tc->old_size;
+	if (nsize != count * tc->new_size)
+		return -ENOENT;
+	if (tc->gen->why) {
+		upstare_fail("%s", tc->gen->why);
+		return -EINVAL;
+	}
+	/* one element at a time: a local array of them */
+	for (unsigned long k = 0; k < count; k++) {
+		struct conv c = { tc->gen, (const unsigned char *)old + k * tc->old_size,
+				  (unsigned char *)new + k * tc->new_size, tc->old_size,
+				  tc->new_size };
+		int err = run(&c, tc->gen->ops, tc->gen->nops, 0, 0);
+
+		if (err)
+			return err;
+	}
+	return 0;
 }

@@ -137,6 +137,13 @@ void *upstare__guard_stub(const char *name);
  */
 int upstare__gen_unchanged(const struct __upstare_global_move *m, const void *old);
 int upstare__gen_convert(const struct __upstare_global_move *m, const void *old, void *new);
+/*
+ * A local of (old) type TYPE, "struct s" or an array of them, whose
+ * layout changed, by the type's generated conversion: 0, -ENOENT when the
+ * patch has none for it, -EINVAL with upstare_fail() when it fails.
+ */
+int upstare__gen_local(const char *type, const void *old, unsigned long osize, void *new,
+		       unsigned long nsize);
 int upstare__transform_globals(void);
 /* Why frame f cannot be converted to the patch's code, or NULL (a guess:
  * before the transformers run). */

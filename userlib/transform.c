@@ -548,9 +548,28 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 			continue;
 		if (strcmp(ol->type, nl->type) || ol->size != nl->size ||
 		    holds_changed_record(nl->type)) {
-			/* out of its block, it holds nothing; else the transformer's job */
-			if (cur_xf || !n.live[j])
+			int gen = -ENOENT;
+
+			/* out of its block, it holds nothing */
+			if (!n.live[j])
 				continue;
+			/* a record (or array of them) whose layout changed, kept in
+			 * the frame record: the type's generated conversion */
+			fail_msg[0] = 0;
+			if (!strcmp(ol->type, nl->type) &&
+			    !((nl->flags | ol->flags) & __UPSTARE_LOCAL_ADDR))
+				gen = upstare__gen_local(ol->type, (const char *)&f->hdr + ol->offset,
+							 ol->size, (char *)&nf->hdr + nl->offset,
+							 nl->size);
+			if (!gen || cur_xf)
+				continue;	/* else the stack transformer's job */
+			if (gen == -EINVAL) {
+				upstare__reason("thread %d: local %s of %s(): the generated "
+						"conversion of '%s' failed: %s", tid, nl->key,
+						nfd->name, nl->type, fail_msg);
+				err = -EINVAL;
+				goto out;
+			}
 			upstare__reason("thread %d: local %s of %s() changed type ('%s' to '%s', or "
 					"its layout) and the patch has no stack transformer for "
 					"%s()", tid, nl->key, nfd->name, ol->type, nl->type,

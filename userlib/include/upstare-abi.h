@@ -173,6 +173,14 @@ struct __upstare_xgen {
 	unsigned long nrelocs;
 };
 
+/* The generated conversion of a record or enum type whose layout changed,
+ * for locals of that type (gen->image is 0). */
+struct __upstare_type_conv {
+	const char *name;		/* "struct pair" */
+	unsigned long old_size, new_size;
+	const struct __upstare_xgen *gen;
+};
+
 /* A global whose type changed: the patch gives it new storage. */
 struct __upstare_global_move {
 	const char *name;		/* name in the source */
@@ -193,13 +201,15 @@ struct __upstare_patch {
 	const struct __upstare_global_move *moves;
 	unsigned int nchanged_types;	/* record types whose layout changed */
 	const char *const *changed_types;	/* "struct s", ... */
+	unsigned int ntype_convs;
+	const struct __upstare_type_conv *type_convs;	/* of changed_types */
 };
 
 /*
  * 3: changed_types; 4: address-taken locals on the side stack; 5: no rebuild
  * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at; 7: local
  * keys, block scopes of locals and continuation points; 8: generated
- * conversions of changed globals
+ * conversions of changed globals and of locals of changed types
  */
 #define __UPSTARE_ABI 8
 

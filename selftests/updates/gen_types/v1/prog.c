@@ -3,7 +3,8 @@
  * generator converts: an enum gains a value in the middle, a struct's
  * fields are reordered, widened (int -> long, short -> int, a bit-field
  * grows) and one is added, an array of them grows, a float becomes a
- * double.  All are set at run time, so none keeps its initial value.
+ * double; main has a local of the struct.  All are set at run time, so
+ * none keeps its initial value.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ static const char *state_name(enum state s)
 
 int main(void)
 {
+	struct job mine = { DONE, 5 };	/* a local of the changed type */
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	job.st = BUSY;
 	job.small = -300;
@@ -54,11 +57,13 @@ int main(void)
 	total = TOTAL_START;
 	for (;;) {
 		job.count++;
+		mine.count++;
 		total++;
 		printf(VERSION " count=%ld st=%s small=%d flags=%u jobs1=%s/%ld ratio=%.2f "
-		       "total=%ld%s\n", (long)job.count, state_name(job.st), (int)job.small,
-		       (unsigned)job.flags, state_name(jobs[1].st), (long)jobs[1].count,
-		       (double)ratio, (long)total, EXTRA);
+		       "total=%ld mine=%s/%ld%s\n", (long)job.count, state_name(job.st),
+		       (int)job.small, (unsigned)job.flags, state_name(jobs[1].st),
+		       (long)jobs[1].count, (double)ratio, (long)total, state_name(mine.st),
+		       (long)mine.count, EXTRA);
 		usleep(10000);
 	}
 }
