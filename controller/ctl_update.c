@@ -4,7 +4,7 @@
  *
  * Drives the protocol of userlib/include/upstare-ctl.h directly: finds the
  * process's control block from its executable's symbol table and
- * /proc/PID/maps, writes the request with process_vm_writev, sets the
+ * /proc/PID/maps, writes the request through /proc/PID/mem (rw()), sets the
  * target's pending flag, signals the threads that are inside a blocking
  * call, passes the target the descriptor of the patch (opened and checked
  * here) when it asks for it (send_patch()), and polls the block until the
@@ -175,14 +175,6 @@ static int load_base(pid_t pid, const char *exe, uint64_t *base)
 	return err;
 }
 
-static int rw(pid_t pid, uint64_t addr, void *buf, size_t n, int write)
-{
-	struct iovec local = { buf, n }, remote = { (void *)(uintptr_t)addr, n };
-	ssize_t r = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0) :
-			    process_vm_readv(pid, &local, 1, &remote, 1, 0);
-
-	return r == (ssize_t)n ? 0 : -(r < 0 ? errno : EIO);
-}
 
 #define FIELD(cbaddr, f) ((cbaddr) + offsetof(struct upstare_control, f))
 
@@ -208,8 +200,26 @@ struct target {
 	uint32_t req;
 	uint32_t sent;		/* the request whose patch was passed (send_patch()) */
 	int done, decided, verdict_sent, window;
+	int memfd;		/* its /proc/PID/mem (rw()), or -1 */
 	struct upstare_control c;
 };
+
+/*
+ * Read or write the target's memory through its /proc/PID/mem, opened
+ * before anything else is read (locate()): the file holds the address
+ * space the process had then, so once the process exits (its pid free for
+ * another) or execs another program, every access fails, and nothing is
+ * ever written into a process other than the one checked.
+ */
+static int rw(const struct target *t, uint64_t addr, void *buf, size_t n, int write)
+{
+	ssize_t r;
+
+	if (addr > (uint64_t)INT64_MAX)
+		return -EFAULT;
+	r = write ? pwrite(t->memfd, buf, n, (off_t)addr) : pread(t->memfd, buf, n, (off_t)addr);
+	return r == (ssize_t)n ? 0 : -(r < 0 ? errno : ESRCH);
+}
 
 /* Keep what the target described at the check barrier, for --stacks. */
 static void keep_stacks(struct target *t)
@@ -480,6 +490,37 @@ static int collect(pid_t root, int tree, pid_t **out)
 	return n;
 }
 
+/*
+ * Pin the target: open its /proc/PID/mem before it is authorized, so that
+ * what is authorized and then read and written is one process as it is
+ * now (rw()).
+ */
+static int pin(struct target *t)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", t->pid);
+	t->memfd = open(path, O_RDWR | O_CLOEXEC);
+	if (t->memfd < 0) {
+		fprintf(uerr, "upstarectl update: pid %d: %s\n", t->pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the control block again: nonzero, with why, if it cannot be. */
+static int reread(struct target *t, char *why, size_t n)
+{
+	int err = rw(t, t->addr, &t->c, sizeof(t->c), 0);
+
+	if (err == -ESRCH)
+		snprintf(why, n, "pid %d exited or ran exec() since it was checked: nothing was "
+			 "written to it", t->pid);
+	else if (err)
+		snprintf(why, n, "pid %d: %s", t->pid, strerror(-err));
+	return err;
+}
+
 /* Find and check a target's control block. */
 static int locate(struct target *t)
 {
@@ -511,7 +552,12 @@ static int locate(struct target *t)
 	if (find_symbol(path, UPSTARE_PENDING_SYM, &sym, &is_dyn))
 		return -1;
 	t->pending = base + sym;
-	err = rw(t->pid, t->addr, &t->c, sizeof(t->c), 0);
+	err = rw(t, t->addr, &t->c, sizeof(t->c), 0);
+	if (err == -ESRCH) {
+		fprintf(uerr, "upstarectl update: pid %d: the process exited or ran exec() since "
+			"it was checked: nothing written\n", t->pid);
+		return -1;
+	}
 	if (err || t->c.magic != UPSTARE_CONTROL_MAGIC ||
 	    t->c.version != UPSTARE_CONTROL_VERSION || t->c.size != sizeof(t->c)) {
 		fprintf(uerr, "upstarectl update: pid %d: %s\n", t->pid,
@@ -590,13 +636,13 @@ static void kick(struct target *t)
 	uint32_t n = t->c.nslots < UPSTARE_MAX_THREADS ? t->c.nslots : UPSTARE_MAX_THREADS;
 	int one = 1;
 
-	rw(t->pid, t->pending, &one, sizeof(one), 1);
+	rw(t, t->pending, &one, sizeof(one), 1);
 	if (hooks && hooks->window && !t->window) {
 		/* threads that enter a wrapped blocking call from now on */
 		hooks->window(hooks->arg, t->pid, t->threads, 1);
 		t->window = 1;
 	}
-	if (!n || rw(t->pid, t->threads, slots, n * sizeof(slots[0]), 0))
+	if (!n || rw(t, t->threads, slots, n * sizeof(slots[0]), 0))
 		return;
 	nns = ns_tids(t->pid, host, ns, UPSTARE_MAX_THREADS);
 	for (uint32_t i = 0; i < n; i++) {
@@ -617,16 +663,16 @@ static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t g
 {
 	uint32_t zero = 0;
 
-	if (rw(t->pid, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
-	    rw(t->pid, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
-	    rw(t->pid, FIELD(t->addr, group), &group, sizeof(group), 1) ||
-	    rw(t->pid, FIELD(t->addr, decision), &zero, sizeof(zero), 1) ||
-	    rw(t->pid, FIELD(t->addr, check), &check, sizeof(check), 1) ||
-	    rw(t->pid, FIELD(t->addr, verdict), &zero, sizeof(zero), 1))
+	if (rw(t, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
+	    rw(t, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
+	    rw(t, FIELD(t->addr, group), &group, sizeof(group), 1) ||
+	    rw(t, FIELD(t->addr, decision), &zero, sizeof(zero), 1) ||
+	    rw(t, FIELD(t->addr, check), &check, sizeof(check), 1) ||
+	    rw(t, FIELD(t->addr, verdict), &zero, sizeof(zero), 1))
 		return -1;
 	t->req = t->c.ack + 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return rw(t->pid, FIELD(t->addr, request), &t->req, sizeof(t->req), 1);
+	return rw(t, FIELD(t->addr, request), &t->req, sizeof(t->req), 1);
 }
 
 /*
@@ -682,7 +728,7 @@ static void decide(struct target *t, int n, uint32_t d)
 {
 	for (int i = 0; i < n; i++)
 		if (!t[i].done && !t[i].decided) {
-			rw(t[i].pid, FIELD(t[i].addr, decision), &d, sizeof(d), 1);
+			rw(&t[i], FIELD(t[i].addr, decision), &d, sizeof(d), 1);
 			t[i].decided = 1;
 		}
 }
@@ -690,7 +736,7 @@ static void decide(struct target *t, int n, uint32_t d)
 static void verdict(struct target *t, uint32_t v)
 {
 	if (!t->done && !t->verdict_sent &&
-	    !rw(t->pid, FIELD(t->addr, verdict), &v, sizeof(v), 1))
+	    !rw(t, FIELD(t->addr, verdict), &v, sizeof(v), 1))
 		t->verdict_sent = 1;
 }
 
@@ -727,9 +773,9 @@ static int withdraw_untaken(struct target *t, int n)
 
 		if (x->done || x->c.phase != UPSTARE_PH_IDLE || x->c.ack != ack)
 			continue;
-		if (rw(x->pid, FIELD(x->addr, request), &ack, sizeof(ack), 1) ||
-		    rw(x->pid, x->pending, &zero, sizeof(zero), 1) ||
-		    rw(x->pid, x->addr, &x->c, sizeof(x->c), 0) ||
+		if (rw(x, FIELD(x->addr, request), &ack, sizeof(ack), 1) ||
+		    rw(x, x->pending, &zero, sizeof(zero), 1) ||
+		    rw(x, x->addr, &x->c, sizeof(x->c), 0) ||
 		    x->c.phase != UPSTARE_PH_IDLE || x->c.ack != ack)
 			continue;	/* it took the request: it answers it */
 		x->done = 1;
@@ -764,7 +810,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 
 			if (x->done)
 				continue;
-			if (rw(x->pid, x->addr, &x->c, sizeof(x->c), 0)) {
+			if (rw(x, x->addr, &x->c, sizeof(x->c), 0)) {
 				fprintf(uerr, "upstarectl update: pid %d exited during the update\n",
 					x->pid);
 				x->done = 1;
@@ -820,8 +866,8 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 					int zero = 0;
 
 					/* withdraw the request nobody took */
-					rw(t[i].pid, FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
-					rw(t[i].pid, t[i].pending, &zero, sizeof(zero), 1);
+					rw(&t[i], FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
+					rw(&t[i], t[i].pending, &zero, sizeof(zero), 1);
 				}
 			decide(t, n, UPSTARE_DECIDE_ABORT);
 			report(uout, json, "timeout", t, n,
@@ -1175,7 +1221,7 @@ static bool is_checking_or_done(const struct target *t)
 static int poll_until(struct checked *k, struct target *t, bool (*cond)(const struct target *))
 {
 	for (uint64_t last = now_ns();; usleep(500)) {
-		if (rw(t->pid, t->addr, &t->c, sizeof(t->c), 0))
+		if (rw(t, t->addr, &t->c, sizeof(t->c), 0))
 			return -ESRCH;
 		send_patch(t);
 		if (cond(t))
@@ -1554,19 +1600,30 @@ static int update_main(int argc, char **argv)
 	}
 	n = collect(pid, tree, &pids);
 	t = calloc(n, sizeof(*t));
+	for (int i = 0; t && i < n; i++)
+		t[i].memfd = -1;
+	for (int i = 0; i < n; i++) {
+		t[i].pid = pids[i];
+		if (pin(&t[i]))
+			goto out;
+	}
 	for (int i = 0; i < n; i++)
 		if (hooks && hooks->authorize &&
 		    hooks->authorize(hooks->arg, pids[i], why, sizeof(why))) {
 			report(uout, json, "refused", NULL, 0, why);
 			goto out;
 		}
-	for (int i = 0; i < n; i++) {
-		t[i].pid = pids[i];
+	for (int i = 0; i < n; i++)
 		if (locate(&t[i]))
 			goto out;
-	}
 	if (gate(t, n, now_ns() + (cf ? cf->timeout_us * 1000 : timeout * 1000000ull), json))
 		goto out;
+	/* the gate may have waited: each target must still be the process checked */
+	for (int i = 0; i < n; i++)
+		if (reread(&t[i], why, sizeof(why))) {
+			report(uout, json, "refused", NULL, 0, why);
+			goto out;
+		}
 	if (cf) {
 		ret = update_checked(t, n, patch, cf, json, explain, stacks);
 		goto out;
@@ -1582,7 +1639,7 @@ static int update_main(int argc, char **argv)
 				goto out;
 			}
 			usleep(1000);
-			if (rw(t[i].pid, t[i].addr, &t[i].c, sizeof(t[i].c), 0))
+			if (rw(&t[i], t[i].addr, &t[i].c, sizeof(t[i].c), 0))
 				goto out;
 		}
 	for (int i = 0; i < n; i++)
@@ -1604,6 +1661,8 @@ out:
 		if (t[i].window && hooks->window)
 			hooks->window(hooks->arg, t[i].pid, 0, 0);
 		free(t[i].stacks);
+		if (t[i].memfd >= 0)
+			close(t[i].memfd);
 	}
 	free(t);
 	free(pids);

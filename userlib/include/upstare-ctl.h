@@ -5,7 +5,7 @@
  * Every program linked with libupstare exports one struct upstare_control
  * under the symbol UPSTARE_CONTROL_SYM.  A controller (root) finds it from
  * the executable's ELF symbol table and /proc/PID/maps, and reads and
- * writes it with process_vm_readv/writev; there is no listener thread and
+ * writes it (through /proc/PID/mem); there is no listener thread and
  * no socket in the target.  The target's threads sleep and wake on futex
  * words inside it.  Only fixed-width types: both sides must agree on the
  * layout, and UPSTARE_CONTROL_VERSION changes whenever it changes.
