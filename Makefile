@@ -200,7 +200,7 @@ selftests: $(O)/selftests/runner $(O)/fuzz/cons-fuzz
 $(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) $(CTL_HDRS) \
 		| $(OBJ)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -I$(SRC)/userlib/include -c $< -o $@
 
 $(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/constraints.o $(OBJ)/controller/json.o | $(O)/selftests
 	$(call msg,LINK,$@)

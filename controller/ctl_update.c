@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
@@ -201,6 +202,7 @@ struct target {
 	uint32_t sent;		/* the request whose patch was passed (send_patch()) */
 	int done, decided, verdict_sent, window;
 	int memfd;		/* its /proc/PID/mem (rw()), or -1 */
+	int lockfd;		/* the controller's lock on it (lock_target()), or -1 */
 	struct upstare_control c;
 };
 
@@ -506,6 +508,89 @@ static int pin(struct target *t)
 		return -1;
 	}
 	return 0;
+}
+
+#define LOCK_DIR "/run/upstare/targets"
+
+/* The start time of pid (clock ticks after boot, /proc/PID/stat field 22). */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+		       "%*d %*d %*d %llu", &t);
+	fclose(f);
+	return t;
+}
+
+/*
+ * One controller per target: an exclusive flock() on a file named by the
+ * target's pid and start time, held until this update is over (the kernel
+ * drops it when the controller dies).  upstared and upstarectl --direct
+ * both take it, so two of them never write requests into one control
+ * block at once, and whoever holds it knows that a request left untaken
+ * in the block is a dead controller's (withdraw_stale()).  Waits until
+ * deadline; nonzero, with why, when another keeps it.
+ */
+static int lock_target(struct target *t, uint64_t deadline, char *why, size_t n)
+{
+	char path[128], holder[32] = "";
+	unsigned long long st = start_time(t->pid);
+	ssize_t len;
+
+	if ((mkdir("/run/upstare", 0755) && errno != EEXIST) ||
+	    (mkdir(LOCK_DIR, 0700) && errno != EEXIST)) {
+		snprintf(why, n, "%s: %s", LOCK_DIR, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), LOCK_DIR "/%d-%llu", t->pid, st);
+	t->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (t->lockfd < 0) {
+		snprintf(why, n, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (flock(t->lockfd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK || now_ns() > deadline) {
+			len = pread(t->lockfd, holder, sizeof(holder) - 1, 0);
+			holder[len > 0 ? len : 0] = 0;
+			holder[strcspn(holder, "\n")] = 0;
+			snprintf(why, n, "pid %d: another controller%s%s%s is updating it", t->pid,
+				 holder[0] ? " (pid " : "", holder, holder[0] ? ")" : "");
+			return -1;
+		}
+		usleep(10000);
+	}
+	len = snprintf(holder, sizeof(holder), "%d\n", getpid());
+	if (ftruncate(t->lockfd, 0) || pwrite(t->lockfd, holder, len, 0) != len)
+		;	/* the holder's pid is only for messages */
+	return 0;
+}
+
+/*
+ * With the target locked, a request still untaken in its control block
+ * (the target idle, request ahead of ack) was left by a controller that
+ * died between writing it and its end: take it back, as at a deadline
+ * (the runtime checks the request again once it claims one, so the
+ * target either answers it, and is waited for, or never acts on it).
+ */
+static int withdraw_stale(struct target *t)
+{
+	uint32_t ack = t->c.ack;
+
+	if (t->c.phase != UPSTARE_PH_IDLE || t->c.request == ack)
+		return 0;
+	if (rw(t, FIELD(t->addr, request), &ack, sizeof(ack), 1))
+		return -1;
+	fprintf(uerr, "upstarectl update: pid %d: took back request %u, left by a controller "
+		"that is gone\n", t->pid, ack + 1);
+	return rw(t, t->addr, &t->c, sizeof(t->c), 0);
 }
 
 /* Read the control block again: nonzero, with why, if it cannot be. */
@@ -1601,7 +1686,7 @@ static int update_main(int argc, char **argv)
 	n = collect(pid, tree, &pids);
 	t = calloc(n, sizeof(*t));
 	for (int i = 0; t && i < n; i++)
-		t[i].memfd = -1;
+		t[i].memfd = t[i].lockfd = -1;
 	for (int i = 0; i < n; i++) {
 		t[i].pid = pids[i];
 		if (pin(&t[i]))
@@ -1616,14 +1701,23 @@ static int update_main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		if (locate(&t[i]))
 			goto out;
+	deadline = now_ns() + (cf ? cf->timeout_us * 1000 : timeout * 1000000ull);
+	for (int i = 0; i < n; i++)
+		if (lock_target(&t[i], deadline, why, sizeof(why))) {
+			report(uout, json, "timeout", NULL, 0, why);
+			goto out;
+		}
 	if (gate(t, n, now_ns() + (cf ? cf->timeout_us * 1000 : timeout * 1000000ull), json))
 		goto out;
 	/* the gate may have waited: each target must still be the process checked */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (reread(&t[i], why, sizeof(why))) {
 			report(uout, json, "refused", NULL, 0, why);
 			goto out;
 		}
+		if (withdraw_stale(&t[i]))
+			goto out;
+	}
 	if (cf) {
 		ret = update_checked(t, n, patch, cf, json, explain, stacks);
 		goto out;
@@ -1663,6 +1757,8 @@ out:
 		free(t[i].stacks);
 		if (t[i].memfd >= 0)
 			close(t[i].memfd);
+		if (t[i].lockfd >= 0)
+			close(t[i].lockfd);	/* and the lock with it */
 	}
 	free(t);
 	free(pids);

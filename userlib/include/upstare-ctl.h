@@ -11,6 +11,11 @@
  * layout, and UPSTARE_CONTROL_VERSION changes whenever it changes.
  *
  * Protocol, driven by the controller:
+ *   0. take the target's lock: an exclusive flock() on
+ *      /run/upstare/targets/PID-STARTTIME (controller/ctl_update.c,
+ *      lock_target()), held until the end; a request found untaken in an
+ *      idle block then is a dead controller's, and is taken back
+ *      (request = ack);
  *   1. wait for phase == UPSTARE_PH_IDLE; write patch[] and timeout_ms;
  *   2. write request = ack + 1 (last, on its own);
  *   3. set __upstare_pending (a symbol of its own, an int) to 1, and send
