@@ -743,16 +743,26 @@ static void kick(struct target *t)
 	}
 }
 
+/*
+ * A single process's threads are held parked at most this long waiting for
+ * the last ones (park_ms, upstare-ctl.h): then they are released and the
+ * update is asked again PARK_RETRY_MS later, until the deadline.  A process
+ * tree still waits until the deadline (a group aborts as a whole).
+ */
+#define PARK_BUDGET_MS	50
+#define PARK_RETRY_MS	50
+
 static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group,
 	       uint32_t check)
 {
-	uint32_t zero = 0;
+	uint32_t zero = 0, park = group ? 0 : PARK_BUDGET_MS;
 
 	if (rw(t, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
 	    rw(t, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
 	    rw(t, FIELD(t->addr, group), &group, sizeof(group), 1) ||
 	    rw(t, FIELD(t->addr, decision), &zero, sizeof(zero), 1) ||
 	    rw(t, FIELD(t->addr, check), &check, sizeof(check), 1) ||
+	    rw(t, FIELD(t->addr, park_ms), &park, sizeof(park), 1) ||
 	    rw(t, FIELD(t->addr, verdict), &zero, sizeof(zero), 1))
 		return -1;
 	t->req = t->c.ack + 1;
@@ -879,7 +889,16 @@ static int withdraw_untaken(struct target *t, int n)
  * abort if one failed), withdraw what nobody took at the deadline, and
  * report.  Returns the exit status.
  */
-static int finish(struct target *t, int n, unsigned timeout, int json)
+/* Attempts of the update so far (the park budget's retries), for reasons. */
+static unsigned attempts;
+
+/*
+ * Poll the targets until each has answered, or the deadline.  With
+ * may_retry, an answer of "released" by the park budget from every target
+ * returns 3 without a report: the caller asks again.  Else the result is
+ * reported; "released" by the budget then reads as the timeout it is.
+ */
+static int finish(struct target *t, int n, unsigned timeout, int json, int may_retry)
 {
 	uint64_t deadline, last, take_by = now_ns() + timeout * 1000000ull;
 	const char *res;
@@ -965,6 +984,19 @@ static int finish(struct target *t, int n, unsigned timeout, int json)
 	if (partial && partial->refusal) {
 		refused_at_barrier(t, n, json);
 		return 1;
+	}
+	if (n == 1 && t[0].c.park_ms && (t[0].c.result == UPSTARE_RES_RELEASED ||
+	    (t[0].c.result == UPSTARE_RES_TIMEOUT && attempts > 1))) {
+		char r[sizeof(t[0].c.reasons)];
+
+		if (may_retry && t[0].c.result == UPSTARE_RES_RELEASED)
+			return 3;
+		/* the deadline came before a moment when every thread parked */
+		t[0].c.result = UPSTARE_RES_TIMEOUT;
+		snprintf(r, sizeof(r), "no moment before the deadline when every thread parked "
+			 "within %u ms (%u attempt%s); the last: %s", t[0].c.park_ms, attempts,
+			 attempts == 1 ? "" : "s", t[0].c.reasons);
+		memcpy(t[0].c.reasons, r, sizeof(r));
 	}
 	res = group_result(t, n);
 	report(uout, json, res, t, n, NULL);
@@ -1447,7 +1479,7 @@ static int update_checked(struct target *t, int n, const char *patch, struct con
 		}
 		now = now_ns();
 		return finish(t, n, now < k.deadline_ns ? (k.deadline_ns - now) / 1000000 : 0,
-			      json);
+			      json, 0);
 	}
 	checked_free(&k);
 	if (ret < 0 && !k.fatal) {
@@ -1736,16 +1768,34 @@ static int update_main(int argc, char **argv)
 			if (rw(&t[i], t[i].addr, &t[i].c, sizeof(t[i].c), 0))
 				goto out;
 		}
-	for (int i = 0; i < n; i++)
-		if (ask(&t[i], patch, timeout, n > 1, stacks || partial)) {
-			fprintf(uerr, "upstarectl update: pid %d: cannot write the request\n",
-				t[i].pid);
-			decide(t, i, UPSTARE_DECIDE_ABORT);
-			goto out;
+	attempts = 0;
+	for (;;) {
+		uint64_t now = now_ns();
+		unsigned left = now < deadline ? (deadline - now) / 1000000 : 0;
+
+		attempts++;
+		for (int i = 0; i < n; i++)
+			if (ask(&t[i], patch, left ? left : 1, n > 1, stacks || partial)) {
+				fprintf(uerr, "upstarectl update: pid %d: cannot write the "
+					"request\n", t[i].pid);
+				decide(t, i, UPSTARE_DECIDE_ABORT);
+				goto out;
+			}
+		for (int i = 0; i < n; i++)
+			kick(&t[i]);
+		ret = finish(t, n, left, json, left > PARK_RETRY_MS + PARK_BUDGET_MS);
+		if (ret != 3)
+			break;
+		/* released by the park budget: let the threads run, then again */
+		usleep(PARK_RETRY_MS * 1000);
+		for (int i = 0; i < n; i++) {
+			t[i].done = t[i].decided = t[i].verdict_sent = 0;
+			if (reread(&t[i], why, sizeof(why))) {
+				report(uout, json, "refused", NULL, 0, why);
+				goto out;
+			}
 		}
-	for (int i = 0; i < n; i++)
-		kick(&t[i]);
-	ret = finish(t, n, timeout, json);
+	}
 out:
 	if (patch_fd >= 0)
 		close(patch_fd);

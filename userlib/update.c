@@ -353,10 +353,30 @@ static const char *syscall_name(long nr)
 	return NULL;
 }
 
+static void unparked_reasons(void);
+
 static void timeout_reasons(void)
 {
 	upstare__reason("timed out after %u ms waiting for threads to reach an update point",
 	       cb.timeout_ms);
+	unparked_reasons();
+}
+
+/*
+ * Not every thread parked within the park budget (cb.park_ms) after the
+ * first one did: the parked ones go back to work in the old code now,
+ * rather than wait for the others until the deadline, and the controller
+ * asks again.  So no thread stalls much longer than the budget.
+ */
+static void released_reasons(void)
+{
+	upstare__reason("not every thread parked within %u ms of the first: the %u parked were "
+			"released", cb.park_ms, cb.nparked);
+	unparked_reasons();
+}
+
+static void unparked_reasons(void)
+{
 	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 		char path[96], comm[64] = "?", buf[4096];
 		unsigned long long blk = 0;
@@ -558,12 +578,20 @@ static void lead(void)
 			unlock();
 			goto decided;
 		}
+		if (cb.park_ms && cb.nparked &&
+		    t - cb.t_ns[UPSTARE_T_FIRST_PARK] >= cb.park_ms * 1000000ull) {
+			released_reasons();
+			upstare__up.result = UPSTARE_RES_RELEASED;
+			__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+			unlock();
+			goto decided;
+		}
 		unlock();
 		if (t - last_kick > 10000000ull) {
 			kick_unparked();
 			last_kick = t;
 		}
-		futex_wait(&cb.nparked, seen, 2000000);
+		futex_wait(&cb.nparked, seen, cb.park_ms ? 1000000 : 2000000);
 	}
 	/*
 	 * Everything that runs user code or waits comes before the commit, under

@@ -157,7 +157,10 @@ struct upstare_control {
 	uint32_t check;		/* controller: stop in UPSTARE_PH_CHECK before transforming */
 	uint32_t verdict;	/* controller, in UPSTARE_PH_CHECK: enum upstare_verdict */
 	int32_t patch_sock;	/* in UPSTARE_PH_PREPARE: where the patch is sent (step 4) */
-	uint32_t pad;
+	uint32_t park_ms;	/* nonzero: release the parked threads (result
+				 * UPSTARE_RES_RELEASED) when not every thread has
+				 * parked park_ms after the first did; the
+				 * controller may ask again */
 	uint64_t patch_sock_ino;	/* its inode; nonzero while the target waits for it */
 	uint64_t t_ns[UPSTARE_T_MAX];
 	char build_id[64];	/* hex GNU build id of the version running now */
