@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libclang helpers, diagnostics and the text edit machinery. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,12 +539,129 @@ bool type_has_block_decl(CXType t)
 	return false;
 }
 
+/* The record or enum a type is made of, through pointers and arrays. */
+static CXCursor base_decl(CXType t)
+{
+	for (;;) {
+		t = clang_getCanonicalType(t);
+		if (t.kind == CXType_Pointer)
+			t = clang_getPointeeType(t);
+		else if (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray ||
+			 t.kind == CXType_VariableArray)
+			t = clang_getArrayElementType(t);
+		else
+			return clang_getTypeDeclaration(t);
+	}
+}
+
+struct user_of {
+	CXCursor decl, found;
+	int kind;	/* CXCursor_FieldDecl or CXCursor_VarDecl/TypedefDecl */
+};
+
+static enum CXChildVisitResult user_visit(CXCursor c, CXCursor p, CXClientData d)
+{
+	struct user_of *u = d;
+	enum CXCursorKind k = clang_getCursorKind(c);
+
+	if ((k == CXCursor_FieldDecl || k == CXCursor_VarDecl) &&
+	    clang_equalCursors(clang_getCanonicalCursor(base_decl(clang_getCursorType(c))),
+			       clang_getCanonicalCursor(u->decl))) {
+		u->found = c;
+		return CXChildVisit_Break;
+	}
+	if (k == CXCursor_TypedefDecl &&
+	    clang_equalCursors(clang_getCanonicalCursor(base_decl(
+					clang_getTypedefDeclUnderlyingType(c))),
+			       clang_getCanonicalCursor(u->decl))) {
+		u->found = c;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Continue;
+}
+
+/*
+ * A name for an unnamed struct, union or enum that does not depend on
+ * where it is in the file (clang's "(unnamed union at x.h:590:5)" changes
+ * whenever a line is added above it, and a patch would take that for a
+ * change of type): "(unnamed union in struct item.data)", after the field,
+ * variable or typedef declared with it.
+ */
+static char *unnamed_name(CXCursor decl, const char *kind)
+{
+	CXCursor parent = clang_getCursorSemanticParent(decl);
+	struct user_of u = { .decl = decl, .found = clang_getNullCursor() };
+	struct sb b = { 0 };
+	char *in, *who;
+
+	clang_visitChildren(parent, user_visit, &u);
+	if (clang_Cursor_isNull(u.found))
+		return NULL;
+	who = cur_spelling(u.found);
+	if (clang_getCursorKind(parent) == CXCursor_StructDecl ||
+	    clang_getCursorKind(parent) == CXCursor_UnionDecl) {
+		in = stable_spelling(clang_getCursorType(parent));
+		sb_printf(&b, "%s (unnamed %s in %s.%s)", kind, kind, in, who);
+		free(in);
+	} else {
+		sb_printf(&b, "%s (unnamed %s in %s%s)", kind, kind,
+			  clang_getCursorKind(u.found) == CXCursor_TypedefDecl ? "typedef " : "", who);
+	}
+	free(who);
+	return b.s;
+}
+
+char *stable_spelling(CXType t)
+{
+	static const char *const kw[] = { "struct ", "union ", "enum " };
+	char *s = type_spelling(t), *a, *e, *start, *name, *r;
+	CXCursor decl;
+	const char *kind;
+	int depth = 0;
+
+	a = strstr(s, "(unnamed ");
+	if (!a)
+		a = strstr(s, "(anonymous ");
+	if (!a)
+		return s;
+	for (e = a; *e; e++)
+		if (*e == '(')
+			depth++;
+		else if (*e == ')' && !--depth)
+			break;
+	if (!*e)
+		return s;
+	/* "union item::(unnamed at x.h:5:2)": the keyword and qualifiers too */
+	for (start = a; start > s && (isalnum((unsigned char)start[-1]) || start[-1] == '_' ||
+				      start[-1] == ':');)
+		start--;
+	for (unsigned i = 0; i < 3; i++)
+		if ((size_t)(start - s) >= strlen(kw[i]) &&
+		    !strncmp(start - strlen(kw[i]), kw[i], strlen(kw[i]))) {
+			start -= strlen(kw[i]);
+			break;
+		}
+	decl = base_decl(t);
+	kind = clang_getCursorKind(decl) == CXCursor_UnionDecl ? "union" :
+	       clang_getCursorKind(decl) == CXCursor_EnumDecl ? "enum" : "struct";
+	name = unnamed_name(decl, kind);
+	if (!name)
+		return s;
+	if (asprintf(&r, "%.*s%s%s", (int)(start - s), s, name, e + 1) < 0)
+		r = NULL;
+	free(name);
+	if (!r)
+		return s;
+	free(s);
+	return r;
+}
+
 /*
  * The canonical shape of a type, for the patch generator (xfgen.c), which
  * must know how to convert a value without the program's headers:
  *	b1, iN, uN, fN		bool, signed/unsigned integer, floating, N bytes
  *	e<int><enum e>		enum of that integer type
- *	p, p<struct s>		pointer (to that record or enum)
+ *	p, p<struct s>, pp<..>	pointer (to that record or enum, or pointer)
  *	r<struct s>		struct or union
  *	aN:<desc>		array of N elements
  *	xN			anything else (copied only when unchanged)
@@ -574,7 +692,7 @@ static void desc_put(struct sb *b, CXType t)
 	case CXType_Enum:
 		sb_puts(b, "e");
 		desc_put(b, clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t)));
-		sp = type_spelling(t);
+		sp = stable_spelling(t);
 		sb_printf(b, "<%s>", sp);
 		free(sp);
 		return;
@@ -583,14 +701,16 @@ static void desc_put(struct sb *b, CXType t)
 
 		sb_puts(b, "p");
 		if (pt.kind == CXType_Record || pt.kind == CXType_Enum) {
-			sp = type_spelling(clang_getCursorType(clang_getTypeDeclaration(pt)));
+			sp = stable_spelling(clang_getCursorType(clang_getTypeDeclaration(pt)));
 			sb_printf(b, "<%s>", sp);
 			free(sp);
+		} else if (pt.kind == CXType_Pointer) {
+			desc_put(b, pt);	/* "pp<struct conn>": what it leads to */
 		}
 		return;
 	}
 	case CXType_Record:
-		sp = type_spelling(clang_getCursorType(clang_getTypeDeclaration(t)));
+		sp = stable_spelling(clang_getCursorType(clang_getTypeDeclaration(t)));
 		sb_printf(b, "r<%s>", sp);
 		free(sp);
 		return;

@@ -21,7 +21,7 @@ static void meta_global(struct tu *t, CXCursor c)
 {
 	struct sb *m = &t->meta_globals;
 	const char *sym = rename_lookup(t, c);
-	char *name = cur_spelling(c), *type = type_spelling(clang_getCursorType(c));
+	char *name = cur_spelling(c), *type = stable_spelling(clang_getCursorType(c));
 	char *desc = type_desc(clang_getCursorType(c));
 	CXCursor parent = clang_getCursorSemanticParent(c);
 
@@ -151,7 +151,7 @@ static enum CXChildVisitResult field_visit(CXCursor c, CXCursor p, CXClientData 
 	if (clang_getCursorKind(c) != CXCursor_FieldDecl)
 		return CXChildVisit_Continue;
 	name = cur_spelling(c);
-	type = type_spelling(clang_getCursorType(c));
+	type = stable_spelling(clang_getCursorType(c));
 	desc = type_desc(clang_getCursorType(c));
 	off = clang_Cursor_getOffsetOfField(c);
 	sb_puts(fl->m, fl->n++ ? ",{\"name\":" : "{\"name\":");
@@ -186,10 +186,12 @@ static enum CXChildVisitResult types_visit(CXCursor c, CXCursor p, CXClientData 
 	if ((k != CXCursor_StructDecl && k != CXCursor_UnionDecl && k != CXCursor_EnumDecl) ||
 	    !clang_isCursorDefinition(c) || clang_Cursor_isAnonymousRecordDecl(c))
 		return CXChildVisit_Recurse;
-	name = type_spelling(clang_getCursorType(c));
+	name = stable_spelling(clang_getCursorType(c));
 	/* an enum is listed with its values as fields: a patch that changes
-	 * them changes the type (unnamed ones only name constants) */
-	if (k == CXCursor_EnumDecl && (strstr(name, "(unnamed") || strstr(name, "(anonymous"))) {
+	 * them changes the type (an unnamed one no field, variable or typedef
+	 * uses only names constants) */
+	if (k == CXCursor_EnumDecl && (strstr(name, "(unnamed") || strstr(name, "(anonymous")) &&
+	    strstr(name, " at ")) {
 		free(name);
 		return CXChildVisit_Continue;
 	}

@@ -65,7 +65,9 @@ unsigned cur_line(CXCursor c);
 char *cur_file(CXCursor c);
 char *cur_spelling(CXCursor c);
 char *type_spelling(CXType t);
-char *type_desc(CXType t);	/* canonical shape: helpers.c */
+char *type_desc(CXType t);
+/* type_spelling, with unnamed records named by where they are used: helpers.c */
+char *stable_spelling(CXType t);	/* canonical shape: helpers.c */
 char *cur_usr(CXCursor c);
 bool in_system_header(CXCursor c);
 unsigned get_kids(CXCursor c, CXCursor **out);

@@ -53,8 +53,16 @@ struct recs {
 	int n;
 };
 
+/* rec_changed()'s answers: 0 being decided, 1 unchanged, 2 changed */
+struct memo {
+	const char **names;
+	int *state;
+	int n;
+};
+
 struct xfgen {
 	struct json *bdoc, *ndoc;
+	struct memo *memo;
 	struct recs b, n;
 	Elf *elf;
 	int fd;
@@ -161,6 +169,7 @@ struct xfgen *xfgen_open(const char *base_units, const char *new_units, const ch
 	index_recs(x->ndoc, &x->n);
 	x->elf = elf_open_read(base_path, &x->fd);
 	x->explain = explain;
+	x->memo = xcalloc(1, sizeof(*x->memo));
 	return x;
 }
 
@@ -174,6 +183,11 @@ void xfgen_close(struct xfgen *x)
 		close(x->fd);
 	json_free(x->bdoc);
 	json_free(x->ndoc);
+	for (int i = 0; i < x->memo->n; i++)
+		free((char *)x->memo->names[i]);
+	free(x->memo->names);
+	free(x->memo->state);
+	free(x->memo);
 	free(x->b.v);
 	free(x->n.v);
 	for (int i = 0; i < x->nuser; i++)
@@ -207,15 +221,19 @@ static bool desc_signed(const char *d)
 
 static bool desc_changed(const struct xfgen *x, const char *d, int depth);
 
-/* Did record or enum name change between the versions? */
-static bool rec_changed(const struct xfgen *x, const char *name, int depth)
+/*
+ * Did the layout of record or enum name itself change: its size, kind,
+ * fields (name, shape as spelled, offset, size, bit width) or values?  The
+ * records its fields lead to are not looked at here.
+ */
+static bool own_changed(const struct xfgen *x, const char *name)
 {
 	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
 	const struct json *of, *nf;
 
 	if (!o || !n)
 		return !o != !n;	/* a system type, in neither: unchanged */
-	if (depth > 32 || o->size != n->size || strcmp(o->kind ? o->kind : "", n->kind ? n->kind : ""))
+	if (o->size != n->size || strcmp(o->kind ? o->kind : "", n->kind ? n->kind : ""))
 		return true;
 	for (of = o->fields ? o->fields->child : NULL, nf = n->fields ? n->fields->child : NULL;
 	     of && nf; of = of->next, nf = nf->next) {
@@ -227,10 +245,80 @@ static bool rec_changed(const struct xfgen *x, const char *name, int depth)
 		    json_int(of, "offset_bits", 0) != json_int(nf, "offset_bits", 0) ||
 		    json_int(of, "size", 0) != json_int(nf, "size", 0) ||
 		    json_int(of, "bit_width", -1) != json_int(nf, "bit_width", -1) ||
-		    !od != !nd || (od && strcmp(od, nd)) || (nd && desc_changed(x, nd, depth + 1)))
+		    !od != !nd || (od && strcmp(od, nd)))
 			return true;
 	}
 	return of || nf;
+}
+
+/* Push the records and enums a shape names (by value, in arrays, or pointed to). */
+static void shape_names(const char *d, const char ***v, int *n)
+{
+	for (const char *p = d; (p = strchr(p, '<'));) {
+		const char *e = strchr(p, '>');
+
+		if (!e)
+			return;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = strndup(p + 1, e - p - 1);
+		p = e;
+	}
+}
+
+/*
+ * Did record or enum name change between the versions, or any record its
+ * fields hold, or point to, at any depth?  A value of it cannot then be
+ * copied as it is: its bytes, or the objects they lead to, are laid out
+ * otherwise in the new version.  A walk over the records reachable from it
+ * (list links and other cycles are visited once), each one's own layout
+ * compared once (x->memo).
+ */
+static bool rec_changed(const struct xfgen *x, const char *name, int depth)
+{
+	struct memo *m = x->memo;
+	const char **todo = NULL, **seen = NULL;
+	int ntodo = 0, nseen = 0;
+	bool changed = false;
+
+	(void)depth;
+	todo = xrealloc(todo, sizeof(*todo));
+	todo[ntodo++] = xstrdup(name);
+	while (ntodo && !changed) {
+		const char *r = todo[--ntodo];
+		const struct rec *nr;
+		bool was = false;
+		int k;
+
+		for (k = 0; k < nseen && !was; k++)
+			was = !strcmp(seen[k], r);
+		if (was) {
+			free((char *)r);
+			continue;
+		}
+		seen = xrealloc(seen, (nseen + 1) * sizeof(*seen));
+		seen[nseen++] = r;
+		for (k = 0; k < m->n && strcmp(m->names[k], r); k++)
+			;
+		if (k == m->n) {
+			m->names = xrealloc(m->names, (m->n + 1) * sizeof(*m->names));
+			m->state = xrealloc(m->state, (m->n + 1) * sizeof(*m->state));
+			m->names[m->n] = xstrdup(r);
+			m->state[m->n++] = own_changed(x, r) ? 2 : 1;
+		}
+		changed = m->state[k] == 2;
+		nr = rec_find(&x->n, r);
+		for (const struct json *f = nr && nr->fields ? nr->fields->child : NULL; f;
+		     f = f->next)
+			if (json_str(f, "desc"))
+				shape_names(json_str(f, "desc"), &todo, &ntodo);
+	}
+	for (int k = 0; k < ntodo; k++)
+		free((char *)todo[k]);
+	for (int k = 0; k < nseen; k++)
+		free((char *)seen[k]);
+	free(todo);
+	free(seen);
+	return changed;
 }
 
 /* Is a value of this shape laid out or valued otherwise in the new version? */

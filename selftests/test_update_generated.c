@@ -152,3 +152,36 @@ UPDATE_TEST(gen_types, gen_types)
 UPDATE_TEST(gen_narrowing, gen_narrowing)
 UPDATE_TEST(generated_field, generated_field)
 UPDATE_TEST(tentative_generated, tentative_generated)
+
+/*
+ * update/unnamed_shift: version 2 adds lines above a struct with an
+ * unnamed union member and a global of an unnamed struct type.  clang
+ * spells those types by line ("union (unnamed at prog.c:17:2)"), which the
+ * patch once took for a change of type (the struct moved, the union not
+ * convertible: refused).  Unnamed types are now named by where they are
+ * used ("union (unnamed union in struct item.data)"): nothing changed, and
+ * the values carry over as they are.
+ */
+static enum test_result unnamed_shift(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+	long last;
+
+	if (!upd_init(&u, ctx, "unnamed_shift", &res))
+		return res;
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 refs=20 ") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 refs=", 0, 10))
+		goto out;
+	upd_stop(&u);
+	last = upd_last_value(&u, "v1 refs=");
+	if (!upd_waitf(&u, 0, 1, "v2 refs=%ld cas=%ld y=%ld\n", last + 1, 2 * (last + 1),
+		       last + 3))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	return res;
+}
+
+UPDATE_TEST(unnamed_shift, unnamed_shift)
