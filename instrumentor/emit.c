@@ -38,6 +38,7 @@ struct local {
 	char *orig;		/* as in the source */
 	char *key;		/* orig, or orig#N for the N-th local of that name */
 	char *type;
+	char *desc;		/* canonical shape (type_desc()), for the patch */
 	long long size, align;
 	unsigned long off, addr_off;
 	bool is_ptr, addr_taken;
@@ -683,11 +684,13 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 		l->scope = f->open_scopes[f->nopen_scopes - 1];
 	if (decays) {
 		l->type = decayed_spelling(t);
+		l->desc = xstrdup("p");
 		l->size = l->align = sizeof(void *);
 		l->is_ptr = true;
 		return l;
 	}
 	l->type = type_spelling(t);
+	l->desc = type_desc(t);
 	l->size = clang_Type_getSizeOf(t);
 	l->align = clang_Type_getAlignOf(t);
 	{
@@ -4248,6 +4251,10 @@ static void meta_function(struct fctx *f, unsigned long size)
 		}
 		sb_puts(m, ",\"type\":");
 		sb_json_str(m, l->type);
+		if (l->desc) {
+			sb_puts(m, ",\"desc\":");
+			sb_json_str(m, l->desc);
+		}
 		sb_printf(m, ",\"kind\":\"%s\",\"scope\":%u,\"offset\":%lu,\"size\":%lld%s%s}",
 			  l->kind, l->scope, l->off, l->size,
 			  l->addr_taken ? ",\"address_taken\":true" : "",

@@ -599,6 +599,31 @@ static void c_str(struct sb *o, const char *s)
 	sb_json_str(o, s);
 }
 
+/* The patch's table of watched globals and locals (struct __upstare_watch). */
+struct watches {
+	struct xfgen *xg;
+	struct sb *gens, text;
+	unsigned n;
+};
+
+static void watch_local(void *arg, const char *function, const char *key, const char *desc,
+			long size)
+{
+	struct watches *w = arg;
+	char id[32], what[512];
+
+	snprintf(id, sizeof(id), "wgen%u", w->n);
+	snprintf(what, sizeof(what), "%s", key);
+	if (!xfgen_watch(w->xg, w->gens, id, what, desc, size))
+		return;
+	sb_puts(&w->text, "\t{ ");
+	c_str(&w->text, key);
+	sb_puts(&w->text, ", 0, ");
+	c_str(&w->text, function);
+	sb_printf(&w->text, ", %ld, &%s },\n", size, id);
+	w->n++;
+}
+
 int patch_link(const struct patch_opts *po)
 {
 	struct sb bid = { 0 }, bunits = { 0 }, info = { 0 }, storage = { 0 }, moves = { 0 };
@@ -611,6 +636,7 @@ int patch_link(const struct patch_opts *po)
 	struct argv_list rename = { 0 };
 	struct sb bstorage = { 0 }, nunits = { 0 }, gens = { 0 };
 	struct xfgen *xg = NULL;
+	struct watches wl = { 0 };
 	char *bmap, tag[16], path[4096];
 	unsigned nmoves = 0;
 	int err = 1;
@@ -643,6 +669,8 @@ int patch_link(const struct patch_opts *po)
 	pair = pair_units(&bu, &nu, &base, &news);
 	xg = xfgen_open(bunits.s, nunits.s, po->base, po->explain);
 	xfgen_user_xforms(xg, po->objs, po->nobjs);
+	wl.xg = xg;
+	wl.gens = &gens;
 	/* carry the base's map, then decide each global of the new version */
 	if (bmap)
 		sb_puts(&storage, bmap);
@@ -660,6 +688,20 @@ int patch_link(const struct patch_opts *po)
 				argv_list_push(&rename, arg);
 				free(arg);
 				sb_printf(&storage, "%s %s\n", nv->symbol, where);
+			}
+			/* kept as it is: it must not lead to records whose layout changed */
+			{
+				char id[32];
+
+				snprintf(id, sizeof(id), "wgen%u", wl.n);
+				if (xfgen_watch(xg, &gens, id, nv->name, nv->desc, nv->size)) {
+					sb_puts(&wl.text, "\t{ ");
+					c_str(&wl.text, nv->name);
+					sb_puts(&wl.text, ", ");
+					c_str(&wl.text, where);
+					sb_printf(&wl.text, ", 0, %ld, &%s },\n", nv->size, id);
+					wl.n++;
+				}
 			}
 			free(where);
 			continue;
@@ -740,8 +782,11 @@ int patch_link(const struct patch_opts *po)
 		}
 	sb_printf(&info, "static const char *const changed_types[] = {\n%s\t0\n};\n",
 		  changed.s ? changed.s : "");
+	xfgen_each_local(xg, watch_local, &wl);
 	if (gens.s)
 		sb_puts(&info, gens.s);
+	sb_printf(&info, "static const struct __upstare_watch watches[] = {\n%s"
+		  "\t{ 0, 0, 0, 0, 0 }\n};\n", wl.text.s ? wl.text.s : "");
 	sb_printf(&info, "static const struct __upstare_type_conv type_convs[] = {\n%s"
 		  "\t{ 0, 0, 0, 0 }\n};\n", convs.s ? convs.s : "");
 	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
@@ -749,8 +794,8 @@ int patch_link(const struct patch_opts *po)
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
 		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"
-		  "\t%u, changed_types, %u, type_convs\n"
-		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged, nconvs);
+		  "\t%u, changed_types, %u, type_convs, %u, watches\n"
+		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged, nconvs, wl.n);
 	asm_section(&info, ".upstare_base", bid.s);
 	if (storage.s)
 		asm_section(&info, ".upstare_storage", storage.s);
@@ -814,5 +859,6 @@ out:
 	sb_free(&moves);
 	sb_free(&changed);
 	sb_free(&convs);
+	sb_free(&wl.text);
 	return err;
 }

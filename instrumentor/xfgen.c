@@ -999,3 +999,110 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 	sb_free(&d.notes);
 	return 0;
 }
+
+/* ------------------------------------------- pointers to changed records */
+
+/*
+ * NULL steps for the pointers a value of shape desc holds (by value, in
+ * records and arrays) that lead to records whose layout changed: the
+ * objects they point to would be read with the new layout.  Union members
+ * are not followed (which one holds a pointer is not known).
+ */
+static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, const char *desc,
+		  unsigned long size, const char *what, int depth)
+{
+	char sub[512], *name;
+
+	if (depth > 32)
+		return;
+	if (desc[0] == 'p') {
+		if (!desc_changed(x, desc, 0))
+			return;
+		name = desc_name(desc);
+		snprintf(sub, sizeof(sub), "%s, a pointer to '%s', whose layout changed,", what, name);
+		push(d, __UPSTARE_XOP_NULL, off, 0, size, 0, sub);
+		free(name);
+	} else if (desc[0] == 'r') {
+		const struct rec *r;
+
+		name = desc_name(desc);
+		r = rec_find(&x->n, name);
+		free(name);
+		if (!r || !r->fields || (r->kind && strcmp(r->kind, "struct")))
+			return;
+		for (const struct json *f = r->fields->child; f; f = f->next) {
+			if (!json_str(f, "desc") || !json_str(f, "name") || json_get(f, "bit_width"))
+				continue;
+			snprintf(sub, sizeof(sub), "%s.%s", what, json_str(f, "name"));
+			watch(x, d, off + json_int(f, "offset_bits", 0) / 8, json_str(f, "desc"),
+			      json_int(f, "size", 0), sub, depth + 1);
+		}
+	} else if (desc[0] == 'a') {
+		unsigned long n = strtoul(desc + 1, NULL, 10), at = d->n;
+
+		if (!n || !strchr(desc, ':'))
+			return;
+		snprintf(sub, sizeof(sub), "%s[]", what);
+		push(d, __UPSTARE_XOP_ARRAY, off, 0, size / n, 0, what);
+		watch(x, d, 0, strchr(desc, ':') + 1, size / n, sub, depth + 1);
+		if (d->n == at + 1) {
+			free(d->v[at].what);
+			d->n = at;	/* nothing to watch in the elements */
+			return;
+		}
+		d->v[at].count = n;
+		d->v[at].ostride = size / n;
+		d->v[at].nbody = d->n - at - 1;
+	}
+}
+
+int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *what,
+		const char *desc, unsigned long size)
+{
+	struct image im = { .why = "watched" };
+	struct deriv d = { .im = &im };
+	int n;
+
+	if (!desc)
+		return 0;
+	watch(x, &d, 0, desc, size, what, 0);
+	n = d.n;
+	if (n)
+		emit(out, id, &d, &im);
+	if (n && x->explain)
+		fprintf(stderr, "upstare-cc: %s leads to records whose layout changed: the "
+			"update is refused unless %s when it comes\n", what,
+			n == 1 ? "that pointer is NULL" : "those pointers are NULL");
+	for (unsigned long i = 0; i < d.n; i++) {
+		free(d.v[i].what);
+		free(d.v[i].map);
+	}
+	free(d.v);
+	sb_free(&d.notes);
+	return n ? 1 : 0;
+}
+
+/* Each local of the new version's functions that needs watching: fn(arg, function, key, desc, size). */
+void xfgen_each_local(struct xfgen *x, void (*fn)(void *, const char *, const char *,
+						  const char *, long), void *arg)
+{
+	for (const struct json *u = x->ndoc ? x->ndoc->child : NULL; u; u = u->next) {
+		const struct json *fs = json_get(u, "functions");
+
+		for (const struct json *f = fs && fs->type == JSON_ARR ? fs->child : NULL; f;
+		     f = f->next) {
+			const struct json *ls = json_get(f, "locals");
+
+			for (const struct json *l = ls && ls->type == JSON_ARR ? ls->child : NULL; l;
+			     l = l->next) {
+				const char *desc = json_str(l, "desc");
+
+				if (!desc || !json_str(f, "name") || !strchr(desc, '<') ||
+				    (desc[0] != 'p' && desc[0] != 'r' && desc[0] != 'a'))
+					continue;
+				fn(arg, json_str(f, "name"), json_str(l, "key") ? json_str(l, "key") :
+				   json_str(l, "name"), desc, json_int(l, "size", 0));
+			}
+		}
+	}
+}

@@ -303,6 +303,15 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 			i += x->nbody;
 			break;
 		}
+		case __UPSTARE_XOP_NULL:
+			if (out_of(c, o, x->osize, 0, 0, x->what))
+				return -EINVAL;
+			if (!all_zero(c->old + o, x->osize)) {
+				upstare_fail("%s is not NULL, and objects on the heap are not converted",
+					     x->what);
+				return -EINVAL;
+			}
+			break;
 		case __UPSTARE_XOP_DROP:
 			if (out_of(c, o, x->osize, 0, 0, x->what))
 				return -EINVAL;
@@ -371,4 +380,22 @@ int upstare__gen_local(const char *type, const void *old, unsigned long osize, v
 			return err;
 	}
 	return 0;
+}
+
+int upstare__watch_check(const struct __upstare_watch *w, const void *old)
+{
+	struct conv c = { w->gen, old, NULL, w->size, 0 };
+
+	return run(&c, w->gen->ops, w->gen->nops, 0, 0);
+}
+
+const struct __upstare_watch *upstare__watch_local(const char *function, const char *key)
+{
+	for (unsigned i = 0; i < upstare__up.p->nwatches; i++) {
+		const struct __upstare_watch *w = &upstare__up.p->watches[i];
+
+		if (w->function && !strcmp(w->function, function) && !strcmp(w->name, key))
+			return w;
+	}
+	return NULL;
 }

@@ -144,6 +144,14 @@ int upstare__gen_convert(const struct __upstare_global_move *m, const void *old,
  */
 int upstare__gen_local(const char *type, const void *old, unsigned long osize, void *new,
 		       unsigned long nsize);
+/*
+ * A watched global or local (struct __upstare_watch): 0 when its pointers
+ * to records whose layout changed are NULL, else -EINVAL with
+ * upstare_fail().  watch_local: the watch of a local of the new version,
+ * or NULL.
+ */
+int upstare__watch_check(const struct __upstare_watch *w, const void *old);
+const struct __upstare_watch *upstare__watch_local(const char *function, const char *key);
 int upstare__transform_globals(void);
 /* Why frame f cannot be converted to the patch's code, or NULL (a guess:
  * before the transformers run). */

@@ -325,10 +325,38 @@ static int run_frame_xform(void)
 	return cur_xf->frame(xf_frame);
 }
 
+/*
+ * The globals kept as they are that lead through pointers to records
+ * whose layout changed: those pointers must be NULL (heap objects are not
+ * converted).  At prepare, and again once every thread is parked.
+ */
+static int check_watched(void)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < upstare__up.p->nwatches; i++) {
+		const struct __upstare_watch *w = &upstare__up.p->watches[i];
+		void *old;
+
+		if (!w->sym)
+			continue;
+		old = upstare__sym(w->sym);
+		fail_msg[0] = 0;
+		if (!old) {
+			upstare__reason("global %s: storage %s not found", w->name, w->sym);
+			err = -ENOENT;
+		} else if (upstare__watch_check(w, old)) {
+			upstare__reason("global %s: %s", w->name, fail_msg);
+			err = -EINVAL;
+		}
+	}
+	return err;
+}
+
 /* Is every changed global covered by a transformer?  Checked at prepare. */
 int upstare__check_moves(void)
 {
-	int err = 0;
+	int err = check_watched();
 
 	/* every global the patch cannot convert, not only the first */
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
@@ -367,6 +395,8 @@ int upstare__check_moves(void)
 
 int upstare__transform_globals(void)
 {
+	if (check_watched())
+		return -EINVAL;
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
 		char what[256];
@@ -534,6 +564,7 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 {
 	const struct __upstare_fdesc *nfd = nf->hdr.fd;
 	struct frame_view o, n = { 0 };
+	const struct __upstare_watch *w;
 	int err = view_init(&o, f->hdr.fd, f->hdr.cp);
 
 	if (err || (err = view_init(&n, nfd, nf->hdr.cp))) {
@@ -546,6 +577,16 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 
 		if (!ol)
 			continue;
+		if (n.live[j] && !((nl->flags | ol->flags) & __UPSTARE_LOCAL_ADDR) &&
+		    (w = upstare__watch_local(nfd->name, nl->key)) && w->size == ol->size) {
+			fail_msg[0] = 0;
+			if (upstare__watch_check(w, (const char *)&f->hdr + ol->offset)) {
+				upstare__reason("thread %d: local %s of %s(): %s", tid, nl->key,
+						nfd->name, fail_msg);
+				err = -EINVAL;
+				goto out;
+			}
+		}
 		if (strcmp(ol->type, nl->type) || ol->size != nl->size ||
 		    holds_changed_record(nl->type)) {
 			int gen = -ENOENT;

@@ -135,6 +135,9 @@ enum __upstare_xop_kind {
 	__UPSTARE_XOP_ARRAY,	/* the next nbody ops, count times, by the strides */
 	__UPSTARE_XOP_DROP,	/* osize old bytes with nowhere to go: must be as
 				 * they started (or zero), else refused */
+	__UPSTARE_XOP_NULL,	/* a pointer leading to records whose layout
+				 * changed: must be NULL (heap objects are not
+				 * converted), else refused */
 };
 
 /* flags; ZEROED: an ARRAY that changed length, by position only if both
@@ -181,6 +184,19 @@ struct __upstare_type_conv {
 	const struct __upstare_xgen *gen;
 };
 
+/*
+ * A global (sym) or a local (function, key) whose type did not change but
+ * leads through pointers to records whose layout did: gen's NULL steps
+ * must hold (the pointers NULL) for the update to go on.
+ */
+struct __upstare_watch {
+	const char *name;		/* the global's, or the local's key */
+	const char *sym;		/* the global's storage, or 0 */
+	const char *function;		/* the local's function, or 0 */
+	unsigned long size;
+	const struct __upstare_xgen *gen;
+};
+
 /* A global whose type changed: the patch gives it new storage. */
 struct __upstare_global_move {
 	const char *name;		/* name in the source */
@@ -203,13 +219,16 @@ struct __upstare_patch {
 	const char *const *changed_types;	/* "struct s", ... */
 	unsigned int ntype_convs;
 	const struct __upstare_type_conv *type_convs;	/* of changed_types */
+	unsigned int nwatches;
+	const struct __upstare_watch *watches;
 };
 
 /*
  * 3: changed_types; 4: address-taken locals on the side stack; 5: no rebuild
  * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at; 7: local
  * keys, block scopes of locals and continuation points; 8: generated
- * conversions of changed globals and of locals of changed types
+ * conversions of changed globals and of locals of changed types, and
+ * checks of pointers to changed records
  */
 #define __UPSTARE_ABI 8
 
