@@ -102,3 +102,49 @@ median()
 printf '%-28s %s\n' "latency_ratio (instr/plain)" \
 	"$(echo "$ratios" | tr ' ' '\n' | cut -s -d: -f1 | median)"
 printf '%-28s %s\n' "throughput_ratio" "$(echo "$ratios" | tr ' ' '\n' | cut -s -d: -f2 | median)"
+
+# The transform phase when nothing is converted, in a program of 2000
+# functions (each called through a table, so every one of them has an old
+# address to translate), along a chain of 5 patches: the function map is
+# made in prepare, so the transform phase (all threads parked) only swaps
+# it in.  Median of the 5 updates' transform_us and prepare_us.
+gen=$work/many.c
+awk 'BEGIN {
+	n = 2000
+	print "#include <stdio.h>\n#include <unistd.h>\n#ifndef VERSION\n#define VERSION \"v1\"\n#endif"
+	print "int acc;"
+	for (i = 0; i < n; i++)
+		printf "__attribute__((noinline)) int f%d(int x) { return x * %d + %d; }\n", i, i % 7 + 1, i
+	printf "int (*const tab[])(int) = {"
+	for (i = 0; i < n; i++)
+		printf "%sf%d", i ? "," : "", i
+	print "};"
+	printf "int main(void) { setvbuf(stdout, NULL, _IOLBF, 0); for (long k = 0;; k++) { "
+	printf "for (int i = 0; i < %d; i++) acc += tab[i](i); ", n
+	print "printf(VERSION \" k=%ld acc=%d\\n\", k, acc); usleep(20000); } }"
+}' >"$gen"
+"$upcc" -O2 -o "$work/many" "$gen" || fail "cannot build the 2000-function program"
+base=$work/many
+for v in 2 3 4 5 6; do
+	"$upcc" --patch --base "$base" -O2 "-DVERSION=\"v$v\"" -o "$work/many-v$v.so" "$gen" ||
+		fail "cannot build its patch v$v"
+	chmod 644 "$work/many-v$v.so"
+	base=$work/many-v$v.so
+done
+"$work/many" >"$work/many.out" 2>&1 &
+pid=$!
+sleep 0.5
+tf=
+pr=
+for v in 2 3 4 5 6; do
+	"$ctl" update --direct --json --pid "$pid" --patch "$work/many-v$v.so" >"$work/many.json" ||
+		{ kill "$pid"; cat "$work/many.json" >&2; fail "2000 functions: update v$v failed"; }
+	tf="$tf $(sed -n 's/.*"transform":\([0-9-]*\).*/\1/p' "$work/many.json")"
+	pr="$pr $(sed -n 's/.*"prepare":\([0-9-]*\).*/\1/p' "$work/many.json")"
+	sleep 0.1
+done
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+grep -q '^v6 ' "$work/many.out" || fail "2000 functions: the program does not run v6"
+printf '%-28s %s\n' "transform_us (2000 fns)" "$(echo "$tf" | median)"
+printf '%-28s %s\n' "prepare_us (2000 fns)" "$(echo "$pr" | median)"
