@@ -82,20 +82,50 @@ static int xlate_cmp(const void *a, const void *b)
 	return x->old < y->old ? -1 : x->old > y->old;
 }
 
+/*
+ * The map as an open-addressing hash table of 2^bits slots (old == NULL:
+ * empty), at most half full: every indirect call of instrumented code
+ * after the first update looks its target up here.
+ */
+static struct xlate *xh;
+static unsigned xh_bits;
+
+static inline size_t xh_slot(const void *fn, unsigned bits)
+{
+	return (size_t)(((uintptr_t)fn >> 4) * 0x9e3779b97f4a7c15ull >> (64 - bits));
+}
+
+static struct xlate *xh_build(const struct xlate *v, unsigned n, unsigned *bits)
+{
+	unsigned b = 4;
+	struct xlate *h;
+
+	while ((1ul << b) < 2ul * n + 2)
+		b++;
+	h = calloc(1ul << b, sizeof(*h));
+	if (!h)
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		size_t s = xh_slot(v[i].old, b);
+
+		while (h[s].old && h[s].old != v[i].old)
+			s = (s + 1) & ((1ul << b) - 1);
+		h[s] = v[i];
+	}
+	*bits = b;
+	return h;
+}
+
 void *__upstare_xlate(void *fn)
 {
-	unsigned lo = 0, hi = nxl;
+	size_t s, mask;
 
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (xl[mid].old == fn)
-			return xl[mid].new;
-		if (xl[mid].old < fn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	if (!xh)
+		return fn;
+	mask = (1ul << xh_bits) - 1;
+	for (s = xh_slot(fn, xh_bits); xh[s].old; s = (s + 1) & mask)
+		if (xh[s].old == fn)
+			return xh[s].new;
 	return fn;
 }
 
@@ -193,8 +223,8 @@ static long index_addr(const struct fn_index *ix, void *fn)
 }
 
 /* The function map of the patch being prepared (plan_functions()). */
-static struct xlate *pend_xl;
-static unsigned pend_nxl;
+static struct xlate *pend_xl, *pend_xh;
+static unsigned pend_nxl, pend_xh_bits;
 
 /*
  * Make the function map the patch will commit: every old address (of every
@@ -247,9 +277,11 @@ static int plan_functions(void)
 	}
 	qsort(n, nn, sizeof(*n), xlate_cmp);
 	free(pend_xl);
+	free(pend_xh);
 	pend_xl = n;
 	pend_nxl = nn;
-	return 0;
+	pend_xh = xh_build(n, nn, &pend_xh_bits);
+	return pend_xh ? 0 : -ENOMEM;
 }
 
 /* Commit the function map: every old address calls the new version. */
@@ -257,9 +289,12 @@ int upstare__commit_functions(void)
 {
 	upstare__obj_commit(upstare__up.obj);
 	free(xl);
+	free(xh);
 	xl = pend_xl;
 	nxl = pend_nxl;
-	pend_xl = NULL;
+	xh = pend_xh;
+	xh_bits = pend_xh_bits;
+	pend_xl = pend_xh = NULL;
 	pend_nxl = 0;
 	if (upstare__up.p->main_thunk)
 		cur_main_thunk = upstare__up.p->main_thunk;
@@ -471,7 +506,8 @@ refuse:
 void upstare__patch_unload(void)
 {
 	free(pend_xl);
-	pend_xl = NULL;
+	free(pend_xh);
+	pend_xl = pend_xh = NULL;
 	pend_nxl = 0;
 	upstare__obj_unload(upstare__up.obj);
 	upstare__up.obj = NULL;
