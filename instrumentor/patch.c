@@ -399,15 +399,43 @@ static char *record_of(const char *type)
  * Did record type name change its layout between the versions (fields,
  * their types and offsets, and those of the records it holds by value)?
  */
+/*
+ * A record's fields as compared: without the types as spelled when the
+ * canonical shapes are there ("desc"), so that unsigned int becoming
+ * uint32_t is no change.
+ */
+static char *fields_key(const char *fields)
+{
+	struct sb b = { 0 };
+	const char *p = fields, *t;
+
+	if (!strstr(fields, "\"desc\":"))
+		return xstrdup(fields);
+	while ((t = strstr(p, "\"type\":\""))) {
+		char *skip;
+
+		sb_put(&b, p, t - p);
+		p = json_str(t + 8, &skip);
+		free(skip);
+	}
+	sb_puts(&b, p);
+	return b.s ? b.s : xstrdup("");
+}
+
 static bool layout_changed(const struct rtypes *ob, const struct rtypes *nb, const char *name,
 			   int depth)
 {
 	const struct rtype *o = rtype_find(ob, name), *n = rtype_find(nb, name);
+	char *ok, *nk;
 	bool changed;
 
 	if (!o || !n || depth > 16)
 		return false;
-	changed = strcmp(o->fields, n->fields) != 0;
+	ok = fields_key(o->fields);
+	nk = fields_key(n->fields);
+	changed = strcmp(ok, nk) != 0;
+	free(ok);
+	free(nk);
 	for (const char *p = n->fields; !changed && (p = strstr(p, "\"type\":\""));) {
 		char *t, *rec;
 
@@ -610,11 +638,11 @@ static void watch_local(void *arg, const char *function, const char *key, const 
 			long size)
 {
 	struct watches *w = arg;
-	char id[32], what[512];
+	char id[32], label[512];
 
 	snprintf(id, sizeof(id), "wgen%u", w->n);
-	snprintf(what, sizeof(what), "%s", key);
-	if (!xfgen_watch(w->xg, w->gens, id, what, desc, size))
+	snprintf(label, sizeof(label), "local %s of %s()", key, function);
+	if (!xfgen_watch(w->xg, w->gens, id, key, label, desc, size))
 		return;
 	sb_puts(&w->text, "\t{ ");
 	c_str(&w->text, key);
@@ -694,7 +722,7 @@ int patch_link(const struct patch_opts *po)
 				char id[32];
 
 				snprintf(id, sizeof(id), "wgen%u", wl.n);
-				if (xfgen_watch(xg, &gens, id, nv->name, nv->desc, nv->size)) {
+				if (xfgen_watch(xg, &gens, id, nv->name, NULL, nv->desc, nv->size)) {
 					sb_puts(&wl.text, "\t{ ");
 					c_str(&wl.text, nv->name);
 					sb_puts(&wl.text, ", ");

@@ -231,8 +231,13 @@ static bool own_changed(const struct xfgen *x, const char *name)
 	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
 	const struct json *of, *nf;
 
+	/*
+	 * In one version only: a type only the new code has (no old object
+	 * of it exists), or one the new code no longer has; in neither, a
+	 * system type.  None is a change of layout an old value can show.
+	 */
 	if (!o || !n)
-		return !o != !n;	/* a system type, in neither: unchanged */
+		return false;
 	if (o->size != n->size || strcmp(o->kind ? o->kind : "", n->kind ? n->kind : ""))
 		return true;
 	for (of = o->fields ? o->fields->child : NULL, nf = n->fields ? n->fields->child : NULL;
@@ -273,14 +278,22 @@ static void shape_names(const char *d, const char ***v, int *n)
  * (list links and other cycles are visited once), each one's own layout
  * compared once (x->memo).
  */
+static bool rec_changed_at(const struct xfgen *x, const char *name, const char **which);
+
 static bool rec_changed(const struct xfgen *x, const char *name, int depth)
+{
+	(void)depth;
+	return rec_changed_at(x, name, NULL);
+}
+
+/* The same, with the first record found changed in *which (x's to keep). */
+static bool rec_changed_at(const struct xfgen *x, const char *name, const char **which)
 {
 	struct memo *m = x->memo;
 	const char **todo = NULL, **seen = NULL;
 	int ntodo = 0, nseen = 0;
 	bool changed = false;
 
-	(void)depth;
 	todo = xrealloc(todo, sizeof(*todo));
 	todo[ntodo++] = xstrdup(name);
 	while (ntodo && !changed) {
@@ -306,6 +319,8 @@ static bool rec_changed(const struct xfgen *x, const char *name, int depth)
 			m->state[m->n++] = own_changed(x, r) ? 2 : 1;
 		}
 		changed = m->state[k] == 2;
+		if (changed && which)
+			*which = m->names[k];
 		nr = rec_find(&x->n, r);
 		for (const struct json *f = nr && nr->fields ? nr->fields->child : NULL; f;
 		     f = f->next)
@@ -1016,10 +1031,19 @@ static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, con
 	if (depth > 32)
 		return;
 	if (desc[0] == 'p') {
-		if (!desc_changed(x, desc, 0))
-			return;
+		const char *which = NULL;
+
 		name = desc_name(desc);
-		snprintf(sub, sizeof(sub), "%s, a pointer to '%s', whose layout changed,", what, name);
+		if (!name[0] || !rec_changed_at(x, name, &which)) {
+			free(name);
+			return;
+		}
+		if (which && strcmp(which, name))
+			snprintf(sub, sizeof(sub), "%s, a pointer to '%s' (which leads to '%s', whose "
+				 "layout changed),", what, name, which);
+		else
+			snprintf(sub, sizeof(sub), "%s, a pointer to '%s', whose layout changed,",
+				 what, name);
 		push(d, __UPSTARE_XOP_NULL, off, 0, size, 0, sub);
 		free(name);
 	} else if (desc[0] == 'r') {
@@ -1057,7 +1081,7 @@ static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, con
 }
 
 int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *what,
-		const char *desc, unsigned long size)
+		const char *label, const char *desc, unsigned long size)
 {
 	struct image im = { .why = "watched" };
 	struct deriv d = { .im = &im };
@@ -1071,7 +1095,7 @@ int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *wha
 		emit(out, id, &d, &im);
 	if (n && x->explain)
 		fprintf(stderr, "upstare-cc: %s leads to records whose layout changed: the "
-			"update is refused unless %s when it comes\n", what,
+			"update is refused unless %s when it comes\n", label ? label : what,
 			n == 1 ? "that pointer is NULL" : "those pointers are NULL");
 	for (unsigned long i = 0; i < d.n; i++) {
 		free(d.v[i].what);
@@ -1082,7 +1106,25 @@ int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *wha
 	return n ? 1 : 0;
 }
 
-/* Each local of the new version's functions that needs watching: fn(arg, function, key, desc, size). */
+/* Does the base have a function of that name (that may have frames)? */
+static bool base_has_function(const struct xfgen *x, const char *name)
+{
+	for (const struct json *u = x->bdoc ? x->bdoc->child : NULL; u; u = u->next) {
+		const struct json *fs = json_get(u, "functions");
+
+		for (const struct json *f = fs && fs->type == JSON_ARR ? fs->child : NULL; f;
+		     f = f->next)
+			if (json_str(f, "name") && !strcmp(json_str(f, "name"), name))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Each local of the new version's functions that may continue an old
+ * frame (a function of that name is in the base): fn(arg, function, key,
+ * desc, size).
+ */
 void xfgen_each_local(struct xfgen *x, void (*fn)(void *, const char *, const char *,
 						  const char *, long), void *arg)
 {
@@ -1093,6 +1135,8 @@ void xfgen_each_local(struct xfgen *x, void (*fn)(void *, const char *, const ch
 		     f = f->next) {
 			const struct json *ls = json_get(f, "locals");
 
+			if (!json_str(f, "name") || !base_has_function(x, json_str(f, "name")))
+				continue;
 			for (const struct json *l = ls && ls->type == JSON_ARR ? ls->child : NULL; l;
 			     l = l->next) {
 				const char *desc = json_str(l, "desc");

@@ -37,12 +37,13 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 	       long *old_size, long *new_size);
 /*
  * For a value (a global whose type did not change, or a local) of shape
- * desc, named what: "static const struct __upstare_xgen id" whose NULL
+ * desc, named what (label: in --explain, or NULL): "static const struct
+ * __upstare_xgen id" whose NULL
  * steps check the pointers it holds that lead to records whose layout
  * changed; 1 if there are any (and id was defined), else 0.
  */
 int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *what,
-		const char *desc, unsigned long size);
+		const char *label, const char *desc, unsigned long size);
 /* Call fn for each local of the new version whose shape names a record. */
 void xfgen_each_local(struct xfgen *x, void (*fn)(void *, const char *, const char *,
 						  const char *, long), void *arg);

@@ -159,8 +159,10 @@ UPDATE_TEST(tentative_generated, tentative_generated)
  * spells those types by line ("union (unnamed at prog.c:17:2)"), which the
  * patch once took for a change of type (the struct moved, the union not
  * convertible: refused).  Unnamed types are now named by where they are
- * used ("union (unnamed union in struct item.data)"): nothing changed, and
- * the values carry over as they are.
+ * used ("union (unnamed union in struct item.data)").  Version 2 also
+ * spells a field int32_t instead of int, which is no change either (an
+ * address-taken local of the struct, which a change would roll back, is
+ * kept).  The values carry over as they are.
  */
 static enum test_result unnamed_shift(struct test_ctx *ctx)
 {
@@ -175,8 +177,8 @@ static enum test_result unnamed_shift(struct test_ctx *ctx)
 		goto out;
 	upd_stop(&u);
 	last = upd_last_value(&u, "v1 refs=");
-	if (!upd_waitf(&u, 0, 1, "v2 refs=%ld cas=%ld y=%ld\n", last + 1, 2 * (last + 1),
-		       last + 3))
+	if (!upd_waitf(&u, 0, 1, "v2 refs=%ld cas=%ld y=%ld mine=%ld\n", last + 1, 2 * (last + 1),
+		       last + 3, last + 1))
 		goto out;
 	res = TEST_PASS;
 out:

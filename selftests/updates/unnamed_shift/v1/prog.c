@@ -1,7 +1,8 @@
 /*
  * Records with unnamed members' types, as memcached's item keeps its CAS in
  * an unnamed union: clang spells such a type by where it is ("union
- * (unnamed at prog.c:17:2)").  Version 2 only adds lines above them.
+ * (unnamed at prog.c:17:2)").  Version 2 only adds lines above them, and
+ * spells a field's type another way for the same type (int32_t for int).
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -9,9 +10,12 @@
 #ifndef VERSION
 #define VERSION "v1"
 #endif
+#ifndef REFS_T
+#define REFS_T int
+#endif
 
 struct item {
-	int refs;
+	REFS_T refs;
 	union {
 		long cas;
 		char end;
@@ -23,14 +27,23 @@ static struct {
 	int x, y;
 } pos = { 1, 2 };
 
+static void touch(struct item *i)
+{
+	i->refs++;
+}
+
 int main(void)
 {
+	struct item mine = { 0 };	/* address-taken: on the side stack */
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
+		touch(&mine);
 		it.refs++;
 		it.data[0].cas += 2;
 		pos.y++;
-		printf(VERSION " refs=%d cas=%ld y=%d\n", it.refs, it.data[0].cas, pos.y);
+		printf(VERSION " refs=%d cas=%ld y=%d mine=%d\n", (int)it.refs, it.data[0].cas,
+		       pos.y, (int)mine.refs);
 		usleep(10000);
 	}
 }
