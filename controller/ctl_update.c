@@ -902,12 +902,12 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 {
 	uint64_t deadline, last, take_by = now_ns() + timeout * 1000000ull;
 	const char *res;
-	int ndone = 0, withdrawn = 0;
+	int ndone = 0, withdrawn = 0, went = 0;
 
 	/* the targets enforce the deadline; give them time to roll back */
 	deadline = take_by + 10000 * 1000000ull;
 	for (last = now_ns(); ndone < n; usleep(500)) {
-		int ready = 0, failed = 0, checking = 0;
+		int ready = 0, failed = 0, checking = 0, prepared = 0;
 
 		for (int i = 0; i < n; i++) {
 			struct target *x = &t[i];
@@ -928,6 +928,8 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 				ndone++;
 			} else if (x->c.phase == UPSTARE_PH_READY) {
 				ready++;
+			} else if (x->c.phase == UPSTARE_PH_PREPARED && x->c.request == x->req) {
+				prepared++;
 			} else if (x->c.phase == UPSTARE_PH_CHECK && x->c.request == x->req &&
 				   !x->verdict_sent) {
 				checking++;
@@ -959,10 +961,18 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 			for (int i = 0; i < n; i++)
 				verdict(&t[i], v);
 		}
-		if (n > 1 && failed)
+		if (n > 1 && failed) {
 			decide(t, n, UPSTARE_DECIDE_ABORT);
-		else if (n > 1 && ready == n)
+		} else if (n > 1 && prepared == n && !went) {
+			/* every process has the patch loaded: now they may park */
+			uint32_t go = UPSTARE_DECIDE_GO;
+
+			for (int i = 0; i < n; i++)
+				rw(&t[i], FIELD(t[i].addr, decision), &go, sizeof(go), 1);
+			went = 1;
+		} else if (n > 1 && ready == n) {
 			decide(t, n, UPSTARE_DECIDE_COMMIT);
+		}
 		if (now_ns() > deadline) {
 			for (int i = 0; i < n; i++)
 				if (!t[i].done && t[i].c.phase == UPSTARE_PH_IDLE) {
@@ -1329,6 +1339,11 @@ static bool is_done(const struct target *t)
 	return t->c.ack == t->req;
 }
 
+static bool is_prepared_or_done(const struct target *t)
+{
+	return is_done(t) || (t->c.phase == UPSTARE_PH_PREPARED && t->c.request == t->req);
+}
+
 static bool is_checking_or_done(const struct target *t)
 {
 	return is_done(t) || (t->c.phase == UPSTARE_PH_CHECK && t->c.request == t->req);
@@ -1395,6 +1410,24 @@ static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 	for (int i = 0; i < k->n; i++)
 		kick(&k->t[i]);
 	k->attempts++;
+	if (k->n > 1) {
+		/* a group: every process loads the patch before any parks */
+		int refused = 0;
+
+		err = poll_all(k, is_prepared_or_done);
+		if (err)
+			return err;
+		for (int i = 0; i < k->n; i++)
+			refused |= is_done(&k->t[i]);
+		if (refused) {
+			decide(k->t, k->n, UPSTARE_DECIDE_ABORT);
+		} else {
+			uint32_t go = UPSTARE_DECIDE_GO;
+
+			for (int i = 0; i < k->n; i++)
+				rw(&k->t[i], FIELD(k->t[i].addr, decision), &go, sizeof(go), 1);
+		}
+	}
 	err = poll_all(k, is_checking_or_done);
 	if (err)
 		return err;

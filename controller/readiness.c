@@ -820,6 +820,7 @@ const char *update_phase_name(unsigned int phase)
 		[UPSTARE_PH_QUIESCE] = "quiesce", [UPSTARE_PH_TRANSFORM] = "transform",
 		[UPSTARE_PH_REBUILD] = "rebuild", [UPSTARE_PH_ROLLBACK] = "rollback",
 		[UPSTARE_PH_READY] = "ready", [UPSTARE_PH_CHECK] = "check",
+		[UPSTARE_PH_PREPARED] = "prepared",
 	};
 
 	return phase < sizeof(names) / sizeof(names[0]) && names[phase] ? names[phase] : "?";

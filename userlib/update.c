@@ -284,6 +284,38 @@ static void kick_unparked(void)
  * patch already applied, then refused for its base build id: pause-bench
  * saw this between two updates of a chain).
  */
+/*
+ * A group update: the patch is loaded and checked here; wait, with every
+ * other thread running, until every process of the group is (the
+ * controller's GO), so that no process parks its threads while another
+ * still loads the patch.  0 to go on; else the reason is given.
+ */
+static int await_go(void)
+{
+	uint64_t deadline = cb.t_ns[UPSTARE_T_REQUEST] + cb.timeout_ms * 1000000ull;
+	uint32_t d;
+
+	__atomic_store_n(&cb.phase, UPSTARE_PH_PREPARED, __ATOMIC_SEQ_CST);
+	while ((d = __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
+		uint64_t t = now_ns();
+
+		if (t >= deadline) {
+			upstare__reason("the other processes of the group were not all prepared "
+					"before the deadline (%u ms after the request)", cb.timeout_ms);
+			return -ETIMEDOUT;
+		}
+		futex_wait(&cb.decision, UPSTARE_DECIDE_NONE,
+			   deadline - t < 1000000 ? (long)(deadline - t) : 1000000);
+	}
+	if (d != UPSTARE_DECIDE_GO) {
+		upstare__reason("the controller aborted the update (another process of the group "
+				"could not be updated)");
+		return -ECANCELED;
+	}
+	__atomic_store_n(&cb.decision, UPSTARE_DECIDE_NONE, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 static void finish(unsigned result)
 {
 	cb.result = result;
@@ -324,6 +356,11 @@ int upstare__update_point(void)
 			return 0;
 		}
 		cb.t_ns[UPSTARE_T_PREPARED] = now_ns();
+		if (cb.group && await_go()) {
+			upstare__patch_unload();
+			finish(UPSTARE_RES_REFUSED);
+			return 0;
+		}
 		ts.parked = -1;	/* the leader */
 		__atomic_store_n(&cb.phase, UPSTARE_PH_QUIESCE, __ATOMIC_SEQ_CST);
 		kick_unparked();

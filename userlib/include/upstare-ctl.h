@@ -39,7 +39,13 @@
  * deadline, then refuses.
  * To update several processes (a process tree) in one step, the controller
  * also writes group = 1 and decision = 0 with each request: each target
- * then stops in UPSTARE_PH_READY once its threads are parked and its
+ * first loads and checks the patch and waits in UPSTARE_PH_PREPARED, its
+ * threads all running, until the controller writes decision =
+ * UPSTARE_DECIDE_GO once every target is prepared (or ABORT: one refused,
+ * and the others end refused too, nothing stopped); it then sets decision
+ * back to 0 and parks its threads.  So no process's threads wait parked
+ * while another loads the patch.  Each target then stops in
+ * UPSTARE_PH_READY once its threads are parked and its
  * frames and globals are transformed (nothing committed yet), until the
  * controller writes decision = UPSTARE_DECIDE_COMMIT to every target (all
  * are ready) or UPSTARE_DECIDE_ABORT (one of them failed): then each
@@ -73,7 +79,7 @@
 
 #define UPSTARE_CONTROL_SYM	"upstare_control"
 #define UPSTARE_CONTROL_MAGIC	0x55505354u	/* "UPST" */
-#define UPSTARE_CONTROL_VERSION	6u
+#define UPSTARE_CONTROL_VERSION	7u
 #define UPSTARE_THREADS_SYM	"upstare_threads"
 #define UPSTARE_PENDING_SYM	"__upstare_pending"
 #define UPSTARE_MAX_THREADS	4096
@@ -98,12 +104,15 @@ enum upstare_phase {
 	UPSTARE_PH_ROLLBACK,	/* rebuilding the saved stacks in the old code */
 	UPSTARE_PH_READY,	/* group update: transformed, waiting for the decision */
 	UPSTARE_PH_CHECK,	/* all parked: waiting for the controller's verdict */
+	UPSTARE_PH_PREPARED,	/* group update: patch loaded, nothing stopped; waiting
+				 * for UPSTARE_DECIDE_GO */
 };
 
 enum upstare_decision {
 	UPSTARE_DECIDE_NONE,
 	UPSTARE_DECIDE_COMMIT,
 	UPSTARE_DECIDE_ABORT,
+	UPSTARE_DECIDE_GO,	/* in UPSTARE_PH_PREPARED: park the threads now */
 };
 
 enum upstare_result {
