@@ -112,6 +112,17 @@ static bool image_zero_at(const struct image *im, unsigned long off, unsigned lo
 	return true;
 }
 
+static void deriv_free(struct deriv *d)
+{
+	for (unsigned long i = 0; i < d->n; i++) {
+		free(d->v[i].what);
+		free(d->v[i].map);
+	}
+	free(d->v);
+	free(d->why);
+	sb_free(&d->notes);
+}
+
 static void index_recs(const struct json *doc, struct recs *r)
 {
 	for (const struct json *u = doc ? doc->child : NULL; u; u = u->next) {
@@ -961,13 +972,7 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 		if (d.notes.s)
 			fputs(d.notes.s, stderr);
 	}
-	for (unsigned long i = 0; i < d.n; i++) {
-		free(d.v[i].what);
-		free(d.v[i].map);
-	}
-	free(d.v);
-	free(d.why);
-	sb_free(&d.notes);
+	deriv_free(&d);
 	for (unsigned long i = 0; i < im.nrel; i++)
 		free(im.rel[i].sym);
 	free(im.rel);
@@ -1005,13 +1010,7 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 		if (!d.why && d.notes.s)
 			fputs(d.notes.s, stderr);
 	}
-	for (unsigned long i = 0; i < d.n; i++) {
-		free(d.v[i].what);
-		free(d.v[i].map);
-	}
-	free(d.v);
-	free(d.why);
-	sb_free(&d.notes);
+	deriv_free(&d);
 	return 0;
 }
 
@@ -1097,12 +1096,7 @@ int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *wha
 		fprintf(stderr, "upstare-cc: %s leads to records whose layout changed: the "
 			"update is refused unless %s when it comes\n", label ? label : what,
 			n == 1 ? "that pointer is NULL" : "those pointers are NULL");
-	for (unsigned long i = 0; i < d.n; i++) {
-		free(d.v[i].what);
-		free(d.v[i].map);
-	}
-	free(d.v);
-	sb_free(&d.notes);
+	deriv_free(&d);
 	return n ? 1 : 0;
 }
 
