@@ -47,16 +47,17 @@ struct json *client_request(int fd, const char *request, char *err, size_t errle
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "send: %s", strerror(errno));
-			return NULL;
-		}
+		if (n < 0)
+			break;
 		off += n;
 	}
-	if (send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
+	/*
+	 * A daemon that refuses the connection (permission, too many clients)
+	 * says why and closes it, maybe before the request is sent: read what
+	 * it said all the same.
+	 */
+	if (off < len || send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
 		snprintf(err, errlen, "send: %s", strerror(errno));
-		return NULL;
-	}
 	buf = malloc(cap);
 	off = 0;
 	while (!nl) {

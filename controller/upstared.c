@@ -51,13 +51,29 @@
 #include "update.h"
 #include "upstare-ctl.h"
 
-#define MAX_CLIENTS	64
+/*
+ * Clients: at most MAX_CLIENTS connections, of which a peer that is not
+ * root holds at most PEER_CLIENTS, and ROOT_CLIENTS are kept for root.  A
+ * client that sends nothing for IDLE_S seconds is closed; replies are
+ * written without blocking, a client's requests wait while its replies do,
+ * and one that reads none of them for STUCK_S seconds is closed: no client
+ * can keep another from being served.
+ */
+#define MAX_CLIENTS	256
+#define ROOT_CLIENTS	16
+#define PEER_CLIENTS	16
+#define IDLE_S		60
+#define STUCK_S		5
+#define MAX_OUT		(16 << 20)
 #define MAX_LINE	65536
 
 struct client {
 	int fd;
 	char *buf;
 	size_t len;
+	char *out;		/* replies not yet taken by the client */
+	size_t out_len, out_off;
+	long long active_ns;	/* the last byte received, or sent */
 	struct ucred cred;	/* SO_PEERCRED at accept */
 	gid_t *groups;		/* SO_PEERGROUPS at accept */
 	int ngroups;
@@ -732,9 +748,59 @@ static void client_close(struct client *c)
 	epoll_ctl(d.epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->buf);
+	free(c->out);
 	free(c->groups);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+}
+
+/* Wait for the client's requests (EPOLLIN), or for it to take its replies. */
+static void client_watch(struct client *c)
+{
+	struct epoll_event ev = {
+		.events = c->out_len > c->out_off ? EPOLLOUT : EPOLLIN,
+		.data.u32 = (uint32_t)(c - d.clients) + 3,
+	};
+
+	epoll_ctl(d.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Send what the client will take now; -errno when it is gone. */
+static int client_flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0)
+			return -errno;
+		c->out_off += n;
+		c->active_ns = now_ns();
+	}
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	client_watch(c);
+	return 0;
+}
+
+/* Queue a reply: sent as the client takes it (client_flush()). */
+static int client_send(struct client *c, const char *s, size_t len)
+{
+	char *o;
+
+	if (c->out_len + len > MAX_OUT)
+		return -ENOBUFS;
+	o = realloc(c->out, c->out_len + len);
+	if (!o)
+		return -ENOMEM;
+	memcpy(o + c->out_len, s, len);
+	c->out = o;
+	c->out_len += len;
+	return client_flush(c);
 }
 
 static int write_all(int fd, const char *s, size_t len)
@@ -765,7 +831,9 @@ static void client_read(struct client *c)
 	}
 	c->len += n;
 	c->buf[c->len] = 0;
-	while ((nl = memchr(c->buf, '\n', c->len))) {
+	c->active_ns = now_ns();
+	/* one request at a time while replies wait: the rest stays buffered */
+	while (c->out_len == c->out_off && (nl = memchr(c->buf, '\n', c->len))) {
 		struct jbuf b = {};
 		size_t used = nl - c->buf + 1;
 		int err;
@@ -775,7 +843,7 @@ static void client_read(struct client *c)
 		handle_request(&b, c->buf);
 		d.peer = NULL;
 		jb_raw(&b, "\n");
-		err = write_all(c->fd, b.s, b.len);
+		err = client_send(c, b.s, b.len);
 		jb_free(&b);
 		memmove(c->buf, c->buf + used, c->len - used);
 		c->len -= used;
@@ -787,7 +855,52 @@ static void client_read(struct client *c)
 	if (c->len > MAX_LINE) {
 		static const char msg[] = "{\"ok\":false,\"error\":\"request line too long\"}\n";
 
-		write_all(c->fd, msg, sizeof(msg) - 1);
+		send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		client_close(c);
+	}
+}
+
+/* The client took replies: send the rest, then serve its buffered requests. */
+static void client_write(struct client *c)
+{
+	char *nl;
+
+	if (client_flush(c)) {
+		client_close(c);
+		return;
+	}
+	while (c->out_len == c->out_off && c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
+		struct jbuf b = {};
+		size_t used = nl - c->buf + 1;
+		int err;
+
+		*nl = 0;
+		d.peer = c;
+		handle_request(&b, c->buf);
+		d.peer = NULL;
+		jb_raw(&b, "\n");
+		err = client_send(c, b.s, b.len);
+		jb_free(&b);
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+		if (err)
+			client_close(c);
+	}
+}
+
+/* Close the clients that sent nothing for IDLE_S or took no reply for STUCK_S. */
+static void clients_expire(void)
+{
+	long long now = now_ns();
+
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = &d.clients[i];
+		bool stuck = c->out_len > c->out_off;
+
+		if (c->fd < 0 || now - c->active_ns < (stuck ? STUCK_S : IDLE_S) * 1000000000LL)
+			continue;
+		logmsg("closed a client of uid %u: %s", c->cred.uid,
+		       stuck ? "it took none of its replies for 5 s" : "idle for 60 s");
 		client_close(c);
 	}
 }
@@ -861,16 +974,32 @@ static void accept_client(void)
 		close(fd);
 		return;
 	}
+	{
+		int used = 0, mine = 0;
+		char msg[160];
+
+		for (i = 0; i < MAX_CLIENTS; i++) {
+			used += d.clients[i].fd >= 0;
+			mine += d.clients[i].fd >= 0 && d.clients[i].cred.uid == cr.uid;
+		}
+		if (used == MAX_CLIENTS || (cr.uid && (mine >= PEER_CLIENTS ||
+						       used >= MAX_CLIENTS - ROOT_CLIENTS))) {
+			snprintf(msg, sizeof(msg), "{\"ok\":false,\"error\":\"too many clients "
+				 "(%d connected, %d of uid %u)\"}\n", used, mine, cr.uid);
+			logmsg("refused a client of uid %u: too many clients", cr.uid);
+			send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			return;
+		}
+	}
 	for (i = 0; i < MAX_CLIENTS && d.clients[i].fd >= 0; i++)
 		;
-	if (i == MAX_CLIENTS || peer_groups(fd, &d.clients[i])) {
+	if (peer_groups(fd, &d.clients[i])) {
 		close(fd);
 		return;
 	}
 	d.clients[i].cred = cr;
-	/* A client that stops reading must not stall the daemon. */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = 2 },
-		   sizeof(struct timeval));
+	d.clients[i].active_ns = now_ns();
 	d.clients[i].fd = fd;
 	ev.data.u32 = i + 3;
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev);
@@ -1024,8 +1153,9 @@ int main(int argc, char **argv)
 	logmsg("listening on %s (kick signal %d)", d.sock_path, d.kick_sig);
 	while (running) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(d.epfd, evs, 16, -1);
+		int n = epoll_wait(d.epfd, evs, 16, 1000);
 
+		clients_expire();
 		if (n < 0 && errno == EINTR)
 			continue;
 		for (i = 0; i < n; i++) {
@@ -1044,7 +1174,10 @@ int main(int argc, char **argv)
 					running = false;
 				}
 			} else if (d.clients[id - 3].fd >= 0) {
-				client_read(&d.clients[id - 3]);
+				if (evs[i].events & EPOLLOUT)
+					client_write(&d.clients[id - 3]);
+				else
+					client_read(&d.clients[id - 3]);
 			}
 		}
 	}
