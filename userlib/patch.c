@@ -47,6 +47,11 @@ static void *cur_main_thunk;
 static struct xlate *xl;
 static unsigned nxl;
 
+const struct upstare__fntab *upstare__cur_fns(void)
+{
+	return &cur_fns;
+}
+
 void upstare__functions_init(void)
 {
 	cur_fns.begin = __start_upstare_fn;

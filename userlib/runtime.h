@@ -96,6 +96,8 @@ uint64_t upstare__mono_ns(void);
 /* Append a line to the control block's reasons. */
 void upstare__reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void upstare__functions_init(void);
+/* The functions of the version running now. */
+const struct upstare__fntab *upstare__cur_fns(void);
 const struct __upstare_fdesc *upstare__fn_lookup(const struct upstare__fntab *t,
 						 const char *name, const char *file);
 /*

@@ -654,6 +654,94 @@ const char *upstare__unmappable(const struct frame *f)
 	return "no point with this key in the patch, and no mapping";
 }
 
+static const char *file_base(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+
+	return s ? s + 1 : p ? p : "";
+}
+
+/*
+ * For a frame whose function the patch does not have: the new version's
+ * functions of the same source file that the running version does not
+ * have, as the mapping to write.
+ */
+static void suggest_function(char *buf, size_t n, const struct __upstare_fdesc *ofd)
+{
+	const struct upstare__fntab *old = upstare__cur_fns();
+	const struct __upstare_fdesc *one = NULL;
+	size_t at = 0;
+	int k = 0;
+
+	buf[0] = 0;
+	for (const struct __upstare_fdesc *d = upstare__up.fns.begin; d && d < upstare__up.fns.end;
+	     d++) {
+		if (!d->restorable || strcmp(file_base(d->file), file_base(ofd->file)) ||
+		    upstare__fn_lookup(old, d->name, d->file))
+			continue;
+		if (!k++)
+			one = d;
+		if (k <= 6 && at < n)
+			at += snprintf(buf + at, n - at, "%s%s()", k > 1 ? ", " : "", d->name);
+	}
+	if (k == 1)
+		snprintf(buf, n, "; if %s() became %s(), add UPSTARE_MAP_FUNCTION(\"%s\", \"%s\") "
+			 "to the patch", ofd->name, one->name, ofd->name, one->name);
+	else if (k > 1 && at < n)
+		snprintf(buf + at, n - at, "%s are new in %s; map one with "
+			 "UPSTARE_MAP_FUNCTION(\"%s\", \"NEW\")", k > 6 ? ", ..." : "",
+			 file_base(ofd->file), ofd->name);
+	if (k > 1) {
+		char tmp[512];
+
+		snprintf(tmp, sizeof(tmp), "; %s", buf);
+		snprintf(buf, n, "%s", tmp);
+	}
+}
+
+/*
+ * For a frame at a point the new version of its function does not have:
+ * the new version's points the old one does not have, as the mapping to
+ * write.
+ */
+static void suggest_key(char *buf, size_t n, const struct __upstare_fdesc *ofd,
+			const struct __upstare_fdesc *nfd, const char *key)
+{
+	const struct __upstare_cp *one = NULL;
+	size_t at = 0;
+	int k = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < nfd->ncps; i++) {
+		unsigned j;
+
+		for (j = 0; j < ofd->ncps && strcmp(ofd->cps[j].key, nfd->cps[i].key); j++)
+			;
+		if (j < ofd->ncps)
+			continue;
+		if (!k++)
+			one = &nfd->cps[i];
+		if (k <= 6 && at < n)
+			at += snprintf(buf + at, n - at, "%s%s (line %u)", k > 1 ? ", " : "",
+				       nfd->cps[i].key, nfd->cps[i].line);
+	}
+	if (k == 1)
+		snprintf(buf, n, "; if it goes on at %s (line %u) now, add UPSTARE_MAP_KEY(\"%s\", "
+			 "\"%s\", \"%s\") to the patch", one->key, one->line, ofd->name, key,
+			 one->key);
+	else if (k > 1) {
+		char tmp[512];
+
+		snprintf(tmp, sizeof(tmp), "; the new %s() has %s%s that the old one has not: map "
+			 "one with UPSTARE_MAP_KEY(\"%s\", \"%s\", \"KEY\")", nfd->name, buf,
+			 k > 6 ? ", ..." : "", ofd->name, key);
+		snprintf(buf, n, "%s", tmp);
+	} else {
+		snprintf(buf, n, "; the new %s() has no point the old one has not: a stack "
+			 "transformer must choose where it goes on", nfd->name);
+	}
+}
+
 /* The saved frame f, converted for the new version of its function. */
 static struct frame *convert_frame(struct frame *f, pid_t tid)
 {
@@ -667,8 +755,11 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 
 	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
 	if (!nfd || !nfd->restorable) {
-		upstare__reason("thread %d: %s() is on the stack and has no version in the patch",
-		       tid, ofd->name);
+		char hint[600];
+
+		suggest_function(hint, sizeof(hint), ofd);
+		upstare__reason("thread %d: %s() is on the stack and has no version in the patch%s",
+		       tid, ofd->name, hint);
 		return NULL;
 	}
 	n = calloc(1, offsetof(struct frame, hdr) + nfd->frame_size);
@@ -716,16 +807,26 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 		}
 	}
 	if (n->hdr.cp >= nfd->ncps) {
+		char hint[600];
+
+		suggest_key(hint, sizeof(hint), ofd, nfd, key);
 		upstare__reason("thread %d: %s() is at continuation point %s, which the new version "
-		       "does not have", tid, ofd->name, key);
+		       "does not have%s", tid, ofd->name, key, hint);
 		free(n);
 		return NULL;
 	}
 	return n;
 }
 
+/*
+ * Convert every parked thread's frames.  A frame that cannot be converted
+ * does not stop the others being tried, so that the reasons name every
+ * frame the patch does not cover, not only the first (until the deadline).
+ */
 int upstare__transform_frames(void)
 {
+	int err = 0;
+
 	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 		struct frame **tail = &t->newtop;
 
@@ -734,12 +835,16 @@ int upstare__transform_frames(void)
 		for (struct frame *f = t->top; f; f = f->next) {
 			struct frame *n = convert_frame(f, t->tid);
 
-			if (!n)
-				return -EINVAL;
+			if (!n) {
+				err = -EINVAL;
+				if (upstare__mono_ns() >= xf_deadline)
+					return err;
+				continue;
+			}
 			*tail = n;
 			tail = &n->next;
 		}
 	}
-	return 0;
+	return err;
 }
 
