@@ -77,6 +77,7 @@ struct op {
 	long long *map;
 	unsigned long nmap;
 	char *what;
+	char *type;		/* PTR: the record pointed to */
 };
 
 struct image {
@@ -112,11 +113,24 @@ static bool image_zero_at(const struct image *im, unsigned long off, unsigned lo
 	return true;
 }
 
+static bool user_converts(const struct xfgen *x, unsigned kind, const char *name);
+static bool own_changed(const struct xfgen *x, const char *name);
+
+/*
+ * Objects of record type name are converted on the heap: the patch
+ * declares it (UPSTARE_HEAP_CONVERT) and its own layout changed.
+ */
+static bool heap_converted(const struct xfgen *x, const char *name)
+{
+	return user_converts(x, UPSTARE_XF_HEAP, name) && own_changed(x, name);
+}
+
 static void deriv_free(struct deriv *d)
 {
 	for (unsigned long i = 0; i < d->n; i++) {
 		free(d->v[i].what);
 		free(d->v[i].map);
+		free(d->v[i].type);
 	}
 	free(d->v);
 	free(d->why);
@@ -588,9 +602,15 @@ static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, co
 	} else if (ok == 'f' && nk == 'f') {
 		push(d, __UPSTARE_XOP_FLOAT, ooff, noff, osz, nsz, what);
 		err = 0;
+	} else if (ok == 'p' && nk == 'p' && !strcmp(oname, nname) && od[1] == '<' &&
+		   !strcmp(od, nd) && heap_converted(x, oname)) {
+		/* copied, then the object is converted and the pointer moved */
+		push(d, __UPSTARE_XOP_PTR, ooff, noff, osz, nsz, what)->type = xstrdup(oname);
+		err = 0;
 	} else if (ok == 'p' && nk == 'p' && !strcmp(oname, nname)) {
 		err = fail(d, "%s: points to '%s', whose layout changed; the objects it points to "
-			   "are not converted", what, oname);
+			   "are not converted (unless the patch declares "
+			   "UPSTARE_HEAP_CONVERT(\"%s\"))", what, oname, oname);
 	} else if (ok == 'r' && nk == 'r' && !strcmp(oname, nname)) {
 		err = derive_struct(x, d, ooff, noff, oname, what, depth);
 	} else if (ok == 'a' && nk == 'a') {
@@ -841,7 +861,8 @@ void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs)
 					continue;
 				memcpy(&kind, (char *)td->d_buf + r.r_offset - 8, sizeof(kind));
 				str = reloc_string(e, sd, 0, &r);
-				if (!str || (kind != UPSTARE_XF_GLOBAL && kind != UPSTARE_XF_TYPE))
+				if (!str || (kind != UPSTARE_XF_GLOBAL && kind != UPSTARE_XF_TYPE &&
+					     kind != UPSTARE_XF_HEAP))
 					continue;
 				if (asprintf(&ent, "%u %s", kind, str) < 0)
 					continue;
@@ -898,6 +919,8 @@ static void emit(struct sb *o, const char *id, const struct deriv *d, const stru
 			else
 				sb_puts(o, "0, 0, ");
 			c_string(o, p->what);
+			sb_puts(o, ", ");
+			c_string(o, p->type);
 			sb_puts(o, " },\n");
 		}
 		sb_puts(o, "};\n");
@@ -1037,6 +1060,12 @@ static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, con
 			free(name);
 			return;
 		}
+		if (desc[1] == '<' && heap_converted(x, name)) {
+			/* a root of the heap conversion */
+			snprintf(sub, sizeof(sub), "%s", what);
+			push(d, __UPSTARE_XOP_PTR, off, off, size, size, sub)->type = name;
+			return;
+		}
 		if (which && strcmp(which, name))
 			snprintf(sub, sizeof(sub), "%s, a pointer to '%s' (which leads to '%s', whose "
 				 "layout changed),", what, name, which);
@@ -1092,10 +1121,19 @@ int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *wha
 	n = d.n;
 	if (n)
 		emit(out, id, &d, &im);
-	if (n && x->explain)
-		fprintf(stderr, "upstare-cc: %s leads to records whose layout changed: the "
-			"update is refused unless %s when it comes\n", label ? label : what,
-			n == 1 ? "that pointer is NULL" : "those pointers are NULL");
+	if (n && x->explain) {
+		unsigned long nnull = 0;
+
+		for (unsigned long i = 0; i < d.n; i++)
+			nnull += d.v[i].op == __UPSTARE_XOP_NULL;
+		if (nnull)
+			fprintf(stderr, "upstare-cc: %s leads to records whose layout changed: the "
+				"update is refused unless %s when it comes\n", label ? label : what,
+				nnull == 1 ? "that pointer is NULL" : "those pointers are NULL");
+		else
+			fprintf(stderr, "upstare-cc: %s points to objects converted on the heap "
+				"(UPSTARE_HEAP_CONVERT)\n", label ? label : what);
+	}
 	deriv_free(&d);
 	return n ? 1 : 0;
 }

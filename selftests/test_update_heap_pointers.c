@@ -30,10 +30,11 @@ static enum test_result run_with(struct test_ctx *ctx, const char *flags, const 
 		return res;
 	snprintf(srcs, sizeof(srcs), "%s v1/prog.c", flags);
 	if (upd_build(&u, "v1", srcs) && upd_patch(&u, "v1", "v2.so", "v2/prog.c") &&
-	    upd_run(&u, "v1 n=20 sum=6\n") && upd_expect(&u, "v2.so", 5000, result, "result") &&
+	    upd_run(&u, "v1 n=20 sum=6 wsum=0\n") &&
+	    upd_expect(&u, "v2.so", 5000, result, "result") &&
 	    ASSERT_STRSTR(u.json, want, "the reason") &&
 	    upd_goes_on(&u, "v1 n=", true, NULL, NULL) &&
-	    upd_waitf(&u, 0, 1, "v1 n=%ld sum=6\n", upd_last_value(&u, "v1 n=")))
+	    upd_waitf(&u, 0, 1, "v1 n=%ld sum=6 wsum=0\n", upd_last_value(&u, "v1 n=")))
 		res = TEST_PASS;
 	upd_stop(&u);
 	return res;
@@ -51,5 +52,78 @@ static enum test_result heap_list_local(struct test_ctx *ctx)
 			"'struct node', whose layout changed, is not NULL");
 }
 
+/*
+ * update/heap_converted, update/heap_converted_local: the same lists, the
+ * patch declaring UPSTARE_HEAP_CONVERT("struct node") (heap.c, one line):
+ * applied; every node is converted to the new layout and the links and
+ * head (or main's local) moved to the new nodes, so version 2 walks the
+ * same three keys and counts each node's new field (3 more each pass).
+ */
+static enum test_result converted_with(struct test_ctx *ctx, const char *flags)
+{
+	enum test_result res = TEST_FAIL;
+	char srcs[128];
+	struct upd u;
+	long first;
+
+	if (!upd_init(&u, ctx, "heap_list", &res))
+		return res;
+	snprintf(srcs, sizeof(srcs), "%s v1/prog.c", flags);
+	if (!upd_build(&u, "v1", srcs) || !upd_patch(&u, "v1", "v2.so", "v2/prog.c heap.c") ||
+	    !upd_run(&u, "v1 n=20 sum=6 wsum=0\n") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
+	    !upd_wait(&u, " wsum=6\n", 0, 10))
+		goto out;
+	upd_stop(&u);
+	first = upd_first_value(&u, "v2 n=");
+	if (!ASSERT_EQ(first, upd_last_value(&u, "v1 n=") + 1, "main's count carried") ||
+	    !upd_waitf(&u, 0, 1, "v2 n=%ld sum=6 wsum=3\n", first) ||
+	    !upd_waitf(&u, 0, 1, "v2 n=%ld sum=6 wsum=6\n", first + 1))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	return res;
+}
+
+static enum test_result heap_converted(struct test_ctx *ctx)
+{
+	return converted_with(ctx, "");
+}
+
+static enum test_result heap_converted_local(struct test_ctx *ctx)
+{
+	return converted_with(ctx, "-DLOCAL_LIST");
+}
+
+/*
+ * update/heap_bad_link: the list's last link is not a pointer to a node
+ * (the program never follows it).  The conversion follows it and faults:
+ * rolled back, the reason saying so; the pointers already moved are put
+ * back and the new nodes freed, and version 1 goes on with its list.
+ */
+static enum test_result heap_bad_link(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "heap_list", &res))
+		return res;
+	if (upd_build(&u, "v1", "-DBAD_LINK v1/prog.c") &&
+	    upd_patch(&u, "v1", "v2.so", "v2/prog.c heap.c") &&
+	    upd_run(&u, "v1 n=20 sum=6 wsum=0\n") &&
+	    upd_expect(&u, "v2.so", 5000, "rolled-back", "result") &&
+	    ASSERT_STRSTR(u.json, "converting objects on the heap: received SIGSEGV (address "
+			  "0x10)", "the reason") &&
+	    upd_goes_on(&u, "v1 n=", true, NULL, NULL) &&
+	    upd_waitf(&u, 0, 1, "v1 n=%ld sum=6 wsum=0\n", upd_last_value(&u, "v1 n=")))
+		res = TEST_PASS;
+	upd_stop(&u);
+	return res;
+}
+
 UPDATE_TEST(heap_list, heap_list)
+UPDATE_TEST(heap_bad_link, heap_bad_link)
+UPDATE_TEST(heap_converted, heap_converted)
+UPDATE_TEST(heap_converted_local, heap_converted_local)
 UPDATE_TEST(heap_list_local, heap_list_local)

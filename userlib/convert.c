@@ -303,6 +303,26 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 			i += x->nbody;
 			break;
 		}
+		case __UPSTARE_XOP_PTR:
+			/* copied; its object converted by upstare__heap_convert() */
+			if (out_of(c, o, x->osize, 0, 0, x->what))
+				return -EINVAL;
+			if (!c->new)
+				break;	/* a check only (prepare) */
+			if (out_of(c, o, x->osize, n, x->nsize, x->what))
+				return -EINVAL;
+			if (x->osize != sizeof(void *) || x->nsize != sizeof(void *) || !x->type) {
+				upstare_fail("%s: not a pointer the runtime can move", x->what);
+				return -EINVAL;
+			}
+			if (c->new + n != c->old + o)
+				memcpy(c->new + n, c->old + o, sizeof(void *));
+			if (upstare__heap_slot((void **)(c->new + n), x->type,
+					       c->new + n == c->old + o)) {
+				upstare_fail("out of memory converting the heap");
+				return -ENOMEM;
+			}
+			break;
 		case __UPSTARE_XOP_NULL:
 			if (out_of(c, o, x->osize, 0, 0, x->what))
 				return -EINVAL;
@@ -382,11 +402,18 @@ int upstare__gen_local(const char *type, const void *old, unsigned long osize, v
 	return 0;
 }
 
-int upstare__watch_check(const struct __upstare_watch *w, const void *old)
+int upstare__watch_check(const struct __upstare_watch *w, const void *old, void *new)
 {
-	struct conv c = { w->gen, old, NULL, w->size, 0 };
+	struct conv c = { w->gen, old, new, w->size, new ? w->size : 0 };
 
 	return run(&c, w->gen->ops, w->gen->nops, 0, 0);
+}
+
+int upstare__gen_object(const struct __upstare_type_conv *tc, const void *old, void *new)
+{
+	struct conv c = { tc->gen, old, new, tc->old_size, tc->new_size };
+
+	return run(&c, tc->gen->ops, tc->gen->nops, 0, 0);
 }
 
 const struct __upstare_watch *upstare__watch_local(const char *function, const char *key)

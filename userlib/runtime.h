@@ -152,7 +152,24 @@ int upstare__gen_local(const char *type, const void *old, unsigned long osize, v
  * upstare_fail().  watch_local: the watch of a local of the new version,
  * or NULL.
  */
-int upstare__watch_check(const struct __upstare_watch *w, const void *old);
+int upstare__watch_check(const struct __upstare_watch *w, const void *old, void *new);
+/* One object of a type whose layout changed into a new one (heap.c). */
+int upstare__gen_object(const struct __upstare_type_conv *tc, const void *old, void *new);
+/*
+ * heap.c: the objects reached through pointers to types the patch
+ * declares with UPSTARE_HEAP_CONVERT.  heap_slot: a pointer to convert
+ * (where it is, in the new storage or, in_place, in old storage kept);
+ * heap_convert: convert every object reached, once every global and frame
+ * is converted (0, or -EINVAL with the reason); heap_end: free the new
+ * objects and put the in-place slots back (rollback), or keep them.
+ */
+void upstare__heap_begin(void);
+int upstare__heap_slot(void **where, const char *type, int in_place);
+int upstare__heap_convert(void);
+size_t upstare__heap_converted(void);
+void upstare__heap_end(int rollback);
+/* What upstare_fail() last said on this thread. */
+const char *upstare__fail_msg(void);
 const struct __upstare_watch *upstare__watch_local(const char *function, const char *key);
 int upstare__transform_globals(void);
 /* Why frame f cannot be converted to the patch's code, or NULL (a guess:

@@ -37,6 +37,11 @@
 
 static __thread char fail_msg[512];
 
+const char *upstare__fail_msg(void)
+{
+	return fail_msg;
+}
+
 void upstare_fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -210,6 +215,7 @@ int upstare__transform_begin(uint64_t deadline_ns)
 	};
 
 	xf_deadline = deadline_ns;
+	upstare__heap_begin();
 	xf_tid = gettid();
 	xf_saved = NULL;
 	xf_retries = xf_in_library = 0;
@@ -238,6 +244,7 @@ int upstare__transform_begin(uint64_t deadline_ns)
 
 void upstare__transform_end(int rollback)
 {
+	upstare__heap_end(rollback);
 	xf_armed = 0;
 	if (xf_have_timer)
 		timer_delete(xf_timer);
@@ -330,7 +337,7 @@ static int run_frame_xform(void)
  * whose layout changed: those pointers must be NULL (heap objects are not
  * converted).  At prepare, and again once every thread is parked.
  */
-static int check_watched(void)
+static int check_watched(int at_transform)
 {
 	int err = 0;
 
@@ -345,7 +352,7 @@ static int check_watched(void)
 		if (!old) {
 			upstare__reason("global %s: storage %s not found", w->name, w->sym);
 			err = -ENOENT;
-		} else if (upstare__watch_check(w, old)) {
+		} else if (upstare__watch_check(w, old, at_transform ? old : NULL)) {
 			upstare__reason("global %s: %s", w->name, fail_msg);
 			err = -EINVAL;
 		}
@@ -356,7 +363,7 @@ static int check_watched(void)
 /* Is every changed global covered by a transformer?  Checked at prepare. */
 int upstare__check_moves(void)
 {
-	int err = check_watched();
+	int err = check_watched(0);
 
 	/* every global the patch cannot convert, not only the first */
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
@@ -395,7 +402,7 @@ int upstare__check_moves(void)
 
 int upstare__transform_globals(void)
 {
-	if (check_watched())
+	if (check_watched(1))
 		return -EINVAL;
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
@@ -580,7 +587,8 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 		if (n.live[j] && !((nl->flags | ol->flags) & __UPSTARE_LOCAL_ADDR) &&
 		    (w = upstare__watch_local(nfd->name, nl->key)) && w->size == ol->size) {
 			fail_msg[0] = 0;
-			if (upstare__watch_check(w, (const char *)&f->hdr + ol->offset)) {
+			if (upstare__watch_check(w, (const char *)&f->hdr + ol->offset,
+						 (char *)&nf->hdr + nl->offset)) {
 				upstare__reason("thread %d: local %s of %s(): %s", tid, nl->key,
 						nfd->name, fail_msg);
 				err = -EINVAL;

@@ -148,3 +148,60 @@ wait "$pid" 2>/dev/null || true
 grep -q '^v6 ' "$work/many.out" || fail "2000 functions: the program does not run v6"
 printf '%-28s %s\n' "transform_us (2000 fns)" "$(echo "$tf" | median)"
 printf '%-28s %s\n' "prepare_us (2000 fns)" "$(echo "$pr" | median)"
+
+# Converting objects on the heap (UPSTARE_HEAP_CONVERT): a list of 100000
+# records of 56 bytes (5.6 MB) whose type gains a field, reached from a
+# global.  The pause of the update that converts them all, median of 5
+# runs, and the rate it makes.
+cat >"$work/heap.c" <<'HEAPEOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#ifndef VERSION
+#define VERSION "v1"
+struct rec { long key; char name[40]; struct rec *next; };
+#endif
+struct rec *head;
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (long k = 0; k < 100000; k++) {
+		struct rec *r = calloc(1, sizeof(*r));
+
+		r->key = k;
+		r->next = head;
+		head = r;
+	}
+	for (long n = 1;; n++) {
+		long sum = 0;
+
+		for (struct rec *p = head; p; p = p->next)
+			sum += p->key;
+		printf(VERSION " n=%ld sum=%ld\n", n, sum);
+		usleep(50000);
+	}
+}
+HEAPEOF
+printf '#define VERSION "v2"\nstruct rec { long key; long hits; char name[40]; struct rec *next; };\n#include "heap.c"\n' >"$work/heap2.c"
+printf '#include <upstare.h>\nUPSTARE_HEAP_CONVERT("struct rec");\n' >"$work/heapdecl.c"
+"$upcc" -O2 -o "$work/heap" "$work/heap.c" || fail "cannot build the heap program"
+"$upcc" --patch --base "$work/heap" -O2 -o "$work/heap2.so" "$work/heap2.c" "$work/heapdecl.c" ||
+	fail "cannot build its patch"
+chmod 644 "$work/heap2.so"
+hp=
+for run in 1 2 3 4 5; do
+	"$work/heap" >"$work/heap.out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	"$ctl" update --direct --json --pid "$pid" --patch "$work/heap2.so" >"$work/heap.json" ||
+		{ kill "$pid"; cat "$work/heap.json" >&2; fail "heap conversion: update failed"; }
+	sleep 0.2
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	grep -q '^v2 .* sum=4999950000$' "$work/heap.out" || fail "heap conversion: wrong list in v2"
+	hp="$hp $(sed -n 's/.*"pause_us":\([0-9-]*\).*/\1/p' "$work/heap.json" | head -1)"
+done
+p=$(echo "$hp" | median)
+printf '%-28s %s\n' "heap_pause_us (100k recs)" "$p"
+printf '%-28s %s\n' "heap_conversion_MB_per_s" "$(awk -v p="$p" 'BEGIN { printf "%.0f", 5.6e6 / (p / 1e6) / 1e6 }')"
+printf '%-28s %s\n' "heap_conversion_objs_per_s" "$(awk -v p="$p" 'BEGIN { printf "%.0f", 1e5 / (p / 1e6) }')"

@@ -138,6 +138,9 @@ enum __upstare_xop_kind {
 	__UPSTARE_XOP_NULL,	/* a pointer leading to records whose layout
 				 * changed: must be NULL (heap objects are not
 				 * converted), else refused */
+	__UPSTARE_XOP_PTR,	/* a pointer to a record of type (declared with
+				 * UPSTARE_HEAP_CONVERT): copied, and the object
+				 * converted and the pointer moved to it */
 };
 
 /* flags; ZEROED: an ARRAY that changed length, by position only if both
@@ -154,6 +157,7 @@ struct __upstare_xop {
 	const long long *map;		/* ENUM: nmap (old, new) pairs */
 	unsigned long nmap;
 	const char *what;		/* "cfg.limits[].max", for reasons */
+	const char *type;		/* PTR: the record type pointed to */
 };
 
 /* A slot of the initial image that the loader relocated. */

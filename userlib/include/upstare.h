@@ -32,6 +32,13 @@
  *	UPSTARE_MAP_KEY("do_send_binary", "read#1", "recv#1");
  *		a frame of the (old) function at the old key resumes at the
  *		new key.
+ *	UPSTARE_HEAP_CONVERT("struct node");
+ *		objects of that record type (whose layout changed) reached
+ *		through typed pointers are converted to new objects and the
+ *		pointers moved to them (patches.rst, "Objects on the heap").
+ *		The patch's author says by it that no other kind of pointer
+ *		(void *, a union, an integer, a pointer into the middle of one,
+ *		an array of them) leads to such an object.
  *
  * Transformers return 0, or a negative errno to refuse the update: the
  * process is then rolled back and continues in the old version.  They run
@@ -79,6 +86,7 @@ enum upstare_xform_kind {
 	UPSTARE_XF_STACK,
 	UPSTARE_XF_MAP_FUNCTION,
 	UPSTARE_XF_MAP_KEY,
+	UPSTARE_XF_HEAP,
 };
 
 struct upstare_xform {
@@ -104,6 +112,8 @@ struct upstare_xform {
 	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_MAP_FUNCTION, old, new, 0, 0, 0 }
 #define UPSTARE_MAP_KEY(func, old_key, new_key) \
 	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_MAP_KEY, func, old_key, new_key, 0, 0 }
+#define UPSTARE_HEAP_CONVERT(type) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_HEAP, type, 0, 0, 0, 0 }
 
 #ifdef __cplusplus
 }

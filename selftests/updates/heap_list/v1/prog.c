@@ -1,7 +1,9 @@
 /*
  * A linked list of records on the heap, reached from a global (or, built
  * with -DLOCAL_LIST, from a local of main only).  Version 2 adds a field
- * to the record: the nodes already allocated keep the old layout.
+ * to the record: the nodes already allocated keep the old layout.  Built
+ * with -DBAD_LINK, the last node's link is not a pointer to a node (the
+ * walk stops after three nodes, so the program never follows it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@ struct node {
 	int key;
 	struct node *next;
 };
+#define VISIT(p) 0
 #endif
 
 struct node *head;
@@ -31,6 +34,9 @@ int main(void)
 	struct node *list = NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+#ifdef BAD_LINK
+	list = (struct node *)16;
+#endif
 	for (int k = 1; k <= 3; k++)
 		list = push(list, k);
 #ifndef LOCAL_LIST
@@ -38,11 +44,15 @@ int main(void)
 	list = NULL;
 #endif
 	for (long n = 1;; n++) {
-		long sum = 0;
+		long sum = 0, wsum = 0;
 
-		for (struct node *p = head ? head : list; p; p = p->next)
+		struct node *p = head ? head : list;
+
+		for (int i = 0; p && i < 3; p = p->next, i++) {
 			sum += p->key;
-		printf(VERSION " n=%ld sum=%ld\n", n, sum);
+			(void)VISIT(p);
+		}
+		printf(VERSION " n=%ld sum=%ld wsum=%ld\n", n, sum, wsum);
 		usleep(10000);
 	}
 }

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * Objects of record types whose layout changed, converted where they are
+ * reached through typed pointers, for the types the patch declares with
+ * UPSTARE_HEAP_CONVERT (patches.rst, "Objects on the heap").
+ *
+ * The conversions of globals and frames meet pointers to such objects
+ * (PTR steps, userlib/convert.c) and register the slots that hold them.
+ * Once every global and frame is converted, upstare__heap_convert() takes
+ * the slots one by one: an object not seen yet gets a new object of the
+ * new layout (calloc'd, filled by the type's generated conversion, whose
+ * own PTR steps register its pointers in turn), and every slot is moved to
+ * the new object of its target, each object converted once however many
+ * pointers lead to it (a forwarding table).  The old objects stay where
+ * they are: a pointer the conversion did not see (the patch's author says
+ * there is none) would otherwise lead to freed memory.  The slots that
+ * are not in new storage (globals kept as they are) are put back, and the
+ * new objects freed, when the update does not commit.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "upstare.h"
+
+struct slot {
+	void **where;
+	const char *type;
+	void *old;		/* what it held, to put back (in place only) */
+	int in_place;
+};
+
+static struct slot *slots;
+static size_t nslots, capslots, done;
+
+/* old object -> new object, open addressing, at most half full */
+struct fwd {
+	void *old, *new;
+};
+
+static struct fwd *fwd;
+static size_t fwd_cap, fwd_n;
+static void **made;	/* the new objects, to free on rollback */
+static size_t nmade, capmade;
+
+void upstare__heap_begin(void)
+{
+	nslots = done = fwd_n = nmade = 0;
+	if (fwd)
+		memset(fwd, 0, fwd_cap * sizeof(*fwd));
+}
+
+int upstare__heap_slot(void **where, const char *type, int in_place)
+{
+	if (nslots == capslots) {
+		size_t cap = capslots ? 2 * capslots : 256;
+		struct slot *s = realloc(slots, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		slots = s;
+		capslots = cap;
+	}
+	slots[nslots++] = (struct slot){ where, type, *where, in_place };
+	return 0;
+}
+
+static size_t fwd_hash(const void *p, size_t cap)
+{
+	return (size_t)(((uintptr_t)p >> 3) * 0x9e3779b97f4a7c15ull) & (cap - 1);
+}
+
+static void *fwd_get(const void *old)
+{
+	if (!fwd_cap)
+		return NULL;
+	for (size_t i = fwd_hash(old, fwd_cap); fwd[i].old; i = (i + 1) & (fwd_cap - 1))
+		if (fwd[i].old == old)
+			return fwd[i].new;
+	return NULL;
+}
+
+static int fwd_put(void *old, void *new)
+{
+	if (2 * (fwd_n + 1) > fwd_cap) {
+		size_t cap = fwd_cap ? 2 * fwd_cap : 1024;
+		struct fwd *f = calloc(cap, sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		for (size_t i = 0; i < fwd_cap; i++)
+			if (fwd[i].old) {
+				size_t j = fwd_hash(fwd[i].old, cap);
+
+				while (f[j].old)
+					j = (j + 1) & (cap - 1);
+				f[j] = fwd[i];
+			}
+		free(fwd);
+		fwd = f;
+		fwd_cap = cap;
+	}
+	for (size_t i = fwd_hash(old, fwd_cap);; i = (i + 1) & (fwd_cap - 1))
+		if (!fwd[i].old) {
+			fwd[i] = (struct fwd){ old, new };
+			fwd_n++;
+			return 0;
+		}
+}
+
+static const struct __upstare_type_conv *conv_of(const char *type)
+{
+	for (unsigned i = 0; i < upstare__up.p->ntype_convs; i++)
+		if (!strcmp(upstare__up.p->type_convs[i].name, type))
+			return &upstare__up.p->type_convs[i];
+	return NULL;
+}
+
+static int remember(void *obj)
+{
+	if (nmade == capmade) {
+		size_t cap = capmade ? 2 * capmade : 256;
+		void **m = realloc(made, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		made = m;
+		capmade = cap;
+	}
+	made[nmade++] = obj;
+	return 0;
+}
+
+static int convert_all(void *arg)
+{
+	(void)arg;
+	/* slots are added while converting: nslots grows */
+	for (; done < nslots; done++) {
+		struct slot *s = &slots[done];
+		void *old = *s->where, *new;
+		const struct __upstare_type_conv *tc;
+		int err;
+
+		if (!old)
+			continue;
+		new = fwd_get(old);
+		if (!new) {
+			tc = conv_of(s->type);
+			if (!tc || tc->gen->why) {
+				upstare_fail("objects of '%s' cannot be converted: %s", s->type,
+					     tc ? tc->gen->why : "the patch has no conversion of it");
+				return -EINVAL;
+			}
+			new = calloc(1, tc->new_size ? tc->new_size : 1);
+			if (!new || remember(new) || fwd_put(old, new)) {
+				free(new);
+				upstare_fail("out of memory converting objects of '%s'", s->type);
+				return -ENOMEM;
+			}
+			err = upstare__gen_object(tc, old, new);
+			if (err)
+				return err;
+			s = &slots[done];	/* slots may have moved */
+		}
+		*s->where = new;
+	}
+	return 0;
+}
+
+int upstare__heap_convert(void)
+{
+	char why[256];
+	int err;
+
+	if (!nslots)
+		return 0;
+	err = upstare__guarded(convert_all, NULL, why, sizeof(why));
+	if (err == -EFAULT && why[0])
+		upstare__reason("converting objects on the heap: %s (a pointer the conversion "
+				"followed does not lead to an object of its type)", why);
+	else if (err)
+		upstare__reason("converting objects on the heap: %s", upstare__fail_msg());
+	return err ? -EINVAL : 0;
+}
+
+size_t upstare__heap_converted(void)
+{
+	return nmade;
+}
+
+void upstare__heap_end(int rollback)
+{
+	if (rollback) {
+		for (size_t i = nslots; i-- > 0;)
+			if (slots[i].in_place)
+				*slots[i].where = slots[i].old;
+		for (size_t i = 0; i < nmade; i++)
+			free(made[i]);
+	}
+	nslots = done = nmade = fwd_n = 0;
+	if (fwd)
+		memset(fwd, 0, fwd_cap * sizeof(*fwd));
+}
