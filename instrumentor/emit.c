@@ -4163,12 +4163,25 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 		}
 		sb_puts(o, "};\n");
 	}
+	/* the locals each point does not save (the runtime must not read them) */
+	for (unsigned i = 0; i < f->ncps; i++) {
+		if (!f->cps[i].ndead)
+			continue;
+		sb_printf(o, "static const unsigned short __us_dead_%s_%u[] = {", e, i);
+		for (unsigned d = 0; d < f->cps[i].ndead; d++)
+			sb_printf(o, "%s%u", d ? ", " : " ", f->cps[i].dead[d]);
+		sb_puts(o, " };\n");
+	}
 	sb_printf(o, "static const struct __upstare_cp __us_cps_%s[] = {\n", e);
 	for (unsigned i = 0; i < f->ncps; i++) {
 		sb_puts(o, "{ ");
 		sb_json_str(o, f->cps[i].key);
-		sb_printf(o, ", %u, %u, %u, %u, %u },\n", i, f->cps[i].line, f->cps[i].tlo,
-			  f->cps[i].thi, f->cps[i].scope);
+		sb_printf(o, ", %u, %u, %u, %u, %u, %u, ", i, f->cps[i].line, f->cps[i].tlo,
+			  f->cps[i].thi, f->cps[i].scope, f->cps[i].ndead);
+		if (f->cps[i].ndead)
+			sb_printf(o, "__us_dead_%s_%u },\n", e, i);
+		else
+			sb_puts(o, "0 },\n");
 	}
 	sb_puts(o, "};\n");
 	if (f->nscopes) {

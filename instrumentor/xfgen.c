@@ -1095,7 +1095,8 @@ static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, con
 		if (!n || !strchr(desc, ':'))
 			return;
 		snprintf(sub, sizeof(sub), "%s[]", what);
-		push(d, __UPSTARE_XOP_ARRAY, off, 0, size / n, 0, what);
+		/* the same offsets in the old and the "new" (in place, or a copy) */
+		push(d, __UPSTARE_XOP_ARRAY, off, off, size / n, size / n, what);
 		watch(x, d, 0, strchr(desc, ':') + 1, size / n, sub, depth + 1);
 		if (d->n == at + 1) {
 			free(d->v[at].what);
@@ -1103,7 +1104,7 @@ static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, con
 			return;
 		}
 		d->v[at].count = n;
-		d->v[at].ostride = size / n;
+		d->v[at].ostride = d->v[at].nstride = size / n;
 		d->v[at].nbody = d->n - at - 1;
 	}
 }

@@ -122,7 +122,37 @@ static enum test_result heap_bad_link(struct test_ctx *ctx)
 	return res;
 }
 
+/*
+ * update/heap_hash: a hash table of 200 records in 64 chained buckets,
+ * reached from a global array of pointers; version 2 reorders the
+ * record's fields and widens its count.  With the declaration, applied:
+ * every record converted, every chain intact (200 records), every count
+ * carried (200 hits per pass, each pass adding 200).
+ */
+static enum test_result heap_hash(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+	long n1, h1;
+
+	if (!upd_init(&u, ctx, "heap_hash", &res))
+		return res;
+	if (!upd_prepare(&u, "v2/prog.c heap.c") || !upd_run(&u, "v1 n=20 ") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 n=", 0, 10))
+		goto out;
+	upd_stop(&u);
+	n1 = upd_first_value(&u, "v2 n=");
+	h1 = 200 * n1;
+	if (!upd_waitf(&u, 0, 1, "v2 n=%ld records=200 hits=%ld\n", n1, h1))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	return res;
+}
+
 UPDATE_TEST(heap_list, heap_list)
+UPDATE_TEST(heap_hash, heap_hash)
 UPDATE_TEST(heap_bad_link, heap_bad_link)
 UPDATE_TEST(heap_converted, heap_converted)
 UPDATE_TEST(heap_converted_local, heap_converted_local)

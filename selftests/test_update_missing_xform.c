@@ -40,4 +40,34 @@ static enum test_result missing_xforms(struct test_ctx *ctx)
 	return res;
 }
 
+/*
+ * update/mapped_xforms: the same update with what the refusal asked for
+ * (mapped.c: the union's transformer, and UPSTARE_HEAP_CONVERT for the
+ * list's nodes): applied, the union's value, the list and its count
+ * carried, and the list's head, which points to the global first, points
+ * to first's new storage (not to a copy of it).
+ */
+static enum test_result mapped_xforms(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+	long last;
+
+	if (!upd_init(&u, ctx, "gen_refused", &res))
+		return res;
+	if (!upd_prepare(&u, "v2/prog.c mapped.c") || !upd_run(&u, "v1 counter=20 ") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") ||
+	    !upd_wait(&u, "v2 counter=", 0, 10))
+		goto out;
+	upd_stop(&u);
+	last = upd_last_value(&u, "v1 counter=");
+	if (!upd_waitf(&u, 0, 1, "v2 counter=%ld val=5 n=1 key=1 same=1\n", last + 1))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	return res;
+}
+
 UPDATE_TEST(missing_xforms, missing_xforms)
+UPDATE_TEST(mapped_xforms, mapped_xforms)

@@ -271,7 +271,9 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 		case __UPSTARE_XOP_ARRAY: {
 			unsigned long olen = x->count * x->ostride, nlen = x->count * x->nstride;
 
-			if (x->nbody > nops - i - 1 || out_of(c, o, olen, n, nlen, x->what))
+			/* a check only (no new storage) reads the old side alone */
+			if (x->nbody > nops - i - 1 ||
+			    out_of(c, o, olen, c->new ? n : 0, c->new ? nlen : 0, x->what))
 				return -EINVAL;
 			if (x->flags & __UPSTARE_XOP_ZEROED) {
 				/* resized: by position only when nothing was there at start */

@@ -134,9 +134,45 @@ static int remember(void *obj)
 	return 0;
 }
 
+/*
+ * A pointer to a global whose type changed goes to the global's new
+ * storage, not to a copy: each one of a type converted on the heap (or an
+ * array of them, element by element) is forwarded before any object is.
+ */
+static int forward_moves(void)
+{
+	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+		const struct __upstare_type_conv *tc = NULL;
+		size_t n = strcspn(m->new_type, "[");
+		char *old = upstare__sym(m->old_sym);
+		char *new = upstare__obj_sym(upstare__up.obj, m->new_sym);
+
+		while (n && m->new_type[n - 1] == ' ')
+			n--;
+		for (unsigned k = 0; k < upstare__up.p->ntype_convs && !tc; k++)
+			if (strlen(upstare__up.p->type_convs[k].name) == n &&
+			    !strncmp(upstare__up.p->type_convs[k].name, m->new_type, n))
+				tc = &upstare__up.p->type_convs[k];
+		if (!tc || !old || !new || !tc->old_size || !tc->new_size ||
+		    m->old_size % tc->old_size || m->new_size % tc->new_size)
+			continue;
+		for (unsigned long e = 0; e < m->old_size / tc->old_size &&
+		     e < m->new_size / tc->new_size; e++)
+			if (fwd_put(old + e * tc->old_size, new + e * tc->new_size) ||
+			    fwd_put(new + e * tc->new_size, new + e * tc->new_size))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
 static int convert_all(void *arg)
 {
 	(void)arg;
+	if (forward_moves()) {
+		upstare_fail("out of memory converting the heap");
+		return -ENOMEM;
+	}
 	/* slots are added while converting: nslots grows */
 	for (; done < nslots; done++) {
 		struct slot *s = &slots[done];
@@ -155,7 +191,8 @@ static int convert_all(void *arg)
 				return -EINVAL;
 			}
 			new = calloc(1, tc->new_size ? tc->new_size : 1);
-			if (!new || remember(new) || fwd_put(old, new)) {
+			/* a new object met again (a slot seen twice) is not converted again */
+			if (!new || remember(new) || fwd_put(old, new) || fwd_put(new, new)) {
 				free(new);
 				upstare_fail("out of memory converting objects of '%s'", s->type);
 				return -ENOMEM;

@@ -562,6 +562,17 @@ static const struct __upstare_local *counterpart(const struct frame_view *o,
 	return NULL;
 }
 
+/* Is local idx of fd not saved at point cp (its bytes undefined)? */
+static int unsaved(const struct __upstare_fdesc *fd, unsigned cp, unsigned idx)
+{
+	if (cp >= fd->ncps)
+		return 0;
+	for (unsigned i = 0; i < fd->cps[cp].ndead; i++)
+		if (fd->cps[cp].dead[i] == idx)
+			return 1;
+	return 0;
+}
+
 /*
  * Copy the locals of saved frame f that the new frame nf continues.  A
  * local in scope that changed type rolls the update back, unless the
@@ -585,6 +596,7 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 		if (!ol)
 			continue;
 		if (n.live[j] && !((nl->flags | ol->flags) & __UPSTARE_LOCAL_ADDR) &&
+		    !unsaved(f->hdr.fd, f->hdr.cp, (unsigned)(ol - f->hdr.fd->locals)) &&
 		    (w = upstare__watch_local(nfd->name, nl->key)) && w->size == ol->size) {
 			fail_msg[0] = 0;
 			if (upstare__watch_check(w, (const char *)&f->hdr + ol->offset,

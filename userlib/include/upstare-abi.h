@@ -32,6 +32,8 @@ struct __upstare_cp {
 	unsigned int line;		/* source line */
 	unsigned int tlo, thi;		/* temporaries live here: __us_t<tlo+1>..__us_t<thi> */
 	unsigned int scope;		/* innermost block scope it is in, 0: none */
+	unsigned int ndead;		/* locals not saved here: their bytes are undefined */
+	const unsigned short *dead;	/* their indices in locals[] */
 };
 
 #define __UPSTARE_FN_NONRECON	0x1u	/* frame cannot be rebuilt: see reason */

@@ -35,8 +35,8 @@ int main(void)
 	list.head = &first;
 	list.n = 1;
 	for (long counter = 1;; counter++) {
-		printf(VERSION " counter=%ld val=%d n=%d key=%d\n", counter, val.i, list.n,
-		       list.head->key);
+		printf(VERSION " counter=%ld val=%d n=%d key=%d same=%d\n", counter, val.i, list.n,
+		       list.head->key, list.head == &first);
 		usleep(10000);
 	}
 }
