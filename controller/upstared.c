@@ -818,21 +818,14 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-static void client_read(struct client *c)
+/*
+ * Answer the client's complete requests, one at a time while its replies
+ * wait (the rest stays buffered).  -1 when the client was closed.
+ */
+static int client_serve(struct client *c)
 {
 	char *nl;
-	ssize_t n;
 
-	c->buf = realloc(c->buf, c->len + 4096 + 1);
-	n = recv(c->fd, c->buf + c->len, 4096, 0);
-	if (n <= 0) {
-		client_close(c);
-		return;
-	}
-	c->len += n;
-	c->buf[c->len] = 0;
-	c->active_ns = now_ns();
-	/* one request at a time while replies wait: the rest stays buffered */
 	while (c->out_len == c->out_off && (nl = memchr(c->buf, '\n', c->len))) {
 		struct jbuf b = {};
 		size_t used = nl - c->buf + 1;
@@ -849,9 +842,27 @@ static void client_read(struct client *c)
 		c->len -= used;
 		if (err) {
 			client_close(c);
-			return;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+static void client_read(struct client *c)
+{
+	ssize_t n;
+
+	c->buf = realloc(c->buf, c->len + 4096 + 1);
+	n = recv(c->fd, c->buf + c->len, 4096, 0);
+	if (n <= 0) {
+		client_close(c);
+		return;
+	}
+	c->len += n;
+	c->buf[c->len] = 0;
+	c->active_ns = now_ns();
+	if (client_serve(c))
+		return;
 	if (c->len > MAX_LINE) {
 		static const char msg[] = "{\"ok\":false,\"error\":\"request line too long\"}\n";
 
@@ -863,29 +874,11 @@ static void client_read(struct client *c)
 /* The client took replies: send the rest, then serve its buffered requests. */
 static void client_write(struct client *c)
 {
-	char *nl;
-
 	if (client_flush(c)) {
 		client_close(c);
 		return;
 	}
-	while (c->out_len == c->out_off && c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
-		struct jbuf b = {};
-		size_t used = nl - c->buf + 1;
-		int err;
-
-		*nl = 0;
-		d.peer = c;
-		handle_request(&b, c->buf);
-		d.peer = NULL;
-		jb_raw(&b, "\n");
-		err = client_send(c, b.s, b.len);
-		jb_free(&b);
-		memmove(c->buf, c->buf + used, c->len - used);
-		c->len -= used;
-		if (err)
-			client_close(c);
-	}
+	client_serve(c);
 }
 
 /* Close the clients that sent nothing for IDLE_S or took no reply for STUCK_S. */
