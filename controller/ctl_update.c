@@ -1833,6 +1833,18 @@ static int update_main(int argc, char **argv)
 				goto out;
 			}
 		}
+		/*
+		 * Too little time left for another attempt to park every thread:
+		 * the answer is the last attempt's, whose reasons name the threads
+		 * that did not park (one asked now would only be withdrawn).
+		 */
+		now = now_ns();
+		if (now + 2 * PARK_BUDGET_MS * 1000000ull >= deadline) {
+			for (int i = 0; i < n; i++)
+				t[i].req = t[i].c.ack;	/* answered already */
+			ret = finish(t, n, 0, json, 0);
+			break;
+		}
 	}
 out:
 	if (patch_fd >= 0)

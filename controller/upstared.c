@@ -15,10 +15,12 @@
  * then refused with each thread that was not, and why), and the update
  * window's BPF programs kick the threads that enter one of libupstare's
  * wrapped blocking calls while it is open (gated on the runtime's
- * upstare_threads[] table: no other thread is signalled).  An update
- * holds the loop until it ends, which the target's own deadline bounds;
- * killed meanwhile, the daemon leaves the target to time out by itself and
- * go on in the old code.
+ * upstare_threads[] table: no other thread is signalled).  Each update
+ * runs in a worker process forked for it, which answers its client and
+ * exits: the loop goes on serving the other clients meanwhile, and a
+ * SIGTERM is acted on at once (the workers finish their updates).  Killed
+ * meanwhile, the daemon leaves the workers to finish, and a worker killed
+ * leaves the target to time out by itself and go on in the old code.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +41,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -65,6 +68,7 @@
 #define IDLE_S		60
 #define STUCK_S		5
 #define MAX_OUT		(16 << 20)
+#define MAX_WORKERS	32	/* updates at once */
 #define MAX_LINE	65536
 
 struct client {
@@ -87,6 +91,8 @@ static struct {
 	int kick_sig;
 	bool verbose;
 	int epfd, lfd, sfd;
+	int nworkers;
+	sigset_t sigs;			/* the ones the signalfd takes */
 	struct client clients[MAX_CLIENTS];
 	const struct client *peer;	/* whose request is being handled */
 	gid_t *groups;			/* the daemon's own supplementary groups */
@@ -818,6 +824,77 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
+static bool is_update(const char *line)
+{
+	char err[64];
+	struct json *j = json_parse(line, err, sizeof(err));
+	bool u = j && json_str(j, "cmd") && !strcmp(json_str(j, "cmd"), "update");
+
+	json_free(j);
+	return u;
+}
+
+/*
+ * An update request: a worker process forked for it runs it, answers the
+ * client and exits; the connection is the worker's from then on (it ends
+ * with the answer).  So an update, which may wait until its deadline,
+ * holds no other client and no signal.
+ */
+static void start_worker(struct client *c, const char *line)
+{
+	pid_t pid;
+
+	if (d.nworkers >= MAX_WORKERS) {
+		struct jbuf b = {};
+
+		reply_error(&b, "too many updates in progress (%d)", d.nworkers);
+		jb_raw(&b, "\n");
+		client_send(c, b.s, b.len);
+		jb_free(&b);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		struct jbuf b = {};
+
+		reply_error(&b, "cannot start the update: %s", strerror(errno));
+		jb_raw(&b, "\n");
+		client_send(c, b.s, b.len);
+		jb_free(&b);
+		return;
+	}
+	if (pid == 0) {
+		struct jbuf b = {};
+		int fl;
+
+		/* the worker holds this client only, and reacts to signals */
+		close(d.lfd);
+		close(d.epfd);
+		close(d.sfd);
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (d.clients[i].fd >= 0 && &d.clients[i] != c)
+				close(d.clients[i].fd);
+		sigprocmask(SIG_UNBLOCK, &d.sigs, NULL);
+		fl = fcntl(c->fd, F_GETFL);
+		fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
+		d.peer = c;
+		handle_request(&b, line);
+		jb_raw(&b, "\n");
+		write_all(c->fd, b.s, b.len);
+		_exit(0);
+	}
+	d.nworkers++;
+	if (d.verbose)
+		logmsg("update worker %d for a client of uid %u", pid, c->cred.uid);
+}
+
+/* Reap the workers that are done. */
+static void reap_workers(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		d.nworkers--;
+}
+
 /*
  * Answer the client's complete requests, one at a time while its replies
  * wait (the rest stays buffered).  -1 when the client was closed.
@@ -832,6 +909,16 @@ static int client_serve(struct client *c)
 		int err;
 
 		*nl = 0;
+		if (is_update(c->buf)) {
+			start_worker(c, c->buf);
+			/* the worker answers; what follows the request is dropped */
+			if (c->out_len == c->out_off) {
+				client_close(c);
+				return -1;
+			}
+			c->len = 0;
+			return 0;
+		}
 		d.peer = c;
 		handle_request(&b, c->buf);
 		d.peer = NULL;
@@ -1127,6 +1214,8 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	d.sigs = mask;
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -1161,11 +1250,15 @@ int main(int argc, char **argv)
 			} else if (id == 2) {
 				struct signalfd_siginfo si;
 
-				if (read(d.sfd, &si, sizeof(si)) == sizeof(si) &&
-				    si.ssi_signo != SIGHUP) {
-					logmsg("signal %d: detaching and exiting", si.ssi_signo);
-					running = false;
+				if (read(d.sfd, &si, sizeof(si)) != sizeof(si) ||
+				    si.ssi_signo == SIGHUP)
+					continue;
+				if (si.ssi_signo == SIGCHLD) {
+					reap_workers();
+					continue;
 				}
+				logmsg("signal %d: detaching and exiting", si.ssi_signo);
+				running = false;
 			} else if (d.clients[id - 3].fd >= 0) {
 				if (evs[i].events & EPOLLOUT)
 					client_write(&d.clients[id - 3]);

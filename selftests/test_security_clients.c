@@ -30,6 +30,7 @@
 
 #include "json.h"
 #include "observe.h"
+#include "updlib.h"
 
 static int connect_to(const char *path)
 {
@@ -172,3 +173,70 @@ out:
 
 UPSTARE_GROUP_TEST("security", client_limit, client_limit)
 UPSTARE_GROUP_TEST("security", slow_readers, slow_readers)
+
+/*
+ * security/daemon_busy: while an update waits for a thread that is never
+ * ready (update/sigblocked's program, --timeout 3000), another client is
+ * answered within 1 s and SIGTERM stops the daemon within 1 s: the update
+ * runs in a worker process, which still answers its client ("timeout",
+ * naming the thread) after the daemon is gone.  Before, the update held
+ * the daemon's only thread for its 3 s, and SIGTERM with it.
+ */
+static enum test_result daemon_busy(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct daemon d = {};
+	struct json *j = NULL;
+	char *json = NULL, path[512];
+	pid_t ctl = -1;
+	int status = 0;
+	double t0, ps_s, stop_s;
+	struct upd u;
+
+	if (!upd_init_daemon(&u, ctx, "sigblocked", &d, &res))
+		return res;
+	res = TEST_FAIL;
+	if (!upd_run(&u, "blocker ready"))
+		goto out;
+	ctl = fork();
+	if (ctl == 0) {
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd), "UPSTARE_SOCKET=%s %s/bin/upstarectl update --pid %d "
+			 "--patch %s/v2.so --timeout 3000 --json >%s/update.json 2>&1", d.sock,
+			 upstare_build_dir(), u.pid, ctx->tmpdir, ctx->tmpdir);
+		_exit(system(cmd) ? 1 : 0);
+	}
+	usleep(500000);
+	t0 = now_s();
+	j = daemon_req(&d, "{\"cmd\":\"ps\"}");
+	ps_s = now_s() - t0;
+	test_log("ps answered in %.3f s during the update", ps_s);
+	if (!ASSERT_TRUE(j && json_bool(j, "ok", false), "ps answered") ||
+	    !ASSERT_TRUE(ps_s < 1.0, "within 1 s"))
+		goto out;
+	t0 = now_s();
+	status = daemon_stop(&d);
+	stop_s = now_s() - t0;
+	d.pid = 0;
+	test_log("SIGTERM: exited %d in %.3f s", status, stop_s);
+	if (!ASSERT_EQ(status, 0, "the daemon exits 0") || !ASSERT_TRUE(stop_s < 1.0, "within 1 s"))
+		goto out;
+	waitpid(ctl, &status, 0);
+	ctl = -1;
+	snprintf(path, sizeof(path), "%s/update.json", ctx->tmpdir);
+	json = read_file(path, NULL);
+	if (!ASSERT_STRSTR(json, "\"result\":\"timeout\"", "the worker answered") ||
+	    !ASSERT_STRSTR(json, "(blocker)", "naming the thread"))
+		goto out;
+	res = TEST_PASS;
+out:
+	if (ctl > 0)
+		waitpid(ctl, NULL, 0);
+	upd_stop(&u);
+	json_free(j);
+	free(json);
+	return daemon_finish(&d, res);
+}
+
+UPSTARE_GROUP_TEST("security", daemon_busy, daemon_busy)
