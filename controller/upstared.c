@@ -69,6 +69,7 @@
 #define STUCK_S		5
 #define MAX_OUT		(16 << 20)
 #define MAX_WORKERS	32	/* updates at once */
+#define PEER_WORKERS	8	/* of them, a peer that is not root's; 8 kept for root */
 #define MAX_LINE	65536
 
 struct client {
@@ -92,6 +93,7 @@ static struct {
 	bool verbose;
 	int epfd, lfd, sfd;
 	int nworkers;
+	struct { pid_t pid; uid_t uid; } workers[MAX_WORKERS];
 	sigset_t sigs;			/* the ones the signalfd takes */
 	struct client clients[MAX_CLIENTS];
 	const struct client *peer;	/* whose request is being handled */
@@ -842,12 +844,20 @@ static bool is_update(const char *line)
  */
 static void start_worker(struct client *c, const char *line)
 {
+	int mine = 0, slot = -1;
 	pid_t pid;
 
-	if (d.nworkers >= MAX_WORKERS) {
+	for (int i = 0; i < MAX_WORKERS; i++) {
+		if (!d.workers[i].pid && slot < 0)
+			slot = i;
+		mine += d.workers[i].pid && d.workers[i].uid == c->cred.uid;
+	}
+	if (slot < 0 || (c->cred.uid && (mine >= PEER_WORKERS ||
+					 d.nworkers >= MAX_WORKERS - PEER_WORKERS))) {
 		struct jbuf b = {};
 
-		reply_error(&b, "too many updates in progress (%d)", d.nworkers);
+		reply_error(&b, "too many updates in progress (%d, %d of uid %u)", d.nworkers, mine,
+			    c->cred.uid);
 		jb_raw(&b, "\n");
 		client_send(c, b.s, b.len);
 		jb_free(&b);
@@ -884,6 +894,8 @@ static void start_worker(struct client *c, const char *line)
 		_exit(0);
 	}
 	d.nworkers++;
+	d.workers[slot].pid = pid;
+	d.workers[slot].uid = c->cred.uid;
 	if (d.verbose)
 		logmsg("update worker %d for a client of uid %u", pid, c->cred.uid);
 }
@@ -891,8 +903,14 @@ static void start_worker(struct client *c, const char *line)
 /* Reap the workers that are done. */
 static void reap_workers(void)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		d.nworkers--;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (int i = 0; i < MAX_WORKERS; i++)
+			if (d.workers[i].pid == pid) {
+				d.workers[i].pid = 0;
+				d.nworkers--;
+			}
 }
 
 /*
