@@ -12,7 +12,7 @@
 #include "json.h"
 
 #define UPSTARE_DEFAULT_SOCKET		"/run/upstare/upstared.sock"
-#define UPSTARE_PROTOCOL		1
+#define UPSTARE_PROTOCOL		2	/* 2: "update" takes a "request" object */
 /*
  * SIGRTMIN+2 with glibc (34 + 2): the runtime's update signal
  * (userlib/update.c), installed without SA_RESTART and kept unblocked.

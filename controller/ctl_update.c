@@ -61,7 +61,7 @@
 /* Where this run reports (stdout/stderr, or upstared's reply) and its hooks. */
 static FILE *uout, *uerr;
 static const struct update_hooks *hooks;
-static int update_main(int argc, char **argv);
+static int update_main(const struct update_req *r);
 
 /* Through upstared: the files the client names are opened with its rights. */
 static int client_rights(int on)
@@ -1630,21 +1630,37 @@ out:
 	return ret;
 }
 
-int update_run(int argc, char **argv, FILE *out, FILE *err, const struct update_hooks *h)
+int update_exec(const struct update_req *r, FILE *out, FILE *err, const struct update_hooks *h)
 {
 	int ret;
 
 	uout = out;
 	uerr = err;
 	hooks = h;
-	ret = update_main(argc, argv);
+	ret = update_main(r);
 	fflush(out);
 	fflush(err);
 	hooks = NULL;
 	return ret;
 }
 
-static int update_main(int argc, char **argv)
+int update_run(int argc, char **argv, FILE *out, FILE *err, const struct update_hooks *h)
+{
+	struct update_req r;
+	int ret = update_parse(argc, argv, &r, out, err);
+
+	if (ret)
+		return ret == 1 ? 0 : 2;
+	ret = update_exec(&r, out, err, h);
+	update_req_free(&r);
+	return ret;
+}
+
+/*
+ * upstarectl update's arguments into r: 0; 1 after --help (printed on
+ * out); 2 on a usage error (said on err).  r's strings point into argv.
+ */
+int update_parse(int argc, char **argv, struct update_req *r, FILE *out, FILE *err)
 {
 	static const struct option lo[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -1661,69 +1677,61 @@ static int update_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char patch[PATH_MAX], why[PATH_MAX + 256];
-	const char *patch_arg = NULL, *cons_arg = NULL;
-	struct cons_file *cf = NULL;
-	int explain = 0, stacks = 0;
-	struct partial part = { 0 };
-	struct target *t = NULL;
 	char *end;
-	unsigned timeout = 5000;
 	long num;
-	int opt, json = 0, tree = 0, n, ret = 1;
-	uint64_t deadline;
-	pid_t pid = 0, *pids = NULL;
+	int opt;
 
-	optind = 0;	/* upstared runs this once per request */
+	*r = (struct update_req){ .timeout_ms = 5000 };
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, "p:f:t:Tc:eSH:d:Djh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (!client_number(uerr, "upstarectl update", "--pid", optarg, 1, INT_MAX,
+			if (!client_number(err, "upstarectl update", "--pid", optarg, 1, INT_MAX,
 					   &num))
 				goto usage_err;
-			pid = num;
+			r->pid = num;
 			break;
-		case 'f': patch_arg = optarg; break;
+		case 'f': r->patch = optarg; break;
 		case 't':
-			if (!client_number(uerr, "upstarectl update", "--timeout", optarg, 1,
+			if (!client_number(err, "upstarectl update", "--timeout", optarg, 1,
 					   UPDATE_TIMEOUT_MAX_MS, &num))
 				goto usage_err;
-			timeout = num;
+			r->timeout_ms = num;
 			break;
-		case 'T': tree = 1; break;
-		case 'c': cons_arg = optarg; break;
-		case 'e': explain = 1; break;
-		case 'S': stacks = 1; break;
+		case 'T': r->tree = true; break;
+		case 'c': r->constraints = optarg; break;
+		case 'e': r->explain = true; break;
+		case 'S': r->stacks = true; break;
 		case 'H':
 			for (char *p = optarg, *nm; (nm = strsep(&p, ","));) {
 				char **v;
 
 				if (!*nm)
 					continue;
-				v = realloc(part.names, (part.nnames + 1) * sizeof(*v));
+				v = realloc(r->threads, (r->nthreads + 1) * sizeof(*v));
 				if (!v)
 					goto usage_err;
-				part.names = v;
-				part.names[part.nnames++] = nm;
+				r->threads = v;
+				r->threads[r->nthreads++] = nm;
 			}
-			if (!part.nnames) {
-				fprintf(uerr, "upstarectl update: --threads needs thread ids or "
+			if (!r->nthreads) {
+				fprintf(err, "upstarectl update: --threads needs thread ids or "
 					"names, separated by commas\n");
 				goto usage_err;
 			}
 			break;
 		case 'd':
-			part.depth = strtoul(optarg, &end, 10);
-			if (*end || !part.depth) {
-				fprintf(uerr, "upstarectl update: --depth needs a number of "
+			r->depth = strtoul(optarg, &end, 10);
+			if (*end || !r->depth) {
+				fprintf(err, "upstarectl update: --depth needs a number of "
 					"frames, at least 1\n");
 				goto usage_err;
 			}
 			break;
 		case 'D': break;	/* how upstarectl chose the path */
-		case 'j': json = 1; break;
+		case 'j': r->json = true; break;
 		case 'h':
-			fprintf(uout, "usage: upstarectl update --pid PID --patch FILE "
+			fprintf(out, "usage: upstarectl update --pid PID --patch FILE "
 				"[--timeout MS] [--tree] [--constraints FILE [--explain]] "
 				"[--stacks] [--threads LIST] [--depth N] [--direct] "
 				"[--json]\n"
@@ -1731,17 +1739,60 @@ static int update_main(int argc, char **argv)
 				"which starts\nthe update only once every thread is ready; "
 				"else, or with --direct,\ndrives the target's control block "
 				"itself.\n");
-			free(part.names);
-			return 0;
+			update_req_free(r);
+			return 1;
 		default:
 			goto usage_err;
 		}
 	}
-	if (pid <= 0 || !patch_arg || (explain && !cons_arg)) {
-		fprintf(uerr, "upstarectl update: --pid PID and --patch FILE are required "
-			"(and --constraints FILE with --explain)\n");
+	if (update_check(r, err))
 		goto usage_err;
+	return 0;
+usage_err:
+	update_req_free(r);
+	return 2;
+}
+
+int update_check(const struct update_req *r, FILE *err)
+{
+	if (r->pid <= 0 || !r->patch || !r->patch[0] || (r->explain && !r->constraints) ||
+	    !r->timeout_ms || r->timeout_ms > UPDATE_TIMEOUT_MAX_MS) {
+		fprintf(err, "upstarectl update: --pid PID and --patch FILE are required "
+			"(and --constraints FILE with --explain; --timeout from 1 to %u)\n",
+			UPDATE_TIMEOUT_MAX_MS);
+		return -1;
 	}
+	return 0;
+}
+
+void update_req_free(struct update_req *r)
+{
+	free(r->threads);
+	r->threads = NULL;
+	r->nthreads = 0;
+}
+
+static int update_main(const struct update_req *r)
+{
+	char patch[PATH_MAX], why[PATH_MAX + 256];
+	const char *patch_arg = r->patch, *cons_arg = r->constraints;
+	struct cons_file *cf = NULL;
+	int explain = r->explain, stacks = r->stacks;
+	struct partial part = { 0 };
+	struct target *t = NULL;
+	unsigned timeout = r->timeout_ms;
+	int json = r->json, tree = r->tree, n, ret = 1;
+	uint64_t deadline;
+	pid_t pid = r->pid, *pids = NULL;
+
+	if (r->nthreads) {
+		part.names = malloc(r->nthreads * sizeof(*part.names));
+		if (!part.names)
+			return 1;
+		memcpy(part.names, r->threads, r->nthreads * sizeof(*part.names));
+		part.nnames = r->nthreads;
+	}
+	part.depth = r->depth;
 	switch (open_args(cons_arg, patch_arg, &cf, patch, why, sizeof(why))) {
 	case 2:
 		goto usage_err;
@@ -1874,30 +1925,67 @@ usage_err:
 
 /* ------------------------------------------------------------ the front */
 
-/* The update through upstared: it runs update_run() with its hooks. */
+/* An absolute path: path as it is, or after the working directory. */
+static void put_path(struct jbuf *b, const char *key, const char *path, const char *cwd)
+{
+	char *abs = NULL;
+
+	if (!path) {
+		jb_knull(b, key);
+		return;
+	}
+	if (path[0] != '/' && asprintf(&abs, "%s/%s", cwd, path) < 0)
+		abs = NULL;
+	jb_kstr(b, key, abs ? abs : path);
+	free(abs);
+}
+
+/*
+ * The update through upstared: the options parsed here and sent as data
+ * (struct update_req), paths made absolute; the daemon runs update_exec()
+ * with its hooks.
+ */
 static int via_daemon(int fd, int argc, char **argv)
 {
 	struct json *r, *o;
 	struct jbuf b = {};
+	struct update_req q;
 	char cwd[PATH_MAX], err[256];
-	int status;
+	int status = update_parse(argc, argv, &q, stdout, stderr);
 
+	if (status) {
+		close(fd);
+		return status == 1 ? 0 : 2;
+	}
 	if (!getcwd(cwd, sizeof(cwd))) {
 		fprintf(stderr, "upstarectl update: getcwd: %s\n", strerror(errno));
+		update_req_free(&q);
 		close(fd);
 		return 1;
 	}
 	jb_open(&b, '{');
 	jb_kstr(&b, "cmd", "update");
-	jb_kstr(&b, "cwd", cwd);	/* relative --patch and --constraints */
-	jb_key(&b, "args");
+	jb_key(&b, "request");
+	jb_open(&b, '{');
+	jb_kint(&b, "pid", q.pid);
+	put_path(&b, "patch", q.patch, cwd);
+	put_path(&b, "constraints", q.constraints, cwd);
+	jb_kint(&b, "timeout", q.timeout_ms);
+	jb_kbool(&b, "tree", q.tree);
+	jb_kbool(&b, "explain", q.explain);
+	jb_kbool(&b, "stacks", q.stacks);
+	jb_kbool(&b, "json", q.json);
+	jb_key(&b, "threads");
 	jb_open(&b, '[');
-	for (int i = 0; i < argc; i++) {
+	for (size_t i = 0; i < q.nthreads; i++) {
 		jb_elem(&b);
-		jb_str(&b, argv[i]);
+		jb_str(&b, q.threads[i]);
 	}
 	jb_close(&b, ']');
+	jb_kint(&b, "depth", q.depth);
 	jb_close(&b, '}');
+	jb_close(&b, '}');
+	update_req_free(&q);
 	r = client_request(fd, b.s, err, sizeof(err));
 	jb_free(&b);
 	close(fd);

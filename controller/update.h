@@ -7,6 +7,7 @@
 #ifndef UPSTARE_UPDATE_H
 #define UPSTARE_UPDATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -43,9 +44,37 @@ struct update_hooks {
 };
 
 /*
- * upstarectl update's arguments (argv[0] is "update"); the report goes to
- * out, diagnostics to err.  Returns the exit status.  h may be NULL.
+ * What an update is asked to do: upstarectl update's options as data.
+ * upstarectl fills it from its arguments (update_parse()); upstared from
+ * the request's fields, with no argument parsing and no change of working
+ * directory: its clients send absolute paths.
  */
+struct update_req {
+	pid_t pid;
+	const char *patch;		/* --patch */
+	const char *constraints;	/* --constraints, or NULL */
+	unsigned timeout_ms;		/* --timeout: 1 to UPDATE_TIMEOUT_MAX_MS */
+	bool tree, explain, stacks, json;
+	char **threads;			/* --threads: tids or names (the array is r's) */
+	size_t nthreads;
+	unsigned depth;			/* --depth; 0: every frame */
+};
+
+/*
+ * upstarectl update's arguments (argv[0] is "update") into r: 0; 1 after
+ * --help (printed on out); 2 on a usage error (said on err).  r's strings
+ * point into argv; update_req_free() frees what r holds.
+ */
+int update_parse(int argc, char **argv, struct update_req *r, FILE *out, FILE *err);
+/* Are r's values in range?  0, or -1 with the usage on err. */
+int update_check(const struct update_req *r, FILE *err);
+void update_req_free(struct update_req *r);
+/*
+ * Run the update r describes; the report goes to out, diagnostics to err.
+ * Returns the exit status.  h may be NULL.
+ */
+int update_exec(const struct update_req *r, FILE *out, FILE *err, const struct update_hooks *h);
+/* update_parse() and update_exec(): upstarectl update --direct. */
 int update_run(int argc, char **argv, FILE *out, FILE *err, const struct update_hooks *h);
 
 #endif

@@ -639,43 +639,87 @@ static int as_peer(void *arg, int on)
 	return 0;
 }
 
+/*
+ * "update": {"cmd":"update","request":{"pid":N,"patch":"/abs",
+ * "constraints":"/abs"|null,"timeout":MS,"tree":b,"explain":b,"stacks":b,
+ * "json":b,"threads":[...],"depth":N}}, run by update_exec() with the
+ * daemon's hooks: no argument parsing, no change of directory (paths are
+ * absolute, opened with the client's rights).
+ */
+/* The update request's options into r: 0, or -1 with the error replied on b. */
+static int update_request(struct jbuf *b, const struct json *req, struct update_req *r)
+{
+	const struct json *q = json_get(req, "request"), *th;
+	long long pid, timeout, depth;
+
+	*r = (struct update_req){ 0 };
+	if (!q || q->type != JSON_OBJ) {
+		reply_error(b, "update needs \"request\" (the update's options)");
+		return -1;
+	}
+	pid = json_int(q, "pid", 0);
+	timeout = json_int(q, "timeout", 5000);
+	depth = json_int(q, "depth", 0);
+	r->patch = json_str(q, "patch");
+	r->constraints = json_str(q, "constraints");
+	r->tree = json_bool(q, "tree", false);
+	r->explain = json_bool(q, "explain", false);
+	r->stacks = json_bool(q, "stacks", false);
+	r->json = json_bool(q, "json", false);
+	if (pid <= 0 || pid > INT_MAX || timeout <= 0 || timeout > UPDATE_TIMEOUT_MAX_MS ||
+	    depth < 0 || depth > 1000000) {
+		reply_error(b, "update: pid, timeout (1 to %d ms) or depth out of range",
+			    UPDATE_TIMEOUT_MAX_MS);
+		return -1;
+	}
+	r->pid = pid;
+	r->timeout_ms = timeout;
+	r->depth = depth;
+	if (!r->patch || r->patch[0] != '/' || (r->constraints && r->constraints[0] != '/')) {
+		reply_error(b, "update: the patch and constraint paths must be absolute");
+		return -1;
+	}
+	if (r->explain && !r->constraints) {
+		reply_error(b, "update: explain needs constraints");
+		return -1;
+	}
+	th = json_get(q, "threads");
+	for (const struct json *t = th && th->type == JSON_ARR ? th->child : NULL; t; t = t->next) {
+		char **v;
+
+		if (t->type != JSON_STR || !t->str[0])
+			continue;
+		v = realloc(r->threads, (r->nthreads + 1) * sizeof(*v));
+		if (!v) {
+			update_req_free(r);
+			reply_error(b, "update: out of memory");
+			return -1;
+		}
+		r->threads = v;
+		r->threads[r->nthreads++] = t->str;
+	}
+	return 0;
+}
+
 static void cmd_update(struct jbuf *b, const struct json *req)
 {
 	const struct update_hooks hooks = { .gate = update_gate, .window = update_window,
 					    .authorize = update_authorize, .as_client = as_peer };
-	const struct json *args = json_get(req, "args"), *a;
-	const char *cwd = json_str(req, "cwd");
-	char *argv[64], *obuf = NULL, *ebuf = NULL;
+	struct update_req r;
+	char *obuf = NULL, *ebuf = NULL;
 	size_t olen = 0, elen = 0;
-	int argc = 0, status, here;
-	FILE *out, *err;
+	FILE *out = NULL, *err = NULL;
+	int status;
 
-	if (!args || args->type != JSON_ARR) {
-		reply_error(b, "update needs \"args\" (upstarectl update's arguments)");
+	if (update_request(b, req, &r))
 		return;
-	}
-	for (a = args->child; a && argc < 63; a = a->next)
-		if (a->type == JSON_STR)
-			argv[argc++] = a->str;
-	argv[argc] = NULL;
-	here = open(".", O_PATH | O_CLOEXEC);
-	if (cwd && (as_peer(NULL, 1) || chdir(cwd))) {
-		reply_error(b, "update: %s: %s", cwd, strerror(errno));
-		as_peer(NULL, 0);
-		close(here);
-		return;
-	}
-	if (as_peer(NULL, 0)) {
-		reply_error(b, "update: cannot give up the client's rights: %s", strerror(errno));
-		goto restore;
-	}
 	out = open_memstream(&obuf, &olen);
 	err = open_memstream(&ebuf, &elen);
 	if (!out || !err) {
 		reply_error(b, "update: out of memory");
 	} else {
 		logmsg("update requested");
-		status = update_run(argc, argv, out, err, &hooks);
+		status = update_exec(&r, out, err, &hooks);
 		fclose(out);
 		fclose(err);
 		out = err = NULL;
@@ -690,12 +734,7 @@ static void cmd_update(struct jbuf *b, const struct json *req)
 		fclose(err);
 	free(obuf);
 	free(ebuf);
-restore:
-	if (here >= 0) {
-		if (fchdir(here))
-			logmsg("cannot return to the working directory: %s", strerror(errno));
-		close(here);
-	}
+	update_req_free(&r);
 }
 
 static void dispatch(struct jbuf *b, const char *line)
@@ -826,12 +865,24 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * A well-formed update request, which a worker runs?  A malformed one is
+ * answered by the loop, as any other request, on its connection.
+ */
 static bool is_update(const char *line)
 {
 	char err[64];
 	struct json *j = json_parse(line, err, sizeof(err));
 	bool u = j && json_str(j, "cmd") && !strcmp(json_str(j, "cmd"), "update");
 
+	if (u) {
+		struct jbuf b = {};
+		struct update_req r;
+
+		u = !update_request(&b, j, &r);
+		update_req_free(&r);
+		jb_free(&b);
+	}
 	json_free(j);
 	return u;
 }

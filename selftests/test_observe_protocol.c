@@ -58,17 +58,23 @@ static enum test_result run(struct test_ctx *ctx)
 		"{\"cmd\":\"threads\"}",
 		"{\"cmd\":\"threads\",\"pid\":\"x\"}",
 		"{\"cmd\":\"threads\",\"pid\":1}",
+		"{\"cmd\":\"update\",\"request\":{\"pid\":1,\"patch\":\"rel.so\"}}",
+		"{\"cmd\":\"update\",\"request\":{\"pid\":1,\"patch\":\"/x.so\",\"timeout\":0}}",
+		"{\"cmd\":\"update\",\"args\":[\"update\",\"--pid\",\"1\"]}",
 		"{\"cmd\":\"ping\"}",
 	};
 	static const char *const want[] = {
 		"{\"ok\":false,\"error\":\"malformed request: offset 1: expected a member name\"}",
-		"{\"ok\":true,\"protocol\":1}",
+		"{\"ok\":true,\"protocol\":2}",
 		"{\"ok\":false,\"error\":\"request has no \\\"cmd\\\"\"}",
 		"{\"ok\":false,\"error\":\"unknown command \\\"no-such-command\\\"\"}",
 		"positive integer \\\"pid\\\"",
 		"positive integer \\\"pid\\\"",
 		"pid 1 is not registered",
-		"{\"ok\":true,\"protocol\":1}",
+		"the patch and constraint paths must be absolute",
+		"pid, timeout (1 to 600000 ms) or depth out of range",
+		"update needs \\\"request\\\"",
+		"{\"ok\":true,\"protocol\":2}",
 	};
 	const char *skip = observe_skip_reason();
 	enum test_result res = TEST_FAIL;

@@ -126,8 +126,8 @@ static enum test_result run_foreign(struct test_ctx *ctx)
 	if (!setup(&u, ctx, &d, &p, false, &res))
 		goto out;
 	snprintf(want, sizeof(want), "pid %d: not yours (uid 0)", u.pid);
-	snprintf(req, sizeof(req), "{\"cmd\":\"update\",\"cwd\":\"%s\",\"args\":[\"update\","
-		 "\"--pid\",\"%d\",\"--patch\",\"v2.so\",\"--json\"]}", ctx->tmpdir, u.pid);
+	snprintf(req, sizeof(req), "{\"cmd\":\"update\",\"request\":{\"pid\":%d,"
+		 "\"patch\":\"%s/v2.so\",\"json\":true}}", u.pid, ctx->tmpdir);
 	r = daemon_req_as(&d, p.uid, p.gid, NULL, "%s", req);
 	if (!ASSERT_TRUE(r && json_bool(r, "ok", false), "update request answered") ||
 	    !ASSERT_EQ(json_int(r, "status", 0), 1, "nobody's update of root's process") ||
@@ -226,9 +226,9 @@ static enum test_result run_own(struct test_ctx *ctx)
 		       "write the secret") ||
 	    !ASSERT_OK(chmod(path, 0600), "secret readable by root only"))
 		goto out;
-	snprintf(req, sizeof(req), "{\"cmd\":\"update\",\"cwd\":\"%s\",\"args\":[\"update\","
-		 "\"--pid\",\"%d\",\"--patch\",\"v2.so\",\"--constraints\",\"secret.cons\","
-		 "\"--json\"]}", ctx->tmpdir, u.pid);
+	snprintf(req, sizeof(req), "{\"cmd\":\"update\",\"request\":{\"pid\":%d,"
+		 "\"patch\":\"%s/v2.so\",\"constraints\":\"%s/secret.cons\",\"json\":true}}",
+		 u.pid, ctx->tmpdir, ctx->tmpdir);
 	free(raw);
 	json_free(r);
 	r = daemon_req_as(&d, p.uid, p.gid, &raw, "%s", req);
@@ -242,8 +242,8 @@ static enum test_result run_own(struct test_ctx *ctx)
 		goto out;
 
 	/* and its own process it may update */
-	snprintf(req, sizeof(req), "{\"cmd\":\"update\",\"cwd\":\"%s\",\"args\":[\"update\","
-		 "\"--pid\",\"%d\",\"--patch\",\"v2.so\",\"--json\"]}", ctx->tmpdir, u.pid);
+	snprintf(req, sizeof(req), "{\"cmd\":\"update\",\"request\":{\"pid\":%d,"
+		 "\"patch\":\"%s/v2.so\",\"json\":true}}", u.pid, ctx->tmpdir);
 	json_free(r);
 	r = daemon_req_as(&d, p.uid, p.gid, NULL, "%s", req);
 	if (!ASSERT_TRUE(r && json_bool(r, "ok", false), "update request answered") ||
