@@ -366,23 +366,40 @@ int upstare__gen_convert(const struct __upstare_global_move *m, const void *old,
 	return run(&c, m->gen->ops, m->gen->nops, 0, 0);
 }
 
+const char *upstare__record_of(const char *type, size_t *len)
+{
+	size_t n;
+
+	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
+		type += type[0] == 'c' ? 6 : 9;
+	if (strchr(type, '*') || strchr(type, '('))
+		return NULL;
+	n = strcspn(type, "[");
+	while (n && type[n - 1] == ' ')
+		n--;
+	*len = n;
+	return type;
+}
+
+const struct __upstare_type_conv *upstare__type_conv(const char *name, size_t len)
+{
+	for (unsigned i = 0; i < upstare__up.p->ntype_convs; i++)
+		if (strlen(upstare__up.p->type_convs[i].name) == len &&
+		    !strncmp(upstare__up.p->type_convs[i].name, name, len))
+			return &upstare__up.p->type_convs[i];
+	return NULL;
+}
+
 int upstare__gen_local(const char *type, const void *old, unsigned long osize, void *new,
 		       unsigned long nsize)
 {
 	const struct __upstare_type_conv *tc = NULL;
-	unsigned long n, count;
+	unsigned long count;
+	size_t n;
 
-	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
-		type += type[0] == 'c' ? 6 : 9;
-	n = strcspn(type, "[");
-	while (n && type[n - 1] == ' ')
-		n--;
-	for (unsigned i = 0; i < upstare__up.p->ntype_convs && !tc; i++)
-		if (strlen(upstare__up.p->type_convs[i].name) == n &&
-		    !strncmp(upstare__up.p->type_convs[i].name, type, n))
-			tc = &upstare__up.p->type_convs[i];
-	if (!tc || !tc->old_size || osize % tc->old_size || strchr(type, '*') ||
-	    strchr(type, '('))
+	if ((type = upstare__record_of(type, &n)))
+		tc = upstare__type_conv(type, n);
+	if (!tc || !tc->old_size || osize % tc->old_size)
 		return -ENOENT;
 	count = osize / tc->old_size;
 	if (nsize != count * tc->new_size)

@@ -36,21 +36,14 @@ struct slot {
 static struct slot *slots;
 static size_t nslots, capslots, done;
 
-/* old object -> new object, open addressing, at most half full */
-struct fwd {
-	void *old, *new;
-};
-
-static struct fwd *fwd;
-static size_t fwd_cap, fwd_n;
+static struct upstare__ptrmap fwd;	/* old object -> new object */
 static void **made;	/* the new objects, to free on rollback */
 static size_t nmade, capmade;
 
 void upstare__heap_begin(void)
 {
-	nslots = done = fwd_n = nmade = 0;
-	if (fwd)
-		memset(fwd, 0, fwd_cap * sizeof(*fwd));
+	nslots = done = nmade = 0;
+	upstare__ptrmap_clear(&fwd);
 }
 
 int upstare__heap_slot(void **where, const char *type, int in_place)
@@ -66,57 +59,6 @@ int upstare__heap_slot(void **where, const char *type, int in_place)
 	}
 	slots[nslots++] = (struct slot){ where, type, *where, in_place };
 	return 0;
-}
-
-static size_t fwd_hash(const void *p, size_t cap)
-{
-	return (size_t)(((uintptr_t)p >> 3) * 0x9e3779b97f4a7c15ull) & (cap - 1);
-}
-
-static void *fwd_get(const void *old)
-{
-	if (!fwd_cap)
-		return NULL;
-	for (size_t i = fwd_hash(old, fwd_cap); fwd[i].old; i = (i + 1) & (fwd_cap - 1))
-		if (fwd[i].old == old)
-			return fwd[i].new;
-	return NULL;
-}
-
-static int fwd_put(void *old, void *new)
-{
-	if (2 * (fwd_n + 1) > fwd_cap) {
-		size_t cap = fwd_cap ? 2 * fwd_cap : 1024;
-		struct fwd *f = calloc(cap, sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		for (size_t i = 0; i < fwd_cap; i++)
-			if (fwd[i].old) {
-				size_t j = fwd_hash(fwd[i].old, cap);
-
-				while (f[j].old)
-					j = (j + 1) & (cap - 1);
-				f[j] = fwd[i];
-			}
-		free(fwd);
-		fwd = f;
-		fwd_cap = cap;
-	}
-	for (size_t i = fwd_hash(old, fwd_cap);; i = (i + 1) & (fwd_cap - 1))
-		if (!fwd[i].old) {
-			fwd[i] = (struct fwd){ old, new };
-			fwd_n++;
-			return 0;
-		}
-}
-
-static const struct __upstare_type_conv *conv_of(const char *type)
-{
-	for (unsigned i = 0; i < upstare__up.p->ntype_convs; i++)
-		if (!strcmp(upstare__up.p->type_convs[i].name, type))
-			return &upstare__up.p->type_convs[i];
-	return NULL;
 }
 
 static int remember(void *obj)
@@ -144,23 +86,22 @@ static int forward_moves(void)
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
 		const struct __upstare_type_conv *tc = NULL;
-		size_t n = strcspn(m->new_type, "[");
+		const char *rec;
 		char *old = upstare__sym(m->old_sym);
 		char *new = upstare__obj_sym(upstare__up.obj, m->new_sym);
+		size_t n;
 
-		while (n && m->new_type[n - 1] == ' ')
-			n--;
-		for (unsigned k = 0; k < upstare__up.p->ntype_convs && !tc; k++)
-			if (strlen(upstare__up.p->type_convs[k].name) == n &&
-			    !strncmp(upstare__up.p->type_convs[k].name, m->new_type, n))
-				tc = &upstare__up.p->type_convs[k];
+		if ((rec = upstare__record_of(m->new_type, &n)))
+			tc = upstare__type_conv(rec, n);
 		if (!tc || !old || !new || !tc->old_size || !tc->new_size ||
 		    m->old_size % tc->old_size || m->new_size % tc->new_size)
 			continue;
 		for (unsigned long e = 0; e < m->old_size / tc->old_size &&
 		     e < m->new_size / tc->new_size; e++)
-			if (fwd_put(old + e * tc->old_size, new + e * tc->new_size) ||
-			    fwd_put(new + e * tc->new_size, new + e * tc->new_size))
+			if (upstare__ptrmap_put(&fwd, old + e * tc->old_size,
+						new + e * tc->new_size) ||
+			    upstare__ptrmap_put(&fwd, new + e * tc->new_size,
+						new + e * tc->new_size))
 				return -ENOMEM;
 	}
 	return 0;
@@ -182,9 +123,9 @@ static int convert_all(void *arg)
 
 		if (!old)
 			continue;
-		new = fwd_get(old);
+		new = upstare__ptrmap_get(&fwd, old);
 		if (!new) {
-			tc = conv_of(s->type);
+			tc = upstare__type_conv(s->type, strlen(s->type));
 			if (!tc || tc->gen->why) {
 				upstare_fail("objects of '%s' cannot be converted: %s", s->type,
 					     tc ? tc->gen->why : "the patch has no conversion of it");
@@ -192,7 +133,8 @@ static int convert_all(void *arg)
 			}
 			new = calloc(1, tc->new_size ? tc->new_size : 1);
 			/* a new object met again (a slot seen twice) is not converted again */
-			if (!new || remember(new) || fwd_put(old, new) || fwd_put(new, new)) {
+			if (!new || remember(new) || upstare__ptrmap_put(&fwd, old, new) ||
+			    upstare__ptrmap_put(&fwd, new, new)) {
 				free(new);
 				upstare_fail("out of memory converting objects of '%s'", s->type);
 				return -ENOMEM;
@@ -237,7 +179,6 @@ void upstare__heap_end(int rollback)
 		for (size_t i = 0; i < nmade; i++)
 			free(made[i]);
 	}
-	nslots = done = nmade = fwd_n = 0;
-	if (fwd)
-		memset(fwd, 0, fwd_cap * sizeof(*fwd));
+	nslots = done = nmade = 0;
+	upstare__ptrmap_clear(&fwd);
 }

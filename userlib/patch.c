@@ -58,7 +58,7 @@ void upstare__functions_init(void)
 	cur_fns.end = __stop_upstare_fn;
 }
 
-static const char *base_name(const char *p)
+const char *upstare__base_name(const char *p)
 {
 	const char *s = p ? strrchr(p, '/') : NULL;
 
@@ -73,65 +73,24 @@ const struct __upstare_fdesc *upstare__fn_lookup(const struct upstare__fntab *t,
 	for (const struct __upstare_fdesc *d = t->begin; d && d < t->end; d++) {
 		if (strcmp(d->name, name))
 			continue;
-		if (!strcmp(base_name(d->file), base_name(file)))
+		if (!strcmp(upstare__base_name(d->file), upstare__base_name(file)))
 			return d;
 		by_name = d;
 	}
 	return by_name;
 }
 
-static int xlate_cmp(const void *a, const void *b)
-{
-	const struct xlate *x = a, *y = b;
-
-	return x->old < y->old ? -1 : x->old > y->old;
-}
-
 /*
- * The map as an open-addressing hash table of 2^bits slots (old == NULL:
- * empty), at most half full: every indirect call of instrumented code
- * after the first update looks its target up here.
+ * The map, by old address: every indirect call of instrumented code after
+ * the first update looks its target up here.
  */
-static struct xlate *xh;
-static unsigned xh_bits;
-
-static inline size_t xh_slot(const void *fn, unsigned bits)
-{
-	return (size_t)(((uintptr_t)fn >> 4) * 0x9e3779b97f4a7c15ull >> (64 - bits));
-}
-
-static struct xlate *xh_build(const struct xlate *v, unsigned n, unsigned *bits)
-{
-	unsigned b = 4;
-	struct xlate *h;
-
-	while ((1ul << b) < 2ul * n + 2)
-		b++;
-	h = calloc(1ul << b, sizeof(*h));
-	if (!h)
-		return NULL;
-	for (unsigned i = 0; i < n; i++) {
-		size_t s = xh_slot(v[i].old, b);
-
-		while (h[s].old && h[s].old != v[i].old)
-			s = (s + 1) & ((1ul << b) - 1);
-		h[s] = v[i];
-	}
-	*bits = b;
-	return h;
-}
+static struct upstare__ptrmap xh;
 
 void *__upstare_xlate(void *fn)
 {
-	size_t s, mask;
+	void *to = upstare__ptrmap_get(&xh, fn);
 
-	if (!xh)
-		return fn;
-	mask = (1ul << xh_bits) - 1;
-	for (s = xh_slot(fn, xh_bits); xh[s].old; s = (s + 1) & mask)
-		if (xh[s].old == fn)
-			return xh[s].new;
-	return fn;
+	return to ? to : fn;
 }
 
 void *upstare__entry_fn(void *fn)
@@ -204,7 +163,8 @@ static const struct __upstare_fdesc *index_lookup(const struct fn_index *ix, con
 			hi = mid;
 	}
 	for (; lo < ix->n && !strcmp(ix->by_name[lo]->name, name); lo++) {
-		if (!strcmp(base_name(ix->by_name[lo]->file), base_name(file)))
+		if (!strcmp(upstare__base_name(ix->by_name[lo]->file),
+			    upstare__base_name(file)))
 			return ix->by_name[lo];
 		by_name = ix->by_name[lo];
 	}
@@ -228,8 +188,9 @@ static long index_addr(const struct fn_index *ix, void *fn)
 }
 
 /* The function map of the patch being prepared (plan_functions()). */
-static struct xlate *pend_xl, *pend_xh;
-static unsigned pend_nxl, pend_xh_bits;
+static struct xlate *pend_xl;
+static unsigned pend_nxl;
+static struct upstare__ptrmap pend_xh;
 
 /*
  * Make the function map the patch will commit: every old address (of every
@@ -280,13 +241,15 @@ static int plan_functions(void)
 		if (old)
 			n[nn++] = (struct xlate){ old, upstare__up.p->main_thunk };
 	}
-	qsort(n, nn, sizeof(*n), xlate_cmp);
 	free(pend_xl);
-	free(pend_xh);
+	upstare__ptrmap_free(&pend_xh);
 	pend_xl = n;
 	pend_nxl = nn;
-	pend_xh = xh_build(n, nn, &pend_xh_bits);
-	return pend_xh ? 0 : -ENOMEM;
+	/* in order: of two entries for one address, the later wins */
+	for (unsigned i = 0; i < nn; i++)
+		if (upstare__ptrmap_put(&pend_xh, n[i].old, n[i].new))
+			return -ENOMEM;
+	return 0;
 }
 
 /* Commit the function map: every old address calls the new version. */
@@ -294,12 +257,12 @@ int upstare__commit_functions(void)
 {
 	upstare__obj_commit(upstare__up.obj);
 	free(xl);
-	free(xh);
+	upstare__ptrmap_free(&xh);
 	xl = pend_xl;
 	nxl = pend_nxl;
 	xh = pend_xh;
-	xh_bits = pend_xh_bits;
-	pend_xl = pend_xh = NULL;
+	pend_xh = (struct upstare__ptrmap){ 0 };
+	pend_xl = NULL;
 	pend_nxl = 0;
 	if (upstare__up.p->main_thunk)
 		cur_main_thunk = upstare__up.p->main_thunk;
@@ -511,8 +474,8 @@ refuse:
 void upstare__patch_unload(void)
 {
 	free(pend_xl);
-	free(pend_xh);
-	pend_xl = pend_xh = NULL;
+	upstare__ptrmap_free(&pend_xh);
+	pend_xl = NULL;
 	pend_nxl = 0;
 	upstare__obj_unload(upstare__up.obj);
 	upstare__up.obj = NULL;

@@ -4,6 +4,7 @@
 #define UPSTARE_RUNTIME_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -96,6 +97,44 @@ uint64_t upstare__mono_ns(void);
 /* Append a line to the control block's reasons. */
 void upstare__reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void upstare__functions_init(void);
+/*
+ * ptrmap.c: a map from addresses to addresses (a NULL key is no key),
+ * open addressing, at most half full.  put replaces the value of a key
+ * already there; clear keeps the storage.
+ */
+struct upstare__ptrmap {
+	struct upstare__ptrpair {
+		void *key, *val;
+	} *t;
+	unsigned bits;		/* 2^bits slots, when t */
+	size_t n;
+};
+
+static inline size_t upstare__ptrmap_slot(const void *key, unsigned bits)
+{
+	return (size_t)(((uintptr_t)key >> 3) * 0x9e3779b97f4a7c15ull >> (64 - bits));
+}
+
+/* The value of key, or NULL. */
+static inline void *upstare__ptrmap_get(const struct upstare__ptrmap *m, const void *key)
+{
+	size_t mask, i;
+
+	if (!m->t)
+		return NULL;
+	mask = ((size_t)1 << m->bits) - 1;
+	for (i = upstare__ptrmap_slot(key, m->bits); m->t[i].key; i = (i + 1) & mask)
+		if (m->t[i].key == key)
+			return m->t[i].val;
+	return NULL;
+}
+
+int upstare__ptrmap_put(struct upstare__ptrmap *m, void *key, void *val);
+void upstare__ptrmap_clear(struct upstare__ptrmap *m);
+void upstare__ptrmap_free(struct upstare__ptrmap *m);
+
+/* The file name of a path, without its directories ("" for NULL). */
+const char *upstare__base_name(const char *p);
 /* The functions of the version running now. */
 const struct upstare__fntab *upstare__cur_fns(void);
 const struct __upstare_fdesc *upstare__fn_lookup(const struct upstare__fntab *t,
@@ -146,6 +185,13 @@ int upstare__gen_convert(const struct __upstare_global_move *m, const void *old,
  */
 int upstare__gen_local(const char *type, const void *old, unsigned long osize, void *new,
 		       unsigned long nsize);
+/*
+ * The record a type spelling holds by value ("const struct s[4]" -> "struct
+ * s", its length in *len), or NULL for a pointer or a function; the
+ * patch's generated conversion of the record or enum named so, or NULL.
+ */
+const char *upstare__record_of(const char *type, size_t *len);
+const struct __upstare_type_conv *upstare__type_conv(const char *name, size_t len);
 /*
  * A watched global or local (struct __upstare_watch): 0 when its pointers
  * to records whose layout changed are NULL, else -EINVAL with

@@ -428,13 +428,8 @@ static int holds_changed_record(const char *type)
 {
 	size_t n;
 
-	while (!strncmp(type, "const ", 6) || !strncmp(type, "volatile ", 9))
-		type += type[0] == 'c' ? 6 : 9;
-	if (strchr(type, '*') || strchr(type, '('))
+	if (!(type = upstare__record_of(type, &n)))
 		return 0;
-	n = strcspn(type, "[");
-	while (n && type[n - 1] == ' ')
-		n--;
 	for (unsigned i = 0; i < upstare__up.p->nchanged_types; i++)
 		if (strlen(upstare__up.p->changed_types[i]) == n &&
 		    !strncmp(upstare__up.p->changed_types[i], type, n))
@@ -674,13 +669,6 @@ const char *upstare__unmappable(const struct frame *f)
 	return "no point with this key in the patch, and no mapping";
 }
 
-static const char *file_base(const char *p)
-{
-	const char *s = p ? strrchr(p, '/') : NULL;
-
-	return s ? s + 1 : p ? p : "";
-}
-
 /*
  * For a frame whose function the patch does not have: the new version's
  * functions of the same source file that the running version does not
@@ -696,7 +684,8 @@ static void suggest_function(char *buf, size_t n, const struct __upstare_fdesc *
 	buf[0] = 0;
 	for (const struct __upstare_fdesc *d = upstare__up.fns.begin; d && d < upstare__up.fns.end;
 	     d++) {
-		if (!d->restorable || strcmp(file_base(d->file), file_base(ofd->file)) ||
+		if (!d->restorable ||
+		    strcmp(upstare__base_name(d->file), upstare__base_name(ofd->file)) ||
 		    upstare__fn_lookup(old, d->name, d->file))
 			continue;
 		if (!k++)
@@ -710,7 +699,7 @@ static void suggest_function(char *buf, size_t n, const struct __upstare_fdesc *
 	else if (k > 1 && at < n)
 		snprintf(buf + at, n - at, "%s are new in %s; map one with "
 			 "UPSTARE_MAP_FUNCTION(\"%s\", \"NEW\")", k > 6 ? ", ..." : "",
-			 file_base(ofd->file), ofd->name);
+			 upstare__base_name(ofd->file), ofd->name);
 	if (k > 1) {
 		char tmp[512];
 
