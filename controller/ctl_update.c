@@ -457,6 +457,24 @@ err:
 }
 
 /* The process and, with tree, all its descendants (parents first). */
+/*
+ * /proc/PID/stat read into buf: the fields after the command name (field
+ * 3, the state, on), or NULL.
+ */
+static char *proc_stat(pid_t pid, char *buf, size_t n)
+{
+	char path[64], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	p = fgets(buf, n, f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
 static int collect(pid_t root, int tree, pid_t **out)
 {
 	pid_t *v = malloc(sizeof(*v));
@@ -468,19 +486,13 @@ static int collect(pid_t root, int tree, pid_t **out)
 		struct dirent *de;
 
 		while (d && (de = readdir(d))) {
-			char path[300], buf[512], *p;
+			char buf[512], *p;
 			pid_t pid = atoi(de->d_name), ppid;
-			FILE *f;
 
 			if (pid <= 0)
 				continue;
-			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-			f = fopen(path, "re");
-			if (!f)
-				continue;
-			p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-			fclose(f);
-			if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == v[i]) {
+			p = proc_stat(pid, buf, sizeof(buf));
+			if (p && sscanf(p, "%*c %d", &ppid) == 1 && ppid == v[i]) {
 				v = realloc(v, (n + 1) * sizeof(*v));
 				v[n++] = pid;
 			}
@@ -515,18 +527,12 @@ static int pin(struct target *t)
 /* The start time of pid (clock ticks after boot, /proc/PID/stat field 22). */
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024], *p = proc_stat(pid, buf, sizeof(buf));
 	unsigned long long t = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+	if (p)
+		sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
 		       "%*d %*d %*d %llu", &t);
-	fclose(f);
 	return t;
 }
 

@@ -92,8 +92,7 @@ static struct {
 	int kick_sig;
 	bool verbose;
 	int epfd, lfd, sfd;
-	int nworkers;
-	struct { pid_t pid; uid_t uid; } workers[MAX_WORKERS];
+	struct { pid_t pid; uid_t uid; } workers[MAX_WORKERS];	/* pid 0: free */
 	sigset_t sigs;			/* the ones the signalfd takes */
 	struct client clients[MAX_CLIENTS];
 	const struct client *peer;	/* whose request is being handled */
@@ -895,19 +894,20 @@ static bool is_update(const char *line)
  */
 static void start_worker(struct client *c, const char *line)
 {
-	int mine = 0, slot = -1;
+	int mine = 0, busy = 0, slot = -1;
 	pid_t pid;
 
 	for (int i = 0; i < MAX_WORKERS; i++) {
 		if (!d.workers[i].pid && slot < 0)
 			slot = i;
+		busy += d.workers[i].pid != 0;
 		mine += d.workers[i].pid && d.workers[i].uid == c->cred.uid;
 	}
 	if (slot < 0 || (c->cred.uid && (mine >= PEER_WORKERS ||
-					 d.nworkers >= MAX_WORKERS - PEER_WORKERS))) {
+					 busy >= MAX_WORKERS - PEER_WORKERS))) {
 		struct jbuf b = {};
 
-		reply_error(&b, "too many updates in progress (%d, %d of uid %u)", d.nworkers, mine,
+		reply_error(&b, "too many updates in progress (%d, %d of uid %u)", busy, mine,
 			    c->cred.uid);
 		jb_raw(&b, "\n");
 		client_send(c, b.s, b.len);
@@ -944,7 +944,6 @@ static void start_worker(struct client *c, const char *line)
 		write_all(c->fd, b.s, b.len);
 		_exit(0);
 	}
-	d.nworkers++;
 	d.workers[slot].pid = pid;
 	d.workers[slot].uid = c->cred.uid;
 	if (d.verbose)
@@ -958,10 +957,8 @@ static void reap_workers(void)
 
 	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 		for (int i = 0; i < MAX_WORKERS; i++)
-			if (d.workers[i].pid == pid) {
+			if (d.workers[i].pid == pid)
 				d.workers[i].pid = 0;
-				d.nworkers--;
-			}
 }
 
 /*
