@@ -99,8 +99,12 @@ static size_t req_raw(struct daemon *d, const char *req, char *buf, size_t size)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
 		goto out;
-	/* refused at once (too many clients), the daemon says why all the same */
-	(void)!dprintf(fd, "%s\n", req);
+	/*
+	 * Refused at once (too many clients), the daemon says why all the
+	 * same: the request may meet a closed socket, without a SIGPIPE.
+	 */
+	(void)!send(fd, req, strlen(req), MSG_NOSIGNAL);
+	(void)!send(fd, "\n", 1, MSG_NOSIGNAL);
 	while (off < size - 1) {
 		ssize_t n = read(fd, buf + off, size - 1 - off);
 
