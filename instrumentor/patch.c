@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -480,18 +481,41 @@ static const struct gvar *gvar_find(const struct gvars *g, const char *sym)
 static char *storage_of(const char *map, const char *sym)
 {
 	size_t n = strlen(sym);
+	char *last = NULL;
 
+	/* one line per symbol (map_put), but a map carried by an older
+	 * upstare-cc may repeat one: its last line is where it is now */
 	for (const char *p = map; p && *p;) {
 		const char *nl = strchr(p, '\n');
 
 		if (!strncmp(p, sym, n) && p[n] == ' ') {
 			const char *v = p + n + 1;
 
-			return strndup(v, nl ? (size_t)(nl - v) : strlen(v));
+			free(last);
+			last = strndup(v, nl ? (size_t)(nl - v) : strlen(v));
 		}
 		p = nl ? nl + 1 : p + strlen(p);
 	}
-	return xstrdup(sym);
+	return last ? last : xstrdup(sym);
+}
+
+/* Set sym's line of the storage map to "sym where", dropping any it had. */
+static void map_put(struct sb *map, const char *sym, const char *where)
+{
+	struct sb m = { 0 };
+	size_t n = strlen(sym);
+
+	for (const char *p = map->s; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl + 1 - p) : strlen(p);
+
+		if (strncmp(p, sym, n) || p[n] != ' ')
+			sb_put(&m, p, len);
+		p += len;
+	}
+	sb_printf(&m, "%s %s\n", sym, where);
+	sb_free(map);
+	*map = m;
 }
 
 static void asm_section(struct sb *o, const char *sect, const char *text)
@@ -565,12 +589,16 @@ static bool listed(const struct argv_list *a, const char *s)
 
 /* Why thread-local variable sym cannot be in the patch, at its source line. */
 static void tls_refused(const struct gvars *news, const char *sym, const char *base,
-			bool exported)
+			const struct argv_list *base_syms, bool exported)
 {
-	const char *moved = strstr(sym, "__us_");
-	size_t n = moved ? (size_t)(moved - sym) : strlen(sym);
+	const char *suffix = strstr(sym, "__us_");
+	size_t n = suffix ? (size_t)(suffix - sym) : strlen(sym);
+	char *plain = strndup(sym, n);
+	/* new variables get a suffixed name too: a moved one is the base's */
+	bool moved = suffix && listed(base_syms, plain);
 	const struct gvar *v = NULL;
 
+	free(plain);
 	for (int i = 0; i < news->n && !v; i++)
 		if (strlen(news->v[i].symbol) == n && !strncmp(news->v[i].symbol, sym, n))
 			v = &news->v[i];
@@ -612,11 +640,11 @@ static int check_tls(const struct patch_opts *po, const struct gvars *news)
 		return 1;
 	for (int i = 0; i < ex.n; i++)
 		if (!listed(&base, ex.v[i])) {
-			tls_refused(news, ex.v[i], po->base, true);
+			tls_refused(news, ex.v[i], po->base, &base, true);
 			bad = 1;
 		}
 	for (int i = 0; i < local.n; i++) {
-		tls_refused(news, local.v[i], po->base, false);
+		tls_refused(news, local.v[i], po->base, &base, false);
 		bad = 1;
 	}
 	return bad;
@@ -692,8 +720,15 @@ int patch_link(const struct patch_opts *po)
 		sb_free(&id);
 		sb_free(&u);
 	}
-	snprintf(tag, sizeof(tag), "%08lx", (unsigned long)(time(NULL) ^ (getpid() << 16)) &
-		 0xffffffffUL);
+	/* the storage a patch gives a global is named apart from every other
+	 * patch's: two built in one second by one pid must not share it */
+	{
+		uint32_t r = 0;
+
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+		snprintf(tag, sizeof(tag), "%08x", r);
+	}
 	pair = pair_units(&bu, &nu, &base, &news);
 	xg = xfgen_open(bunits.s, nunits.s, po->base, po->explain);
 	xfgen_user_xforms(xg, po->objs, po->nobjs);
@@ -706,8 +741,23 @@ int patch_link(const struct patch_opts *po)
 		const struct gvar *nv = &news.v[i], *bv = gvar_match(&base, nv, &nu, pair);
 		char *where, *arg;
 
-		if (!bv || gvar_find(&news, nv->symbol) != nv)
-			continue;	/* new global, or seen already */
+		if (gvar_find(&news, nv->symbol) != nv)
+			continue;	/* seen already */
+		if (!bv) {
+			/*
+			 * New in this version: storage of its own, under a name no
+			 * applied patch has.  Under its own name it would bind to an
+			 * older patch's copy when an earlier version had it (v2 ->
+			 * v1 -> v2: the first v2's stale value, update/retire).
+			 */
+			asprintf(&arg, "--redefine-sym=%s=%s__us_%s", nv->symbol, nv->symbol, tag);
+			argv_list_push(&rename, arg);
+			free(arg);
+			asprintf(&arg, "%s__us_%s", nv->symbol, tag);
+			map_put(&storage, nv->symbol, arg);
+			free(arg);
+			continue;
+		}
 		where = storage_of(bmap, bv->symbol);
 		if (!type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type, nv->desc,
 				  nv->size)) {
@@ -715,7 +765,7 @@ int patch_link(const struct patch_opts *po)
 				asprintf(&arg, "--redefine-sym=%s=%s", nv->symbol, where);
 				argv_list_push(&rename, arg);
 				free(arg);
-				sb_printf(&storage, "%s %s\n", nv->symbol, where);
+				map_put(&storage, nv->symbol, where);
 			}
 			/* kept as it is: it must not lead to records whose layout changed */
 			{
@@ -737,7 +787,9 @@ int patch_link(const struct patch_opts *po)
 		asprintf(&arg, "--redefine-sym=%s=%s__us_%s", nv->symbol, nv->symbol, tag);
 		argv_list_push(&rename, arg);
 		free(arg);
-		sb_printf(&storage, "%s %s__us_%s\n", nv->symbol, nv->symbol, tag);
+		asprintf(&arg, "%s__us_%s", nv->symbol, tag);
+		map_put(&storage, nv->symbol, arg);
+		free(arg);
 		sb_puts(&moves, "\t{ ");
 		c_str(&moves, nv->name);
 		sb_puts(&moves, ", ");
