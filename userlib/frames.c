@@ -401,6 +401,8 @@ void upstare__free_frames(struct frame *f)
 	while (f) {
 		struct frame *n = f->next;
 
+		/* saved locals name old versions: no stale copy for retire.c */
+		explicit_bzero(f, offsetof(struct frame, hdr) + f->size);
 		free(f);
 		f = n;
 	}

@@ -54,17 +54,13 @@
 
 #define MAX_RANGES	8
 
-struct range {
-	uintptr_t lo, hi;
-};
-
 struct upstare__obj {
 	const char *name;		/* for reasons: the patch's path */
 	uintptr_t bias;			/* address of vaddr 0 */
 	void *map;			/* the reservation: map, map + span */
 	size_t span;
-	struct range code[MAX_RANGES];	/* executable segments */
-	struct range rw[MAX_RANGES];	/* writable segments */
+	struct upstare__range code[MAX_RANGES];	/* executable segments */
+	struct upstare__range rw[MAX_RANGES];	/* writable segments */
 	unsigned ncode, nrw;
 	const ElfW(Dyn) *dyn;
 	const ElfW(Sym) *syms;
@@ -78,10 +74,26 @@ struct upstare__obj {
 	void (**fini_array)(void);
 	size_t nfini;
 	void (*fini)(void);
+	struct upstare__obj **deps;	/* applied patches it binds symbols to */
+	unsigned ndeps;
+	unsigned users;			/* applied patches that bind to it */
 	struct upstare__obj *next;	/* applied patches, oldest first */
 };
 
 static struct upstare__obj *applied, **applied_tail = &applied;
+
+/*
+ * Free a descriptor, zeroed: a stale copy of its addresses in the heap
+ * would keep whatever is mapped there later from being retired (retire.c).
+ */
+static void obj_free(struct upstare__obj *o)
+{
+	if (o->deps)
+		explicit_bzero(o->deps, o->ndeps * sizeof(*o->deps));
+	free(o->deps);
+	explicit_bzero(o, sizeof(*o));
+	free(o);
+}
 
 static uintptr_t page_down(uintptr_t x, uintptr_t pg)
 {
@@ -114,7 +126,7 @@ static int in_image_opt(const struct upstare__obj *o, uintptr_t vaddr, size_t n)
 	return !n || in_image(o, vaddr, n);
 }
 
-static int in_ranges(const struct range *r, unsigned n, uintptr_t a, size_t len)
+static int in_ranges(const struct upstare__range *r, unsigned n, uintptr_t a, size_t len)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (a >= r[i].lo && a + len <= r[i].hi)
@@ -224,13 +236,13 @@ static int map_segments(struct upstare__obj *o, int fd, const ElfW(Phdr) *ph, un
 			}
 		}
 		if ((prot & PROT_EXEC) && o->ncode < MAX_RANGES)
-			o->code[o->ncode++] = (struct range){ o->bias + p->p_vaddr, mend };
+			o->code[o->ncode++] = (struct upstare__range){ o->bias + p->p_vaddr, mend };
 		if (prot & PROT_WRITE) {
 			if (o->nrw == MAX_RANGES) {
 				upstare__reason("patch %s: too many writable segments", o->name);
 				return -ENOEXEC;
 			}
-			o->rw[o->nrw++] = (struct range){ o->bias + p->p_vaddr, mend };
+			o->rw[o->nrw++] = (struct upstare__range){ o->bias + p->p_vaddr, mend };
 		}
 	}
 	return 0;
@@ -489,8 +501,26 @@ static void reason_undefined(const struct upstare__obj *o, const char *name)
 		upstare__reason("patch %s: undefined symbol %s", o->name, name);
 }
 
+/* o binds a symbol to applied patch a: a stays loaded while o is. */
+static int add_dep(struct upstare__obj *o, struct upstare__obj *a)
+{
+	struct upstare__obj **n;
+
+	for (unsigned i = 0; i < o->ndeps; i++)
+		if (o->deps[i] == a)
+			return 0;
+	n = realloc(o->deps, (o->ndeps + 1) * sizeof(*n));
+	if (!n) {
+		upstare__reason("patch %s: out of memory", o->name);
+		return -ENOMEM;
+	}
+	o->deps = n;
+	o->deps[o->ndeps++] = a;
+	return 0;
+}
+
 /* The address symbol si of o binds to (0: undefined weak); 0, or -errno with the reason. */
-static int resolve(const struct upstare__obj *o, uint32_t si, uintptr_t *val)
+static int resolve(struct upstare__obj *o, uint32_t si, uintptr_t *val)
 {
 	const ElfW(Sym) *s = &o->syms[si], *d;
 	const char *name = sym_name(o, s);
@@ -509,8 +539,9 @@ static int resolve(const struct upstare__obj *o, uint32_t si, uintptr_t *val)
 	d = o->symbolic ? obj_lookup(o, name) : NULL;
 	if (!d)
 		p = global_sym(o, si, name);
-	for (const struct upstare__obj *a = applied; !d && !p && a; a = a->next)
-		p = upstare__obj_sym(a, name);
+	for (struct upstare__obj *a = applied; !d && !p && a; a = a->next)
+		if ((p = upstare__obj_sym(a, name)) && add_dep(o, a))
+			return -ENOMEM;
 	if (!d && !p)
 		d = obj_lookup(o, name);
 	if (d && ELF64_ST_TYPE(d->st_info) == STT_GNU_IFUNC) {
@@ -576,7 +607,7 @@ static int resolve_tls(const struct upstare__obj *o, uint32_t si, struct tls_var
 	return 0;
 }
 
-static int relocate(const struct upstare__obj *o, uintptr_t table, size_t size)
+static int relocate(struct upstare__obj *o, uintptr_t table, size_t size)
 {
 	const ElfW(Rela) *r = (const void *)(o->bias + table);
 	struct tls_var t;
@@ -747,7 +778,7 @@ struct upstare__obj *upstare__obj_load(int fd, const char *name)
 	if (err) {
 		if (o->map)
 			munmap(o->map, o->span);
-		free(o);
+		obj_free(o);
 		return NULL;
 	}
 	o->fini = d.fini ? (void (*)(void))(o->bias + d.fini) : NULL;
@@ -764,7 +795,7 @@ struct upstare__obj *upstare__obj_load(int fd, const char *name)
 			upstare__reason("patch %s: its constructor %s %s while it was loaded", name,
 					fn, why);
 			munmap(o->map, o->span);
-			free(o);
+			obj_free(o);
 			return NULL;
 		}
 	}
@@ -782,12 +813,68 @@ void upstare__obj_unload(struct upstare__obj *o)
 	if (o->fini)
 		o->fini();
 	munmap(o->map, o->span);
-	free(o);
+	obj_free(o);
 }
 
 void upstare__obj_commit(struct upstare__obj *o)
 {
+	for (unsigned i = 0; i < o->ndeps; i++)
+		o->deps[i]->users++;
 	o->next = NULL;
 	*applied_tail = o;
 	applied_tail = &o->next;
+}
+
+struct upstare__obj *upstare__obj_next(const struct upstare__obj *o)
+{
+	return o ? o->next : applied;
+}
+
+void upstare__obj_span(const struct upstare__obj *o, uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = (uintptr_t)o->map;
+	*hi = (uintptr_t)o->map + o->span;
+}
+
+int upstare__obj_bound_to(const struct upstare__obj *o)
+{
+	return o->users != 0;
+}
+
+/*
+ * The runtime's own storage that names o: its descriptor and its list of
+ * the patches it binds to (the scan of retire.c does not count them).
+ */
+unsigned upstare__obj_own(const struct upstare__obj *o, struct upstare__range *r, unsigned max)
+{
+	unsigned n = 0;
+
+	if (n < max)
+		r[n++] = (struct upstare__range){ (uintptr_t)o, (uintptr_t)(o + 1) };
+	if (o->deps && n < max)
+		r[n++] = (struct upstare__range){ (uintptr_t)o->deps,
+						  (uintptr_t)(o->deps + o->ndeps) };
+	return n;
+}
+
+/*
+ * Retire an applied patch nothing refers to any more (retire.c decided):
+ * it leaves the applied list and is unmapped.  Its finalizers do not run:
+ * an applied patch's never do (the dynamic linker does not know it).
+ */
+void upstare__obj_retire(struct upstare__obj *o)
+{
+	struct upstare__obj **pp = &applied;
+
+	while (*pp && *pp != o)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	*pp = o->next;
+	if (applied_tail == &o->next)
+		applied_tail = pp;
+	for (unsigned i = 0; i < o->ndeps; i++)
+		o->deps[i]->users--;
+	munmap(o->map, o->span);
+	obj_free(o);
 }

@@ -141,10 +141,21 @@ static int index_init(struct fn_index *ix, const struct upstare__fntab *t)
 	return 0;
 }
 
+/*
+ * Free a table of addresses of some version, zeroed first: retire.c reads
+ * the whole heap, and a stale copy would keep that version mapped.
+ */
+static void free_addrs(void *p, size_t size)
+{
+	if (p)
+		explicit_bzero(p, size);
+	free(p);
+}
+
 static void index_free(struct fn_index *ix)
 {
-	free(ix->by_name);
-	free(ix->by_addr);
+	free_addrs(ix->by_name, ix->by_name ? (ix->n + 1) * sizeof(*ix->by_name) : 0);
+	free_addrs(ix->by_addr, ix->by_addr ? (ix->n + 1) * sizeof(*ix->by_addr) : 0);
 }
 
 /* As upstare__fn_lookup(): the one of that file's base name, else the last. */
@@ -228,7 +239,7 @@ static int plan_functions(void)
 
 		n[nn++] = (struct xlate){ xl[i].old, k >= 0 && to[k] ? to[k] : xl[i].new };
 	}
-	free(to);
+	free_addrs(to, (cur.n + 1) * sizeof(*to));
 	index_free(&cur);
 	index_free(&nw);
 	if (upstare__up.p->main_thunk) {
@@ -241,7 +252,7 @@ static int plan_functions(void)
 		if (old)
 			n[nn++] = (struct xlate){ old, upstare__up.p->main_thunk };
 	}
-	free(pend_xl);
+	free_addrs(pend_xl, pend_nxl * sizeof(*pend_xl));
 	upstare__ptrmap_free(&pend_xh);
 	pend_xl = n;
 	pend_nxl = nn;
@@ -256,7 +267,7 @@ static int plan_functions(void)
 int upstare__commit_functions(void)
 {
 	upstare__obj_commit(upstare__up.obj);
-	free(xl);
+	free_addrs(xl, nxl * sizeof(*xl));
 	upstare__ptrmap_free(&xh);
 	xl = pend_xl;
 	nxl = pend_nxl;
@@ -269,6 +280,54 @@ int upstare__commit_functions(void)
 	cur_fns = upstare__up.fns;
 	__upstare_xlate_on = 1;
 	return 0;
+}
+
+/* Does an old address call into [lo, hi) (a function the versions after it lack)? */
+int upstare__xlate_into(uintptr_t lo, uintptr_t hi)
+{
+	for (unsigned i = 0; i < nxl; i++)
+		if ((uintptr_t)xl[i].new - lo < hi - lo)
+			return 1;
+	return (uintptr_t)cur_main_thunk - lo < hi - lo;
+}
+
+/*
+ * The addresses of a retired patch's functions are no one's any more
+ * (retire.c found none in memory): forget them, so that the map does not
+ * grow with every update and a patch mapped there later is not mistaken
+ * for them.
+ */
+int upstare__xlate_forget(uintptr_t lo, uintptr_t hi)
+{
+	struct upstare__ptrmap m = { 0 };
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nxl; i++)
+		if ((uintptr_t)xl[i].old - lo >= hi - lo)
+			xl[n++] = xl[i];
+	for (unsigned i = 0; i < n; i++)
+		if (upstare__ptrmap_put(&m, xl[i].old, xl[i].new)) {
+			upstare__ptrmap_free(&m);
+			return -ENOMEM;
+		}
+	upstare__ptrmap_free(&xh);
+	xh = m;
+	explicit_bzero(xl + n, (nxl - n) * sizeof(*xl));
+	nxl = n;
+	return 0;
+}
+
+/* The runtime's own storage of the function map (retire.c's scan skips it). */
+unsigned upstare__xlate_own(struct upstare__range *r, unsigned max)
+{
+	unsigned n = 0;
+
+	if (xl && n < max)
+		r[n++] = (struct upstare__range){ (uintptr_t)xl, (uintptr_t)(xl + nxl) };
+	if (xh.t && n < max)
+		r[n++] = (struct upstare__range){ (uintptr_t)xh.t,
+						  (uintptr_t)(xh.t + ((size_t)1 << xh.bits)) };
+	return n;
 }
 
 /* The hex GNU build id and the .upstare_base string of an ELF64 file. */
@@ -473,7 +532,7 @@ refuse:
 
 void upstare__patch_unload(void)
 {
-	free(pend_xl);
+	free_addrs(pend_xl, pend_nxl * sizeof(*pend_xl));
 	upstare__ptrmap_free(&pend_xh);
 	pend_xl = NULL;
 	pend_nxl = 0;

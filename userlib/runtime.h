@@ -43,6 +43,8 @@ struct thread_state {
 	struct reloc *relocs;
 	unsigned nrelocs, caprelocs;
 	struct shadow_chunk *sh_chunk;	/* side stack: the chunk in use */
+	void *park_sp;		/* parked: its stack from here up is live */
+	uintptr_t stack_lo, stack_hi;	/* its pthread stack (0 for main's) */
 	struct thread_state *next_thread;
 };
 
@@ -149,17 +151,45 @@ const struct __upstare_fdesc *upstare__fn_lookup(const struct upstare__fntab *t,
  * its libraries or an applied patch, where a patch's reference would bind.
  */
 struct upstare__obj;
+struct upstare__range {
+	uintptr_t lo, hi;
+};
 struct upstare__obj *upstare__obj_load(int fd, const char *name);
 void upstare__obj_unload(struct upstare__obj *o);
 void upstare__obj_commit(struct upstare__obj *o);
 void *upstare__obj_sym(const struct upstare__obj *o, const char *name);
 int upstare__obj_has_pc(const struct upstare__obj *o, uintptr_t pc);
 void *upstare__sym(const char *name);
+/*
+ * The applied patches and their retirement (retire.c).  obj_next: the
+ * applied patch after o (NULL: the first), oldest first; obj_span: its
+ * reservation; obj_bound_to: does an applied patch bind symbols to it;
+ * obj_own: the runtime's storage that names it (up to max ranges);
+ * obj_retire: unlink and unmap it.
+ */
+struct upstare__obj *upstare__obj_next(const struct upstare__obj *o);
+void upstare__obj_span(const struct upstare__obj *o, uintptr_t *lo, uintptr_t *hi);
+int upstare__obj_bound_to(const struct upstare__obj *o);
+unsigned upstare__obj_own(const struct upstare__obj *o, struct upstare__range *r, unsigned max);
+void upstare__obj_retire(struct upstare__obj *o);
 /* Load and check the requested patch; 0, or -errno with the reasons. */
 int upstare__prepare(void);
 void upstare__patch_unload(void);
 /* Old functions translate to the patch's from now on. */
 int upstare__commit_functions(void);
+/*
+ * The function map and retired patches: does an old address translate to
+ * a function in [lo, hi); forget the old addresses in [lo, hi) (0 or
+ * -ENOMEM, the map unchanged); the map's own storage (up to max ranges).
+ */
+int upstare__xlate_into(uintptr_t lo, uintptr_t hi);
+int upstare__xlate_forget(uintptr_t lo, uintptr_t hi);
+unsigned upstare__xlate_own(struct upstare__range *r, unsigned max);
+/*
+ * Unmap the applied patches superseded before the previous version that
+ * nothing refers to any more: every thread is parked, the update committed.
+ */
+void upstare__retire_patches(void);
 int upstare__check_moves(void);
 /*
  * guard.c: run fn(arg) with faults and exit()/abort() in it returned as

@@ -218,9 +218,22 @@ void upstare__signals_init(void)
 
 void upstare__thread_register(void)
 {
+	pthread_attr_t a;
 	sigset_t s;
 
 	ts.tid = gettid();
+	/* where its stack is, for retire.c (the main thread's is [stack]: glibc
+	 * would read /proc/self/maps for it) */
+	if (ts.tid != getpid() && !pthread_getattr_np(pthread_self(), &a)) {
+		void *addr;
+		size_t size;
+
+		if (!pthread_attr_getstack(&a, &addr, &size)) {
+			ts.stack_lo = (uintptr_t)addr;
+			ts.stack_hi = (uintptr_t)addr + size;
+		}
+		pthread_attr_destroy(&a);
+	}
 	sigemptyset(&s);
 	sigaddset(&s, update_signal);
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
@@ -655,6 +668,9 @@ static void lead(void)
 			t->top = t->newtop;
 			t->newtop = NULL;
 		}
+		/* every thread parked, nothing moves: old versions are unmapped
+		 * here or not at all */
+		upstare__retire_patches();
 		memcpy(cb.build_id, upstare__up.build_id, sizeof(cb.build_id));
 		cb.generation++;
 		upstare__up.result = UPSTARE_RES_APPLIED;
@@ -672,6 +688,7 @@ void upstare__park(void)
 	uint32_t ph;
 
 	ts.update_unwind = 0;
+	ts.park_sp = __builtin_frame_address(0);
 	lock();
 	ph = cb.phase;
 	if (ph == UPSTARE_PH_QUIESCE) {

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * update/retire: twelve updates back and forth (v1 -> v2 -> v1 ...), each
+ * patch built on the one before.  A patch superseded before the previous
+ * version is unmapped once nothing refers to it, so at the end only the
+ * last two are mapped, and the three v2 patches that left something behind
+ * (a signal handler the kernel holds, an atexit() handler glibc keeps
+ * mangled, a pointer to a string literal in the heap) stay mapped, and
+ * each of those still works: the handler answers SIGUSR1, the string
+ * prints, the atexit handler runs at exit.  hits carries over all twelve
+ * moves.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "updlib.h"
+
+#define NPATCH 12
+
+/* Is patch pNN.so of the scratch directory mapped in pid? */
+static bool mapped(struct test_ctx *ctx, pid_t pid, int k)
+{
+	char path[64], name[512], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	snprintf(name, sizeof(name), "%s/p%02d.so", ctx->tmpdir, k);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+
+		found = p && !strncmp(p, name, strlen(name)) && p[strlen(name)] == '\n';
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static enum test_result run(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	char base[16] = "v1", out[16], want[64];
+	struct upd u;
+	long hits;
+	int status;
+
+	if (!upd_init(&u, ctx, "retire", &res))
+		return res;
+	if (!upd_build(&u, "v1", "v1/prog.c"))
+		goto out;
+	for (int k = 1; k <= NPATCH; k++) {
+		snprintf(out, sizeof(out), "p%02d.so", k);
+		if (!upd_patch(&u, base, out, k % 2 ? "v2/prog.c" : "v1/prog.c"))
+			goto out;
+		snprintf(base, sizeof(base), "%s", out);
+	}
+	if (!upd_run(&u, "v1 n=20 "))
+		goto out;
+	for (int k = 1; k <= NPATCH; k++) {
+		const char *tag = k % 2 ? "v2" : "v1";
+
+		snprintf(out, sizeof(out), "p%02d.so", k);
+		hits = upd_last_value(&u, "hits=");
+		if (!upd_expect(&u, out, 5000, "applied", out))
+			goto out;
+		snprintf(want, sizeof(want), "%s n=", tag);
+		if (!upd_wait_new(&u, want, 10))
+			goto out;
+		if (!ASSERT_TRUE(upd_last_value(&u, "hits=") > hits, "hits carried over"))
+			goto out;
+	}
+	/* p01: signal handler, p03: atexit, p05: the heap; p11, p12: the last two */
+	for (int k = 1; k <= NPATCH; k++) {
+		bool want_mapped = k == 1 || k == 3 || k == 5 || k >= NPATCH - 1;
+
+		snprintf(want, sizeof(want), "p%02d.so %s", k, want_mapped ? "mapped" :
+			 "unmapped");
+		if (!ASSERT_EQ(mapped(ctx, u.pid, k), want_mapped, want))
+			goto out;
+	}
+	if (!upd_wait_new(&u, "kept=kept by the third v2", 10) ||
+	    !ASSERT_OK(kill(u.pid, SIGUSR1), "SIGUSR1") ||
+	    !upd_wait_new(&u, "usr1 handled by the first v2", 10) ||
+	    !ASSERT_OK(kill(u.pid, SIGUSR2), "SIGUSR2") ||
+	    !upd_wait_new(&u, "bye from the second v2", 10))
+		goto out;
+	if (!ASSERT_EQ(waitpid(u.pid, &status, 0), u.pid, "exited") ||
+	    !ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0"))
+		goto out;
+	u.pid = 0;
+	res = TEST_PASS;
+out:
+	if (res != TEST_PASS) {
+		char *o = upd_output(&u, NULL);
+
+		test_log("%.3000s", o);
+		free(o);
+	}
+	upd_stop(&u);
+	return res;
+}
+
+UPDATE_TEST(retire, run)
