@@ -7,6 +7,13 @@
 #define UPSTARE_OBSERVE_H
 
 #define US_MAX_PROCS	4096
+/*
+ * Registry limits: a uid other than root registers at most
+ * US_UID_PROCS_DEFAULT processes (upstared --max-procs-per-uid), and all of
+ * them together leave US_ROOT_RESERVE entries to root.
+ */
+#define US_UID_PROCS_DEFAULT	1024
+#define US_ROOT_RESERVE		512
 #define US_MAX_FRAMES	48
 #define US_COMM_LEN	16
 #define US_STACK_WORDS	256	/* raw words copied from the user sp */
@@ -28,6 +35,19 @@ struct us_proc {
 	 * 0: every thread (an observation window, upstarectl window).
 	 */
 	__u64 slots_addr;
+	__u32 uid;		/* real uid when registered: its count (registry limits) */
+	__u32 reserved;
+};
+
+/*
+ * Registration from upstared, through the syscall programs us_register and
+ * us_unregister (lifecycle.bpf.c), so that the registry's per-uid counts
+ * are kept in one place: the context, err set by the program (0 or
+ * -errno: -EDQUOT the uid's limit, -ENOSPC the entries left to root).
+ */
+struct us_reg {
+	__u32 pid, parent, kick_sig, uid;
+	__s32 err;
 };
 
 enum us_event_type {

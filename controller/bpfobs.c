@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,7 +41,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-int obs_open(struct obs **out, obs_event_fn fn, void *ctx)
+int obs_open(struct obs **out, obs_event_fn fn, void *ctx, unsigned uid_procs)
 {
 	struct obs *o = calloc(1, sizeof(*o));
 	int err;
@@ -49,11 +50,15 @@ int obs_open(struct obs **out, obs_event_fn fn, void *ctx)
 		return -ENOMEM;
 	o->fn = fn;
 	o->ctx = ctx;
-	o->life = lifecycle_bpf__open_and_load();
+	o->life = lifecycle_bpf__open();
 	if (!o->life) {
 		err = -errno;
 		goto cleanup;
 	}
+	o->life->rodata->uid_procs = uid_procs;
+	err = lifecycle_bpf__load(o->life);
+	if (err)
+		goto cleanup;
 	o->win = window_bpf__open();
 	if (!o->win) {
 		err = -errno;
@@ -122,24 +127,58 @@ static int procs_fd(struct obs *o)
 	return bpf_map__fd(o->life->maps.procs);
 }
 
+/* The real uid of process pid, from its status (the registry counts it). */
+static int real_uid(__u32 pid, __u32 *uid)
+{
+	char path[64], line[256];
+	unsigned long u;
+	int err = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (err && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %lu", &u) == 1) {
+			*uid = u;
+			err = 0;
+		}
+	fclose(f);
+	return err;
+}
+
+/* Run syscall program prog on r: r->err, or the failure to run it. */
+static int run_reg(struct bpf_program *prog, struct us_reg *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = r, .ctx_size_in = sizeof(*r));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		return -errno;
+	return r->err;
+}
+
 int obs_register(struct obs *o, __u32 pid, __u32 parent, int kick_sig)
 {
-	struct us_proc p = { .parent = parent, .kick_sig = kick_sig };
+	struct us_reg r = { .pid = pid, .parent = parent, .kick_sig = kick_sig };
+	int err = real_uid(pid, &r.uid);
 
-	if (bpf_map_update_elem(procs_fd(o), &pid, &p, BPF_NOEXIST))
-		return -errno;
-	return 0;
+	return err ? err : run_reg(o->life->progs.us_register, &r);
 }
 
 int obs_unregister(struct obs *o, __u32 pid)
 {
+	struct us_reg r = { .pid = pid };
 	struct us_proc p;
 
 	if (!obs_lookup(o, pid, &p) && p.kick_gen)
 		obs_window_close(o, pid);
-	if (bpf_map_delete_elem(procs_fd(o), &pid))
-		return -errno;
-	return 0;
+	return run_reg(o->life->progs.us_unregister, &r);
+}
+
+unsigned obs_uid_procs(struct obs *o)
+{
+	return o->life->rodata->uid_procs;
 }
 
 int obs_lookup(struct obs *o, __u32 pid, struct us_proc *p)

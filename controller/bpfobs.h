@@ -14,14 +14,23 @@ struct obs;
 
 typedef void (*obs_event_fn)(void *ctx, const struct us_event *e);
 
-/* open → load → attach lifecycle; events go to fn. */
-int obs_open(struct obs **o, obs_event_fn fn, void *ctx);
+/*
+ * open → load → attach lifecycle; events go to fn.  uid_procs: how many
+ * processes a uid other than root may have registered.
+ */
+int obs_open(struct obs **o, obs_event_fn fn, void *ctx, unsigned uid_procs);
 void obs_close(struct obs *o);
 int obs_events_fd(struct obs *o);
 int obs_poll_events(struct obs *o);	/* consume what is ready */
 
+/*
+ * Register pid (counted against its real uid: -EDQUOT when the uid has
+ * uid_procs registered, -ENOSPC when only root's reserve is left) or
+ * unregister it.
+ */
 int obs_register(struct obs *o, __u32 pid, __u32 parent, int kick_sig);
 int obs_unregister(struct obs *o, __u32 pid);
+unsigned obs_uid_procs(struct obs *o);
 int obs_lookup(struct obs *o, __u32 pid, struct us_proc *p);
 /* Registered tgids, up to max; returns how many. */
 int obs_list(struct obs *o, __u32 *pids, int max);

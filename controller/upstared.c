@@ -90,6 +90,7 @@ static struct {
 	gid_t gid;
 	bool have_group;
 	int kick_sig;
+	unsigned uid_procs;	/* --max-procs-per-uid */
 	bool verbose;
 	int epfd, lfd, sfd;
 	struct { pid_t pid; uid_t uid; } workers[MAX_WORKERS];	/* pid 0: free */
@@ -168,6 +169,22 @@ static bool proc_instrumented(__u32 pid)
 	return meta_file_has_section(path);
 }
 
+/* Why obs_register() failed, in words. */
+static const char *reg_strerror(int err)
+{
+	static char buf[128];
+
+	if (err == -EDQUOT)
+		snprintf(buf, sizeof(buf), "its user has the most processes registered that "
+			 "one user may have (%u, --max-procs-per-uid)", obs_uid_procs(d.obs));
+	else if (err == -ENOSPC)
+		snprintf(buf, sizeof(buf), "the registry's entries left are kept for root's "
+			 "processes (%d of %d)", US_ROOT_RESERVE, US_MAX_PROCS);
+	else
+		snprintf(buf, sizeof(buf), "%s", strerror(-err));
+	return buf;
+}
+
 static void on_event(void *ctx, const struct us_event *e)
 {
 	bool inst;
@@ -175,8 +192,12 @@ static void on_event(void *ctx, const struct us_event *e)
 
 	switch (e->type) {
 	case US_EV_FORK:
-		logmsg("pid %u (%.16s): forked from registered pid %u, registered",
-		       e->pid, e->comm, e->ppid);
+		if (e->registered)
+			logmsg("pid %u (%.16s): forked from registered pid %u, registered",
+			       e->pid, e->comm, e->ppid);
+		else
+			logmsg("pid %u (%.16s): forked from registered pid %u, not registered: "
+			       "%s", e->pid, e->comm, e->ppid, reg_strerror(-EDQUOT));
 		break;
 	case US_EV_EXIT:
 		obs_process_gone(d.obs, e->pid);
@@ -188,7 +209,7 @@ static void on_event(void *ctx, const struct us_event *e)
 			err = obs_register(d.obs, e->pid, 0, d.kick_sig);
 			if (err && err != -EEXIST)
 				logmsg("pid %u (%.16s): exec'd an instrumented binary but "
-				       "cannot register: %s", e->pid, e->comm, strerror(-err));
+				       "cannot register: %s", e->pid, e->comm, reg_strerror(err));
 			else
 				logmsg("pid %u (%.16s): exec'd an instrumented binary, registered",
 				       e->pid, e->comm);
@@ -367,6 +388,7 @@ static void cmd_ps(struct jbuf *b)
 		jb_kint(b, "pid", pids[i]);
 		jb_kstr(b, "comm", comm);
 		jb_kint(b, "parent", p.parent);
+		jb_kint(b, "uid", p.uid);
 		jb_kbool(b, "instrumented", proc_instrumented(pids[i]));
 		jb_kint(b, "kick_gen", p.kick_gen);
 		jb_kint(b, "kick_signal", p.kick_sig);
@@ -422,7 +444,7 @@ static void cmd_attach(struct jbuf *b, const struct json *req)
 		return;
 	}
 	if (err) {
-		reply_error(b, "pid %u: cannot register: %s", pid, strerror(-err));
+		reply_error(b, "pid %u: cannot register: %s", pid, reg_strerror(err));
 		return;
 	}
 	logmsg("pid %u: attached", pid);
@@ -1191,12 +1213,16 @@ err_close:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: upstared [-s SOCKET] [-g GROUP] [-k SIGNAL] [-v]\n"
+		"usage: upstared [-s SOCKET] [-g GROUP] [-k SIGNAL] [-u N] [-v]\n"
 		"  -s, --socket PATH       listen here (default %s)\n"
 		"  -g, --group GROUP       members of GROUP may use the socket too\n"
 		"  -k, --kick-signal N     signal that interrupts blocked threads (default %d)\n"
+		"  -u, --max-procs-per-uid N\n"
+		"                          processes one user other than root may have\n"
+		"                          registered (1 to %d, default %d)\n"
 		"  -v, --verbose           log libbpf's debug output\n",
-		UPSTARE_DEFAULT_SOCKET, UPSTARE_DEFAULT_KICK_SIGNAL);
+		UPSTARE_DEFAULT_SOCKET, UPSTARE_DEFAULT_KICK_SIGNAL,
+		US_MAX_PROCS - US_ROOT_RESERVE, US_UID_PROCS_DEFAULT);
 }
 
 static int parse_args(int argc, char **argv)
@@ -1205,6 +1231,7 @@ static int parse_args(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "kick-signal", required_argument, NULL, 'k' },
+		{ "max-procs-per-uid", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -1213,7 +1240,8 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	d.sock_path = getenv("UPSTARE_SOCKET") ?: UPSTARE_DEFAULT_SOCKET;
-	while ((c = getopt_long(argc, argv, "s:g:k:vh", opts, NULL)) != -1) {
+	d.uid_procs = US_UID_PROCS_DEFAULT;
+	while ((c = getopt_long(argc, argv, "s:g:k:u:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			d.sock_path = optarg;
@@ -1235,6 +1263,21 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			}
 			break;
+		case 'u': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' || !n ||
+			    n > US_MAX_PROCS - US_ROOT_RESERVE) {
+				fprintf(stderr, "upstared: --max-procs-per-uid %s: not a number from "
+					"1 to %d\n", optarg, US_MAX_PROCS - US_ROOT_RESERVE);
+				return -1;
+			}
+			d.uid_procs = n;
+			break;
+		}
 		case 'v':
 			d.verbose = true;
 			break;
@@ -1271,7 +1314,7 @@ int main(int argc, char **argv)
 		logmsg("getgroups: %s", strerror(errno));
 		return 1;
 	}
-	err = obs_open(&d.obs, on_event, NULL);
+	err = obs_open(&d.obs, on_event, NULL, d.uid_procs);
 	if (err) {
 		logmsg("cannot load the BPF programs: %s", strerror(-err));
 		return 1;

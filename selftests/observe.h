@@ -44,6 +44,8 @@ struct target {
 
 /* Start path with stdin/stdout pipes; returns 0 or -errno. */
 int target_start(struct target *t, const char *path);
+/* The same as uid/gid (no supplementary group); 0: as root. */
+int target_start_as(struct target *t, const char *path, uid_t uid, gid_t gid);
 /* Read stdout lines until one starts with prefix; NULL at EOF/timeout. */
 char *target_expect(struct target *t, const char *prefix, int timeout_s);
 void target_stop(struct target *t);

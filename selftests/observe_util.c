@@ -198,6 +198,11 @@ struct json *daemon_req_as(struct daemon *d, uid_t uid, gid_t gid, char **raw,
 
 int target_start(struct target *t, const char *path)
 {
+	return target_start_as(t, path, 0, 0);
+}
+
+int target_start_as(struct target *t, const char *path, uid_t uid, gid_t gid)
+{
 	int in[2], out[2];
 
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
@@ -208,6 +213,8 @@ int target_start(struct target *t, const char *path)
 	if (t->pid == 0) {
 		dup2(in[0], 0);
 		dup2(out[1], 1);
+		if (uid && (setgroups(0, NULL) || setgid(gid) || setuid(uid)))
+			_exit(126);
 		execl(path, path, (char *)NULL);
 		_exit(127);
 	}
