@@ -755,10 +755,12 @@ static void kick(struct target *t)
 }
 
 /*
- * A single process's threads are held parked at most this long waiting for
- * the last ones (park_ms, upstare-ctl.h): then they are released and the
- * update is asked again PARK_RETRY_MS later, until the deadline.  A process
- * tree still waits until the deadline (a group aborts as a whole).
+ * A process's threads are held parked at most this long waiting for the
+ * last ones (park_ms, upstare-ctl.h): then they are released and the update
+ * is asked again PARK_RETRY_MS later, until the deadline.  In a process
+ * tree, one process released so aborts the group: the others release their
+ * parked threads (or roll back, if they were transformed already), and the
+ * whole group is asked again.
  */
 #define PARK_BUDGET_MS	50
 #define PARK_RETRY_MS	50
@@ -766,7 +768,7 @@ static void kick(struct target *t)
 static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t group,
 	       uint32_t check)
 {
-	uint32_t zero = 0, park = group ? 0 : PARK_BUDGET_MS;
+	uint32_t zero = 0, park = PARK_BUDGET_MS;
 
 	if (rw(t, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
 	    rw(t, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
@@ -905,7 +907,8 @@ static unsigned attempts;
 
 /*
  * Poll the targets until each has answered, or the deadline.  With
- * may_retry, an answer of "released" by the park budget from every target
+ * may_retry, when what failed first was a process released by its park
+ * budget (the others of a group then fail because the group was aborted),
  * returns 3 without a report: the caller asks again.  Else the result is
  * reported; "released" by the budget then reads as the timeout it is.
  */
@@ -913,7 +916,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 {
 	uint64_t deadline, last, take_by = now_ns() + timeout * 1000000ull;
 	const char *res;
-	int ndone = 0, withdrawn = 0, went = 0;
+	int ndone = 0, withdrawn = 0, went = 0, first_failure = 0, budget_only = 0;
 
 	/* the targets enforce the deadline; give them time to roll back */
 	deadline = take_by + 10000 * 1000000ull;
@@ -958,6 +961,15 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 		}
 		for (int i = 0; i < n; i++)
 			failed |= t[i].done && t[i].c.result != UPSTARE_RES_APPLIED;
+		if (failed && !first_failure) {
+			/* the cause: only the park budget, or something to report */
+			first_failure = 1;
+			budget_only = 1;
+			for (int i = 0; i < n; i++)
+				if (t[i].done && t[i].c.result != UPSTARE_RES_APPLIED &&
+				    !(t[i].c.park_ms && t[i].c.result == UPSTARE_RES_RELEASED))
+					budget_only = 0;
+		}
 		if (failed) {
 			for (int i = 0; i < n; i++)
 				verdict(&t[i], UPSTARE_VERDICT_RELEASE);
@@ -1006,18 +1018,21 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 		refused_at_barrier(t, n, json);
 		return 1;
 	}
-	if (n == 1 && t[0].c.park_ms && (t[0].c.result == UPSTARE_RES_RELEASED ||
-	    (t[0].c.result == UPSTARE_RES_TIMEOUT && attempts > 1))) {
-		char r[sizeof(t[0].c.reasons)];
+	if (may_retry && budget_only)
+		return 3;
+	for (int i = 0; i < n; i++) {
+		char r[sizeof(t[i].c.reasons)];
 
-		if (may_retry && t[0].c.result == UPSTARE_RES_RELEASED)
-			return 3;
+		if (!t[i].c.park_ms || !(t[i].c.result == UPSTARE_RES_RELEASED ||
+		    (t[i].c.result == UPSTARE_RES_TIMEOUT && attempts > 1)))
+			continue;
 		/* the deadline came before a moment when every thread parked */
-		t[0].c.result = UPSTARE_RES_TIMEOUT;
-		snprintf(r, sizeof(r), "no moment before the deadline when every thread parked "
-			 "within %u ms (%u attempt%s); the last: %s", t[0].c.park_ms, attempts,
-			 attempts == 1 ? "" : "s", t[0].c.reasons);
-		memcpy(t[0].c.reasons, r, sizeof(r));
+		t[i].c.result = UPSTARE_RES_TIMEOUT;
+		snprintf(r, sizeof(r), "no moment before the deadline when every thread %sparked "
+			 "within %u ms (%u attempt%s); the last: %s", n > 1 ?
+			 "of every process " : "", t[i].c.park_ms, attempts,
+			 attempts == 1 ? "" : "s", t[i].c.reasons);
+		memcpy(t[i].c.reasons, r, sizeof(r));
 	}
 	res = group_result(t, n);
 	report(uout, json, res, t, n, NULL);

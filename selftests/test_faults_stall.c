@@ -65,3 +65,46 @@ out:
 }
 
 UPSTARE_GROUP_TEST("faults", bounded_stall, bounded_stall)
+
+/*
+ * faults/bounded_stall_tree: the same in a process tree (--tree): the
+ * child can never park, and its parent's threads were held parked for the
+ * whole timeout, waiting for the group.  Now the child, released by its
+ * park budget, aborts the group, the parent's threads go back to work, and
+ * the whole group is asked again: the parent's longest gap stays under
+ * 1 s (2 s before), the result names the child's thread.
+ */
+static enum test_result bounded_stall_tree(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	size_t from, len;
+	char *out = NULL;
+	struct upd u;
+	long gap;
+
+	if (!upd_init(&u, ctx, "stall_tree", &res))
+		return res;
+	u.tree = true;
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "blocker ready") ||
+	    !upd_wait(&u, "v1 n=20 ", 0, 10))
+		goto out;
+	free(upd_output(&u, &from));
+	if (!upd_expect(&u, "v2.so", 2000, "timeout", "result") ||
+	    !ASSERT_STRSTR(u.json, "no moment before the deadline when every thread of every "
+			   "process parked within 50 ms (", "why") ||
+	    !ASSERT_STRSTR(u.json, "(blocker)", "the thread named") ||
+	    !upd_goes_on(&u, "v1 n=", true, NULL, NULL))
+		goto out;
+	out = upd_output(&u, &len);
+	gap = longest_gap(out + from);
+	test_log("longest gap of the parent during the update: %ld ms", gap);
+	if (!ASSERT_TRUE(gap < 1000, "the parent never held for the whole timeout"))
+		goto out;
+	res = TEST_PASS;
+out:
+	free(out);
+	upd_stop(&u);
+	return res;
+}
+
+UPSTARE_GROUP_TEST("faults", bounded_stall_tree, bounded_stall_tree)

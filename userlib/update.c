@@ -628,6 +628,19 @@ static void lead(void)
 			unlock();
 			goto decided;
 		}
+		if (cb.group && __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE) ==
+				UPSTARE_DECIDE_ABORT) {
+			/* another process of the group could not park (or failed):
+			 * no use holding these threads */
+			upstare__reason("the controller aborted the update while %u of %u threads "
+					"were parked (another process of the group could not "
+					"be updated): they were released", cb.nparked,
+					cb.nthreads);
+			upstare__up.result = UPSTARE_RES_RELEASED;
+			__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+			unlock();
+			goto decided;
+		}
 		if (cb.park_ms && cb.nparked &&
 		    t - cb.t_ns[UPSTARE_T_FIRST_PARK] >= cb.park_ms * 1000000ull) {
 			released_reasons();
