@@ -674,6 +674,40 @@ static int apply_relro(const struct upstare__obj *o, const ElfW(Phdr) *ph, unsig
 	return 0;
 }
 
+/* ------------------------------------------------------------ build id */
+
+/*
+ * The GNU build id of a note area (a PT_NOTE segment in memory, a
+ * .note.gnu.build-id section read from a file) as hex into hex (hexsz
+ * bytes, NUL-terminated, cut to fit): 0, or -1 when it has none.  Every
+ * note is checked against the area's end.
+ */
+int upstare__build_id(const void *notes, size_t size, char *hex, size_t hexsz)
+{
+	const unsigned char *p = notes, *end = p + size;
+
+	while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+		const ElfW(Nhdr) *nh = (const void *)p;
+		size_t name = (nh->n_namesz + 3) & ~(size_t)3, desc = (nh->n_descsz + 3) & ~(size_t)3;
+		const unsigned char *d = p + sizeof(*nh) + name;
+
+		if (name > (size_t)(end - p) - sizeof(*nh) || desc > (size_t)(end - d))
+			return -1;
+		if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+		    !memcmp(p + sizeof(*nh), "GNU", 4)) {
+			size_t j;
+
+			for (j = 0; j < nh->n_descsz && 2 * j + 2 < hexsz; j++)
+				snprintf(hex + 2 * j, 3, "%02x", d[j]);
+			if (hexsz)
+				hex[2 * j] = 0;
+			return 0;
+		}
+		p = d + desc;
+	}
+	return -1;
+}
+
 /* ------------------------------------------------------------ the API */
 
 struct init_run {

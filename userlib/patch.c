@@ -362,23 +362,18 @@ static int read_patch_ids(int fd, char *id, size_t idsz, char *base, size_t base
 		goto out;
 	for (unsigned i = 0; i < eh.e_shnum; i++) {
 		const char *nm = sh[i].sh_name < strsh->sh_size ? names + sh[i].sh_name : "";
-		unsigned char buf[256];
+		unsigned char buf[256] __attribute__((aligned(8)));
 		size_t n = sh[i].sh_size < sizeof(buf) ? sh[i].sh_size : sizeof(buf) - 1;
 
 		if (strcmp(nm, ".note.gnu.build-id") && strcmp(nm, ".upstare_base"))
 			continue;
-		if (pread(fd, buf, n, sh[i].sh_offset) != (ssize_t)n)
+		if (sh[i].sh_offset > (uint64_t)st.st_size || n > (uint64_t)st.st_size - sh[i].sh_offset ||
+		    pread(fd, buf, n, sh[i].sh_offset) != (ssize_t)n)
 			goto out;
-		if (!strcmp(nm, ".upstare_base")) {
+		if (!strcmp(nm, ".upstare_base"))
 			snprintf(base, basesz, "%.*s", (int)n, (char *)buf);
-		} else if (n >= 16) {
-			Elf64_Nhdr *nh = (void *)buf;
-			size_t at = sizeof(*nh) + (((size_t)nh->n_namesz + 3) & ~(size_t)3);
-
-			for (size_t j = 0; at < n && j < nh->n_descsz && j < n - at &&
-			     2 * j + 2 < idsz; j++)
-				sprintf(id + 2 * j, "%02x", buf[at + j]);
-		}
+		else if (upstare__build_id(buf, n, id, idsz))
+			id[0] = 0;
 	}
 	err = 0;
 out:

@@ -160,6 +160,8 @@ void upstare__obj_commit(struct upstare__obj *o);
 void *upstare__obj_sym(const struct upstare__obj *o, const char *name);
 int upstare__obj_has_pc(const struct upstare__obj *o, uintptr_t pc);
 void *upstare__sym(const char *name);
+/* The hex GNU build id of a note area (load.c): 0, or -1 when it has none. */
+int upstare__build_id(const void *notes, size_t size, char *hex, size_t hexsz);
 /*
  * The applied patches and their retirement (retire.c).  obj_next: the
  * applied patch after o (NULL: the first), oldest first; obj_span: its

@@ -138,28 +138,14 @@ int upstare__update_signal(void)
 
 static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
-	char *out = data;
-
 	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end;
 
-		if (ph->p_type != PT_NOTE)
-			continue;
-		end = p + ph->p_memsz;
-		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *nh = (const void *)p;
-			const unsigned char *desc = (const unsigned char *)(nh + 1) +
-						    ((nh->n_namesz + 3) & ~3u);
-
-			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4) {
-				for (unsigned j = 0; j < nh->n_descsz && j < 31; j++)
-					sprintf(out + 2 * j, "%02x", desc[j]);
-				return 1;
-			}
-			p = (const char *)desc + ((nh->n_descsz + 3) & ~3u);
-		}
+		if (ph->p_type == PT_NOTE &&
+		    !upstare__build_id((const void *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
+				       data, sizeof(upstare_control.build_id)))
+			break;
 	}
 	return 1;	/* only the first object: the executable */
 }
