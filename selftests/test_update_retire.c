@@ -53,7 +53,7 @@ static enum test_result run(struct test_ctx *ctx)
 
 	if (!upd_init(&u, ctx, "retire", &res))
 		return res;
-	if (!upd_build(&u, "v1", "v1/prog.c"))
+	if (!upd_build(&u, "v1", "v1/prog.c -pthread"))
 		goto out;
 	for (int k = 1; k <= NPATCH; k++) {
 		snprintf(out, sizeof(out), "p%02d.so", k);

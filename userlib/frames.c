@@ -261,10 +261,23 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 	ts.relocs[ts.nrelocs++] = (struct reloc){ old, addr, l->size };
 }
 
+void upstare__free_zeroed(void *p, size_t size)
+{
+	if (p)
+		explicit_bzero(p, size);
+	free(p);
+}
+
+void upstare__free_frame(struct frame *f)
+{
+	if (f)
+		upstare__free_zeroed(f, offsetof(struct frame, hdr) + f->size);
+}
+
 void __upstare_frame_done(void *frame)
 {
 	ts.resuming = NULL;
-	free((char *)frame - offsetof(struct frame, hdr));
+	upstare__free_frame((struct frame *)((char *)frame - offsetof(struct frame, hdr)));
 	if (!ts.top) {
 		/* the innermost frame is back: this thread runs again */
 		ts.rebuilding = 0;
@@ -401,9 +414,7 @@ void upstare__free_frames(struct frame *f)
 	while (f) {
 		struct frame *n = f->next;
 
-		/* saved locals name old versions: no stale copy for retire.c */
-		explicit_bzero(f, offsetof(struct frame, hdr) + f->size);
-		free(f);
+		upstare__free_frame(f);
 		f = n;
 	}
 }

@@ -167,6 +167,85 @@ static int read_headers(int fd, const char *name, ElfW(Ehdr) *eh, ElfW(Phdr) **p
 }
 
 /* Reserve the image's span, then map each PT_LOAD over it; zero the bss. */
+/*
+ * Where patches are mapped: one reservation (PROT_NONE, no memory behind
+ * it), made at the first load in fresh address space and carved first-fit,
+ * to which a patch unloaded or retired gives its place back.  A place the
+ * kernel chose could be a hole the program left (ld.so unmaps its cache
+ * file at start-up and keeps a pointer to where it was): a stale pointer
+ * there would keep whatever patch is mapped there from being retired
+ * (retire.c).  A patch that does not fit, or no reservation (RLIMIT_AS):
+ * the kernel chooses.
+ */
+#define ARENA_MIN	(64ul << 20)
+#define ARENA_SLOTS	256
+
+static struct {
+	uintptr_t lo, hi;
+	struct upstare__range used[ARENA_SLOTS];	/* sorted */
+	unsigned n;
+} arena;
+
+static void *arena_get(size_t span)
+{
+	uintptr_t at;
+	unsigned k;
+
+	if (!arena.lo) {
+		size_t size = 8 * span > ARENA_MIN ? (8 * span + ARENA_MIN - 1) & ~(ARENA_MIN - 1) :
+			      ARENA_MIN;
+		void *m = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		if (m == MAP_FAILED)
+			return NULL;
+		arena.lo = (uintptr_t)m;
+		arena.hi = arena.lo + size;
+	}
+	if (arena.n == ARENA_SLOTS)
+		return NULL;
+	for (k = 0, at = arena.lo; k <= arena.n; k++) {
+		uintptr_t end = k < arena.n ? arena.used[k].lo : arena.hi;
+
+		if (end >= at && end - at >= span)
+			break;
+		if (k < arena.n)
+			at = arena.used[k].hi;
+	}
+	if (k > arena.n)
+		return NULL;
+	memmove(&arena.used[k + 1], &arena.used[k], (arena.n - k) * sizeof(arena.used[0]));
+	arena.used[k] = (struct upstare__range){ at, at + span };
+	arena.n++;
+	return (void *)at;
+}
+
+/* The loader's own table of places (retire.c does not count it). */
+struct upstare__range upstare__arena_own(void)
+{
+	return (struct upstare__range){ (uintptr_t)arena.used, (uintptr_t)(arena.used + ARENA_SLOTS) };
+}
+
+/* Unmap a patch's place: back to the reservation, or to the kernel. */
+static void arena_put(void *map, size_t span)
+{
+	uintptr_t a = (uintptr_t)map;
+
+	if (a < arena.lo || a >= arena.hi) {
+		munmap(map, span);
+		return;
+	}
+	/* what was mapped there goes; the place stays reserved */
+	mmap(map, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	for (unsigned k = 0; k < arena.n; k++)
+		if (arena.used[k].lo == a) {
+			memmove(&arena.used[k], &arena.used[k + 1],
+				(arena.n - k - 1) * sizeof(arena.used[0]));
+			arena.n--;
+			break;
+		}
+}
+
 static int map_segments(struct upstare__obj *o, int fd, const ElfW(Phdr) *ph, unsigned n,
 			uintptr_t pg)
 {
@@ -194,7 +273,9 @@ static int map_segments(struct upstare__obj *o, int fd, const ElfW(Phdr) *ph, un
 		return -ENOEXEC;
 	}
 	o->span = hi - lo;
-	o->map = mmap(NULL, o->span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	o->map = arena_get(o->span);
+	if (!o->map)
+		o->map = mmap(NULL, o->span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (o->map == MAP_FAILED) {
 		o->map = NULL;
 		upstare__reason("patch %s: cannot reserve %zu bytes: %s", o->name, o->span,
@@ -811,7 +892,7 @@ struct upstare__obj *upstare__obj_load(int fd, const char *name)
 	free(ph);
 	if (err) {
 		if (o->map)
-			munmap(o->map, o->span);
+			arena_put(o->map, o->span);
 		obj_free(o);
 		return NULL;
 	}
@@ -828,7 +909,7 @@ struct upstare__obj *upstare__obj_load(int fd, const char *name)
 			func_name(fd, o, r.current, fn, sizeof(fn));
 			upstare__reason("patch %s: its constructor %s %s while it was loaded", name,
 					fn, why);
-			munmap(o->map, o->span);
+			arena_put(o->map, o->span);
 			obj_free(o);
 			return NULL;
 		}
@@ -846,7 +927,7 @@ void upstare__obj_unload(struct upstare__obj *o)
 			o->fini_array[i]();
 	if (o->fini)
 		o->fini();
-	munmap(o->map, o->span);
+	arena_put(o->map, o->span);
 	obj_free(o);
 }
 
@@ -909,6 +990,6 @@ void upstare__obj_retire(struct upstare__obj *o)
 		applied_tail = pp;
 	for (unsigned i = 0; i < o->ndeps; i++)
 		o->deps[i]->users--;
-	munmap(o->map, o->span);
+	arena_put(o->map, o->span);
 	obj_free(o);
 }

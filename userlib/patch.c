@@ -141,21 +141,10 @@ static int index_init(struct fn_index *ix, const struct upstare__fntab *t)
 	return 0;
 }
 
-/*
- * Free a table of addresses of some version, zeroed first: retire.c reads
- * the whole heap, and a stale copy would keep that version mapped.
- */
-static void free_addrs(void *p, size_t size)
-{
-	if (p)
-		explicit_bzero(p, size);
-	free(p);
-}
-
 static void index_free(struct fn_index *ix)
 {
-	free_addrs(ix->by_name, ix->by_name ? (ix->n + 1) * sizeof(*ix->by_name) : 0);
-	free_addrs(ix->by_addr, ix->by_addr ? (ix->n + 1) * sizeof(*ix->by_addr) : 0);
+	upstare__free_zeroed(ix->by_name, ix->by_name ? (ix->n + 1) * sizeof(*ix->by_name) : 0);
+	upstare__free_zeroed(ix->by_addr, ix->by_addr ? (ix->n + 1) * sizeof(*ix->by_addr) : 0);
 }
 
 /* As upstare__fn_lookup(): the one of that file's base name, else the last. */
@@ -239,7 +228,7 @@ static int plan_functions(void)
 
 		n[nn++] = (struct xlate){ xl[i].old, k >= 0 && to[k] ? to[k] : xl[i].new };
 	}
-	free_addrs(to, (cur.n + 1) * sizeof(*to));
+	upstare__free_zeroed(to, (cur.n + 1) * sizeof(*to));
 	index_free(&cur);
 	index_free(&nw);
 	if (upstare__up.p->main_thunk) {
@@ -252,7 +241,7 @@ static int plan_functions(void)
 		if (old)
 			n[nn++] = (struct xlate){ old, upstare__up.p->main_thunk };
 	}
-	free_addrs(pend_xl, pend_nxl * sizeof(*pend_xl));
+	upstare__free_zeroed(pend_xl, pend_nxl * sizeof(*pend_xl));
 	upstare__ptrmap_free(&pend_xh);
 	pend_xl = n;
 	pend_nxl = nn;
@@ -267,7 +256,7 @@ static int plan_functions(void)
 int upstare__commit_functions(void)
 {
 	upstare__obj_commit(upstare__up.obj);
-	free_addrs(xl, nxl * sizeof(*xl));
+	upstare__free_zeroed(xl, nxl * sizeof(*xl));
 	upstare__ptrmap_free(&xh);
 	xl = pend_xl;
 	nxl = pend_nxl;
@@ -527,7 +516,7 @@ refuse:
 
 void upstare__patch_unload(void)
 {
-	free_addrs(pend_xl, pend_nxl * sizeof(*pend_xl));
+	upstare__free_zeroed(pend_xl, pend_nxl * sizeof(*pend_xl));
 	upstare__ptrmap_free(&pend_xh);
 	pend_xl = NULL;
 	pend_nxl = 0;

@@ -251,6 +251,8 @@ static int regions(struct scan *s, char *maps)
 		if (path && !strncmp(line + path, "/dev/", 5) &&
 		    strncmp(line + path, "/dev/zero", 9))
 			continue;
+		size_t dead = 0;	/* of parked threads' stacks: not read */
+
 		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 			uintptr_t sp = (uintptr_t)t->park_sp, base;
 
@@ -263,8 +265,9 @@ static int regions(struct scan *s, char *maps)
 			else
 				continue;	/* a stack of its own making: all of it */
 			add_own(s, base, sp);
+			dead += sp - base;
 		}
-		total += hi - lo;
+		total += hi - lo - (dead < hi - lo ? dead : hi - lo);
 		if (total > SCAN_MAX)
 			return -1;
 		while (lo < hi) {
@@ -357,6 +360,11 @@ void upstare__retire_patches(void)
 
 		for (unsigned k = 0; k < n; k++)
 			add_own(s, r[k].lo, r[k].hi);
+	}
+	{
+		struct upstare__range a = upstare__arena_own();
+
+		add_own(s, a.lo, a.hi);
 	}
 	add_own(s, (uintptr_t)s, (uintptr_t)(s + 1));
 	add_own(s, (uintptr_t)maps, (uintptr_t)maps + len + 1);

@@ -94,6 +94,15 @@ struct upstare__update {
 extern struct upstare__update upstare__up;
 extern struct thread_state *upstare__threads;	/* registered threads */
 
+/*
+ * Free a block that held addresses of some version (a frame record, a
+ * table of functions), zeroed first: retire.c reads the whole heap, and a
+ * stale copy would keep that version mapped.
+ */
+void upstare__free_zeroed(void *p, size_t size);
+/* A frame record popped, freed so. */
+void upstare__free_frame(struct frame *f);
+
 /* CLOCK_MONOTONIC in ns, the clock of the control block's times. */
 uint64_t upstare__mono_ns(void);
 /* Append a line to the control block's reasons. */
@@ -174,6 +183,8 @@ void upstare__obj_span(const struct upstare__obj *o, uintptr_t *lo, uintptr_t *h
 int upstare__obj_bound_to(const struct upstare__obj *o);
 unsigned upstare__obj_own(const struct upstare__obj *o, struct upstare__range *r, unsigned max);
 void upstare__obj_retire(struct upstare__obj *o);
+/* The loader's table of where patches are mapped. */
+struct upstare__range upstare__arena_own(void);
 /* Load and check the requested patch; 0, or -errno with the reasons. */
 int upstare__prepare(void);
 void upstare__patch_unload(void);

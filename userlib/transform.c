@@ -256,7 +256,7 @@ void upstare__transform_end(int rollback)
 		xf_saved = s->next;
 		if (rollback)
 			memcpy(s->where, s->bytes, s->size);
-		free(s);
+		upstare__free_zeroed(s, sizeof(*s) + s->size);
 	}
 }
 
@@ -791,11 +791,11 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 		       "call arguments and the old one %u; the patch needs a stack transformer",
 		       tid, nfd->name, key, nfd->cps[i].thi - nfd->cps[i].tlo,
 		       ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo);
-		free(n);
+		upstare__free_frame(n);
 		return NULL;
 	}
 	if (copy_locals(f, n, tid)) {
-		free(n);
+		upstare__free_frame(n);
 		return NULL;
 	}
 	uf.old = &f->hdr;
@@ -805,13 +805,13 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 
 		/* the transformer sees the saved frame: put it back on rollback */
 		if (save_old(&f->hdr, f->size)) {
-			free(n);
+			upstare__free_frame(n);
 			return NULL;
 		}
 		xf_frame = &uf;
 		snprintf(what, sizeof(what), "stack transformer of %s() at %s", nfd->name, key);
 		if (call_xform(run_frame_xform, what)) {
-			free(n);
+			upstare__free_frame(n);
 			return NULL;
 		}
 	}
@@ -821,7 +821,7 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 		suggest_key(hint, sizeof(hint), ofd, nfd, key);
 		upstare__reason("thread %d: %s() is at continuation point %s, which the new version "
 		       "does not have%s", tid, ofd->name, key, hint);
-		free(n);
+		upstare__free_frame(n);
 		return NULL;
 	}
 	return n;

@@ -4,6 +4,7 @@
  * it mangled), the third keeps a pointer to one of its string literals in
  * the heap.  Each keeps its patch mapped after later updates.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,15 @@ static void bye(void)
 	printf("bye from the second v2\n");
 }
 
+/* 8 idle threads: their 8 MiB stacks are read only from where they parked */
+static void *idle(void *arg)
+{
+	(void)arg;
+	for (;;)
+		usleep(20000);
+	return NULL;
+}
+
 static void on_usr2(int sig)
 {
 	(void)sig;
@@ -40,6 +50,11 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGUSR2, on_usr2);
+	for (int i = 0; i < 8; i++) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, idle, NULL);
+	}
 	for (long n = 0;; n++) {
 		hits++;
 		if (!done) {
