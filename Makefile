@@ -40,6 +40,10 @@ endif
 CFLAGS ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $(CFLAGS)
+# Each object's header dependencies come from the compiler (foo.o -> foo.d,
+# read at the end of this file): an object is rebuilt when a header it
+# includes changes, and only then.
+DEPFLAGS := -MMD -MP
 
 # Debian packages: the build, the tests, the demo and the benchmarks.
 DEPS := clang-19 libclang-19-dev llvm-19 libbpf-dev bpftool libelf-dev libdw-dev \
@@ -62,7 +66,6 @@ deps:
 # ---------------------------------------------------------------- userlib
 RT_SRCS := $(wildcard $(SRC)/userlib/*.c)
 RT_OBJS := $(patsubst $(SRC)/userlib/%.c,$(OBJ)/userlib/%.o,$(RT_SRCS))
-RT_HDRS := $(wildcard $(SRC)/userlib/*.h $(SRC)/userlib/include/*.h)
 # libupstare is linked into every instrumented program and runs on blocking
 # calls, unwinds and updates, never in the program's loops: optimize it for
 # size (make RT_OPT= keeps CFLAGS' level)
@@ -75,9 +78,9 @@ RT_DEBUG ?= -gdwarf-4
 
 userlib: $(LIB)/libupstare.a $(O)/include/upstare.h
 
-$(OBJ)/userlib/%.o: $(SRC)/userlib/%.c $(RT_HDRS) | $(OBJ)/userlib
+$(OBJ)/userlib/%.o: $(SRC)/userlib/%.c | $(OBJ)/userlib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(RT_OPT) $(RT_DEBUG) -fPIC -I$(SRC)/userlib/include -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) $(RT_OPT) $(RT_DEBUG) -fPIC -I$(SRC)/userlib/include -c $< -o $@
 
 $(LIB)/libupstare.a: $(RT_OBJS) | $(LIB)
 	$(call msg,AR,$@)
@@ -89,7 +92,6 @@ $(O)/include/upstare.h: $(SRC)/userlib/include/upstare.h | $(O)/include
 # ----------------------------------------------------------- instrumentor
 INS_SRCS := $(wildcard $(SRC)/instrumentor/*.c)
 INS_OBJS := $(patsubst $(SRC)/instrumentor/%.c,$(OBJ)/instrumentor/%.o,$(INS_SRCS))
-INS_HDRS := $(wildcard $(SRC)/instrumentor/*.h) $(O)/gen/abi-prelude.h
 
 instrumentor: $(BIN)/upstare-cc
 
@@ -100,9 +102,17 @@ $(O)/gen/abi-prelude.h: $(SRC)/userlib/include/upstare-abi.h | $(O)/gen
 	  sed -e '/^#/d' -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' $<; \
 	  echo ';'; } > $@
 
-$(OBJ)/instrumentor/%.o: $(SRC)/instrumentor/%.c $(INS_HDRS) | $(OBJ)/instrumentor
+# Objects that include a generated header wait for it on a clean build
+# (order-only: afterwards their .d files say when to rebuild them), and only
+# they have $(O)/gen on their include path, so including a generated header
+# from an object not listed here fails on every build, not only when -j
+# happens to compile that object first.
+$(OBJ)/instrumentor/instrument.o $(OBJ)/instrumentor/patch.o: | $(O)/gen/abi-prelude.h
+$(OBJ)/instrumentor/instrument.o $(OBJ)/instrumentor/patch.o: private GEN_INC := -I$(O)/gen
+
+$(OBJ)/instrumentor/%.o: $(SRC)/instrumentor/%.c | $(OBJ)/instrumentor
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(LLVM_DIR)/include -I$(O)/gen -I$(SRC)/userlib/include \
+	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) -I$(LLVM_DIR)/include $(GEN_INC) -I$(SRC)/userlib/include \
 		-I$(SRC)/controller -c $< -o $@
 
 # the patch generator reads the metadata with the controller's JSON reader
@@ -117,8 +127,7 @@ $(BIN)/upstare-cc: $(INS_OBJS) $(OBJ)/controller/json.o | $(BIN)
 BPF_SRCS := $(wildcard $(SRC)/bpf/*.bpf.c)
 BPF_OBJS := $(patsubst $(SRC)/bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst $(SRC)/bpf/%.bpf.c,$(O)/gen/%.skel.h,$(BPF_SRCS))
-CTL_HDRS := $(wildcard $(SRC)/controller/*.h) $(SRC)/bpf/observe.h $(BPF_SKELS) \
-	$(O)/gen/syscalls.h $(SRC)/userlib/include/upstare-ctl.h
+CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/*.c))
 CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
 # upstared drives updates with the same code as upstarectl update --direct.
 UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o \
@@ -155,9 +164,15 @@ $(O)/gen/syscalls.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(O)/gen
 	  sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $<; \
 	  echo '};'; } > $@
 
-$(OBJ)/controller/%.o: $(SRC)/controller/%.c $(CTL_HDRS) | $(OBJ)/controller
+# As for the instrumentor: bpfobs.c includes the skeletons, readiness.c the
+# system call names; no other controller object waits for bpftool.
+$(OBJ)/controller/bpfobs.o: | $(BPF_SKELS)
+$(OBJ)/controller/readiness.o: | $(O)/gen/syscalls.h
+$(OBJ)/controller/bpfobs.o $(OBJ)/controller/readiness.o: private GEN_INC := -I$(O)/gen
+
+$(OBJ)/controller/%.o: $(SRC)/controller/%.c | $(OBJ)/controller
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(O)/gen -I$(SRC)/bpf -I$(SRC)/userlib/include -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) $(GEN_INC) -I$(SRC)/bpf -I$(SRC)/userlib/include -c $< -o $@
 
 $(BIN)/upstared: $(UPSTARED_OBJS) $(CTL_COMMON) | $(BIN)
 	$(call msg,LINK,$@)
@@ -197,10 +212,9 @@ TEST_OBJS := $(patsubst $(SRC)/selftests/%.c,$(OBJ)/selftests/%.o,$(TEST_SRCS))
 
 selftests: $(O)/selftests/runner $(O)/fuzz/cons-fuzz
 
-$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c $(wildcard $(SRC)/selftests/*.h) $(CTL_HDRS) \
-		| $(OBJ)/selftests
+$(OBJ)/selftests/%.o: $(SRC)/selftests/%.c | $(OBJ)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -I$(SRC)/userlib/include -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -I$(SRC)/userlib/include -c $< -o $@
 
 $(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/constraints.o $(OBJ)/controller/json.o | $(O)/selftests
 	$(call msg,LINK,$@)
@@ -226,7 +240,9 @@ bench: all $(O)/selftests/obsbench
 bench-observe: all $(O)/selftests/obsbench
 	$(O)/selftests/obsbench $(BIN)/upstared
 
-$(O)/selftests/obsbench: $(SRC)/selftests/bench/obsbench.c $(CTL_COMMON) | $(O)/selftests
+$(OBJ)/selftests/bench/obsbench.o: | $(OBJ)/selftests/bench
+
+$(O)/selftests/obsbench: $(OBJ)/selftests/bench/obsbench.o $(CTL_COMMON) | $(O)/selftests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -lpthread -lm
 
@@ -249,8 +265,17 @@ clean:
 	$(Q)rm -rf $(O)
 
 $(O)/gen $(LIB) $(BIN) $(O)/include $(O)/selftests $(OBJ)/userlib $(OBJ)/instrumentor $(OBJ)/selftests \
-$(OBJ)/bpf $(OBJ)/controller $(O)/man $(O)/fuzz:
+$(OBJ)/bpf $(OBJ)/controller $(OBJ)/selftests/bench $(O)/man $(O)/fuzz:
 	$(Q)mkdir -p $@
 
+# The header dependencies the compiler wrote (DEPFLAGS). An object without
+# its .d (deleted, or compiled before these rules had -MMD) is compiled
+# again rather than trusted to be up to date.
+DEP_OBJS := $(RT_OBJS) $(INS_OBJS) $(CTL_OBJS) $(TEST_OBJS) $(OBJ)/selftests/bench/obsbench.o
+DEP_FILES := $(wildcard $(DEP_OBJS:.o=.d))
+include $(DEP_FILES)
+$(filter-out $(DEP_FILES:.d=.o),$(DEP_OBJS)): FORCE
+FORCE:
+
 .PHONY: all help deps userlib instrumentor controller man selftests check check-long demo bench \
-	bench-observe install clean
+	bench-observe install clean FORCE
