@@ -382,6 +382,26 @@ void __upstare_shadow_release(void *p)
 	__upstare_sh_top = m;
 }
 
+/*
+ * The side stack of parked thread t that holds nothing: above where it
+ * stood when t parked, and the chunks kept after that one (retire.c does
+ * not read them).  Up to max ranges.
+ */
+unsigned upstare__shadow_dead(const struct thread_state *t, struct upstare__range *r,
+			      unsigned max)
+{
+	const struct shadow_chunk *c = t->sh_chunk;
+	unsigned n = 0;
+
+	if (!c)
+		return 0;
+	if ((char *)t->park_sh_top >= c->mem && (char *)t->park_sh_top <= c->end && n < max)
+		r[n++] = (struct upstare__range){ (uintptr_t)t->park_sh_top, (uintptr_t)c->end };
+	for (c = c->next; c && n < max; c = c->next)
+		r[n++] = (struct upstare__range){ (uintptr_t)c->mem, (uintptr_t)c->end };
+	return n;
+}
+
 void upstare__thread_release(void)
 {
 	struct shadow_chunk *c = ts.sh_chunk, *n;

@@ -223,7 +223,7 @@ static void *arena_get(size_t span)
 /* The loader's own table of places (retire.c does not count it). */
 struct upstare__range upstare__arena_own(void)
 {
-	return (struct upstare__range){ (uintptr_t)arena.used, (uintptr_t)(arena.used + ARENA_SLOTS) };
+	return (struct upstare__range){ (uintptr_t)&arena, (uintptr_t)(&arena + 1) };
 }
 
 /* Unmap a patch's place: back to the reservation, or to the kernel. */

@@ -44,6 +44,7 @@ struct thread_state {
 	unsigned nrelocs, caprelocs;
 	struct shadow_chunk *sh_chunk;	/* side stack: the chunk in use */
 	void *park_sp;		/* parked: its stack from here up is live */
+	void *park_sh_top;	/* parked: its side stack up to here is live */
 	uintptr_t stack_lo, stack_hi;	/* its pthread stack (0 for main's) */
 	struct thread_state *next_thread;
 };
@@ -51,6 +52,7 @@ struct thread_state {
 extern __thread struct thread_state upstare__ts;
 extern struct upstare_thread_slot upstare__unregistered_slot;
 extern struct upstare_control upstare_control;
+extern struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS];
 
 void upstare__init(void);
 /* A thread's stack has unwound to its entry wrapper: park, then rebuild. */
@@ -183,6 +185,9 @@ void upstare__obj_span(const struct upstare__obj *o, uintptr_t *lo, uintptr_t *h
 int upstare__obj_bound_to(const struct upstare__obj *o);
 unsigned upstare__obj_own(const struct upstare__obj *o, struct upstare__range *r, unsigned max);
 void upstare__obj_retire(struct upstare__obj *o);
+/* The dead parts of a parked thread's side stack (frames.c). */
+unsigned upstare__shadow_dead(const struct thread_state *t, struct upstare__range *r,
+			      unsigned max);
 /* The loader's table of where patches are mapped. */
 struct upstare__range upstare__arena_own(void);
 /* Load and check the requested patch; 0, or -errno with the reasons. */

@@ -688,6 +688,7 @@ void upstare__park(void)
 
 	ts.update_unwind = 0;
 	ts.park_sp = __builtin_frame_address(0);
+	ts.park_sh_top = __upstare_sh_top;
 	lock();
 	ph = cb.phase;
 	if (ph == UPSTARE_PH_QUIESCE) {

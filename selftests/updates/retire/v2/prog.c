@@ -1,8 +1,10 @@
 /*
- * Version 2.  The first v2 patch installs a signal handler of its own (the
- * kernel holds it), the second registers an atexit() handler (glibc keeps
- * it mangled), the third keeps a pointer to one of its string literals in
- * the heap.  Each keeps its patch mapped after later updates.
+ * Version 2.  The first v2 patch leaves nothing behind (the first place of
+ * the loader's reservation); the second installs a signal handler of its
+ * own (the kernel holds it), the third registers an atexit() handler
+ * (glibc keeps it mangled), the fourth keeps a pointer to one of its
+ * string literals in the heap.  Each keeps its patch mapped after later
+ * updates.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -18,7 +20,7 @@ long hits;
 
 static void on_usr1(int sig)
 {
-	static const char m[] = "usr1 handled by the first v2\n";
+	static const char m[] = "usr1 handled by the second v2\n";
 
 	(void)sig;
 	write(1, m, strlen(m));
@@ -26,7 +28,7 @@ static void on_usr1(int sig)
 
 static void bye(void)
 {
-	printf("bye from the second v2\n");
+	printf("bye from the third v2\n");
 }
 
 /* 8 idle threads: their 8 MiB stacks are read only from where they parked */
@@ -59,12 +61,12 @@ int main(void)
 		hits++;
 		if (!done) {
 			done = 1;
-			if (registered == 0)
+			if (registered == 1)
 				signal(SIGUSR1, on_usr1);
-			else if (registered == 1)
+			else if (registered == 2)
 				atexit(bye);
-			else if (registered == 2 && (kept = malloc(sizeof(*kept))))
-				*kept = "kept by the third v2";
+			else if (registered == 3 && (kept = malloc(sizeof(*kept))))
+				*kept = "kept by the fourth v2";
 			registered++;
 		}
 		printf("v2 n=%ld hits=%ld kept=%s\n", n, hits, kept ? *kept : "-");
