@@ -28,7 +28,10 @@
 #
 # Benchmarks: bubble (bubble.c here: a tight call-free loop), kissfft and
 # kissfft-real (KissFFT's own benchkiss, complex and real transforms of 1800
-# points, from the Debian source package fetched with fetch-src.sh).
+# points), bzip2-compress and bzip2-decompress (bzip2 1.0.8's program and
+# libbz2, -9, on 32 MiB that corpus.c makes: prose, log lines, binary
+# records and random bytes, which bzip2 makes a third of).  The programs
+# come from Debian's source packages, fetched with fetch-src.sh.
 #
 # This is not a test: a high ratio never fails it.  It exits non-zero when a
 # build fails or when an instrumented run's output differs from the plain
@@ -213,14 +216,14 @@ measure()
 		BEGIN {
 			x = xi / xp; px = pp > 0 ? pi / pp : 0
 			q = (ip == "-" || ii == "-" || ip == 0) ? "-" : sprintf("%.3f", ii / ip)
-			printf "%-13s %8.3f %8.3f %7.3f %-11s %-10s %10.3f %7.3f %-10s %11.3f %9.3f %10s\n",
+			printf "%-17s %8.3f %8.3f %7.3f %-11s %-10s %10.3f %7.3f %-10s %11.3f %9.3f %10s\n",
 				n, p, i, t, mark(t, tt), sp, u, x, mark(x, xt), px, r, q
 		}'
 }
 
 header()
 {
-	printf '%-13s %8s %8s %-19s %-10s %10s %-18s %11s %9s %10s\n' benchmark plain_s instr_s \
+	printf '%-17s %8s %8s %-19s %-10s %10s %-18s %11s %9s %10s\n' benchmark plain_s instr_s \
 		time_ratio time_iqr wall_ratio text_ratio ptext_ratio rss_ratio insn_ratio
 }
 
@@ -270,11 +273,74 @@ bench_kissfft_real()
 	measure kissfft-real kiss 1.10 "-r -x 10000 -n 1800" -r -x 100000 -n 1800
 }
 
-[ $# -gt 0 ] || set -- bubble kissfft kissfft-real
+# share_build NAME DIR: NAME's plain and instrumented builds are those in
+# $work/DIR, built once for the benchmarks of one program
+share_build()
+{
+	mkdir -p "$work/$1"
+	ln -s "../$2/plain" "$work/$1/plain"
+	ln -s "../$2/instr" "$work/$1/instr"
+}
+
+bzip2_src=""
+bzip2_built=""
+bzip2_failed=""
+bzip2_in=$work/bzip2/corpus
+bzip2_small=$work/bzip2/corpus-small
+
+# bzip2 as its Makefile builds it, the program and libbz2 linked in; its
+# inputs: 32 MiB to time, 4 MiB for cachegrind, and both compressed by the
+# plain build, for the decompression; returns 1 when the source cannot be
+# fetched (tried once)
+prepare_bzip2()
+{
+	[ -n "$bzip2_built" ] && return 0
+	[ -z "$bzip2_failed" ] || return 1
+	bzip2_src=$("$UPSTARE_SRC/selftests/fetch-src.sh" bzip2) || {
+		bzip2_failed=1
+		return 1
+	}
+	for z_v in plain instr; do
+		z_cc=$clang
+		[ "$z_v" = instr ] && z_cc=$upcc
+		build bzip2 "$z_v" "$z_cc" "-D_FILE_OFFSET_BITS=64" \
+			"$bzip2_src/bzip2.c" "$bzip2_src/blocksort.c" "$bzip2_src/huffman.c" \
+			"$bzip2_src/crctable.c" "$bzip2_src/randtable.c" "$bzip2_src/compress.c" \
+			"$bzip2_src/decompress.c" "$bzip2_src/bzlib.c"
+	done
+	"$clang" -O2 -Wall -o "$work/corpus" "$here/corpus.c" || fail "cannot build corpus"
+	"$work/corpus" 33554432 >"$bzip2_in" || fail "corpus failed"
+	"$work/corpus" 4194304 >"$bzip2_small" || fail "corpus failed"
+	for z_f in "$bzip2_in" "$bzip2_small"; do
+		"$work/bzip2/plain/prog" -9 -c "$z_f" >"$z_f.bz2" ||
+			fail "bzip2: the plain build cannot compress $z_f"
+	done
+	bzip2_built=1
+}
+
+bench_bzip2_compress()
+{
+	prepare_bzip2 || { echo "bzip2-compress: skipped, its source package cannot be fetched"; return 0; }
+	share_build bzip2-compress bzip2
+	measure bzip2-compress all 1.10 "-9 -c $bzip2_small" -9 -c "$bzip2_in"
+}
+
+bench_bzip2_decompress()
+{
+	prepare_bzip2 || { echo "bzip2-decompress: skipped, its source package cannot be fetched"; return 0; }
+	share_build bzip2-decompress bzip2
+	measure bzip2-decompress all 1.10 "-d -c $bzip2_small.bz2" -d -c "$bzip2_in.bz2"
+	cmp -s "$work/bzip2-decompress/expected" "$bzip2_in" ||
+		fail "bzip2-decompress: the output is not the input that was compressed"
+}
+
+all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress"
+# shellcheck disable=SC2086 # the list's words
+[ $# -gt 0 ] || set -- $all
 for b in "$@"; do
-	case $b in
-	bubble|kissfft|kissfft-real) ;;
-	*) fail "$b: no such benchmark (bubble, kissfft, kissfft-real)" ;;
+	case " $all " in
+	*" $b "*) ;;
+	*) fail "$b: no such benchmark ($(echo "$all" | sed 's/ /, /g'))" ;;
 	esac
 done
 
@@ -290,6 +356,8 @@ for b in "$@"; do
 	bubble) bench_bubble ;;
 	kissfft) bench_kissfft ;;
 	kissfft-real) bench_kissfft_real ;;
+	bzip2-compress) bench_bzip2_compress ;;
+	bzip2-decompress) bench_bzip2_decompress ;;
 	esac
 done
 echo "ratios: instrumented / plain; '!' marks a ratio above its target"
