@@ -30,12 +30,22 @@
 # kissfft-real (KissFFT's own benchkiss, complex and real transforms of 1800
 # points), bzip2-compress and bzip2-decompress (bzip2 1.0.8's program and
 # libbz2, -9, on 32 MiB that corpus.c makes: prose, log lines, binary
-# records and random bytes, which bzip2 makes a third of).  The programs
+# records and random bytes, which bzip2 makes a third of), sqlite-speedtest1
+# (SQLite 3.40.1's speedtest1 --size 100 on an in-memory database, with the
+# amalgamation sqlite3.c generated from the source package).  The programs
 # come from Debian's source packages, fetched with fetch-src.sh.
+#
+# After the table:
+#
+#   sqlite-speedtest1 per test: each of speedtest1's tests, the median of
+#                     the times it prints itself (wall-clock, in ms steps),
+#                     and the median and quartiles of the per-pair ratios
 #
 # This is not a test: a high ratio never fails it.  It exits non-zero when a
 # build fails or when an instrumented run's output differs from the plain
-# one's.  A benchmark whose source package cannot be fetched is skipped.
+# one's.  A benchmark whose source package cannot be fetched, or that needs
+# a tool that is not installed (tclsh for SQLite's amalgamation), is
+# skipped with the reason.
 #
 # Environment: UPSTARE_BUILD (required), UPSTARE_SRC, UPSTARE_CLANG,
 # BENCH_PAIRS (measured pairs, default 11, at least 5).
@@ -77,6 +87,8 @@ fi
 rm -rf "$work"
 mkdir -p "$work"
 "$clang" -O2 -Wall -o "$work/timeit" "$here/timeit.c" || fail "cannot build timeit"
+# tables printed after the main one
+: >"$work/tables"
 
 # Bytes in the .text* sections of the given ELF files.
 text_size()
@@ -125,10 +137,15 @@ median()
 }
 
 # The output a run must reproduce: stdout and the stderr lines that do not
-# depend on timing (benchkiss reports cputime and ps(1) output there).
+# depend on timing (benchkiss reports cputime and ps(1) output there;
+# speedtest1 ends each test's line with its time; the hash of every row
+# its queries returned, which it prints last with --verify, stays).
 run_output()
 {
-	cat "$1.out"
+	case $2 in
+	speedtest) sed 's/ *[0-9]*\.[0-9]*s$//' "$1.out" ;;
+	*) cat "$1.out" ;;
+	esac
 	case $2 in
 	kiss) grep '^KISS' "$1.err" || true ;;
 	*) cat "$1.err" ;;
@@ -181,7 +198,12 @@ measure()
 				fail "$m_name: $m_v run $m_i printed something else than the first plain run"
 			fi
 			# run 0 is the warm-up
-			[ "$m_i" -eq 0 ] || echo "$m_v $m_r" >>"$m_dir/runs"
+			[ "$m_i" -eq 0 ] && continue
+			echo "$m_v $m_r" >>"$m_dir/runs"
+			# speedtest1's own times of each test, for its table
+			if [ "$m_filter" = speedtest ]; then
+				cp "$m_dir/last.out" "$m_dir/out.$m_i.$m_v"
+			fi
 		done
 		m_i=$((m_i + 1))
 	done
@@ -334,7 +356,89 @@ bench_bzip2_decompress()
 		fail "bzip2-decompress: the output is not the input that was compressed"
 }
 
-all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress"
+sqlite_src=""
+sqlite_built=""
+sqlite_why=""
+# speedtest1's own choice (tool/speed-check.sh), without -ldl
+sqlite_flags="-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION"
+
+# Debian's sqlite3 source is the upstream tree: sqlite3.c is generated with
+# its configure and Makefile (tclsh), as the real/sqlite test does, and
+# compiled with speedtest1.c; returns 1 with the reason in sqlite_why
+# (tried once)
+prepare_sqlite()
+{
+	[ -n "$sqlite_built" ] && return 0
+	[ -z "$sqlite_why" ] || return 1
+	if ! command -v tclsh >/dev/null 2>&1 && ! command -v tclsh8.6 >/dev/null 2>&1; then
+		sqlite_why="tclsh is not installed (package tcl): it generates sqlite3.c"
+		return 1
+	fi
+	sqlite_src=$("$UPSTARE_SRC/selftests/fetch-src.sh" sqlite3) || {
+		sqlite_why="its source package cannot be fetched"
+		return 1
+	}
+	s_amal=$work/sqlite/amalgamation
+	mkdir -p "$s_amal"
+	(cd "$s_amal" && "$sqlite_src/configure" CC="$clang" --disable-tcl --disable-readline \
+		--disable-editline && make -j2 sqlite3.c) >"$s_amal/build.log" 2>&1 || {
+		tail -n 30 "$s_amal/build.log" >&2
+		fail "sqlite: cannot generate sqlite3.c (log: $s_amal/build.log)"
+	}
+	for s_v in plain instr; do
+		s_cc=$clang
+		[ "$s_v" = instr ] && s_cc=$upcc
+		build sqlite "$s_v" "$s_cc" "$sqlite_flags -I$s_amal" \
+			"$s_amal/sqlite3.c" "$sqlite_src/test/speedtest1.c"
+	done
+	sqlite_built=1
+}
+
+# speedtest1 --verify hashes every row its queries return: plain and
+# instrumented must print the same tests and the same hash
+bench_sqlite_speedtest1()
+{
+	prepare_sqlite || { echo "sqlite-speedtest1: skipped, $sqlite_why"; return 0; }
+	share_build sqlite-speedtest1 sqlite
+	measure sqlite-speedtest1 speedtest 1.10 "--memdb --verify --size 25" \
+		--memdb --verify --size 100
+	speedtest_table "$work/sqlite-speedtest1" >>"$work/tables"
+}
+
+# The per-test table: each test's median times and per-pair ratios
+speedtest_table()
+{
+	echo
+	echo "sqlite-speedtest1 per test (speedtest1's own wall-clock times, ms steps; median of $pairs pairs)"
+	printf '%-4s %-45s %8s %8s %7s %s\n' test name plain_s instr_s ratio ratio_iqr
+	for t_f in "$1"/out.*.plain "$1"/out.*.instr; do
+		t_v=${t_f##*.}
+		t_i=${t_f%.*}
+		t_i=${t_i##*.}
+		sed -n "s/^ *\([0-9][0-9]*\) - \(.*[^. ]\)\.* *\([0-9][0-9]*\.[0-9]*\)s\$/$t_i $t_v \1 \3 \2/p" "$t_f"
+	done >"$1/tests"
+	# one test number a line, in the order speedtest1 runs them
+	awk '$1 == 1 && $2 == "plain" { print $3 }' "$1/tests" | while read -r t_n; do
+		t_name=$(awk -v n="$t_n" '$1 == 1 && $2 == "plain" && $3 == n {
+			$1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print; exit }' "$1/tests")
+		t_plain=$(awk -v n="$t_n" '$2 == "plain" && $3 == n { print $4 }' "$1/tests" | median)
+		t_instr=$(awk -v n="$t_n" '$2 == "instr" && $3 == n { print $4 }' "$1/tests" | median)
+		awk -v n="$t_n" '$3 == n { t[$1 " " $2] = $4 }
+			END { for (k in t) { split(k, w, " ")
+				if (w[2] == "plain" && t[k] > 0 && (w[1] " instr") in t)
+					print t[w[1] " instr"] / t[k] } }' "$1/tests" >"$1/ratios.$t_n"
+		if [ -s "$1/ratios.$t_n" ]; then
+			t_ratio=$(median <"$1/ratios.$t_n" | awk '{ printf "%.3f", $1 }')
+			t_iqr=$(quartiles <"$1/ratios.$t_n")
+		else
+			t_ratio=- t_iqr=-
+		fi
+		printf '%4s %-45.45s %8.3f %8.3f %7s %s\n' "$t_n" "$t_name" "$t_plain" "$t_instr" \
+			"$t_ratio" "$t_iqr"
+	done
+}
+
+all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1"
 # shellcheck disable=SC2086 # the list's words
 [ $# -gt 0 ] || set -- $all
 for b in "$@"; do
@@ -358,6 +462,8 @@ for b in "$@"; do
 	kissfft-real) bench_kissfft_real ;;
 	bzip2-compress) bench_bzip2_compress ;;
 	bzip2-decompress) bench_bzip2_decompress ;;
+	sqlite-speedtest1) bench_sqlite_speedtest1 ;;
 	esac
 done
 echo "ratios: instrumented / plain; '!' marks a ratio above its target"
+cat "$work/tables"
