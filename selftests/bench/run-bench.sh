@@ -32,20 +32,29 @@
 # libbz2, -9, on 32 MiB that corpus.c makes: prose, log lines, binary
 # records and random bytes, which bzip2 makes a third of), sqlite-speedtest1
 # (SQLite 3.40.1's speedtest1 --size 100 on an in-memory database, with the
-# amalgamation sqlite3.c generated from the source package).  The programs
-# come from Debian's source packages, fetched with fetch-src.sh.
+# amalgamation sqlite3.c generated from the source package), and
+# sqlite-compile (the compiler itself on sqlite3.c).  The programs come
+# from Debian's source packages, fetched with fetch-src.sh.
 #
-# After the table:
+# After the table, two more:
 #
 #   sqlite-speedtest1 per test: each of speedtest1's tests, the median of
 #                     the times it prints itself (wall-clock, in ms steps),
 #                     and the median and quartiles of the per-pair ratios
+#   compile cost      sqlite3.c compiled once by each compiler under GNU
+#                     time: CPU time (user + system) and peak RSS of the
+#                     whole command.  upstare-cc runs clang -E and the clang
+#                     compiling its output as children and parses with
+#                     libclang itself; the times add up the children's, the
+#                     peak RSS is that of the largest single process (the
+#                     kernel's ru_maxrss of a process and its waited-for
+#                     children is their maximum, not their sum)
 #
 # This is not a test: a high ratio never fails it.  It exits non-zero when a
 # build fails or when an instrumented run's output differs from the plain
 # one's.  A benchmark whose source package cannot be fetched, or that needs
-# a tool that is not installed (tclsh for SQLite's amalgamation), is
-# skipped with the reason.
+# a tool that is not installed (tclsh for SQLite's amalgamation, GNU time
+# for the compile cost), is skipped with the reason.
 #
 # Environment: UPSTARE_BUILD (required), UPSTARE_SRC, UPSTARE_CLANG,
 # BENCH_PAIRS (measured pairs, default 11, at least 5).
@@ -84,6 +93,12 @@ else
 	fail "neither size (binutils) nor llvm-size-19 found"
 fi
 
+# GNU time, for the compilers' CPU time and peak RSS (not the shell's time)
+gnu_time=""
+if /usr/bin/time -f %U true >/dev/null 2>&1; then
+	gnu_time=/usr/bin/time
+fi
+
 rm -rf "$work"
 mkdir -p "$work"
 "$clang" -O2 -Wall -o "$work/timeit" "$here/timeit.c" || fail "cannot build timeit"
@@ -98,6 +113,18 @@ text_size()
 	done | awk '$1 ~ /^\.text/ { s += $2 } END { print s + 0 }'
 }
 
+# timed OUT CMD...: run CMD; with GNU time, its "wall user sys maxrss_kb" in OUT
+timed()
+{
+	t_out=$1
+	shift
+	if [ -n "$gnu_time" ]; then
+		"$gnu_time" -o "$t_out" -f "%e %U %S %M" "$@"
+	else
+		"$@"
+	fi
+}
+
 # build NAME VARIANT CC CPPFLAGS SOURCE...: objects and prog in $work/NAME/VARIANT
 build()
 {
@@ -109,7 +136,8 @@ build()
 	for b_src in "$@"; do
 		b_obj=$b_dir/$(basename "${b_src%.c}").o
 		# shellcheck disable=SC2086 # flags are words
-		"$b_cc" $cflags $b_flags -c "$b_src" -o "$b_obj" >>"$b_dir/build.log" 2>&1 || {
+		timed "$b_obj.time" "$b_cc" $cflags $b_flags -c "$b_src" -o "$b_obj" \
+			>>"$b_dir/build.log" 2>&1 || {
 			tail -n 30 "$b_dir/build.log" >&2
 			fail "$b_name: $b_variant build of $b_src failed (log: $b_dir/build.log)"
 		}
@@ -438,7 +466,28 @@ speedtest_table()
 	done
 }
 
-all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1"
+# sqlite3.c's compile with each compiler, from build()'s GNU time record
+bench_sqlite_compile()
+{
+	[ -n "$gnu_time" ] || {
+		echo "sqlite-compile: skipped, GNU time is not installed (package time)"
+		return 0
+	}
+	prepare_sqlite || { echo "sqlite-compile: skipped, $sqlite_why"; return 0; }
+	{
+		echo
+		echo "compile cost (one compile each, GNU time: CPU user + system of the command and its children, peak RSS of the largest process)"
+		printf '%-13s %11s %11s %9s %12s %12s %9s\n' file plain_cpu_s instr_cpu_s cpu_ratio \
+			plain_rss_mb instr_rss_mb rss_ratio
+		awk 'FILENAME ~ /\/plain\// { pc = $2 + $3; pr = $4 }
+			FILENAME ~ /\/instr\// { ic = $2 + $3; ir = $4 }
+			END { printf "%-13s %11.2f %11.2f %9.3f %12.1f %12.1f %9.3f\n", "sqlite3.c",
+				pc, ic, ic / pc, pr / 1024, ir / 1024, ir / pr }' \
+			"$work/sqlite/plain/sqlite3.o.time" "$work/sqlite/instr/sqlite3.o.time"
+	} >>"$work/tables"
+}
+
+all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1 sqlite-compile"
 # shellcheck disable=SC2086 # the list's words
 [ $# -gt 0 ] || set -- $all
 for b in "$@"; do
@@ -463,6 +512,7 @@ for b in "$@"; do
 	bzip2-compress) bench_bzip2_compress ;;
 	bzip2-decompress) bench_bzip2_decompress ;;
 	sqlite-speedtest1) bench_sqlite_speedtest1 ;;
+	sqlite-compile) bench_sqlite_compile ;;
 	esac
 done
 echo "ratios: instrumented / plain; '!' marks a ratio above its target"
