@@ -518,6 +518,18 @@ static void map_put(struct sb *map, const char *sym, const char *where)
 	*map = m;
 }
 
+/* The patch's global sym is named to in its objects, and the map says so. */
+static void rename_global(struct argv_list *rename, struct sb *map, const char *sym,
+			  const char *to)
+{
+	char *arg;
+
+	asprintf(&arg, "--redefine-sym=%s=%s", sym, to);
+	argv_list_push(rename, arg);
+	free(arg);
+	map_put(map, sym, to);
+}
+
 static void asm_section(struct sb *o, const char *sect, const char *text)
 {
 	sb_printf(o, "__asm__(\".pushsection %s,\\\"\\\",@progbits\\n\\t.ascii \\\"", sect);
@@ -750,23 +762,16 @@ int patch_link(const struct patch_opts *po)
 			 * older patch's copy when an earlier version had it (v2 ->
 			 * v1 -> v2: the first v2's stale value, update/retire).
 			 */
-			asprintf(&arg, "--redefine-sym=%s=%s__us_%s", nv->symbol, nv->symbol, tag);
-			argv_list_push(&rename, arg);
-			free(arg);
 			asprintf(&arg, "%s__us_%s", nv->symbol, tag);
-			map_put(&storage, nv->symbol, arg);
+			rename_global(&rename, &storage, nv->symbol, arg);
 			free(arg);
 			continue;
 		}
 		where = storage_of(bmap, bv->symbol);
 		if (!type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type, nv->desc,
 				  nv->size)) {
-			if (strcmp(where, nv->symbol)) {
-				asprintf(&arg, "--redefine-sym=%s=%s", nv->symbol, where);
-				argv_list_push(&rename, arg);
-				free(arg);
-				map_put(&storage, nv->symbol, where);
-			}
+			if (strcmp(where, nv->symbol))
+				rename_global(&rename, &storage, nv->symbol, where);
 			/* kept as it is: it must not lead to records whose layout changed */
 			{
 				char id[32];
@@ -784,11 +789,8 @@ int patch_link(const struct patch_opts *po)
 			free(where);
 			continue;
 		}
-		asprintf(&arg, "--redefine-sym=%s=%s__us_%s", nv->symbol, nv->symbol, tag);
-		argv_list_push(&rename, arg);
-		free(arg);
 		asprintf(&arg, "%s__us_%s", nv->symbol, tag);
-		map_put(&storage, nv->symbol, arg);
+		rename_global(&rename, &storage, nv->symbol, arg);
 		free(arg);
 		sb_puts(&moves, "\t{ ");
 		c_str(&moves, nv->name);

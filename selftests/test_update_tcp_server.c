@@ -7,52 +7,16 @@
  * byte lost or duplicated (a counting pattern, checked word by word).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "updlib.h"
 
 #define NCLIENTS 200
 #define BIG_WORDS (1024ul * 4096)
-
-static int dial(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { 20, 0 };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Send msg, read the reply (one line) into buf. */
-static bool ask(int fd, const char *msg, char *buf, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
-		return false;
-	while (got + 1 < n && (!got || buf[got - 1] != '\n')) {
-		r = read(fd, buf + got, n - 1 - got);
-		if (r <= 0)
-			return false;
-		got += r;
-	}
-	buf[got] = 0;
-	return true;
-}
 
 struct big {
 	int fd;
@@ -100,12 +64,12 @@ static enum test_result run(struct test_ctx *ctx)
 	port = upd_first_value(&u, "port ");
 	for (; n < NCLIENTS; n++) {
 		snprintf(buf, sizeof(buf), "hello %d\n", n);
-		fds[n] = dial(port);
-		if (!ASSERT_TRUE(fds[n] >= 0, "connect") || !ASSERT_TRUE(ask(fds[n], buf, buf,
+		fds[n] = upd_dial(port);
+		if (!ASSERT_TRUE(fds[n] >= 0, "connect") || !ASSERT_TRUE(upd_ask(fds[n], buf, buf,
 		    sizeof(buf)), "v1 reply") || !ASSERT_TRUE(!strncmp(buf, "v1:hello", 8), buf))
 			goto out;
 	}
-	big.fd = dial(port);
+	big.fd = upd_dial(port);
 	if (!ASSERT_TRUE(big.fd >= 0, "connect big") ||
 	    !ASSERT_EQ(write(big.fd, "BIG\n", 4), 4, "ask for 16 MiB"))
 		goto out;
@@ -118,7 +82,7 @@ static enum test_result run(struct test_ctx *ctx)
 
 		snprintf(buf, sizeof(buf), "again %d\n", i);
 		snprintf(want, sizeof(want), "v2:again %d\n", i);
-		if (!ASSERT_TRUE(ask(fds[i], buf, buf, sizeof(buf)), "connection survived") ||
+		if (!ASSERT_TRUE(upd_ask(fds[i], buf, buf, sizeof(buf)), "connection survived") ||
 		    !ASSERT_STREQ(buf, want, "v2 reply"))
 			goto out;
 	}

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers of the live-update cases: see updlib.h. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -288,5 +291,37 @@ bool upd_init_daemon(struct upd *u, struct test_ctx *ctx, const char *name,
 	    !ASSERT_OK(daemon_start(d, ctx->tmpdir, NULL), "start upstared"))
 		return false;
 	u->sock = d->sock;
+	return true;
+}
+
+int upd_dial(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { 10, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool upd_ask(int fd, const char *msg, char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
+		return false;
+	while (got + 1 < n && (!got || buf[got - 1] != '\n')) {
+		r = read(fd, buf + got, n - 1 - got);
+		if (r <= 0)
+			return false;
+		got += r;
+	}
+	buf[got] = 0;
 	return true;
 }

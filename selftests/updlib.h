@@ -96,6 +96,14 @@ long upd_last_value(struct upd *u, const char *prefix);
 /* The first integer printed after "PREFIX" in the output, or -1. */
 long upd_first_value(struct upd *u, const char *prefix);
 
+/*
+ * A client of a TCP server of a case on 127.0.0.1:PORT (10 s receive
+ * timeout): the socket, or -1.  upd_ask: send msg, read one line into buf
+ * (n bytes); false when the connection failed.
+ */
+int upd_dial(int port);
+bool upd_ask(int fd, const char *msg, char *buf, size_t n);
+
 /* Register case "update/ID". */
 #define UPDATE_TEST(_id, _run) UPSTARE_GROUP_TEST("update", _id, _run)
 
