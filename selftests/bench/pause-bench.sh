@@ -10,7 +10,8 @@
 # started, C clients connect, the 10 patches are applied one after the
 # other with upstarectl update, and the table gives the median pause_us
 # (first thread parked -> last thread resumed, measured by the target).
-# Every connection must survive and answer in v10.  Then the request
+# Every connection must survive and answer in v10.  The same for a
+# pre-forked server of 1, 8 and 64 processes updated as one tree.  Then the request
 # latency (median round trip of one client) and throughput of the same
 # server built plain and with upstare-cc, run alternately, 5 pairs of 20000
 # requests each: the ratios are instrumented / plain, median over pairs.
@@ -53,7 +54,8 @@ done
 start()
 {
 	rm -f "$work/out"
-	"$1" "$2" >"$work/out" 2>&1 &
+	# shellcheck disable=SC2086
+	"$1" $2 >"$work/out" 2>&1 &
 	pid=$!
 	i=0
 	while ! grep -q '^port ' "$work/out" 2>/dev/null; do
@@ -78,6 +80,25 @@ for w in 1 8 64; do
 		wait "$pid" 2>/dev/null || true
 		printf '%-8s %-12s %s\n' "$w" "$c" "$(sed -n 's/^median_us //p' "$work/drv")"
 	done
+done
+
+# A pre-forked server: P processes (1 worker thread each) accept on one
+# socket, 10 idle connections; the 10 patches are applied to the whole tree
+# (--tree), and the table gives the median pause_us, the longest of the
+# group's processes.
+echo
+printf '%-10s %s\n' processes median_pause_us
+for p in 1 8 64; do
+	start "$work/server" "1 $p"
+	# shellcheck disable=SC2086
+	if ! PAUSE_TREE=1 "$work/driver" "$port" 10 "$ctl" "$pid" $patches >"$work/drv" 2>&1; then
+		kill "$pid"
+		cat "$work/drv" >&2
+		fail "processes $p: update failed"
+	fi
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	printf '%-10s %s\n' "$p" "$(sed -n 's/^median_us //p' "$work/drv")"
 done
 
 # latency and throughput, plain and instrumented, alternately

@@ -7,6 +7,9 @@
  * "median_us N" last.  Exits non-zero when an update is not applied or a
  * connection is lost.
  *
+ * PAUSE_TREE=1 in the environment: update the process tree (--tree), for
+ * the pre-forked server.
+ *
  * pause-driver --latency PORT NREQ: one client, NREQ request/answer round
  * trips; prints "median_ns N" and "reqs_per_s N".
  */
@@ -118,8 +121,8 @@ int main(int argc, char **argv)
 		char cmd[4096], *s;
 		FILE *f;
 
-		snprintf(cmd, sizeof(cmd), "%s update --pid %s --patch %s --json", argv[3],
-			 argv[4], argv[5 + p]);
+		snprintf(cmd, sizeof(cmd), "%s update --pid %s --patch %s --json%s", argv[3],
+			 argv[4], argv[5 + p], getenv("PAUSE_TREE") ? " --tree" : "");
 		f = popen(cmd, "r");
 		if (!f || !fgets(buf, sizeof(buf), f) || pclose(f)) {
 			fprintf(stderr, "pause-driver: %s: %s", argv[5 + p], buf);
