@@ -16,6 +16,9 @@
  *                          signalled, since that code would see an EINTR it
  *                          does not expect
  *   running                on a CPU or runnable: reaches an update point
+ *   running-uninstrumented on a CPU or runnable in code upstare-cc did not
+ *                          instrument (not libc, not libupstare): reaches
+ *                          no update point until that code returns
  *   uninterruptible, stopped
  *
  * A thread is ready when it is parked, blocked interruptibly, running, or
@@ -423,6 +426,29 @@ static const struct frame *library_frame(const struct thread *t)
 	return lib;
 }
 
+/*
+ * The innermost frame of code upstare-cc did not instrument that a running
+ * thread is in, above its innermost instrumented frame: neither libupstare
+ * (whose functions return at once) nor the C library (which returns to its
+ * caller, or blocks where the kick reaches it).  Such a thread reaches no
+ * update point until that code returns, which may be never.  NULL when
+ * there is none.
+ */
+static const struct frame *uninstrumented_frame(const struct thread *t)
+{
+	for (int i = 0; i < t->app_frame; i++) {
+		const struct frame *f = &t->frames[i];
+
+		if (f->mfn || system_module(f->module))
+			continue;
+		if (f->function && (!strncmp(f->function, "__upstare_", 10) ||
+				    !strncmp(f->function, "upstare__", 9)))
+			continue;
+		return f;
+	}
+	return NULL;
+}
+
 static const char *app_function(const struct thread *t)
 {
 	return t->app_frame >= 0 ? t->frames[t->app_frame].function : NULL;
@@ -489,6 +515,15 @@ static void classify_one(struct thread *t, int kick_sig)
 				 mfn->name, mfn->reason ?: "not reconstructible");
 			return;
 		}
+	}
+	if (letter == 'R' && uninstrumented_frame(t)) {
+		const struct frame *f = uninstrumented_frame(t);
+
+		t->cls = "running-uninstrumented";
+		snprintf(t->reason, sizeof(t->reason),
+			 "running in %s, which is not instrumented (called from %s): no update "
+			 "point until it returns", f->function ?: "unknown code", app);
+		return;
 	}
 	if (letter == 'R') {
 		t->cls = "running";

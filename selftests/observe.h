@@ -50,6 +50,13 @@ int target_start_as(struct target *t, const char *path, uid_t uid, gid_t gid);
 char *target_expect(struct target *t, const char *prefix, int timeout_s);
 void target_stop(struct target *t);
 
+/*
+ * Build the observation scenario (progs/scenario.c with upstare-cc, linked
+ * with progs/plainspin.c built plain, with frame pointers) as bin (n
+ * bytes) in the case's scratch directory.
+ */
+bool build_scenario(struct test_ctx *ctx, char *bin, size_t n);
+
 /* Find the thread object with this tid in a "threads" array. */
 const struct json *thread_by_tid(const struct json *threads, long tid);
 /* True if a frame of the thread's stack is in function fn. */

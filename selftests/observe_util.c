@@ -277,3 +277,12 @@ bool stack_has(const struct json *thread, const char *fn)
 			return true;
 	return false;
 }
+
+bool build_scenario(struct test_ctx *ctx, char *bin, size_t n)
+{
+	snprintf(bin, n, "%s/scenario", ctx->tmpdir);
+	return sh_ok(120, "build scenario", "%s -O2 -g -fno-omit-frame-pointer -c -o %s/plainspin.o "
+		     "%s/selftests/progs/plainspin.c && %s -O2 -g -pthread -o %s "
+		     "%s/selftests/progs/scenario.c %s/plainspin.o", plain_cc(), ctx->tmpdir,
+		     upstare_src_dir(), upstare_cc(), bin, upstare_src_dir(), ctx->tmpdir);
+}

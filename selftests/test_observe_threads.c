@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * observe/threads: upstared and `upstarectl threads` on the scenario
- * program (selftests/progs/scenario.c), built with upstare-cc.  Each thread
+ * program (selftests/progs/scenario.c), built with upstare-cc (and one
+ * function of it plain: progs/plainspin.c).  Each thread
  * must be classified as what it is doing, the mutex waiter must name the
  * holder, a thread with the kick signal masked and one inside a
  * non-reconstructible function must say so, every blocked thread's stack
@@ -110,6 +111,7 @@ static enum test_result run(struct test_ctx *ctx)
 {
 	struct role roles[] = {
 		{ "spinner", 0, "running", NULL, "spinner" },
+		{ "plainspin", 0, "running-uninstrumented", NULL, "plain_spinner" },
 		{ "reader", 0, "blocked-interruptible", "read", "read_request" },
 		{ "holder", 0, "blocked-interruptible", "clock_nanosleep", "holder" },
 		{ "locker", 0, "lock-wait", "futex", "take_lock" },
@@ -130,9 +132,7 @@ static enum test_result run(struct test_ctx *ctx)
 
 	if (skip)
 		return test_skip("%s", skip);
-	snprintf(bin, sizeof(bin), "%s/scenario", ctx->tmpdir);
-	if (!sh_ok(120, "build scenario", "%s -O2 -g -pthread -o %s %s/selftests/progs/scenario.c",
-		   upstare_cc(), bin, upstare_src_dir()))
+	if (!build_scenario(ctx, bin, sizeof(bin)))
 		return TEST_FAIL;
 	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))
 		return TEST_FAIL;
@@ -204,6 +204,12 @@ static enum test_result run(struct test_ctx *ctx)
 	}
 	if (!ASSERT_STREQ(json_str(json_get(r, "update"), "phase"), "idle", "no update pending"))
 		goto cleanup;
+	/* running, but in code with no update point: not ready (it was) */
+	for (i = 0; i < nroles; i++)
+		if (!strcmp(roles[i].name, "plainspin") &&
+		    !ASSERT_TRUE(!json_bool(thread_by_tid(json_get(r, "threads"), roles[i].tid),
+					    "ready", true), "plainspin is not ready"))
+			goto cleanup;
 	json_free(r);
 	r = threads_of(&d, child);
 	if (!ASSERT_TRUE(r, "child threads") ||

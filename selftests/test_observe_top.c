@@ -58,9 +58,7 @@ static enum test_result run(struct test_ctx *ctx)
 		return test_skip("%s", skip);
 	if (system("tmux -V >/dev/null 2>&1"))
 		return test_skip("tmux is not installed");
-	snprintf(bin, sizeof(bin), "%s/scenario", ctx->tmpdir);
-	if (!sh_ok(120, "build scenario", "%s -O2 -g -pthread -o %s %s/selftests/progs/scenario.c",
-		   upstare_cc(), bin, upstare_src_dir()))
+	if (!build_scenario(ctx, bin, sizeof(bin)))
 		return TEST_FAIL;
 	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))
 		return TEST_FAIL;

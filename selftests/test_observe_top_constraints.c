@@ -48,10 +48,8 @@ static enum test_result run(struct test_ctx *ctx)
 
 	if (skip)
 		return test_skip("%s", skip);
-	snprintf(bin, sizeof(bin), "%s/scenario", ctx->tmpdir);
 	snprintf(cons, sizeof(cons), "%s/c.cons", ctx->tmpdir);
-	if (!sh_ok(120, "build scenario", "%s -O2 -g -pthread -o %s %s/selftests/progs/scenario.c",
-		   upstare_cc(), bin, upstare_src_dir()) ||
+	if (!build_scenario(ctx, bin, sizeof(bin)) ||
 	    !ASSERT_OK(write_file(cons, rules, sizeof(rules) - 1), "write c.cons"))
 		return TEST_FAIL;
 	if (!ASSERT_OK(daemon_start(&d, ctx->tmpdir, NULL), "start upstared"))

@@ -6,6 +6,8 @@
  * from stdout ("tid ROLE TID") and compares them with upstarectl threads.
  *
  *   spinner   running a computation loop
+ *   plainspin running a loop in plain_spin() (plainspin.c), which upstare-cc
+ *             did not instrument: it never reaches an update point
  *   reader    blocked in read() on an empty pipe
  *   holder    holds a mutex and sleeps in nanosleep
  *   locker    waits on the mutex the holder keeps (contended glibc mutex)
@@ -47,6 +49,17 @@ static void announce(const char *role)
 static unsigned long spin_step(unsigned long x)
 {
 	return x * 6364136223846793005UL + 1442695040888963407UL;
+}
+
+void plain_spin(volatile unsigned long *x);	/* plainspin.c */
+
+static volatile unsigned long plain_spins;
+
+static void *plain_spinner(void *arg)
+{
+	announce("plainspin");
+	plain_spin(&plain_spins);
+	return NULL;
 }
 
 static void *spinner(void *arg)
@@ -190,6 +203,7 @@ int main(void)
 	pthread_barrier_init(&holding, NULL, 2);
 	announce("main");
 	start(spinner);
+	start(plain_spinner);
 	start(reader);
 	start(holder);
 	pthread_barrier_wait(&holding);
