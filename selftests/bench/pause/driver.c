@@ -118,17 +118,23 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int p = 0; p < npatch; p++) {
+		static char out[1 << 20];
 		char cmd[4096], *s;
+		size_t len;
 		FILE *f;
 
 		snprintf(cmd, sizeof(cmd), "%s update --pid %s --patch %s --json%s", argv[3],
 			 argv[4], argv[5 + p], getenv("PAUSE_TREE") ? " --tree" : "");
 		f = popen(cmd, "r");
-		if (!f || !fgets(buf, sizeof(buf), f) || pclose(f)) {
-			fprintf(stderr, "pause-driver: %s: %s", argv[5 + p], buf);
+		/* all of it: a tree's answer is long, and upstarectl must not
+		 * get SIGPIPE for the rest */
+		len = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+		out[len] = 0;
+		if (!f || pclose(f)) {
+			fprintf(stderr, "pause-driver: %s: %.4000s\n", argv[5 + p], out);
 			return 1;
 		}
-		s = strstr(buf, "\"pause_us\":");
+		s = strstr(out, "\"pause_us\":");
 		pause[p] = s ? atol(s + 11) : -1;
 		printf("update %d pause_us %ld\n", p + 1, pause[p]);
 	}
