@@ -19,6 +19,15 @@
 #include "observe.h"
 #include "updlib.h"
 
+/* Does the answer's control block say quiesce with one thread parked? */
+static bool parked_in_quiesce(const struct json *r)
+{
+	const struct json *up = r ? json_get(r, "update") : NULL;
+
+	return up && up->type == JSON_OBJ && json_str(up, "phase") &&
+	       !strcmp(json_str(up, "phase"), "quiesce") && json_int(up, "nparked", 0) == 1;
+}
+
 static enum test_result run(struct test_ctx *ctx)
 {
 	const char *skip = observe_skip_reason();
@@ -49,8 +58,14 @@ static enum test_result run(struct test_ctx *ctx)
 			 ctx->tmpdir, ctx->tmpdir);
 		_exit(system(cmd) ? 1 : 0);
 	}
-	for (int i = 0; i < 35 && !(main_t && blocker); i++) {
-		usleep(100000);
+	/*
+	 * The park budget releases the parked thread 50 ms after it parked and
+	 * the update is asked again 50 ms later, so the snapshot of the
+	 * threads and the read of the control block may fall on either side
+	 * of a release: sample until one answer has both parked.
+	 */
+	for (int i = 0; i < 350 && !(main_t && blocker && parked_in_quiesce(r)); i++) {
+		usleep(10000);
 		json_free(r);
 		r = daemon_req(&d, "{\"cmd\":\"threads\",\"pid\":%d}", u.pid);
 		main_t = blocker = NULL;
