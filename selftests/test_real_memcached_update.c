@@ -2,20 +2,25 @@
 /*
  * real/memcached_update: memcached 1.6.18 from Debian's sources, with
  * libevent 2.1.12 (Debian's sources too) built by upstare-cc as a static
- * library, is updated live twice while eight clients loop over 1000 keys
- * on four worker threads:
+ * library, is updated live three times while eight clients loop over 1000
+ * keys on four worker threads:
  *
  *   v1  the upstream release (Debian's one C patch, 0007, reverse-applied)
  *   v2  the Debian-patched release: patch built from v2's objects and
  *       libevent.a (upstare-cc --patch --base v1/memcached)
  *   v3  v2 whose "version" command answers differently (--base v2.so)
+ *   v4  back to v2's answer (v2's objects, --base v3.so): the first update
+ *       whose commit looks for a patch to retire (runtime.rst, "Retiring
+ *       patches") in a real program's memory
  *
  * Everything is built by the projects' own build systems (CMake for
  * libevent, configure and make for memcached) with their default settings
  * and CC=upstare-cc.  Each update must be applied with every thread
  * parked; no client sees an error, a dropped connection or a wrong value;
- * afterwards every key reads back what was last written, and the version
- * command answers as v3 does.  The updates' JSON is in the test's log.
+ * afterwards every key reads back what was last written and the version
+ * command answers as v4 does.  v2.so stays mapped, and must: it holds the
+ * storage of globals the later patches bind to (the log lists the patches
+ * mapped at the end).  The updates' JSON is in the test's log.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -192,7 +197,28 @@ static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
 		     "cd '%1$s/v2' && %2$s --patch --base ../v1/memcached -O2 -pthread -o ../v2.so "
 		     "memcached-*.o ../lev/lib/libevent.a && cd ../v3 && %2$s --patch --base ../v2.so "
 		     "-O2 -pthread -o ../v3.so memcached-*.o ../lev/lib/libevent.a && "
-		     "chmod 644 ../v2.so ../v3.so", d, cc);
+		     "cd ../v2 && %2$s --patch --base ../v3.so -O2 -pthread -o ../v4.so "
+		     "memcached-*.o ../lev/lib/libevent.a && "
+		     "chmod 644 ../v2.so ../v3.so ../v4.so", d, cc);
+}
+
+/* Does a mapping of pid name the file path? */
+static bool maps_have(pid_t pid, const char *path)
+{
+	char maps[64], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	f = fopen(maps, "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+
+		found = p && !strncmp(p, path, strlen(path)) && p[strlen(path)] == '\n';
+	}
+	if (f)
+		fclose(f);
+	return found;
 }
 
 static pid_t start_memcached(struct test_ctx *ctx, int port)
@@ -251,7 +277,7 @@ static enum test_result real_memcached_update(struct test_ctx *ctx)
 			goto out;
 	for (; nth < NCLIENTS; nth++)
 		pthread_create(&th[nth], NULL, client_loop, &c[nth]);
-	for (int v = 2; v <= 3; v++) {
+	for (int v = 2; v <= 4; v++) {
 		ops0 = __atomic_load_n(&l.ops, __ATOMIC_RELAXED);
 		while (__atomic_load_n(&l.ops, __ATOMIC_RELAXED) < ops0 + 2000 && !l.errors)
 			usleep(10000);
@@ -270,8 +296,14 @@ static enum test_result real_memcached_update(struct test_ctx *ctx)
 		 l.errors ? ": first: " : "", l.first_error);
 	if (!ASSERT_EQ(l.errors, 0, "no client saw an error") ||
 	    !all_keys_read_back(&l, fd) ||
-	    !version_is(l.port, "VERSION 1.6.18 (updated live)\r\n") ||
+	    !version_is(l.port, "VERSION 1.6.18\r\n") ||
 	    !ASSERT_TRUE(kill(pid, 0) == 0, "memcached still runs"))
+		goto out;
+	for (int v = 2; v <= 4; v++) {
+		snprintf(patch, sizeof(patch), "%s/v%d.so", ctx->tmpdir, v);
+		test_log("v%d.so %s", v, maps_have(pid, patch) ? "mapped" : "not mapped");
+	}
+	if (!ASSERT_TRUE(maps_have(pid, patch), "v4.so mapped"))
 		goto out;
 	res = TEST_PASS;
 out:
