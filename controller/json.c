@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* JSON reader and writer for the protocol and the .upstare metadata. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,19 @@ err:
 	return NULL;
 }
 
+/*
+ * An integer keeps all its 64 bits, which a double does not: enum values
+ * in the .upstare metadata that differ only past the 53rd bit.
+ */
+static void parse_int(const char *p, const char *end, struct json *j)
+{
+	char *e;
+
+	errno = 0;
+	j->i = strtoll(p, &e, 10);
+	j->is_int = e == end && !errno;
+}
+
 static struct json *parse_value(struct parser *ps)
 {
 	struct json *j;
@@ -197,6 +211,7 @@ static struct json *parse_value(struct parser *ps)
 			break;
 		}
 		j->type = JSON_NUM;
+		parse_int(ps->p, end, j);
 		ps->p = end;
 	}
 	ps->depth--;
@@ -257,7 +272,9 @@ long long json_int(const struct json *obj, const char *key, long long dflt)
 {
 	struct json *v = json_get(obj, key);
 
-	return v && v->type == JSON_NUM ? (long long)v->num : dflt;
+	if (!v || v->type != JSON_NUM)
+		return dflt;
+	return v->is_int ? v->i : (long long)v->num;
 }
 
 bool json_bool(const struct json *obj, const char *key, bool dflt)
@@ -401,7 +418,9 @@ void json_write(struct jbuf *b, const struct json *j)
 		jb_raw(b, j->b ? "true" : "false");
 		break;
 	case JSON_NUM:
-		if (j->num == (long long)j->num)
+		if (j->is_int)
+			jb_printf(b, "%lld", j->i);
+		else if (j->num == (long long)j->num)
 			jb_printf(b, "%lld", (long long)j->num);
 		else
 			jb_printf(b, "%.17g", j->num);

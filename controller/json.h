@@ -14,7 +14,9 @@ enum json_type { JSON_NULL, JSON_BOOL, JSON_NUM, JSON_STR, JSON_ARR, JSON_OBJ };
 struct json {
 	enum json_type type;
 	bool b;
+	bool is_int;		/* JSON_NUM: an integer that fits in i */
 	double num;
+	long long i;		/* is_int: the number, all 64 bits of it (num has 53) */
 	char *str;		/* JSON_STR */
 	char *key;		/* member name when inside an object */
 	struct json *child;	/* JSON_ARR / JSON_OBJ: first element */

@@ -22,6 +22,11 @@
  * update/gen_narrowing: a long becomes an int and holds more than INT_MAX:
  * rolled back, the global and its value named.
  *
+ * update/gen_enum64: an enum value that needs all 64 bits changes by one,
+ * which the metadata once read as a double (53 bits) and took for no
+ * change: the global holding it was copied, no longer its enum's value.
+ * It now holds the new version's value.
+ *
  * update/generated_field, update/tentative_generated: a field inserted in
  * the middle of a struct global (defined with an initializer, or
  * tentatively in another file): the old fields keep their values, the new
@@ -112,6 +117,27 @@ static enum test_result gen_narrowing(struct test_ctx *ctx)
 	return res;
 }
 
+static enum test_result gen_enum64(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+	long last;
+
+	if (!upd_init(&u, ctx, "gen_enum64", &res))
+		return res;
+	if (!upd_prepare(&u, "v2/prog.c") || !upd_run(&u, "v1 n=20 top=1\n") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 n=", 0, 10))
+		goto out;
+	upd_stop(&u);
+	last = upd_last_value(&u, "v1 n=");
+	if (!upd_waitf(&u, 0, 1, "v2 n=%ld top=1\n", last + 1))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	return res;
+}
+
 static enum test_result field_with(struct test_ctx *ctx, const char *name, const char *v1,
 				   const char *v2)
 {
@@ -150,6 +176,7 @@ UPDATE_TEST(config_table, config_table)
 UPDATE_TEST(config_table_changed, config_table_changed)
 UPDATE_TEST(gen_types, gen_types)
 UPDATE_TEST(gen_narrowing, gen_narrowing)
+UPDATE_TEST(gen_enum64, gen_enum64)
 UPDATE_TEST(generated_field, generated_field)
 UPDATE_TEST(tentative_generated, tentative_generated)
 
