@@ -34,6 +34,14 @@ int dump_meta(const char *path);
 struct sb;
 int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage);
 /*
+ * Parse the documents meta_read() read from path (units) and append them
+ * to *doc, an array of unit documents (made when NULL): the one reading of
+ * the metadata that upstare-cc --patch and its generator share.  0, or -1
+ * with a message naming path when they do not parse.
+ */
+struct json;
+int meta_parse(const char *path, const char *units, struct json **doc);
+/*
  * libelf's handle of the file at path, opened for reading into *fd (the
  * caller ends the handle and closes *fd); NULL, with the error said, when
  * the file cannot be opened (*fd -1) or libelf cannot read it.

@@ -3,7 +3,8 @@
  * The .upstare metadata: one JSON document per translation unit, in a
  * non-allocated ELF section, so it costs the running program nothing.  The
  * linker concatenates the units' documents (each ends with a NUL byte);
- * --dump-meta joins them with the binary's GNU build id.
+ * --dump-meta joins them with the binary's GNU build id, and --patch reads
+ * them parsed (meta_parse), once for patch.c and xfgen.c both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "tu.h"
 
 static void meta_global(struct tu *t, CXCursor c)
@@ -323,6 +325,35 @@ out:
 		elf_end(e);
 	close(fd);
 	return nunits;
+}
+
+int meta_parse(const char *path, const char *units, struct json **doc)
+{
+	struct sb b = { 0 };
+	struct json *j, **tail;
+	char err[128];
+
+	sb_puts(&b, "[");
+	if (units)
+		sb_puts(&b, units);
+	sb_puts(&b, "]");
+	j = json_parse(b.s, err, sizeof(err));
+	sb_free(&b);
+	if (!j) {
+		fprintf(stderr, "upstare-cc: %s: the .upstare metadata does not parse (%s)\n", path,
+			err);
+		return -1;
+	}
+	if (!*doc) {
+		*doc = j;
+		return 0;
+	}
+	for (tail = &(*doc)->child; *tail; tail = &(*tail)->next)
+		;
+	*tail = j->child;
+	j->child = NULL;
+	json_free(j);
+	return 0;
 }
 
 int dump_meta(const char *path)

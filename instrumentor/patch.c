@@ -16,6 +16,10 @@
  * transformer the patch provides for it.  Section .upstare_storage of a
  * patch lists every global that does not live under its own name, so a
  * patch built on this one (--base P.so) finds them.
+ *
+ * Both versions' .upstare metadata is parsed once, here (meta_parse): the
+ * trees are patch_link()'s, which decides from them what moves, and the
+ * conversion generator (xfgen.c) reads them while it runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,14 +35,16 @@
 
 #include "abi-prelude.h"
 #include "instrument.h"
+#include "json.h"
 #include "patch.h"
 #include "upstare-abi.h"
 #include "strbuf.h"
 #include "xfgen.h"
 
+/* A global of one version, as its metadata (the parsed document) describes it. */
 struct gvar {
-	char *name, *symbol, *type, *desc, *source, *file;
-	char *function;		/* a static local's function, or NULL */
+	const char *name, *symbol, *type, *desc, *source, *file;
+	const char *function;	/* a static local's function, or NULL */
 	long size, line;
 	bool is_static;
 };
@@ -48,98 +54,76 @@ struct gvars {
 	int n;
 };
 
-/* A JSON string at p (after its opening quote); returns the end. */
-static const char *json_str(const char *p, char **out)
-{
-	struct sb b = { 0 };
+/* The source paths of the units of a version. */
+struct units {
+	const char **src;
+	int n;
+};
 
-	for (; *p && *p != '"'; p++) {
-		if (*p == '\\' && p[1]) {
-			p++;
-			if (*p == 'n')
-				sb_put(&b, "\n", 1);
-			else if (*p == 't')
-				sb_put(&b, "\t", 1);
-			else
-				sb_put(&b, p, 1);
-		} else {
-			sb_put(&b, p, 1);
+/* A record type of the metadata: its name and its fields (an array). */
+struct rtype {
+	const char *name;
+	const struct json *fields;
+};
+
+struct rtypes {
+	struct rtype *v;
+	int n;
+};
+
+/* The globals of one unit of the metadata, each with its unit's source. */
+static void add_globals(struct gvars *g, const struct json *unit, const char *source)
+{
+	const struct json *a = json_get(unit, "globals");
+
+	for (a = a && a->type == JSON_ARR ? a->child : NULL; a; a = a->next) {
+		struct gvar v = {
+			.name = json_str(a, "name"), .symbol = json_str(a, "symbol"),
+			.type = json_str(a, "type"), .desc = json_str(a, "desc"),
+			.source = source, .file = json_str(a, "file"),
+			.function = json_str(a, "function"), .size = json_int(a, "size", 0),
+			.line = json_int(a, "line", 0), .is_static = json_bool(a, "static", false),
+		};
+
+		if (v.name && v.symbol && v.type) {
+			g->v = xrealloc(g->v, (g->n + 1) * sizeof(*g->v));
+			g->v[g->n++] = v;
 		}
 	}
-	*out = b.s ? b.s : xstrdup("");
-	return *p ? p + 1 : p;
 }
 
-/* The value of "key": in the object starting at obj (strings and numbers). */
-static char *json_field(const char *obj, const char *end, const char *key)
+/* The record types ("types") of one unit of the metadata. */
+static void add_types(struct rtypes *t, const struct json *unit)
 {
-	char pat[64];
-	const char *p;
-	char *v;
+	const struct json *a = json_get(unit, "types");
 
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(obj, pat);
-	if (!p || p >= end)
-		return NULL;
-	p += strlen(pat);
-	if (*p == '"') {
-		json_str(p + 1, &v);
-		return v;
+	for (a = a && a->type == JSON_ARR ? a->child : NULL; a; a = a->next) {
+		struct rtype r = { json_str(a, "name"), json_get(a, "fields") };
+
+		if (r.name && r.fields && r.fields->type == JSON_ARR) {
+			t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+			t->v[t->n++] = r;
+		}
 	}
-	v = xstrdup(p);
-	v[strcspn(v, ",}")] = 0;
-	return v;
 }
 
-/* The "globals" of every unit in the metadata documents. */
-static void parse_globals(const char *units, struct gvars *g)
+/*
+ * What patch_link() looks at in one version's metadata doc (an array of
+ * unit documents, which outlives what points into it): its units'
+ * sources, their globals and their record types, in the documents' order.
+ */
+static void index_version(const struct json *doc, struct units *u, struct gvars *g,
+			  struct rtypes *t)
 {
-	const char *p = units;
+	for (const struct json *unit = doc ? doc->child : NULL; unit; unit = unit->next) {
+		const char *source = json_str(unit, "source");
 
-	while ((p = strstr(p, "\"source\":\""))) {
-		char *source;
-
-		json_str(p + 10, &source);
-		p = strstr(p, "\"globals\":[");
-		if (!p) {
-			free(source);
-			return;
+		if (source) {
+			u->src = xrealloc(u->src, (u->n + 1) * sizeof(*u->src));
+			u->src[u->n++] = source;
+			add_globals(g, unit, source);
 		}
-		p += 11;
-		while (*p == '\n' || *p == ',')
-			p++;
-		while (*p == '{') {
-			const char *end = strchr(p, '}');
-			struct gvar v = { 0 };
-			char *size;
-
-			if (!end)
-				return;
-			v.name = json_field(p, end, "name");
-			v.symbol = json_field(p, end, "symbol");
-			v.type = json_field(p, end, "type");
-			v.desc = json_field(p, end, "desc");
-			v.file = json_field(p, end, "file");
-			size = json_field(p, end, "size");
-			v.size = size ? strtol(size, NULL, 10) : 0;
-			free(size);
-			size = json_field(p, end, "static");
-			v.is_static = size && !strcmp(size, "true");
-			free(size);
-			v.source = xstrdup(source);
-			v.function = json_field(p, end, "function");
-			size = json_field(p, end, "line");
-			v.line = size ? strtol(size, NULL, 10) : 0;
-			free(size);
-			if (v.name && v.symbol && v.type) {
-				g->v = xrealloc(g->v, (g->n + 1) * sizeof(*g->v));
-				g->v[g->n++] = v;
-			}
-			p = end + 1;
-			while (*p == '\n' || *p == ',')
-				p++;
-		}
-		free(source);
+		add_types(t, unit);
 	}
 }
 
@@ -148,23 +132,6 @@ static const char *base_name(const char *p)
 	const char *s = strrchr(p, '/');
 
 	return s ? s + 1 : p;
-}
-
-/* The source paths of the units of a metadata document. */
-struct units {
-	char **src;
-	int n;
-};
-
-static void parse_units(const char *units, struct units *u)
-{
-	for (const char *p = units; (p = strstr(p, "\"source\":\""));) {
-		char *s;
-
-		p = json_str(p + 10, &s);
-		u->src = xrealloc(u->src, (u->n + 1) * sizeof(*u->src));
-		u->src[u->n++] = s;
-	}
 }
 
 /* How many characters paths a and b share at their ends. */
@@ -301,68 +268,6 @@ static const struct gvar *gvar_match(const struct gvars *base, const struct gvar
 	return NULL;
 }
 
-/* A record type of the metadata: its name and its fields' JSON text. */
-struct rtype {
-	char *name, *fields;
-};
-
-struct rtypes {
-	struct rtype *v;
-	int n;
-};
-
-/* The end of the JSON value (object or array) that starts at p. */
-static const char *json_end(const char *p)
-{
-	int depth = 0, in_str = 0;
-
-	for (; *p; p++) {
-		if (in_str) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_str = 0;
-		} else if (*p == '"') {
-			in_str = 1;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if ((*p == '}' || *p == ']') && --depth == 0) {
-			return p + 1;
-		}
-	}
-	return p;
-}
-
-/* The record types ("types") of every unit of the metadata. */
-static void parse_types(const char *units, struct rtypes *t)
-{
-	for (const char *p = units; (p = strstr(p, "\"types\":["));) {
-		const char *end = json_end(p + 8);
-
-		for (p += 9; p < end && *p != ']';) {
-			const char *oe, *f;
-			struct rtype r = { 0 };
-
-			while (p < end && *p != '{' && *p != ']')
-				p++;
-			if (p >= end || *p != '{')
-				break;
-			oe = json_end(p);
-			f = strstr(p, "\"fields\":[");
-			r.name = json_field(p, oe, "name");
-			if (r.name && f && f < oe) {
-				r.fields = strndup(f + 9, json_end(f + 9) - (f + 9));
-				t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
-				t->v[t->n++] = r;
-			} else {
-				free(r.name);
-			}
-			p = oe;
-		}
-		p = end;
-	}
-}
-
 static const struct rtype *rtype_find(const struct rtypes *t, const char *name)
 {
 	for (int i = 0; i < t->n; i++)
@@ -396,56 +301,72 @@ static char *record_of(const char *type)
 	return s;
 }
 
+/* Has any field of a record (an array of objects) a member named key? */
+static bool any_field_has(const struct json *fields, const char *key)
+{
+	for (const struct json *f = fields->child; f; f = f->next)
+		if (json_get(f, key))
+			return true;
+	return false;
+}
+
+/*
+ * Are the values a and b the same, members in the same order?  Of a
+ * string member named skip, only that both have it there.
+ */
+static bool value_same(const struct json *a, const struct json *b, const char *skip)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case JSON_NULL:
+		return true;
+	case JSON_BOOL:
+		return a->b == b->b;
+	case JSON_NUM:
+		return a->is_int == b->is_int && (a->is_int ? a->i == b->i : a->num == b->num);
+	case JSON_STR:
+		return !strcmp(a->str, b->str);
+	case JSON_ARR:
+	case JSON_OBJ:
+		break;
+	}
+	for (a = a->child, b = b->child; a && b; a = a->next, b = b->next) {
+		if (!a->key != !b->key || (a->key && strcmp(a->key, b->key)))
+			return false;
+		if (skip && a->key && !strcmp(a->key, skip) && a->type == JSON_STR &&
+		    b->type == JSON_STR)
+			continue;
+		if (!value_same(a, b, skip))
+			return false;
+	}
+	return !a && !b;
+}
+
 /*
  * Did record type name change its layout between the versions (fields,
  * their types and offsets, and those of the records it holds by value)?
+ * The fields are compared without the types as spelled when both
+ * versions have the canonical shapes ("desc"), so that unsigned int
+ * becoming uint32_t is no change.
  */
-/*
- * A record's fields as compared: without the types as spelled when the
- * canonical shapes are there ("desc"), so that unsigned int becoming
- * uint32_t is no change.
- */
-static char *fields_key(const char *fields)
-{
-	struct sb b = { 0 };
-	const char *p = fields, *t;
-
-	if (!strstr(fields, "\"desc\":"))
-		return xstrdup(fields);
-	while ((t = strstr(p, "\"type\":\""))) {
-		char *skip;
-
-		sb_put(&b, p, t - p);
-		p = json_str(t + 8, &skip);
-		free(skip);
-	}
-	sb_puts(&b, p);
-	return b.s ? b.s : xstrdup("");
-}
-
 static bool layout_changed(const struct rtypes *ob, const struct rtypes *nb, const char *name,
 			   int depth)
 {
 	const struct rtype *o = rtype_find(ob, name), *n = rtype_find(nb, name);
-	char *ok, *nk;
-	bool changed;
+	bool shapes, changed;
 
 	if (!o || !n || depth > 16)
 		return false;
-	ok = fields_key(o->fields);
-	nk = fields_key(n->fields);
-	changed = strcmp(ok, nk) != 0;
-	free(ok);
-	free(nk);
-	for (const char *p = n->fields; !changed && (p = strstr(p, "\"type\":\""));) {
-		char *t, *rec;
+	shapes = any_field_has(o->fields, "desc") && any_field_has(n->fields, "desc");
+	changed = !value_same(o->fields, n->fields, shapes ? "type" : NULL);
+	for (const struct json *f = n->fields->child; !changed && f; f = f->next) {
+		const char *t = json_str(f, "type");
+		char *rec = t ? record_of(t) : NULL;
 
-		p = json_str(p + 8, &t);
-		rec = record_of(t);
 		if (rec && strcmp(rec, name))
 			changed = layout_changed(ob, nb, rec, depth + 1);
 		free(rec);
-		free(t);
 	}
 	return changed;
 }
@@ -695,14 +616,15 @@ static void watch_local(void *arg, const char *function, const char *key, const 
 int patch_link(const struct patch_opts *po)
 {
 	struct sb bid = { 0 }, bunits = { 0 }, info = { 0 }, storage = { 0 }, moves = { 0 };
+	struct json *bdoc = NULL, *ndoc = NULL;
 	struct gvars base = { 0 }, news = { 0 };
 	struct units bu = { 0 }, nu = { 0 };
-	const char **pair;
+	const char **pair = NULL;
 	struct rtypes btypes = { 0 }, ntypes = { 0 };
 	struct sb changed = { 0 }, convs = { 0 };
 	unsigned nchanged = 0, nconvs = 0;
 	struct argv_list rename = { 0 };
-	struct sb bstorage = { 0 }, nunits = { 0 }, gens = { 0 };
+	struct sb bstorage = { 0 }, gens = { 0 };
 	struct xfgen *xg = NULL;
 	struct watches wl = { 0 };
 	char *bmap, tag[16], path[4096];
@@ -714,24 +636,22 @@ int patch_link(const struct patch_opts *po)
 			"upstare-cc (no .upstare metadata or build id)\n", po->base);
 		return 1;
 	}
-	parse_globals(bunits.s, &base);
-	parse_units(bunits.s, &bu);
-	parse_types(bunits.s, &btypes);
+	if (meta_parse(po->base, bunits.s, &bdoc))
+		goto out;
 	bmap = bstorage.s;
 	for (int i = 0; i < po->nobjs; i++) {
 		struct sb id = { 0 }, u = { 0 };
+		bool bad = meta_read(po->objs[i], &id, &u, NULL) > 0 &&
+			   meta_parse(po->objs[i], u.s, &ndoc);
 
-		if (meta_read(po->objs[i], &id, &u, NULL) > 0) {
-			if (nunits.s)
-				sb_puts(&nunits, ",");
-			sb_puts(&nunits, u.s);
-			parse_globals(u.s, &news);
-			parse_units(u.s, &nu);
-			parse_types(u.s, &ntypes);
-		}
 		sb_free(&id);
 		sb_free(&u);
+		if (bad)
+			goto out;
 	}
+	/* both point into the documents, which xfgen reads too */
+	index_version(bdoc, &bu, &base, &btypes);
+	index_version(ndoc, &nu, &news, &ntypes);
 	/* the storage a patch gives a global is named apart from every other
 	 * patch's: two built in one second by one pid must not share it */
 	{
@@ -742,7 +662,7 @@ int patch_link(const struct patch_opts *po)
 		snprintf(tag, sizeof(tag), "%08x", r);
 	}
 	pair = pair_units(&bu, &nu, &base, &news);
-	xg = xfgen_open(bunits.s, nunits.s, po->base, po->explain);
+	xg = xfgen_open(bdoc, ndoc, po->base, po->explain);
 	xfgen_user_xforms(xg, po->objs, po->nobjs);
 	wl.xg = xg;
 	wl.gens = &gens;
@@ -930,8 +850,15 @@ int patch_link(const struct patch_opts *po)
 	err = 0;
 out:
 	xfgen_close(xg);
+	json_free(bdoc);
+	json_free(ndoc);
+	free(base.v);
+	free(news.v);
+	free(bu.src);
+	free(nu.src);
+	free(btypes.v);
+	free(ntypes.v);
 	free(pair);
-	sb_free(&nunits);
 	sb_free(&gens);
 	sb_free(&bstorage);
 	sb_free(&bid);

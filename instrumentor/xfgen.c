@@ -61,7 +61,7 @@ struct memo {
 };
 
 struct xfgen {
-	struct json *bdoc, *ndoc;
+	const struct json *bdoc, *ndoc;	/* patch_link()'s */
 	struct memo *memo;
 	struct recs b, n;
 	Elf *elf;
@@ -165,31 +165,13 @@ static const struct rec *rec_find(const struct recs *r, const char *name)
 	return NULL;
 }
 
-static struct json *parse_units(const char *units)
-{
-	struct sb b = { 0 };
-	struct json *j;
-	char err[128];
-
-	sb_puts(&b, "[");
-	if (units)
-		sb_puts(&b, units);
-	sb_puts(&b, "]");
-	j = json_parse(b.s, err, sizeof(err));
-	if (!j)
-		fprintf(stderr, "upstare-cc: warning: metadata unreadable (%s): no transformer "
-			"is generated\n", err);
-	sb_free(&b);
-	return j;
-}
-
-struct xfgen *xfgen_open(const char *base_units, const char *new_units, const char *base_path,
-			 bool explain)
+struct xfgen *xfgen_open(const struct json *base, const struct json *news,
+			 const char *base_path, bool explain)
 {
 	struct xfgen *x = xcalloc(1, sizeof(*x));
 
-	x->bdoc = parse_units(base_units);
-	x->ndoc = parse_units(new_units);
+	x->bdoc = base;
+	x->ndoc = news;
 	index_recs(x->bdoc, &x->b);
 	index_recs(x->ndoc, &x->n);
 	x->elf = elf_open_read(base_path, &x->fd);
@@ -206,8 +188,6 @@ void xfgen_close(struct xfgen *x)
 		elf_end(x->elf);
 	if (x->fd >= 0)
 		close(x->fd);
-	json_free(x->bdoc);
-	json_free(x->ndoc);
 	for (int i = 0; i < x->memo->n; i++)
 		free((char *)x->memo->names[i]);
 	free(x->memo->names);

@@ -16,11 +16,13 @@ struct xfgen_var {
 };
 
 /*
- * base_units and new_units: the versions' metadata documents, joined by
- * commas; base_path: the program or patch the patch applies to.
+ * base and news: the versions' metadata, arrays of unit documents
+ * (meta_parse), which the caller keeps until xfgen_close(); base_path:
+ * the program or patch the patch applies to.
  */
-struct xfgen *xfgen_open(const char *base_units, const char *new_units, const char *base_path,
-			 bool explain);
+struct json;
+struct xfgen *xfgen_open(const struct json *base, const struct json *news,
+			 const char *base_path, bool explain);
 /*
  * Append to out the C definition of "static const struct __upstare_xgen
  * id", the conversion of global ov (kept at old_storage in the base) to nv.
