@@ -12,9 +12,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifndef VERSION
 #define VERSION "v1"
+#define COUNTER int
+#define COUNT_FMT "count %d\n"
+#endif
 
-int served;
+COUNTER served;
 
 static void *client(void *arg)
 {
@@ -28,7 +32,7 @@ static void *client(void *arg)
 			break;
 		buf[n] = 0;
 		if (!strncmp(buf, "COUNT", 5)) {
-			len = snprintf(out, sizeof(out), "count %d\n",
+			len = snprintf(out, sizeof(out), COUNT_FMT,
 				       __atomic_load_n(&served, __ATOMIC_SEQ_CST));
 		} else {
 			__atomic_add_fetch(&served, 1, __ATOMIC_SEQ_CST);
