@@ -25,6 +25,9 @@ struct scan {
 	unsigned nstatic;
 	CXCursor *types;		/* named types and enum constants declared inside */
 	unsigned ntypes;
+	/* "&x" expressions whose address is used at once (at_once()), by extent */
+	unsigned (*at_once)[2];
+	unsigned nat_once;
 };
 
 static bool str_in(char **v, unsigned n, const char *s)
@@ -133,13 +136,82 @@ static bool has_cleanup(struct tu *t, CXCursor var)
 	return r;
 }
 
-static void mark_addr_taken(struct scan *s, CXCursor op)
+/*
+ * Look through parentheses, implicit conversions and casts to pointer
+ * types: the same address.
+ */
+static CXCursor strip_ptr_casts(CXCursor e)
+{
+	for (;;) {
+		enum CXCursorKind k;
+		CXCursor *kids, next = clang_getNullCursor();
+		unsigned n;
+
+		e = strip_implicit(e);
+		k = clang_getCursorKind(e);
+		if (k != CXCursor_CStyleCastExpr ||
+		    clang_getCanonicalType(clang_getCursorType(e)).kind != CXType_Pointer)
+			return e;
+		/* a TypeRef may come before the operand */
+		n = get_kids(e, &kids);
+		if (n && is_expr(kids[n - 1]))
+			next = kids[n - 1];
+		free(kids);
+		if (clang_Cursor_isNull(next))
+			return e;
+		e = next;
+	}
+}
+
+static bool is_addr_of(CXCursor e)
+{
+	return clang_getCursorKind(e) == CXCursor_UnaryOperator &&
+	       clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_AddrOf;
+}
+
+/*
+ * The pointer that "*p", "p->f" or "p[i]" (or "i[p]") goes through, or a
+ * null cursor for any other expression.
+ */
+static CXCursor deref_pointer(CXCursor d)
+{
+	enum CXCursorKind k = clang_getCursorKind(d);
+	CXCursor *kids, p = clang_getNullCursor();
+	unsigned n;
+
+	if (k == CXCursor_UnaryOperator &&
+	    clang_getCursorUnaryOperatorKind(d) != CXUnaryOperator_Deref)
+		return p;
+	if (k != CXCursor_UnaryOperator && k != CXCursor_MemberRefExpr &&
+	    k != CXCursor_ArraySubscriptExpr)
+		return p;
+	n = get_kids(d, &kids);
+	for (unsigned i = 0; i < n && i < 2 && clang_Cursor_isNull(p); i++) {
+		if (k != CXCursor_ArraySubscriptExpr && i > 0)
+			break;
+		if (clang_getCanonicalType(clang_getCursorType(strip_implicit(kids[i]))).kind ==
+		    CXType_Pointer)
+			p = kids[i];
+	}
+	free(kids);
+	return p;
+}
+
+/*
+ * The address the operand of "&" designates belongs to a local (or a
+ * parameter): record it, and, when kept is set, as an address that may be
+ * held anywhere.  "&x.f", "&x[2]", and through a pointer that is itself
+ * such an address, "&((struct s *)&x)->f" and "&*(int *)&x": these all
+ * point into x.
+ */
+static void mark_addr_taken(struct scan *s, CXCursor op, bool kept)
 {
 	CXCursor *kids;
 	unsigned n;
 
 	for (;;) {
 		enum CXCursorKind k;
+		CXCursor p;
 
 		op = strip_implicit(op);
 		k = clang_getCursorKind(op);
@@ -149,11 +221,31 @@ static void mark_addr_taken(struct scan *s, CXCursor op)
 			if (is_local_var(ref) || clang_getCursorKind(ref) == CXCursor_ParmDecl) {
 				char *usr = cur_usr(ref);
 
-				str_push(&s->fi->addr_usrs, &s->fi->naddr, usr);
+				str_push(&s->fi->addr_any_usrs, &s->fi->naddr_any, usr);
+				if (kept)
+					str_push(&s->fi->addr_usrs, &s->fi->naddr, usr);
 				free(usr);
 			}
 			return;
 		}
+		p = deref_pointer(op);
+		if (!clang_Cursor_isNull(p)) {
+			/*
+			 * "&p->f", "&p[i]", "&*p" with p a pointer: the address
+			 * of what p points to, not of p; a local's when p is
+			 * the local's address, cast at most
+			 */
+			p = strip_ptr_casts(p);
+			if (!is_addr_of(p))
+				return;
+			n = get_kids(p, &kids);
+			op = n ? kids[0] : clang_getNullCursor();
+			free(kids);
+			if (!n)
+				return;
+			continue;
+		}
+		/* "x.f", "x[i]" with x an array: within x */
 		if (k != CXCursor_MemberRefExpr && k != CXCursor_ArraySubscriptExpr)
 			return;
 		n = get_kids(op, &kids);
@@ -161,15 +253,90 @@ static void mark_addr_taken(struct scan *s, CXCursor op)
 			free(kids);
 			return;
 		}
-		op = strip_implicit(kids[0]);
+		op = kids[0];
 		free(kids);
-		/*
-		 * "&p->f" and "&p[i]" with p a pointer: the address of what p
-		 * points to, not of p (an array base's decay is stripped)
-		 */
-		if (clang_getCanonicalType(clang_getCursorType(op)).kind == CXType_Pointer)
-			return;
 	}
+}
+
+/*
+ * A local's address dereferenced at once, "*(T *)&x", "((T *)&x)->f" or
+ * "((unsigned char *)&x)[i]", as programs write to reinterpret a value's
+ * bytes (SQLite's "*(i64 *)&iKey"): the address is in no variable, no
+ * structure, no call when the frame is saved, so the local needs no
+ * address that survives a rebuild and stays in the native frame, where
+ * the compiler keeps it in a register.  Unless the result is an array
+ * (it decays to a pointer into the local) or its own address is taken:
+ * mark_addr_taken() then follows "&*(T *)&x" to x.  So is the address
+ * given to memcpy() and its kind, which keep no copy of it and return
+ * before anything parks.
+ */
+static void note_at_once(struct scan *s, CXCursor addr)
+{
+	addr = strip_ptr_casts(addr);
+	if (!is_addr_of(addr))
+		return;
+	s->at_once = xrealloc(s->at_once, (s->nat_once + 1) * sizeof(*s->at_once));
+	s->at_once[s->nat_once][0] = cur_beg(addr);
+	s->at_once[s->nat_once][1] = cur_end(addr);
+	s->nat_once++;
+}
+
+static bool used_at_once(struct scan *s, CXCursor addr)
+{
+	for (unsigned i = 0; i < s->nat_once; i++)
+		if (s->at_once[i][0] == cur_beg(addr) && s->at_once[i][1] == cur_end(addr))
+			return true;
+	return false;
+}
+
+static enum CXChildVisitResult call_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+	(void)parent;
+	if (clang_getCursorKind(c) == CXCursor_CallExpr || clang_getCursorKind(c) == CXCursor_StmtExpr) {
+		*(bool *)d = true;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Recurse;
+}
+
+/*
+ * e calls: an operand evaluated before it is captured in a temporary
+ * (emit.c), which would hold the local's address across the call.
+ */
+static bool has_call(CXCursor e)
+{
+	bool r = clang_getCursorKind(e) == CXCursor_CallExpr ||
+		 clang_getCursorKind(e) == CXCursor_StmtExpr;
+
+	if (!r)
+		clang_visitChildren(e, call_visit, &r);
+	return r;
+}
+
+static void note_deref(struct scan *s, CXCursor d)
+{
+	CXCursor p = deref_pointer(d), *kids;
+	unsigned n;
+	bool calls = false;
+
+	switch (clang_getCanonicalType(clang_getCursorType(d)).kind) {
+	case CXType_ConstantArray: case CXType_IncompleteArray: case CXType_VariableArray:
+	case CXType_DependentSizedArray: case CXType_FunctionProto: case CXType_FunctionNoProto:
+		return;
+	default:
+		break;
+	}
+	if (clang_Cursor_isNull(p))
+		return;
+	/* "((char *)&x)[f()]": the address is captured before the call */
+	if (clang_getCursorKind(d) == CXCursor_ArraySubscriptExpr) {
+		n = get_kids(d, &kids);
+		for (unsigned i = 0; i < n; i++)
+			calls = calls || has_call(kids[i]);
+		free(kids);
+	}
+	if (!calls)
+		note_at_once(s, p);
 }
 
 static void unsupported(struct scan *s, CXCursor c, const char *what)
@@ -206,6 +373,72 @@ static bool array_escapes(CXCursor decay, CXCursor parent, CXCursor ref)
 	base = n && cur_beg(kids[0]) == cur_beg(decay) && cur_end(kids[0]) == cur_end(decay);
 	free(kids);
 	return !base;
+}
+
+/*
+ * A call of one of the C library's memory functions, which keep no pointer
+ * they are given: 1, or 2 for one that returns its first argument
+ * (memcpy(), memmove(), memset()), else 0.
+ */
+static int mem_function(CXCursor call)
+{
+	static const char *const names[] = {
+		"memcmp", "bcmp", "bzero", "__builtin_memcmp", "__builtin_bcmp", "__builtin_bzero",
+		"__builtin_memcpy_inline", "__builtin_memset_inline",
+		/* returning their first argument */
+		"memcpy", "memmove", "memset", "__builtin_memcpy", "__builtin_memmove",
+		"__builtin_memset", "__builtin___memcpy_chk", "__builtin___memmove_chk",
+		"__builtin___memset_chk", NULL,
+	};
+	CXCursor fn = call_target(call);
+	char *name;
+	int r = 0;
+
+	if (clang_Cursor_isNull(fn))
+		return 0;
+	name = cur_spelling(fn);
+	for (int i = 0; names[i] && !r; i++)
+		if (!strcmp(name, names[i]))
+			r = i < 8 ? 1 : 2;
+	/* the library's, not the program's own memcpy() */
+	if (strncmp(name, "__builtin_", 10) && !in_system_header(fn))
+		r = 0;
+	free(name);
+	return r;
+}
+
+/* Where parent puts the value of its child, the value is not kept. */
+static bool value_unused(CXCursor parent)
+{
+	switch (clang_getCursorKind(parent)) {
+	case CXCursor_CompoundStmt: case CXCursor_LabelStmt: case CXCursor_CaseStmt:
+	case CXCursor_DefaultStmt: case CXCursor_IfStmt: case CXCursor_WhileStmt:
+	case CXCursor_DoStmt: case CXCursor_ForStmt:
+		return true;	/* a statement, or a condition: compared, not kept */
+	case CXCursor_CStyleCastExpr:
+		return clang_getCanonicalType(clang_getCursorType(parent)).kind == CXType_Void;
+	default:
+		return false;
+	}
+}
+
+/*
+ * "memcpy(&x, &y, sizeof(x))": the addresses are used and forgotten
+ * within the call, unless memcpy() returns one into a value that is kept,
+ * or an argument calls: "memcpy(&x, f(), n)" captures "&x" before f().
+ */
+static void note_mem_call(struct scan *s, CXCursor call, CXCursor parent)
+{
+	int kind = mem_function(call), na = clang_Cursor_getNumArguments(call);
+	bool calls = false;
+
+	if (!kind)
+		return;
+	for (int a = 0; a < na; a++)
+		calls = calls || has_call(clang_Cursor_getArgument(call, a));
+	for (int a = 0; a < na && !calls; a++)
+		if (a > 0 || kind == 1 || value_unused(parent))
+			note_at_once(s, clang_Cursor_getArgument(call, a));
 }
 
 static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientData d)
@@ -274,6 +507,8 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 	case CXCursor_CallExpr: {
 		CXCursor ref = call_target(c);
 
+		note_mem_call(s, c, parent);
+
 		if (!clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
 			char *n = cur_spelling(ref);
 
@@ -291,10 +526,17 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 			CXCursor *kids;
 			unsigned n = get_kids(c, &kids);
 
+			/* the "*(T *)" around it was visited first */
 			if (n)
-				mark_addr_taken(s, kids[0]);
+				mark_addr_taken(s, kids[0], !used_at_once(s, c));
 			free(kids);
+		} else {
+			note_deref(s, c);
 		}
+		break;
+	case CXCursor_MemberRefExpr:
+	case CXCursor_ArraySubscriptExpr:
+		note_deref(s, c);
 		break;
 	case CXCursor_UnexposedExpr: {
 		/*
@@ -309,9 +551,9 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		    clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr &&
 		    clang_getCanonicalType(clang_getCursorType(kids[0])).kind ==
 		    CXType_ConstantArray)
-			mark_addr_taken(s, kids[0]);
+			mark_addr_taken(s, kids[0], true);
 		else if (n == 1 && array_escapes(c, parent, kids[0]))
-			mark_addr_taken(s, kids[0]);
+			mark_addr_taken(s, kids[0], true);
 		free(kids);
 		break;
 	}
@@ -502,16 +744,16 @@ static bool knr_definition(struct tu *t, CXCursor fn, unsigned body_beg)
 
 /*
  * A local whose address is taken (or an array, whose address is taken
- * wherever it decays) may have that address stored anywhere: in a
- * structure, a global, the heap, another thread's data.  No relocation
- * can find those copies, so such a local must keep its address when its
- * frame is unwound and rebuilt.  It lives on the thread's side stack
- * (userlib/frames.c), which unwinding does not pop: the function holds a
- * pointer to it, __us_sp_NAME, and every mention of the local becomes
- * (*__us_sp_NAME).  Written into the declarator, the same replacement
- * declares the pointer: "int x[4]" becomes "int (*__us_sp_x)[4]".
- * emit.c allocates the locals at entry, keeps the pointers in the frame
- * record and releases the locals at each return.
+ * wherever it decays), other than at once (note_at_once()), may have that
+ * address stored anywhere: in a structure, a global, the heap, another
+ * thread's data.  No relocation can find those copies, so such a local
+ * must keep its address when its frame is unwound and rebuilt.  It lives
+ * on the thread's side stack (userlib/frames.c), which unwinding does not
+ * pop: the function holds a pointer to it, __us_sp_NAME, and every mention
+ * of the local becomes (*__us_sp_NAME).  Written into the declarator, the
+ * same replacement declares the pointer: "int x[4]" becomes "int
+ * (*__us_sp_x)[4]".  emit.c allocates the locals at entry, keeps the
+ * pointers in the frame record and releases the locals at each return.
  */
 static void plan_shadow(struct tu *t, struct scan *s)
 {
@@ -618,6 +860,7 @@ struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback)
 	free(s.local_names);
 	free(s.local_decls);
 	free(s.types);
+	free(s.at_once);
 	for (i = 0; i < s.nother; i++)
 		free(s.other_names[i]);
 	free(s.other_names);

@@ -516,15 +516,34 @@ static bool is_scalar_type(CXType t)
 	}
 }
 
-static bool addr_taken(struct fctx *f, CXCursor decl)
+static bool usr_listed(char **usrs, unsigned n, CXCursor decl)
 {
 	char *usr = cur_usr(decl);
 	bool r = false;
 
-	for (unsigned i = 0; i < f->fi->naddr && !r; i++)
-		r = !strcmp(f->fi->addr_usrs[i], usr);
+	for (unsigned i = 0; i < n && !r; i++)
+		r = !strcmp(usrs[i], usr);
 	free(usr);
 	return r;
+}
+
+/*
+ * The local's address appears in the function, even only dereferenced at
+ * once ("*(T *)&x"): code may change it without naming it, so it is never
+ * taken as unchanged or dead.
+ */
+static bool addr_taken(struct fctx *f, CXCursor decl)
+{
+	return usr_listed(f->fi->addr_any_usrs, f->fi->naddr_any, decl);
+}
+
+/*
+ * Its address may be kept anywhere (analyze.c): on the side stack, or
+ * relocated when it is a parameter.
+ */
+static bool addr_kept(struct fctx *f, CXCursor decl)
+{
+	return usr_listed(f->fi->addr_usrs, f->fi->naddr, decl);
 }
 
 /*
@@ -3524,9 +3543,11 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		 * address-taken (analyze.c), and on the side stack.  One only
 		 * ever subscripted has no pointer into it at a continuation
 		 * point (capture() evaluates "a[2]" again after a call): it
-		 * needs no relocation, and no address of it escapes.
+		 * needs no relocation, and no address of it escapes.  Nor
+		 * does the address of a local only dereferenced at once,
+		 * "*(T *)&x", or given to memcpy().
 		 */
-		l->addr_taken = addr_taken(f, v);
+		l->addr_taken = addr_kept(f, v);
 		if (!strncmp(name, "(*__us_sp_", 10)) {
 			/* analyze.c's plan_shadow(): its address never changes */
 			l->shadow = true;
@@ -4404,7 +4425,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		if (*pn) {
 			struct local *l = add_local(f, pn, pn, clang_getCursorType(p), "param");
 
-			l->addr_taken = addr_taken(f, p);
+			l->addr_taken = addr_kept(f, p);
 			l->decl = p;
 			l->has_decl = true;
 		}

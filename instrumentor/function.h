@@ -13,8 +13,11 @@ struct fninfo {
 	bool skip;		/* emitted exactly as written (naked) */
 	bool quiet;		/* never reaches an update point (park.c) */
 	bool is_static, is_inline, addr_taken, is_main, returns_void;
-	char **addr_usrs;	/* locals whose address is taken */
+	char **addr_usrs;	/* locals whose address is kept: may be held anywhere */
 	unsigned naddr;
+	/* locals whose address appears at all, kept or used at once ("*(T *)&x") */
+	char **addr_any_usrs;
+	unsigned naddr_any;
 	unsigned nshadow;	/* locals kept on the side stack (analyze.c) */
 	char **nth_usrs;	/* locals whose name an earlier one has, */
 	unsigned *nth;		/* and which of that name each is: 2, 3... */

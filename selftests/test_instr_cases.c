@@ -443,32 +443,45 @@ static bool case_meta(struct test_ctx *ctx, const char *src, const char *flags,
 }
 
 /*
- * The keys of function NAME's continuation points in the metadata, each
- * after a space, into OUT; false if the function or its list is missing.
+ * A list of function NAME's in the metadata, each item after a space,
+ * into OUT: the keys of its continuation points ("cps"), or the names of
+ * its locals on the side stack ("locals"); false if the function or its
+ * list is missing.
  */
-static bool meta_points(const char *meta, const char *name, char *out, size_t size)
+static bool meta_list(const char *meta, const char *name, const char *list, char *out,
+		      size_t size)
 {
+	bool cps = !strcmp(list, "cps"), side_stack = false;
+	const char *p, *item = NULL, *item_end = NULL;
 	char key[300];
-	const char *p;
 	int depth = 0;
 
 	snprintf(key, sizeof(key), "{\"name\":\"%s\",", name);
 	p = strstr(meta, key);
-	if (!p || !(p = strstr(p, "\"cps\":[")))
+	snprintf(key, sizeof(key), "\"%s\":[", list);
+	if (!p || !(p = strstr(p, key)))
 		return false;
 	*out = 0;
-	for (p += strlen("\"cps\":"); *p; p++) {
+	for (p += strlen(key) - 1; *p; p++) {
 		if (*p == '[' || *p == '{') {
 			depth++;
 		} else if (*p == ']' || *p == '}') {
 			if (--depth == 0)
 				return true;
+			if (depth == 1 && item && (cps || side_stack))
+				snprintf(out + strlen(out), size - strlen(out), " %.*s",
+					 (int)(item_end - item), item);
+			if (depth == 1)
+				item = NULL, side_stack = false;
 		} else if (*p == '"') {
-			const char *v = p + strlen("\"key\":\""), *e;
+			const char *field = cps ? "\"key\":\"" : "\"name\":\"", *e;
 
-			if (depth == 2 && !strncmp(p, "\"key\":\"", strlen("\"key\":\"")) &&
-			    (e = strchr(v, '"'))) {
-				snprintf(out + strlen(out), size - strlen(out), " %.*s", (int)(e - v), v);
+			if (depth == 2 && !strncmp(p, "\"side_stack\":true", 17))
+				side_stack = true;
+			if (depth == 2 && !strncmp(p, field, strlen(field)) &&
+			    (e = strchr(p + strlen(field), '"'))) {
+				item = p + strlen(field);
+				item_end = e;
 				p = e;
 				continue;
 			}
@@ -484,18 +497,30 @@ static bool meta_points(const char *meta, const char *name, char *out, size_t si
 
 /*
  * "// expect-points: NAME KEY..." lines: function NAME's continuation
- * points, in order, in the -O2 build's metadata.
+ * points, in order, in the -O2 build's metadata; "// expect-side-stack:
+ * NAME LOCAL..." lines: its locals on the side stack (analyze.c), in order.
  */
-static bool check_points(struct test_ctx *ctx, const char *src)
+static bool check_meta_lists(struct test_ctx *ctx, const char *src)
 {
-	const char *marker = "// expect-points:";
+	static const struct {
+		const char *marker, *list, *what;
+	} kinds[] = {
+		{ "// expect-points:", "cps", "continuation points" },
+		{ "// expect-side-stack:", "locals", "locals on the side stack" },
+	};
 	struct cmd_result r = { 0 };
 	char *text = read_file(src, NULL);
-	bool ok = true;
+	bool ok = true, built = false;
 
 	if (!ASSERT_TRUE(text != NULL, src))
 		return false;
-	if (strstr(text, marker) && (ok = case_meta(ctx, src, "-O2", &r))) {
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && ok; k++) {
+		const char *marker = kinds[k].marker;
+
+		if (!strstr(text, marker))
+			continue;
+		if (!built && !(ok = built = case_meta(ctx, src, "-O2", &r)))
+			break;
 		for (const char *m = strstr(text, marker); m; m = strstr(m + 1, marker)) {
 			char name[256], want[1024], got[1024];
 			const char *p = m + strlen(marker), *e = strchr(p, '\n');
@@ -508,15 +533,17 @@ static bool check_points(struct test_ctx *ctx, const char *src)
 			}
 			p += used;
 			snprintf(want, sizeof(want), "%.*s", e ? (int)(e - p) : (int)strlen(p), p);
-			if (!meta_points(r.out, name, got, sizeof(got)))
+			while (*want && want[strlen(want) - 1] == ' ')
+				want[strlen(want) - 1] = 0;
+			if (!meta_list(r.out, name, kinds[k].list, got, sizeof(got)))
 				ok = test_fail_at(__FILE__, __LINE__, "%s() not in the metadata", name);
 			else if (strcmp(got, want))
-				ok = test_fail_at(__FILE__, __LINE__, "%s(): continuation points \"%s\", "
-						  "expected \"%s\"", name, got + !!*got, want + !!*want);
+				ok = test_fail_at(__FILE__, __LINE__, "%s(): %s \"%s\", expected \"%s\"",
+						  name, kinds[k].what, got + !!*got, want + !!*want);
 		}
-		if (!ok)
-			test_log("metadata:\n%s", r.out);
 	}
+	if (!ok && built)
+		test_log("metadata:\n%s", r.out);
 	cmd_result_free(&r);
 	free(text);
 	return ok;
@@ -538,7 +565,7 @@ static enum test_result run_case(struct test_ctx *ctx)
 	    !same_output("plain builds (the case is not deterministic)", "-O2", out_o2, "-O0",
 			 out_o0))
 		ok = false;
-	ok = check_points(ctx, src) && ok;
+	ok = check_meta_lists(ctx, src) && ok;
 	if (ok)
 		res = TEST_PASS;
 	free(out_o2);
