@@ -88,11 +88,8 @@ static struct upstare__obj *applied, **applied_tail = &applied;
  */
 static void obj_free(struct upstare__obj *o)
 {
-	if (o->deps)
-		explicit_bzero(o->deps, o->ndeps * sizeof(*o->deps));
-	free(o->deps);
-	explicit_bzero(o, sizeof(*o));
-	free(o);
+	upstare__free_zeroed(o->deps, o->ndeps * sizeof(*o->deps));
+	upstare__free_zeroed(o, sizeof(*o));
 }
 
 static uintptr_t page_down(uintptr_t x, uintptr_t pg)
@@ -166,7 +163,6 @@ static int read_headers(int fd, const char *name, ElfW(Ehdr) *eh, ElfW(Phdr) **p
 	return 0;
 }
 
-/* Reserve the image's span, then map each PT_LOAD over it; zero the bss. */
 /*
  * Where patches are mapped: one reservation (PROT_NONE, no memory behind
  * it), made at the first load in fresh address space and carved first-fit,
@@ -246,6 +242,7 @@ static void arena_put(void *map, size_t span)
 		}
 }
 
+/* Reserve the image's span, then map each PT_LOAD over it; zero the bss. */
 static int map_segments(struct upstare__obj *o, int fd, const ElfW(Phdr) *ph, unsigned n,
 			uintptr_t pg)
 {

@@ -35,9 +35,7 @@ int upstare__ptrmap_put(struct upstare__ptrmap *m, void *key, void *val)
 		for (size_t i = 0; m->t && i < ((size_t)1 << m->bits); i++)
 			if (m->t[i].key)
 				place(t, bits, m->t[i].key, m->t[i].val);
-		if (m->t)
-			explicit_bzero(m->t, ((size_t)1 << m->bits) * sizeof(*m->t));
-		free(m->t);
+		upstare__free_zeroed(m->t, m->t ? ((size_t)1 << m->bits) * sizeof(*m->t) : 0);
 		m->t = t;
 		m->bits = bits;
 	}
@@ -55,8 +53,6 @@ void upstare__ptrmap_clear(struct upstare__ptrmap *m)
 void upstare__ptrmap_free(struct upstare__ptrmap *m)
 {
 	/* old addresses: no stale copy in the heap for retire.c to find */
-	if (m->t)
-		explicit_bzero(m->t, ((size_t)1 << m->bits) * sizeof(*m->t));
-	free(m->t);
+	upstare__free_zeroed(m->t, m->t ? ((size_t)1 << m->bits) * sizeof(*m->t) : 0);
 	*m = (struct upstare__ptrmap){ 0 };
 }

@@ -83,10 +83,8 @@ static void *grow(void *p, size_t old, size_t size)
 
 	if (n && p)
 		memcpy(n, p, old);
-	if (n && p)
-		explicit_bzero(p, old);
 	if (n)
-		free(p);
+		upstare__free_zeroed(p, old);
 	return n;
 }
 
@@ -432,15 +430,8 @@ void upstare__retire_patches(void)
 out:
 	/* zeroed: a stale copy of a candidate's address would keep what is
 	 * mapped there next from being retired */
-	if (maps)
-		explicit_bzero(maps, len);
-	if (s->r)
-		explicit_bzero(s->r, s->capr * sizeof(*s->r));
-	if (s->own)
-		explicit_bzero(s->own, s->capown * sizeof(*s->own));
-	free(maps);
-	free(s->r);
-	free(s->own);
-	explicit_bzero(s, sizeof(*s));
-	free(s);
+	upstare__free_zeroed(maps, len);
+	upstare__free_zeroed(s->r, s->capr * sizeof(*s->r));
+	upstare__free_zeroed(s->own, s->capown * sizeof(*s->own));
+	upstare__free_zeroed(s, sizeof(*s));
 }
