@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,27 +126,6 @@ static int procs_fd(struct obs *o)
 	return bpf_map__fd(o->life->maps.procs);
 }
 
-/* The real uid of process pid, from its status (the registry counts it). */
-static int real_uid(__u32 pid, __u32 *uid)
-{
-	char path[64], line[256];
-	unsigned long u;
-	int err = -ESRCH;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (err && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %lu", &u) == 1) {
-			*uid = u;
-			err = 0;
-		}
-	fclose(f);
-	return err;
-}
-
 /* Run syscall program prog on r: r->err, or the failure to run it. */
 static int run_reg(struct bpf_program *prog, struct us_reg *r)
 {
@@ -158,12 +136,11 @@ static int run_reg(struct bpf_program *prog, struct us_reg *r)
 	return r->err;
 }
 
-int obs_register(struct obs *o, __u32 pid, __u32 parent, int kick_sig)
+int obs_register(struct obs *o, __u32 pid, __u32 parent, int kick_sig, __u32 uid)
 {
-	struct us_reg r = { .pid = pid, .parent = parent, .kick_sig = kick_sig };
-	int err = real_uid(pid, &r.uid);
+	struct us_reg r = { .pid = pid, .parent = parent, .kick_sig = kick_sig, .uid = uid };
 
-	return err ? err : run_reg(o->life->progs.us_register, &r);
+	return run_reg(o->life->progs.us_register, &r);
 }
 
 int obs_unregister(struct obs *o, __u32 pid)

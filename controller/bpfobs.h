@@ -24,11 +24,11 @@ int obs_events_fd(struct obs *o);
 int obs_poll_events(struct obs *o);	/* consume what is ready */
 
 /*
- * Register pid (counted against its real uid: -EDQUOT when the uid has
- * uid_procs registered, -ENOSPC when only root's reserve is left) or
+ * Register pid, counted against uid (its real uid: -EDQUOT when the uid
+ * has uid_procs registered, -ENOSPC when only root's reserve is left), or
  * unregister it.
  */
-int obs_register(struct obs *o, __u32 pid, __u32 parent, int kick_sig);
+int obs_register(struct obs *o, __u32 pid, __u32 parent, int kick_sig, __u32 uid);
 int obs_unregister(struct obs *o, __u32 pid);
 unsigned obs_uid_procs(struct obs *o);
 int obs_lookup(struct obs *o, __u32 pid, struct us_proc *p);

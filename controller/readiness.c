@@ -482,6 +482,7 @@ static void classify_one(struct thread *t, int kick_sig)
 	const char *sc = r->flags & US_T_IN_SYSCALL ? syscall_name(r->syscall) : NULL;
 	const char *app = app_function(t);
 	char letter = sched_letter(r->state);
+	const struct frame *f;
 	int i;
 
 	for (i = 0; i < t->nframes; i++) {
@@ -516,9 +517,7 @@ static void classify_one(struct thread *t, int kick_sig)
 			return;
 		}
 	}
-	if (letter == 'R' && uninstrumented_frame(t)) {
-		const struct frame *f = uninstrumented_frame(t);
-
+	if (letter == 'R' && (f = uninstrumented_frame(t))) {
 		t->cls = "running-uninstrumented";
 		snprintf(t->reason, sizeof(t->reason),
 			 "running in %s, which is not instrumented (called from %s): no update "

@@ -169,6 +169,8 @@ static bool proc_instrumented(__u32 pid)
 	return meta_file_has_section(path);
 }
 
+static int register_proc(__u32 pid, int kick_sig);
+
 /* Why obs_register() failed, in words. */
 static const char *reg_strerror(int err)
 {
@@ -206,7 +208,7 @@ static void on_event(void *ctx, const struct us_event *e)
 	case US_EV_EXEC:
 		inst = proc_instrumented(e->pid);
 		if (inst && !e->registered) {
-			err = obs_register(d.obs, e->pid, 0, d.kick_sig);
+			err = register_proc(e->pid, d.kick_sig);
 			if (err && err != -EEXIST)
 				logmsg("pid %u (%.16s): exec'd an instrumented binary but "
 				       "cannot register: %s", e->pid, e->comm, reg_strerror(err));
@@ -267,6 +269,16 @@ static int proc_ids(__u32 pid, unsigned long uid[3], unsigned long gid[3], uid_t
 			found++;
 	fclose(f);
 	return found == 2 ? 0 : -ESRCH;
+}
+
+/* Register pid in the registry, counted against its real uid. */
+static int register_proc(__u32 pid, int kick_sig)
+{
+	unsigned long uid[3], gid[3];
+	uid_t owner;
+	int err = proc_ids(pid, uid, gid, &owner);
+
+	return err ? err : obs_register(d.obs, pid, 0, kick_sig, uid[0]);
 }
 
 /*
@@ -438,7 +450,7 @@ static void cmd_attach(struct jbuf *b, const struct json *req)
 		reply_error(b, "pid %u: not built with upstare-cc: only root may attach it", pid);
 		return;
 	}
-	err = obs_register(d.obs, pid, 0, sig);
+	err = register_proc(pid, sig);
 	if (err == -EEXIST) {
 		reply_error(b, "pid %u is already registered", pid);
 		return;
@@ -538,7 +550,7 @@ static int ensure_registered(__u32 pid, struct us_proc *p)
 
 	if (!obs_lookup(d.obs, pid, p))
 		return 0;
-	err = obs_register(d.obs, pid, 0, d.kick_sig);
+	err = register_proc(pid, d.kick_sig);
 	if (err && err != -EEXIST)
 		return err;
 	logmsg("pid %u: registered for an update", pid);
