@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/types.h>
 
 enum test_result { TEST_PASS, TEST_SKIP, TEST_FAIL };
 
@@ -132,5 +133,7 @@ bool is_root(void);
 int loopback_free_port(void);
 /* A socket connected to 127.0.0.1:PORT with send and receive time-outs, or -errno. */
 int loopback_connect(int port, int timeout_s);
+/* Does a mapping of process pid name the file path (/proc/PID/maps)? */
+bool maps_have(pid_t pid, const char *path);
 
 #endif

@@ -202,25 +202,6 @@ static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
 		     "chmod 644 ../v2.so ../v3.so ../v4.so", d, cc);
 }
 
-/* Does a mapping of pid name the file path? */
-static bool maps_have(pid_t pid, const char *path)
-{
-	char maps[64], line[1024];
-	bool found = false;
-	FILE *f;
-
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
-	f = fopen(maps, "r");
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, '/');
-
-		found = p && !strncmp(p, path, strlen(path)) && p[strlen(path)] == '\n';
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static pid_t start_memcached(struct test_ctx *ctx, int port)
 {
 	char bin[512], p[16];

@@ -23,30 +23,10 @@
 
 #define NPATCH 12
 
-/* Is patch pNN.so of the scratch directory mapped in pid? */
-static bool mapped(struct test_ctx *ctx, pid_t pid, int k)
-{
-	char path[64], name[512], line[1024];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	snprintf(name, sizeof(name), "%s/p%02d.so", ctx->tmpdir, k);
-	f = fopen(path, "r");
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, '/');
-
-		found = p && !strncmp(p, name, strlen(name)) && p[strlen(name)] == '\n';
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static enum test_result run(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
-	char base[16] = "v1", out[16], want[64];
+	char base[16] = "v1", out[16], want[64], path[512];
 	struct upd u;
 	size_t from;
 	long hits;
@@ -83,7 +63,8 @@ static enum test_result run(struct test_ctx *ctx)
 
 		snprintf(want, sizeof(want), "p%02d.so %s", k, want_mapped ? "mapped" :
 			 "unmapped");
-		if (!ASSERT_EQ(mapped(ctx, u.pid, k), want_mapped, want))
+		snprintf(path, sizeof(path), "%s/p%02d.so", ctx->tmpdir, k);
+		if (!ASSERT_EQ(maps_have(u.pid, path), want_mapped, want))
 			goto out;
 	}
 	/* what it prints from before each signal on: the answer may come at once */

@@ -155,7 +155,7 @@ static enum test_result run(struct test_ctx *ctx)
 		goto out;
 	port = upd_first_value(&u, "port ");
 	for (; ncl < NCLI; ncl++) {
-		cl[ncl] = (struct client){ .fd = upd_dial(port), .id = ncl, .stop = &stop };
+		cl[ncl] = (struct client){ .fd = loopback_connect(port, 10), .id = ncl, .stop = &stop };
 		if (!ASSERT_TRUE(cl[ncl].fd >= 0, "client connects") ||
 		    !ASSERT_OK(pthread_create(&ct[ncl], NULL, client_loop, &cl[ncl]), "client"))
 			goto out;

@@ -64,12 +64,12 @@ static enum test_result run(struct test_ctx *ctx)
 	port = upd_first_value(&u, "port ");
 	for (; n < NCLIENTS; n++) {
 		snprintf(buf, sizeof(buf), "hello %d\n", n);
-		fds[n] = upd_dial(port);
+		fds[n] = loopback_connect(port, 10);
 		if (!ASSERT_TRUE(fds[n] >= 0, "connect") || !ASSERT_TRUE(upd_ask(fds[n], buf, buf,
 		    sizeof(buf)), "v1 reply") || !ASSERT_TRUE(!strncmp(buf, "v1:hello", 8), buf))
 			goto out;
 	}
-	big.fd = upd_dial(port);
+	big.fd = loopback_connect(port, 10);
 	if (!ASSERT_TRUE(big.fd >= 0, "connect big") ||
 	    !ASSERT_EQ(write(big.fd, "BIG\n", 4), 4, "ask for 16 MiB"))
 		goto out;

@@ -302,3 +302,21 @@ int loopback_connect(int port, int timeout_s)
 	}
 	return fd;
 }
+
+bool maps_have(pid_t pid, const char *path)
+{
+	char maps[64], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	f = fopen(maps, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+
+		found = p && !strncmp(p, path, strlen(path)) && p[strlen(path)] == '\n';
+	}
+	if (f)
+		fclose(f);
+	return found;
+}

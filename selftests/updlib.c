@@ -294,21 +294,6 @@ bool upd_init_daemon(struct upd *u, struct test_ctx *ctx, const char *name,
 	return true;
 }
 
-int upd_dial(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { 10, 0 };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 bool upd_ask(int fd, const char *msg, char *buf, size_t n)
 {
 	size_t got = 0;

@@ -97,11 +97,9 @@ long upd_last_value(struct upd *u, const char *prefix);
 long upd_first_value(struct upd *u, const char *prefix);
 
 /*
- * A client of a TCP server of a case on 127.0.0.1:PORT (10 s receive
- * timeout): the socket, or -1.  upd_ask: send msg, read one line into buf
- * (n bytes); false when the connection failed.
+ * On a connection to a case's TCP server (loopback_connect()): send msg,
+ * read one line into buf (n bytes); false when the connection failed.
  */
-int upd_dial(int port);
 bool upd_ask(int fd, const char *msg, char *buf, size_t n);
 
 /* Register case "update/ID". */
