@@ -603,7 +603,7 @@ static void watch_local(void *arg, const char *function, const char *key, const 
 
 	snprintf(id, sizeof(id), "wgen%u", w->n);
 	snprintf(label, sizeof(label), "local %s of %s()", key, function);
-	if (!xfgen_watch(w->xg, w->gens, id, key, label, desc, size))
+	if (xfgen_watch(w->xg, w->gens, id, key, label, desc, size, NULL) <= 0)
 		return;
 	sb_puts(&w->text, "\t{ ");
 	c_str(&w->text, key);
@@ -611,6 +611,36 @@ static void watch_local(void *arg, const char *function, const char *key, const 
 	c_str(&w->text, function);
 	sb_printf(&w->text, ", %ld, &%s },\n", size, id);
 	w->n++;
+}
+
+/*
+ * UPSTARE_HEAP_ARRAY(var, c->name): the base's integer global of that name
+ * (one), where it is kept now, its size and sign.
+ */
+static int heap_count(const struct gvars *base, const char *bmap, const char *var,
+		      struct xfgen_count *c)
+{
+	const struct gvar *g = NULL;
+	int n = 0;
+
+	for (int i = 0; i < base->n; i++)
+		if (!base->v[i].function && !strcmp(base->v[i].name, c->name) &&
+		    (!g || strcmp(g->symbol, base->v[i].symbol))) {
+			g = &base->v[i];
+			n++;
+		}
+	if (n != 1 || !g->desc || !(strchr("iu", g->desc[0]) ||
+				    (g->desc[0] == 'e' && strchr("iu", g->desc[1])))) {
+		fprintf(stderr, "upstare-cc: UPSTARE_HEAP_ARRAY(%s, %s): %s\n", var, c->name,
+			n > 1 ? "more than one global of the base has that name" :
+			n ? "that global of the base is not an integer" :
+			"the base has no global of that name");
+		return -1;
+	}
+	c->sym = storage_of(bmap, g->symbol);
+	c->size = g->size;
+	c->is_signed = g->desc[0] == 'i' || g->desc[1] == 'i';
+	return 0;
 }
 
 int patch_link(const struct patch_opts *po)
@@ -694,10 +724,24 @@ int patch_link(const struct patch_opts *po)
 				rename_global(&rename, &storage, nv->symbol, where);
 			/* kept as it is: it must not lead to records whose layout changed */
 			{
+				const char *count = xfgen_heap_array(xg, nv->name);
+				struct xfgen_count cnt = { .name = count };
 				char id[32];
+				int w;
 
+				if (count && heap_count(&base, bmap, nv->name, &cnt)) {
+					free(where);
+					goto out;
+				}
 				snprintf(id, sizeof(id), "wgen%u", wl.n);
-				if (xfgen_watch(xg, &gens, id, nv->name, NULL, nv->desc, nv->size)) {
+				w = xfgen_watch(xg, &gens, id, nv->name, NULL, nv->desc, nv->size,
+						count ? &cnt : NULL);
+				free((char *)cnt.sym);
+				if (w < 0) {
+					free(where);
+					goto out;
+				}
+				if (w) {
 					sb_puts(&wl.text, "\t{ ");
 					c_str(&wl.text, nv->name);
 					sb_puts(&wl.text, ", ");
@@ -736,6 +780,8 @@ int patch_link(const struct patch_opts *po)
 		nmoves++;
 		free(where);
 	}
+	if (xfgen_heap_check(xg))
+		goto out;
 	/* rename in every object of the patch (definitions and references) */
 	if (rename.n)
 		for (int i = 0; i < po->nobjs; i++) {

@@ -69,6 +69,13 @@ struct xfgen {
 	bool explain;
 	char **user;		/* "1 name" / "2 type": the patch's own transformers */
 	int nuser;
+	struct heap_array {	/* UPSTARE_HEAP_ARRAY(var, count) */
+		char *var, *count;
+		int obj;	/* declared in object obj, entry at */
+		unsigned long at;
+		bool used;
+	} *arrays;
+	int narrays;
 };
 
 struct op {
@@ -78,6 +85,7 @@ struct op {
 	unsigned long nmap;
 	char *what;
 	char *type;		/* PTR: the record pointed to */
+	char *count_sym;	/* PTR, COUNTED */
 };
 
 struct image {
@@ -118,11 +126,13 @@ static bool own_changed(const struct xfgen *x, const char *name);
 
 /*
  * Objects of record type name are converted on the heap: the patch
- * declares it (UPSTARE_HEAP_CONVERT) and its own layout changed.
+ * declares it (UPSTARE_HEAP_CONVERT, or _IN_PLACE) and its own layout
+ * changed.
  */
 static bool heap_converted(const struct xfgen *x, const char *name)
 {
-	return user_converts(x, UPSTARE_XF_HEAP, name) && own_changed(x, name);
+	return (user_converts(x, UPSTARE_XF_HEAP, name) ||
+		user_converts(x, UPSTARE_XF_HEAP_IN_PLACE, name)) && own_changed(x, name);
 }
 
 static void deriv_free(struct deriv *d)
@@ -131,6 +141,7 @@ static void deriv_free(struct deriv *d)
 		free(d->v[i].what);
 		free(d->v[i].map);
 		free(d->v[i].type);
+		free(d->v[i].count_sym);
 	}
 	free(d->v);
 	free(d->why);
@@ -198,6 +209,11 @@ void xfgen_close(struct xfgen *x)
 	for (int i = 0; i < x->nuser; i++)
 		free(x->user[i]);
 	free(x->user);
+	for (int i = 0; i < x->narrays; i++) {
+		free(x->arrays[i].var);
+		free(x->arrays[i].count);
+	}
+	free(x->arrays);
 	free(x);
 }
 
@@ -798,6 +814,27 @@ static const char *reloc_string(Elf *e, Elf_Data *syms, size_t strtab, const GEl
 }
 
 /*
+ * One name of an UPSTARE_HEAP_ARRAY(var, count) declaration, the entry at
+ * offset at of object obj's section (its relocations come in any order).
+ */
+static void heap_array_part(struct xfgen *x, int obj, unsigned long at, bool is_var,
+			    const char *name)
+{
+	struct heap_array *a = NULL;
+
+	for (int i = 0; i < x->narrays && !a; i++)
+		if (x->arrays[i].obj == obj && x->arrays[i].at == at)
+			a = &x->arrays[i];
+	if (!a) {
+		x->arrays = xrealloc(x->arrays, (x->narrays + 1) * sizeof(*x->arrays));
+		a = &x->arrays[x->narrays++];
+		*a = (struct heap_array){ .obj = obj, .at = at };
+	}
+	free(is_var ? a->var : a->count);
+	*(is_var ? &a->var : &a->count) = xstrdup(name);
+}
+
+/*
  * The transformers the patch's objects declare (upstare.h's macros put a
  * struct upstare_xform in section upstare_xf): which globals and types
  * the user converts, so that their generated conversion is not reported.
@@ -833,16 +870,25 @@ void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs)
 				GElf_Rela r;
 				const char *str;
 				unsigned kind;
+				unsigned long at;
 				char *ent;
 
-				/* struct upstare_xform: kind at 0, a at 8 (LP64) */
-				if (!gelf_getrela(rd, k, &r) || r.r_offset % 48 != 8 ||
-				    r.r_offset + 4 > td->d_size + 8)
+				/* struct upstare_xform: kind at 0, a at 8, b at 16 (LP64) */
+				if (!gelf_getrela(rd, k, &r) || (r.r_offset % 48 != 8 &&
+								 r.r_offset % 48 != 16))
 					continue;
-				memcpy(&kind, (char *)td->d_buf + r.r_offset - 8, sizeof(kind));
+				at = r.r_offset - r.r_offset % 48;
+				if (at + sizeof(kind) > td->d_size)
+					continue;
+				memcpy(&kind, (char *)td->d_buf + at, sizeof(kind));
 				str = reloc_string(e, sd, 0, &r);
-				if (!str || (kind != UPSTARE_XF_GLOBAL && kind != UPSTARE_XF_TYPE &&
-					     kind != UPSTARE_XF_HEAP))
+				if (str && kind == UPSTARE_XF_HEAP_ARRAY) {
+					heap_array_part(x, i, at, r.r_offset % 48 == 8, str);
+					continue;
+				}
+				if (!str || r.r_offset % 48 != 8 ||
+				    (kind != UPSTARE_XF_GLOBAL && kind != UPSTARE_XF_TYPE &&
+				     kind != UPSTARE_XF_HEAP && kind != UPSTARE_XF_HEAP_IN_PLACE))
 					continue;
 				if (asprintf(&ent, "%u %s", kind, str) < 0)
 					continue;
@@ -864,6 +910,72 @@ static bool user_converts(const struct xfgen *x, unsigned kind, const char *name
 		if ((unsigned)atoi(x->user[i]) == kind && !strcmp(strchr(x->user[i], ' ') + 1, name))
 			return true;
 	return false;
+}
+
+const char *xfgen_heap_array(struct xfgen *x, const char *var)
+{
+	for (int i = 0; i < x->narrays; i++)
+		if (x->arrays[i].var && x->arrays[i].count && !strcmp(x->arrays[i].var, var)) {
+			x->arrays[i].used = true;
+			return x->arrays[i].count;
+		}
+	return NULL;
+}
+
+/*
+ * A field of a record converted in place that is itself a record or an
+ * array and moves: a pointer into it (a list link, an event a library
+ * holds) would lead to the wrong bytes afterwards.
+ */
+static void moved_fields(const struct rec *o, const struct rec *n)
+{
+	for (const struct json *of = o->fields ? o->fields->child : NULL; of; of = of->next) {
+		const char *name = json_str(of, "name"), *od = json_str(of, "desc");
+
+		if (!name || !od || (od[0] != 'r' && od[0] != 'a'))
+			continue;
+		for (const struct json *nf = n->fields ? n->fields->child : NULL; nf; nf = nf->next)
+			if (json_str(nf, "name") && !strcmp(json_str(nf, "name"), name) &&
+			    json_int(nf, "offset_bits", 0) != json_int(of, "offset_bits", 0))
+				fprintf(stderr, "upstare-cc: warning: '%s' is converted in place, and "
+					"its field %s moves from byte %lld to %lld: a pointer into "
+					"it would no longer lead to it\n", o->name, name,
+					json_int(of, "offset_bits", 0) / 8,
+					json_int(nf, "offset_bits", 0) / 8);
+	}
+}
+
+int xfgen_heap_check(struct xfgen *x)
+{
+	int err = 0;
+
+	for (int i = 0; i < x->narrays; i++)
+		if (!x->arrays[i].used) {
+			fprintf(stderr, "upstare-cc: UPSTARE_HEAP_ARRAY(%s, %s): the base has no "
+				"global %s that the patch keeps (its type unchanged) and that leads "
+				"to records whose layout changed\n", x->arrays[i].var,
+				x->arrays[i].count, x->arrays[i].var);
+			err = -1;
+		}
+	for (int i = 0; i < x->nuser; i++) {
+		const char *name = strchr(x->user[i], ' ') + 1;
+		const struct rec *o, *n;
+
+		if ((unsigned)atoi(x->user[i]) != UPSTARE_XF_HEAP_IN_PLACE ||
+		    !own_changed(x, name))
+			continue;
+		o = rec_find(&x->b, name);
+		n = rec_find(&x->n, name);
+		if (n->size > o->size) {
+			fprintf(stderr, "upstare-cc: UPSTARE_HEAP_CONVERT_IN_PLACE(\"%s\"): its "
+				"objects grow from %ld to %ld bytes, and cannot be converted where "
+				"they are\n", name, o->size, n->size);
+			err = -1;
+		} else {
+			moved_fields(o, n);
+		}
+	}
+	return err;
 }
 
 /* ---------------------------------------------------------------- emit */
@@ -901,6 +1013,8 @@ static void emit(struct sb *o, const char *id, const struct deriv *d, const stru
 			c_string(o, p->what);
 			sb_puts(o, ", ");
 			c_string(o, p->type);
+			sb_puts(o, ", ");
+			c_string(o, p->count_sym);
 			sb_puts(o, " },\n");
 		}
 		sb_puts(o, "};\n");
@@ -1089,8 +1203,38 @@ static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, con
 	}
 }
 
+/*
+ * The root of a declared array (UPSTARE_HEAP_ARRAY): a pointer to records
+ * converted on the heap, or to pointers to them, as many as cnt says.
+ */
+static int watch_array(const struct xfgen *x, struct deriv *d, const char *desc,
+		       unsigned long size, const char *what, const struct xfgen_count *cnt)
+{
+	char *name = desc_name(desc), sub[512];
+	bool pp = !strncmp(desc, "pp<", 3);
+	struct op *op;
+
+	if ((!pp && strncmp(desc, "p<", 2)) || !heap_converted(x, name)) {
+		fprintf(stderr, "upstare-cc: UPSTARE_HEAP_ARRAY(%s, %s): %s is not a pointer to "
+			"records converted on the heap (a record whose layout changed and that "
+			"the patch declares with UPSTARE_HEAP_CONVERT), nor to pointers to them\n",
+			what, cnt->name, what);
+		free(name);
+		return -1;
+	}
+	snprintf(sub, sizeof(sub), "%s[%s]", what, cnt->name);
+	op = push(d, __UPSTARE_XOP_PTR, 0, 0, size, size, sub);
+	op->type = name;
+	op->flags = __UPSTARE_XOP_COUNTED | (pp ? __UPSTARE_XOP_PTRS : 0) |
+		    (cnt->is_signed ? __UPSTARE_XOP_OSIGNED : 0);
+	op->count = cnt->size;
+	op->count_sym = xstrdup(cnt->sym);
+	return 0;
+}
+
 int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *what,
-		const char *label, const char *desc, unsigned long size)
+		const char *label, const char *desc, unsigned long size,
+		const struct xfgen_count *cnt)
 {
 	struct image im = { .why = "watched" };
 	struct deriv d = { .im = &im };
@@ -1098,7 +1242,10 @@ int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *wha
 
 	if (!desc)
 		return 0;
-	watch(x, &d, 0, desc, size, what, 0);
+	if (!cnt)
+		watch(x, &d, 0, desc, size, what, 0);
+	else if (watch_array(x, &d, desc, size, what, cnt))
+		return -1;
 	n = d.n;
 	if (n)
 		emit(out, id, &d, &im);
@@ -1111,6 +1258,11 @@ int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *wha
 			fprintf(stderr, "upstare-cc: %s leads to records whose layout changed: the "
 				"update is refused unless %s when it comes\n", label ? label : what,
 				nnull == 1 ? "that pointer is NULL" : "those pointers are NULL");
+		else if (cnt)
+			fprintf(stderr, "upstare-cc: %s points to an array of %s %s converted on "
+				"the heap (UPSTARE_HEAP_ARRAY)\n", what, cnt->name,
+				d.v[0].flags & __UPSTARE_XOP_PTRS ? "pointers to objects" :
+				"objects");
 		else
 			fprintf(stderr, "upstare-cc: %s points to objects converted on the heap "
 				"(UPSTARE_HEAP_CONVERT)\n", label ? label : what);

@@ -37,15 +37,32 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
  */
 int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name,
 	       long *old_size, long *new_size);
+/* The integer global an UPSTARE_HEAP_ARRAY(global, count) holds the count in. */
+struct xfgen_count {
+	const char *name;	/* as declared */
+	const char *sym;	/* its storage in the base */
+	unsigned long size;
+	bool is_signed;
+};
 /*
  * For a value (a global whose type did not change, or a local) of shape
  * desc, named what (label: in --explain, or NULL): "static const struct
- * __upstare_xgen id" whose NULL
- * steps check the pointers it holds that lead to records whose layout
- * changed; 1 if there are any (and id was defined), else 0.
+ * __upstare_xgen id" whose NULL steps check the pointers it holds that lead
+ * to records whose layout changed, and whose PTR steps follow those to
+ * records converted on the heap (cnt: a global declared an array of them);
+ * 1 if there are any (and id was defined), 0 if none, -1 on an error
+ * (reported).
  */
 int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *what,
-		const char *label, const char *desc, unsigned long size);
+		const char *label, const char *desc, unsigned long size,
+		const struct xfgen_count *cnt);
+/* The count of global var, declared by UPSTARE_HEAP_ARRAY(var, count), or NULL. */
+const char *xfgen_heap_array(struct xfgen *x, const char *var);
+/*
+ * After every global: each UPSTARE_HEAP_ARRAY used, each type converted in
+ * place not larger in the new version; 0, or -1 (reported).
+ */
+int xfgen_heap_check(struct xfgen *x);
 /* Call fn for each local of the new version whose shape names a record. */
 void xfgen_each_local(struct xfgen *x, void (*fn)(void *, const char *, const char *,
 						  const char *, long), void *arg);

@@ -16,6 +16,7 @@
  * Both go on in version 1 with the list intact.
  */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "updlib.h"
 
@@ -151,6 +152,139 @@ out:
 	return res;
 }
 
+/*
+ * update/heap_table: a server's tables as memcached keeps them
+ * (updates/heap_table): a table of connection pointers by fd, an array of
+ * workers, and a library's event list that links each connection's
+ * embedded event and hands the connection to its callback as a void *.
+ * The connection shrinks and reorders its fields (its event stays at byte
+ * 48), the worker grows.  With four declarations (heap.c) applied: every
+ * connection converted where it is, so the void * and the event links
+ * still lead to it and the callback counts in the new layout; the workers
+ * moved to a new array, each connection's pointer into it forwarded;
+ * every count carried (14 per pass, in both counters).
+ */
+static enum test_result heap_table(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+	long n1;
+
+	if (!upd_init(&u, ctx, "heap_table", &res))
+		return res;
+	if (!upd_prepare(&u, "v2/prog.c heap.c") ||
+	    !upd_run(&u, "v1 n=20 conns=14 ok=14 count=280 served=280 list=14\n") ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 n=", 0, 10))
+		goto out;
+	n1 = upd_first_value(&u, "v2 n=");
+	if (!upd_waitf(&u, 0, 1, "v2 n=%ld conns=14 ok=14 count=%ld served=%ld list=14\n", n1,
+		       14 * n1, 14 * n1) ||
+	    !upd_waitf(&u, 0, 5, "v2 n=%ld conns=14 ok=14 count=%ld served=%ld list=14\n",
+		       n1 + 1, 14 * (n1 + 1), 14 * (n1 + 1)))
+		goto out;
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	return res;
+}
+
+/* Version 1 built with flags, the update rolled back for the reason why. */
+static enum test_result table_rolled_back(struct test_ctx *ctx, const char *flags,
+					  const char *why)
+{
+	enum test_result res = TEST_FAIL;
+	char srcs[128];
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "heap_table", &res))
+		return res;
+	snprintf(srcs, sizeof(srcs), "%s v1/prog.c", flags);
+	if (upd_build(&u, "v1", srcs) && upd_patch(&u, "v1", "v2.so", "v2/prog.c heap.c") &&
+	    upd_run(&u, "v1 n=20 ") &&
+	    upd_expect(&u, "v2.so", 5000, "rolled-back", "result") &&
+	    ASSERT_STRSTR(u.json, why, "the reason") &&
+	    upd_goes_on(&u, "v1 n=", true, NULL, NULL) &&
+	    upd_waitf(&u, 0, 1, "v1 n=%ld conns=14 ok=14 count=%ld served=%ld list=14\n",
+		      upd_last_value(&u, "v1 n="), 14 * upd_last_value(&u, "v1 n="),
+		      14 * upd_last_value(&u, "v1 n=")))
+		res = TEST_PASS;
+	upd_stop(&u);
+	return res;
+}
+
+/*
+ * update/heap_table_bad_link: the list of connections ends in a pointer
+ * that leads to none.  Connections are converted in place before the
+ * conversion follows it and faults: rolled back, and each connection
+ * converted gets its old bytes back (version 1 goes on counting in them,
+ * every check true).
+ */
+static enum test_result heap_table_bad_link(struct test_ctx *ctx)
+{
+	return table_rolled_back(ctx, "-DBAD_LINK", "converting objects on the heap: received "
+				 "SIGSEGV (address 0x10)");
+}
+
+/* update/heap_table_bad_count: a length of -1 is no count: rolled back, named. */
+static enum test_result heap_table_bad_count(struct test_ctx *ctx)
+{
+	return table_rolled_back(ctx, "-DBAD_COUNT", "global conns: conns[max_fds]: its length "
+				 "is -1, not a count of objects");
+}
+
+/*
+ * update/heap_table_refused: declarations the patch build refuses, each
+ * with its reason and no patch written: a type that grows declared
+ * converted in place; an array whose count is not a global of the base;
+ * an array of a type not converted on the heap.
+ */
+static enum test_result heap_table_refused(struct test_ctx *ctx)
+{
+	static const char *const cases[][2] = {
+		{ "UPSTARE_HEAP_CONVERT_IN_PLACE(\"struct worker\");",
+		  "UPSTARE_HEAP_CONVERT_IN_PLACE(\"struct worker\"): its objects grow from 16 to "
+		  "24 bytes, and cannot be converted where they are" },
+		{ "UPSTARE_HEAP_ARRAY(workers, nworker);",
+		  "UPSTARE_HEAP_ARRAY(workers, nworker): the base has no global of that name" },
+		{ "UPSTARE_HEAP_ARRAY(events, max_fds);",
+		  "UPSTARE_HEAP_ARRAY(events, max_fds): events is not a pointer to records "
+		  "converted on the heap" },
+	};
+	enum test_result res = TEST_FAIL;
+	char bad[4096];
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "heap_table", &res))
+		return res;
+	snprintf(bad, sizeof(bad), "%s/bad.so", ctx->tmpdir);
+	if (!upd_build(&u, "v1", "v1/prog.c"))
+		goto out;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cmd_result r = { 0 };
+		bool ok;
+
+		run_cmd(&r, 120, "cd %1$s && printf '#include <upstare.h>\\n"
+			"UPSTARE_HEAP_CONVERT(\"struct conn\");\\nUPSTARE_HEAP_CONVERT(\"struct "
+			"worker\");\\n%3$s\\n' > decl.c && %2$s --patch --base v1 -O2 -pthread -o "
+			"bad.so %4$s/selftests/updates/heap_table/v2/prog.c decl.c", ctx->tmpdir,
+			upstare_cc(), cases[i][0], upstare_src_dir());
+		ok = ASSERT_TRUE(r.status > 0, "the patch build fails") &&
+		     ASSERT_STRSTR(r.err, cases[i][1], "the reason") &&
+		     ASSERT_TRUE(access(bad, F_OK) != 0, "no patch written");
+		cmd_result_free(&r);
+		if (!ok)
+			goto out;
+	}
+	res = TEST_PASS;
+out:
+	upd_stop(&u);
+	return res;
+}
+
+UPDATE_TEST(heap_table, heap_table)
+UPDATE_TEST(heap_table_bad_link, heap_table_bad_link)
+UPDATE_TEST(heap_table_bad_count, heap_table_bad_count)
+UPDATE_TEST(heap_table_refused, heap_table_refused)
 UPDATE_TEST(heap_list, heap_list)
 UPDATE_TEST(heap_hash, heap_hash)
 UPDATE_TEST(heap_bad_link, heap_bad_link)

@@ -208,6 +208,34 @@ static int out_of(const struct conv *c, unsigned long o, unsigned long os, unsig
 	return 0;
 }
 
+/*
+ * A pointer to an array of objects (or of pointers to them) declared by
+ * UPSTARE_HEAP_ARRAY: as many as its count global holds now.
+ */
+static int counted(const struct __upstare_xop *x, void **where, int in_place)
+{
+	const unsigned char *at = x->count_sym ? upstare__sym(x->count_sym) : NULL;
+	__int128 v = 0;
+
+	if (!at) {
+		upstare_fail("%s: the storage of its length (%s) is not found", x->what,
+			     x->count_sym ? x->count_sym : "?");
+		return -1;
+	}
+	if (get_int(at, x->count, x->flags & __UPSTARE_XOP_OSIGNED, &v) || v < 0 ||
+	    v > (__int128)(SIZE_MAX / 64)) {
+		upstare_fail("%s: its length is %lld, not a count of objects", x->what,
+			     (long long)v);
+		return -1;
+	}
+	if (upstare__heap_array(where, x->type, (unsigned long)v, x->flags & __UPSTARE_XOP_PTRS,
+				in_place)) {
+		upstare_fail("out of memory converting the heap");
+		return -1;
+	}
+	return 0;
+}
+
 static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned long nops,
 	       unsigned long obase, unsigned long nbase)
 {
@@ -319,8 +347,11 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 			}
 			if (c->new + n != c->old + o)
 				memcpy(c->new + n, c->old + o, sizeof(void *));
-			if (upstare__heap_slot((void **)(c->new + n), x->type,
-					       c->new + n == c->old + o)) {
+			if (x->flags & __UPSTARE_XOP_COUNTED) {
+				if (counted(x, (void **)(c->new + n), c->new + n == c->old + o))
+					return -EINVAL;
+			} else if (upstare__heap_slot((void **)(c->new + n), x->type,
+						      c->new + n == c->old + o)) {
 				upstare_fail("out of memory converting the heap");
 				return -ENOMEM;
 			}

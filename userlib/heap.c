@@ -16,6 +16,14 @@
  * there is none) would otherwise lead to freed memory.  The slots that
  * are not in new storage (globals kept as they are) are put back, and the
  * new objects freed, when the update does not commit.
+ *
+ * A type declared UPSTARE_HEAP_CONVERT_IN_PLACE is converted where it is
+ * (into a scratch object, then copied over the old one, whose bytes are
+ * kept to put back), so that pointers the conversion cannot see (void *
+ * callback arguments, pointers to an embedded field) still lead to it.
+ * An array declared UPSTARE_HEAP_ARRAY is taken first, before any object
+ * is, so that a pointer to one of its elements is forwarded to that
+ * element's new place instead of being converted as an object of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,38 +48,65 @@ static struct upstare__ptrmap fwd;	/* old object -> new object */
 static void **made;	/* the new objects, to free on rollback */
 static size_t nmade, capmade;
 
+struct array {
+	void **where;
+	const char *type;
+	unsigned long n;
+	int ptrs, in_place;
+	void *old;
+};
+static struct array *arrays;
+static size_t narrays, caparrays;
+
+struct undo {		/* an object converted in place: its old bytes */
+	void *obj, *bytes;
+	size_t size;
+};
+static struct undo *undos;
+static size_t nundos, capundos;
+static size_t nconverted;	/* objects converted, however */
+
+/* Room for one more element of *v (n used of *cap, each size bytes). */
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	void *m;
+
+	if (n < *cap)
+		return 0;
+	m = realloc(*v, (*cap ? 2 * *cap : 64) * size);
+	if (!m)
+		return -ENOMEM;
+	*v = m;
+	*cap = *cap ? 2 * *cap : 64;
+	return 0;
+}
+
 void upstare__heap_begin(void)
 {
-	nslots = done = nmade = 0;
+	nslots = done = nmade = narrays = nundos = nconverted = 0;
 	upstare__ptrmap_clear(&fwd);
 }
 
 int upstare__heap_slot(void **where, const char *type, int in_place)
 {
-	if (nslots == capslots) {
-		size_t cap = capslots ? 2 * capslots : 256;
-		struct slot *s = realloc(slots, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		slots = s;
-		capslots = cap;
-	}
+	if (grow((void **)&slots, nslots, &capslots, sizeof(*slots)))
+		return -ENOMEM;
 	slots[nslots++] = (struct slot){ where, type, *where, in_place };
+	return 0;
+}
+
+int upstare__heap_array(void **where, const char *type, unsigned long n, int ptrs, int in_place)
+{
+	if (grow((void **)&arrays, narrays, &caparrays, sizeof(*arrays)))
+		return -ENOMEM;
+	arrays[narrays++] = (struct array){ where, type, n, ptrs, in_place, *where };
 	return 0;
 }
 
 static int remember(void *obj)
 {
-	if (nmade == capmade) {
-		size_t cap = capmade ? 2 * capmade : 256;
-		void **m = realloc(made, cap * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		made = m;
-		capmade = cap;
-	}
+	if (grow((void **)&made, nmade, &capmade, sizeof(*made)))
+		return -ENOMEM;
 	made[nmade++] = obj;
 	return 0;
 }
@@ -107,12 +142,139 @@ static int forward_moves(void)
 	return 0;
 }
 
+/* The conversion of type, or NULL with the reason (upstare_fail). */
+static const struct __upstare_type_conv *conv_of(const char *type)
+{
+	const struct __upstare_type_conv *tc = upstare__type_conv(type, strlen(type));
+
+	if (!tc || tc->gen->why) {
+		upstare_fail("objects of '%s' cannot be converted: %s", type,
+			     tc ? tc->gen->why : "the patch has no conversion of it");
+		return NULL;
+	}
+	return tc;
+}
+
+/*
+ * Object old of type tc converted where it is: into a scratch object, whose
+ * pointers to convert (the slots its conversion registers) are moved to
+ * the object before it is copied over it.
+ */
+static int convert_in_place(const struct __upstare_type_conv *tc, void *old)
+{
+	size_t first = nslots;
+	char *tmp;
+	int err;
+
+	if (tc->new_size > tc->old_size) {
+		upstare_fail("objects of '%s' grow from %lu to %lu bytes and cannot be converted "
+			     "in place", tc->name, tc->old_size, tc->new_size);
+		return -EINVAL;
+	}
+	if (grow((void **)&undos, nundos, &capundos, sizeof(*undos)) ||
+	    !(tmp = calloc(1, tc->new_size ? tc->new_size : 1)))
+		goto nomem;
+	undos[nundos].bytes = malloc(tc->old_size);
+	if (!undos[nundos].bytes || upstare__ptrmap_put(&fwd, old, old)) {
+		free(undos[nundos].bytes);
+		free(tmp);
+		goto nomem;
+	}
+	memcpy(undos[nundos].bytes, old, tc->old_size);
+	undos[nundos].obj = old;
+	undos[nundos++].size = tc->old_size;
+	err = upstare__gen_object(tc, old, tmp);
+	if (!err) {
+		for (size_t i = first; i < nslots; i++)
+			if ((char *)slots[i].where >= tmp &&
+			    (char *)slots[i].where < tmp + tc->new_size)
+				slots[i].where = (void **)((char *)old +
+							   ((char *)slots[i].where - tmp));
+		memcpy(old, tmp, tc->new_size);
+		memset((char *)old + tc->new_size, 0, tc->old_size - tc->new_size);
+		nconverted++;
+	}
+	free(tmp);
+	return err;
+nomem:
+	upstare_fail("out of memory converting objects of '%s'", tc->name);
+	return -ENOMEM;
+}
+
+/*
+ * A declared array: its pointers become slots, or its objects are
+ * converted into a new array (in place when their size does not change
+ * and the type is declared so), every element forwarded first.
+ */
+static int convert_array(struct array *a)
+{
+	const struct __upstare_type_conv *tc;
+	char *old = *a->where, *new;
+	int in_place;
+
+	if (!old || !a->n)
+		return 0;
+	if (a->ptrs) {
+		for (unsigned long i = 0; i < a->n; i++)
+			if (upstare__heap_slot((void **)old + i, a->type, 1))
+				goto nomem;
+		return 0;
+	}
+	if (!(tc = conv_of(a->type)))
+		return -EINVAL;
+	in_place = upstare__xf_find(UPSTARE_XF_HEAP_IN_PLACE, a->type, NULL) != NULL;
+	if (in_place && tc->new_size != tc->old_size) {
+		upstare_fail("an array of '%s' cannot be converted in place: its elements change "
+			     "size (%lu to %lu bytes)", a->type, tc->old_size, tc->new_size);
+		return -EINVAL;
+	}
+	if (in_place) {
+		for (unsigned long i = 0; i < a->n; i++) {
+			int err = convert_in_place(tc, old + i * tc->old_size);
+
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	if (a->n > SIZE_MAX / (tc->new_size ? tc->new_size : 1) ||
+	    !(new = calloc(a->n, tc->new_size ? tc->new_size : 1)))
+		goto nomem;
+	if (remember(new)) {
+		free(new);
+		goto nomem;
+	}
+	for (unsigned long i = 0; i < a->n; i++)
+		if (upstare__ptrmap_put(&fwd, old + i * tc->old_size, new + i * tc->new_size) ||
+		    upstare__ptrmap_put(&fwd, new + i * tc->new_size, new + i * tc->new_size))
+			goto nomem;
+	for (unsigned long i = 0; i < a->n; i++) {
+		int err = upstare__gen_object(tc, old + i * tc->old_size, new + i * tc->new_size);
+
+		if (err)
+			return err;
+	}
+	*a->where = new;
+	nconverted += a->n;
+	return 0;
+nomem:
+	upstare_fail("out of memory converting an array of '%s'", a->type);
+	return -ENOMEM;
+}
+
 static int convert_all(void *arg)
 {
 	(void)arg;
 	if (forward_moves()) {
 		upstare_fail("out of memory converting the heap");
 		return -ENOMEM;
+	}
+	/* the arrays come from globals, all registered by now */
+	for (size_t i = 0; i < narrays; i++) {
+		int err = convert_array(&arrays[i]);
+
+		if (err)
+			return err;
 	}
 	/* slots are added while converting: nslots grows */
 	for (; done < nslots; done++) {
@@ -124,13 +286,17 @@ static int convert_all(void *arg)
 		if (!old)
 			continue;
 		new = upstare__ptrmap_get(&fwd, old);
-		if (!new) {
-			tc = upstare__type_conv(s->type, strlen(s->type));
-			if (!tc || tc->gen->why) {
-				upstare_fail("objects of '%s' cannot be converted: %s", s->type,
-					     tc ? tc->gen->why : "the patch has no conversion of it");
+		if (!new && upstare__xf_find(UPSTARE_XF_HEAP_IN_PLACE, s->type, NULL)) {
+			if (!(tc = conv_of(s->type)))
 				return -EINVAL;
-			}
+			err = convert_in_place(tc, old);
+			if (err)
+				return err;
+			s = &slots[done];	/* slots may have moved */
+			new = old;
+		} else if (!new) {
+			if (!(tc = conv_of(s->type)))
+				return -EINVAL;
 			new = calloc(1, tc->new_size ? tc->new_size : 1);
 			/* a new object met again (a slot seen twice) is not converted again */
 			if (!new || remember(new) || upstare__ptrmap_put(&fwd, old, new) ||
@@ -142,6 +308,7 @@ static int convert_all(void *arg)
 			err = upstare__gen_object(tc, old, new);
 			if (err)
 				return err;
+			nconverted++;
 			s = &slots[done];	/* slots may have moved */
 		}
 		*s->where = new;
@@ -154,7 +321,7 @@ int upstare__heap_convert(void)
 	char why[256];
 	int err;
 
-	if (!nslots)
+	if (!nslots && !narrays)
 		return 0;
 	err = upstare__guarded(convert_all, NULL, why, sizeof(why));
 	if (err == -EFAULT && why[0])
@@ -167,7 +334,7 @@ int upstare__heap_convert(void)
 
 size_t upstare__heap_converted(void)
 {
-	return nmade;
+	return nconverted;
 }
 
 void upstare__heap_end(int rollback)
@@ -176,9 +343,16 @@ void upstare__heap_end(int rollback)
 		for (size_t i = nslots; i-- > 0;)
 			if (slots[i].in_place)
 				*slots[i].where = slots[i].old;
+		for (size_t i = nundos; i-- > 0;)
+			memcpy(undos[i].obj, undos[i].bytes, undos[i].size);
+		for (size_t i = narrays; i-- > 0;)
+			if (arrays[i].in_place)
+				*arrays[i].where = arrays[i].old;
 		for (size_t i = 0; i < nmade; i++)
 			free(made[i]);
 	}
-	nslots = done = nmade = 0;
+	for (size_t i = 0; i < nundos; i++)
+		free(undos[i].bytes);
+	nslots = done = nmade = narrays = nundos = nconverted = 0;
 	upstare__ptrmap_clear(&fwd);
 }

@@ -249,16 +249,22 @@ const struct __upstare_type_conv *upstare__type_conv(const char *name, size_t le
 int upstare__watch_check(const struct __upstare_watch *w, const void *old, void *new);
 /* One object of a type whose layout changed into a new one (heap.c). */
 int upstare__gen_object(const struct __upstare_type_conv *tc, const void *old, void *new);
+/* The patch's declaration (upstare.h) of that kind for a (and b), or NULL. */
+struct upstare_xform;
+const struct upstare_xform *upstare__xf_find(unsigned kind, const char *a, const char *b);
 /*
  * heap.c: the objects reached through pointers to types the patch
  * declares with UPSTARE_HEAP_CONVERT.  heap_slot: a pointer to convert
  * (where it is, in the new storage or, in_place, in old storage kept);
- * heap_convert: convert every object reached, once every global and frame
+ * heap_array: the same for a pointer to n of them (ptrs: to n pointers to
+ * them; UPSTARE_HEAP_ARRAY); heap_convert: convert every object reached, once every global and frame
  * is converted (0, or -EINVAL with the reason); heap_end: free the new
  * objects and put the in-place slots back (rollback), or keep them.
  */
 void upstare__heap_begin(void);
 int upstare__heap_slot(void **where, const char *type, int in_place);
+int upstare__heap_array(void **where, const char *type, unsigned long n, int ptrs,
+			int in_place);
 int upstare__heap_convert(void);
 size_t upstare__heap_converted(void);
 void upstare__heap_end(int rollback);

@@ -55,7 +55,7 @@ struct upstare_frame {
 	struct __upstare_frame_hdr *old, *new;
 };
 
-static const struct upstare_xform *xf_find(unsigned kind, const char *a, const char *b)
+const struct upstare_xform *upstare__xf_find(unsigned kind, const char *a, const char *b)
 {
 	const struct upstare_xform *x = upstare__up.p->xf_begin, *end = upstare__up.p->xf_end;
 
@@ -375,8 +375,8 @@ int upstare__check_moves(void)
 			err = -ENOENT;
 			continue;
 		}
-		if (!xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
-		    !xf_find(UPSTARE_XF_TYPE, m->new_type, NULL) &&
+		if (!upstare__xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
+		    !upstare__xf_find(UPSTARE_XF_TYPE, m->new_type, NULL) &&
 		    (!m->gen || (m->gen->why && !upstare__gen_unchanged(m, upstare__sym(m->old_sym))))) {
 			char why[600] = "";
 
@@ -408,9 +408,9 @@ int upstare__transform_globals(void)
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
 		char what[256];
 
-		cur_xf = xf_find(UPSTARE_XF_GLOBAL, m->name, NULL);
+		cur_xf = upstare__xf_find(UPSTARE_XF_GLOBAL, m->name, NULL);
 		if (!cur_xf)
-			cur_xf = xf_find(UPSTARE_XF_TYPE, m->new_type, NULL);
+			cur_xf = upstare__xf_find(UPSTARE_XF_TYPE, m->new_type, NULL);
 		xf_old = upstare__sym(m->old_sym);
 		xf_new = upstare__obj_sym(upstare__up.obj, m->new_sym);
 		xf_old_size = m->old_size;
@@ -652,14 +652,14 @@ out:
 const char *upstare__unmappable(const struct frame *f)
 {
 	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
-	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
+	const struct upstare_xform *x = upstare__xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
 	const char *key = f->hdr.cp < ofd->ncps ? ofd->cps[f->hdr.cp].key : "";
-	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
+	const struct upstare_xform *kx = upstare__xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
 
 	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
 	if (!nfd || !nfd->restorable)
 		return "the patch has no version of this function";
-	if (xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
+	if (upstare__xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
 		return NULL;
 	if (kx)
 		key = kx->c;
@@ -755,9 +755,9 @@ static void suggest_key(char *buf, size_t n, const struct __upstare_fdesc *ofd,
 static struct frame *convert_frame(struct frame *f, pid_t tid)
 {
 	const struct __upstare_fdesc *ofd = f->hdr.fd, *nfd;
-	const struct upstare_xform *x = xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
+	const struct upstare_xform *x = upstare__xf_find(UPSTARE_XF_MAP_FUNCTION, ofd->name, NULL);
 	const char *key = ofd->cps[f->hdr.cp].key;
-	const struct upstare_xform *kx = xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
+	const struct upstare_xform *kx = upstare__xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
 	struct upstare_frame uf;
 	struct frame *n;
 	unsigned i;
@@ -784,7 +784,7 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 		if (!strcmp(nfd->cps[i].key, key))
 			break;
 	n->hdr.cp = i;
-	cur_xf = xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
+	cur_xf = upstare__xf_find(UPSTARE_XF_STACK, nfd->name, NULL);
 	if (i < nfd->ncps && !cur_xf &&
 	    nfd->cps[i].thi - nfd->cps[i].tlo != ofd->cps[f->hdr.cp].thi - ofd->cps[f->hdr.cp].tlo) {
 		upstare__reason("thread %d: %s() resumes at %s, where the new version saves %u "

@@ -142,7 +142,10 @@ enum __upstare_xop_kind {
 				 * converted), else refused */
 	__UPSTARE_XOP_PTR,	/* a pointer to a record of type (declared with
 				 * UPSTARE_HEAP_CONVERT): copied, and the object
-				 * converted and the pointer moved to it */
+				 * converted and the pointer moved to it; with
+				 * COUNTED, to an array of them (PTRS: of
+				 * pointers to them) as long as the integer of
+				 * count bytes at count_sym says */
 };
 
 /* flags; ZEROED: an ARRAY that changed length, by position only if both
@@ -150,6 +153,8 @@ enum __upstare_xop_kind {
 #define __UPSTARE_XOP_OSIGNED 1
 #define __UPSTARE_XOP_NSIGNED 2
 #define __UPSTARE_XOP_ZEROED 4
+#define __UPSTARE_XOP_COUNTED 8
+#define __UPSTARE_XOP_PTRS 16
 
 struct __upstare_xop {
 	unsigned int op, flags;
@@ -160,6 +165,7 @@ struct __upstare_xop {
 	unsigned long nmap;
 	const char *what;		/* "cfg.limits[].max", for reasons */
 	const char *type;		/* PTR: the record type pointed to */
+	const char *count_sym;		/* PTR, COUNTED: the global of the count */
 };
 
 /* A slot of the initial image that the loader relocated. */
@@ -234,8 +240,8 @@ struct __upstare_patch {
  * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at; 7: local
  * keys, block scopes of locals and continuation points; 8: generated
  * conversions of changed globals and of locals of changed types, and
- * checks of pointers to changed records
+ * checks of pointers to changed records; 9: counted PTR steps (heap arrays)
  */
-#define __UPSTARE_ABI 8
+#define __UPSTARE_ABI 9
 
 #endif

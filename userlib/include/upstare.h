@@ -39,6 +39,14 @@
  *		The patch's author says by it that no other kind of pointer
  *		(void *, a union, an integer, a pointer into the middle of one,
  *		an array of them) leads to such an object.
+ *	UPSTARE_HEAP_CONVERT_IN_PLACE("struct conn");
+ *		the same, but each object is converted where it is, so that
+ *		a void * or a pointer into it (to a field that keeps its
+ *		offset) still leads to it; the new layout must not be larger.
+ *	UPSTARE_HEAP_ARRAY(conns, max_fds);
+ *		global conns points to an array of max_fds (an integer
+ *		global: its value when the update comes) objects, or of
+ *		pointers to objects, of a type converted on the heap.
  *
  * Transformers return 0, or a negative errno to refuse the update: the
  * process is then rolled back and continues in the old version.  They run
@@ -87,6 +95,8 @@ enum upstare_xform_kind {
 	UPSTARE_XF_MAP_FUNCTION,
 	UPSTARE_XF_MAP_KEY,
 	UPSTARE_XF_HEAP,
+	UPSTARE_XF_HEAP_IN_PLACE,
+	UPSTARE_XF_HEAP_ARRAY,
 };
 
 struct upstare_xform {
@@ -114,6 +124,10 @@ struct upstare_xform {
 	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_MAP_KEY, func, old_key, new_key, 0, 0 }
 #define UPSTARE_HEAP_CONVERT(type) \
 	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_HEAP, type, 0, 0, 0, 0 }
+#define UPSTARE_HEAP_CONVERT_IN_PLACE(type) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_HEAP_IN_PLACE, type, 0, 0, 0, 0 }
+#define UPSTARE_HEAP_ARRAY(var, count) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_HEAP_ARRAY, #var, #count, 0, 0, 0 }
 
 #ifdef __cplusplus
 }
