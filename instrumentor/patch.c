@@ -615,31 +615,44 @@ static void watch_local(void *arg, const char *function, const char *key, const 
 
 /*
  * UPSTARE_HEAP_ARRAY(var, c->name): the base's integer global of that name
- * (one), where it is kept now, its size and sign.
+ * (one), or field of one ("settings.num_threads"), where it is kept now,
+ * its size and sign.
  */
-static int heap_count(const struct gvars *base, const char *bmap, const char *var,
-		      struct xfgen_count *c)
+static int heap_count(struct xfgen *xg, const struct gvars *base, const char *bmap,
+		      const char *var, struct xfgen_count *c)
 {
+	const char *dot = strchr(c->name, '.'), *desc = NULL, *why = NULL;
+	size_t len = dot ? (size_t)(dot - c->name) : strlen(c->name);
 	const struct gvar *g = NULL;
+	long size = 0;
 	int n = 0;
 
 	for (int i = 0; i < base->n; i++)
-		if (!base->v[i].function && !strcmp(base->v[i].name, c->name) &&
+		if (!base->v[i].function && strlen(base->v[i].name) == len &&
+		    !strncmp(base->v[i].name, c->name, len) &&
 		    (!g || strcmp(g->symbol, base->v[i].symbol))) {
 			g = &base->v[i];
 			n++;
 		}
-	if (n != 1 || !g->desc || !(strchr("iu", g->desc[0]) ||
-				    (g->desc[0] == 'e' && strchr("iu", g->desc[1])))) {
-		fprintf(stderr, "upstare-cc: UPSTARE_HEAP_ARRAY(%s, %s): %s\n", var, c->name,
-			n > 1 ? "more than one global of the base has that name" :
-			n ? "that global of the base is not an integer" :
-			"the base has no global of that name");
+	if (n == 1 && g->desc) {
+		desc = g->desc;
+		size = g->size;
+	}
+	if (n > 1)
+		why = "more than one global of the base has that name";
+	else if (!n)
+		why = "the base has no global of that name";
+	else if (!desc || xfgen_base_field(xg, &desc, &size, dot ? dot + 1 : "", &c->off))
+		why = "the base's global has no such field";
+	else if (!(strchr("iu", desc[0]) || (desc[0] == 'e' && strchr("iu", desc[1]))))
+		why = "that value of the base is not an integer";
+	if (why) {
+		fprintf(stderr, "upstare-cc: UPSTARE_HEAP_ARRAY(%s, %s): %s\n", var, c->name, why);
 		return -1;
 	}
 	c->sym = storage_of(bmap, g->symbol);
-	c->size = g->size;
-	c->is_signed = g->desc[0] == 'i' || g->desc[1] == 'i';
+	c->size = size;
+	c->is_signed = desc[0] == 'i' || desc[1] == 'i';
 	return 0;
 }
 
@@ -729,7 +742,7 @@ int patch_link(const struct patch_opts *po)
 				char id[32];
 				int w;
 
-				if (count && heap_count(&base, bmap, nv->name, &cnt)) {
+				if (count && heap_count(xg, &base, bmap, nv->name, &cnt)) {
 					free(where);
 					goto out;
 				}

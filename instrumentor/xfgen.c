@@ -86,6 +86,7 @@ struct op {
 	char *what;
 	char *type;		/* PTR: the record pointed to */
 	char *count_sym;	/* PTR, COUNTED */
+	unsigned long count_off;
 };
 
 struct image {
@@ -912,6 +913,33 @@ static bool user_converts(const struct xfgen *x, unsigned kind, const char *name
 	return false;
 }
 
+int xfgen_base_field(struct xfgen *x, const char **desc, long *size, const char *path,
+		     unsigned long *off)
+{
+	*off = 0;
+	while (*path) {
+		const char *dot = strchr(path, '.');
+		size_t len = dot ? (size_t)(dot - path) : strlen(path);
+		char *name = desc_name(*desc);
+		const struct rec *r = (*desc)[0] == 'r' ? rec_find(&x->b, name) : NULL;
+		const struct json *f = r && r->fields ? r->fields->child : NULL;
+
+		free(name);
+		for (; f; f = f->next)
+			if (json_str(f, "name") && strlen(json_str(f, "name")) == len &&
+			    !strncmp(json_str(f, "name"), path, len) && json_str(f, "desc") &&
+			    !json_get(f, "bit_width"))
+				break;
+		if (!f)
+			return -1;
+		*off += json_int(f, "offset_bits", 0) / 8;
+		*desc = json_str(f, "desc");
+		*size = json_int(f, "size", 0);
+		path += len + (dot ? 1 : 0);
+	}
+	return 0;
+}
+
 const char *xfgen_heap_array(struct xfgen *x, const char *var)
 {
 	for (int i = 0; i < x->narrays; i++)
@@ -1015,7 +1043,7 @@ static void emit(struct sb *o, const char *id, const struct deriv *d, const stru
 			c_string(o, p->type);
 			sb_puts(o, ", ");
 			c_string(o, p->count_sym);
-			sb_puts(o, " },\n");
+			sb_printf(o, ", %lu },\n", p->count_off);
 		}
 		sb_puts(o, "};\n");
 	}
@@ -1229,6 +1257,7 @@ static int watch_array(const struct xfgen *x, struct deriv *d, const char *desc,
 		    (cnt->is_signed ? __UPSTARE_XOP_OSIGNED : 0);
 	op->count = cnt->size;
 	op->count_sym = xstrdup(cnt->sym);
+	op->count_off = cnt->off;
 	return 0;
 }
 

@@ -39,11 +39,19 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 	       long *old_size, long *new_size);
 /* The integer global an UPSTARE_HEAP_ARRAY(global, count) holds the count in. */
 struct xfgen_count {
-	const char *name;	/* as declared */
+	const char *name;	/* as declared: "nthreads", "settings.num_threads" */
 	const char *sym;	/* its storage in the base */
+	unsigned long off;	/* the field's offset in it */
 	unsigned long size;
 	bool is_signed;
 };
+/*
+ * The field path (".num_threads", "" for the value itself) of a value of
+ * the base of shape *desc, its size *size: its offset in *off, its shape and
+ * size in *desc and *size; 0, or -1 if the base has no such field.
+ */
+int xfgen_base_field(struct xfgen *x, const char **desc, long *size, const char *path,
+		     unsigned long *off);
 /*
  * For a value (a global whose type did not change, or a local) of shape
  * desc, named what (label: in --explain, or NULL): "static const struct

@@ -235,8 +235,8 @@ static enum test_result heap_table_bad_count(struct test_ctx *ctx)
 /*
  * update/heap_table_refused: declarations the patch build refuses, each
  * with its reason and no patch written: a type that grows declared
- * converted in place; an array whose count is not a global of the base;
- * an array of a type not converted on the heap.
+ * converted in place; an array whose count is not a global of the base,
+ * or not a field of one; an array of a type not converted on the heap.
  */
 static enum test_result heap_table_refused(struct test_ctx *ctx)
 {
@@ -246,6 +246,9 @@ static enum test_result heap_table_refused(struct test_ctx *ctx)
 		  "24 bytes, and cannot be converted where they are" },
 		{ "UPSTARE_HEAP_ARRAY(workers, nworker);",
 		  "UPSTARE_HEAP_ARRAY(workers, nworker): the base has no global of that name" },
+		{ "UPSTARE_HEAP_ARRAY(workers, settings.nthreads);",
+		  "UPSTARE_HEAP_ARRAY(workers, settings.nthreads): the base's global has no such "
+		  "field" },
 		{ "UPSTARE_HEAP_ARRAY(events, max_fds);",
 		  "UPSTARE_HEAP_ARRAY(events, max_fds): events is not a pointer to records "
 		  "converted on the heap" },

@@ -222,7 +222,7 @@ static int counted(const struct __upstare_xop *x, void **where, int in_place)
 			     x->count_sym ? x->count_sym : "?");
 		return -1;
 	}
-	if (get_int(at, x->count, x->flags & __UPSTARE_XOP_OSIGNED, &v) || v < 0 ||
+	if (get_int(at + x->count_off, x->count, x->flags & __UPSTARE_XOP_OSIGNED, &v) || v < 0 ||
 	    v > (__int128)(SIZE_MAX / 64)) {
 		upstare_fail("%s: its length is %lld, not a count of objects", x->what,
 			     (long long)v);

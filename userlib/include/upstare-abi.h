@@ -145,7 +145,7 @@ enum __upstare_xop_kind {
 				 * converted and the pointer moved to it; with
 				 * COUNTED, to an array of them (PTRS: of
 				 * pointers to them) as long as the integer of
-				 * count bytes at count_sym says */
+				 * count bytes at count_sym + count_off says */
 };
 
 /* flags; ZEROED: an ARRAY that changed length, by position only if both
@@ -166,6 +166,7 @@ struct __upstare_xop {
 	const char *what;		/* "cfg.limits[].max", for reasons */
 	const char *type;		/* PTR: the record type pointed to */
 	const char *count_sym;		/* PTR, COUNTED: the global of the count */
+	unsigned long count_off;	/* and its offset in it */
 };
 
 /* A slot of the initial image that the loader relocated. */

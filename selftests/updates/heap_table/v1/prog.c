@@ -1,11 +1,11 @@
 /*
  * A server's tables, kept as memcached keeps them: a table of connection
  * pointers indexed by fd (calloc'd, max_fds long), an array of worker
- * records (calloc'd, nworkers long) that each connection points into, and
- * an event list of a library that links each connection's embedded event
- * and gives the connection back to its callback as a void *.  Version 2
- * drops and reorders fields of the connection (which shrinks, its event
- * where it was) and grows the worker.
+ * records (calloc'd, settings.nworkers long) that each connection points
+ * into, and an event list of a library that links each connection's
+ * embedded event and gives the connection back to its callback as a
+ * void *.  Version 2 drops and reorders fields of the connection (which
+ * shrinks, its event where it was) and grows the worker.
  *
  * -DBAD_LINK: the list of connections ends in a pointer that does not lead
  * to one (which the program never follows).  -DBAD_COUNT: max_fds is set
@@ -45,7 +45,10 @@ static struct event *events;	/* the library's list of events */
 static struct conn **conns;	/* by fd */
 static int max_fds;
 static struct worker *workers;
-static int nworkers;
+static struct {
+	int verbose;
+	int nworkers;
+} settings;
 static struct conn *first;	/* every connection, through next */
 
 #ifdef BAD_LINK
@@ -67,7 +70,7 @@ static void add(int fd)
 	struct conn *c = calloc(1, sizeof(*c));
 
 	c->fd = fd;
-	c->worker = &workers[fd % nworkers];
+	c->worker = &workers[fd % settings.nworkers];
 	c->ev.cb = on_event;
 	c->ev.arg = c;
 	c->ev.next = events;
@@ -82,9 +85,9 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	max_fds = 64;
 	conns = calloc(max_fds, sizeof(*conns));
-	nworkers = 3;
-	workers = calloc(nworkers, sizeof(*workers));
-	for (int i = 0; i < nworkers; i++)
+	settings.nworkers = 3;
+	workers = calloc(settings.nworkers, sizeof(*workers));
+	for (int i = 0; i < settings.nworkers; i++)
 		workers[i].id = i + 1;
 	for (int fd = 5; fd < 47; fd += 3)
 		add(fd);
@@ -103,10 +106,10 @@ int main(void)
 				continue;
 			nconn++;
 			count += c->count;
-			ok += c->fd == fd && c->worker == &workers[fd % nworkers] &&
-			      c->ev.arg == c && c->worker->id == fd % nworkers + 1;
+			ok += c->fd == fd && c->worker == &workers[fd % settings.nworkers] &&
+			      c->ev.arg == c && c->worker->id == fd % settings.nworkers + 1;
 		}
-		for (int i = 0; i < nworkers; i++)
+		for (int i = 0; i < settings.nworkers; i++)
 			served += workers[i].served;
 		for (struct conn *c = first; c != END; c = c->next)
 			list++;
