@@ -604,10 +604,17 @@ static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, co
 		/* copied, then the object is converted and the pointer moved */
 		push(d, __UPSTARE_XOP_PTR, ooff, noff, osz, nsz, what)->type = xstrdup(oname);
 		err = 0;
-	} else if (ok == 'p' && nk == 'p' && !strcmp(oname, nname)) {
-		err = fail(d, "%s: points to '%s', whose layout changed; the objects it points to "
-			   "are not converted (unless the patch declares "
-			   "UPSTARE_HEAP_CONVERT(\"%s\"))", what, oname, oname);
+	} else if (ok == 'p' && nk == 'p' && !strcmp(oname, nname) && !strcmp(od, nd)) {
+		/* nothing to convert when it is NULL; else refused, with the way out */
+		char sub[600];
+
+		snprintf(sub, sizeof(sub), "%s, a pointer to '%s', whose layout changed,", what,
+			 oname);
+		push(d, __UPSTARE_XOP_NULL, ooff, 0, osz, 0, sub);
+		note(d, "%s: must be NULL when the update comes: it points to '%s', whose layout "
+		     "changed, and the patch does not declare UPSTARE_HEAP_CONVERT(\"%s\")", what,
+		     oname, oname);
+		err = 0;
 	} else if (ok == 'r' && nk == 'r' && !strcmp(oname, nname)) {
 		err = derive_struct(x, d, ooff, noff, oname, what, depth);
 	} else if (ok == 'a' && nk == 'a') {

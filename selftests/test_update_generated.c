@@ -10,8 +10,9 @@
  * entry is there and every entry still points to its variable.
  *
  * update/config_table_changed: the same table, one entry retargeted at
- * start.  Where it goes in the longer table cannot be derived: rolled
- * back, the entry named, version 1 goes on.
+ * start.  Where it goes in the longer table cannot be derived: refused at
+ * prepare (the dry run of the generated conversion), nothing parked, the
+ * entry named, version 1 goes on.
  *
  * update/gen_types: an enum gains a value in the middle, a struct's fields
  * are reordered, widened (int -> long, short -> int, a bit-field grows)
@@ -20,7 +21,9 @@
  * of the struct too.
  *
  * update/gen_narrowing: a long becomes an int and holds more than INT_MAX:
- * rolled back, the global and its value named.
+ * refused at prepare by the dry run of the generated conversion (before,
+ * rolled back once every thread was parked), nothing parked, the global and
+ * its value named.
  *
  * update/gen_enum64: an enum value that needs all 64 bits changes by one,
  * which the metadata once read as a double (53 bits) and took for no
@@ -66,9 +69,10 @@ static enum test_result config_table_changed(struct test_ctx *ctx)
 		return res;
 	if (upd_build(&u, "v1", "-DRETARGET v1/prog.c") && upd_patch(&u, "v1", "v2.so", "v2/prog.c") &&
 	    upd_run(&u, "v1 tick=20 alpha=21 gamma=2\n") &&
-	    upd_expect(&u, "v2.so", 5000, "rolled-back", "result") &&
-	    ASSERT_STRSTR(u.json, "generated transformer of global settings failed (-22): "
-			  "settings[1] changed since the program started", "the entry named") &&
+	    upd_expect(&u, "v2.so", 5000, "refused", "result") &&
+	    ASSERT_STRSTR(u.json, "\"parked\":0,", "nothing parked") &&
+	    ASSERT_STRSTR(u.json, "global settings: settings[1] changed since the program "
+			  "started", "the entry named") &&
 	    upd_goes_on(&u, "v1 tick=", true, NULL, NULL))
 		res = TEST_PASS;
 	upd_stop(&u);
@@ -107,9 +111,9 @@ static enum test_result gen_narrowing(struct test_ctx *ctx)
 		return res;
 	if (upd_build(&u, "v1", "-DTOTAL_START=5000000000L v1/prog.c") &&
 	    upd_patch(&u, "v1", "v3.so", "v3/prog.c") && upd_run(&u, "v1 count=20 ") &&
-	    upd_expect(&u, "v3.so", 5000, "rolled-back", "result") &&
-	    ASSERT_STRSTR(u.json, "generated transformer of global total failed (-22): total: "
-			  "value 50000000", "the global named") &&
+	    upd_expect(&u, "v3.so", 5000, "refused", "result") &&
+	    ASSERT_STRSTR(u.json, "\"parked\":0,", "nothing parked") &&
+	    ASSERT_STRSTR(u.json, "global total: total: value 50000000", "the global named") &&
 	    ASSERT_STRSTR(u.json, "does not fit in the new type (4 bytes, signed)", "why") &&
 	    upd_goes_on(&u, "v1 count=", true, NULL, NULL))
 		res = TEST_PASS;

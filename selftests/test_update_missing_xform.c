@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * update/missing_xforms: a patch changes the types of globals whose
- * conversion cannot be generated (a union; a struct holding a pointer to
- * a record whose layout changed) and that changed since the program
- * started, and has no transformer for them.  It is refused at prepare,
- * before any thread stops (nothing parked), naming every one of them with
- * the reason, not only the first; a third global with the same problem
- * that still holds its initial value is not named.  Version 1 goes on.
+ * conversion cannot be generated (a union) or cannot convert them as they
+ * are now (a struct holding a pointer, not NULL, to a record whose layout
+ * changed), which changed since the program started, and has no
+ * transformer for them.  It is refused at prepare, before any thread stops
+ * (nothing parked), naming every one of them with the reason, not only the
+ * first (the list's found by a dry run of its generated conversion); a
+ * third global that still holds its initial value is not named.  Version
+ * 1 goes on.
  */
 #include <stdlib.h>
 
@@ -27,11 +29,10 @@ static enum test_result missing_xforms(struct test_ctx *ctx)
 			  "has no transformer for it; none can be generated (val: union 'union val' "
 			  "changed, and which of its members holds the value cannot be derived) and "
 			  "it changed since the program started", "the union named") &&
-	    ASSERT_STRSTR(u.json, "global list: the layout of 'struct list' changed and the patch "
-			  "has no transformer for it; none can be generated (list.head: points to "
-			  "'struct node', whose layout changed; the objects it points to are not "
-			  "converted (unless the patch declares UPSTARE_HEAP_CONVERT("
-			  "\\\"struct node\\\")))", "the list named") &&
+	    ASSERT_STRSTR(u.json, "global list: list.head, a pointer to 'struct node', whose "
+			  "layout changed, is not NULL, and objects on the heap are not converted "
+			  "unless the patch declares UPSTARE_HEAP_CONVERT for that type",
+			  "the list named") &&
 	    ASSERT_TRUE(!strstr(u.json, "global first"), "first, unchanged, not named") &&
 	    upd_goes_on(&u, "v1 counter=", true, NULL, NULL))
 		res = TEST_PASS;
@@ -69,5 +70,32 @@ out:
 	return res;
 }
 
+/*
+ * update/gen_null_pointer: the same update of a program whose list's head
+ * stays NULL (its count set), with the union's transformer only: the
+ * list's pointer to the changed node is NULL, so its generated conversion
+ * has nothing to follow (before, none was generated, and the update was
+ * refused).  Applied; the list's count and the union's value carried.
+ */
+static enum test_result gen_null_pointer(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "gen_refused", &res))
+		return res;
+	if (upd_build(&u, "v1", "-DEMPTY_LIST v1/prog.c") &&
+	    upd_patch(&u, "v1", "v2.so", "v2/prog.c union.c") &&
+	    upd_run(&u, "v1 counter=20 val=5 n=7 key=0 same=0\n") &&
+	    upd_expect(&u, "v2.so", 5000, "applied", "result") &&
+	    upd_wait(&u, "v2 counter=", 0, 10) &&
+	    upd_waitf(&u, 0, 1, "v2 counter=%ld val=5 n=7 key=0 same=0\n",
+		      upd_last_value(&u, "v1 counter=") + 1))
+		res = TEST_PASS;
+	upd_stop(&u);
+	return res;
+}
+
 UPDATE_TEST(missing_xforms, missing_xforms)
+UPDATE_TEST(gen_null_pointer, gen_null_pointer)
 UPDATE_TEST(mapped_xforms, mapped_xforms)

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime.h"
@@ -196,6 +197,7 @@ struct conv {
 	const unsigned char *old;
 	unsigned char *new;
 	unsigned long old_size, new_size;
+	int dry;		/* into scratch storage: no pointer is moved */
 };
 
 static int out_of(const struct conv *c, unsigned long o, unsigned long os, unsigned long n,
@@ -337,7 +339,7 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 			/* copied; its object converted by upstare__heap_convert() */
 			if (out_of(c, o, x->osize, 0, 0, x->what))
 				return -EINVAL;
-			if (!c->new)
+			if (!c->new || c->dry)
 				break;	/* a check only (prepare) */
 			if (out_of(c, o, x->osize, n, x->nsize, x->what))
 				return -EINVAL;
@@ -360,8 +362,9 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 			if (out_of(c, o, x->osize, 0, 0, x->what))
 				return -EINVAL;
 			if (!all_zero(c->old + o, x->osize)) {
-				upstare_fail("%s is not NULL, and objects on the heap are not converted",
-					     x->what);
+				upstare_fail("%s is not NULL, and objects on the heap are not converted "
+					     "unless the patch declares UPSTARE_HEAP_CONVERT for that "
+					     "type", x->what);
 				return -EINVAL;
 			}
 			break;
@@ -385,7 +388,7 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 
 int upstare__gen_convert(const struct __upstare_global_move *m, const void *old, void *new)
 {
-	struct conv c = { m->gen, old, new, m->old_size, m->new_size };
+	struct conv c = { m->gen, old, new, m->old_size, m->new_size, 0 };
 
 	if (upstare__gen_unchanged(m, old))
 		return 0;	/* the new version's initial value, as it is */
@@ -395,6 +398,24 @@ int upstare__gen_convert(const struct __upstare_global_move *m, const void *old,
 		return -EINVAL;
 	}
 	return run(&c, m->gen->ops, m->gen->nops, 0, 0);
+}
+
+int upstare__gen_dry_run(const struct __upstare_global_move *m, const void *old,
+			 const void *new_init)
+{
+	struct conv c = { m->gen, old, malloc(m->new_size ? m->new_size : 1), m->old_size,
+			  m->new_size, 1 };
+	int err;
+
+	if (!c.new) {
+		upstare_fail("out of memory");
+		return -ENOMEM;
+	}
+	memcpy(c.new, new_init, m->new_size);
+	err = upstare__gen_unchanged(m, old) || m->gen->why ? 0 :
+	      run(&c, m->gen->ops, m->gen->nops, 0, 0);
+	free(c.new);
+	return err;
 }
 
 const char *upstare__record_of(const char *type, size_t *len)
@@ -443,7 +464,7 @@ int upstare__gen_local(const char *type, const void *old, unsigned long osize, v
 	for (unsigned long k = 0; k < count; k++) {
 		struct conv c = { tc->gen, (const unsigned char *)old + k * tc->old_size,
 				  (unsigned char *)new + k * tc->new_size, tc->old_size,
-				  tc->new_size };
+				  tc->new_size, 0 };
 		int err = run(&c, tc->gen->ops, tc->gen->nops, 0, 0);
 
 		if (err)
@@ -454,14 +475,14 @@ int upstare__gen_local(const char *type, const void *old, unsigned long osize, v
 
 int upstare__watch_check(const struct __upstare_watch *w, const void *old, void *new)
 {
-	struct conv c = { w->gen, old, new, w->size, new ? w->size : 0 };
+	struct conv c = { w->gen, old, new, w->size, new ? w->size : 0, 0 };
 
 	return run(&c, w->gen->ops, w->gen->nops, 0, 0);
 }
 
 int upstare__gen_object(const struct __upstare_type_conv *tc, const void *old, void *new)
 {
-	struct conv c = { tc->gen, old, new, tc->old_size, tc->new_size };
+	struct conv c = { tc->gen, old, new, tc->old_size, tc->new_size, 0 };
 
 	return run(&c, tc->gen->ops, tc->gen->nops, 0, 0);
 }

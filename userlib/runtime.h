@@ -225,6 +225,14 @@ void *upstare__guard_stub(const char *name);
  * upstare_fail()).
  */
 int upstare__gen_unchanged(const struct __upstare_global_move *m, const void *old);
+/*
+ * The generated conversion of m run at prepare into scratch storage that
+ * starts as new_init (no pointer moved): what would refuse it now (a
+ * pointer that must be NULL, a value out of range); 0 or -errno with
+ * upstare_fail().
+ */
+int upstare__gen_dry_run(const struct __upstare_global_move *m, const void *old,
+			 const void *new_init);
 int upstare__gen_convert(const struct __upstare_global_move *m, const void *old, void *new);
 /*
  * A local of (old) type TYPE, "struct s" or an array of them, whose

@@ -395,6 +395,15 @@ int upstare__check_moves(void)
 						"patch has no transformer for it%s", m->name,
 						m->new_type, why);
 			err = err ? err : -EINVAL;
+		} else if (!upstare__xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
+			   !upstare__xf_find(UPSTARE_XF_TYPE, m->new_type, NULL)) {
+			/* what would refuse the generated one now (a pointer not NULL) */
+			fail_msg[0] = 0;
+			if (upstare__gen_dry_run(m, upstare__sym(m->old_sym),
+						 upstare__obj_sym(upstare__up.obj, m->new_sym))) {
+				upstare__reason("global %s: %s", m->name, fail_msg);
+				err = err ? err : -EINVAL;
+			}
 		}
 	}
 	return err;

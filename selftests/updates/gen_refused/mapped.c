@@ -1,26 +1,8 @@
 /*
  * What the patch generator asks the user for, for gen_refused: the union's
- * member (the program keeps an int in it), and the nodes on the heap
- * (reached only through struct node pointers).
+ * member (union.c), and the nodes on the heap (reached only through struct
+ * node pointers).
  */
-#include <string.h>
-#include <upstare.h>
+#include "union.c"
 
-union val {
-	long l;
-	int i;
-	float f;
-};
-
-static int xform_val(void *new_obj, const void *old_obj, size_t old_size)
-{
-	union val *n = new_obj;
-
-	(void)old_size;
-	memset(n, 0, sizeof(*n));
-	memcpy(&n->i, old_obj, sizeof(n->i));	/* v1 keeps an int in it */
-	return 0;
-}
-
-UPSTARE_GLOBAL_TRANSFORMER(val, xform_val);
 UPSTARE_HEAP_CONVERT("struct node");
