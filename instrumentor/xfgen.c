@@ -610,10 +610,20 @@ static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, co
 
 		snprintf(sub, sizeof(sub), "%s, a pointer to '%s', whose layout changed,", what,
 			 oname);
-		push(d, __UPSTARE_XOP_NULL, ooff, 0, osz, 0, sub);
+		push(d, __UPSTARE_XOP_NULL, ooff, noff, osz, nsz, sub);
 		note(d, "%s: must be NULL when the update comes: it points to '%s', whose layout "
 		     "changed, and the patch does not declare UPSTARE_HEAP_CONVERT(\"%s\")", what,
 		     oname, oname);
+		err = 0;
+	} else if (ok == 'p' && nk == 'p' && osz == nsz) {
+		/* a pointer to another type: only NULL has a value in both */
+		char sub[600];
+
+		snprintf(sub, sizeof(sub), "%s, a pointer whose target type changed (%s to %s),",
+			 what, od, nd);
+		push(d, __UPSTARE_XOP_NULL, ooff, noff, osz, nsz, sub)->flags = __UPSTARE_XOP_RETYPED;
+		note(d, "%s: must be NULL when the update comes: its target type changed (%s to %s)",
+		     what, od, nd);
 		err = 0;
 	} else if (ok == 'r' && nk == 'r' && !strcmp(oname, nname)) {
 		err = derive_struct(x, d, ooff, noff, oname, what, depth);

@@ -359,14 +359,20 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 			}
 			break;
 		case __UPSTARE_XOP_NULL:
-			if (out_of(c, o, x->osize, 0, 0, x->what))
+			if (out_of(c, o, x->osize, c->new ? n : 0, c->new ? x->nsize : 0, x->what))
 				return -EINVAL;
 			if (!all_zero(c->old + o, x->osize)) {
-				upstare_fail("%s is not NULL, and objects on the heap are not converted "
-					     "unless the patch declares UPSTARE_HEAP_CONVERT for that "
-					     "type", x->what);
+				if (x->flags & __UPSTARE_XOP_RETYPED)
+					upstare_fail("%s is not NULL, and what it points to cannot "
+						     "be converted", x->what);
+				else
+					upstare_fail("%s is not NULL, and objects on the heap are "
+						     "not converted unless the patch declares "
+						     "UPSTARE_HEAP_CONVERT for that type", x->what);
 				return -EINVAL;
 			}
+			if (c->new && c->new + n != c->old + o)
+				memset(c->new + n, 0, x->nsize);	/* NULL in the new too */
 			break;
 		case __UPSTARE_XOP_DROP:
 			if (out_of(c, o, x->osize, 0, 0, x->what))

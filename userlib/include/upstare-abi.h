@@ -155,6 +155,7 @@ enum __upstare_xop_kind {
 #define __UPSTARE_XOP_ZEROED 4
 #define __UPSTARE_XOP_COUNTED 8
 #define __UPSTARE_XOP_PTRS 16
+#define __UPSTARE_XOP_RETYPED 32	/* NULL: the target type became another */
 
 struct __upstare_xop {
 	unsigned int op, flags;
