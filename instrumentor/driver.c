@@ -754,6 +754,8 @@ static int do_link(char **objs)
 		av_push(&a, objs[i] ? objs[i] : opt.in[i].path);
 	if (!opt.shared) {
 		snprintf(lib, sizeof(lib), "%s/libupstare.a", libdir());
+		/* the wrappers, which the program may not call but a patch may */
+		av_push(&a, "-Wl,-u,__upstare_w_read");
 		av_push(&a, lib);
 		av_push(&a, "-pthread");
 		av_push(&a, "-Wl,--export-dynamic");

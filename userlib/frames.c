@@ -38,7 +38,6 @@ volatile int __upstare_xlate_on;
 /* the slot of threads the runtime does not know (never signalled) */
 struct upstare_thread_slot upstare__unregistered_slot;
 __thread struct thread_state upstare__ts = { .slot = &upstare__unregistered_slot };
-#define ts upstare__ts
 
 static unsigned long selftest_every;
 static unsigned long selftest_max, selftest_started;
@@ -108,11 +107,12 @@ static void selftest_landed(void)
 /* Self-test mode: does this update point start an unwind? */
 static int selftest_trigger(void)
 {
+	struct thread_state *const ts = &upstare__ts;
 	unsigned long n;
 
-	if (!selftest_every || ts.rebuilding || ts.unwinding || ts.nr_depth)
+	if (!selftest_every || ts->rebuilding || ts->unwinding || ts->nr_depth)
 		return 0;
-	if (++ts.polls % selftest_every)
+	if (++ts->polls % selftest_every)
 		return 0;
 	if (selftest_max) {
 		/*
@@ -134,7 +134,7 @@ static int selftest_trigger(void)
 			return 0;
 		}
 	}
-	ts.unwinding = 1;
+	ts->unwinding = 1;
 	return 1;
 }
 
@@ -154,6 +154,7 @@ static int update_point(void)
 /* A new frame record of fd, at continuation point cp, on the saved stack. */
 static void *frame_push(const struct __upstare_fdesc *fd, unsigned int cp)
 {
+	struct thread_state *const ts = &upstare__ts;
 	struct frame *f = malloc(offsetof(struct frame, hdr) + fd->frame_size);
 
 	if (!f)
@@ -163,19 +164,20 @@ static void *frame_push(const struct __upstare_fdesc *fd, unsigned int cp)
 	 * give them a fixed pattern rather than what the heap held.
 	 */
 	memset(&f->hdr, 0xa5, fd->frame_size);
-	f->next = ts.top;
+	f->next = ts->top;
 	f->size = fd->frame_size;
 	f->hdr.fd = fd;
 	f->hdr.cp = cp;
-	ts.top = f;
+	ts->top = f;
 	return &f->hdr;
 }
 
 void *__upstare_enter(const struct __upstare_fdesc *fd)
 {
+	struct thread_state *const ts = &upstare__ts;
 	void *rec;
 
-	if (ts.rebuilding) {
+	if (ts->rebuilding) {
 		rec = frame_pop(fd);
 		if (!(fd->flags & __UPSTARE_FN_NEWADDR))
 			__upstare_frame_relocate(rec);
@@ -186,7 +188,9 @@ void *__upstare_enter(const struct __upstare_fdesc *fd)
 
 void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp)
 {
-	return ts.unwinding ? frame_push(fd, cp) : NULL;
+	struct thread_state *const ts = &upstare__ts;
+
+	return ts->unwinding ? frame_push(fd, cp) : NULL;
 }
 
 /* One call at an update point: less code at each of them. */
@@ -197,6 +201,7 @@ void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp)
 
 void __upstare_frame_relocate(void *frame)
 {
+	struct thread_state *const ts = &upstare__ts;
 	const struct __upstare_fdesc *fd = ((struct __upstare_frame_hdr *)frame)->fd;
 	char *rec = frame;
 
@@ -209,8 +214,8 @@ void __upstare_frame_relocate(void *frame)
 			char *p;
 
 			memcpy(&p, rec + l->offset + w, sizeof(p));
-			for (unsigned r = 0; r < ts.nrelocs; r++) {
-				struct reloc *rl = &ts.relocs[r];
+			for (unsigned r = 0; r < ts->nrelocs; r++) {
+				struct reloc *rl = &ts->relocs[r];
 
 				if (p >= rl->old && p <= rl->old + rl->size) {
 					p = rl->new + (p - rl->old);
@@ -225,25 +230,29 @@ void __upstare_frame_relocate(void *frame)
 /* the next frame record to rebuild, which must be fd's */
 static void *frame_pop(const struct __upstare_fdesc *fd)
 {
-	struct frame *f = ts.top;
+	struct thread_state *const ts = &upstare__ts;
+	struct frame *f = ts->top;
 
 	if (!f)
 		upstare__fatal("rebuilding %s(): no saved frame left", fd->name);
 	if (f->hdr.fd != fd)
 		upstare__fatal("rebuilding %s(): the next saved frame belongs to %s()", fd->name,
 		      f->hdr.fd->name);
-	ts.top = f->next;
-	ts.resuming = &f->hdr;
+	ts->top = f->next;
+	ts->resuming = &f->hdr;
 	return &f->hdr;
 }
 
 void *__upstare_resuming(void)
 {
-	return ts.resuming;
+	struct thread_state *const ts = &upstare__ts;
+
+	return ts->resuming;
 }
 
 void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 {
+	struct thread_state *const ts = &upstare__ts;
 	struct __upstare_frame_hdr *h = frame;
 	const struct __upstare_local *l = &h->fd->locals[idx];
 	char *old;
@@ -252,13 +261,13 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 	/* NULL: the local was dead where its frame was saved, nothing points to it */
 	if (!old)
 		return;
-	if (ts.nrelocs == ts.caprelocs) {
-		ts.caprelocs = ts.caprelocs ? ts.caprelocs * 2 : 16;
-		ts.relocs = realloc(ts.relocs, ts.caprelocs * sizeof(*ts.relocs));
-		if (!ts.relocs)
+	if (ts->nrelocs == ts->caprelocs) {
+		ts->caprelocs = ts->caprelocs ? ts->caprelocs * 2 : 16;
+		ts->relocs = realloc(ts->relocs, ts->caprelocs * sizeof(*ts->relocs));
+		if (!ts->relocs)
 			upstare__fatal("out of memory rebuilding %s()", h->fd->name);
 	}
-	ts.relocs[ts.nrelocs++] = (struct reloc){ old, addr, l->size };
+	ts->relocs[ts->nrelocs++] = (struct reloc){ old, addr, l->size };
 }
 
 void upstare__free_zeroed(void *p, size_t size)
@@ -276,12 +285,14 @@ void upstare__free_frame(struct frame *f)
 
 void __upstare_frame_done(void *frame)
 {
-	ts.resuming = NULL;
+	struct thread_state *const ts = &upstare__ts;
+
+	ts->resuming = NULL;
 	upstare__free_frame((struct frame *)((char *)frame - offsetof(struct frame, hdr)));
-	if (!ts.top) {
+	if (!ts->top) {
 		/* the innermost frame is back: this thread runs again */
-		ts.rebuilding = 0;
-		ts.nrelocs = 0;
+		ts->rebuilding = 0;
+		ts->nrelocs = 0;
 		__atomic_add_fetch(&rebuilds, 1, __ATOMIC_RELAXED);
 		if (selftest_max)
 			selftest_landed();
@@ -312,14 +323,17 @@ __thread char *__upstare_sh_base, *__upstare_sh_top, *__upstare_sh_end;
 
 static void shadow_use(struct shadow_chunk *c)
 {
-	ts.sh_chunk = c;
+	struct thread_state *const ts = &upstare__ts;
+
+	ts->sh_chunk = c;
 	__upstare_sh_base = c ? c->mem : NULL;
 	__upstare_sh_end = c ? c->end : NULL;
 }
 
 static __attribute__((noinline)) void *shadow_grow(unsigned long size, unsigned long align)
 {
-	struct shadow_chunk *c = ts.sh_chunk ? ts.sh_chunk->next : NULL;
+	struct thread_state *const ts = &upstare__ts;
+	struct shadow_chunk *c = ts->sh_chunk ? ts->sh_chunk->next : NULL;
 	unsigned long need = size + align;
 
 	/* a kept chunk too small for this block is dropped with the ones after it */
@@ -330,7 +344,7 @@ static __attribute__((noinline)) void *shadow_grow(unsigned long size, unsigned 
 			n = c->next;
 			free(c);
 		}
-		ts.sh_chunk->next = NULL;
+		ts->sh_chunk->next = NULL;
 	}
 	if (!c) {
 		unsigned long len = need > SHADOW_CHUNK ? need : SHADOW_CHUNK;
@@ -338,11 +352,11 @@ static __attribute__((noinline)) void *shadow_grow(unsigned long size, unsigned 
 		c = malloc(sizeof(*c) + len);
 		if (!c)
 			upstare__fatal("out of memory for address-taken locals (%lu bytes)", size);
-		c->prev = ts.sh_chunk;
+		c->prev = ts->sh_chunk;
 		c->next = NULL;
 		c->end = c->mem + len;
-		if (ts.sh_chunk)
-			ts.sh_chunk->next = c;
+		if (ts->sh_chunk)
+			ts->sh_chunk->next = c;
 	}
 	shadow_use(c);
 	__upstare_sh_top = (char *)(((uintptr_t)c->mem + align - 1) & ~(uintptr_t)(align - 1));
@@ -353,13 +367,14 @@ static __attribute__((noinline)) void *shadow_grow(unsigned long size, unsigned 
 /* The slow path; the generated code bumps __upstare_sh_top itself. */
 void *__upstare_shadow_alloc(unsigned long size, unsigned long align)
 {
+	struct thread_state *const ts = &upstare__ts;
 	char *p;
 
 	if (align < 16)
 		align = 16;
 	size = (size + 15) & ~15UL;
 	p = (char *)(((uintptr_t)__upstare_sh_top + align - 1) & ~(uintptr_t)(align - 1));
-	if (!ts.sh_chunk || p > __upstare_sh_end ||
+	if (!ts->sh_chunk || p > __upstare_sh_end ||
 	    size > (unsigned long)(__upstare_sh_end - p))
 		return shadow_grow(size, align);
 	__upstare_sh_top = p + size;
@@ -369,8 +384,9 @@ void *__upstare_shadow_alloc(unsigned long size, unsigned long align)
 /* The slow path: p is in an earlier chunk (or null). */
 void __upstare_shadow_release(void *p)
 {
+	struct thread_state *const ts = &upstare__ts;
 	char *m = p;
-	struct shadow_chunk *c = ts.sh_chunk;
+	struct shadow_chunk *c = ts->sh_chunk;
 
 	if (!m)
 		return;
@@ -404,7 +420,8 @@ unsigned upstare__shadow_dead(const struct thread_state *t, struct upstare__rang
 
 void upstare__thread_release(void)
 {
-	struct shadow_chunk *c = ts.sh_chunk, *n;
+	struct thread_state *const ts = &upstare__ts;
+	struct shadow_chunk *c = ts->sh_chunk, *n;
 
 	while (c && c->prev)
 		c = c->prev;
@@ -414,19 +431,23 @@ void upstare__thread_release(void)
 	}
 	shadow_use(NULL);
 	__upstare_sh_top = NULL;
-	free(ts.relocs);
-	ts.relocs = NULL;
-	ts.nrelocs = ts.caprelocs = 0;
+	free(ts->relocs);
+	ts->relocs = NULL;
+	ts->nrelocs = ts->caprelocs = 0;
 }
 
 void __upstare_nr_enter(void)
 {
-	ts.nr_depth++;
+	struct thread_state *const ts = &upstare__ts;
+
+	ts->nr_depth++;
 }
 
 void __upstare_nr_leave(void)
 {
-	ts.nr_depth--;
+	struct thread_state *const ts = &upstare__ts;
+
+	ts->nr_depth--;
 }
 
 void upstare__free_frames(struct frame *f)
@@ -441,13 +462,15 @@ void upstare__free_frames(struct frame *f)
 
 int upstare__entry_unwound(void)
 {
-	if (!ts.unwinding)
+	struct thread_state *const ts = &upstare__ts;
+
+	if (!ts->unwinding)
 		return 0;
-	if (!ts.top)
+	if (!ts->top)
 		upstare__fatal("a thread unwound to its entry without saving a frame");
-	ts.unwinding = 0;
-	if (ts.update_unwind)
+	ts->unwinding = 0;
+	if (ts->update_unwind)
 		upstare__park();
-	ts.rebuilding = 1;
+	ts->rebuilding = 1;
 	return 1;
 }

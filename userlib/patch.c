@@ -29,8 +29,6 @@
 #include "runtime.h"
 #include "upstare.h"
 
-#define ts upstare__ts
-#define cb upstare_control
 
 /* The executable's own function descriptors (section upstare_fn). */
 extern const struct __upstare_fdesc __start_upstare_fn[] __attribute__((weak));
@@ -377,8 +375,10 @@ static int chan[2] = { -1, -1 };
 /* Also in a child forked meanwhile: the pair is its parent's. */
 static void close_chan(void)
 {
-	__atomic_store_n(&cb.patch_sock_ino, 0, __ATOMIC_SEQ_CST);
-	cb.patch_sock = -1;
+	struct upstare_control *const cb = &upstare_control;
+
+	__atomic_store_n(&cb->patch_sock_ino, 0, __ATOMIC_SEQ_CST);
+	cb->patch_sock = -1;
 	for (int i = 0; i < 2; i++)
 		if (chan[i] >= 0) {
 			close(chan[i]);
@@ -402,8 +402,9 @@ static void chan_atfork(void)
  */
 static int receive_patch(const char *path)
 {
+	struct upstare_control *const cb = &upstare_control;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	uint64_t deadline = cb.t_ns[UPSTARE_T_REQUEST] + cb.timeout_ms * 1000000ull;
+	uint64_t deadline = cb->t_ns[UPSTARE_T_REQUEST] + cb->timeout_ms * 1000000ull;
 	struct stat st;
 	int fd = -1;
 
@@ -415,8 +416,8 @@ static int receive_patch(const char *path)
 		close_chan();
 		return -1;
 	}
-	cb.patch_sock = chan[1];
-	__atomic_store_n(&cb.patch_sock_ino, (uint64_t)st.st_ino, __ATOMIC_SEQ_CST);
+	cb->patch_sock = chan[1];
+	__atomic_store_n(&cb->patch_sock_ino, (uint64_t)st.st_ino, __ATOMIC_SEQ_CST);
 	while (fd < 0) {
 		char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(size_t))));
 		uint32_t req = 0;
@@ -431,7 +432,7 @@ static int receive_patch(const char *path)
 
 		if (now >= deadline) {
 			upstare__reason("patch %s: the controller did not pass it before the "
-					"deadline (%u ms after the request)", path, cb.timeout_ms);
+					"deadline (%u ms after the request)", path, cb->timeout_ms);
 			break;
 		}
 		if (poll(&pfd, 1, (deadline - now + 999999) / 1000000) <= 0)
@@ -441,7 +442,7 @@ static int receive_patch(const char *path)
 		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&got, CMSG_DATA(c), sizeof(got));
-		if (got >= 0 && n == sizeof(req) && req == cb.request)
+		if (got >= 0 && n == sizeof(req) && req == cb->request)
 			fd = got;
 		else if (got >= 0)
 			close(got);
@@ -452,12 +453,13 @@ static int receive_patch(const char *path)
 
 int upstare__prepare(void)
 {
+	struct upstare_control *const cb = &upstare_control;
 	char path[UPSTARE_PATCH_MAX], base[128];
 	struct stat st;
 	int fd;
 
 	memset(&upstare__up, 0, sizeof(upstare__up));
-	memcpy(path, cb.patch, sizeof(path));
+	memcpy(path, cb->patch, sizeof(path));
 	path[sizeof(path) - 1] = 0;
 	fd = receive_patch(path);
 	if (fd < 0)
@@ -481,9 +483,9 @@ int upstare__prepare(void)
 		upstare__reason("patch %s: not built with upstare-cc --patch", path);
 		goto refuse;
 	}
-	if (strcmp(base, cb.build_id)) {
+	if (strcmp(base, cb->build_id)) {
 		upstare__reason("patch %s was built for build id %s, this process runs %s", path, base,
-		       cb.build_id);
+		       cb->build_id);
 		goto refuse;
 	}
 	/* mapped from the descriptor checked: the file checked is the file loaded */

@@ -69,7 +69,6 @@ void upstare__after_fork_child(void);
 /* The thread is exiting: free its side stack and relocation table. */
 void upstare__thread_release(void);
 void upstare__signals_init(void);
-void upstare__wrap_anchor(void);
 int upstare__update_signal(void);
 void upstare__fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void upstare__free_frames(struct frame *f);

@@ -32,8 +32,6 @@
 #include "runtime.h"
 #include "upstare.h"
 
-#define ts upstare__ts
-#define cb upstare_control
 
 static __thread char fail_msg[512];
 
@@ -183,8 +181,9 @@ static uintptr_t interrupted_pc(void *uc)
  */
 void upstare__xform_deadline_signal(const siginfo_t *si, void *uc)
 {
+	struct thread_state *const ts = &upstare__ts;
 	uintptr_t pc = interrupted_pc(uc);
-	int safe = ts.slot->blocking;
+	int safe = ts->slot->blocking;
 
 	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != (void *)xf_cookie ||
 	    !xf_armed || gettid() != xf_tid)
@@ -272,9 +271,11 @@ static int call_void(void *fn)
 
 static int call_xform(int (*fn)(void), const char *what)
 {
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
 	char why[256] = "";
-	struct upstare_thread_slot *slot = ts.slot;
-	int in_runtime = ts.in_runtime, nr_depth = ts.nr_depth;
+	struct upstare_thread_slot *slot = ts->slot;
+	int in_runtime = ts->in_runtime, nr_depth = ts->nr_depth;
 	int err;
 
 	fail_msg[0] = 0;
@@ -282,30 +283,30 @@ static int call_xform(int (*fn)(void), const char *what)
 		upstare__guard_cancel();
 		/* state the transformer's frames (entered from the runtime, so
 		 * marked not reconstructible) and wrapped calls left behind */
-		ts.in_runtime = in_runtime;
-		ts.nr_depth = nr_depth;
-		ts.slot = slot;
-		ts.slot->blocking = 0;
-		ts.kicked = 0;
-		ts.wait_cond = NULL;
-		ts.resume_call = NULL;
-		ts.resume_done = 0;
+		ts->in_runtime = in_runtime;
+		ts->nr_depth = nr_depth;
+		ts->slot = slot;
+		ts->slot->blocking = 0;
+		ts->kicked = 0;
+		ts->wait_cond = NULL;
+		ts->resume_call = NULL;
+		ts->resume_done = 0;
 		upstare__reason("%s did not return before the deadline (%u ms after the "
 				"request), stopped in the transform phase%s", what,
-				cb.timeout_ms, xf_in_library ? ", inside library code (a lock "
+				cb->timeout_ms, xf_in_library ? ", inside library code (a lock "
 				"it held there may stay held)" : "");
 		return -ETIMEDOUT;
 	}
 	if (upstare__mono_ns() >= xf_deadline) {
 		upstare__reason("deadline (%u ms after the request) passed in the transform "
-				"phase before %s could run", cb.timeout_ms, what);
+				"phase before %s could run", cb->timeout_ms, what);
 		return -ETIMEDOUT;
 	}
-	ts.in_runtime++;
+	ts->in_runtime++;
 	xf_armed = 1;
 	err = upstare__guarded(call_void, (void *)fn, why, sizeof(why));
 	xf_armed = 0;
-	ts.in_runtime--;
+	ts->in_runtime--;
 	if (err == -EFAULT && why[0])
 		upstare__reason("%s %s", what, why);	/* a fault, exit() or abort() */
 	else if (err)

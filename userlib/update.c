@@ -42,7 +42,6 @@
 #include "runtime.h"
 #include "upstare.h"
 
-#define ts upstare__ts
 
 struct upstare_control upstare_control __attribute__((used, visibility("default"))) = {
 	.magic = UPSTARE_CONTROL_MAGIC,
@@ -50,7 +49,6 @@ struct upstare_control upstare_control __attribute__((used, visibility("default"
 	.size = sizeof(struct upstare_control),
 	.timeout_ms = 2000,
 };
-#define cb upstare_control
 
 struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS]
 	__attribute__((used, visibility("default")));
@@ -98,25 +96,31 @@ static void futex_wake(uint32_t *w)
 
 void upstare__reason(const char *fmt, ...)
 {
-	size_t n = strnlen(cb.reasons, sizeof(cb.reasons));
+	struct upstare_control *const cb = &upstare_control;
+	size_t n = strnlen(cb->reasons, sizeof(cb->reasons));
 	va_list ap;
 
-	if (n && n + 2 < sizeof(cb.reasons))
-		cb.reasons[n++] = '\n';
+	if (n && n + 2 < sizeof(cb->reasons))
+		cb->reasons[n++] = '\n';
 	va_start(ap, fmt);
-	vsnprintf(cb.reasons + n, sizeof(cb.reasons) - n, fmt, ap);
+	vsnprintf(cb->reasons + n, sizeof(cb->reasons) - n, fmt, ap);
 	va_end(ap);
 }
 
 unsigned int upstare_generation(void)
 {
-	return __atomic_load_n(&cb.generation, __ATOMIC_RELAXED);
+	struct upstare_control *const cb = &upstare_control;
+
+	return __atomic_load_n(&cb->generation, __ATOMIC_RELAXED);
 }
 
 /* ---------------------------------------------------- signals and threads */
 
 static void on_update_signal(int sig, siginfo_t *si, void *uc)
 {
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
+
 	(void)sig;
 	if (si->si_code == SI_TIMER) {
 		/* a transformer's deadline (transform.c): may not return */
@@ -125,9 +129,9 @@ static void on_update_signal(int sig, siginfo_t *si, void *uc)
 	}
 	/* a wrapper interrupted by this signal retries: the program never
 	 * sees it, even when it comes late, after the update is over */
-	ts.kicked = 1;
-	if (__atomic_load_n(&cb.request, __ATOMIC_RELAXED) !=
-	    __atomic_load_n(&cb.ack, __ATOMIC_RELAXED))
+	ts->kicked = 1;
+	if (__atomic_load_n(&cb->request, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&cb->ack, __ATOMIC_RELAXED))
 		__upstare_pending = 1;
 }
 
@@ -160,8 +164,10 @@ static pthread_key_t exit_key;
  */
 static void on_thread_exit(void *p)
 {
+	struct thread_state *const ts = &upstare__ts;
+
 	(void)p;
-	if (ts.registered)
+	if (ts->registered)
 		upstare__thread_unregister();
 	upstare__thread_release();
 }
@@ -173,30 +179,33 @@ static void on_thread_exit(void *p)
  */
 void upstare__after_fork_child(void)
 {
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
+
 	reg_lock = 0;
-	upstare__threads = &ts;
-	ts.next_thread = NULL;
-	ts.tid = gettid();
-	cb.nthreads = 1;
+	upstare__threads = ts;
+	ts->next_thread = NULL;
+	ts->tid = gettid();
+	cb->nthreads = 1;
 	memset(upstare_threads, 0, sizeof(upstare_threads));
-	ts.slot = &upstare_threads[0];
-	ts.slot->tid = ts.tid;
-	cb.nslots = 1;
-	cb.phase = UPSTARE_PH_IDLE;
-	cb.ack = cb.request;
+	ts->slot = &upstare_threads[0];
+	ts->slot->tid = ts->tid;
+	cb->nslots = 1;
+	cb->phase = UPSTARE_PH_IDLE;
+	cb->ack = cb->request;
 }
 
 void upstare__signals_init(void)
 {
+	struct upstare_control *const cb = &upstare_control;
 	struct sigaction sa = { .sa_sigaction = on_update_signal };
 
 	update_signal = SIGRTMIN + 2;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_SIGINFO;	/* no SA_RESTART: blocking calls return EINTR */
 	sigaction(update_signal, &sa, NULL);
-	cb.update_signal = update_signal;
-	dl_iterate_phdr(build_id_cb, cb.build_id);
-	upstare__wrap_anchor();
+	cb->update_signal = update_signal;
+	dl_iterate_phdr(build_id_cb, cb->build_id);
 	pthread_key_create(&exit_key, on_thread_exit);
 	pthread_atfork(NULL, NULL, upstare__after_fork_child);
 	upstare__functions_init();
@@ -204,67 +213,74 @@ void upstare__signals_init(void)
 
 void upstare__thread_register(void)
 {
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
 	pthread_attr_t a;
 	sigset_t s;
 
-	ts.tid = gettid();
+	ts->tid = gettid();
 	/* where its stack is, for retire.c (the main thread's is [stack]: glibc
 	 * would read /proc/self/maps for it) */
-	if (ts.tid != getpid() && !pthread_getattr_np(pthread_self(), &a)) {
+	if (ts->tid != getpid() && !pthread_getattr_np(pthread_self(), &a)) {
 		void *addr;
 		size_t size;
 
 		if (!pthread_attr_getstack(&a, &addr, &size)) {
-			ts.stack_lo = (uintptr_t)addr;
-			ts.stack_hi = (uintptr_t)addr + size;
+			ts->stack_lo = (uintptr_t)addr;
+			ts->stack_hi = (uintptr_t)addr + size;
 		}
 		pthread_attr_destroy(&a);
 	}
 	sigemptyset(&s);
 	sigaddset(&s, update_signal);
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-	pthread_setspecific(exit_key, &ts);
+	pthread_setspecific(exit_key, ts);
 	lock();
-	ts.slot = &spare_slot;
+	ts->slot = &spare_slot;
 	for (unsigned i = 0; i < UPSTARE_MAX_THREADS; i++)
 		if (!upstare_threads[i].tid) {
-			ts.slot = &upstare_threads[i];
-			if (i >= cb.nslots)
-				cb.nslots = i + 1;
+			ts->slot = &upstare_threads[i];
+			if (i >= cb->nslots)
+				cb->nslots = i + 1;
 			break;
 		}
-	ts.slot->blocking = 0;
-	__atomic_store_n(&ts.slot->tid, ts.tid, __ATOMIC_RELEASE);
-	ts.next_thread = upstare__threads;
-	upstare__threads = &ts;
-	ts.registered = 1;
-	cb.nthreads++;
+	ts->slot->blocking = 0;
+	__atomic_store_n(&ts->slot->tid, ts->tid, __ATOMIC_RELEASE);
+	ts->next_thread = upstare__threads;
+	upstare__threads = ts;
+	ts->registered = 1;
+	cb->nthreads++;
 	unlock();
 }
 
 void upstare__thread_unregister(void)
 {
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
+
 	lock();
 	for (struct thread_state **p = &upstare__threads; *p; p = &(*p)->next_thread)
-		if (*p == &ts) {
-			*p = ts.next_thread;
+		if (*p == ts) {
+			*p = ts->next_thread;
 			break;
 		}
-	ts.registered = 0;
-	cb.nthreads--;
-	__atomic_store_n(&ts.slot->tid, 0, __ATOMIC_RELEASE);
-	ts.slot = &upstare__unregistered_slot;
+	ts->registered = 0;
+	cb->nthreads--;
+	__atomic_store_n(&ts->slot->tid, 0, __ATOMIC_RELEASE);
+	ts->slot = &upstare__unregistered_slot;
 	unlock();
 	/* the leader may be waiting for this thread to park */
-	__atomic_add_fetch(&cb.nparked, 0, __ATOMIC_SEQ_CST);
-	futex_wake(&cb.nparked);
+	__atomic_add_fetch(&cb->nparked, 0, __ATOMIC_SEQ_CST);
+	futex_wake(&cb->nparked);
 }
 
 static void kick_unparked(void)
 {
+	struct thread_state *const ts = &upstare__ts;
+
 	lock();
 	for (struct thread_state *t = upstare__threads; t; t = t->next_thread)
-		if (!t->parked && t != &ts) {
+		if (!t->parked && t != ts) {
 			if (t->slot->blocking)
 				syscall(SYS_tgkill, getpid(), t->tid, update_signal);
 			/* a spurious wakeup: it unwinds at its next wait */
@@ -291,19 +307,20 @@ static void kick_unparked(void)
  */
 static int await_go(void)
 {
-	uint64_t deadline = cb.t_ns[UPSTARE_T_REQUEST] + cb.timeout_ms * 1000000ull;
+	struct upstare_control *const cb = &upstare_control;
+	uint64_t deadline = cb->t_ns[UPSTARE_T_REQUEST] + cb->timeout_ms * 1000000ull;
 	uint32_t d;
 
-	__atomic_store_n(&cb.phase, UPSTARE_PH_PREPARED, __ATOMIC_SEQ_CST);
-	while ((d = __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
+	__atomic_store_n(&cb->phase, UPSTARE_PH_PREPARED, __ATOMIC_SEQ_CST);
+	while ((d = __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
 		uint64_t t = now_ns();
 
 		if (t >= deadline) {
 			upstare__reason("the other processes of the group were not all prepared "
-					"before the deadline (%u ms after the request)", cb.timeout_ms);
+					"before the deadline (%u ms after the request)", cb->timeout_ms);
 			return -ETIMEDOUT;
 		}
-		futex_wait(&cb.decision, UPSTARE_DECIDE_NONE,
+		futex_wait(&cb->decision, UPSTARE_DECIDE_NONE,
 			   deadline - t < 1000000 ? (long)(deadline - t) : 1000000);
 	}
 	if (d != UPSTARE_DECIDE_GO) {
@@ -311,63 +328,67 @@ static int await_go(void)
 				"could not be updated)");
 		return -ECANCELED;
 	}
-	__atomic_store_n(&cb.decision, UPSTARE_DECIDE_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cb->decision, UPSTARE_DECIDE_NONE, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
 static void finish(unsigned result)
 {
-	cb.result = result;
-	cb.t_ns[UPSTARE_T_RESUMED] = now_ns();
+	struct upstare_control *const cb = &upstare_control;
+
+	cb->result = result;
+	cb->t_ns[UPSTARE_T_RESUMED] = now_ns();
 	if (!upstare__selftest_mode())
 		__upstare_pending = 0;
-	__atomic_store_n(&cb.ack, cb.request, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&cb.phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
-	futex_wake(&cb.phase);
+	__atomic_store_n(&cb->ack, cb->request, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cb->phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
+	futex_wake(&cb->phase);
 }
 
 int upstare__update_point(void)
 {
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
 	uint32_t ph;
 
-	if (ts.nr_depth || ts.in_runtime || ts.unwinding || ts.rebuilding || !ts.registered)
+	if (ts->nr_depth || ts->in_runtime || ts->unwinding || ts->rebuilding || !ts->registered)
 		return 0;
-	ph = __atomic_load_n(&cb.phase, __ATOMIC_ACQUIRE);
+	ph = __atomic_load_n(&cb->phase, __ATOMIC_ACQUIRE);
 	if (ph == UPSTARE_PH_IDLE) {
 		uint32_t idle = UPSTARE_PH_IDLE;
 
-		if (__atomic_load_n(&cb.request, __ATOMIC_ACQUIRE) == cb.ack)
+		if (__atomic_load_n(&cb->request, __ATOMIC_ACQUIRE) == cb->ack)
 			return 0;
-		if (!__atomic_compare_exchange_n(&cb.phase, &idle, UPSTARE_PH_PREPARE, 0,
+		if (!__atomic_compare_exchange_n(&cb->phase, &idle, UPSTARE_PH_PREPARE, 0,
 						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return 0;
 		/* the controller withdraws a request nobody took by its deadline */
-		if (__atomic_load_n(&cb.request, __ATOMIC_SEQ_CST) == cb.ack) {
-			__atomic_store_n(&cb.phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&cb->request, __ATOMIC_SEQ_CST) == cb->ack) {
+			__atomic_store_n(&cb->phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
 			return 0;
 		}
-		memset(cb.t_ns, 0, sizeof(cb.t_ns));
-		cb.t_ns[UPSTARE_T_REQUEST] = now_ns();
-		cb.reasons[0] = 0;
-		cb.nparked = cb.nresumed = 0;
+		memset(cb->t_ns, 0, sizeof(cb->t_ns));
+		cb->t_ns[UPSTARE_T_REQUEST] = now_ns();
+		cb->reasons[0] = 0;
+		cb->nparked = cb->nresumed = 0;
 		if (upstare__prepare()) {
 			finish(UPSTARE_RES_REFUSED);
 			return 0;
 		}
-		cb.t_ns[UPSTARE_T_PREPARED] = now_ns();
-		if (cb.group && await_go()) {
+		cb->t_ns[UPSTARE_T_PREPARED] = now_ns();
+		if (cb->group && await_go()) {
 			upstare__patch_unload();
 			finish(UPSTARE_RES_REFUSED);
 			return 0;
 		}
-		ts.parked = -1;	/* the leader */
-		__atomic_store_n(&cb.phase, UPSTARE_PH_QUIESCE, __ATOMIC_SEQ_CST);
+		ts->parked = -1;	/* the leader */
+		__atomic_store_n(&cb->phase, UPSTARE_PH_QUIESCE, __ATOMIC_SEQ_CST);
 		kick_unparked();
 	} else if (ph != UPSTARE_PH_QUIESCE) {
 		return 0;
 	}
-	ts.unwinding = 1;
-	ts.update_unwind = 1;
+	ts->unwinding = 1;
+	ts->update_unwind = 1;
 	return 1;
 }
 
@@ -393,8 +414,10 @@ static void unparked_reasons(void);
 
 static void timeout_reasons(void)
 {
+	struct upstare_control *const cb = &upstare_control;
+
 	upstare__reason("timed out after %u ms waiting for threads to reach an update point",
-	       cb.timeout_ms);
+	       cb->timeout_ms);
 	unparked_reasons();
 }
 
@@ -406,8 +429,10 @@ static void timeout_reasons(void)
  */
 static void released_reasons(void)
 {
+	struct upstare_control *const cb = &upstare_control;
+
 	upstare__reason("not every thread parked within %u ms of the first: the %u parked were "
-			"released", cb.park_ms, cb.nparked);
+			"released", cb->park_ms, cb->nparked);
 	unparked_reasons();
 }
 
@@ -460,7 +485,8 @@ static void unparked_reasons(void)
  */
 static int write_stacks(void)
 {
-	size_t off = 0, cap = sizeof(cb.stacks);
+	struct upstare_control *const cb = &upstare_control;
+	size_t off = 0, cap = sizeof(cb->stacks);
 	int n;
 
 	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
@@ -485,7 +511,7 @@ static int write_stacks(void)
 			comm[strcspn(comm, "\n\t")] = 0;
 			close(fd);
 		}
-		n = snprintf(cb.stacks + off, cap - off, "thread\t%d\t%s\t%s\n", t->tid,
+		n = snprintf(cb->stacks + off, cap - off, "thread\t%d\t%s\t%s\n", t->tid,
 			     nf ? v[0]->hdr.fd->name : "", comm);
 		if (n < 0 || (size_t)n >= cap - off)
 			return -ENOSPC;
@@ -497,7 +523,7 @@ static int write_stacks(void)
 
 			const char *why = upstare__unmappable(v[i]);
 
-			n = snprintf(cb.stacks + off, cap - off, "frame\t%s\t%s\t%u\t%s\t%s\n",
+			n = snprintf(cb->stacks + off, cap - off, "frame\t%s\t%s\t%u\t%s\t%s\n",
 				     fd->name, fd->file ? fd->file : "", cp ? cp->line : 0,
 				     cp ? cp->key : "", why ? why : "");
 			if (n < 0 || (size_t)n >= cap - off)
@@ -515,13 +541,14 @@ static int write_stacks(void)
  */
 static int group_decision(void)
 {
-	uint64_t deadline = now_ns() + (cb.timeout_ms + 10000ull) * 1000000ull;
+	struct upstare_control *const cb = &upstare_control;
+	uint64_t deadline = now_ns() + (cb->timeout_ms + 10000ull) * 1000000ull;
 	uint32_t d;
 
-	if (!cb.group)
+	if (!cb->group)
 		return 0;
-	__atomic_store_n(&cb.phase, UPSTARE_PH_READY, __ATOMIC_SEQ_CST);
-	while ((d = __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
+	__atomic_store_n(&cb->phase, UPSTARE_PH_READY, __ATOMIC_SEQ_CST);
+	while ((d = __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
 		if (now_ns() > deadline) {
 			upstare__reason("no decision from the controller of the group update");
 			return -ETIMEDOUT;
@@ -543,19 +570,20 @@ static int group_decision(void)
  */
 static int await_verdict(uint64_t deadline)
 {
+	struct upstare_control *const cb = &upstare_control;
 	uint32_t v;
 
-	memset(cb.stacks, 0, sizeof(cb.stacks));
+	memset(cb->stacks, 0, sizeof(cb->stacks));
 	if (write_stacks()) {
-		memset(cb.stacks, 0, sizeof(cb.stacks));
+		memset(cb->stacks, 0, sizeof(cb->stacks));
 		upstare__reason("the stacks of the parked threads do not fit in the control block: "
 		       "the constraints cannot be checked");
 		return 0;
 	}
-	__atomic_store_n(&cb.verdict, UPSTARE_VERDICT_NONE, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&cb.phase, UPSTARE_PH_CHECK, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cb->verdict, UPSTARE_VERDICT_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cb->phase, UPSTARE_PH_CHECK, __ATOMIC_SEQ_CST);
 	/* the controller writes with process_vm_writev: it cannot wake a futex */
-	while (!(v = __atomic_load_n(&cb.verdict, __ATOMIC_ACQUIRE))) {
+	while (!(v = __atomic_load_n(&cb->verdict, __ATOMIC_ACQUIRE))) {
 		uint64_t t = now_ns();
 
 		if (t >= deadline) {
@@ -563,7 +591,7 @@ static int await_verdict(uint64_t deadline)
 			       "deadline");
 			return 0;
 		}
-		futex_wait(&cb.verdict, 0, deadline - t < 1000000 ? (long)(deadline - t) :
+		futex_wait(&cb->verdict, 0, deadline - t < 1000000 ? (long)(deadline - t) :
 					     1000000);
 	}
 	if (v != UPSTARE_VERDICT_GO)
@@ -574,64 +602,67 @@ static int await_verdict(uint64_t deadline)
 /* The transformers all returned, but after the deadline: do not commit. */
 static int deadline_passed(uint64_t deadline)
 {
+	struct upstare_control *const cb = &upstare_control;
+
 	if (now_ns() < deadline)
 		return 0;
 	upstare__reason("the deadline (%u ms after the request) passed in the transform phase",
-			cb.timeout_ms);
+			cb->timeout_ms);
 	return -ETIMEDOUT;
 }
 
 /* The leader, parked: wait for everyone, transform, decide. */
 static void lead(void)
 {
-	uint64_t deadline = cb.t_ns[UPSTARE_T_REQUEST] + cb.timeout_ms * 1000000ull;
+	struct upstare_control *const cb = &upstare_control;
+	uint64_t deadline = cb->t_ns[UPSTARE_T_REQUEST] + cb->timeout_ms * 1000000ull;
 	uint64_t last_kick = now_ns();
 	unsigned decision;
 
 	for (;;) {
-		uint32_t seen = __atomic_load_n(&cb.nparked, __ATOMIC_ACQUIRE);
+		uint32_t seen = __atomic_load_n(&cb->nparked, __ATOMIC_ACQUIRE);
 		uint64_t t = now_ns();
 
 		lock();
-		if (cb.nparked == cb.nthreads) {
-			cb.t_ns[UPSTARE_T_ALL_PARKED] = t;
+		if (cb->nparked == cb->nthreads) {
+			cb->t_ns[UPSTARE_T_ALL_PARKED] = t;
 			unlock();
-			if (cb.check && !await_verdict(deadline)) {
-				cb.t_ns[UPSTARE_T_CHECKED] = now_ns();
-				upstare__up.result = cb.verdict == UPSTARE_VERDICT_RELEASE ?
+			if (cb->check && !await_verdict(deadline)) {
+				cb->t_ns[UPSTARE_T_CHECKED] = now_ns();
+				upstare__up.result = cb->verdict == UPSTARE_VERDICT_RELEASE ?
 					    UPSTARE_RES_RELEASED : UPSTARE_RES_TIMEOUT;
-				__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+				__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 				goto decided;
 			}
-			cb.t_ns[UPSTARE_T_CHECKED] = cb.check ? now_ns() : t;
-			__atomic_store_n(&cb.phase, UPSTARE_PH_TRANSFORM, __ATOMIC_SEQ_CST);
+			cb->t_ns[UPSTARE_T_CHECKED] = cb->check ? now_ns() : t;
+			__atomic_store_n(&cb->phase, UPSTARE_PH_TRANSFORM, __ATOMIC_SEQ_CST);
 			break;
 		}
 		if (t >= deadline) {
 			timeout_reasons();
 			upstare__up.result = UPSTARE_RES_TIMEOUT;
-			__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			unlock();
 			goto decided;
 		}
-		if (cb.group && __atomic_load_n(&cb.decision, __ATOMIC_ACQUIRE) ==
+		if (cb->group && __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE) ==
 				UPSTARE_DECIDE_ABORT) {
 			/* another process of the group could not park (or failed):
 			 * no use holding these threads */
 			upstare__reason("the controller aborted the update while %u of %u threads "
 					"were parked (another process of the group could not "
-					"be updated): they were released", cb.nparked,
-					cb.nthreads);
+					"be updated): they were released", cb->nparked,
+					cb->nthreads);
 			upstare__up.result = UPSTARE_RES_RELEASED;
-			__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			unlock();
 			goto decided;
 		}
-		if (cb.park_ms && cb.nparked &&
-		    t - cb.t_ns[UPSTARE_T_FIRST_PARK] >= cb.park_ms * 1000000ull) {
+		if (cb->park_ms && cb->nparked &&
+		    t - cb->t_ns[UPSTARE_T_FIRST_PARK] >= cb->park_ms * 1000000ull) {
 			released_reasons();
 			upstare__up.result = UPSTARE_RES_RELEASED;
-			__atomic_store_n(&cb.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			unlock();
 			goto decided;
 		}
@@ -640,7 +671,7 @@ static void lead(void)
 			kick_unparked();
 			last_kick = t;
 		}
-		futex_wait(&cb.nparked, seen, cb.park_ms ? 1000000 : 2000000);
+		futex_wait(&cb->nparked, seen, cb->park_ms ? 1000000 : 2000000);
 	}
 	/*
 	 * Everything that runs user code or waits comes before the commit, under
@@ -670,53 +701,57 @@ static void lead(void)
 		/* every thread parked, nothing moves: old versions are unmapped
 		 * here or not at all */
 		upstare__retire_patches();
-		memcpy(cb.build_id, upstare__up.build_id, sizeof(cb.build_id));
-		cb.generation++;
+		memcpy(cb->build_id, upstare__up.build_id, sizeof(cb->build_id));
+		cb->generation++;
 		upstare__up.result = UPSTARE_RES_APPLIED;
 		decision = UPSTARE_PH_REBUILD;
 	}
-	cb.t_ns[UPSTARE_T_TRANSFORMED] = now_ns();
-	__atomic_store_n(&cb.phase, decision, __ATOMIC_SEQ_CST);
+	cb->t_ns[UPSTARE_T_TRANSFORMED] = now_ns();
+	__atomic_store_n(&cb->phase, decision, __ATOMIC_SEQ_CST);
 decided:
-	futex_wake(&cb.phase);
+	futex_wake(&cb->phase);
 }
 
 void upstare__park(void)
 {
-	int leader = ts.parked == -1;
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
+	int leader = ts->parked == -1;
 	uint32_t ph;
 
-	ts.update_unwind = 0;
-	ts.park_sp = __builtin_frame_address(0);
-	ts.park_sh_top = __upstare_sh_top;
+	ts->update_unwind = 0;
+	ts->park_sp = __builtin_frame_address(0);
+	ts->park_sh_top = __upstare_sh_top;
 	lock();
-	ph = cb.phase;
+	ph = cb->phase;
 	if (ph == UPSTARE_PH_QUIESCE) {
-		ts.parked = 1;
-		if (!cb.nparked++)
-			cb.t_ns[UPSTARE_T_FIRST_PARK] = now_ns();
+		ts->parked = 1;
+		if (!cb->nparked++)
+			cb->t_ns[UPSTARE_T_FIRST_PARK] = now_ns();
 	} else {
-		ts.parked = 0;	/* too late: the update was abandoned */
+		ts->parked = 0;	/* too late: the update was abandoned */
 	}
 	unlock();
-	futex_wake(&cb.nparked);
-	if (!ts.parked)
+	futex_wake(&cb->nparked);
+	if (!ts->parked)
 		return;
 	if (leader)
 		lead();
-	while ((ph = __atomic_load_n(&cb.phase, __ATOMIC_ACQUIRE)) == UPSTARE_PH_QUIESCE ||
+	while ((ph = __atomic_load_n(&cb->phase, __ATOMIC_ACQUIRE)) == UPSTARE_PH_QUIESCE ||
 	       ph == UPSTARE_PH_TRANSFORM || ph == UPSTARE_PH_READY || ph == UPSTARE_PH_CHECK)
-		futex_wait(&cb.phase, ph, 0);
+		futex_wait(&cb->phase, ph, 0);
 }
 
 void upstare__rebuilt(void)
 {
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
 	unsigned result;
 
-	if (ts.parked != 1)
+	if (ts->parked != 1)
 		return;
-	ts.parked = 0;
-	if (__atomic_add_fetch(&cb.nresumed, 1, __ATOMIC_SEQ_CST) != cb.nparked)
+	ts->parked = 0;
+	if (__atomic_add_fetch(&cb->nresumed, 1, __ATOMIC_SEQ_CST) != cb->nparked)
 		return;
 	/* the last thread back: the update is over */
 	result = upstare__up.result;

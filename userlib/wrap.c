@@ -42,13 +42,7 @@
 
 #include "runtime.h"
 
-#define ts upstare__ts
 #define POLL_NS 10000000l
-
-/* Referenced by the runtime so that a patch always finds every wrapper. */
-void upstare__wrap_anchor(void)
-{
-}
 
 /*
  * An update point: nonzero means the caller returns and its frame unwinds.
@@ -56,7 +50,9 @@ void upstare__wrap_anchor(void)
  */
 static inline int point(void)
 {
-	ts.kicked = 0;
+	struct thread_state *const ts = &upstare__ts;
+
+	ts->kicked = 0;
 	return __builtin_expect(__upstare_pending, 0) && upstare__update_point();
 }
 
@@ -66,15 +62,16 @@ static inline int point(void)
  * blocking call in library code.  A signal that came just before counts.
  */
 #define BLOCKING(call) ({						\
+	struct thread_state *const __t = &upstare__ts;			\
 	__typeof__(call) __v;						\
-	ts.slot->blocking = 1;						\
-	if (ts.kicked) {						\
+	__t->slot->blocking = 1;					\
+	if (__t->kicked) {						\
 		errno = EINTR;						\
 		__v = (__typeof__(call))-1;				\
 	} else {							\
 		__v = (call);						\
 	}								\
-	ts.slot->blocking = 0;						\
+	__t->slot->blocking = 0;					\
 	__v;								\
 })
 
@@ -85,9 +82,11 @@ static inline int point(void)
  */
 static inline int interrupted(long r)
 {
-	if (r >= 0 || errno != EINTR || !ts.kicked)
+	struct thread_state *const ts = &upstare__ts;
+
+	if (r >= 0 || errno != EINTR || !ts->kicked)
 		return 0;
-	ts.kicked = 0;
+	ts->kicked = 0;
 	return 1;
 }
 
@@ -140,19 +139,22 @@ ssize_t __upstare_w_recvmsg(int fd, struct msghdr *m, int flags)
  */
 static size_t resume_take(const void *call)
 {
-	size_t done = ts.resume_call == call ? ts.resume_done : 0;
+	struct thread_state *const ts = &upstare__ts;
+	size_t done = ts->resume_call == call ? ts->resume_done : 0;
 
-	ts.resume_call = NULL;
-	ts.resume_done = 0;
+	ts->resume_call = NULL;
+	ts->resume_done = 0;
 	return done;
 }
 
 static int resume_later(const void *call, size_t done)
 {
+	struct thread_state *const ts = &upstare__ts;
+
 	if (!point())
 		return 0;
-	ts.resume_call = call;
-	ts.resume_done = done;
+	ts->resume_call = call;
+	ts->resume_done = done;
 	return 1;
 }
 
@@ -171,6 +173,7 @@ static void iov_skip(struct iovec *iov, int cnt, int *first, size_t n)
 static ssize_t vec_write(const void *call, int fd, const struct msghdr *m,
 			 const struct iovec *iov, int cnt, int flags)
 {
+	struct thread_state *const ts = &upstare__ts;
 	size_t total = 0, done = resume_take(call);
 	struct msghdr mm = { 0 };
 	struct iovec *copy;
@@ -207,7 +210,7 @@ static ssize_t vec_write(const void *call, int fd, const struct msghdr *m,
 		if (r > 0) {
 			done += r;
 			iov_skip(copy, cnt, &first, r);
-			if (done == total || (!ts.kicked && !__upstare_pending))
+			if (done == total || (!ts->kicked && !__upstare_pending))
 				break;
 		} else if (!interrupted(r)) {
 			free(copy);
@@ -289,15 +292,16 @@ int __upstare_w_nanosleep(const struct timespec *req, struct timespec *rem)
 int __upstare_w_clock_nanosleep(clockid_t c, int flags, const struct timespec *req,
 				struct timespec *rem)
 {
+	struct thread_state *const ts = &upstare__ts;
 	int r;
 
 	if (point())
 		return EINTR;
 	for (;;) {
-		ts.slot->blocking = 1;
+		ts->slot->blocking = 1;
 		r = clock_nanosleep(c, flags, req, rem);
-		ts.slot->blocking = 0;
-		if (r != EINTR || !ts.kicked)
+		ts->slot->blocking = 0;
+		if (r != EINTR || !ts->kicked)
 			return r;
 		if (point())
 			return r;
@@ -358,7 +362,7 @@ int __upstare_w_sem_wait(sem_t *s)
 			r = BLOCKING(call);				\
 			if (r > 0) {					\
 				done += r;				\
-				if (done == (n) || (!ts.kicked &&	\
+				if (done == (n) || (!upstare__ts.kicked && \
 				    !__upstare_pending))		\
 					return done;			\
 			} else if (!interrupted(r)) {			\
@@ -431,26 +435,28 @@ int __upstare_w_pthread_mutex_lock(pthread_mutex_t *m)
 
 int __upstare_w_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
+	struct thread_state *const ts = &upstare__ts;
 	int r;
 
 	if (point())
 		return 0;
-	ts.wait_cond = c;
+	ts->wait_cond = c;
 	r = pthread_cond_wait(c, m);
-	ts.wait_cond = NULL;
+	ts->wait_cond = NULL;
 	return r;
 }
 
 int __upstare_w_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 				       const struct timespec *t)
 {
+	struct thread_state *const ts = &upstare__ts;
 	int r;
 
 	if (point())
 		return 0;
-	ts.wait_cond = c;
+	ts->wait_cond = c;
 	r = pthread_cond_timedwait(c, m, t);
-	ts.wait_cond = NULL;
+	ts->wait_cond = NULL;
 	return r;
 }
 
