@@ -253,7 +253,8 @@ void upstare__transform_end(int rollback)
 		struct saved *s = xf_saved;
 
 		xf_saved = s->next;
-		if (rollback)
+		/* only what was written: a const global's old storage is read-only */
+		if (rollback && memcmp(s->where, s->bytes, s->size))
 			memcpy(s->where, s->bytes, s->size);
 		upstare__free_zeroed(s, sizeof(*s) + s->size);
 	}
