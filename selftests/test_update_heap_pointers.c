@@ -164,7 +164,8 @@ out:
  * moved to a new array, each connection's pointer into it forwarded;
  * every count carried (14 per pass, in both counters).
  */
-static enum test_result heap_table(struct test_ctx *ctx)
+static enum test_result table_applied(struct test_ctx *ctx, const char *srcs,
+				      const char *extra)
 {
 	enum test_result res = TEST_FAIL;
 	struct upd u;
@@ -172,15 +173,15 @@ static enum test_result heap_table(struct test_ctx *ctx)
 
 	if (!upd_init(&u, ctx, "heap_table", &res))
 		return res;
-	if (!upd_prepare(&u, "v2/prog.c heap.c") ||
-	    !upd_run(&u, "v1 n=20 conns=14 ok=14 count=280 served=280 list=14\n") ||
+	if (!upd_prepare(&u, srcs) ||
+	    !upd_run(&u, "v1 n=20 conns=14 ok=14 count=280 served=280 list=14 started=0 born=0\n") ||
 	    !upd_expect(&u, "v2.so", 5000, "applied", "result") || !upd_wait(&u, "v2 n=", 0, 10))
 		goto out;
 	n1 = upd_first_value(&u, "v2 n=");
-	if (!upd_waitf(&u, 0, 1, "v2 n=%ld conns=14 ok=14 count=%ld served=%ld list=14\n", n1,
-		       14 * n1, 14 * n1) ||
-	    !upd_waitf(&u, 0, 5, "v2 n=%ld conns=14 ok=14 count=%ld served=%ld list=14\n",
-		       n1 + 1, 14 * (n1 + 1), 14 * (n1 + 1)))
+	if (!upd_waitf(&u, 0, 1, "v2 n=%ld conns=14 ok=14 count=%ld served=%ld list=14 %s\n", n1,
+		       14 * n1, 14 * n1, extra) ||
+	    !upd_waitf(&u, 0, 5, "v2 n=%ld conns=14 ok=14 count=%ld served=%ld list=14 %s\n",
+		       n1 + 1, 14 * (n1 + 1), 14 * (n1 + 1), extra))
 		goto out;
 	res = TEST_PASS;
 out:
@@ -188,23 +189,43 @@ out:
 	return res;
 }
 
-/* Version 1 built with flags, the update rolled back for the reason why. */
+static enum test_result heap_table(struct test_ctx *ctx)
+{
+	return table_applied(ctx, "v2/prog.c heap.c", "started=0 born=0");
+}
+
+/*
+ * update/heap_table_xforms: the same with the patch's own transformers of
+ * both types (xforms.c: UPSTARE_TYPE_TRANSFORMER), which the heap's objects
+ * now get instead of the generated conversion (which they used to get
+ * whatever the patch said): each worker's start set from its id (100 + 200
+ * + 300), each connection copied by hand, converted in place all the
+ * same, its born set (14 x 7), its pointers followed through
+ * upstare_heap_pointer().
+ */
+static enum test_result heap_table_xforms(struct test_ctx *ctx)
+{
+	return table_applied(ctx, "v2/prog.c xforms.c", "started=600 born=98");
+}
+
+/* Version 1 built with flags, the update (srcs) rolled back for the reason why. */
 static enum test_result table_rolled_back(struct test_ctx *ctx, const char *flags,
-					  const char *why)
+					  const char *srcs, const char *why)
 {
 	enum test_result res = TEST_FAIL;
-	char srcs[128];
+	char v1[128];
 	struct upd u;
 
 	if (!upd_init(&u, ctx, "heap_table", &res))
 		return res;
-	snprintf(srcs, sizeof(srcs), "%s v1/prog.c", flags);
-	if (upd_build(&u, "v1", srcs) && upd_patch(&u, "v1", "v2.so", "v2/prog.c heap.c") &&
+	snprintf(v1, sizeof(v1), "%s v1/prog.c", flags);
+	if (upd_build(&u, "v1", v1) && upd_patch(&u, "v1", "v2.so", srcs) &&
 	    upd_run(&u, "v1 n=20 ") &&
 	    upd_expect(&u, "v2.so", 5000, "rolled-back", "result") &&
 	    ASSERT_STRSTR(u.json, why, "the reason") &&
 	    upd_goes_on(&u, "v1 n=", true, NULL, NULL) &&
-	    upd_waitf(&u, 0, 1, "v1 n=%ld conns=14 ok=14 count=%ld served=%ld list=14\n",
+	    upd_waitf(&u, 0, 1, "v1 n=%ld conns=14 ok=14 count=%ld served=%ld list=14 started=0 "
+		      "born=0\n",
 		      upd_last_value(&u, "v1 n="), 14 * upd_last_value(&u, "v1 n="),
 		      14 * upd_last_value(&u, "v1 n=")))
 		res = TEST_PASS;
@@ -221,15 +242,27 @@ static enum test_result table_rolled_back(struct test_ctx *ctx, const char *flag
  */
 static enum test_result heap_table_bad_link(struct test_ctx *ctx)
 {
-	return table_rolled_back(ctx, "-DBAD_LINK", "converting objects on the heap: received "
-				 "SIGSEGV (address 0x10)");
+	return table_rolled_back(ctx, "-DBAD_LINK", "v2/prog.c heap.c", "converting objects on "
+				 "the heap: received SIGSEGV (address 0x10)");
 }
 
 /* update/heap_table_bad_count: a length of -1 is no count: rolled back, named. */
 static enum test_result heap_table_bad_count(struct test_ctx *ctx)
 {
-	return table_rolled_back(ctx, "-DBAD_COUNT", "global conns: conns[max_fds]: its length "
-				 "is -1, not a count of objects");
+	return table_rolled_back(ctx, "-DBAD_COUNT", "v2/prog.c heap.c", "global conns: "
+				 "conns[max_fds]: its length is -1, not a count of objects");
+}
+
+/*
+ * update/heap_table_xform_loop: the patch's transformer of the workers
+ * never returns: stopped at the deadline like any transformer (the heap's
+ * objects were converted with no deadline), rolled back, named; version 1
+ * goes on with every check true.
+ */
+static enum test_result heap_table_xform_loop(struct test_ctx *ctx)
+{
+	return table_rolled_back(ctx, "", "v2/prog.c loop.c", "converting objects on the heap "
+				 "did not return before the deadline");
 }
 
 /*
@@ -285,8 +318,10 @@ out:
 }
 
 UPDATE_TEST(heap_table, heap_table)
+UPDATE_TEST(heap_table_xforms, heap_table_xforms)
 UPDATE_TEST(heap_table_bad_link, heap_table_bad_link)
 UPDATE_TEST(heap_table_bad_count, heap_table_bad_count)
+UPDATE_TEST(heap_table_xform_loop, heap_table_xform_loop)
 UPDATE_TEST(heap_table_refused, heap_table_refused)
 UPDATE_TEST(heap_list, heap_list)
 UPDATE_TEST(heap_hash, heap_hash)

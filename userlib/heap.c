@@ -142,17 +142,41 @@ static int forward_moves(void)
 	return 0;
 }
 
-/* The conversion of type, or NULL with the reason (upstare_fail). */
+/*
+ * The conversion of type, or NULL with the reason (upstare_fail): the
+ * patch's transformer of the type (UPSTARE_TYPE_TRANSFORMER) if it has
+ * one, else the generated one.
+ */
 static const struct __upstare_type_conv *conv_of(const char *type)
 {
 	const struct __upstare_type_conv *tc = upstare__type_conv(type, strlen(type));
 
-	if (!tc || tc->gen->why) {
+	if (!tc || (tc->gen->why && !upstare__xf_find(UPSTARE_XF_TYPE, type, NULL))) {
 		upstare_fail("objects of '%s' cannot be converted: %s", type,
 			     tc ? tc->gen->why : "the patch has no conversion of it");
 		return NULL;
 	}
 	return tc;
+}
+
+static int convert_one(const struct __upstare_type_conv *tc, const void *old, void *new)
+{
+	const struct upstare_xform *x = upstare__xf_find(UPSTARE_XF_TYPE, tc->name, NULL);
+	int err;
+
+	if (!x)
+		return upstare__gen_object(tc, old, new);
+	err = x->obj(new, old, tc->old_size);
+	if (err && !upstare__fail_msg()[0])
+		upstare_fail("the patch's transformer of '%s' failed (%d)", tc->name, err);
+	return err;
+}
+
+int upstare_heap_pointer(void **where, const char *type)
+{
+	if (!upstare__type_conv(type, strlen(type)))
+		return -ENOENT;
+	return upstare__heap_slot(where, type, 0);
 }
 
 /*
@@ -183,7 +207,7 @@ static int convert_in_place(const struct __upstare_type_conv *tc, void *old)
 	memcpy(undos[nundos].bytes, old, tc->old_size);
 	undos[nundos].obj = old;
 	undos[nundos++].size = tc->old_size;
-	err = upstare__gen_object(tc, old, tmp);
+	err = convert_one(tc, old, tmp);
 	if (!err) {
 		for (size_t i = first; i < nslots; i++)
 			if ((char *)slots[i].where >= tmp &&
@@ -249,7 +273,7 @@ static int convert_array(struct array *a)
 		    upstare__ptrmap_put(&fwd, new + i * tc->new_size, new + i * tc->new_size))
 			goto nomem;
 	for (unsigned long i = 0; i < a->n; i++) {
-		int err = upstare__gen_object(tc, old + i * tc->old_size, new + i * tc->new_size);
+		int err = convert_one(tc, old + i * tc->old_size, new + i * tc->new_size);
 
 		if (err)
 			return err;
@@ -305,7 +329,7 @@ static int convert_all(void *arg)
 				upstare_fail("out of memory converting objects of '%s'", s->type);
 				return -ENOMEM;
 			}
-			err = upstare__gen_object(tc, old, new);
+			err = convert_one(tc, old, new);
 			if (err)
 				return err;
 			nconverted++;

@@ -270,34 +270,74 @@ static int call_void(void *fn)
 	return ((int (*)(void))fn)();
 }
 
+/* The thread's state as a transformer stopped at the deadline left it. */
+struct xf_entry {
+	struct upstare_thread_slot *slot;
+	int in_runtime, nr_depth;
+};
+
+static void xf_enter(struct xf_entry *e)
+{
+	struct thread_state *const ts = &upstare__ts;
+
+	*e = (struct xf_entry){ ts->slot, ts->in_runtime, ts->nr_depth };
+	fail_msg[0] = 0;
+}
+
+static int xf_stopped(const struct xf_entry *e, const char *what)
+{
+	struct thread_state *const ts = &upstare__ts;
+
+	upstare__guard_cancel();
+	/* state the transformer's frames (entered from the runtime, so marked
+	 * not reconstructible) and wrapped calls left behind */
+	ts->in_runtime = e->in_runtime;
+	ts->nr_depth = e->nr_depth;
+	ts->slot = e->slot;
+	ts->slot->blocking = 0;
+	ts->kicked = 0;
+	ts->wait_cond = NULL;
+	ts->resume_call = NULL;
+	ts->resume_done = 0;
+	upstare__reason("%s did not return before the deadline (%u ms after the request), "
+			"stopped in the transform phase%s", what, upstare_control.timeout_ms,
+			xf_in_library ? ", inside library code (a lock it held there may stay "
+			"held)" : "");
+	return -ETIMEDOUT;
+}
+
+/*
+ * The objects on the heap, under the deadline too: a patch's transformer
+ * of a type converted there may loop (heap.c runs its own fault guard).
+ */
+int upstare__transform_heap(void)
+{
+	struct thread_state *const ts = &upstare__ts;
+	struct xf_entry e;
+	int err;
+
+	xf_enter(&e);
+	if (sigsetjmp(xf_jmp, 1))
+		return xf_stopped(&e, "converting objects on the heap");
+	ts->in_runtime++;
+	xf_armed = 1;
+	err = upstare__heap_convert();
+	xf_armed = 0;
+	ts->in_runtime--;
+	return err;
+}
+
 static int call_xform(int (*fn)(void), const char *what)
 {
 	struct thread_state *const ts = &upstare__ts;
 	struct upstare_control *const cb = &upstare_control;
 	char why[256] = "";
-	struct upstare_thread_slot *slot = ts->slot;
-	int in_runtime = ts->in_runtime, nr_depth = ts->nr_depth;
+	struct xf_entry e;
 	int err;
 
-	fail_msg[0] = 0;
-	if (sigsetjmp(xf_jmp, 1)) {
-		upstare__guard_cancel();
-		/* state the transformer's frames (entered from the runtime, so
-		 * marked not reconstructible) and wrapped calls left behind */
-		ts->in_runtime = in_runtime;
-		ts->nr_depth = nr_depth;
-		ts->slot = slot;
-		ts->slot->blocking = 0;
-		ts->kicked = 0;
-		ts->wait_cond = NULL;
-		ts->resume_call = NULL;
-		ts->resume_done = 0;
-		upstare__reason("%s did not return before the deadline (%u ms after the "
-				"request), stopped in the transform phase%s", what,
-				cb->timeout_ms, xf_in_library ? ", inside library code (a lock "
-				"it held there may stay held)" : "");
-		return -ETIMEDOUT;
-	}
+	xf_enter(&e);
+	if (sigsetjmp(xf_jmp, 1))
+		return xf_stopped(&e, what);
 	if (upstare__mono_ns() >= xf_deadline) {
 		upstare__reason("deadline (%u ms after the request) passed in the transform "
 				"phase before %s could run", cb->timeout_ms, what);

@@ -22,7 +22,9 @@
  *		starts as the new version initializes it.
  *	UPSTARE_TYPE_TRANSFORMER("struct cfg", xform_cfg);
  *		the same, for every changed global of that (new) type that
- *		has no transformer of its own.
+ *		has no transformer of its own, and for each object of it
+ *		converted on the heap (new_obj starts zeroed; see
+ *		upstare_heap_pointer()).
  *	UPSTARE_STACK_TRANSFORMER("handle", xform_handle);
  *		int xform_handle(struct upstare_frame *f);
  *		called for each saved frame of handle(), after the default
@@ -85,6 +87,15 @@ const char *upstare_frame_key(struct upstare_frame *f);
 int upstare_frame_set_key(struct upstare_frame *f, const char *key);
 /* During a transformer: the old storage of global NAME (by source name). */
 void *upstare_old_global(const char *name);
+/*
+ * In a transformer of a type converted on the heap (UPSTARE_TYPE_TRANSFORMER
+ * of a type declared UPSTARE_HEAP_CONVERT): the pointer at where, in the
+ * new object, leads to an object of type (converted on the heap too) that
+ * is to be converted and the pointer moved to it, as the generated
+ * conversion does for each such pointer.  0, or -ENOENT if the patch does
+ * not convert that type, -ENOMEM.
+ */
+int upstare_heap_pointer(void **where, const char *type);
 /* Record why a transformer refuses the update (shown in the reasons). */
 void upstare_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -39,6 +39,8 @@ struct conn {
 	struct conn *next;
 	char trailer[16];
 };
+#define STARTED(w) 0L
+#define BORN(c) 0L
 #endif
 
 static struct event *events;	/* the library's list of events */
@@ -95,7 +97,7 @@ int main(void)
 	max_fds = -1;
 #endif
 	for (long n = 1;; n++) {
-		long nconn = 0, ok = 0, count = 0, served = 0, list = 0;
+		long nconn = 0, ok = 0, count = 0, served = 0, list = 0, started = 0, born = 0;
 
 		for (struct event *ev = events; ev; ev = ev->next)
 			ev->cb(ev->arg);
@@ -106,15 +108,18 @@ int main(void)
 				continue;
 			nconn++;
 			count += c->count;
+			born += BORN(*c);
 			ok += c->fd == fd && c->worker == &workers[fd % settings.nworkers] &&
 			      c->ev.arg == c && c->worker->id == fd % settings.nworkers + 1;
 		}
-		for (int i = 0; i < settings.nworkers; i++)
+		for (int i = 0; i < settings.nworkers; i++) {
 			served += workers[i].served;
+			started += STARTED(workers[i]);
+		}
 		for (struct conn *c = first; c != END; c = c->next)
 			list++;
-		printf(VERSION " n=%ld conns=%ld ok=%ld count=%ld served=%ld list=%ld\n", n, nconn,
-		       ok, count, served, list);
+		printf(VERSION " n=%ld conns=%ld ok=%ld count=%ld served=%ld list=%ld started=%ld "
+		       "born=%ld\n", n, nconn, ok, count, served, list, started, born);
 		usleep(10000);
 	}
 }

@@ -27,5 +27,7 @@ struct conn {
 	long count;
 	struct conn *next;
 };
+#define STARTED(w) ((w).started)
+#define BORN(c) ((c).born)
 #include "../v1/prog.c"
 _Static_assert(offsetof(struct conn, ev) == 48, "the event stays where it was");
