@@ -9,7 +9,13 @@
  * and fourth v2) stay mapped, and each of those still works: the handler
  * answers SIGUSR1, the string prints, the atexit handler runs at exit.
  * The first v2 left nothing: it is unmapped too.  hits carries over all
- * twelve moves.
+ * twelve moves.  The runtime looks at every update here
+ * (UPSTARE_RETIRE_EVERY=1).
+ *
+ * update/retire_every: the same with the default policy, a look every
+ * fourth update with a candidate (the first candidate comes at the third
+ * update): looked at the 6th and 10th, so the patches superseded since
+ * (p09, p10) are still mapped after the 12th, the others as above.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -23,7 +29,7 @@
 
 #define NPATCH 12
 
-static enum test_result run(struct test_ctx *ctx)
+static enum test_result run(struct test_ctx *ctx, const char *every)
 {
 	enum test_result res = TEST_FAIL;
 	char base[16] = "v1", out[16], want[64], path[512];
@@ -31,6 +37,7 @@ static enum test_result run(struct test_ctx *ctx)
 	size_t from;
 	long hits;
 	int status;
+	bool ok;
 
 	if (!upd_init(&u, ctx, "retire", &res))
 		return res;
@@ -42,7 +49,11 @@ static enum test_result run(struct test_ctx *ctx)
 			goto out;
 		snprintf(base, sizeof(base), "%s", out);
 	}
-	if (!upd_run(&u, "v1 n=20 "))
+	if (every)
+		setenv("UPSTARE_RETIRE_EVERY", every, 1);
+	ok = upd_run(&u, "v1 n=20 ");
+	unsetenv("UPSTARE_RETIRE_EVERY");
+	if (!ok)
 		goto out;
 	for (int k = 1; k <= NPATCH; k++) {
 		const char *tag = k % 2 ? "v2" : "v1";
@@ -59,7 +70,8 @@ static enum test_result run(struct test_ctx *ctx)
 	}
 	/* p03: signal handler, p05: atexit, p07: the heap; p11, p12: the last two */
 	for (int k = 1; k <= NPATCH; k++) {
-		bool want_mapped = k == 3 || k == 5 || k == 7 || k >= NPATCH - 1;
+		bool want_mapped = k == 3 || k == 5 || k == 7 || k >= NPATCH - 1 ||
+				   (!every && k >= NPATCH - 3);
 
 		snprintf(want, sizeof(want), "p%02d.so %s", k, want_mapped ? "mapped" :
 			 "unmapped");
@@ -93,4 +105,15 @@ out:
 	return res;
 }
 
-UPDATE_TEST(retire, run)
+static enum test_result retire(struct test_ctx *ctx)
+{
+	return run(ctx, "1");
+}
+
+static enum test_result retire_every(struct test_ctx *ctx)
+{
+	return run(ctx, NULL);
+}
+
+UPDATE_TEST(retire, retire)
+UPDATE_TEST(retire_every, retire_every)

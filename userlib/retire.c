@@ -51,6 +51,15 @@
 #define SCAN_MAX	(64ul << 20)
 /* Candidates looked at in one update (the rest wait for the next). */
 #define MAX_CAND	64
+/*
+ * The look costs about 0.2 ms of each process's pause, whatever it finds:
+ * it is taken every RETIRE_EVERY updates with a candidate (the environment's
+ * UPSTARE_RETIRE_EVERY, 1 to 1000), or at once when the candidates span
+ * RETIRE_BYTES, so that a chain of small patches keeps at most a few more
+ * mapped and a large one none for long.
+ */
+#define RETIRE_EVERY	4
+#define RETIRE_BYTES	(8ul << 20)
 
 struct cand {
 	struct upstare__obj *o;
@@ -335,6 +344,37 @@ static void pin_handlers(struct scan *s)
 	}
 }
 
+static unsigned retire_every(void)
+{
+	static unsigned every;
+
+	if (!every) {
+		const char *e = getenv("UPSTARE_RETIRE_EVERY");
+		long v = e ? strtol(e, NULL, 10) : RETIRE_EVERY;
+
+		every = v >= 1 && v <= 1000 ? (unsigned)v : RETIRE_EVERY;
+	}
+	return every;
+}
+
+/* Is it time to look (see RETIRE_EVERY)?  prev: the previous version's patch. */
+static int time_to_look(struct upstare__obj *prev)
+{
+	static unsigned since;
+	uintptr_t lo, hi, bytes = 0;
+
+	/* a patch bound by a later one stays anyway: its size is no reason */
+	for (struct upstare__obj *o = upstare__obj_next(NULL); o != prev; o = upstare__obj_next(o))
+		if (!upstare__obj_bound_to(o)) {
+			upstare__obj_span(o, &lo, &hi);
+			bytes += hi - lo;
+		}
+	if (++since < retire_every() && bytes < RETIRE_BYTES)
+		return 0;
+	since = 0;
+	return 1;
+}
+
 void upstare__retire_patches(void)
 {
 	struct upstare__obj *o, *last = NULL, *prev = NULL;
@@ -348,7 +388,8 @@ void upstare__retire_patches(void)
 		last = o;
 	}
 	/* nothing superseded before the previous version */
-	if (upstare__obj_next(NULL) == prev || upstare__obj_next(NULL) == last)
+	if (upstare__obj_next(NULL) == prev || upstare__obj_next(NULL) == last ||
+	    !time_to_look(prev))
 		return;
 	s = calloc(1, sizeof(*s));
 	if (!s)
