@@ -101,7 +101,8 @@ struct image {
 struct deriv {
 	struct op *v;
 	unsigned long n;
-	char *why;
+	char *why;		/* the first step that cannot be derived */
+	char *last;		/* the last one */
 	struct sb notes;
 	const struct image *im;	/* the old initial value */
 };
@@ -136,16 +137,34 @@ static bool heap_converted(const struct xfgen *x, const char *name)
 		user_converts(x, UPSTARE_XF_HEAP_IN_PLACE, name)) && own_changed(x, name);
 }
 
-static void deriv_free(struct deriv *d)
+/* The steps that do something (not the old layout's markers). */
+static unsigned long steps(const struct deriv *d)
 {
-	for (unsigned long i = 0; i < d->n; i++) {
+	unsigned long n = 0;
+
+	for (unsigned long i = 0; i < d->n; i++)
+		n += d->v[i].op != __UPSTARE_XOP_OLD;
+	return n;
+}
+
+/* Drop the steps from at on (a field that could not be derived after all). */
+static void deriv_truncate(struct deriv *d, unsigned long at)
+{
+	for (unsigned long i = at; i < d->n; i++) {
 		free(d->v[i].what);
 		free(d->v[i].map);
 		free(d->v[i].type);
 		free(d->v[i].count_sym);
 	}
+	d->n = at;
+}
+
+static void deriv_free(struct deriv *d)
+{
+	deriv_truncate(d, 0);
 	free(d->v);
 	free(d->why);
+	free(d->last);
 	sb_free(&d->notes);
 }
 
@@ -397,12 +416,13 @@ static int fail(struct deriv *d, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!d->why) {
-		va_start(ap, fmt);
-		if (vasprintf(&d->why, fmt, ap) < 0)
-			d->why = NULL;
-		va_end(ap);
-	}
+	free(d->last);
+	va_start(ap, fmt);
+	if (vasprintf(&d->last, fmt, ap) < 0)
+		d->last = NULL;
+	va_end(ap);
+	if (!d->why && d->last)
+		d->why = xstrdup(d->last);
 	return -1;
 }
 
@@ -454,7 +474,9 @@ static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long o
 			 unsigned long noff, const char *name, const char *what, int depth)
 {
 	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	unsigned long at;
 	char sub[512];
+	int err = 0;
 
 	if (!o || !n || !o->fields || !n->fields)
 		return fail(d, "%s: the layout of '%s' is not in the metadata", what, name);
@@ -492,15 +514,27 @@ static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long o
 		if (!json_str(of, "desc") || !json_str(nf, "desc"))
 			return fail(d, "%s: no shape in the metadata (built by an older upstare-cc)",
 				    sub);
+		at = d->n;
 		if (derive(x, d, ooff + obit / 8, json_str(of, "desc"), json_int(of, "size", 0),
 			   noff + nbit / 8, json_str(nf, "desc"), json_int(nf, "size", 0), sub,
-			   depth + 1))
-			return -1;
+			   depth + 1)) {
+			/* the others still are: a transformer may take them (upstare.h,
+			 * upstare_convert_default()) and do this one */
+			deriv_truncate(d, at);
+			push(d, __UPSTARE_XOP_OLD, ooff + obit / 8, 0, json_int(of, "size", 0), 0, sub);
+			note(d, "%s (left to a transformer)", d->last ? d->last : sub);
+			err = -1;
+		}
 	}
 	for (const struct json *of = o->fields->child; of; of = of->next)
-		if (json_str(of, "name") && !field_named(n->fields, json_str(of, "name")))
-			note(d, "%s.%s: removed; its value is dropped", what, json_str(of, "name"));
-	return 0;
+		if (json_str(of, "name") && !field_named(n->fields, json_str(of, "name"))) {
+			snprintf(sub, sizeof(sub), "%s.%s", what, json_str(of, "name"));
+			note(d, "%s: removed; its value is dropped", sub);
+			if (!json_get(of, "bit_width"))
+				push(d, __UPSTARE_XOP_OLD, ooff + json_int(of, "offset_bits", 0) / 8,
+				     0, json_int(of, "size", 0), 0, sub);
+		}
+	return err;
 }
 
 static int derive_enum(const struct xfgen *x, struct deriv *d, unsigned long ooff, const char *od,
@@ -543,8 +577,10 @@ static int derive_array(const struct xfgen *x, struct deriv *d, unsigned long oo
 
 	snprintf(sub, sizeof(sub), "%s[]", what);
 	push(d, __UPSTARE_XOP_ARRAY, ooff, noff, oes, nes, what);
-	if (derive(x, d, 0, strchr(od, ':') + 1, oes, 0, strchr(nd, ':') + 1, nes, sub, depth + 1))
+	if (derive(x, d, 0, strchr(od, ':') + 1, oes, 0, strchr(nd, ':') + 1, nes, sub, depth + 1)) {
+		deriv_truncate(d, at);	/* an element's steps make no sense alone */
 		return -1;
+	}
 	d->v[at].count = n;
 	d->v[at].ostride = oes;
 	d->v[at].nstride = nes;
@@ -1043,7 +1079,7 @@ static void emit(struct sb *o, const char *id, const struct deriv *d, const stru
 			sb_printf(o, "%s%lldLL", k ? ", " : " ", d->v[i].map[k]);
 		sb_puts(o, " };\n");
 	}
-	if (!d->why && d->n) {
+	if (d->n) {
 		sb_printf(o, "static const struct __upstare_xop %s_ops[] = {\n", id);
 		for (unsigned long i = 0; i < d->n; i++) {
 			const struct op *p = &d->v[i];
@@ -1081,7 +1117,8 @@ static void emit(struct sb *o, const char *id, const struct deriv *d, const stru
 	}
 	sb_printf(o, "static const struct __upstare_xgen %s = {\n\t", id);
 	c_string(o, d->why);
-	if (!d->why && d->n)
+	/* with why, the steps derived are there for a transformer to take */
+	if (d->n)
 		sb_printf(o, ", %s_ops, %lu,\n", id, d->n);
 	else
 		sb_puts(o, ", 0, 0,\n");
@@ -1106,8 +1143,9 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 	d.im = &im;
 	if (!ov->desc || !nv->desc)
 		fail(&d, "%s: no shape in the metadata (built by an older upstare-cc)", nv->name);
-	else
-		derive(x, &d, 0, ov->desc, ov->size, 0, nv->desc, nv->size, nv->name, 0);
+	else if (derive(x, &d, 0, ov->desc, ov->size, 0, nv->desc, nv->size, nv->name, 0) &&
+		 ov->desc[0] != 'r')
+		deriv_truncate(&d, 0);	/* only a record's fields are derived one by one */
 	emit(out, id, &d, &im);
 	if (user_converts(x, UPSTARE_XF_GLOBAL, nv->name) ||
 	    user_converts(x, UPSTARE_XF_TYPE, nv->type)) {
@@ -1118,6 +1156,8 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 	} else if (d.why) {
 		fprintf(stderr, "upstare-cc: %s:%ld: global %s ('%s' -> '%s'): no conversion can be "
 			"generated: %s.\n", nv->source, nv->line, nv->name, ov->type, nv->type, d.why);
+		if (x->explain && d.notes.s)
+			fputs(d.notes.s, stderr);
 		fprintf(stderr, "upstare-cc: %s", im.kind ? "it is given the new version's "
 			"initial value if it still has its initial one when the update comes; "
 			"else the update is refused.  " : "the update is refused.  ");
@@ -1129,7 +1169,7 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 	} else if (x->explain) {
 		fprintf(stderr, "upstare-cc: %s:%ld: global %s ('%s' -> '%s'): converted by a "
 			"generated transformer (%lu step%s)%s%s\n", nv->source, nv->line, nv->name,
-			ov->type, nv->type, d.n, d.n == 1 ? "" : "s", im.kind ? "; given the new initial value if "
+			ov->type, nv->type, steps(&d), steps(&d) == 1 ? "" : "s", im.kind ? "; given the new initial value if "
 			"unchanged since the start" : "", d.notes.s ? ":" : "");
 		if (d.notes.s)
 			fputs(d.notes.s, stderr);
@@ -1156,20 +1196,21 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 		snprintf(desc, sizeof(desc), "ei%ld<%s>", n->size, name);
 	else
 		snprintf(desc, sizeof(desc), "r<%s>", name);
-	derive(x, &d, 0, desc, o->size, 0, desc, n->size, name, 0);
+	if (derive(x, &d, 0, desc, o->size, 0, desc, n->size, name, 0) && desc[0] != 'r')
+		deriv_truncate(&d, 0);	/* only a record's fields are derived one by one */
 	emit(out, id, &d, &im);
 	*old_size = o->size;
 	*new_size = n->size;
 	if (x->explain) {
 		if (d.why)
 			fprintf(stderr, "upstare-cc: locals of type %s: no conversion can be "
-				"generated: %s; a frame holding one needs a stack transformer\n", name,
-				d.why);
+				"generated: %s; a frame holding one needs a stack transformer%s\n",
+				name, d.why, d.notes.s ? ":" : "");
 		else
 			fprintf(stderr, "upstare-cc: locals of type %s: converted by a generated "
-				"transformer (%lu step%s)%s\n", name, d.n, d.n == 1 ? "" : "s",
-				d.notes.s ? ":" : "");
-		if (!d.why && d.notes.s)
+				"transformer (%lu step%s)%s\n", name, steps(&d),
+				steps(&d) == 1 ? "" : "s", d.notes.s ? ":" : "");
+		if (d.notes.s)
 			fputs(d.notes.s, stderr);
 	}
 	deriv_free(&d);

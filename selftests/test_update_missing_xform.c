@@ -96,6 +96,33 @@ static enum test_result gen_null_pointer(struct test_ctx *ctx)
 	return res;
 }
 
+/*
+ * update/xform_partial: a record global whose union changed (its
+ * conversion cannot be generated) converted by the patch's transformer,
+ * which takes the generated steps for every field they can do
+ * (upstare_convert_default(): port and name, moved) and reads the old
+ * union and a counter the new version removed by name (upstare_old_field())
+ * for the rest.  Applied: every field carried, the counter into its new
+ * field.
+ */
+static enum test_result xform_partial(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "xform_partial", &res))
+		return res;
+	if (upd_prepare(&u, "v2/prog.c xform.c") && upd_run(&u, "v1 n=20 port=80 v=5 name=web\n") &&
+	    upd_expect(&u, "v2.so", 5000, "applied", "result") &&
+	    upd_wait(&u, "v2 n=", 0, 10) &&
+	    upd_waitf(&u, 0, 1, "v2 n=%1$ld port=80 v=5 name=web total=%1$ld\n",
+		      upd_last_value(&u, "v1 n=") + 1))
+		res = TEST_PASS;
+	upd_stop(&u);
+	return res;
+}
+
 UPDATE_TEST(missing_xforms, missing_xforms)
+UPDATE_TEST(xform_partial, xform_partial)
 UPDATE_TEST(gen_null_pointer, gen_null_pointer)
 UPDATE_TEST(mapped_xforms, mapped_xforms)

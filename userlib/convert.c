@@ -384,6 +384,8 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 				return -EINVAL;
 			}
 			break;
+		case __UPSTARE_XOP_OLD:
+			break;	/* the old layout's, for upstare_old_field() */
 		default:
 			upstare_fail("%s: unknown conversion step %u", x->what, x->op);
 			return -EINVAL;
@@ -404,6 +406,49 @@ int upstare__gen_convert(const struct __upstare_global_move *m, const void *old,
 		return -EINVAL;
 	}
 	return run(&c, m->gen->ops, m->gen->nops, 0, 0);
+}
+
+/* The generated conversion a transformer running now may take, or NULL. */
+static const struct __upstare_xgen *def_gen;
+static unsigned long def_osize, def_nsize;
+
+void upstare__default_set(const struct __upstare_xgen *gen, unsigned long old_size,
+			  unsigned long new_size)
+{
+	def_gen = gen;
+	def_osize = old_size;
+	def_nsize = new_size;
+}
+
+int upstare_convert_default(void *new_obj, const void *old_obj)
+{
+	struct conv c = { def_gen, old_obj, new_obj, def_osize, def_nsize, 0 };
+
+	if (!def_gen) {
+		upstare_fail("upstare_convert_default(): no generated conversion here");
+		return -ENOENT;
+	}
+	return def_gen->ops ? run(&c, def_gen->ops, def_gen->nops, 0, 0) : 0;
+}
+
+const void *upstare_old_field(const void *old_obj, const char *field, size_t *size)
+{
+	const struct __upstare_xop *ops = def_gen ? def_gen->ops : NULL;
+	size_t n = strlen(field);
+
+	/* each step names its field "root.field" ("struct conn.event", "cfg.v") */
+	for (unsigned long i = 0; ops && i < def_gen->nops; i++) {
+		const char *w = ops[i].what, *dot = w ? strchr(w, '.') : NULL;
+
+		if (ops[i].op == __UPSTARE_XOP_BITS || !dot || strncmp(dot + 1, field, n) ||
+		    dot[1 + n] || ops[i].ooff + ops[i].osize > def_osize)
+			continue;
+		if (size)
+			*size = ops[i].op == __UPSTARE_XOP_ARRAY ? ops[i].count * ops[i].ostride :
+				ops[i].osize;
+		return (const char *)old_obj + ops[i].ooff;
+	}
+	return NULL;
 }
 
 int upstare__gen_dry_run(const struct __upstare_global_move *m, const void *old,

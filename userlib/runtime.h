@@ -224,6 +224,9 @@ void *upstare__guard_stub(const char *name);
  * upstare_fail()).
  */
 int upstare__gen_unchanged(const struct __upstare_global_move *m, const void *old);
+/* The generated conversion the transformer about to run may take (upstare.h). */
+void upstare__default_set(const struct __upstare_xgen *gen, unsigned long old_size,
+			  unsigned long new_size);
 /*
  * The generated conversion of m run at prepare into scratch storage that
  * starts as new_init (no pointer moved): what would refuse it now (a

@@ -244,6 +244,7 @@ int upstare__transform_begin(uint64_t deadline_ns)
 void upstare__transform_end(int rollback)
 {
 	upstare__heap_end(rollback);
+	upstare__default_set(NULL, 0, 0);	/* a transformer stopped midway */
 	xf_armed = 0;
 	if (xf_have_timer)
 		timer_delete(xf_timer);
@@ -364,9 +365,14 @@ static const struct __upstare_global_move *cur_move;
 
 static int run_obj_xform(void)
 {
+	int err;
+
 	if (!cur_xf)
 		return upstare__gen_convert(cur_move, xf_old, xf_new);
-	return cur_xf->obj(xf_new, xf_old, xf_old_size);
+	upstare__default_set(cur_move->gen, cur_move->old_size, cur_move->new_size);
+	err = cur_xf->obj(xf_new, xf_old, xf_old_size);
+	upstare__default_set(NULL, 0, 0);
+	return err;
 }
 
 static int run_frame_xform(void)

@@ -146,6 +146,9 @@ enum __upstare_xop_kind {
 				 * COUNTED, to an array of them (PTRS: of
 				 * pointers to them) as long as the integer of
 				 * count bytes at count_sym + count_off says */
+	__UPSTARE_XOP_OLD,	/* a field of the old layout the steps do not
+				 * carry (removed, or not derived): nothing to do;
+				 * upstare_old_field() finds it */
 };
 
 /* flags; ZEROED: an ARRAY that changed length, by position only if both

@@ -96,6 +96,22 @@ void *upstare_old_global(const char *name);
  * not convert that type, -ENOMEM.
  */
 int upstare_heap_pointer(void **where, const char *type);
+/*
+ * In a transformer of a global or a type whose conversion upstare-cc
+ * generates (in full or in part: --explain says "left to a transformer"
+ * for each field it cannot derive): run the generated steps on new_obj
+ * (fields by name, integers range-checked, enums by name, ...); what they
+ * cannot derive is left as it is, for the transformer to fill.  0 or a
+ * negative errno (the step's reason recorded).
+ */
+int upstare_convert_default(void *new_obj, const void *old_obj);
+/*
+ * In such a transformer: the field of the old object by name ("v",
+ * "c.buf"), also one the new version removed or whose conversion could not
+ * be derived, and its size; NULL if the old layout has no such field the
+ * conversion names.
+ */
+const void *upstare_old_field(const void *old_obj, const char *field, size_t *size);
 /* Record why a transformer refuses the update (shown in the reasons). */
 void upstare_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
