@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calls.h"
 #include "function.h"
 
 struct scan {
@@ -80,19 +81,6 @@ static void note_type(struct fninfo *fi, CXType t)
 		}
 		free(s);
 	}
-}
-
-static bool is_setjmp_like(const char *n)
-{
-	static const char *const names[] = {
-		"setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "savectx", "vfork",
-		"getcontext", "__builtin_setjmp", NULL,
-	};
-
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(n, names[i]))
-			return true;
-	return false;
 }
 
 /*
@@ -375,38 +363,6 @@ static bool array_escapes(CXCursor decay, CXCursor parent, CXCursor ref)
 	return !base;
 }
 
-/*
- * A call of one of the C library's memory functions, which keep no pointer
- * they are given: 1, or 2 for one that returns its first argument
- * (memcpy(), memmove(), memset()), else 0.
- */
-static int mem_function(CXCursor call)
-{
-	static const char *const names[] = {
-		"memcmp", "bcmp", "bzero", "__builtin_memcmp", "__builtin_bcmp", "__builtin_bzero",
-		"__builtin_memcpy_inline", "__builtin_memset_inline",
-		/* returning their first argument */
-		"memcpy", "memmove", "memset", "__builtin_memcpy", "__builtin_memmove",
-		"__builtin_memset", "__builtin___memcpy_chk", "__builtin___memmove_chk",
-		"__builtin___memset_chk", NULL,
-	};
-	CXCursor fn = call_target(call);
-	char *name;
-	int r = 0;
-
-	if (clang_Cursor_isNull(fn))
-		return 0;
-	name = cur_spelling(fn);
-	for (int i = 0; names[i] && !r; i++)
-		if (!strcmp(name, names[i]))
-			r = i < 8 ? 1 : 2;
-	/* the library's, not the program's own memcpy() */
-	if (strncmp(name, "__builtin_", 10) && !in_system_header(fn))
-		r = 0;
-	free(name);
-	return r;
-}
-
 /* Where parent puts the value of its child, the value is not kept. */
 static bool value_unused(CXCursor parent)
 {
@@ -505,20 +461,9 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 		break;
 	}
 	case CXCursor_CallExpr: {
-		CXCursor ref = call_target(c);
-
 		note_mem_call(s, c, parent);
-
-		if (!clang_Cursor_isNull(ref) && clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
-			char *n = cur_spelling(ref);
-
-			if (is_setjmp_like(n) && !fi->nr_reason)
-				fi->nr_reason = "calls setjmp() or a function like it";
-			if ((!strcmp(n, "alloca") || !strcmp(n, "__builtin_alloca") ||
-			     !strcmp(n, "__builtin_alloca_with_align")) && !fi->nr_reason)
-				fi->nr_reason = "uses alloca()";
-			free(n);
-		}
+		if (!fi->nr_reason)
+			fi->nr_reason = call_nr_reason(c);
 		break;
 	}
 	case CXCursor_UnaryOperator:

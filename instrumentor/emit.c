@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calls.h"
 #include "function.h"
 #include "live.h"
 
@@ -156,44 +157,6 @@ static void visit_tree(CXCursor s, CXCursorVisitor visit, CXClientData d)
 
 /* ------------------------------------------------------------ classification */
 
-static bool is_builtin_name(const char *n)
-{
-	return !strncmp(n, "__builtin", 9) || !strncmp(n, "__sync_", 7) ||
-	       !strncmp(n, "__atomic_", 9) || !strncmp(n, "__c11_atomic", 12);
-}
-
-/* A call that may enter instrumented code, or a wrapped blocking call. */
-static bool hoistable(CXCursor call)
-{
-	CXCursor ref = call_target(call), def;
-	bool res = true;
-	char *n;
-
-	if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl)
-		return true;
-	n = cur_spelling(ref);
-	if (is_builtin_name(n)) {
-		res = false;
-	} else {
-		def = clang_getCursorDefinition(ref);
-		/* the program's own function, or one it declares, or a wrapper */
-		res = !in_system_header(clang_Cursor_isNull(def) ? ref : def) ||
-		      is_wrapped_point(ref);
-	}
-	free(n);
-	return res;
-}
-
-bool call_may_enter(CXCursor call)
-{
-	return hoistable(call);
-}
-
-static bool is_direct_call(CXCursor call)
-{
-	return !clang_Cursor_isNull(call_target(call));
-}
-
 /* GNU "a ?: b": an UnexposedExpr whose first child is followed by "?" ":". */
 static bool is_gnu_cond(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
 {
@@ -238,26 +201,6 @@ static bool evaluated_unary(struct fctx *f, CXCursor e)
 	if (r)
 		clang_EvalResult_dispose(r);
 	return !constant;
-}
-
-/* Builtins whose arguments are not evaluated. */
-static bool unevaluated_builtin(CXCursor call)
-{
-	static const char *const names[] = {
-		"__builtin_constant_p", "__builtin_object_size", "__builtin_dynamic_object_size",
-		"__builtin_classify_type", "__builtin_assume", NULL,
-	};
-	CXCursor ref = call_target(call);
-	bool r = false;
-	char *n;
-
-	if (clang_Cursor_isNull(ref))
-		return false;
-	n = cur_spelling(ref);
-	for (int i = 0; names[i] && !r; i++)
-		r = !strcmp(n, names[i]);
-	free(n);
-	return r;
 }
 
 /*
@@ -466,26 +409,6 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor p, CXClientData d
 	if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || (k == CXCursor_DoStmt && !runs_once(c)))
 		fd->nest = true;
 	return CXChildVisit_Recurse;
-}
-
-/*
- * A call into code that is not instrumented, so has no update point, and
- * that may block or run long: not a builtin, not a cheap C library
- * function (libcalls.c).  memcached's "while (!stop) event_base_loop(...)"
- * runs one pass a second, and libevent is no part of the program.
- */
-static bool slow_call(CXCursor call)
-{
-	CXCursor ref = call_target(call);
-	char *n;
-	bool res;
-
-	if (hoistable(call))
-		return false;
-	n = cur_spelling(ref);
-	res = !is_builtin_name(n) && !cheap_libcall(ref);
-	free(n);
-	return res;
 }
 
 /* Any such call, evaluated or not (counting one too many costs only polls). */

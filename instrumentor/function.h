@@ -29,8 +29,6 @@ struct fninfo {
 /* callback: why it is entered from code that cannot be rebuilt, or NULL */
 struct fninfo *analyze_function(struct tu *t, CXCursor fn, const char *callback);
 void emit_function(struct tu *t, struct fninfo *fi);
-/* emit.c: whether a call is hoisted (may enter instrumented code) */
-bool call_may_enter(CXCursor call);
 
 /* park.c */
 void park_analyze(struct tu *t, struct fninfo **fns, unsigned n);

@@ -177,35 +177,6 @@ bool runs_once(CXCursor do_stmt)
 	return r;
 }
 
-CXCursor call_target(CXCursor call)
-{
-	CXCursor *kids, e, ref = clang_getNullCursor();
-	unsigned n = get_kids(call, &kids);
-
-	if (!n) {
-		free(kids);
-		return ref;
-	}
-	e = strip_implicit(kids[0]);
-	free(kids);
-	while (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
-	       clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_Deref) {
-		n = get_kids(e, &kids);
-		if (n != 1) {
-			free(kids);
-			return ref;
-		}
-		e = strip_implicit(kids[0]);
-		free(kids);
-	}
-	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
-		return ref;
-	e = clang_getCursorReferenced(e);
-	if (clang_getCursorKind(e) == CXCursor_FunctionDecl)
-		ref = e;
-	return ref;
-}
-
 unsigned tokens_in(struct tu *t, unsigned beg, unsigned end, struct tok **out)
 {
 	CXSourceRange r = clang_getRange(clang_getLocationForOffset(t->tu, t->file, beg),

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calls.h"
 #include "function.h"
 
 struct pfn {
@@ -78,7 +79,7 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 	if (defined_here_instrumented(ref)) {
 		s->p->callees = xrealloc(s->p->callees, (s->p->ncallees + 1) * sizeof(char *));
 		s->p->callees[s->p->ncallees++] = cur_usr(ref);
-	} else if (call_may_enter(c)) {
+	} else if (hoistable(c)) {
 		s->p->loud = true;	/* defined elsewhere, or a wrapped blocking call */
 	}
 	return s->p->loud ? CXChildVisit_Break : CXChildVisit_Recurse;

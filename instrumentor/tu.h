@@ -76,7 +76,6 @@ bool is_expr(CXCursor c);
 bool is_const_expr(CXCursor e);
 bool int_value(CXCursor e, long long *v);
 bool runs_once(CXCursor do_stmt);
-CXCursor call_target(CXCursor call);
 bool is_block_type_decl(CXCursor c);
 bool type_has_block_decl(CXType t);
 
