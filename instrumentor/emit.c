@@ -77,46 +77,64 @@ struct repl {
 	char *text;
 };
 
-struct fctx {
-	struct tu *t;
-	struct fninfo *fi;
-	struct sb body, decls, statics;
+/* The frame the function's record saves: emit_frame.c lays it out, meta.c describes it. */
+struct frame {
 	struct local *locals;
 	unsigned nlocals;
 	const char *first_sp;	/* the first side-stack local's pointer */
 	struct cp *cps;
 	unsigned ncps;
-	struct repl *repl;
-	unsigned nrepl, caprepl;
+	struct keycnt {
+		char *key;
+		unsigned n;
+	} *kc;			/* how many points of each key so far */
+	unsigned nkc;
+	unsigned ntemps, ncls;	/* temporaries __us_tN, compound literals __us_clN */
+	unsigned *scope_parent;	/* each block scope's parent */
+	unsigned nscopes;
+	unsigned nhops;		/* loops the restore may go through */
+};
+
+/* What is open around the statement being emitted. */
+struct nest {
 	struct loopctx loops[512];
 	int nloops_open;
-	unsigned ntemps, ncls, nloops, nlabels, ngotos, last_line, loop_depth;
+	unsigned loop_depth;
 	unsigned short_depth;	/* LOOP_SHORT loops open */
-	unsigned nanon;		/* tags given to anonymous enums moved to file scope */
-	char **label_names;	/* every label defined in the function */
-	unsigned nlabel_names;
 	unsigned stmt_temp_base;
 	unsigned stmt_beg;	/* where the outermost statement being emitted starts */
-	int has_back_goto;	/* -1: not known yet */
 	int lin_depth;
-	/* block scopes: open ones innermost last, and each one's parent */
+	/* block scopes: open ones innermost last */
 	unsigned open_scopes[512];
 	int nopen_scopes;
 	bool in_body;
-	unsigned *scope_parent;
-	unsigned nscopes;
-	bool uses_k;
 	bool cloning;		/* emitting a loop that will be copied (clone_loop) */
 	/* loops whose heads the restore goes through: open ones, innermost last */
 	unsigned hops_open[512];
 	CXCursor hop_loops[512];	/* each one's loop; null: no update point at its head */
 	int nhops_open;
-	unsigned nhops;
-	struct keycnt {
-		char *key;
-		unsigned n;
-	} *kc;
-	unsigned nkc;
+};
+
+/* The text being generated: the body, what goes before it, the replacements. */
+struct text {
+	struct sb body, decls, statics;
+	struct repl *repl;
+	unsigned nrepl, caprepl;
+	unsigned nlabels, last_line;
+	unsigned nanon;		/* tags given to anonymous enums moved to file scope */
+	bool uses_k;
+};
+
+struct fctx {
+	struct tu *t;
+	struct fninfo *fi;
+	struct frame frame;
+	struct nest nest;
+	struct text text;
+	/* what is learned of the function once, when first needed */
+	char **label_names;	/* every label defined in the function */
+	unsigned nlabel_names;
+	int has_back_goto;	/* -1: not known yet */
 	/* memo of work() by extent and kind */
 	struct memo {
 		unsigned beg, end, kind;
@@ -143,7 +161,7 @@ static void out(struct fctx *f, const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	if (s) {
-		sb_puts(&f->body, s);
+		sb_puts(&f->text.body, s);
 		free(s);
 	}
 }
@@ -503,24 +521,24 @@ static void repl_add(struct fctx *f, unsigned beg, unsigned end, char *text)
 {
 	unsigned i, j = 0;
 
-	for (i = 0; i < f->nrepl; i++) {
-		if (f->repl[i].beg >= beg && f->repl[i].end <= end)
-			free(f->repl[i].text);
+	for (i = 0; i < f->text.nrepl; i++) {
+		if (f->text.repl[i].beg >= beg && f->text.repl[i].end <= end)
+			free(f->text.repl[i].text);
 		else
-			f->repl[j++] = f->repl[i];
+			f->text.repl[j++] = f->text.repl[i];
 	}
-	f->nrepl = j;
-	if (f->nrepl == f->caprepl) {
-		f->caprepl = f->caprepl ? f->caprepl * 2 : 32;
-		f->repl = xrealloc(f->repl, f->caprepl * sizeof(*f->repl));
+	f->text.nrepl = j;
+	if (f->text.nrepl == f->text.caprepl) {
+		f->text.caprepl = f->text.caprepl ? f->text.caprepl * 2 : 32;
+		f->text.repl = xrealloc(f->text.repl, f->text.caprepl * sizeof(*f->text.repl));
 	}
-	f->repl[f->nrepl++] = (struct repl){ beg, end, text };
+	f->text.repl[f->text.nrepl++] = (struct repl){ beg, end, text };
 }
 
 static void repl_truncate(struct fctx *f, unsigned n)
 {
-	while (f->nrepl > n)
-		free(f->repl[--f->nrepl].text);
+	while (f->text.nrepl > n)
+		free(f->text.repl[--f->text.nrepl].text);
 }
 
 /* The text of [beg, end) with the replacements inside it applied. */
@@ -532,8 +550,8 @@ static char *residual_range(struct fctx *f, unsigned beg, unsigned end)
 	for (;;) {
 		struct repl *next = NULL;
 
-		for (unsigned i = 0; i < f->nrepl; i++) {
-			struct repl *r = &f->repl[i];
+		for (unsigned i = 0; i < f->text.nrepl; i++) {
+			struct repl *r = &f->text.repl[i];
 
 			if (r->beg >= pos && r->end <= end && r->beg < end &&
 			    (!next || r->beg < next->beg))
@@ -615,15 +633,15 @@ static struct local *add_local(struct fctx *f, const char *name, const char *ori
 	struct local *l;
 
 	t = adjusted(t);
-	f->locals = xrealloc(f->locals, (f->nlocals + 1) * sizeof(*f->locals));
-	l = &f->locals[f->nlocals++];
+	f->frame.locals = xrealloc(f->frame.locals, (f->frame.nlocals + 1) * sizeof(*f->frame.locals));
+	l = &f->frame.locals[f->frame.nlocals++];
 	memset(l, 0, sizeof(*l));
 	l->name = xstrdup(name);
 	l->orig = xstrdup(orig);
 	l->key = xstrdup(orig);
 	l->kind = kind;
-	if (f->nopen_scopes)
-		l->scope = f->open_scopes[f->nopen_scopes - 1];
+	if (f->nest.nopen_scopes)
+		l->scope = f->nest.open_scopes[f->nest.nopen_scopes - 1];
 	if (decays) {
 		l->type = decayed_spelling(t);
 		l->desc = xstrdup("p");
@@ -675,10 +693,10 @@ static char *new_temp(struct fctx *f, CXCursor e)
 {
 	char name[32], *ty = temp_type(f, e);
 
-	snprintf(name, sizeof(name), "__us_t%u", ++f->ntemps);
-	sb_printf(&f->decls, "%s %s;\n", ty, name);
+	snprintf(name, sizeof(name), "__us_t%u", ++f->frame.ntemps);
+	sb_printf(&f->text.decls, "%s %s;\n", ty, name);
 	free(ty);
-	add_local(f, name, name, clang_getCursorType(e), "temp")->temp = f->ntemps;
+	add_local(f, name, name, clang_getCursorType(e), "temp")->temp = f->frame.ntemps;
 	return xstrdup(name);
 }
 
@@ -798,29 +816,29 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
 	struct sb key = { 0 };
 	unsigned i;
 
-	for (i = 0; i < f->nkc; i++)
-		if (!strcmp(f->kc[i].key, key_base))
+	for (i = 0; i < f->frame.nkc; i++)
+		if (!strcmp(f->frame.kc[i].key, key_base))
 			break;
-	if (i == f->nkc) {
-		f->kc = xrealloc(f->kc, (f->nkc + 1) * sizeof(*f->kc));
-		f->kc[f->nkc++] = (struct keycnt){ xstrdup(key_base), 0 };
+	if (i == f->frame.nkc) {
+		f->frame.kc = xrealloc(f->frame.kc, (f->frame.nkc + 1) * sizeof(*f->frame.kc));
+		f->frame.kc[f->frame.nkc++] = (struct keycnt){ xstrdup(key_base), 0 };
 	}
 	if (!strcmp(kind, "entry"))
 		sb_puts(&key, "entry");
 	else
-		sb_printf(&key, "%s#%u", key_base, ++f->kc[i].n);
-	f->cps = xrealloc(f->cps, (f->ncps + 1) * sizeof(*f->cps));
-	f->cps[f->ncps] = (struct cp){ key.s, line, kind, f->stmt_temp_base, f->ntemps,
-				       f->nopen_scopes ? f->open_scopes[f->nopen_scopes - 1] : 0,
+		sb_printf(&key, "%s#%u", key_base, ++f->frame.kc[i].n);
+	f->frame.cps = xrealloc(f->frame.cps, (f->frame.ncps + 1) * sizeof(*f->frame.cps));
+	f->frame.cps[f->frame.ncps] = (struct cp){ key.s, line, kind, f->nest.stmt_temp_base, f->frame.ntemps,
+				       f->nest.nopen_scopes ? f->nest.open_scopes[f->nest.nopen_scopes - 1] : 0,
 				       NULL, 0, NULL, 0, false, 0 };
-	if (f->nhops_open) {
-		struct cp *c = &f->cps[f->ncps];
+	if (f->nest.nhops_open) {
+		struct cp *c = &f->frame.cps[f->frame.ncps];
 
-		c->nchain = f->nhops_open;
+		c->nchain = f->nest.nhops_open;
 		c->chain = xrealloc(NULL, c->nchain * sizeof(*c->chain));
-		memcpy(c->chain, f->hops_open, c->nchain * sizeof(*c->chain));
+		memcpy(c->chain, f->nest.hops_open, c->nchain * sizeof(*c->chain));
 	}
-	return f->ncps++;
+	return f->frame.ncps++;
 }
 
 /*
@@ -831,7 +849,7 @@ static unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, cons
  */
 static void emit_unwind(struct fctx *f, unsigned id)
 {
-	struct cp *c = &f->cps[id];
+	struct cp *c = &f->frame.cps[id];
 
 	out(f, "{ ");
 	for (unsigned t = c->tlo + 1; t <= c->thi; t++)
@@ -839,8 +857,8 @@ static void emit_unwind(struct fctx *f, unsigned id)
 		    t, t, t);
 	if (c->ndead)
 		out(f, "goto __us_save_p%u; }\n", id);
-	else if (f->nopen_scopes)
-		out(f, "goto __us_save_s%u; }\n", f->open_scopes[f->nopen_scopes - 1]);
+	else if (f->nest.nopen_scopes)
+		out(f, "goto __us_save_s%u; }\n", f->nest.open_scopes[f->nest.nopen_scopes - 1]);
 	else
 		out(f, "goto __us_save; }\n");
 }
@@ -860,8 +878,8 @@ static struct live_refs *function_refs(struct fctx *f)
  */
 static void dead_at_loop_head(struct fctx *f, struct cp *c, CXCursor body)
 {
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 		unsigned lo, hi;
 
 		if (l->temp || !l->has_decl || strcmp(l->kind, "local") ||
@@ -883,13 +901,13 @@ static void dead_at_loop_head(struct fctx *f, struct cp *c, CXCursor body)
  */
 static unsigned push_hop(struct fctx *f)
 {
-	if (f->nhops_open == (int)(sizeof(f->hops_open) / sizeof(f->hops_open[0]))) {
+	if (f->nest.nhops_open == (int)(sizeof(f->nest.hops_open) / sizeof(f->nest.hops_open[0]))) {
 		diag(f->t, f->fi->cur, "error", "loops nested too deeply");
 		return 0;
 	}
-	f->hop_loops[f->nhops_open] = clang_getNullCursor();
-	f->hops_open[f->nhops_open++] = ++f->nhops;
-	return f->nhops;
+	f->nest.hop_loops[f->nest.nhops_open] = clang_getNullCursor();
+	f->nest.hops_open[f->nest.nhops_open++] = ++f->frame.nhops;
+	return f->frame.nhops;
 }
 
 /*
@@ -904,9 +922,9 @@ static void emit_poll(struct fctx *f, const char *key, unsigned line, const char
 	unsigned id = new_cp(f, key, line, kind);
 
 	if (!clang_Cursor_isNull(body))
-		dead_at_loop_head(f, &f->cps[id], body);
+		dead_at_loop_head(f, &f->frame.cps[id], body);
 	if (head) {
-		unsigned h = f->hops_open[f->nhops_open - 1];
+		unsigned h = f->nest.hops_open[f->nest.nhops_open - 1];
 
 		/* the loop's head: hops, then __upstare_poll_save, in the cold path */
 		out(f, "__us_h%u: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP_%s_%u "
@@ -929,9 +947,9 @@ static void line_of(struct fctx *f, unsigned off)
 	unsigned line;
 
 	clang_getPresumedLocation(l, NULL, &line, NULL);
-	if (line != f->last_line) {
-		emit_line(f->t, &f->body, off);
-		f->last_line = line;
+	if (line != f->text.last_line) {
+		emit_line(f->t, &f->text.body, off);
+		f->text.last_line = line;
 	}
 }
 
@@ -994,8 +1012,8 @@ static enum CXChildVisitResult back_goto_visit(CXCursor c, CXCursor p, CXClientD
  */
 static void dead_after_call(struct fctx *f, struct cp *c)
 {
-	for (int j = 0; j < f->nloops_open; j++)
-		if (!f->loops[j].is_switch)
+	for (int j = 0; j < f->nest.nloops_open; j++)
+		if (!f->nest.loops[j].is_switch)
 			return;
 	if (f->has_back_goto < 0) {
 		bool found = false;
@@ -1005,14 +1023,14 @@ static void dead_after_call(struct fctx *f, struct cp *c)
 	}
 	if (f->has_back_goto)
 		return;
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 		unsigned lo, hi;
 
 		if (l->temp || !l->has_decl || addr_taken(f, l->decl))
 			continue;
 		live_refs_range(function_refs(f), l->decl, &lo, &hi);
-		if (lo <= hi && hi >= f->stmt_beg)
+		if (lo <= hi && hi >= f->nest.stmt_beg)
 			continue;
 		c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
 		c->dead[c->ndead++] = i;
@@ -1043,7 +1061,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		key = callee_key(f, call, kids[0]);
 		id = new_cp(f, key, cur_line(call), "call");
 		free(key);
-		dead_after_call(f, &f->cps[id]);
+		dead_after_call(f, &f->frame.cps[id]);
 	}
 	callee = residual(f, kids[0]);
 	if (direct)
@@ -1199,7 +1217,7 @@ static void lin_stmt_expr(struct fctx *f, CXCursor e)
 			struct sb b = { 0 };
 
 			sb_printf(&b, "(%s)", r);
-			f->repl[f->nrepl - 1].text = b.s;
+			f->text.repl[f->text.nrepl - 1].text = b.s;
 			free(r);
 		}
 	} else {
@@ -1225,11 +1243,11 @@ static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, uns
 
 	if (n && is_expr(kids[n - 1]))	/* the initializer list, after the type name */
 		lin(f, kids[n - 1]);
-	snprintf(name, sizeof(name), "__us_cl%u", ++f->ncls);
+	snprintf(name, sizeof(name), "__us_cl%u", ++f->frame.ncls);
 	sb_puts(&ty, "__typeof__(");
 	copy_text(f->t, &ty, cur_beg(e), cur_end(e));
 	sb_printf(&ty, ") %s;\n", name);
-	sb_puts(&f->decls, ty.s);
+	sb_puts(&f->text.decls, ty.s);
 	sb_free(&ty);
 	l = add_local(f, name, name, clang_getCursorType(e), "local");
 	l->addr_taken = true;
@@ -1744,9 +1762,9 @@ static void lin(struct fctx *f, CXCursor e)
 {
 	if (!work(f, e))
 		return;
-	f->lin_depth++;
+	f->nest.lin_depth++;
 	lin_node(f, e);
-	f->lin_depth--;
+	f->nest.lin_depth--;
 }
 
 static void lin_node(struct fctx *f, CXCursor e)
@@ -1791,11 +1809,11 @@ static void lin_node(struct fctx *f, CXCursor e)
 			repl_add(f, cur_beg(e), cur_end(e), residual(f, kids[1]));
 			{
 				struct sb b = { 0 };
-				char *x = f->repl[f->nrepl - 1].text;
+				char *x = f->text.repl[f->text.nrepl - 1].text;
 
 				sb_printf(&b, "(%s)", x);
 				free(x);
-				f->repl[f->nrepl - 1].text = b.s;
+				f->text.repl[f->text.nrepl - 1].text = b.s;
 			}
 		} else if (op >= CXBinaryOperator_Assign && op <= CXBinaryOperator_OrAssign) {
 			/* clang evaluates the right operand of an assignment first */
@@ -1913,17 +1931,17 @@ static char *new_label(struct fctx *f, const char *what)
 {
 	char buf[48];
 
-	snprintf(buf, sizeof(buf), "__us_%s%u", what, ++f->nlabels);
+	snprintf(buf, sizeof(buf), "__us_%s%u", what, ++f->text.nlabels);
 	return xstrdup(buf);
 }
 
 static void push_loop(struct fctx *f, const char *brk, const char *cont, bool sw)
 {
-	if (f->nloops_open == (int)(sizeof(f->loops) / sizeof(f->loops[0]))) {
+	if (f->nest.nloops_open == (int)(sizeof(f->nest.loops) / sizeof(f->nest.loops[0]))) {
 		diag(f->t, f->fi->cur, "error", "statements nested too deeply");
 		return;
 	}
-	f->loops[f->nloops_open++] = (struct loopctx){ brk, cont, sw };
+	f->nest.loops[f->nest.nloops_open++] = (struct loopctx){ brk, cont, sw };
 }
 
 /* The for-statement's parts, told apart by its two semicolons. */
@@ -1985,7 +2003,7 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	char *rc = clang_Cursor_isNull(cond) ? NULL : residual(f, cond);
 	char *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
 
-	f->uses_k = true;
+	f->text.uses_k = true;
 	/* the update point at the head: the restore enters the loop there */
 	out(f, "for (;;) {\n");
 	emit_poll(f, "loop", line, "loop", body, true);
@@ -1994,7 +2012,7 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 		out(f, "for (__us_k = 0; __us_k < %u; __us_k++) {\n", STRIP);
 		push_loop(f, brk, cont, false);
 		emit_braced(f, body);
-		f->nloops_open--;
+		f->nest.nloops_open--;
 		out(f, "%s: ;\nif (!(%s)) goto %s;\n}\n", cont, rc, brk);
 	} else {
 		out(f, "for (__us_k = 0; __us_k < %u%s%s%s; __us_k++%s%s%s) ", STRIP,
@@ -2002,7 +2020,7 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 		    ri ? ", (" : "", ri ? ri : "", ri ? ")" : "");
 		push_loop(f, brk, NULL, false);
 		emit_braced(f, body);
-		f->nloops_open--;
+		f->nest.nloops_open--;
 		out(f, "if (__us_k < %u) break;\n", STRIP);
 	}
 	out(f, "}\n%s: ;\n", brk);
@@ -2484,7 +2502,7 @@ enum poll_at { POLL_HEAD, POLL_LATCH, POLL_NONE };
  */
 static void emit_loop_head(struct fctx *f, unsigned line, CXCursor body, bool poll)
 {
-	unsigned h = f->hops_open[f->nhops_open - 1];
+	unsigned h = f->nest.hops_open[f->nest.nhops_open - 1];
 
 	if (poll) {
 		emit_poll(f, "loop", line, "loop", body, true);
@@ -2548,7 +2566,7 @@ static char *version_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	struct labels l = { 0, false, false };
 	bool found = false;
 
-	if (f->loop_depth != 1 || f->short_depth)
+	if (f->nest.loop_depth != 1 || f->nest.short_depth)
 		return NULL;
 	labels_visit(body, body, &l);
 	if (!l.found)
@@ -2578,10 +2596,10 @@ static char *emit_unpolled_loop(struct fctx *f, enum CXCursorKind k, CXCursor co
 	else
 		out(f, "for (; %s; %s) ", rc, ri ? ri : "");
 	push_loop(f, NULL, NULL, false);
-	beg = f->body.len;
+	beg = f->text.body.len;
 	emit_braced(f, body);
-	f->nloops_open--;
-	text = xstrdup(f->body.s + beg);
+	f->nest.nloops_open--;
+	text = xstrdup(f->text.body.s + beg);
 	if (k == CXCursor_DoStmt)
 		out(f, "while (%s);\n", rc);
 	out(f, "} else {\n");
@@ -2640,7 +2658,7 @@ static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	} else {
 		push_loop(f, NULL, cont, false);
 		emit_braced(f, body);
-		f->nloops_open--;
+		f->nest.nloops_open--;
 	}
 	if (cont)
 		out(f, "%s: ;\n", cont);
@@ -2709,7 +2727,7 @@ static bool clonable(struct fctx *f, CXCursor s, const struct find *fd)
 	struct labels l = { 0, false, false };
 	bool moves_pointer = false;
 
-	if (f->cloning || fd->call)
+	if (f->nest.cloning || fd->call)
 		return false;
 	clang_visitChildren(s, ptr_assign_visit, &moves_pointer);
 	if (!moves_pointer)
@@ -2724,14 +2742,14 @@ static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
 	struct sb copy = { 0 }, names = { 0 };
 	const char *p, *text, *end;
 
-	for (unsigned i = cp0; i < f->ncps; i++)
-		if (strcmp(f->cps[i].kind, "loop"))
+	for (unsigned i = cp0; i < f->frame.ncps; i++)
+		if (strcmp(f->frame.cps[i].kind, "loop"))
 			return;	/* a backward goto polls in it */
-	if (f->body.len - start > CLONE_MAX)
+	if (f->text.body.len - start > CLONE_MAX)
 		return;	/* twice the compile time for a rebuild's sake */
 	/* the labels the loop's text defines: __us_[hlbc]<digits> */
-	text = f->body.s + start;
-	end = f->body.s + f->body.len;
+	text = f->text.body.s + start;
+	end = f->text.body.s + f->text.body.len;
 	for (p = text; p < end; p++) {
 		const char *q = p + 5;
 
@@ -2774,9 +2792,9 @@ static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
 		p = q;
 	}
 	out(f, "if (0) {\n%s}\n", copy.s);
-	for (unsigned i = cp0; i < f->ncps; i++) {
-		f->cps[i].cloned = true;
-		f->cps[i].clone_at = at;
+	for (unsigned i = cp0; i < f->frame.ncps; i++) {
+		f->frame.cps[i].cloned = true;
+		f->frame.cps[i].clone_at = at;
 	}
 	sb_free(&copy);
 	sb_free(&names);
@@ -2984,8 +3002,8 @@ static bool goto_polls(struct fctx *f, CXCursor target)
 {
 	unsigned t = cur_beg(target);
 
-	for (int j = f->nhops_open - 1; j >= 0; j--) {
-		CXCursor m = f->hop_loops[j];
+	for (int j = f->nest.nhops_open - 1; j >= 0; j--) {
+		CXCursor m = f->nest.hop_loops[j];
 		struct labels l = { 0, false, true };
 
 		if (clang_Cursor_isNull(m) || (t >= cur_beg(m) && t < cur_end(m)))
@@ -3013,8 +3031,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 
 	loop_parts(f, s, &lp);
 	init = lp.init, cond = lp.cond, incr = lp.incr, body = lp.body, fd = lp.fd;
-	kind = loop_kind(f, &lp, f->loop_depth);
-	f->nloops++;
+	kind = loop_kind(f, &lp, f->nest.loop_depth);
 
 	out(f, "{\n");
 	if (!clang_Cursor_isNull(init)) {
@@ -3028,7 +3045,7 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		out(f, "do ");
 		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
-		f->nloops_open--;
+		f->nest.nloops_open--;
 		out(f, "while (0);\n}\n");
 		return;
 	}
@@ -3049,12 +3066,12 @@ static void emit_loop(struct fctx *f, CXCursor s)
 			out(f, "for (; %s; %s) ", rc, ri);
 		}
 		push_loop(f, NULL, NULL, false);
-		f->short_depth++;
+		f->nest.short_depth++;
 		emit_braced(f, body);
-		f->short_depth--;
-		f->nloops_open--;
+		f->nest.short_depth--;
+		f->nest.nloops_open--;
 		if (fd.call) {
-			f->nhops_open--;
+			f->nest.nhops_open--;
 			out(f, "}\n");
 		}
 		out(f, "}\n");
@@ -3067,20 +3084,20 @@ static void emit_loop(struct fctx *f, CXCursor s)
 
 		/* the enclosing loop's update point bounds the delay */
 		out(f, "for (; %s; %s) ", rc, ri);
-		f->loop_depth++;
+		f->nest.loop_depth++;
 		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
-		f->nloops_open--;
-		f->loop_depth--;
+		f->nest.nloops_open--;
+		f->nest.loop_depth--;
 		out(f, "}\n");
 		free(rc);
 		free(ri);
 		return;
 	}
-	f->loop_depth++;
+	f->nest.loop_depth++;
 	push_hop(f);
-	start = f->body.len;
-	cp0 = f->ncps;
+	start = f->text.body.len;
+	cp0 = f->frame.ncps;
 	at = poll_place(f, &lp);
 	/*
 	 * call-free, the loop polls at its head on every pass (its body has
@@ -3090,17 +3107,17 @@ static void emit_loop(struct fctx *f, CXCursor s)
 		guard = version_guard(f, k, cond, incr, body);
 	/* its copy would be entered only when it runs long: not worth the size */
 	root = !guard && clonable(f, s, &fd);
-	f->cloning |= root;
+	f->nest.cloning |= root;
 	if (at == POLL_HEAD)
-		f->hop_loops[f->nhops_open - 1] = s;
+		f->nest.hop_loops[f->nest.nhops_open - 1] = s;
 	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop || fd.slow, at, guard);
 	if (root) {
-		f->cloning = false;
-		clone_loop(f, start, cp0, f->nhops_open - 1);
+		f->nest.cloning = false;
+		clone_loop(f, start, cp0, f->nest.nhops_open - 1);
 	}
 	out(f, "}\n");
-	f->loop_depth--;
-	f->nhops_open--;
+	f->nest.loop_depth--;
+	f->nest.nhops_open--;
 }
 
 /* Where a declaration's declarator starts: back from the name over "*", "(", qualifiers. */
@@ -3322,11 +3339,11 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 	}
 	if (!nv && !has_other) {
 		/* types: to file scope when they can go there, else hoisted */
-		struct sb *to = &f->decls;
+		struct sb *to = &f->text.decls;
 
 		for (i = 0; i < n; i++)
 			if (movable_type(f, kids[i]))
-				to = &f->statics;
+				to = &f->text.statics;
 		copy_text(f->t, to, cur_beg(s), cur_end(s));
 		sb_puts(to, "\n");
 		free(kids);
@@ -3334,8 +3351,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 	}
 	if (has_extern || has_other) {
 		/* prototypes, extern declarations: in place, as written */
-		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
-		sb_puts(&f->body, "\n");
+		copy_text(f->t, &f->text.body, cur_beg(s), cur_end(s));
+		sb_puts(&f->text.body, "\n");
 		free(kids);
 		return;
 	}
@@ -3361,16 +3378,16 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 				unsigned nt = tokens_in(f->t, kb, ke, &v);
 
 				snprintf(anon, sizeof(anon), "__upstare_bt_%s_anon%u",
-					 f->fi->name, ++f->nanon);
+					 f->fi->name, ++f->text.nanon);
 				tag = anon;
-				copy_text(f->t, &f->statics, kb, nt ? v[0].end : kb);
-				sb_printf(&f->statics, " %s ", tag);
-				copy_text(f->t, &f->statics, nt ? v[0].end : kb, ke);
+				copy_text(f->t, &f->text.statics, kb, nt ? v[0].end : kb);
+				sb_printf(&f->text.statics, " %s ", tag);
+				copy_text(f->t, &f->text.statics, nt ? v[0].end : kb, ke);
 				tokens_free(v, nt);
 			} else {
-				copy_text(f->t, &f->statics, kb, ke);
+				copy_text(f->t, &f->text.statics, kb, ke);
 			}
-			sb_puts(&f->statics, ";\n");
+			sb_puts(&f->text.statics, ";\n");
 			copy_skipping(f, &d, cur_beg(s), kb, local_skip);
 			sb_printf(&d, "%s %s",
 				  k == CXCursor_StructDecl ? "struct" :
@@ -3381,8 +3398,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 	}
 	if (has_static) {
 		/* static locals become file-scope globals under their mangled names */
-		copy_skipping(f, &f->statics, cur_beg(s), start, static_skip);
-		sb_puts(&f->statics, " ");
+		copy_skipping(f, &f->text.statics, cur_beg(s), start, static_skip);
+		sb_puts(&f->text.statics, " ");
 		prev_end = start;
 		for (i = 0; i < nv; i++) {
 			unsigned b = i ? prev_end : start;
@@ -3393,12 +3410,12 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 
 				b = nt > 1 ? v[1].beg : prev_end;	/* past the comma */
 				tokens_free(v, nt);
-				sb_puts(&f->statics, ", ");
+				sb_puts(&f->text.statics, ", ");
 			}
-			copy_text(f->t, &f->statics, b, cur_end(vars[i]));
+			copy_text(f->t, &f->text.statics, b, cur_end(vars[i]));
 			prev_end = cur_end(vars[i]);
 		}
-		sb_puts(&f->statics, ";\n");
+		sb_puts(&f->text.statics, ";\n");
 		free(kids);
 		return;
 	}
@@ -3451,7 +3468,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			/* the type comes from the initializer, which stays in place */
 			char *ts = type_spelling(clang_getCursorType(v));
 
-			sb_printf(&f->decls, "__typeof__(%s) %s;\n", ts, name);
+			sb_printf(&f->text.decls, "__typeof__(%s) %s;\n", ts, name);
 			free(ts);
 		} else {
 			sb_printf(&d, "%s%s", ndecl++ ? ", " : "", decl.s);
@@ -3477,8 +3494,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			l->addr_taken = false;
 			l->sp = xstrdup(name + 2);
 			l->sp[strlen(l->sp) - 1] = 0;
-			if (!f->first_sp)
-				f->first_sp = l->sp;
+			if (!f->frame.first_sp)
+				f->frame.first_sp = l->sp;
 		}
 		if (!clang_Cursor_isNull(init))
 			emit_init(f, v, name, init);
@@ -3488,8 +3505,8 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		prev_end = cur_end(v);
 	}
 	if (ndecl) {
-		sb_puts(&f->decls, d.s);
-		sb_puts(&f->decls, ";\n");
+		sb_puts(&f->text.decls, d.s);
+		sb_puts(&f->text.decls, ";\n");
 	}
 	sb_free(&d);
 	free(kids);
@@ -3561,48 +3578,48 @@ static void emit_stmt_here(struct fctx *f, CXCursor s);
 
 static void emit_stmt(struct fctx *f, CXCursor s)
 {
-	unsigned beg = f->stmt_beg;
+	unsigned beg = f->nest.stmt_beg;
 
-	if (!f->lin_depth)
-		f->stmt_beg = cur_beg(s);
+	if (!f->nest.lin_depth)
+		f->nest.stmt_beg = cur_beg(s);
 	emit_stmt_here(f, s);
-	f->stmt_beg = beg;
+	f->nest.stmt_beg = beg;
 }
 
 /* Open a block scope inside the innermost one, unless too deep (then false). */
 static bool scope_open(struct fctx *f)
 {
-	if (f->nopen_scopes >= sizeof(f->open_scopes) / sizeof(f->open_scopes[0]))
+	if (f->nest.nopen_scopes >= sizeof(f->nest.open_scopes) / sizeof(f->nest.open_scopes[0]))
 		return false;
-	f->scope_parent = xrealloc(f->scope_parent, (f->nscopes + 2) * sizeof(*f->scope_parent));
-	f->scope_parent[++f->nscopes] = f->nopen_scopes ? f->open_scopes[f->nopen_scopes - 1] : 0;
-	f->open_scopes[f->nopen_scopes++] = f->nscopes;
+	f->frame.scope_parent = xrealloc(f->frame.scope_parent, (f->frame.nscopes + 2) * sizeof(*f->frame.scope_parent));
+	f->frame.scope_parent[++f->frame.nscopes] = f->nest.nopen_scopes ? f->nest.open_scopes[f->nest.nopen_scopes - 1] : 0;
+	f->nest.open_scopes[f->nest.nopen_scopes++] = f->frame.nscopes;
 	return true;
 }
 
 static void emit_stmt_here(struct fctx *f, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
-	unsigned saved = f->nrepl, n, i;
+	unsigned saved = f->text.nrepl, n, i;
 	CXCursor *kids;
 	char *r;
 
 	line_of(f, cur_beg(s));
-	if (!f->lin_depth)
-		f->stmt_temp_base = f->ntemps;	/* temporaries never outlive a statement */
+	if (!f->nest.lin_depth)
+		f->nest.stmt_temp_base = f->frame.ntemps;	/* temporaries never outlive a statement */
 	n = get_kids(s, &kids);
 	switch (k) {
 	case CXCursor_CompoundStmt: {
 		/* the function's body is function scope, blocks in it are scopes */
-		bool scope = f->in_body && scope_open(f);
+		bool scope = f->nest.in_body && scope_open(f);
 
-		f->in_body = true;
+		f->nest.in_body = true;
 		out(f, "{\n");
 		for (i = 0; i < n; i++)
 			emit_stmt(f, kids[i]);
 		out(f, "}\n");
 		if (scope)
-			f->nopen_scopes--;
+			f->nest.nopen_scopes--;
 		break;
 	}
 	case CXCursor_DeclStmt:
@@ -3627,7 +3644,7 @@ static void emit_stmt_here(struct fctx *f, CXCursor s)
 
 		emit_loop(f, s);
 		if (scope)
-			f->nopen_scopes--;
+			f->nest.nopen_scopes--;
 		break;
 	}
 	case CXCursor_WhileStmt:
@@ -3641,13 +3658,13 @@ static void emit_stmt_here(struct fctx *f, CXCursor s)
 		free(r);
 		push_loop(f, NULL, NULL, true);
 		emit_braced(f, kids[n - 1]);
-		f->nloops_open--;
+		f->nest.nloops_open--;
 		break;
 	case CXCursor_CaseStmt:
 	case CXCursor_DefaultStmt: {
 		unsigned from = n > 1 ? cur_end(kids[n - 2]) : cur_beg(s);
 
-		copy_text(f->t, &f->body, cur_beg(s), colon_after(f, from, cur_beg(kids[n - 1])));
+		copy_text(f->t, &f->text.body, cur_beg(s), colon_after(f, from, cur_beg(kids[n - 1])));
 		out(f, " ;\n");
 		emit_stmt(f, kids[n - 1]);
 		break;
@@ -3680,18 +3697,18 @@ static void emit_stmt_here(struct fctx *f, CXCursor s)
 		break;
 	}
 	case CXCursor_BreakStmt:
-		if (f->nloops_open && f->loops[f->nloops_open - 1].brk)
-			out(f, "goto %s;\n", f->loops[f->nloops_open - 1].brk);
+		if (f->nest.nloops_open && f->nest.loops[f->nest.nloops_open - 1].brk)
+			out(f, "goto %s;\n", f->nest.loops[f->nest.nloops_open - 1].brk);
 		else
 			out(f, "break;\n");
 		break;
 	case CXCursor_ContinueStmt: {
-		int j = f->nloops_open - 1;
+		int j = f->nest.nloops_open - 1;
 
-		while (j >= 0 && f->loops[j].is_switch)
+		while (j >= 0 && f->nest.loops[j].is_switch)
 			j--;
-		if (j >= 0 && f->loops[j].cont)
-			out(f, "goto %s;\n", f->loops[j].cont);
+		if (j >= 0 && f->nest.loops[j].cont)
+			out(f, "goto %s;\n", f->nest.loops[j].cont);
 		else
 			out(f, "continue;\n");
 		break;
@@ -3742,7 +3759,7 @@ static void emit_stmt_here(struct fctx *f, CXCursor s)
 		}
 		if (work(f, s))
 			diag(f->t, s, "error", "unsupported statement in instrumented function");
-		copy_text(f->t, &f->body, cur_beg(s), cur_end(s));
+		copy_text(f->t, &f->text.body, cur_beg(s), cur_end(s));
 		out(f, ";\n");
 		break;
 	}
@@ -3756,8 +3773,8 @@ static void layout(struct fctx *f, unsigned long *size)
 {
 	unsigned long off = 16;		/* struct __upstare_frame_hdr */
 
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 		long long a = l->align > 0 ? l->align : 1;
 
 		off = (off + a - 1) / a * a;
@@ -3765,9 +3782,9 @@ static void layout(struct fctx *f, unsigned long *size)
 		off += l->size > 0 ? l->size : 0;
 	}
 	off = (off + 7) / 8 * 8;
-	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].addr_taken || f->locals[i].shadow) {
-			f->locals[i].addr_off = off;
+	for (unsigned i = 0; i < f->frame.nlocals; i++)
+		if (f->frame.locals[i].addr_taken || f->frame.locals[i].shadow) {
+			f->frame.locals[i].addr_off = off;
 			off += 8;
 		}
 	*size = off;
@@ -3813,10 +3830,10 @@ static void param_args(struct fninfo *fi, struct sb *o)
  */
 static void emit_shadow_save(struct fctx *f, struct sb *o)
 {
-	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].shadow)
+	for (unsigned i = 0; i < f->frame.nlocals; i++)
+		if (f->frame.locals[i].shadow)
 			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)%s;\n",
-				  f->locals[i].addr_off, f->locals[i].sp);
+				  f->frame.locals[i].addr_off, f->frame.locals[i].sp);
 }
 
 static void emit_save_return(struct fctx *f, struct sb *o);
@@ -3833,12 +3850,12 @@ static void emit_local_save(struct sb *o, const struct local *l)
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
 	sb_puts(o, "if (0) {\n");
-	for (unsigned sc = f->nscopes; sc >= 1; sc--) {
-		unsigned parent = f->scope_parent[sc];
+	for (unsigned sc = f->frame.nscopes; sc >= 1; sc--) {
+		unsigned parent = f->frame.scope_parent[sc];
 
 		sb_printf(o, "__us_save_s%u: ;\n", sc);
-		for (unsigned i = 0; i < f->nlocals; i++) {
-			struct local *l = &f->locals[i];
+		for (unsigned i = 0; i < f->frame.nlocals; i++) {
+			struct local *l = &f->frame.locals[i];
 
 			if (l->temp || l->scope != sc || l->addr_taken)
 				continue;
@@ -3851,8 +3868,8 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 			sb_puts(o, "goto __us_save;\n");
 	}
 	sb_puts(o, "__us_save: ;\n");
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 
 		if (l->temp || (l->scope && !l->addr_taken))
 			continue;
@@ -3861,15 +3878,15 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 	emit_shadow_save(f, o);
 	sb_puts(o, "__us_save_ret: ;\n");
 	emit_save_return(f, o);
-	for (unsigned id = 0; id < f->ncps; id++)
-		if (f->cps[id].ndead)
+	for (unsigned id = 0; id < f->frame.ncps; id++)
+		if (f->frame.cps[id].ndead)
 			emit_point_save(f, o, id);
 	sb_puts(o, "}\n");
 }
 
 static bool in_scope_chain(struct fctx *f, unsigned sc, unsigned of)
 {
-	for (; sc; sc = f->scope_parent[sc])
+	for (; sc; sc = f->frame.scope_parent[sc])
 		if (sc == of)
 			return true;
 	return false;
@@ -3891,11 +3908,11 @@ static bool is_dead_at(struct cp *c, unsigned i)
  */
 static void emit_point_save(struct fctx *f, struct sb *o, unsigned id)
 {
-	struct cp *c = &f->cps[id];
+	struct cp *c = &f->frame.cps[id];
 
 	sb_printf(o, "__us_save_p%u: ;\n", id);
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 
 		if (l->temp || (l->scope && !l->addr_taken && !in_scope_chain(f, c->scope, l->scope)))
 			continue;
@@ -3926,15 +3943,15 @@ static void emit_save_return(struct fctx *f, struct sb *o)
 /* The side-stack locals (analyze.c's plan_shadow()), allocated at entry. */
 static void emit_shadow_alloc(struct fctx *f, struct sb *o)
 {
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		const char *p = f->locals[i].sp;
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		const char *p = f->frame.locals[i].sp;
 
 		/*
 		 * The fast path inline: bump the chunk's top.  The local's own
 		 * alignment (_Alignas, aligned()) went with its declarator to
 		 * the pointer: __alignof__ of the pointer carries it.
 		 */
-		if (f->locals[i].shadow)
+		if (f->frame.locals[i].shadow)
 			sb_printf(o, "if (__alignof__(*%1$s) <= 16 && __alignof__(%1$s) <= 16 && "
 				     "(unsigned long)(__upstare_sh_end - __upstare_sh_top) > "
 				     "((sizeof(*%1$s) + 15) & ~15UL)) { %1$s = (void *)__upstare_sh_top; "
@@ -3949,9 +3966,9 @@ static void emit_shadow_alloc(struct fctx *f, struct sb *o)
 static void emit_layout_enum(struct fctx *f, struct sb *o, unsigned long size)
 {
 	sb_printf(o, "enum { __US_SIZE = %lu", size);
-	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].temp)
-			sb_printf(o, ", __US_OFF_%u = %lu", f->locals[i].temp, f->locals[i].off);
+	for (unsigned i = 0; i < f->frame.nlocals; i++)
+		if (f->frame.locals[i].temp)
+			sb_printf(o, ", __US_OFF_%u = %lu", f->frame.locals[i].temp, f->frame.locals[i].off);
 	sb_puts(o, " };\n");
 }
 
@@ -3964,17 +3981,17 @@ static bool in_copy(const struct cp *c, unsigned d)
 /* At continuation point id, in the cold path: its temporaries, and on. */
 static void emit_resume_at(struct fctx *f, struct sb *o, unsigned id)
 {
-	for (unsigned t = f->cps[id].tlo + 1; t <= f->cps[id].thi; t++)
+	for (unsigned t = f->frame.cps[id].tlo + 1; t <= f->frame.cps[id].thi; t++)
 		sb_printf(o, "__builtin_memcpy(&__us_t%u, __us_fr + __US_OFF_%u, "
 			     "sizeof(__us_t%u)); ", t, t, t);
 	sb_printf(o, "__upstare_frame_done(__us_fr); goto __us_l%u%s;", id,
-		  f->cps[id].cloned ? "r" : "");
+		  f->frame.cps[id].cloned ? "r" : "");
 }
 
 static bool has_newaddr(const struct fctx *f)
 {
-	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].addr_taken)
+	for (unsigned i = 0; i < f->frame.nlocals; i++)
+		if (f->frame.locals[i].addr_taken)
 			return true;
 	return false;
 }
@@ -3991,10 +4008,10 @@ static void emit_restore(struct fctx *f, struct sb *o)
 	 * saved frame's, which unwinding left in place: same addresses.  A
 	 * local the old version did not have (a null pointer) gets its own.
 	 */
-	if (f->first_sp)
-		sb_printf(o, "__upstare_shadow_release(%s);\n", f->first_sp);
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	if (f->frame.first_sp)
+		sb_printf(o, "__upstare_shadow_release(%s);\n", f->frame.first_sp);
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 
 		if (!l->shadow)
 			continue;
@@ -4007,14 +4024,14 @@ static void emit_restore(struct fctx *f, struct sb *o)
 	 * Where the address-taken locals live now, then relocate pointers to
 	 * them (__UPSTARE_FN_NEWADDR); without any, __upstare_enter relocated.
 	 */
-	for (unsigned i = 0; i < f->nlocals; i++)
-		if (f->locals[i].addr_taken)
+	for (unsigned i = 0; i < f->frame.nlocals; i++)
+		if (f->frame.locals[i].addr_taken)
 			sb_printf(o, "__upstare_frame_newaddr(__us_fr, %u, (void *)&%s);\n", i,
-				  f->locals[i].name);
+				  f->frame.locals[i].name);
 	if (has_newaddr(f))
 		sb_puts(o, "__upstare_frame_relocate(__us_fr);\n");
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 
 		if (l->temp)
 			continue;
@@ -4022,11 +4039,11 @@ static void emit_restore(struct fctx *f, struct sb *o)
 			  l->name, l->off, l->size);
 	}
 	sb_puts(o, "switch (((struct __upstare_frame_hdr *)__us_fr)->cp) {\n");
-	for (unsigned i = 0; i < f->ncps; i++) {
+	for (unsigned i = 0; i < f->frame.ncps; i++) {
 		sb_printf(o, "case %u: ", i);
-		if (f->cps[i].nchain)
-			sb_printf(o, "goto __us_h%u%s;\n", f->cps[i].chain[0],
-				  in_copy(&f->cps[i], 0) ? "r" : "");
+		if (f->frame.cps[i].nchain)
+			sb_printf(o, "goto __us_h%u%s;\n", f->frame.cps[i].chain[0],
+				  in_copy(&f->frame.cps[i], 0) ? "r" : "");
 		else
 			emit_resume_at(f, o, i), sb_puts(o, "\n");
 	}
@@ -4043,13 +4060,13 @@ static void emit_hops(struct fctx *f, struct sb *o)
 {
 	bool copies = false;
 
-	for (unsigned i = 0; i < f->ncps; i++)
-		copies |= f->cps[i].cloned;
-	for (unsigned h = 1; h <= f->nhops; h++) {
+	for (unsigned i = 0; i < f->frame.ncps; i++)
+		copies |= f->frame.cps[i].cloned;
+	for (unsigned h = 1; h <= f->frame.nhops; h++) {
 		struct sb m[2] = { { 0 }, { 0 } };
 
-		for (unsigned i = 0; i < f->ncps; i++) {
-			struct cp *c = &f->cps[i];
+		for (unsigned i = 0; i < f->frame.ncps; i++) {
+			struct cp *c = &f->frame.cps[i];
 			struct sb *b;
 			unsigned d;
 
@@ -4092,10 +4109,10 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	CXString file;
 
 	clang_getPresumedLocation(clang_getCursorLocation(f->fi->cur), &file, NULL, NULL);
-	if (f->nlocals) {
+	if (f->frame.nlocals) {
 		sb_printf(o, "static const struct __upstare_local __us_lc_%s[] = {\n", e);
-		for (unsigned i = 0; i < f->nlocals; i++) {
-			struct local *l = &f->locals[i];
+		for (unsigned i = 0; i < f->frame.nlocals; i++) {
+			struct local *l = &f->frame.locals[i];
 
 			sb_puts(o, "{ ");
 			sb_json_str(o, l->key);
@@ -4108,30 +4125,30 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 		sb_puts(o, "};\n");
 	}
 	/* the locals each point does not save (the runtime must not read them) */
-	for (unsigned i = 0; i < f->ncps; i++) {
-		if (!f->cps[i].ndead)
+	for (unsigned i = 0; i < f->frame.ncps; i++) {
+		if (!f->frame.cps[i].ndead)
 			continue;
 		sb_printf(o, "static const unsigned short __us_dead_%s_%u[] = {", e, i);
-		for (unsigned d = 0; d < f->cps[i].ndead; d++)
-			sb_printf(o, "%s%u", d ? ", " : " ", f->cps[i].dead[d]);
+		for (unsigned d = 0; d < f->frame.cps[i].ndead; d++)
+			sb_printf(o, "%s%u", d ? ", " : " ", f->frame.cps[i].dead[d]);
 		sb_puts(o, " };\n");
 	}
 	sb_printf(o, "static const struct __upstare_cp __us_cps_%s[] = {\n", e);
-	for (unsigned i = 0; i < f->ncps; i++) {
+	for (unsigned i = 0; i < f->frame.ncps; i++) {
 		sb_puts(o, "{ ");
-		sb_json_str(o, f->cps[i].key);
-		sb_printf(o, ", %u, %u, %u, %u, %u, %u, ", i, f->cps[i].line, f->cps[i].tlo,
-			  f->cps[i].thi, f->cps[i].scope, f->cps[i].ndead);
-		if (f->cps[i].ndead)
+		sb_json_str(o, f->frame.cps[i].key);
+		sb_printf(o, ", %u, %u, %u, %u, %u, %u, ", i, f->frame.cps[i].line, f->frame.cps[i].tlo,
+			  f->frame.cps[i].thi, f->frame.cps[i].scope, f->frame.cps[i].ndead);
+		if (f->frame.cps[i].ndead)
 			sb_printf(o, "__us_dead_%s_%u },\n", e, i);
 		else
 			sb_puts(o, "0 },\n");
 	}
 	sb_puts(o, "};\n");
-	if (f->nscopes) {
+	if (f->frame.nscopes) {
 		sb_printf(o, "static const unsigned int __us_sc_%s[] = { 0", e);
-		for (unsigned sc = 1; sc <= f->nscopes; sc++)
-			sb_printf(o, ", %u", f->scope_parent[sc]);
+		for (unsigned sc = 1; sc <= f->frame.nscopes; sc++)
+			sb_printf(o, ", %u", f->frame.scope_parent[sc]);
 		sb_puts(o, " };\n");
 	}
 	sb_printf(o, "static const struct __upstare_fdesc __us_fd_%s%s = { 1, %s, ", e,
@@ -4142,9 +4159,9 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	sb_json_str(o, clang_getCString(file));
 	/* no other reference to the function: a static one called once is inlined */
 	sb_printf(o, ", 0, %s%s, %d, %lu, %u, %u, %s%s, __us_cps_%s, %u, %s%s };\n",
-		  registered ? "(void *)" : "0", registered ? e : "", !f->fi->quiet, size, f->nlocals,
-		  f->ncps, f->nlocals ? "__us_lc_" : "0", f->nlocals ? e : "", e, f->nscopes,
-		  f->nscopes ? "__us_sc_" : "0", f->nscopes ? e : "");
+		  registered ? "(void *)" : "0", registered ? e : "", !f->fi->quiet, size, f->frame.nlocals,
+		  f->frame.ncps, f->frame.nlocals ? "__us_lc_" : "0", f->frame.nlocals ? e : "", e, f->frame.nscopes,
+		  f->frame.nscopes ? "__us_sc_" : "0", f->frame.nscopes ? e : "");
 	clang_disposeString(file);
 }
 
@@ -4175,26 +4192,26 @@ static void meta_function(struct fctx *f, unsigned long size)
 	else
 		sb_puts(m, "null");
 	sb_printf(m, ",\"frame_size\":%lu,%s\"cps\":[", size, fi->quiet ? "\"quiet\":true," : "");
-	for (unsigned i = 0; i < f->ncps; i++) {
+	for (unsigned i = 0; i < f->frame.ncps; i++) {
 		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
-		sb_json_str(m, f->cps[i].key);
-		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\",\"scope\":%u", f->cps[i].line,
-			  f->cps[i].kind, f->cps[i].scope);
-		if (f->cps[i].ndead) {
+		sb_json_str(m, f->frame.cps[i].key);
+		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\",\"scope\":%u", f->frame.cps[i].line,
+			  f->frame.cps[i].kind, f->frame.cps[i].scope);
+		if (f->frame.cps[i].ndead) {
 			/* locals not saved here: their slots are undefined */
 			sb_puts(m, ",\"unsaved\":[");
-			for (unsigned d = 0; d < f->cps[i].ndead; d++) {
+			for (unsigned d = 0; d < f->frame.cps[i].ndead; d++) {
 				if (d)
 					sb_puts(m, ",");
-				sb_json_str(m, f->locals[f->cps[i].dead[d]].key);
+				sb_json_str(m, f->frame.locals[f->frame.cps[i].dead[d]].key);
 			}
 			sb_puts(m, "]");
 		}
 		sb_puts(m, "}");
 	}
 	sb_puts(m, "],\"locals\":[");
-	for (unsigned i = 0; i < f->nlocals; i++) {
-		struct local *l = &f->locals[i];
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
 
 		sb_puts(m, i ? ",{\"name\":" : "{\"name\":");
 		sb_json_str(m, l->orig);
@@ -4218,8 +4235,8 @@ static void meta_function(struct fctx *f, unsigned long size)
 			  l->shadow ? ",\"side_stack\":true" : "");
 	}
 	sb_puts(m, "],\"scopes\":[0");
-	for (unsigned sc = 1; sc <= f->nscopes; sc++)
-		sb_printf(m, ",%u", f->scope_parent[sc]);
+	for (unsigned sc = 1; sc <= f->frame.nscopes; sc++)
+		sb_printf(m, ",%u", f->frame.scope_parent[sc]);
 	sb_puts(m, "],\"types_used\":[");
 	for (unsigned i = 0; i < fi->ntypes; i++) {
 		if (i)
@@ -4359,15 +4376,15 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	emit_stmt(f, body);
 	if (!fi->quiet) {
 		/* at entry no local but the parameters has a value yet */
-		struct cp *c = &f->cps[0];
+		struct cp *c = &f->frame.cps[0];
 
-		for (i = 0; i < f->nlocals; i++)
-			if (!f->locals[i].temp && strcmp(f->locals[i].kind, "param")) {
+		for (i = 0; i < f->frame.nlocals; i++)
+			if (!f->frame.locals[i].temp && strcmp(f->frame.locals[i].kind, "param")) {
 				c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof(*c->dead));
 				c->dead[c->ndead++] = i;
 			}
 	}
-	entry_save = !fi->quiet && f->cps[0].ndead ? "__us_save_p0" : "__us_save";
+	entry_save = !fi->quiet && f->frame.cps[0].ndead ? "__us_save_p0" : "__us_save";
 	layout(f, &size);
 	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
 		     (f->t->o->register_all && fi->is_static);
@@ -4375,8 +4392,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	copy_skipping(f, &hdr, cur_beg(fi->cur), bb, local_skip);
 
 	emit_line(t, &o, cur_beg(fi->cur));
-	if (f->statics.len)
-		sb_printf(&o, "%s;\n%s", hdr.s, f->statics.s);
+	if (f->text.statics.len)
+		sb_printf(&o, "%s;\n%s", hdr.s, f->text.statics.s);
 	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n", fi->ename);
 	emit_hops(f, &o);
 	if (fi->nshadow)
@@ -4384,10 +4401,10 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			      "((char *)(%1$s) >= __upstare_sh_base && (char *)(%1$s) <= "
 			      "__upstare_sh_end ? (void)(__upstare_sh_top = (char *)(%1$s)) : "
 			      "__upstare_shadow_release(%1$s))\n",
-			      f->first_sp ? f->first_sp : "0");
+			      f->frame.first_sp ? f->frame.first_sp : "0");
 	emit_line(t, &o, cur_beg(fi->cur));
-	sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", hdr.s, f->decls.s ? f->decls.s : "",
-		  f->uses_k ? "unsigned __us_k;\n" : "");
+	sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", hdr.s, f->text.decls.s ? f->text.decls.s : "",
+		  f->text.uses_k ? "unsigned __us_k;\n" : "");
 	emit_layout_enum(f, &o, size);
 	emit_shadow_alloc(f, &o);
 	if (!fi->quiet) {
@@ -4401,7 +4418,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		emit_save_block(f, &o);
 		sb_puts(&o, "__us_l0: ;\n");
 	}
-	sb_puts(&o, f->body.s);
+	sb_puts(&o, f->text.body.s);
 	if (fi->nshadow)
 		sb_puts(&o, "__US_RELEASE;\n");
 	if (fi->is_main && !fi->returns_void)
@@ -4412,15 +4429,15 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 
 	sb_free(&hdr);
-	sb_free(&f->body);
-	sb_free(&f->decls);
-	sb_free(&f->statics);
-	for (i = 0; i < f->ncps; i++)
-		free(f->cps[i].chain);
+	sb_free(&f->text.body);
+	sb_free(&f->text.decls);
+	sb_free(&f->text.statics);
+	for (i = 0; i < f->frame.ncps; i++)
+		free(f->frame.cps[i].chain);
 	for (i = 0; i < f->nlabel_names; i++)
 		free(f->label_names[i]);
 	free(f->label_names);
-	free(f->scope_parent);
+	free(f->frame.scope_parent);
 	free(f->memo);
 	live_refs_free(f->refs);
 	free(f);
