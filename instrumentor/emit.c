@@ -28,43 +28,11 @@
 #include <string.h>
 
 #include "calls.h"
-#include "function.h"
+#include "frame.h"
 #include "live.h"
 
 #define STRIP 1024	/* iterations of a call-free inner loop between polls */
 #define CLONE_MAX 65536	/* bytes of generated code of a loop nest copied (clone_loop) */
-
-struct local {
-	char *name;		/* as emitted */
-	char *orig;		/* as in the source */
-	char *key;		/* orig, or orig#N for the N-th local of that name */
-	char *type;
-	char *desc;		/* canonical shape (type_desc()), for the patch */
-	long long size, align;
-	unsigned long off, addr_off;
-	bool is_ptr, addr_taken;
-	bool shadow;		/* on the side stack, through the pointer sp */
-	char *sp;
-	const char *kind;	/* "param", "local", "temp" */
-	unsigned temp;		/* for temporaries: N of __us_tN */
-	unsigned scope;		/* block scope it is declared in, 0: function scope */
-	CXCursor decl;		/* its declaration, when it has one */
-	bool has_decl;
-};
-
-struct cp {
-	char *key;
-	unsigned line;
-	const char *kind;	/* "entry", "call", "loop", "goto" */
-	unsigned tlo, thi;	/* temporaries live here: __us_t<tlo+1> .. __us_t<thi> */
-	unsigned scope;		/* innermost block scope open here, 0: none */
-	unsigned *dead;		/* locals (indices) dead here: not saved (live.c) */
-	unsigned ndead;
-	unsigned *chain;	/* the loops around it, outermost first (hops) */
-	unsigned nchain;
-	bool cloned;		/* resumed in a loop's copy (clone_loop) */
-	unsigned clone_at;	/* then: that loop's place in chain */
-};
 
 struct loopctx {
 	const char *brk;	/* label a break jumps to, or NULL for "break;" */
@@ -75,24 +43,6 @@ struct loopctx {
 struct repl {
 	unsigned beg, end;
 	char *text;
-};
-
-/* The frame the function's record saves: emit_frame.c lays it out, meta.c describes it. */
-struct frame {
-	struct local *locals;
-	unsigned nlocals;
-	const char *first_sp;	/* the first side-stack local's pointer */
-	struct cp *cps;
-	unsigned ncps;
-	struct keycnt {
-		char *key;
-		unsigned n;
-	} *kc;			/* how many points of each key so far */
-	unsigned nkc;
-	unsigned ntemps, ncls;	/* temporaries __us_tN, compound literals __us_clN */
-	unsigned *scope_parent;	/* each block scope's parent */
-	unsigned nscopes;
-	unsigned nhops;		/* loops the restore may go through */
 };
 
 /* What is open around the statement being emitted. */
@@ -4165,111 +4115,6 @@ static void emit_tables(struct fctx *f, struct sb *o, unsigned long size, bool r
 	clang_disposeString(file);
 }
 
-static void meta_function(struct fctx *f, unsigned long size)
-{
-	struct sb *m = &f->t->meta_funcs;
-	struct fninfo *fi = f->fi;
-	CXString file;
-	unsigned line, end_line;
-
-	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
-	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
-				  &end_line, NULL);
-	if (f->t->nmeta_funcs++)
-		sb_puts(m, ",");
-	sb_puts(m, "\n{\"name\":");
-	sb_json_str(m, fi->name);
-	sb_puts(m, ",\"symbol\":");
-	sb_json_str(m, fi->ename);
-	sb_puts(m, ",\"file\":");
-	sb_json_str(m, clang_getCString(file));
-	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":%s,"
-		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false",
-		  fi->nr_reason ? "false" : "true");
-	if (fi->nr_reason)
-		sb_json_str(m, fi->nr_reason);
-	else
-		sb_puts(m, "null");
-	sb_printf(m, ",\"frame_size\":%lu,%s\"cps\":[", size, fi->quiet ? "\"quiet\":true," : "");
-	for (unsigned i = 0; i < f->frame.ncps; i++) {
-		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
-		sb_json_str(m, f->frame.cps[i].key);
-		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\",\"scope\":%u", f->frame.cps[i].line,
-			  f->frame.cps[i].kind, f->frame.cps[i].scope);
-		if (f->frame.cps[i].ndead) {
-			/* locals not saved here: their slots are undefined */
-			sb_puts(m, ",\"unsaved\":[");
-			for (unsigned d = 0; d < f->frame.cps[i].ndead; d++) {
-				if (d)
-					sb_puts(m, ",");
-				sb_json_str(m, f->frame.locals[f->frame.cps[i].dead[d]].key);
-			}
-			sb_puts(m, "]");
-		}
-		sb_puts(m, "}");
-	}
-	sb_puts(m, "],\"locals\":[");
-	for (unsigned i = 0; i < f->frame.nlocals; i++) {
-		struct local *l = &f->frame.locals[i];
-
-		sb_puts(m, i ? ",{\"name\":" : "{\"name\":");
-		sb_json_str(m, l->orig);
-		if (strcmp(l->orig, l->key)) {
-			sb_puts(m, ",\"key\":");
-			sb_json_str(m, l->key);
-		}
-		if (strcmp(l->orig, l->name)) {
-			sb_puts(m, ",\"emitted_as\":");
-			sb_json_str(m, l->name);
-		}
-		sb_puts(m, ",\"type\":");
-		sb_json_str(m, l->type);
-		if (l->desc) {
-			sb_puts(m, ",\"desc\":");
-			sb_json_str(m, l->desc);
-		}
-		sb_printf(m, ",\"kind\":\"%s\",\"scope\":%u,\"offset\":%lu,\"size\":%lld%s%s}",
-			  l->kind, l->scope, l->off, l->size,
-			  l->addr_taken ? ",\"address_taken\":true" : "",
-			  l->shadow ? ",\"side_stack\":true" : "");
-	}
-	sb_puts(m, "],\"scopes\":[0");
-	for (unsigned sc = 1; sc <= f->frame.nscopes; sc++)
-		sb_printf(m, ",%u", f->frame.scope_parent[sc]);
-	sb_puts(m, "],\"types_used\":[");
-	for (unsigned i = 0; i < fi->ntypes; i++) {
-		if (i)
-			sb_puts(m, ",");
-		sb_json_str(m, fi->types_used[i]);
-	}
-	sb_puts(m, "]}");
-}
-
-static void meta_nr_function(struct tu *t, struct fninfo *fi)
-{
-	struct sb *m = &t->meta_funcs;
-	CXString file;
-	unsigned line, end_line;
-
-	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
-	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
-				  &end_line, NULL);
-	if (t->nmeta_funcs++)
-		sb_puts(m, ",");
-	sb_puts(m, "\n{\"name\":");
-	sb_json_str(m, fi->name);
-	sb_puts(m, ",\"symbol\":");
-	sb_json_str(m, fi->ename);
-	sb_puts(m, ",\"file\":");
-	sb_json_str(m, clang_getCString(file));
-	clang_disposeString(file);
-	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,\"reconstructible\":false,"
-		  "\"reason\":", line, end_line, fi->is_static ? "true" : "false");
-	sb_json_str(m, fi->nr_reason);
-	sb_puts(m, ",\"cps\":[],\"locals\":[],\"types_used\":[]}");
-}
-
 struct rets {
 	CXCursor *v;
 	unsigned n;
@@ -4425,7 +4270,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		sb_puts(&o, "return 0;\n");
 	sb_puts(&o, "}\n");
 	emit_tables(f, &o, size, registered);
-	meta_function(f, size);
+	meta_function(t, fi, &f->frame, size);
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 
 	sb_free(&hdr);

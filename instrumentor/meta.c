@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "json.h"
-#include "tu.h"
 
 static void meta_global(struct tu *t, CXCursor c)
 {
@@ -216,6 +216,108 @@ void meta_record_types(struct tu *t)
 }
 
 /* Put the document in section .upstare with a top-level asm statement. */
+/*
+ * A function's document, up to its "reconstructible" (meta_function(),
+ * meta_nr_function()): where it is, its name and its symbol.
+ */
+static struct sb *meta_function_head(struct tu *t, struct fninfo *fi)
+{
+	struct sb *m = &t->meta_funcs;
+	CXString file;
+	unsigned line, end_line;
+
+	clang_getPresumedLocation(clang_getCursorLocation(fi->cur), &file, &line, NULL);
+	clang_getPresumedLocation(clang_getRangeEnd(clang_getCursorExtent(fi->cur)), NULL,
+				  &end_line, NULL);
+	if (t->nmeta_funcs++)
+		sb_puts(m, ",");
+	sb_puts(m, "\n{\"name\":");
+	sb_json_str(m, fi->name);
+	sb_puts(m, ",\"symbol\":");
+	sb_json_str(m, fi->ename);
+	sb_puts(m, ",\"file\":");
+	sb_json_str(m, clang_getCString(file));
+	clang_disposeString(file);
+	sb_printf(m, ",\"line\":%u,\"end_line\":%u,\"static\":%s,", line, end_line,
+		  fi->is_static ? "true" : "false");
+	return m;
+}
+
+/* An instrumented function: its frame record, continuation points, locals. */
+void meta_function(struct tu *t, struct fninfo *fi, const struct frame *fr, unsigned long size)
+{
+	struct sb *m = meta_function_head(t, fi);
+
+	sb_printf(m, "\"reconstructible\":%s,\"reason\":", fi->nr_reason ? "false" : "true");
+	if (fi->nr_reason)
+		sb_json_str(m, fi->nr_reason);
+	else
+		sb_puts(m, "null");
+	sb_printf(m, ",\"frame_size\":%lu,%s\"cps\":[", size, fi->quiet ? "\"quiet\":true," : "");
+	for (unsigned i = 0; i < fr->ncps; i++) {
+		sb_printf(m, "%s{\"id\":%u,\"key\":", i ? "," : "", i);
+		sb_json_str(m, fr->cps[i].key);
+		sb_printf(m, ",\"line\":%u,\"kind\":\"%s\",\"scope\":%u", fr->cps[i].line,
+			  fr->cps[i].kind, fr->cps[i].scope);
+		if (fr->cps[i].ndead) {
+			/* locals not saved here: their slots are undefined */
+			sb_puts(m, ",\"unsaved\":[");
+			for (unsigned d = 0; d < fr->cps[i].ndead; d++) {
+				if (d)
+					sb_puts(m, ",");
+				sb_json_str(m, fr->locals[fr->cps[i].dead[d]].key);
+			}
+			sb_puts(m, "]");
+		}
+		sb_puts(m, "}");
+	}
+	sb_puts(m, "],\"locals\":[");
+	for (unsigned i = 0; i < fr->nlocals; i++) {
+		struct local *l = &fr->locals[i];
+
+		sb_puts(m, i ? ",{\"name\":" : "{\"name\":");
+		sb_json_str(m, l->orig);
+		if (strcmp(l->orig, l->key)) {
+			sb_puts(m, ",\"key\":");
+			sb_json_str(m, l->key);
+		}
+		if (strcmp(l->orig, l->name)) {
+			sb_puts(m, ",\"emitted_as\":");
+			sb_json_str(m, l->name);
+		}
+		sb_puts(m, ",\"type\":");
+		sb_json_str(m, l->type);
+		if (l->desc) {
+			sb_puts(m, ",\"desc\":");
+			sb_json_str(m, l->desc);
+		}
+		sb_printf(m, ",\"kind\":\"%s\",\"scope\":%u,\"offset\":%lu,\"size\":%lld%s%s}",
+			  l->kind, l->scope, l->off, l->size,
+			  l->addr_taken ? ",\"address_taken\":true" : "",
+			  l->shadow ? ",\"side_stack\":true" : "");
+	}
+	sb_puts(m, "],\"scopes\":[0");
+	for (unsigned sc = 1; sc <= fr->nscopes; sc++)
+		sb_printf(m, ",%u", fr->scope_parent[sc]);
+	sb_puts(m, "],\"types_used\":[");
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		if (i)
+			sb_puts(m, ",");
+		sb_json_str(m, fi->types_used[i]);
+	}
+	sb_puts(m, "]}");
+}
+
+/* A function that is not rebuilt (emitted as written): why. */
+void meta_nr_function(struct tu *t, struct fninfo *fi)
+{
+	struct sb *m = meta_function_head(t, fi);
+
+	sb_puts(m, "\"reconstructible\":false,\"reason\":");
+	sb_json_str(m, fi->nr_reason);
+	sb_puts(m, ",\"cps\":[],\"locals\":[],\"types_used\":[]}");
+}
+
 void emit_meta_section(struct tu *t, struct sb *out)
 {
 	struct sb j = { 0 };
