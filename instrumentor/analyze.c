@@ -289,7 +289,7 @@ static enum CXChildVisitResult call_visit(CXCursor c, CXCursor parent, CXClientD
 
 /*
  * e calls: an operand evaluated before it is captured in a temporary
- * (emit.c), which would hold the local's address across the call.
+ * (emit_expr.c), which would hold the local's address across the call.
  */
 static bool has_call(CXCursor e)
 {
@@ -515,9 +515,9 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
 }
 
 /*
- * Block-scope types move to file scope (emit.c), so each gets a name of its
- * own there: __upstare_bt_<function>_<name>, with _<n> after a second one
- * of the same name in the function.  Enum constants and typedef names are
+ * Block-scope types move to file scope (emit_stmt.c), so each gets a name
+ * of its own there: __upstare_bt_<function>_<name>, with _<n> after a
+ * second one of the same name in the function.  Enum constants and typedef names are
  * ordinary identifiers, tags have their own namespace; one counter covers
  * both, which only makes some suffixes larger than needed.
  */

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loops printed as emit_loopkind.c decided: the update point at a loop's
+ * head (or latch), and the hop a frame being rebuilt goes on by; a
+ * call-free loop strip-mined; a bounded loop run as written under its
+ * guard; and the copy of a loop nest that the restore enters.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+#define CLONE_MAX 65536	/* bytes of generated code of a loop nest copied (clone_loop) */
+
+static char *new_label(struct fctx *f, const char *what)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "__us_%s%u", what, ++f->text.nlabels);
+	return xstrdup(buf);
+}
+
+void push_loop(struct fctx *f, const char *brk, const char *cont, bool sw)
+{
+	if (f->nest.nloops_open == (int)(sizeof(f->nest.loops) / sizeof(f->nest.loops[0]))) {
+		diag(f->t, f->fi->cur, "error", "statements nested too deeply");
+		return;
+	}
+	f->nest.loops[f->nest.nloops_open++] = (struct loopctx){ brk, cont, sw };
+}
+
+static void emit_cond_break(struct fctx *f, CXCursor cond)
+{
+	char *r;
+
+	lin(f, cond);
+	r = residual(f, cond);
+	out(f, "if (!(%s)) break;\n", r);
+	free(r);
+}
+
+/*
+ * A loop without calls into instrumented code or slow_call()s and without
+ * inner loops: strip-mined so that it polls once every STRIP iterations,
+ * and the inner strip stays a plain counted loop the compiler can
+ * vectorize.
+ */
+static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			     CXCursor body, unsigned line)
+{
+	char *brk = new_label(f, "b"), *cont = NULL;
+	char *rc = clang_Cursor_isNull(cond) ? NULL : residual(f, cond);
+	char *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
+
+	f->text.uses_k = true;
+	/* the update point at the head: the restore enters the loop there */
+	out(f, "for (;;) {\n");
+	emit_poll(f, "loop", line, "loop", body, true);
+	if (k == CXCursor_DoStmt) {
+		cont = new_label(f, "c");
+		out(f, "for (__us_k = 0; __us_k < %u; __us_k++) {\n", STRIP);
+		push_loop(f, brk, cont, false);
+		emit_braced(f, body);
+		f->nest.nloops_open--;
+		out(f, "%s: ;\nif (!(%s)) goto %s;\n}\n", cont, rc, brk);
+	} else {
+		out(f, "for (__us_k = 0; __us_k < %u%s%s%s; __us_k++%s%s%s) ", STRIP,
+		    rc ? " && (" : "", rc ? rc : "", rc ? ")" : "",
+		    ri ? ", (" : "", ri ? ri : "", ri ? ")" : "");
+		push_loop(f, brk, NULL, false);
+		emit_braced(f, body);
+		f->nest.nloops_open--;
+		out(f, "if (__us_k < %u) break;\n", STRIP);
+	}
+	out(f, "}\n%s: ;\n", brk);
+	free(brk);
+	free(cont);
+	free(rc);
+	free(ri);
+}
+
+/*
+ * A polled loop's head: its update point, or only the hop a frame being
+ * rebuilt goes on by.  The hop is spelled out, not __US_HOPC_, for a copy
+ * of the loop to rename (clone_loop).
+ */
+static void emit_loop_head(struct fctx *f, unsigned line, CXCursor body, bool poll)
+{
+	unsigned h = f->nest.hops_open[f->nest.nhops_open - 1];
+
+	if (poll) {
+		emit_poll(f, "loop", line, "loop", body, true);
+		return;
+	}
+	out(f, "__us_h%u: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP_%s_%u }\n", h,
+	    f->fi->ename, h);
+}
+
+/*
+ * "if (guard) { the loop as written } else {": the body's text, break and
+ * continue its own, for the loop with its update points to repeat.
+ */
+static char *emit_unpolled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+				CXCursor body, const char *guard)
+{
+	char *rc = residual(f, cond), *ri = clang_Cursor_isNull(incr) ? NULL : residual(f, incr);
+	char *text;
+	size_t beg;
+
+	out(f, "if (%s) {\n", guard);
+	if (k == CXCursor_DoStmt)
+		out(f, "do ");
+	else if (k == CXCursor_WhileStmt)
+		out(f, "while (%s) ", rc);
+	else
+		out(f, "for (; %s; %s) ", rc, ri ? ri : "");
+	push_loop(f, NULL, NULL, false);
+	beg = f->text.body.len;
+	emit_braced(f, body);
+	f->nest.nloops_open--;
+	text = xstrdup(f->text.body.s + beg);
+	if (k == CXCursor_DoStmt)
+		out(f, "while (%s);\n", rc);
+	out(f, "} else {\n");
+	free(rc);
+	free(ri);
+	return text;
+}
+
+/*
+ * A loop with its update point (or hop) at its head, without the block
+ * around it: strip-mined when nothing in it calls instrumented code or
+ * code that may run long, or loops (inner).  With a guard
+ * (version_guard(), freed here; only for an inner loop), the loop runs as
+ * written when the guard holds.
+ */
+static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			     CXCursor body, unsigned line, bool inner, enum poll_at at, char *guard)
+{
+	bool cond_work, incr_work, simple_do, simple_for;
+	char *cont = NULL, *rc = NULL, *ri = NULL, *text = NULL;
+
+	if (!inner) {
+		emit_strip_mined(f, k, cond, incr, body, line);
+		return;
+	}
+	if (guard)
+		text = emit_unpolled_loop(f, k, cond, incr, body, guard);
+	cond_work = !clang_Cursor_isNull(cond) && work(f, cond);
+	incr_work = !clang_Cursor_isNull(incr) && work(f, incr);
+	/* without calls in the condition and increment, they stay in place */
+	simple_do = k == CXCursor_DoStmt && !cond_work;
+	simple_for = k != CXCursor_DoStmt && !cond_work && !incr_work;
+	if (at == POLL_LATCH || (!simple_do && !simple_for &&
+				 (k == CXCursor_DoStmt || !clang_Cursor_isNull(incr))))
+		cont = new_label(f, "c");
+	if (simple_do) {
+		out(f, "do {\n");
+	} else if (simple_for) {
+		ri = clang_Cursor_isNull(incr) ? xstrdup("") : residual(f, incr);
+		/* the update point before the condition: it is the loop's head */
+		out(f, "for (;; %s) {\n", ri);
+	} else {
+		out(f, "for (;;) {\n");
+	}
+	emit_loop_head(f, line, body, at == POLL_HEAD);
+	if (k != CXCursor_DoStmt && !clang_Cursor_isNull(cond)) {
+		if (simple_for) {
+			rc = residual(f, cond);
+			out(f, "if (!(%s)) break;\n", rc);
+		} else {
+			emit_cond_break(f, cond);
+		}
+	}
+	if (text) {
+		out(f, "%s", text);
+	} else {
+		push_loop(f, NULL, cont, false);
+		emit_braced(f, body);
+		f->nest.nloops_open--;
+	}
+	if (cont)
+		out(f, "%s: ;\n", cont);
+	if (at == POLL_LATCH)
+		emit_poll(f, "loop", line, "loop", body, false);
+	if (simple_do) {
+		rc = residual(f, cond);
+		out(f, "} while (%s);\n", rc);
+	} else {
+		if (!simple_for && k == CXCursor_DoStmt)
+			emit_cond_break(f, cond);
+		else if (!simple_for && !clang_Cursor_isNull(incr))
+			emit_expr_stmt(f, incr);
+		out(f, "}\n");
+	}
+	if (guard)
+		out(f, "}\n");
+	free(guard);
+	free(text);
+	free(cont);
+	free(rc);
+	free(ri);
+}
+
+/* The copy of the loop emitted at [start, end of body), whose hop is chain[at]. */
+static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
+{
+	struct sb copy = { 0 }, names = { 0 };
+	const char *p, *text, *end;
+
+	for (unsigned i = cp0; i < f->frame.ncps; i++)
+		if (strcmp(f->frame.cps[i].kind, "loop"))
+			return;	/* a backward goto polls in it */
+	if (f->text.body.len - start > CLONE_MAX)
+		return;	/* twice the compile time for a rebuild's sake */
+	/* the labels the loop's text defines: __us_[hlbc]<digits> */
+	text = f->text.body.s + start;
+	end = f->text.body.s + f->text.body.len;
+	for (p = text; p < end; p++) {
+		const char *q = p + 5;
+
+		if (strncmp(p, "__us_", 5) || (p > text && (isalnum((unsigned char)p[-1]) ||
+							   p[-1] == '_')))
+			continue;
+		if (!strchr("hlbc", *q) || !isdigit((unsigned char)*++q))
+			continue;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q == ':')
+			sb_printf(&names, " %.*s ", (int)(q - p), p);
+	}
+	/* the copy: those labels renamed wherever the text names them */
+	for (p = text; p < end;) {
+		const char *q = p;
+		char word[64];
+
+		if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
+			sb_put(&copy, p++, 1);
+			continue;
+		}
+		if (!strncmp(p, "__US_HOP_", 9)) {
+			sb_puts(&copy, "__US_HOPR_");
+			p += 9;
+			continue;
+		}
+		while (q < end && (isalnum((unsigned char)*q) || *q == '_'))
+			q++;
+		if (q == p) {
+			sb_put(&copy, p++, 1);
+			continue;
+		}
+		sb_put(&copy, p, q - p);
+		if (q - p < (long)sizeof(word) - 2 && !strncmp(p, "__us_", 5)) {
+			snprintf(word, sizeof(word), " %.*s ", (int)(q - p), p);
+			if (names.s && strstr(names.s, word))
+				sb_put(&copy, "r", 1);
+		}
+		p = q;
+	}
+	out(f, "if (0) {\n%s}\n", copy.s);
+	for (unsigned i = cp0; i < f->frame.ncps; i++) {
+		f->frame.cps[i].cloned = true;
+		f->frame.cps[i].clone_at = at;
+	}
+	sb_free(&copy);
+	sb_free(&names);
+}
+
+void emit_loop(struct fctx *f, CXCursor s)
+{
+	struct loop_parts lp;
+	enum CXCursorKind k = clang_getCursorKind(s);
+	CXCursor init, cond, incr, body;
+	unsigned line = cur_line(s);
+	struct find fd;
+	enum loop_kind kind;
+	size_t start;
+	unsigned cp0;
+	enum poll_at at;
+	bool root;
+	char *guard = NULL;
+
+	loop_parts(f, s, &lp);
+	init = lp.init, cond = lp.cond, incr = lp.incr, body = lp.body, fd = lp.fd;
+	kind = loop_kind(f, &lp, f->nest.loop_depth);
+
+	out(f, "{\n");
+	if (!clang_Cursor_isNull(init)) {
+		if (clang_getCursorKind(init) == CXCursor_DeclStmt)
+			f->stmt(f, init);
+		else
+			emit_expr_stmt(f, init);
+	}
+	if (kind == LOOP_ONCE) {
+		/* "do { ... } while (0)" of a macro runs once: not a loop */
+		out(f, "do ");
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nest.nloops_open--;
+		out(f, "while (0);\n}\n");
+		return;
+	}
+	if (kind == LOOP_SHORT) {
+		char *rc = residual(f, cond), *ri = residual(f, incr);
+
+		/*
+		 * Bounded by itself: no update point, and no loop depth for
+		 * the counted loops inside, which must poll on their own.
+		 * With calls inside, the restore may go through its head.
+		 */
+		if (fd.call) {
+			unsigned h = push_hop(f);
+
+			out(f, "for (;; %s) {\n__us_h%u: __US_HOPC_%s_%u\nif (!(%s)) break;\n", ri,
+			    h, f->fi->ename, h, rc);
+		} else {
+			out(f, "for (; %s; %s) ", rc, ri);
+		}
+		push_loop(f, NULL, NULL, false);
+		f->nest.short_depth++;
+		emit_braced(f, body);
+		f->nest.short_depth--;
+		f->nest.nloops_open--;
+		if (fd.call) {
+			f->nest.nhops_open--;
+			out(f, "}\n");
+		}
+		out(f, "}\n");
+		free(rc);
+		free(ri);
+		return;
+	}
+	if (kind == LOOP_COUNTED) {
+		char *rc = residual(f, cond), *ri = residual(f, incr);
+
+		/* the enclosing loop's update point bounds the delay */
+		out(f, "for (; %s; %s) ", rc, ri);
+		f->nest.loop_depth++;
+		push_loop(f, NULL, NULL, false);
+		emit_braced(f, body);
+		f->nest.nloops_open--;
+		f->nest.loop_depth--;
+		out(f, "}\n");
+		free(rc);
+		free(ri);
+		return;
+	}
+	f->nest.loop_depth++;
+	push_hop(f);
+	start = f->text.body.len;
+	cp0 = f->frame.ncps;
+	at = poll_place(f, &lp);
+	/*
+	 * call-free, the loop polls at its head on every pass (its body has
+	 * no continue label); a strip-mined loop (!fd.loop) costs little
+	 */
+	if (!fd.call && !fd.slow && !fd.nest && fd.loop && at == POLL_HEAD)
+		guard = version_guard(f, k, cond, incr, body);
+	/* its copy would be entered only when it runs long: not worth the size */
+	root = !guard && clonable(f, s, &fd);
+	f->nest.cloning |= root;
+	if (at == POLL_HEAD)
+		f->nest.hop_loops[f->nest.nhops_open - 1] = s;
+	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop || fd.slow, at, guard);
+	if (root) {
+		f->nest.cloning = false;
+		clone_loop(f, start, cp0, f->nest.nhops_open - 1);
+	}
+	out(f, "}\n");
+	f->nest.loop_depth--;
+	f->nest.nhops_open--;
+}
