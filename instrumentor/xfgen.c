@@ -10,10 +10,13 @@
  * name, integers widened or narrowed with a range check, enums mapped by
  * the names of their values, floating types converted, arrays element by
  * element.  New fields keep what the new version's initializer gives
- * them; dropped fields are reported.  What cannot be derived (a union
- * whose live member is unknown, a pointer to a record whose layout
- * changed, a type that became another) is named with its file and line,
- * with a template of the transformer to write.
+ * them; dropped fields are reported.  A pointer to a record whose layout
+ * changed, or whose target type became another, must be NULL (a NULL
+ * step), unless the objects are converted on the heap (xfgen_watch.c).
+ * What cannot be derived (a union whose live member is unknown, a type
+ * that became another) is named with its file and line, with a template
+ * of the transformer to write; the other fields of the record are still
+ * derived, for a transformer to take (upstare_convert_default()).
  *
  * Beside the steps it records the global's initial value in the old
  * version, read from the base's ELF file (bytes, and the slots the loader
@@ -39,73 +42,7 @@
 #include "upstare-abi.h"
 #include "upstare.h"
 #include "xfgen.h"
-
-#define IMAGE_MAX (1ul << 20)	/* initial values larger than this: not recorded */
-
-struct rec {
-	const char *name, *kind;
-	long size;
-	const struct json *fields;
-};
-
-struct recs {
-	struct rec *v;
-	int n;
-};
-
-/* rec_changed()'s answers: 0 being decided, 1 unchanged, 2 changed */
-struct memo {
-	const char **names;
-	int *state;
-	int n;
-};
-
-struct xfgen {
-	const struct json *bdoc, *ndoc;	/* patch_link()'s */
-	struct memo *memo;
-	struct recs b, n;
-	Elf *elf;
-	int fd;
-	bool explain;
-	char **user;		/* "1 name" / "2 type": the patch's own transformers */
-	int nuser;
-	struct heap_array {	/* UPSTARE_HEAP_ARRAY(var, count) */
-		char *var, *count;
-		int obj;	/* declared in object obj, entry at */
-		unsigned long at;
-		bool used;
-	} *arrays;
-	int narrays;
-};
-
-struct op {
-	unsigned op, flags;
-	unsigned long ooff, noff, osize, nsize, count, ostride, nstride, nbody;
-	long long *map;
-	unsigned long nmap;
-	char *what;
-	char *type;		/* PTR: the record pointed to */
-	char *count_sym;	/* PTR, COUNTED */
-	unsigned long count_off;
-};
-
-struct image {
-	unsigned kind;		/* 0 unknown, 1 zero, 2 bytes */
-	unsigned char *bytes;
-	unsigned long addr, size;
-	struct { unsigned long off; long addend; char *sym; } *rel;
-	unsigned long nrel;
-	const char *why;	/* when unknown */
-};
-
-struct deriv {
-	struct op *v;
-	unsigned long n;
-	char *why;		/* the first step that cannot be derived */
-	char *last;		/* the last one */
-	struct sb notes;
-	const struct image *im;	/* the old initial value */
-};
+#include "xfgen_int.h"
 
 /* Does the old version start [off, off+len) of the global zeroed? */
 static bool image_zero_at(const struct image *im, unsigned long off, unsigned long len)
@@ -121,20 +58,6 @@ static bool image_zero_at(const struct image *im, unsigned long off, unsigned lo
 		if (im->rel[r].off + 8 > off && im->rel[r].off < off + len)
 			return false;
 	return true;
-}
-
-static bool user_converts(const struct xfgen *x, unsigned kind, const char *name);
-static bool own_changed(const struct xfgen *x, const char *name);
-
-/*
- * Objects of record type name are converted on the heap: the patch
- * declares it (UPSTARE_HEAP_CONVERT, or _IN_PLACE) and its own layout
- * changed.
- */
-static bool heap_converted(const struct xfgen *x, const char *name)
-{
-	return (user_converts(x, UPSTARE_XF_HEAP, name) ||
-		user_converts(x, UPSTARE_XF_HEAP_IN_PLACE, name)) && own_changed(x, name);
 }
 
 /* The steps that do something (not the old layout's markers). */
@@ -159,7 +82,7 @@ static void deriv_truncate(struct deriv *d, unsigned long at)
 	d->n = at;
 }
 
-static void deriv_free(struct deriv *d)
+void xf_deriv_free(struct deriv *d)
 {
 	deriv_truncate(d, 0);
 	free(d->v);
@@ -188,7 +111,7 @@ static void index_recs(const struct json *doc, struct recs *r)
 	}
 }
 
-static const struct rec *rec_find(const struct recs *r, const char *name)
+const struct rec *xf_rec_find(const struct recs *r, const char *name)
 {
 	for (int i = 0; i < r->n; i++)
 		if (!strcmp(r->v[i].name, name))
@@ -240,7 +163,7 @@ void xfgen_close(struct xfgen *x)
 /* ------------------------------------------------------------- shapes */
 
 /* The name between < > in a shape ("r<struct s>" -> "struct s"), or "". */
-static char *desc_name(const char *d)
+char *xf_desc_name(const char *d)
 {
 	const char *a = strchr(d, '<'), *c = a ? strchr(a, '>') : NULL;
 
@@ -267,9 +190,9 @@ static bool desc_changed(const struct xfgen *x, const char *d, int depth);
  * fields (name, shape as spelled, offset, size, bit width) or values?  The
  * records its fields lead to are not looked at here.
  */
-static bool own_changed(const struct xfgen *x, const char *name)
+bool xf_own_changed(const struct xfgen *x, const char *name)
 {
-	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
 	const struct json *of, *nf;
 
 	/*
@@ -319,16 +242,15 @@ static void shape_names(const char *d, const char ***v, int *n)
  * (list links and other cycles are visited once), each one's own layout
  * compared once (x->memo).
  */
-static bool rec_changed_at(const struct xfgen *x, const char *name, const char **which);
 
 static bool rec_changed(const struct xfgen *x, const char *name, int depth)
 {
 	(void)depth;
-	return rec_changed_at(x, name, NULL);
+	return xf_rec_changed_at(x, name, NULL);
 }
 
 /* The same, with the first record found changed in *which (x's to keep). */
-static bool rec_changed_at(const struct xfgen *x, const char *name, const char **which)
+bool xf_rec_changed_at(const struct xfgen *x, const char *name, const char **which)
 {
 	struct memo *m = x->memo;
 	const char **todo = NULL, **seen = NULL;
@@ -357,12 +279,12 @@ static bool rec_changed_at(const struct xfgen *x, const char *name, const char *
 			m->names = xrealloc(m->names, (m->n + 1) * sizeof(*m->names));
 			m->state = xrealloc(m->state, (m->n + 1) * sizeof(*m->state));
 			m->names[m->n] = xstrdup(r);
-			m->state[m->n++] = own_changed(x, r) ? 2 : 1;
+			m->state[m->n++] = xf_own_changed(x, r) ? 2 : 1;
 		}
 		changed = m->state[k] == 2;
 		if (changed && which)
 			*which = m->names[k];
-		nr = rec_find(&x->n, r);
+		nr = xf_rec_find(&x->n, r);
 		for (const struct json *f = nr && nr->fields ? nr->fields->child : NULL; f;
 		     f = f->next)
 			if (json_str(f, "desc"))
@@ -390,7 +312,7 @@ static bool desc_changed(const struct xfgen *x, const char *d, int depth)
 	}
 	if (d[0] != 'r' && d[0] != 'e' && d[0] != 'p')
 		return false;
-	name = desc_name(d);
+	name = xf_desc_name(d);
 	changed = name[0] && rec_changed(x, name, depth);
 	free(name);
 	return changed;
@@ -398,7 +320,7 @@ static bool desc_changed(const struct xfgen *x, const char *d, int depth)
 
 /* ---------------------------------------------------------- derivation */
 
-static struct op *push(struct deriv *d, unsigned op, unsigned long ooff, unsigned long noff,
+struct op *xf_push(struct deriv *d, unsigned op, unsigned long ooff, unsigned long noff,
 		       unsigned long osize, unsigned long nsize, const char *what)
 {
 	struct op *o;
@@ -455,7 +377,7 @@ static void push_copy(struct deriv *d, unsigned long ooff, unsigned long noff,
 		l->nsize += size;
 		return;
 	}
-	push(d, __UPSTARE_XOP_COPY, ooff, noff, size, size, what);
+	xf_push(d, __UPSTARE_XOP_COPY, ooff, noff, size, size, what);
 }
 
 static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, const char *od,
@@ -473,7 +395,7 @@ static const struct json *field_named(const struct json *fields, const char *nam
 static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long ooff,
 			 unsigned long noff, const char *name, const char *what, int depth)
 {
-	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
 	unsigned long at;
 	char sub[512];
 	int err = 0;
@@ -506,7 +428,7 @@ static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long o
 
 			if (!odsc || !ndsc || !is_intlike(odsc[0]) || !is_intlike(ndsc[0]))
 				return fail(d, "%s: a bit-field changed type", sub);
-			op = push(d, __UPSTARE_XOP_BITS, ooff * 8 + obit, noff * 8 + nbit, ow, nw, sub);
+			op = xf_push(d, __UPSTARE_XOP_BITS, ooff * 8 + obit, noff * 8 + nbit, ow, nw, sub);
 			op->flags = (desc_signed(odsc) ? __UPSTARE_XOP_OSIGNED : 0) |
 				    (desc_signed(ndsc) ? __UPSTARE_XOP_NSIGNED : 0);
 			continue;
@@ -521,7 +443,7 @@ static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long o
 			/* the others still are: a transformer may take them (upstare.h,
 			 * upstare_convert_default()) and do this one */
 			deriv_truncate(d, at);
-			push(d, __UPSTARE_XOP_OLD, ooff + obit / 8, 0, json_int(of, "size", 0), 0, sub);
+			xf_push(d, __UPSTARE_XOP_OLD, ooff + obit / 8, 0, json_int(of, "size", 0), 0, sub);
 			note(d, "%s (left to a transformer)", d->last ? d->last : sub);
 			err = -1;
 		}
@@ -531,7 +453,7 @@ static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long o
 			snprintf(sub, sizeof(sub), "%s.%s", what, json_str(of, "name"));
 			note(d, "%s: removed; its value is dropped", sub);
 			if (!json_get(of, "bit_width"))
-				push(d, __UPSTARE_XOP_OLD, ooff + json_int(of, "offset_bits", 0) / 8,
+				xf_push(d, __UPSTARE_XOP_OLD, ooff + json_int(of, "offset_bits", 0) / 8,
 				     0, json_int(of, "size", 0), 0, sub);
 		}
 	return err;
@@ -541,12 +463,12 @@ static int derive_enum(const struct xfgen *x, struct deriv *d, unsigned long oof
 		       unsigned long osz, unsigned long noff, const char *nd, unsigned long nsz,
 		       const char *name, const char *what)
 {
-	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
 	struct op *op;
 
 	if (!o || !n || !o->fields || !n->fields)
 		return fail(d, "%s: the values of '%s' are not in the metadata", what, name);
-	op = push(d, __UPSTARE_XOP_ENUM, ooff, noff, osz, nsz, what);
+	op = xf_push(d, __UPSTARE_XOP_ENUM, ooff, noff, osz, nsz, what);
 	op->flags = (desc_signed(od) ? __UPSTARE_XOP_OSIGNED : 0) |
 		    (desc_signed(nd) ? __UPSTARE_XOP_NSIGNED : 0);
 	for (const struct json *of = o->fields->child; of; of = of->next) {
@@ -576,7 +498,7 @@ static int derive_array(const struct xfgen *x, struct deriv *d, unsigned long oo
 	char sub[512];
 
 	snprintf(sub, sizeof(sub), "%s[]", what);
-	push(d, __UPSTARE_XOP_ARRAY, ooff, noff, oes, nes, what);
+	xf_push(d, __UPSTARE_XOP_ARRAY, ooff, noff, oes, nes, what);
 	if (derive(x, d, 0, strchr(od, ':') + 1, oes, 0, strchr(nd, ':') + 1, nes, sub, depth + 1)) {
 		deriv_truncate(d, at);	/* an element's steps make no sense alone */
 		return -1;
@@ -594,7 +516,7 @@ static int derive_array(const struct xfgen *x, struct deriv *d, unsigned long oo
 	}
 	if (on > nn) {
 		snprintf(sub, sizeof(sub), "%s[%lu..%lu]", what, nn, on - 1);
-		push(d, __UPSTARE_XOP_DROP, ooff + nn * oes, 0, (on - nn) * oes, 0, sub);
+		xf_push(d, __UPSTARE_XOP_DROP, ooff + nn * oes, 0, (on - nn) * oes, 0, sub);
 	}
 	/* an array of plain copies is one copy */
 	if (on == nn && d->n == at + 2 && d->v[at + 1].op == __UPSTARE_XOP_COPY &&
@@ -622,23 +544,23 @@ static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, co
 		push_copy(d, ooff, noff, osz, what);
 		return 0;
 	}
-	oname = desc_name(od);
-	nname = desc_name(nd);
+	oname = xf_desc_name(od);
+	nname = xf_desc_name(nd);
 	if (ok == 'e' && nk == 'e' && !strcmp(oname, nname) && rec_changed(x, oname, 0)) {
 		err = derive_enum(x, d, ooff, od, osz, noff, nd, nsz, oname, what);
 	} else if (is_intlike(ok) && is_intlike(nk)) {
-		struct op *op = push(d, __UPSTARE_XOP_INT, ooff, noff, osz, nsz, what);
+		struct op *op = xf_push(d, __UPSTARE_XOP_INT, ooff, noff, osz, nsz, what);
 
 		op->flags = (desc_signed(od) ? __UPSTARE_XOP_OSIGNED : 0) |
 			    (desc_signed(nd) ? __UPSTARE_XOP_NSIGNED : 0);
 		err = 0;
 	} else if (ok == 'f' && nk == 'f') {
-		push(d, __UPSTARE_XOP_FLOAT, ooff, noff, osz, nsz, what);
+		xf_push(d, __UPSTARE_XOP_FLOAT, ooff, noff, osz, nsz, what);
 		err = 0;
 	} else if (ok == 'p' && nk == 'p' && !strcmp(oname, nname) && od[1] == '<' &&
-		   !strcmp(od, nd) && heap_converted(x, oname)) {
+		   !strcmp(od, nd) && xf_heap_converted(x, oname)) {
 		/* copied, then the object is converted and the pointer moved */
-		push(d, __UPSTARE_XOP_PTR, ooff, noff, osz, nsz, what)->type = xstrdup(oname);
+		xf_push(d, __UPSTARE_XOP_PTR, ooff, noff, osz, nsz, what)->type = xstrdup(oname);
 		err = 0;
 	} else if (ok == 'p' && nk == 'p' && !strcmp(oname, nname) && !strcmp(od, nd)) {
 		/* nothing to convert when it is NULL; else refused, with the way out */
@@ -646,7 +568,7 @@ static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, co
 
 		snprintf(sub, sizeof(sub), "%s, a pointer to '%s', whose layout changed,", what,
 			 oname);
-		push(d, __UPSTARE_XOP_NULL, ooff, noff, osz, nsz, sub);
+		xf_push(d, __UPSTARE_XOP_NULL, ooff, noff, osz, nsz, sub);
 		note(d, "%s: must be NULL when the update comes: it points to '%s', whose layout "
 		     "changed, and the patch does not declare UPSTARE_HEAP_CONVERT(\"%s\")", what,
 		     oname, oname);
@@ -657,7 +579,7 @@ static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, co
 
 		snprintf(sub, sizeof(sub), "%s, a pointer whose target type changed (%s to %s),",
 			 what, od, nd);
-		push(d, __UPSTARE_XOP_NULL, ooff, noff, osz, nsz, sub)->flags = __UPSTARE_XOP_RETYPED;
+		xf_push(d, __UPSTARE_XOP_NULL, ooff, noff, osz, nsz, sub)->flags = __UPSTARE_XOP_RETYPED;
 		note(d, "%s: must be NULL when the update comes: its target type changed (%s to %s)",
 		     what, od, nd);
 		err = 0;
@@ -674,391 +596,6 @@ static int derive(const struct xfgen *x, struct deriv *d, unsigned long ooff, co
 	return err;
 }
 
-/* --------------------------------------------------------------- image */
-
-
-static bool find_sym(Elf *e, const char *name, GElf_Sym *out)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		data = elf_getdata(scn, NULL);
-		for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-			const char *n;
-
-			if (!gelf_getsym(data, i, &s) || s.st_shndx == SHN_UNDEF ||
-			    GELF_ST_TYPE(s.st_info) != STT_OBJECT)
-				continue;
-			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, name)) {
-				*out = s;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
-#ifndef SHT_RELR
-#define SHT_RELR 19
-#endif
-
-static void add_relative(struct image *im, unsigned long at, unsigned long start)
-{
-	long addend;
-
-	if (at < start || at + sizeof(addend) > start + im->size)
-		return;
-	/* RELR: the addend is what the file holds in the slot */
-	memcpy(&addend, im->bytes + (at - start), sizeof(addend));
-	im->rel = xrealloc(im->rel, (im->nrel + 1) * sizeof(*im->rel));
-	im->rel[im->nrel].off = at - start;
-	im->rel[im->nrel].addend = addend;
-	im->rel[im->nrel].sym = NULL;
-	im->nrel++;
-}
-
-/*
- * Relative relocations packed in a RELR section (lld's and ld's -z
- * pack-relative-relocs): an even entry is the address of a slot, each odd
- * one a bitmap of the 63 words after the last address.
- */
-static void relr_slots(const struct xfgen *x, Elf_Scn *scn, unsigned long start,
-		       struct image *im)
-{
-	GElf_Shdr sh;
-	Elf_Data *d;
-	unsigned long where = 0;
-	const uint64_t *e;
-
-	if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELR || !(d = elf_getdata(scn, NULL)) ||
-	    !d->d_buf)
-		return;
-	e = d->d_buf;
-	for (size_t i = 0; i < d->d_size / sizeof(*e); i++) {
-		if (!(e[i] & 1)) {
-			add_relative(im, e[i], start);
-			where = e[i] + 8;
-			continue;
-		}
-		for (unsigned b = 1; b < 64; b++)
-			if (e[i] >> b & 1)
-				add_relative(im, where + (b - 1) * 8, start);
-		where += 63 * 8;
-	}
-}
-
-/* The old version's initial value of the global stored at symbol sym. */
-static void image_of(const struct xfgen *x, const char *sym, unsigned long size, struct image *im)
-{
-	GElf_Ehdr eh;
-	GElf_Sym s;
-	GElf_Shdr sh;
-	Elf_Scn *scn;
-	Elf_Data *data;
-
-	*im = (struct image){ .why = "the base's ELF file cannot be read" };
-	if (!x->elf || !gelf_getehdr(x->elf, &eh))
-		return;
-	im->why = "its storage is not in the base's symbol table";
-	if (!find_sym(x->elf, sym, &s) || s.st_size != size)
-		return;
-	scn = elf_getscn(x->elf, s.st_shndx);
-	if (!scn || !gelf_getshdr(scn, &sh))
-		return;
-	im->addr = s.st_value;
-	im->size = size;
-	if (sh.sh_type == SHT_NOBITS) {
-		im->kind = 1;
-		return;
-	}
-	im->why = "it is larger than 1 MiB";
-	if (size > IMAGE_MAX)
-		return;
-	im->why = "its section cannot be read";
-	data = elf_getdata(scn, NULL);
-	if (!data || !data->d_buf || s.st_value < sh.sh_addr ||
-	    s.st_value - sh.sh_addr + size > data->d_size)
-		return;
-	im->bytes = xcalloc(1, size ? size : 1);
-	memcpy(im->bytes, (char *)data->d_buf + (s.st_value - sh.sh_addr), size);
-	/* the slots the dynamic loader writes */
-	for (scn = NULL; (scn = elf_nextscn(x->elf, scn));)
-		relr_slots(x, scn, s.st_value, im);
-	for (scn = NULL; (scn = elf_nextscn(x->elf, scn));) {
-		GElf_Shdr rs, ss;
-		Elf_Data *rd, *sd = NULL;
-
-		if (!gelf_getshdr(scn, &rs) || (rs.sh_type != SHT_RELA && rs.sh_type != SHT_REL) ||
-		    !(rs.sh_flags & SHF_ALLOC))
-			continue;
-		rd = elf_getdata(scn, NULL);
-		if (rs.sh_link && gelf_getshdr(elf_getscn(x->elf, rs.sh_link), &ss))
-			sd = elf_getdata(elf_getscn(x->elf, rs.sh_link), NULL);
-		for (size_t i = 0; rd && rs.sh_entsize && i < rs.sh_size / rs.sh_entsize; i++) {
-			GElf_Rela r;
-			GElf_Rel rl;
-			unsigned type;
-			GElf_Sym rsym;
-
-			if (rs.sh_type == SHT_RELA) {
-				if (!gelf_getrela(rd, i, &r))
-					continue;
-			} else {
-				if (!gelf_getrel(rd, i, &rl))
-					continue;
-				r.r_offset = rl.r_offset;
-				r.r_info = rl.r_info;
-				r.r_addend = 0;
-			}
-			if (r.r_offset < s.st_value || r.r_offset >= s.st_value + size)
-				continue;
-			type = GELF_R_TYPE(r.r_info);
-			im->rel = xrealloc(im->rel, (im->nrel + 1) * sizeof(*im->rel));
-			im->rel[im->nrel].off = r.r_offset - s.st_value;
-			im->rel[im->nrel].addend = r.r_addend;
-			im->rel[im->nrel].sym = NULL;
-			im->nrel++;
-			if (eh.e_machine == EM_X86_64 && type == R_X86_64_RELATIVE &&
-			    rs.sh_type == SHT_RELA)
-				continue;
-			if (eh.e_machine == EM_X86_64 && (type == R_X86_64_64 ||
-			    type == R_X86_64_GLOB_DAT) && sd &&
-			    gelf_getsym(sd, GELF_R_SYM(r.r_info), &rsym) &&
-			    elf_strptr(x->elf, ss.sh_link, rsym.st_name)) {
-				im->rel[im->nrel - 1].sym =
-					xstrdup(elf_strptr(x->elf, ss.sh_link, rsym.st_name));
-				continue;
-			}
-			im->why = "the loader relocates it in a way not followed";
-			return;
-		}
-	}
-	im->kind = 2;
-}
-
-/* ------------------------------------------------ the user's transformers */
-
-/* The string a relocation of an object file points to, or NULL. */
-static const char *reloc_string(Elf *e, Elf_Data *syms, size_t strtab, const GElf_Rela *r)
-{
-	GElf_Sym s;
-	GElf_Shdr sh;
-	Elf_Scn *scn;
-	Elf_Data *d;
-	unsigned long at;
-
-	if (!syms || !gelf_getsym(syms, GELF_R_SYM(r->r_info), &s) || s.st_shndx == SHN_UNDEF ||
-	    s.st_shndx >= SHN_LORESERVE)
-		return NULL;
-	scn = elf_getscn(e, s.st_shndx);
-	if (!scn || !gelf_getshdr(scn, &sh) || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
-		return NULL;
-	at = s.st_value + r->r_addend;
-	if (at >= d->d_size || !memchr((char *)d->d_buf + at, 0, d->d_size - at))
-		return NULL;
-	(void)strtab;
-	return (char *)d->d_buf + at;
-}
-
-/*
- * One name of an UPSTARE_HEAP_ARRAY(var, count) declaration, the entry at
- * offset at of object obj's section (its relocations come in any order).
- */
-static void heap_array_part(struct xfgen *x, int obj, unsigned long at, bool is_var,
-			    const char *name)
-{
-	struct heap_array *a = NULL;
-
-	for (int i = 0; i < x->narrays && !a; i++)
-		if (x->arrays[i].obj == obj && x->arrays[i].at == at)
-			a = &x->arrays[i];
-	if (!a) {
-		x->arrays = xrealloc(x->arrays, (x->narrays + 1) * sizeof(*x->arrays));
-		a = &x->arrays[x->narrays++];
-		*a = (struct heap_array){ .obj = obj, .at = at };
-	}
-	free(is_var ? a->var : a->count);
-	*(is_var ? &a->var : &a->count) = xstrdup(name);
-}
-
-/*
- * The transformers the patch's objects declare (upstare.h's macros put a
- * struct upstare_xform in section upstare_xf): which globals and types
- * the user converts, so that their generated conversion is not reported.
- */
-void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs)
-{
-	for (int i = 0; i < nobjs; i++) {
-		int fd;
-		Elf *e = elf_open_read(objs[i], &fd);
-		Elf_Scn *scn = NULL;
-		size_t shstrndx;
-
-		if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx))
-			goto next;
-		while ((scn = elf_nextscn(e, scn))) {
-			GElf_Shdr rs, ts;
-			Elf_Scn *target, *symscn;
-			Elf_Data *rd, *td, *sd;
-			const char *name;
-
-			if (!gelf_getshdr(scn, &rs) || rs.sh_type != SHT_RELA)
-				continue;
-			target = elf_getscn(e, rs.sh_info);
-			if (!target || !gelf_getshdr(target, &ts) ||
-			    !(name = elf_strptr(e, shstrndx, ts.sh_name)) || strcmp(name, "upstare_xf"))
-				continue;
-			rd = elf_getdata(scn, NULL);
-			td = elf_getdata(target, NULL);
-			symscn = elf_getscn(e, rs.sh_link);
-			sd = symscn ? elf_getdata(symscn, NULL) : NULL;
-			for (size_t k = 0; rd && td && rs.sh_entsize && k < rs.sh_size / rs.sh_entsize;
-			     k++) {
-				GElf_Rela r;
-				const char *str;
-				unsigned kind;
-				unsigned long at;
-				char *ent;
-
-				/* struct upstare_xform: kind at 0, a at 8, b at 16 (LP64) */
-				if (!gelf_getrela(rd, k, &r) || (r.r_offset % 48 != 8 &&
-								 r.r_offset % 48 != 16))
-					continue;
-				at = r.r_offset - r.r_offset % 48;
-				if (at + sizeof(kind) > td->d_size)
-					continue;
-				memcpy(&kind, (char *)td->d_buf + at, sizeof(kind));
-				str = reloc_string(e, sd, 0, &r);
-				if (str && kind == UPSTARE_XF_HEAP_ARRAY) {
-					heap_array_part(x, i, at, r.r_offset % 48 == 8, str);
-					continue;
-				}
-				if (!str || r.r_offset % 48 != 8 ||
-				    (kind != UPSTARE_XF_GLOBAL && kind != UPSTARE_XF_TYPE &&
-				     kind != UPSTARE_XF_HEAP && kind != UPSTARE_XF_HEAP_IN_PLACE))
-					continue;
-				if (asprintf(&ent, "%u %s", kind, str) < 0)
-					continue;
-				x->user = xrealloc(x->user, (x->nuser + 1) * sizeof(*x->user));
-				x->user[x->nuser++] = ent;
-			}
-		}
-next:
-		if (e)
-			elf_end(e);
-		if (fd >= 0)
-			close(fd);
-	}
-}
-
-static bool user_converts(const struct xfgen *x, unsigned kind, const char *name)
-{
-	for (int i = 0; i < x->nuser; i++)
-		if ((unsigned)atoi(x->user[i]) == kind && !strcmp(strchr(x->user[i], ' ') + 1, name))
-			return true;
-	return false;
-}
-
-int xfgen_base_field(struct xfgen *x, const char **desc, long *size, const char *path,
-		     unsigned long *off)
-{
-	*off = 0;
-	while (*path) {
-		const char *dot = strchr(path, '.');
-		size_t len = dot ? (size_t)(dot - path) : strlen(path);
-		char *name = desc_name(*desc);
-		const struct rec *r = (*desc)[0] == 'r' ? rec_find(&x->b, name) : NULL;
-		const struct json *f = r && r->fields ? r->fields->child : NULL;
-
-		free(name);
-		for (; f; f = f->next)
-			if (json_str(f, "name") && strlen(json_str(f, "name")) == len &&
-			    !strncmp(json_str(f, "name"), path, len) && json_str(f, "desc") &&
-			    !json_get(f, "bit_width"))
-				break;
-		if (!f)
-			return -1;
-		*off += json_int(f, "offset_bits", 0) / 8;
-		*desc = json_str(f, "desc");
-		*size = json_int(f, "size", 0);
-		path += len + (dot ? 1 : 0);
-	}
-	return 0;
-}
-
-const char *xfgen_heap_array(struct xfgen *x, const char *var)
-{
-	for (int i = 0; i < x->narrays; i++)
-		if (x->arrays[i].var && x->arrays[i].count && !strcmp(x->arrays[i].var, var)) {
-			x->arrays[i].used = true;
-			return x->arrays[i].count;
-		}
-	return NULL;
-}
-
-/*
- * A field of a record converted in place that is itself a record or an
- * array and moves: a pointer into it (a list link, an event a library
- * holds) would lead to the wrong bytes afterwards.
- */
-static void moved_fields(const struct rec *o, const struct rec *n)
-{
-	for (const struct json *of = o->fields ? o->fields->child : NULL; of; of = of->next) {
-		const char *name = json_str(of, "name"), *od = json_str(of, "desc");
-
-		if (!name || !od || (od[0] != 'r' && od[0] != 'a'))
-			continue;
-		for (const struct json *nf = n->fields ? n->fields->child : NULL; nf; nf = nf->next)
-			if (json_str(nf, "name") && !strcmp(json_str(nf, "name"), name) &&
-			    json_int(nf, "offset_bits", 0) != json_int(of, "offset_bits", 0))
-				fprintf(stderr, "upstare-cc: warning: '%s' is converted in place, and "
-					"its field %s moves from byte %lld to %lld: a pointer into "
-					"it would no longer lead to it\n", o->name, name,
-					json_int(of, "offset_bits", 0) / 8,
-					json_int(nf, "offset_bits", 0) / 8);
-	}
-}
-
-int xfgen_heap_check(struct xfgen *x)
-{
-	int err = 0;
-
-	for (int i = 0; i < x->narrays; i++)
-		if (!x->arrays[i].used) {
-			fprintf(stderr, "upstare-cc: UPSTARE_HEAP_ARRAY(%s, %s): the base has no "
-				"global %s that the patch keeps (its type unchanged) and that leads "
-				"to records whose layout changed\n", x->arrays[i].var,
-				x->arrays[i].count, x->arrays[i].var);
-			err = -1;
-		}
-	for (int i = 0; i < x->nuser; i++) {
-		const char *name = strchr(x->user[i], ' ') + 1;
-		const struct rec *o, *n;
-
-		if ((unsigned)atoi(x->user[i]) != UPSTARE_XF_HEAP_IN_PLACE ||
-		    !own_changed(x, name))
-			continue;
-		o = rec_find(&x->b, name);
-		n = rec_find(&x->n, name);
-		if (n->size > o->size) {
-			fprintf(stderr, "upstare-cc: UPSTARE_HEAP_CONVERT_IN_PLACE(\"%s\"): its "
-				"objects grow from %ld to %ld bytes, and cannot be converted where "
-				"they are\n", name, o->size, n->size);
-			err = -1;
-		} else {
-			moved_fields(o, n);
-		}
-	}
-	return err;
-}
-
 /* ---------------------------------------------------------------- emit */
 
 static void c_string(struct sb *o, const char *s)
@@ -1069,7 +606,7 @@ static void c_string(struct sb *o, const char *s)
 		sb_puts(o, "0");
 }
 
-static void emit(struct sb *o, const char *id, const struct deriv *d, const struct image *im)
+void xf_emit(struct sb *o, const char *id, const struct deriv *d, const struct image *im)
 {
 	for (unsigned long i = 0; i < d->n; i++) {
 		if (!d->v[i].nmap)
@@ -1139,16 +676,16 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 	struct deriv d = { 0 };
 	struct image im;
 
-	image_of(x, old_storage, ov->size, &im);
+	xf_image_of(x, old_storage, ov->size, &im);
 	d.im = &im;
 	if (!ov->desc || !nv->desc)
 		fail(&d, "%s: no shape in the metadata (built by an older upstare-cc)", nv->name);
 	else if (derive(x, &d, 0, ov->desc, ov->size, 0, nv->desc, nv->size, nv->name, 0) &&
 		 ov->desc[0] != 'r')
 		deriv_truncate(&d, 0);	/* only a record's fields are derived one by one */
-	emit(out, id, &d, &im);
-	if (user_converts(x, UPSTARE_XF_GLOBAL, nv->name) ||
-	    user_converts(x, UPSTARE_XF_TYPE, nv->type)) {
+	xf_emit(out, id, &d, &im);
+	if (xf_user_converts(x, UPSTARE_XF_GLOBAL, nv->name) ||
+	    xf_user_converts(x, UPSTARE_XF_TYPE, nv->type)) {
 		if (x->explain)
 			fprintf(stderr, "upstare-cc: %s:%ld: global %s ('%s' -> '%s'): converted by "
 				"the patch's transformer\n", nv->source, nv->line, nv->name,
@@ -1174,7 +711,7 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 		if (d.notes.s)
 			fputs(d.notes.s, stderr);
 	}
-	deriv_free(&d);
+	xf_deriv_free(&d);
 	for (unsigned long i = 0; i < im.nrel; i++)
 		free(im.rel[i].sym);
 	free(im.rel);
@@ -1185,7 +722,7 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name,
 	       long *old_size, long *new_size)
 {
-	const struct rec *o = rec_find(&x->b, name), *n = rec_find(&x->n, name);
+	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
 	struct image im = { .why = "a local" };
 	struct deriv d = { .im = &im };
 	char desc[600];
@@ -1198,7 +735,7 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 		snprintf(desc, sizeof(desc), "r<%s>", name);
 	if (derive(x, &d, 0, desc, o->size, 0, desc, n->size, name, 0) && desc[0] != 'r')
 		deriv_truncate(&d, 0);	/* only a record's fields are derived one by one */
-	emit(out, id, &d, &im);
+	xf_emit(out, id, &d, &im);
 	*old_size = o->size;
 	*new_size = n->size;
 	if (x->explain) {
@@ -1213,192 +750,6 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 		if (d.notes.s)
 			fputs(d.notes.s, stderr);
 	}
-	deriv_free(&d);
+	xf_deriv_free(&d);
 	return 0;
-}
-
-/* ------------------------------------------- pointers to changed records */
-
-/*
- * NULL steps for the pointers a value of shape desc holds (by value, in
- * records and arrays) that lead to records whose layout changed: the
- * objects they point to would be read with the new layout.  Union members
- * are not followed (which one holds a pointer is not known).
- */
-static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, const char *desc,
-		  unsigned long size, const char *what, int depth)
-{
-	char sub[512], *name;
-
-	if (depth > 32)
-		return;
-	if (desc[0] == 'p') {
-		const char *which = NULL;
-
-		name = desc_name(desc);
-		if (!name[0] || !rec_changed_at(x, name, &which)) {
-			free(name);
-			return;
-		}
-		if (desc[1] == '<' && heap_converted(x, name)) {
-			/* a root of the heap conversion */
-			snprintf(sub, sizeof(sub), "%s", what);
-			push(d, __UPSTARE_XOP_PTR, off, off, size, size, sub)->type = name;
-			return;
-		}
-		if (which && strcmp(which, name))
-			snprintf(sub, sizeof(sub), "%s, a pointer to '%s' (which leads to '%s', whose "
-				 "layout changed),", what, name, which);
-		else
-			snprintf(sub, sizeof(sub), "%s, a pointer to '%s', whose layout changed,",
-				 what, name);
-		push(d, __UPSTARE_XOP_NULL, off, 0, size, 0, sub);
-		free(name);
-	} else if (desc[0] == 'r') {
-		const struct rec *r;
-
-		name = desc_name(desc);
-		r = rec_find(&x->n, name);
-		free(name);
-		if (!r || !r->fields || (r->kind && strcmp(r->kind, "struct")))
-			return;
-		for (const struct json *f = r->fields->child; f; f = f->next) {
-			if (!json_str(f, "desc") || !json_str(f, "name") || json_get(f, "bit_width"))
-				continue;
-			snprintf(sub, sizeof(sub), "%s.%s", what, json_str(f, "name"));
-			watch(x, d, off + json_int(f, "offset_bits", 0) / 8, json_str(f, "desc"),
-			      json_int(f, "size", 0), sub, depth + 1);
-		}
-	} else if (desc[0] == 'a') {
-		unsigned long n = strtoul(desc + 1, NULL, 10), at = d->n;
-
-		if (!n || !strchr(desc, ':'))
-			return;
-		snprintf(sub, sizeof(sub), "%s[]", what);
-		/* the same offsets in the old and the "new" (in place, or a copy) */
-		push(d, __UPSTARE_XOP_ARRAY, off, off, size / n, size / n, what);
-		watch(x, d, 0, strchr(desc, ':') + 1, size / n, sub, depth + 1);
-		if (d->n == at + 1) {
-			free(d->v[at].what);
-			d->n = at;	/* nothing to watch in the elements */
-			return;
-		}
-		d->v[at].count = n;
-		d->v[at].ostride = d->v[at].nstride = size / n;
-		d->v[at].nbody = d->n - at - 1;
-	}
-}
-
-/*
- * The root of a declared array (UPSTARE_HEAP_ARRAY): a pointer to records
- * converted on the heap, or to pointers to them, as many as cnt says.
- */
-static int watch_array(const struct xfgen *x, struct deriv *d, const char *desc,
-		       unsigned long size, const char *what, const struct xfgen_count *cnt)
-{
-	char *name = desc_name(desc), sub[512];
-	bool pp = !strncmp(desc, "pp<", 3);
-	struct op *op;
-
-	if ((!pp && strncmp(desc, "p<", 2)) || !heap_converted(x, name)) {
-		fprintf(stderr, "upstare-cc: UPSTARE_HEAP_ARRAY(%s, %s): %s is not a pointer to "
-			"records converted on the heap (a record whose layout changed and that "
-			"the patch declares with UPSTARE_HEAP_CONVERT), nor to pointers to them\n",
-			what, cnt->name, what);
-		free(name);
-		return -1;
-	}
-	snprintf(sub, sizeof(sub), "%s[%s]", what, cnt->name);
-	op = push(d, __UPSTARE_XOP_PTR, 0, 0, size, size, sub);
-	op->type = name;
-	op->flags = __UPSTARE_XOP_COUNTED | (pp ? __UPSTARE_XOP_PTRS : 0) |
-		    (cnt->is_signed ? __UPSTARE_XOP_OSIGNED : 0);
-	op->count = cnt->size;
-	op->count_sym = xstrdup(cnt->sym);
-	op->count_off = cnt->off;
-	return 0;
-}
-
-int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *what,
-		const char *label, const char *desc, unsigned long size,
-		const struct xfgen_count *cnt)
-{
-	struct image im = { .why = "watched" };
-	struct deriv d = { .im = &im };
-	int n;
-
-	if (!desc)
-		return 0;
-	if (!cnt)
-		watch(x, &d, 0, desc, size, what, 0);
-	else if (watch_array(x, &d, desc, size, what, cnt))
-		return -1;
-	n = d.n;
-	if (n)
-		emit(out, id, &d, &im);
-	if (n && x->explain) {
-		unsigned long nnull = 0;
-
-		for (unsigned long i = 0; i < d.n; i++)
-			nnull += d.v[i].op == __UPSTARE_XOP_NULL;
-		if (nnull)
-			fprintf(stderr, "upstare-cc: %s leads to records whose layout changed: the "
-				"update is refused unless %s when it comes\n", label ? label : what,
-				nnull == 1 ? "that pointer is NULL" : "those pointers are NULL");
-		else if (cnt)
-			fprintf(stderr, "upstare-cc: %s points to an array of %s %s converted on "
-				"the heap (UPSTARE_HEAP_ARRAY)\n", what, cnt->name,
-				d.v[0].flags & __UPSTARE_XOP_PTRS ? "pointers to objects" :
-				"objects");
-		else
-			fprintf(stderr, "upstare-cc: %s points to objects converted on the heap "
-				"(UPSTARE_HEAP_CONVERT)\n", label ? label : what);
-	}
-	deriv_free(&d);
-	return n ? 1 : 0;
-}
-
-/* Does the base have a function of that name (that may have frames)? */
-static bool base_has_function(const struct xfgen *x, const char *name)
-{
-	for (const struct json *u = x->bdoc ? x->bdoc->child : NULL; u; u = u->next) {
-		const struct json *fs = json_get(u, "functions");
-
-		for (const struct json *f = fs && fs->type == JSON_ARR ? fs->child : NULL; f;
-		     f = f->next)
-			if (json_str(f, "name") && !strcmp(json_str(f, "name"), name))
-				return true;
-	}
-	return false;
-}
-
-/*
- * Each local of the new version's functions that may continue an old
- * frame (a function of that name is in the base): fn(arg, function, key,
- * desc, size).
- */
-void xfgen_each_local(struct xfgen *x, void (*fn)(void *, const char *, const char *,
-						  const char *, long), void *arg)
-{
-	for (const struct json *u = x->ndoc ? x->ndoc->child : NULL; u; u = u->next) {
-		const struct json *fs = json_get(u, "functions");
-
-		for (const struct json *f = fs && fs->type == JSON_ARR ? fs->child : NULL; f;
-		     f = f->next) {
-			const struct json *ls = json_get(f, "locals");
-
-			if (!json_str(f, "name") || !base_has_function(x, json_str(f, "name")))
-				continue;
-			for (const struct json *l = ls && ls->type == JSON_ARR ? ls->child : NULL; l;
-			     l = l->next) {
-				const char *desc = json_str(l, "desc");
-
-				if (!desc || !json_str(f, "name") || !strchr(desc, '<') ||
-				    (desc[0] != 'p' && desc[0] != 'r' && desc[0] != 'a'))
-					continue;
-				fn(arg, json_str(f, "name"), json_str(l, "key") ? json_str(l, "key") :
-				   json_str(l, "name"), desc, json_int(l, "size", 0));
-			}
-		}
-	}
 }
