@@ -755,7 +755,7 @@ static int do_link(char **objs)
 	if (!opt.shared) {
 		snprintf(lib, sizeof(lib), "%s/libupstare.a", libdir());
 		/* the wrappers, which the program may not call but a patch may */
-		av_push(&a, "-Wl,-u,__upstare_w_read");
+		av_push(&a, "-Wl,-u,upstare__wrappers");
 		av_push(&a, lib);
 		av_push(&a, "-pthread");
 		av_push(&a, "-Wl,--export-dynamic");

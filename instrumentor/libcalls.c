@@ -2,8 +2,9 @@
 /*
  * What upstare-cc knows of the C library's functions.
  *
- * The calls libupstare wraps (userlib/wrap.c), by the symbol an object
- * calls.  The driver renames an instrumented object's undefined symbols
+ * The calls libupstare wraps (userlib/include/upstare-wrapped.h, the one
+ * list: userlib/wrap.c declares its wrappers from it), by the symbol an
+ * object calls.  The driver renames an instrumented object's undefined symbols
  * of these names to __upstare_w_NAME, and the instrumentor makes a call
  * that binds to one of them a continuation point: both ask
  * wrapped_symbol(), so what is redirected and what can unwind agree.
@@ -30,22 +31,9 @@ static const struct {
 	const char *sym;
 	enum wrap kind;
 } wrapped[] = {
-	{ "read", WRAP_POINT }, { "readv", WRAP_POINT }, { "recv", WRAP_POINT },
-	{ "recvfrom", WRAP_POINT }, { "recvmsg", WRAP_POINT }, { "write", WRAP_POINT },
-	{ "writev", WRAP_POINT }, { "send", WRAP_POINT }, { "sendto", WRAP_POINT },
-	{ "sendmsg", WRAP_POINT }, { "sendfile", WRAP_POINT }, { "sendfile64", WRAP_POINT },
-	{ "accept", WRAP_POINT }, { "accept4", WRAP_POINT }, { "connect", WRAP_POINT },
-	{ "poll", WRAP_POINT }, { "ppoll", WRAP_POINT }, { "select", WRAP_POINT },
-	{ "pselect", WRAP_POINT }, { "epoll_wait", WRAP_POINT }, { "epoll_pwait", WRAP_POINT },
-	{ "nanosleep", WRAP_POINT }, { "clock_nanosleep", WRAP_POINT }, { "sleep", WRAP_POINT },
-	{ "usleep", WRAP_POINT }, { "pause", WRAP_POINT }, { "wait", WRAP_POINT },
-	{ "waitpid", WRAP_POINT }, { "pthread_join", WRAP_POINT }, { "sem_wait", WRAP_POINT },
-	{ "pthread_mutex_lock", WRAP_POINT }, { "pthread_cond_wait", WRAP_POINT },
-	{ "pthread_cond_timedwait", WRAP_POINT },
-	/* never block: no update point in their wrappers */
-	{ "sigprocmask", WRAP_QUIET }, { "pthread_sigmask", WRAP_QUIET },
-	/* the child of a raw clone needs the runtime's fork reset */
-	{ "syscall", WRAP_QUIET }, { "clone", WRAP_QUIET },
+#define UPSTARE_WRAPPED(kind, ret, name, params) { #name, WRAP_##kind },
+#include "upstare-wrapped.h"
+#undef UPSTARE_WRAPPED
 };
 
 enum wrap wrapped_symbol(const char *sym)

@@ -44,6 +44,23 @@
 
 #define POLL_NS 10000000l
 
+/* Each wrapper as its line in the one list declares it. */
+#define UPSTARE_WRAPPED(kind, ret, name, params) ret __upstare_w_##name params;
+#include "upstare-wrapped.h"
+#undef UPSTARE_WRAPPED
+
+/*
+ * Every wrapper, which upstare-cc links in (-Wl,-u) whether the program
+ * calls it or not: a patch may.  A line of the list with no wrapper here
+ * does not link.
+ */
+extern const void *const upstare__wrappers[];
+const void *const upstare__wrappers[] = {
+#define UPSTARE_WRAPPED(kind, ret, name, params) (const void *)__upstare_w_##name,
+#include "upstare-wrapped.h"
+#undef UPSTARE_WRAPPED
+};
+
 /*
  * An update point: nonzero means the caller returns and its frame unwinds.
  * A kick that came before it is spent: this check is what it asked for.
