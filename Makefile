@@ -148,10 +148,11 @@ $(O)/gen/vmlinux.h: | $(O)/gen
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OBJ)/bpf/%.bpf.o: $(SRC)/bpf/%.bpf.c $(wildcard $(SRC)/bpf/*.h) $(O)/gen/vmlinux.h | $(OBJ)/bpf
+$(OBJ)/bpf/%.bpf.o: $(SRC)/bpf/%.bpf.c $(wildcard $(SRC)/bpf/*.h) \
+		$(SRC)/userlib/include/upstare-slot.h $(O)/gen/vmlinux.h | $(OBJ)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall \
-		-I$(O)/gen -I$(SRC)/bpf -c $< -o $@
+		-I$(O)/gen -I$(SRC)/bpf -I$(SRC)/userlib/include -c $< -o $@
 
 $(O)/gen/%.skel.h: $(OBJ)/bpf/%.bpf.o | $(O)/gen
 	$(call msg,GEN-SKEL,$@)

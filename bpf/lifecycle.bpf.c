@@ -23,6 +23,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "observe.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -32,12 +33,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define ENOSPC	28
 #define EDQUOT	122
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, US_MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct us_proc);
-} procs SEC(".maps");
+/* Shared with window.bpf.o (maps.bpf.h). */
+US_PROCS_MAP;
 
 /* Entries per uid other than root, and of all of them. */
 struct {

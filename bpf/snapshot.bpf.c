@@ -32,6 +32,7 @@
 #include <bpf/bpf_core_read.h>
 #include "observe.h"
 #include "nstid.bpf.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -42,13 +43,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define FUTEX_WAIT_BITSET 9
 #define TASK_RUNNING	0
 
-/* Shared with window.bpf.o: upstared reuses its fd before loading. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct us_thread_state);
-} thread_state SEC(".maps");
+/* Shared with window.bpf.o (maps.bpf.h). */
+US_THREAD_STATE_MAP;
 
 /* The record is too large for the BPF stack. */
 struct {

@@ -21,23 +21,14 @@
 #include <bpf/bpf_core_read.h>
 #include "observe.h"
 #include "nstid.bpf.h"
+#include "maps.bpf.h"
+#include "upstare-slot.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Shared with lifecycle.bpf.o: upstared reuses its fd before loading. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, US_MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct us_proc);
-} procs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct us_thread_state);
-} thread_state SEC(".maps");
+/* Shared with lifecycle.bpf.o and snapshot.bpf.o (maps.bpf.h). */
+US_PROCS_MAP;
+US_THREAD_STATE_MAP;
 
 #define TASK_RUNNING	0
 
@@ -60,7 +51,7 @@ static bool claim(struct task_struct *task, __u32 gen)
 	return __sync_val_compare_and_swap(&ts->kicked_gen, old, gen) == old;
 }
 
-/* The runtime's upstare_threads[] slot (layout in upstare-ctl.h). */
+/* Finding the current thread's slot in the runtime's upstare_threads[]. */
 struct slot_find {
 	__u64 addr;
 	__s32 tid;
@@ -70,10 +61,7 @@ struct slot_find {
 static long slot_cb(__u32 i, void *arg)
 {
 	struct slot_find *f = arg;
-	struct {
-		__s32 tid;
-		__u32 blocking;
-	} s;
+	struct upstare_thread_slot s;
 
 	/* the current thread's own memory: the table is in its .bss */
 	if (bpf_probe_read_user(&s, sizeof(s), (void *)(f->addr + i * sizeof(s))))
@@ -94,8 +82,8 @@ static bool in_wrapper(const struct us_proc *p)
 	};
 	__u32 n = p->nslots;
 
-	if (n > 4096)
-		n = 4096;
+	if (n > UPSTARE_MAX_THREADS)
+		n = UPSTARE_MAX_THREADS;
 	bpf_loop(n, slot_cb, &f, 0);
 	return f.blocking;
 }

@@ -82,18 +82,8 @@
 #define UPSTARE_CONTROL_VERSION	7u
 #define UPSTARE_THREADS_SYM	"upstare_threads"
 #define UPSTARE_PENDING_SYM	"__upstare_pending"
-#define UPSTARE_MAX_THREADS	4096
-
-/*
- * upstare_threads[]: one slot per registered thread (tid 0: free).  Only a
- * thread inside a blocking call of a wrapper is signalled, so the update
- * signal never interrupts a blocking call in library code that would not
- * expect EINTR; threads that run reach an update point by themselves.
- */
-struct upstare_thread_slot {
-	int32_t tid;
-	uint32_t blocking;	/* inside a wrapped blocking system call */
-};
+/* upstare_threads[] and its slots: upstare-slot.h, which BPF reads too. */
+#include "upstare-slot.h"
 
 enum upstare_phase {
 	UPSTARE_PH_IDLE,
