@@ -301,6 +301,24 @@ static char *record_of(const char *type)
 	return s;
 }
 
+/*
+ * The record or enum a value of shape desc holds by value, itself or in an
+ * array ("r<pair_t>", "a4:r<struct s>", "ei4<enum e>"), or NULL: by the
+ * shape, so that one named by a typedef (pair_t) counts like struct s.
+ */
+static char *record_of_desc(const char *desc)
+{
+	const char *lt, *gt;
+
+	while (desc[0] == 'a' && strchr(desc, ':'))
+		desc = strchr(desc, ':') + 1;
+	if (desc[0] != 'r' && desc[0] != 'e')
+		return NULL;
+	lt = strchr(desc, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	return gt ? strndup(lt + 1, gt - lt - 1) : NULL;
+}
+
 /* Has any field of a record (an array of objects) a member named key? */
 static bool any_field_has(const struct json *fields, const char *key)
 {
@@ -361,8 +379,8 @@ static bool layout_changed(const struct rtypes *ob, const struct rtypes *nb, con
 	shapes = any_field_has(o->fields, "desc") && any_field_has(n->fields, "desc");
 	changed = !value_same(o->fields, n->fields, shapes ? "type" : NULL);
 	for (const struct json *f = n->fields->child; !changed && f; f = f->next) {
-		const char *t = json_str(f, "type");
-		char *rec = t ? record_of(t) : NULL;
+		const char *t = json_str(f, "type"), *d = json_str(f, "desc");
+		char *rec = d ? record_of_desc(d) : t ? record_of(t) : NULL;
 
 		if (rec && strcmp(rec, name))
 			changed = layout_changed(ob, nb, rec, depth + 1);
@@ -384,7 +402,7 @@ static bool type_changed(const struct rtypes *ob, const struct rtypes *nb, const
 	 * unsigned long): the canonical shapes differ */
 	if (odesc && ndesc && strcmp(odesc, ndesc))
 		return true;
-	rec = record_of(ntype);
+	rec = ndesc ? record_of_desc(ndesc) : record_of(ntype);
 	changed = rec && layout_changed(ob, nb, rec, 0);
 	free(rec);
 	return changed;
