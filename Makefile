@@ -131,12 +131,12 @@ CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(
 CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
 # upstared drives updates with the same code as upstarectl update --direct.
 UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o \
-	ctl_update.o constraints.o progmeta.o)
+	ctl_update.o target.o constraints.o progmeta.o)
 # upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
 # The constraint-file library has no dependency beyond libc: the runner's
 # tests and the fuzzer link it directly.
 UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(OBJ)/controller/constraints.o \
-	$(OBJ)/controller/progmeta.o \
+	$(OBJ)/controller/progmeta.o $(OBJ)/controller/target.o \
 	$(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/ctl_*.c))
 TOP_OBJS := $(OBJ)/controller/top.o $(OBJ)/controller/constraints.o
 

@@ -54,6 +54,7 @@
 #include "constraints.h"
 #include "json.h"
 #include "progmeta.h"
+#include "target.h"
 #include "update.h"
 #include "upstarectl.h"
 #include "upstare-ctl.h"
@@ -103,80 +104,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
 }
 
-/* The value of symbol name in the executable, and its ELF type. */
-static int find_symbol(const char *exe, const char *sym, uint64_t *value, int *is_dyn)
-{
-	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
-	Elf_Scn *scn = NULL;
-	GElf_Ehdr eh;
-	Elf *e;
-
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || !gelf_getehdr(e, &eh)) {
-		err = -ENOEXEC;
-		goto out;
-	}
-	*is_dyn = eh.e_type == ET_DYN;
-	while ((scn = elf_nextscn(e, scn)) && err) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-			const char *n;
-
-			if (!gelf_getsym(d, i, &s))
-				continue;
-			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, sym) && s.st_shndx != SHN_UNDEF) {
-				*value = s.st_value;
-				err = 0;
-				break;
-			}
-		}
-	}
-out:
-	if (e)
-		elf_end(e);
-	close(fd);
-	return err;
-}
-
-/* Where the executable's first mapping (file offset 0) starts. */
-static int load_base(pid_t pid, const char *exe, uint64_t *base)
-{
-	char path[64], line[PATH_MAX + 256];
-	FILE *f;
-	int err = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long start, off;
-		char *p = strchr(line, '/');
-
-		if (!p || sscanf(line, "%lx-%*lx %*s %lx", &start, &off) != 2)
-			continue;
-		p[strcspn(p, "\n")] = 0;
-		if (!strcmp(p, exe) && off == 0) {
-			*base = start;
-			err = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return err;
-}
-
-
 #define FIELD(cbaddr, f) ((cbaddr) + offsetof(struct upstare_control, f))
 
 static void put_str(FILE *f, const char *s)
@@ -197,7 +124,7 @@ static void put_str(FILE *f, const char *s)
 struct target {
 	char *stacks;		/* c.stacks as described at the check barrier */
 	pid_t pid;
-	uint64_t addr, threads, pending;	/* control block, upstare_threads, __upstare_pending */
+	struct target_syms sym;	/* its control block, upstare_threads[], __upstare_pending */
 	uint32_t req;
 	uint32_t sent;		/* the request whose patch was passed (send_patch()) */
 	int done, decided, verdict_sent, window;
@@ -206,21 +133,10 @@ struct target {
 	struct upstare_control c;
 };
 
-/*
- * Read or write the target's memory through its /proc/PID/mem, opened
- * before anything else is read (locate()): the file holds the address
- * space the process had then, so once the process exits (its pid free for
- * another) or execs another program, every access fails, and nothing is
- * ever written into a process other than the one checked.
- */
+/* Through its /proc/PID/mem, opened before anything is read (pin()). */
 static int rw(const struct target *t, uint64_t addr, void *buf, size_t n, int write)
 {
-	ssize_t r;
-
-	if (addr > (uint64_t)INT64_MAX)
-		return -EFAULT;
-	r = write ? pwrite(t->memfd, buf, n, (off_t)addr) : pread(t->memfd, buf, n, (off_t)addr);
-	return r == (ssize_t)n ? 0 : -(r < 0 ? errno : ESRCH);
+	return target_rw(t->memfd, addr, buf, n, write);
 }
 
 /* Keep what the target described at the check barrier, for --stacks. */
@@ -511,10 +427,7 @@ static int collect(pid_t root, int tree, pid_t **out)
  */
 static int pin(struct target *t)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", t->pid);
-	t->memfd = open(path, O_RDWR | O_CLOEXEC);
+	t->memfd = target_open_mem(t->pid, O_RDWR);
 	if (t->memfd < 0) {
 		fprintf(uerr, "upstarectl update: pid %d: %s\n", t->pid, strerror(errno));
 		return -1;
@@ -597,17 +510,17 @@ static int withdraw_stale(struct target *t)
 
 	if (t->c.phase != UPSTARE_PH_IDLE || t->c.request == ack)
 		return 0;
-	if (rw(t, FIELD(t->addr, request), &ack, sizeof(ack), 1))
+	if (rw(t, FIELD(t->sym.control, request), &ack, sizeof(ack), 1))
 		return -1;
 	fprintf(uerr, "upstarectl update: pid %d: took back request %u, left by a controller "
 		"that is gone\n", t->pid, ack + 1);
-	return rw(t, t->addr, &t->c, sizeof(t->c), 0);
+	return rw(t, t->sym.control, &t->c, sizeof(t->c), 0);
 }
 
 /* Read the control block again: nonzero, with why, if it cannot be. */
 static int reread(struct target *t, char *why, size_t n)
 {
-	int err = rw(t, t->addr, &t->c, sizeof(t->c), 0);
+	int err = rw(t, t->sym.control, &t->c, sizeof(t->c), 0);
 
 	if (err == -ESRCH)
 		snprintf(why, n, "pid %d exited or ran exec() since it was checked: nothing was "
@@ -620,44 +533,24 @@ static int reread(struct target *t, char *why, size_t n)
 /* Find and check a target's control block. */
 static int locate(struct target *t)
 {
-	char exe[PATH_MAX], path[64];
-	uint64_t sym, base = 0;
-	int is_dyn, err;
-	ssize_t n;
+	char why[PATH_MAX + 128];
+	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0) {
-		fprintf(uerr, "upstarectl update: pid %d: %s\n", t->pid, strerror(errno));
+	if (target_locate(t->pid, &t->sym, why, sizeof(why))) {
+		if (why[0])
+			fprintf(uerr, "upstarectl update: %s\n", why);
 		return -1;
 	}
-	exe[n] = 0;
-	if (find_symbol(path, UPSTARE_CONTROL_SYM, &sym, &is_dyn)) {
-		fprintf(uerr, "upstarectl update: pid %d (%s): no %s symbol: not built with "
-			"upstare-cc\n", t->pid, exe, UPSTARE_CONTROL_SYM);
-		return -1;
-	}
-	if (is_dyn && load_base(t->pid, exe, &base)) {
-		fprintf(uerr, "upstarectl update: pid %d: %s is not mapped\n", t->pid, exe);
-		return -1;
-	}
-	t->addr = base + sym;
-	if (find_symbol(path, UPSTARE_THREADS_SYM, &sym, &is_dyn))
-		return -1;
-	t->threads = base + sym;
-	if (find_symbol(path, UPSTARE_PENDING_SYM, &sym, &is_dyn))
-		return -1;
-	t->pending = base + sym;
-	err = rw(t, t->addr, &t->c, sizeof(t->c), 0);
+	err = target_read_control(t->memfd, t->sym.control, &t->c, sizeof(t->c));
 	if (err == -ESRCH) {
 		fprintf(uerr, "upstarectl update: pid %d: the process exited or ran exec() since "
 			"it was checked: nothing written\n", t->pid);
 		return -1;
 	}
-	if (err || t->c.magic != UPSTARE_CONTROL_MAGIC ||
-	    t->c.version != UPSTARE_CONTROL_VERSION || t->c.size != sizeof(t->c)) {
+	if (err) {
 		fprintf(uerr, "upstarectl update: pid %d: %s\n", t->pid,
-			err ? strerror(-err) : "control block of another runtime version");
+			err == -EPROTO ? "control block of another runtime version" :
+			strerror(-err));
 		return -1;
 	}
 	return 0;
@@ -732,13 +625,13 @@ static void kick(struct target *t)
 	uint32_t n = t->c.nslots < UPSTARE_MAX_THREADS ? t->c.nslots : UPSTARE_MAX_THREADS;
 	int one = 1;
 
-	rw(t, t->pending, &one, sizeof(one), 1);
+	rw(t, t->sym.pending, &one, sizeof(one), 1);
 	if (hooks && hooks->window && !t->window) {
 		/* threads that enter a wrapped blocking call from now on */
-		hooks->window(hooks->arg, t->pid, t->threads, 1);
+		hooks->window(hooks->arg, t->pid, t->sym.threads, 1);
 		t->window = 1;
 	}
-	if (!n || rw(t, t->threads, slots, n * sizeof(slots[0]), 0))
+	if (!n || rw(t, t->sym.threads, slots, n * sizeof(slots[0]), 0))
 		return;
 	nns = ns_tids(t->pid, host, ns, UPSTARE_MAX_THREADS);
 	for (uint32_t i = 0; i < n; i++) {
@@ -770,17 +663,17 @@ static int ask(struct target *t, const char *patch, uint32_t timeout, uint32_t g
 {
 	uint32_t zero = 0, park = PARK_BUDGET_MS;
 
-	if (rw(t, FIELD(t->addr, patch), (void *)patch, strlen(patch) + 1, 1) ||
-	    rw(t, FIELD(t->addr, timeout_ms), &timeout, sizeof(timeout), 1) ||
-	    rw(t, FIELD(t->addr, group), &group, sizeof(group), 1) ||
-	    rw(t, FIELD(t->addr, decision), &zero, sizeof(zero), 1) ||
-	    rw(t, FIELD(t->addr, check), &check, sizeof(check), 1) ||
-	    rw(t, FIELD(t->addr, park_ms), &park, sizeof(park), 1) ||
-	    rw(t, FIELD(t->addr, verdict), &zero, sizeof(zero), 1))
+	if (rw(t, FIELD(t->sym.control, patch), (void *)patch, strlen(patch) + 1, 1) ||
+	    rw(t, FIELD(t->sym.control, timeout_ms), &timeout, sizeof(timeout), 1) ||
+	    rw(t, FIELD(t->sym.control, group), &group, sizeof(group), 1) ||
+	    rw(t, FIELD(t->sym.control, decision), &zero, sizeof(zero), 1) ||
+	    rw(t, FIELD(t->sym.control, check), &check, sizeof(check), 1) ||
+	    rw(t, FIELD(t->sym.control, park_ms), &park, sizeof(park), 1) ||
+	    rw(t, FIELD(t->sym.control, verdict), &zero, sizeof(zero), 1))
 		return -1;
 	t->req = t->c.ack + 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return rw(t, FIELD(t->addr, request), &t->req, sizeof(t->req), 1);
+	return rw(t, FIELD(t->sym.control, request), &t->req, sizeof(t->req), 1);
 }
 
 /*
@@ -836,7 +729,7 @@ static void decide(struct target *t, int n, uint32_t d)
 {
 	for (int i = 0; i < n; i++)
 		if (!t[i].done && !t[i].decided) {
-			rw(&t[i], FIELD(t[i].addr, decision), &d, sizeof(d), 1);
+			rw(&t[i], FIELD(t[i].sym.control, decision), &d, sizeof(d), 1);
 			t[i].decided = 1;
 		}
 }
@@ -844,7 +737,7 @@ static void decide(struct target *t, int n, uint32_t d)
 static void verdict(struct target *t, uint32_t v)
 {
 	if (!t->done && !t->verdict_sent &&
-	    !rw(t, FIELD(t->addr, verdict), &v, sizeof(v), 1))
+	    !rw(t, FIELD(t->sym.control, verdict), &v, sizeof(v), 1))
 		t->verdict_sent = 1;
 }
 
@@ -881,9 +774,9 @@ static int withdraw_untaken(struct target *t, int n)
 
 		if (x->done || x->c.phase != UPSTARE_PH_IDLE || x->c.ack != ack)
 			continue;
-		if (rw(x, FIELD(x->addr, request), &ack, sizeof(ack), 1) ||
-		    rw(x, x->pending, &zero, sizeof(zero), 1) ||
-		    rw(x, x->addr, &x->c, sizeof(x->c), 0) ||
+		if (rw(x, FIELD(x->sym.control, request), &ack, sizeof(ack), 1) ||
+		    rw(x, x->sym.pending, &zero, sizeof(zero), 1) ||
+		    rw(x, x->sym.control, &x->c, sizeof(x->c), 0) ||
 		    x->c.phase != UPSTARE_PH_IDLE || x->c.ack != ack)
 			continue;	/* it took the request: it answers it */
 		x->done = 1;
@@ -934,9 +827,9 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 			 * part of its pause); the reasons and stacks once there are
 			 * some to read.
 			 */
-			if (rw(x, x->addr, &x->c, offsetof(struct upstare_control, patch), 0) ||
+			if (rw(x, x->sym.control, &x->c, offsetof(struct upstare_control, patch), 0) ||
 			    ((x->c.ack == x->req || x->c.phase == UPSTARE_PH_CHECK) &&
-			     rw(x, x->addr, &x->c, sizeof(x->c), 0))) {
+			     rw(x, x->sym.control, &x->c, sizeof(x->c), 0))) {
 				fprintf(uerr, "upstarectl update: pid %d exited during the update\n",
 					x->pid);
 				x->done = 1;
@@ -999,7 +892,7 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 			uint32_t go = UPSTARE_DECIDE_GO;
 
 			for (int i = 0; i < n; i++)
-				rw(&t[i], FIELD(t[i].addr, decision), &go, sizeof(go), 1);
+				rw(&t[i], FIELD(t[i].sym.control, decision), &go, sizeof(go), 1);
 			went = 1;
 		} else if (n > 1 && ready == n) {
 			decide(t, n, UPSTARE_DECIDE_COMMIT);
@@ -1011,8 +904,8 @@ static int finish(struct target *t, int n, unsigned timeout, int json, int may_r
 					int zero = 0;
 
 					/* withdraw the request nobody took */
-					rw(&t[i], FIELD(t[i].addr, request), &ack, sizeof(ack), 1);
-					rw(&t[i], t[i].pending, &zero, sizeof(zero), 1);
+					rw(&t[i], FIELD(t[i].sym.control, request), &ack, sizeof(ack), 1);
+					rw(&t[i], t[i].sym.pending, &zero, sizeof(zero), 1);
 				}
 			decide(t, n, UPSTARE_DECIDE_ABORT);
 			report(uout, json, "timeout", t, n,
@@ -1387,7 +1280,7 @@ static bool is_checking_or_done(const struct target *t)
 static int poll_until(struct checked *k, struct target *t, bool (*cond)(const struct target *))
 {
 	for (uint64_t last = now_ns();; usleep(500)) {
-		if (rw(t, t->addr, &t->c, sizeof(t->c), 0))
+		if (rw(t, t->sym.control, &t->c, sizeof(t->c), 0))
 			return -ESRCH;
 		send_patch(t);
 		if (cond(t))
@@ -1459,7 +1352,7 @@ static int checked_snapshot(void *arg, struct cons_snapshot *snap)
 			uint32_t go = UPSTARE_DECIDE_GO;
 
 			for (int i = 0; i < k->n; i++)
-				rw(&k->t[i], FIELD(k->t[i].addr, decision), &go, sizeof(go), 1);
+				rw(&k->t[i], FIELD(k->t[i].sym.control, decision), &go, sizeof(go), 1);
 		}
 	}
 	err = poll_all(k, is_checking_or_done);
@@ -1883,7 +1776,7 @@ static int update_main(const struct update_req *r)
 				goto out;
 			}
 			usleep(1000);
-			if (rw(&t[i], t[i].addr, &t[i].c, sizeof(t[i].c), 0))
+			if (rw(&t[i], t[i].sym.control, &t[i].c, sizeof(t[i].c), 0))
 				goto out;
 		}
 	attempts = 0;

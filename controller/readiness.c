@@ -26,6 +26,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -34,10 +36,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "meta.h"
 #include "../userlib/include/upstare-ctl.h"
 #include "readiness.h"
+#include "target.h"
 #include "syscalls.h"
 
 #define TASK_INTERRUPTIBLE	0x1
@@ -104,9 +108,9 @@ struct symctx {
 	struct modmeta mods[64];
 	int nmods;
 	struct pc_entry *pcs;	/* 1 << PC_CACHE_BITS entries */
-	bool ctl_searched;	/* looked for the runtime's control block */
-	__u64 ctl_addr;		/* its address, 0 if the process has none */
-	__u64 slots_addr;	/* its upstare_threads[], 0 if none */
+	bool ctl_searched;	/* looked for the runtime's symbols (target_locate()) */
+	bool has_ctl;		/* found them: ctl holds where they are */
+	struct target_syms ctl;
 };
 
 static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
@@ -763,50 +767,53 @@ static struct symctx *symctx_get(pid_t pid)
 	return s;
 }
 
-static int find_ctl(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-		    void *arg)
+/*
+ * The first len bytes of the process's control block, found and checked
+ * as the update driver does (target.c), its place looked up once per
+ * mapping of the process: the descriptor it was read through, to read
+ * more, or -ENOENT when the process has none, else -errno.
+ */
+static int open_control(struct symctx *s, struct upstare_control *cb, size_t len)
 {
-	struct symctx *s = arg;
-	int i, n = dwfl_module_getsymtab(mod);
+	char why[PATH_MAX + 128];
+	int fd, err;
 
-	for (i = 1; i < n; i++) {
-		GElf_Addr addr;
-		GElf_Sym sym;
-		const char *sname = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-
-		if (!sname || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
-			continue;
-		if (!strcmp(sname, UPSTARE_CONTROL_SYM))
-			s->ctl_addr = addr;
-		else if (!strcmp(sname, UPSTARE_THREADS_SYM))
-			s->slots_addr = addr;
-		if (s->ctl_addr && s->slots_addr)
-			return DWARF_CB_ABORT;
+	if (!s->ctl_searched) {
+		s->ctl_searched = true;
+		s->has_ctl = !target_locate(s->pid, &s->ctl, why, sizeof(why));
 	}
-	return DWARF_CB_OK;
+	if (!s->has_ctl)
+		return -ENOENT;
+	fd = target_open_mem(s->pid, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	err = target_read_control(fd, s->ctl.control, cb, len);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 /* Mark each thread inside a wrapped blocking call (upstare_threads[]). */
-static void read_slots(__u32 pid, struct symctx *s, struct thread *ts, int n)
+static void read_slots(struct symctx *s, struct thread *ts, int n)
 {
 	static struct upstare_thread_slot slots[UPSTARE_MAX_THREADS];
 	struct upstare_control cb;
 	size_t len;
-	int i;
+	int i, fd, err = 0;
 
 	for (i = 0; i < n; i++)
 		ts[i].wrapped = -1;
-	if (!s->ctl_searched && s->dwfl) {
-		s->ctl_searched = true;
-		dwfl_getmodules(s->dwfl, find_ctl, s, 0);
-	}
-	if (!s->ctl_addr || !s->slots_addr ||
-	    !read_target(pid, s->ctl_addr, &cb, offsetof(struct upstare_control, t_ns)) ||
-	    cb.magic != UPSTARE_CONTROL_MAGIC || cb.version != UPSTARE_CONTROL_VERSION)
+	fd = open_control(s, &cb, offsetof(struct upstare_control, t_ns));
+	if (fd < 0)
 		return;
 	len = (cb.nslots < UPSTARE_MAX_THREADS ? cb.nslots : UPSTARE_MAX_THREADS) *
 	      sizeof(slots[0]);
-	if (len && !read_target(pid, s->slots_addr, slots, len))
+	if (len)
+		err = target_rw(fd, s->ctl.threads, slots, len, 0);
+	close(fd);
+	if (err)
 		return;
 	for (i = 0; i < n; i++) {
 		ts[i].wrapped = 0;
@@ -822,21 +829,11 @@ int readiness_update_state(__u32 pid, struct update_state *st)
 {
 	struct symctx *s = symctx_get(pid);
 	struct upstare_control cb;
-	struct iovec local = { &cb, offsetof(struct upstare_control, build_id) };
-	struct iovec remote;
+	int fd = open_control(s, &cb, offsetof(struct upstare_control, build_id));
 
-	if (!s->ctl_searched && s->dwfl) {
-		s->ctl_searched = true;
-		dwfl_getmodules(s->dwfl, find_ctl, s, 0);
-	}
-	if (!s->ctl_addr)
-		return -ENOENT;
-	remote.iov_base = (void *)s->ctl_addr;
-	remote.iov_len = local.iov_len;
-	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)local.iov_len)
-		return -errno;
-	if (cb.magic != UPSTARE_CONTROL_MAGIC || cb.version != UPSTARE_CONTROL_VERSION)
-		return -EPROTO;
+	if (fd < 0)
+		return fd;
+	close(fd);
 	st->phase = cb.phase;
 	st->generation = cb.generation;
 	st->nthreads = cb.nthreads;
@@ -873,7 +870,7 @@ int readiness_threads_json(struct jbuf *b, __u32 pid, const struct us_thread_rec
 		ts[i].r = &recs[i];
 		symbolize(s, &ts[i]);
 	}
-	read_slots(pid, s, ts, n);
+	read_slots(s, ts, n);
 	classify(ts, n, kick_sig, addrs);
 	jb_open(b, '[');
 	for (i = 0; i < n; i++)
@@ -896,7 +893,7 @@ int readiness_not_ready(__u32 pid, const struct us_thread_rec *recs, int n, int 
 		ts[i].r = &recs[i];
 		symbolize(s, &ts[i]);
 	}
-	read_slots(pid, s, ts, n);
+	read_slots(s, ts, n);
 	classify(ts, n, kick_sig, addrs);
 	for (i = 0; i < n; i++) {
 		if (ts[i].ready)

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A target process's runtime: its control block and the runtime's other
+ * symbols found from the executable's symbol table and /proc/PID/maps,
+ * read and written through /proc/PID/mem.  The update driver and the
+ * readiness view both come here, so that a control block is found one way
+ * and checked one way (magic, version and size) wherever it is read.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "target.h"
+#include "upstare-ctl.h"
+
+int target_open_mem(pid_t pid, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* The value of symbol name in the executable, and its ELF type. */
+static int find_symbol(const char *exe, const char *sym, uint64_t *value, int *is_dyn)
+{
+	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	Elf *e;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || !gelf_getehdr(e, &eh)) {
+		err = -ENOEXEC;
+		goto out;
+	}
+	*is_dyn = eh.e_type == ET_DYN;
+	while ((scn = elf_nextscn(e, scn)) && err) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			const char *n;
+
+			if (!gelf_getsym(d, i, &s))
+				continue;
+			n = elf_strptr(e, sh.sh_link, s.st_name);
+			if (n && !strcmp(n, sym) && s.st_shndx != SHN_UNDEF) {
+				*value = s.st_value;
+				err = 0;
+				break;
+			}
+		}
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return err;
+}
+
+/* Where the executable's first mapping (file offset 0) starts. */
+static int load_base(pid_t pid, const char *exe, uint64_t *base)
+{
+	char path[64], line[PATH_MAX + 256];
+	FILE *f;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, off;
+		char *p = strchr(line, '/');
+
+		if (!p || sscanf(line, "%lx-%*lx %*s %lx", &start, &off) != 2)
+			continue;
+		p[strcspn(p, "\n")] = 0;
+		if (!strcmp(p, exe) && off == 0) {
+			*base = start;
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+int target_locate(pid_t pid, struct target_syms *s, char *why, size_t n)
+{
+	char exe[PATH_MAX], path[64];
+	uint64_t sym, base = 0;
+	int is_dyn;
+	ssize_t len;
+
+	why[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	len = readlink(path, exe, sizeof(exe) - 1);
+	if (len < 0) {
+		snprintf(why, n, "pid %d: %s", pid, strerror(errno));
+		return -1;
+	}
+	exe[len] = 0;
+	if (find_symbol(path, UPSTARE_CONTROL_SYM, &sym, &is_dyn)) {
+		snprintf(why, n, "pid %d (%s): no %s symbol: not built with upstare-cc", pid, exe,
+			 UPSTARE_CONTROL_SYM);
+		return -1;
+	}
+	if (is_dyn && load_base(pid, exe, &base)) {
+		snprintf(why, n, "pid %d: %s is not mapped", pid, exe);
+		return -1;
+	}
+	s->control = base + sym;
+	if (find_symbol(path, UPSTARE_THREADS_SYM, &sym, &is_dyn))
+		return -1;
+	s->threads = base + sym;
+	if (find_symbol(path, UPSTARE_PENDING_SYM, &sym, &is_dyn))
+		return -1;
+	s->pending = base + sym;
+	return 0;
+}
+
+/*
+ * Through a /proc/PID/mem opened before anything else is read: the file
+ * holds the address space the process had then, so once the process
+ * exits (its pid free for another) or execs another program, every access
+ * fails, and nothing is ever written into a process other than the one
+ * checked.
+ */
+int target_rw(int memfd, uint64_t addr, void *buf, size_t n, int write)
+{
+	ssize_t r;
+
+	if (addr > (uint64_t)INT64_MAX)
+		return -EFAULT;
+	r = write ? pwrite(memfd, buf, n, (off_t)addr) : pread(memfd, buf, n, (off_t)addr);
+	return r == (ssize_t)n ? 0 : -(r < 0 ? errno : ESRCH);
+}
+
+int target_read_control(int memfd, uint64_t addr, struct upstare_control *c, size_t len)
+{
+	int err = target_rw(memfd, addr, c, len, 0);
+
+	if (err)
+		return err;
+	if (c->magic != UPSTARE_CONTROL_MAGIC || c->version != UPSTARE_CONTROL_VERSION ||
+	    c->size != sizeof(*c))
+		return -EPROTO;
+	return 0;
+}
