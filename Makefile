@@ -129,14 +129,16 @@ BPF_OBJS := $(patsubst $(SRC)/bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst $(SRC)/bpf/%.bpf.c,$(O)/gen/%.skel.h,$(BPF_SRCS))
 CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/*.c))
 CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
-# upstared drives updates with the same code as upstarectl update --direct.
+# upstared drives updates with the same code as upstarectl update --direct:
+# the update driver, its report and its check barrier, and target.c.
+UPDATE_OBJS := update.o update_report.o update_barrier.o target.o
 UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o \
-	ctl_update.o target.o constraints.o progmeta.o)
+	$(UPDATE_OBJS) constraints.o progmeta.o)
 # upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
 # The constraint-file library has no dependency beyond libc: the runner's
 # tests and the fuzzer link it directly.
 UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(OBJ)/controller/constraints.o \
-	$(OBJ)/controller/progmeta.o $(OBJ)/controller/target.o \
+	$(OBJ)/controller/progmeta.o $(addprefix $(OBJ)/controller/,$(UPDATE_OBJS)) \
 	$(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/ctl_*.c))
 TOP_OBJS := $(OBJ)/controller/top.o $(OBJ)/controller/constraints.o
 

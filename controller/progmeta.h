@@ -4,7 +4,7 @@
  * functions with their files, lines, continuation points and the types
  * they use, and the record types' layouts (struct cons_program).  Used by
  * upstarectl check-constraints and by the type-safety check of partial
- * updates (ctl_update.c).
+ * updates (update_barrier.c).
  */
 #ifndef UPSTARE_PROGMETA_H
 #define UPSTARE_PROGMETA_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The update driver of controller/ctl_update.c, shared by upstarectl
- * update --direct and upstared, which adds its readiness rules and its
+ * The update driver (update.c), shared by upstarectl update --direct
+ * (ctl_update.c) and upstared, which adds its readiness rules and its
  * update window through the hooks.
  */
 #ifndef UPSTARE_UPDATE_H
@@ -45,7 +45,7 @@ struct update_hooks {
 
 /*
  * What an update is asked to do: upstarectl update's options as data.
- * upstarectl fills it from its arguments (update_parse()); upstared from
+ * upstarectl fills it from its arguments (ctl_update.c); upstared from
  * the request's fields, with no argument parsing and no change of working
  * directory: its clients send absolute paths.
  */
@@ -60,12 +60,6 @@ struct update_req {
 	unsigned depth;			/* --depth; 0: every frame */
 };
 
-/*
- * upstarectl update's arguments (argv[0] is "update") into r: 0; 1 after
- * --help (printed on out); 2 on a usage error (said on err).  r's strings
- * point into argv; update_req_free() frees what r holds.
- */
-int update_parse(int argc, char **argv, struct update_req *r, FILE *out, FILE *err);
 /* Are r's values in range?  0, or -1 with the usage on err. */
 int update_check(const struct update_req *r, FILE *err);
 void update_req_free(struct update_req *r);
@@ -74,7 +68,5 @@ void update_req_free(struct update_req *r);
  * Returns the exit status.  h may be NULL.
  */
 int update_exec(const struct update_req *r, FILE *out, FILE *err, const struct update_hooks *h);
-/* update_parse() and update_exec(): upstarectl update --direct. */
-int update_run(int argc, char **argv, FILE *out, FILE *err, const struct update_hooks *h);
 
 #endif

@@ -9,7 +9,7 @@
  * thread, one epoll loop: the socket, the BPF ring buffer and a signalfd.
  * SIGTERM and SIGINT detach everything and exit 0.
  *
- * "update" runs upstarectl update's driver (controller/ctl_update.c) here,
+ * "update" runs upstarectl update's driver (controller/update.c) here,
  * with two additions: the protocol starts only once the readiness rules
  * say every thread of every target is ready (retried until the deadline,
  * then refused with each thread that was not, and why), and the update
