@@ -823,6 +823,16 @@ static void handle_request(struct jbuf *out, const char *line)
 
 /* ----------------------------------------------------------------- clients */
 
+/* {"ok":false,"error":msg} on a line: the answer to a client not served. */
+static void refusal(struct jbuf *b, const char *msg)
+{
+	jb_open(b, '{');
+	jb_kbool(b, "ok", false);
+	jb_kstr(b, "error", msg);
+	jb_close(b, '}');
+	jb_raw(b, "\n");
+}
+
 static void client_close(struct client *c)
 {
 	epoll_ctl(d.epfd, EPOLL_CTL_DEL, c->fd, NULL);
@@ -1051,9 +1061,11 @@ static void client_read(struct client *c)
 	if (client_serve(c))
 		return;
 	if (c->len > MAX_LINE) {
-		static const char msg[] = "{\"ok\":false,\"error\":\"request line too long\"}\n";
+		struct jbuf b = {};
 
-		send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		refusal(&b, "request line too long");
+		send(c->fd, b.s, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		jb_free(&b);
 		client_close(c);
 	}
 }
@@ -1147,10 +1159,12 @@ static void accept_client(void)
 	if (fd < 0)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || !peer_allowed(&cr)) {
-		static const char msg[] = "{\"ok\":false,\"error\":\"permission denied\"}\n";
+		struct jbuf b = {};
 
 		logmsg("refused a client (uid %u gid %u pid %d)", cr.uid, cr.gid, cr.pid);
-		write_all(fd, msg, sizeof(msg) - 1);
+		refusal(&b, "permission denied");
+		write_all(fd, b.s, b.len);
+		jb_free(&b);
 		close(fd);
 		return;
 	}
@@ -1164,10 +1178,14 @@ static void accept_client(void)
 		}
 		if (used == MAX_CLIENTS || (cr.uid && (mine >= PEER_CLIENTS ||
 						       used >= MAX_CLIENTS - ROOT_CLIENTS))) {
-			snprintf(msg, sizeof(msg), "{\"ok\":false,\"error\":\"too many clients "
-				 "(%d connected, %d of uid %u)\"}\n", used, mine, cr.uid);
+			struct jbuf b = {};
+
+			snprintf(msg, sizeof(msg), "too many clients (%d connected, %d of uid %u)",
+				 used, mine, cr.uid);
 			logmsg("refused a client of uid %u: too many clients", cr.uid);
-			send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+			refusal(&b, msg);
+			send(fd, b.s, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			jb_free(&b);
 			close(fd);
 			return;
 		}
