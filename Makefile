@@ -129,18 +129,20 @@ BPF_OBJS := $(patsubst $(SRC)/bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst $(SRC)/bpf/%.bpf.c,$(O)/gen/%.skel.h,$(BPF_SRCS))
 CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/*.c))
 CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
+# The constraint-file library has no dependency beyond libc: the runner's
+# tests and the fuzzer link it directly.
+CONS_SRCS := $(wildcard $(SRC)/controller/constraints_*.c)
+CONS_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(CONS_SRCS))
 # upstared drives updates with the same code as upstarectl update --direct:
 # the update driver, its report and its check barrier, and target.c.
 UPDATE_OBJS := update.o update_report.o update_barrier.o target.o
 UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o \
-	$(UPDATE_OBJS) constraints.o progmeta.o)
+	$(UPDATE_OBJS) progmeta.o) $(CONS_OBJS)
 # upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
-# The constraint-file library has no dependency beyond libc: the runner's
-# tests and the fuzzer link it directly.
-UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(OBJ)/controller/constraints.o \
+UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(CONS_OBJS) \
 	$(OBJ)/controller/progmeta.o $(addprefix $(OBJ)/controller/,$(UPDATE_OBJS)) \
 	$(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/ctl_*.c))
-TOP_OBJS := $(OBJ)/controller/top.o $(OBJ)/controller/constraints.o
+TOP_OBJS := $(OBJ)/controller/top.o $(CONS_OBJS)
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
@@ -204,8 +206,8 @@ $(O)/man/%.8 $(O)/man/%.1: $(SRC)/Documentation/%.rst | $(O)/man
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-$(O)/fuzz/cons-fuzz: $(SRC)/selftests/fuzz/cons_fuzz.c $(SRC)/controller/constraints.c \
-		$(SRC)/controller/constraints.h | $(O)/fuzz
+$(O)/fuzz/cons-fuzz: $(SRC)/selftests/fuzz/cons_fuzz.c $(CONS_SRCS) \
+		$(SRC)/controller/constraints.h $(SRC)/controller/constraints_internal.h | $(O)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CC) $(FUZZ_FLAGS) -I$(SRC)/controller $(filter %.c,$^) -o $@
 
@@ -219,7 +221,7 @@ $(OBJ)/selftests/%.o: $(SRC)/selftests/%.c | $(OBJ)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -I$(SRC)/userlib/include -c $< -o $@
 
-$(O)/selftests/runner: $(TEST_OBJS) $(OBJ)/controller/constraints.o $(OBJ)/controller/json.o | $(O)/selftests
+$(O)/selftests/runner: $(TEST_OBJS) $(CONS_OBJS) $(OBJ)/controller/json.o | $(O)/selftests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Constraint files (controller/constraints.c):
+ * Constraint files (controller/constraints_*.c):
  *
  *  constraints/bad/NAME    one case per malformed file in selftests/constraints/
  *                          bad/: the file's "# expect: LINE:COL: MESSAGE" header
