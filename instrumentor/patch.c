@@ -22,6 +22,7 @@
  * conversion generator (xfgen.c) reads them while it runs.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -317,6 +318,23 @@ static char *record_of_desc(const char *desc)
 	lt = strchr(desc, '<');
 	gt = lt ? strchr(lt, '>') : NULL;
 	return gt ? strndup(lt + 1, gt - lt - 1) : NULL;
+}
+
+/*
+ * Is an object of this type (as spelled) read-only: "const int", "const
+ * char[4][8]", "const char *const", "char *const[3]"; not "const char *"
+ * (a pointer that changes)?  A typedef that hides the const is not seen.
+ */
+static bool read_only(const char *type)
+{
+	const char *star = strrchr(type, '*');
+
+	if (!star)
+		return !strncmp(type, "const ", 6) || !strncmp(type, "volatile const ", 15);
+	star++;
+	while (*star == ' ')
+		star++;
+	return !strncmp(star, "const", 5) && !(star[5] == '_' || isalnum((unsigned char)star[5]));
 }
 
 /* Has any field of a record (an array of objects) a member named key? */
@@ -742,6 +760,21 @@ int patch_link(const struct patch_opts *po)
 			 * applied patch has.  Under its own name it would bind to an
 			 * older patch's copy when an earlier version had it (v2 ->
 			 * v1 -> v2: the first v2's stale value, update/retire).
+			 */
+			asprintf(&arg, "%s__us_%s", nv->symbol, tag);
+			rename_global(&rename, &storage, nv->symbol, arg);
+			free(arg);
+			continue;
+		}
+		if (read_only(bv->type) && read_only(nv->type) &&
+		    !type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type, nv->desc,
+				  nv->size)) {
+			/*
+			 * Read-only data (a const table, a const pointer): nothing
+			 * can have changed it, and the new code must see the new
+			 * version's values (a dispatch table that now names
+			 * another function): storage of its own, like a new
+			 * global, rather than the old one's.
 			 */
 			asprintf(&arg, "%s__us_%s", nv->symbol, tag);
 			rename_global(&rename, &storage, nv->symbol, arg);

@@ -4,7 +4,8 @@
  * built with upstare-cc, and of the transformers a patch may carry.
  *
  * A patch (upstare-cc --patch) holds the new version's code.  By default
- * an update keeps every global whose type did not change where it is,
+ * an update keeps every global whose type did not change where it is
+ * (read-only data excepted: the new version's values),
  * rebuilds every frame in the function of the same name at the
  * continuation point of the same key, and copies the locals whose type did
  * not change: those in scope there by name and by the block that declares
