@@ -167,7 +167,9 @@ static int convert_one(const struct __upstare_type_conv *tc, const void *old, vo
 	if (!x)
 		return upstare__gen_object(tc, old, new);
 	upstare__default_set(tc->gen, tc->old_size, tc->new_size);
+	upstare__xf_arm(1);	/* the patch's code: stopped at the deadline */
 	err = x->obj(new, old, tc->old_size);
+	upstare__xf_arm(0);
 	upstare__default_set(NULL, 0, 0);
 	if (err && !upstare__fail_msg()[0])
 		upstare_fail("the patch's transformer of '%s' failed (%d)", tc->name, err);

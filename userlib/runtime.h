@@ -282,8 +282,12 @@ void upstare__heap_end(int rollback);
 const char *upstare__fail_msg(void);
 const struct __upstare_watch *upstare__watch_local(const char *function, const char *key);
 int upstare__transform_globals(void);
-/* upstare__heap_convert() under the transformers' deadline. */
+/*
+ * upstare__heap_convert(), the patch's transformers it calls under the
+ * transformers' deadline: heap.c arms it (xf_arm(1)) around each call.
+ */
 int upstare__transform_heap(void);
+void upstare__xf_arm(int on);
 /* Why frame f cannot be converted to the patch's code, or NULL (a guess:
  * before the transformers run). */
 const char *upstare__unmappable(const struct frame *f);

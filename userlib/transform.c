@@ -308,8 +308,11 @@ static int xf_stopped(const struct xf_entry *e, const char *what)
 }
 
 /*
- * The objects on the heap, under the deadline too: a patch's transformer
- * of a type converted there may loop (heap.c runs its own fault guard).
+ * The objects on the heap.  Only the patch's transformers of their types
+ * run under the deadline (heap.c arms it around each call: one may loop):
+ * stopping the runtime's own conversion at a random point could leave it
+ * inside malloc, whose lock the rollback then needs.  heap.c runs its own
+ * fault guard.
  */
 int upstare__transform_heap(void)
 {
@@ -321,11 +324,15 @@ int upstare__transform_heap(void)
 	if (sigsetjmp(xf_jmp, 1))
 		return xf_stopped(&e, "converting objects on the heap");
 	ts->in_runtime++;
-	xf_armed = 1;
 	err = upstare__heap_convert();
 	xf_armed = 0;
 	ts->in_runtime--;
 	return err;
+}
+
+void upstare__xf_arm(int on)
+{
+	xf_armed = on;
 }
 
 static int call_xform(int (*fn)(void), const char *what)
