@@ -327,14 +327,36 @@ static char *record_of_desc(const char *desc)
  */
 static bool read_only(const char *type)
 {
-	const char *star = strrchr(type, '*');
+	const char *paren = strchr(type, '('), *star;
+	size_t n = strlen(type);
 
+	/*
+	 * A function pointer, "int (*const)(char *const)": its own declarator
+	 * is the first parenthesized group; the stars of the parameters are
+	 * not its.
+	 */
+	if (paren) {
+		const char *close = strchr(paren, ')');
+
+		type = paren + 1;
+		n = close ? (size_t)(close - type) : strlen(type);
+	}
+	/* trailing dimensions: "char *const[3]" is an array of read-only pointers */
+	while (n && type[n - 1] == ']') {
+		while (n && type[n - 1] != '[')
+			n--;
+		n = n ? n - 1 : 0;
+		while (n && type[n - 1] == ' ')
+			n--;
+	}
+	star = memrchr(type, '*', n);
 	if (!star)
-		return !strncmp(type, "const ", 6) || !strncmp(type, "volatile const ", 15);
+		return !paren && (!strncmp(type, "const ", 6) || !strncmp(type, "volatile const ", 15));
 	star++;
-	while (*star == ' ')
+	while (star < type + n && *star == ' ')
 		star++;
-	return !strncmp(star, "const", 5) && !(star[5] == '_' || isalnum((unsigned char)star[5]));
+	return type + n - star >= 5 && !strncmp(star, "const", 5) &&
+	       (type + n - star == 5 || !(star[5] == '_' || isalnum((unsigned char)star[5])));
 }
 
 /* Has any field of a record (an array of objects) a member named key? */
