@@ -859,9 +859,14 @@ int patch_link(const struct patch_opts *po)
 						nv->line };
 			char id[32];
 
+			char *rec = nv->desc ? record_of_desc(nv->desc) : NULL;
+
 			snprintf(id, sizeof(id), "xgen%u", nmoves);
 			xfgen_global(xg, &gens, id, &ov, &nw, where);
-			sb_printf(&moves, ", %ld, %ld, &%s },\n", bv->size, nv->size, id);
+			sb_printf(&moves, ", %ld, %ld, &%s, ", bv->size, nv->size, id);
+			c_str(&moves, rec);
+			sb_puts(&moves, " },\n");
+			free(rec);
 		}
 		nmoves++;
 		free(where);
@@ -924,7 +929,7 @@ int patch_link(const struct patch_opts *po)
 	sb_printf(&info, "static const struct __upstare_type_conv type_convs[] = {\n%s"
 		  "\t{ 0, 0, 0, 0 }\n};\n", convs.s ? convs.s : "");
 	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
-		  "\t{ 0, 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
+		  "\t{ 0, 0, 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
 		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"

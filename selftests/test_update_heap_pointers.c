@@ -320,7 +320,36 @@ out:
 	return res;
 }
 
+/*
+ * update/heap_views: several views of the same objects (updates/heap_views):
+ * a global array of workers that moves (its element type grew), two
+ * pointers to it declared arrays, and a global of a typedef'd connection
+ * (conn_t, fields swapped) with a pointer to it.  Found by review: each
+ * declared array was converted again into an array of its own (same=0,
+ * the views' counts apart), and the typedef'd global was not forwarded
+ * (cur went to a copy).  Every view now leads to the converted global:
+ * same=1, every count carried.
+ */
+static enum test_result heap_views(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct upd u;
+
+	if (!upd_init(&u, ctx, "heap_views", &res))
+		return res;
+	if (upd_prepare(&u, "v2/prog.c heap.c") &&
+	    upd_run(&u, "v1 n=20 same=1 w=20,20,20 p=20 b=20 hits=20 fd=7\n") &&
+	    upd_expect(&u, "v2.so", 5000, "applied", "result") &&
+	    upd_wait(&u, "v2 n=", 0, 10) &&
+	    upd_waitf(&u, 0, 1, "v2 n=%1$ld same=1 w=%1$ld,%1$ld,%1$ld p=%1$ld b=%1$ld hits=%1$ld "
+		      "fd=7\n", upd_last_value(&u, "v1 n=") + 1))
+		res = TEST_PASS;
+	upd_stop(&u);
+	return res;
+}
+
 UPDATE_TEST(heap_table, heap_table)
+UPDATE_TEST(heap_views, heap_views)
 UPDATE_TEST(heap_table_xforms, heap_table_xforms)
 UPDATE_TEST(heap_table_bad_link, heap_table_bad_link)
 UPDATE_TEST(heap_table_bad_count, heap_table_bad_count)

@@ -126,7 +126,10 @@ static int forward_moves(void)
 		char *new = upstare__obj_sym(upstare__up.obj, m->new_sym);
 		size_t n;
 
-		if ((rec = upstare__record_of(m->new_type, &n)))
+		/* by the shape's name: a typedef's spelling (conn_t) names no conversion */
+		if ((rec = m->record) && (n = strlen(rec)))
+			tc = upstare__type_conv(rec, n);
+		else if ((rec = upstare__record_of(m->new_type, &n)))
 			tc = upstare__type_conv(rec, n);
 		if (!tc || !old || !new || !tc->old_size || !tc->new_size ||
 		    m->old_size % tc->old_size || m->new_size % tc->new_size)
@@ -250,6 +253,22 @@ static int convert_array(struct array *a)
 	}
 	if (!(tc = conv_of(a->type)))
 		return -EINVAL;
+	/*
+	 * Its elements already have their new place: a global of that array
+	 * type that moved (workers = pool), or another declared array of the
+	 * same objects.  That conversion stands; this pointer follows it.
+	 */
+	new = upstare__ptrmap_get(&fwd, old);
+	if (new) {
+		if (upstare__ptrmap_get(&fwd, old + (a->n - 1) * tc->old_size) !=
+		    new + (a->n - 1) * tc->new_size) {
+			upstare_fail("an array of %lu '%s' overlaps objects converted otherwise "
+				     "(a shorter array, or objects of their own)", a->n, a->type);
+			return -EINVAL;
+		}
+		*a->where = new;
+		return 0;
+	}
 	in_place = upstare__xf_find(UPSTARE_XF_HEAP_IN_PLACE, a->type, NULL) != NULL;
 	if (in_place && tc->new_size != tc->old_size) {
 		upstare_fail("an array of '%s' cannot be converted in place: its elements change "

@@ -221,6 +221,8 @@ struct __upstare_global_move {
 	const char *old_type, *new_type;
 	unsigned long old_size, new_size;
 	const struct __upstare_xgen *gen;	/* the generated conversion, or 0 */
+	const char *record;		/* the record it holds (or an array of), by
+					 * its shape's name ("struct conn" for conn_t), or 0 */
 };
 
 /* What a patch shared object tells the runtime (symbol __upstare_patch_info). */
