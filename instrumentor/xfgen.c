@@ -60,14 +60,15 @@ static bool image_zero_at(const struct image *im, unsigned long off, unsigned lo
 	return true;
 }
 
-/* The steps that do something (not the old layout's markers). */
-static unsigned long steps(const struct deriv *d)
+/* A field of the old layout, by name (deriv.old: upstare_old_field()). */
+static void push_old(struct deriv *d, unsigned long off, unsigned long size, const char *what)
 {
-	unsigned long n = 0;
+	struct op *o;
 
-	for (unsigned long i = 0; i < d->n; i++)
-		n += d->v[i].op != __UPSTARE_XOP_OLD;
-	return n;
+	d->old = xrealloc(d->old, (d->nold + 1) * sizeof(*d->old));
+	o = &d->old[d->nold++];
+	*o = (struct op){ .op = __UPSTARE_XOP_OLD, .ooff = off, .osize = size,
+			  .what = xstrdup(what) };
 }
 
 /* Drop the steps from at on (a field that could not be derived after all). */
@@ -84,6 +85,9 @@ static void deriv_truncate(struct deriv *d, unsigned long at)
 
 void xf_deriv_free(struct deriv *d)
 {
+	for (unsigned long i = 0; i < d->nold; i++)
+		free(d->old[i].what);
+	free(d->old);
 	deriv_truncate(d, 0);
 	free(d->v);
 	free(d->why);
@@ -443,19 +447,22 @@ static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long o
 			/* the others still are: a transformer may take them (upstare.h,
 			 * upstare_convert_default()) and do this one */
 			deriv_truncate(d, at);
-			xf_push(d, __UPSTARE_XOP_OLD, ooff + obit / 8, 0, json_int(of, "size", 0), 0, sub);
 			note(d, "%s (left to a transformer)", d->last ? d->last : sub);
 			err = -1;
 		}
 	}
-	for (const struct json *of = o->fields->child; of; of = of->next)
-		if (json_str(of, "name") && !field_named(n->fields, json_str(of, "name"))) {
-			snprintf(sub, sizeof(sub), "%s.%s", what, json_str(of, "name"));
+	for (const struct json *of = o->fields->child; of; of = of->next) {
+		if (!json_str(of, "name"))
+			continue;
+		snprintf(sub, sizeof(sub), "%s.%s", what, json_str(of, "name"));
+		if (!field_named(n->fields, json_str(of, "name")))
 			note(d, "%s: removed; its value is dropped", sub);
-			if (!json_get(of, "bit_width"))
-				xf_push(d, __UPSTARE_XOP_OLD, ooff + json_int(of, "offset_bits", 0) / 8,
-				     0, json_int(of, "size", 0), 0, sub);
-		}
+		/* the old layout, by name, for upstare_old_field() (not inside an
+		 * array's element, whose offsets are the element's) */
+		if (!json_get(of, "bit_width") && !d->in_array)
+			push_old(d, ooff + json_int(of, "offset_bits", 0) / 8,
+				 json_int(of, "size", 0), sub);
+	}
 	return err;
 }
 
@@ -496,10 +503,15 @@ static int derive_array(const struct xfgen *x, struct deriv *d, unsigned long oo
 	unsigned long oes = on ? osz / on : 0, nes = nn ? nsz / nn : 0, n = on < nn ? on : nn;
 	unsigned long at = d->n;
 	char sub[512];
+	int err;
 
 	snprintf(sub, sizeof(sub), "%s[]", what);
 	xf_push(d, __UPSTARE_XOP_ARRAY, ooff, noff, oes, nes, what);
-	if (derive(x, d, 0, strchr(od, ':') + 1, oes, 0, strchr(nd, ':') + 1, nes, sub, depth + 1)) {
+	d->in_array++;
+	err = derive(x, d, 0, strchr(od, ':') + 1, oes, 0, strchr(nd, ':') + 1, nes, sub,
+		     depth + 1);
+	d->in_array--;
+	if (err) {
 		deriv_truncate(d, at);	/* an element's steps make no sense alone */
 		return -1;
 	}
@@ -616,6 +628,16 @@ void xf_emit(struct sb *o, const char *id, const struct deriv *d, const struct i
 			sb_printf(o, "%s%lldLL", k ? ", " : " ", d->v[i].map[k]);
 		sb_puts(o, " };\n");
 	}
+	if (d->nold) {
+		sb_printf(o, "static const struct __upstare_xop %s_old[] = {\n", id);
+		for (unsigned long i = 0; i < d->nold; i++) {
+			sb_printf(o, "\t{ %u, 0, %lu, 0, %lu, 0, 0, 0, 0, 0, 0, 0, ", d->old[i].op,
+				  d->old[i].ooff, d->old[i].osize);
+			c_string(o, d->old[i].what);
+			sb_puts(o, ", 0, 0, 0 },\n");
+		}
+		sb_puts(o, "};\n");
+	}
 	if (d->n) {
 		sb_printf(o, "static const struct __upstare_xop %s_ops[] = {\n", id);
 		for (unsigned long i = 0; i < d->n; i++) {
@@ -665,9 +687,13 @@ void xf_emit(struct sb *o, const char *id, const struct deriv *d, const struct i
 	else
 		sb_printf(o, "0, %#lxUL, ", im->addr);
 	if (im->kind == 2 && im->nrel)
-		sb_printf(o, "%s_rel, %lu\n};\n", id, im->nrel);
+		sb_printf(o, "%s_rel, %lu,\n", id, im->nrel);
 	else
-		sb_puts(o, "0, 0\n};\n");
+		sb_puts(o, "0, 0,\n");
+	if (d->nold)
+		sb_printf(o, "\t%s_old, %lu\n};\n", id, d->nold);
+	else
+		sb_puts(o, "\t0, 0\n};\n");
 }
 
 int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct xfgen_var *ov,
@@ -706,7 +732,7 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 	} else if (x->explain) {
 		fprintf(stderr, "upstare-cc: %s:%ld: global %s ('%s' -> '%s'): converted by a "
 			"generated transformer (%lu step%s)%s%s\n", nv->source, nv->line, nv->name,
-			ov->type, nv->type, steps(&d), steps(&d) == 1 ? "" : "s", im.kind ? "; given the new initial value if "
+			ov->type, nv->type, d.n, d.n == 1 ? "" : "s", im.kind ? "; given the new initial value if "
 			"unchanged since the start" : "", d.notes.s ? ":" : "");
 		if (d.notes.s)
 			fputs(d.notes.s, stderr);
@@ -745,8 +771,8 @@ int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name
 				name, d.why, d.notes.s ? ":" : "");
 		else
 			fprintf(stderr, "upstare-cc: locals of type %s: converted by a generated "
-				"transformer (%lu step%s)%s\n", name, steps(&d),
-				steps(&d) == 1 ? "" : "s", d.notes.s ? ":" : "");
+				"transformer (%lu step%s)%s\n", name, d.n,
+				d.n == 1 ? "" : "s", d.notes.s ? ":" : "");
 		if (d.notes.s)
 			fputs(d.notes.s, stderr);
 	}

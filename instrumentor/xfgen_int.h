@@ -76,6 +76,9 @@ struct deriv {
 	unsigned long n;
 	char *why;		/* the first step that cannot be derived */
 	char *last;		/* the last one */
+	struct op *old;		/* the old layout's fields, by name */
+	unsigned long nold;
+	int in_array;		/* inside an array's element: offsets are its */
 	struct sb notes;
 	const struct image *im;	/* the old initial value */
 };

@@ -433,20 +433,17 @@ int upstare_convert_default(void *new_obj, const void *old_obj)
 
 const void *upstare_old_field(const void *old_obj, const char *field, size_t *size)
 {
-	const struct __upstare_xop *ops = def_gen ? def_gen->ops : NULL;
-	size_t n = strlen(field);
+	const struct __upstare_xop *old = def_gen ? def_gen->old : NULL;
 
-	/* each step names its field "root.field" ("struct conn.event", "cfg.v") */
-	for (unsigned long i = 0; ops && i < def_gen->nops; i++) {
-		const char *w = ops[i].what, *dot = w ? strchr(w, '.') : NULL;
+	/* each names its field "root.field" ("struct conn.event", "cfg.c.buf") */
+	for (unsigned long i = 0; old && i < def_gen->nold; i++) {
+		const char *dot = old[i].what ? strchr(old[i].what, '.') : NULL;
 
-		if (ops[i].op == __UPSTARE_XOP_BITS || !dot || strncmp(dot + 1, field, n) ||
-		    dot[1 + n] || ops[i].ooff + ops[i].osize > def_osize)
+		if (!dot || strcmp(dot + 1, field) || old[i].ooff + old[i].osize > def_osize)
 			continue;
 		if (size)
-			*size = ops[i].op == __UPSTARE_XOP_ARRAY ? ops[i].count * ops[i].ostride :
-				ops[i].osize;
-		return (const char *)old_obj + ops[i].ooff;
+			*size = old[i].osize;
+		return (const char *)old_obj + old[i].ooff;
 	}
 	return NULL;
 }

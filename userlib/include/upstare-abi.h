@@ -146,9 +146,8 @@ enum __upstare_xop_kind {
 				 * COUNTED, to an array of them (PTRS: of
 				 * pointers to them) as long as the integer of
 				 * count bytes at count_sym + count_off says */
-	__UPSTARE_XOP_OLD,	/* a field of the old layout the steps do not
-				 * carry (removed, or not derived): nothing to do;
-				 * upstare_old_field() finds it */
+	__UPSTARE_XOP_OLD,	/* a field of the old layout, in the xgen's old
+				 * list only (upstare_old_field()) */
 };
 
 /* flags; ZEROED: an ARRAY that changed length, by position only if both
@@ -191,6 +190,10 @@ struct __upstare_xgen {
 	unsigned long link_addr;	/* the old storage's address at link time */
 	const struct __upstare_xreloc *relocs;
 	unsigned long nrelocs;
+	/* the old layout's fields by name, whether the steps carry them or not
+	 * (OLD entries: offset, size; upstare_old_field()) */
+	const struct __upstare_xop *old;
+	unsigned long nold;
 };
 
 /* The generated conversion of a record or enum type whose layout changed,

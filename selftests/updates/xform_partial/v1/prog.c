@@ -20,6 +20,7 @@ struct cfg {
 	union val v;
 	long removed_count;
 	char name[8];
+	int lo, hi;
 };
 #define SHOW(c) printf(VERSION " n=%ld port=%d v=%d name=%s\n", n, (c).port, (c).v.i, (c).name)
 #define COUNT(c) ((c).removed_count++)

@@ -10,6 +10,7 @@ struct cfg {
 	union val v;
 	int port;
 	long total;
+	int lo, hi;
 };
 #define SHOW(c) printf(VERSION " n=%ld port=%d v=%ld name=%s total=%ld\n", n, (c).port, \
 		       (c).v.l, (c).name, (c).total)
