@@ -509,6 +509,22 @@ static void rename_global(struct argv_list *rename, struct sb *map, const char *
 	map_put(map, sym, to);
 }
 
+/*
+ * Storage of the patch's own for sym, under a name no applied patch has
+ * (NAME__us_TAG): renamed in the patch's objects; the name (malloc'd).
+ */
+static char *own_storage(struct argv_list *rename, struct sb *map, const char *sym,
+			 const char *tag)
+{
+	char *name;
+
+	if (asprintf(&name, "%s__us_%s", sym, tag) < 0)
+		name = NULL;
+	if (name)
+		rename_global(rename, map, sym, name);
+	return name;
+}
+
 static void asm_section(struct sb *o, const char *sect, const char *text)
 {
 	sb_printf(o, "__asm__(\".pushsection %s,\\\"\\\",@progbits\\n\\t.ascii \\\"", sect);
@@ -773,6 +789,7 @@ int patch_link(const struct patch_opts *po)
 	for (int i = 0; i < news.n; i++) {
 		const struct gvar *nv = &news.v[i], *bv = gvar_match(&base, nv, &nu, pair);
 		char *where, *arg;
+		bool changed;
 
 		if (gvar_find(&news, nv->symbol) != nv)
 			continue;	/* seen already */
@@ -783,14 +800,12 @@ int patch_link(const struct patch_opts *po)
 			 * older patch's copy when an earlier version had it (v2 ->
 			 * v1 -> v2: the first v2's stale value, update/retire).
 			 */
-			asprintf(&arg, "%s__us_%s", nv->symbol, tag);
-			rename_global(&rename, &storage, nv->symbol, arg);
-			free(arg);
+			free(own_storage(&rename, &storage, nv->symbol, tag));
 			continue;
 		}
-		if (read_only(bv->type) && read_only(nv->type) &&
-		    !type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type, nv->desc,
-				  nv->size)) {
+		changed = type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type,
+				       nv->desc, nv->size);
+		if (read_only(bv->type) && read_only(nv->type) && !changed) {
 			/*
 			 * Read-only data (a const table, a const pointer): nothing
 			 * can have changed it, and the new code must see the new
@@ -798,14 +813,11 @@ int patch_link(const struct patch_opts *po)
 			 * another function): storage of its own, like a new
 			 * global, rather than the old one's.
 			 */
-			asprintf(&arg, "%s__us_%s", nv->symbol, tag);
-			rename_global(&rename, &storage, nv->symbol, arg);
-			free(arg);
+			free(own_storage(&rename, &storage, nv->symbol, tag));
 			continue;
 		}
 		where = storage_of(bmap, bv->symbol);
-		if (!type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type, nv->desc,
-				  nv->size)) {
+		if (!changed) {
 			if (strcmp(where, nv->symbol))
 				rename_global(&rename, &storage, nv->symbol, where);
 			/* kept as it is: it must not lead to records whose layout changed */
@@ -839,14 +851,14 @@ int patch_link(const struct patch_opts *po)
 			free(where);
 			continue;
 		}
-		asprintf(&arg, "%s__us_%s", nv->symbol, tag);
-		rename_global(&rename, &storage, nv->symbol, arg);
-		free(arg);
+		arg = own_storage(&rename, &storage, nv->symbol, tag);
 		sb_puts(&moves, "\t{ ");
 		c_str(&moves, nv->name);
 		sb_puts(&moves, ", ");
 		c_str(&moves, where);
-		sb_printf(&moves, ", \"%s__us_%s\", ", nv->symbol, tag);
+		sb_puts(&moves, ", ");
+		c_str(&moves, arg);
+		sb_puts(&moves, ", ");
 		c_str(&moves, bv->type);
 		sb_puts(&moves, ", ");
 		c_str(&moves, nv->type);
@@ -857,9 +869,8 @@ int patch_link(const struct patch_opts *po)
 			struct xfgen_var nw = { nv->name, nv->type, nv->desc,
 						nv->file ? nv->file : nv->source, nv->size,
 						nv->line };
-			char id[32];
-
 			char *rec = nv->desc ? record_of_desc(nv->desc) : NULL;
+			char id[32];
 
 			snprintf(id, sizeof(id), "xgen%u", nmoves);
 			xfgen_global(xg, &gens, id, &ov, &nw, where);
@@ -870,6 +881,7 @@ int patch_link(const struct patch_opts *po)
 		}
 		nmoves++;
 		free(where);
+		free(arg);
 	}
 	if (xfgen_heap_check(xg))
 		goto out;

@@ -451,17 +451,18 @@ const void *upstare_old_field(const void *old_obj, const char *field, size_t *si
 int upstare__gen_dry_run(const struct __upstare_global_move *m, const void *old,
 			 const void *new_init)
 {
-	struct conv c = { m->gen, old, malloc(m->new_size ? m->new_size : 1), m->old_size,
-			  m->new_size, 1 };
+	struct conv c = { m->gen, old, NULL, m->old_size, m->new_size, 1 };
 	int err;
 
-	if (!c.new) {
+	/* nothing would run (no steps: the caller reports it) */
+	if (upstare__gen_unchanged(m, old) || m->gen->why)
+		return 0;
+	if (!(c.new = malloc(m->new_size ? m->new_size : 1))) {
 		upstare_fail("out of memory");
 		return -ENOMEM;
 	}
 	memcpy(c.new, new_init, m->new_size);
-	err = upstare__gen_unchanged(m, old) || m->gen->why ? 0 :
-	      run(&c, m->gen->ops, m->gen->nops, 0, 0);
+	err = run(&c, m->gen->ops, m->gen->nops, 0, 0);
 	free(c.new);
 	return err;
 }

@@ -325,7 +325,7 @@ int upstare__transform_heap(void)
 		return xf_stopped(&e, "converting objects on the heap");
 	ts->in_runtime++;
 	err = upstare__heap_convert();
-	xf_armed = 0;
+	xf_armed = 0;	/* a transformer that faulted left it armed */
 	ts->in_runtime--;
 	return err;
 }
@@ -423,16 +423,19 @@ int upstare__check_moves(void)
 	/* every global the patch cannot convert, not only the first */
 	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
 		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+		void *old = upstare__sym(m->old_sym);
+		void *new = upstare__obj_sym(upstare__up.obj, m->new_sym);
 
-		if (!upstare__sym(m->old_sym) || !upstare__obj_sym(upstare__up.obj, m->new_sym)) {
+		if (!old || !new) {
 			upstare__reason("global %s: storage %s or %s not found", m->name, m->old_sym,
 			       m->new_sym);
 			err = -ENOENT;
 			continue;
 		}
-		if (!upstare__xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
-		    !upstare__xf_find(UPSTARE_XF_TYPE, m->new_type, NULL) &&
-		    (!m->gen || (m->gen->why && !upstare__gen_unchanged(m, upstare__sym(m->old_sym))))) {
+		if (upstare__xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) ||
+		    upstare__xf_find(UPSTARE_XF_TYPE, m->new_type, NULL))
+			continue;	/* the patch's transformer */
+		if (!m->gen || (m->gen->why && !upstare__gen_unchanged(m, old))) {
 			char why[600] = "";
 
 			/* generated: refused now only if it cannot work (checked again
@@ -450,12 +453,10 @@ int upstare__check_moves(void)
 						"patch has no transformer for it%s", m->name,
 						m->new_type, why);
 			err = err ? err : -EINVAL;
-		} else if (!upstare__xf_find(UPSTARE_XF_GLOBAL, m->name, NULL) &&
-			   !upstare__xf_find(UPSTARE_XF_TYPE, m->new_type, NULL)) {
+		} else {
 			/* what would refuse the generated one now (a pointer not NULL) */
 			fail_msg[0] = 0;
-			if (upstare__gen_dry_run(m, upstare__sym(m->old_sym),
-						 upstare__obj_sym(upstare__up.obj, m->new_sym))) {
+			if (upstare__gen_dry_run(m, old, new)) {
 				upstare__reason("global %s: %s", m->name, fail_msg);
 				err = err ? err : -EINVAL;
 			}
