@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stddef.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdbool.h>
@@ -21,6 +22,12 @@
 #include "upstare.h"
 #include "xfgen.h"
 #include "xfgen_int.h"
+
+/* the patch's entries of section upstare_xf, as upstare.h lays them out
+ * (the patch is built for the machine upstare-cc runs on) */
+#define XF_SIZE sizeof(struct upstare_xform)
+#define XF_A offsetof(struct upstare_xform, a)
+#define XF_B offsetof(struct upstare_xform, b)
 
 #define IMAGE_MAX (1ul << 20)	/* initial values larger than this: not recorded */
 
@@ -277,20 +284,20 @@ void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs)
 				unsigned long at;
 				char *ent;
 
-				/* struct upstare_xform: kind at 0, a at 8, b at 16 (LP64) */
-				if (!gelf_getrela(rd, k, &r) || (r.r_offset % 48 != 8 &&
-								 r.r_offset % 48 != 16))
+				/* struct upstare_xform, in upstare.h: kind, a, b */
+				if (!gelf_getrela(rd, k, &r) || (r.r_offset % XF_SIZE != XF_A &&
+								 r.r_offset % XF_SIZE != XF_B))
 					continue;
-				at = r.r_offset - r.r_offset % 48;
+				at = r.r_offset - r.r_offset % XF_SIZE;
 				if (at + sizeof(kind) > td->d_size)
 					continue;
 				memcpy(&kind, (char *)td->d_buf + at, sizeof(kind));
 				str = reloc_string(e, sd, 0, &r);
 				if (str && kind == UPSTARE_XF_HEAP_ARRAY) {
-					heap_array_part(x, i, at, r.r_offset % 48 == 8, str);
+					heap_array_part(x, i, at, r.r_offset % XF_SIZE == XF_A, str);
 					continue;
 				}
-				if (!str || r.r_offset % 48 != 8 ||
+				if (!str || r.r_offset % XF_SIZE != XF_A ||
 				    (kind != UPSTARE_XF_GLOBAL && kind != UPSTARE_XF_TYPE &&
 				     kind != UPSTARE_XF_HEAP && kind != UPSTARE_XF_HEAP_IN_PLACE))
 					continue;

@@ -262,6 +262,8 @@ int upstare__gen_object(const struct __upstare_type_conv *tc, const void *old, v
 /* The patch's declaration (upstare.h) of that kind for a (and b), or NULL. */
 struct upstare_xform;
 const struct upstare_xform *upstare__xf_find(unsigned kind, const char *a, const char *b);
+/* The patch's PRE_COMMIT or ON_ROLLBACK hooks (upstare.h); 0 or the first error. */
+int upstare__run_hooks(unsigned kind);
 /*
  * heap.c: the objects reached through pointers to types the patch
  * declares with UPSTARE_HEAP_CONVERT.  heap_slot: a pointer to convert

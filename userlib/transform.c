@@ -363,6 +363,59 @@ static int call_xform(int (*fn)(void), const char *what)
 	return err;
 }
 
+/*
+ * The patch's hooks of one kind (UPSTARE_PRE_COMMIT, UPSTARE_ON_ROLLBACK),
+ * in link order.  Pre-commit hooks stop at the first error; rollback hooks
+ * all run, each under a deadline of the update's timeout from its start
+ * (the update's own may be what passed), their errors only reported.
+ */
+int upstare__run_hooks(unsigned kind)
+{
+	const struct upstare_xform *x = upstare__up.p->xf_begin, *end = upstare__up.p->xf_end;
+	int rollback = kind == UPSTARE_XF_ON_ROLLBACK, err = 0;
+	char what[200];
+
+	for (; x && x < end; x++) {
+		if (x->kind != kind || !x->hook)
+			continue;
+		if (rollback) {
+			xf_deadline = upstare__mono_ns() + upstare_control.timeout_ms * 1000000ull;
+			if (xf_have_timer) {
+				struct itimerspec it = {
+					.it_value = { xf_deadline / 1000000000ull,
+						      xf_deadline % 1000000000ull },
+				};
+
+				timer_settime(xf_timer, TIMER_ABSTIME, &it, NULL);
+			}
+		}
+		snprintf(what, sizeof(what), "%s hook %s", rollback ? "rollback" : "pre-commit",
+			 x->a);
+		err = call_xform(x->hook, what);
+		if (err && !rollback)
+			return err;
+	}
+	return rollback ? 0 : err;
+}
+
+void *upstare_new_function(const char *name, const char *file)
+{
+	const struct __upstare_fdesc *found = NULL;
+
+	if (!upstare__up.p || !name)
+		return NULL;
+	for (const struct __upstare_fdesc *d = upstare__up.fns.begin; d && d < upstare__up.fns.end;
+	     d++) {
+		if (strcmp(d->name, name) ||
+		    (file && strcmp(upstare__base_name(d->file), upstare__base_name(file))))
+			continue;
+		if (found)
+			return NULL;	/* two of that name: the file says which */
+		found = d;
+	}
+	return found ? found->fn : NULL;
+}
+
 static const struct upstare_xform *cur_xf;
 static void *xf_new, *xf_old;
 static unsigned long xf_old_size;

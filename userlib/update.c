@@ -679,8 +679,10 @@ static void lead(void)
 	 * return) the rebuild runs runtime code only and waits for nothing.
 	 */
 	if (upstare__transform_begin(deadline) || upstare__transform_globals() ||
-	    upstare__transform_frames() || upstare__transform_heap() || deadline_passed(deadline) ||
+	    upstare__transform_frames() || upstare__transform_heap() ||
+	    upstare__run_hooks(UPSTARE_XF_PRE_COMMIT) || deadline_passed(deadline) ||
 	    group_decision()) {
+		upstare__run_hooks(UPSTARE_XF_ON_ROLLBACK);
 		upstare__transform_end(1);
 		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
 			upstare__free_frames(t->newtop);

@@ -250,8 +250,9 @@ struct __upstare_patch {
  * clones; 6: __upstare_enter pops or pushes, __upstare_unwind_at; 7: local
  * keys, block scopes of locals and continuation points; 8: generated
  * conversions of changed globals and of locals of changed types, and
- * checks of pointers to changed records; 9: counted PTR steps (heap arrays)
+ * checks of pointers to changed records; 9: counted PTR steps (heap arrays);
+ * 10: struct upstare_xform (upstare.h) gains hook (PRE_COMMIT, ON_ROLLBACK)
  */
-#define __UPSTARE_ABI 9
+#define __UPSTARE_ABI 10
 
 #endif

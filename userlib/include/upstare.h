@@ -113,6 +113,15 @@ int upstare_convert_default(void *new_obj, const void *old_obj);
  * conversion names.
  */
 const void *upstare_old_field(const void *old_obj, const char *field, size_t *size);
+/*
+ * In a transformer or a hook: the patch's (new version's) function NAME,
+ * of the source file whose base name is FILE ("thread.c": a static
+ * function), or of any file when FILE is NULL and only one function has
+ * that name; NULL if there is none (or, FILE NULL, several).  For state
+ * outside the converted data that names a function: a callback
+ * registered with a library (patches.rst, "Hooks").
+ */
+void *upstare_new_function(const char *name, const char *file);
 /* Record why a transformer refuses the update (shown in the reasons). */
 void upstare_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -125,6 +134,8 @@ enum upstare_xform_kind {
 	UPSTARE_XF_HEAP,
 	UPSTARE_XF_HEAP_IN_PLACE,
 	UPSTARE_XF_HEAP_ARRAY,
+	UPSTARE_XF_PRE_COMMIT,
+	UPSTARE_XF_ON_ROLLBACK,
 };
 
 struct upstare_xform {
@@ -132,6 +143,7 @@ struct upstare_xform {
 	const char *a, *b, *c;	/* names: see the macros */
 	int (*obj)(void *new_obj, const void *old_obj, size_t old_size);
 	int (*frame)(struct upstare_frame *f);
+	int (*hook)(void);
 };
 
 #define __UPSTARE_XF(id) static const struct upstare_xform id \
@@ -156,6 +168,21 @@ struct upstare_xform {
 	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_HEAP_IN_PLACE, type, 0, 0, 0, 0 }
 #define UPSTARE_HEAP_ARRAY(var, count) \
 	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_HEAP_ARRAY, #var, #count, 0, 0, 0 }
+/*
+ * Hooks, for state outside what the update converts (a library's
+ * registrations of old objects, descriptors, threads): fn, int fn(void),
+ * runs in the leader with every thread parked.  A PRE_COMMIT hook runs
+ * once every transformer and conversion succeeded, just before the commit,
+ * under the update's deadline; it returns 0, or a negative errno (with
+ * upstare_fail()) to roll the update back.  An ON_ROLLBACK hook runs when
+ * an update rolls back after its transformers could run, before the old
+ * state is put back and the new objects freed, under a deadline of its
+ * own: it undoes what the transformers and hooks did outside that state.
+ */
+#define UPSTARE_PRE_COMMIT(fn) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_PRE_COMMIT, #fn, 0, 0, 0, 0, fn }
+#define UPSTARE_ON_ROLLBACK(fn) \
+	__UPSTARE_XF(__UPSTARE_XFID) = { UPSTARE_XF_ON_ROLLBACK, #fn, 0, 0, 0, 0, fn }
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,23 @@
+#define VERSION "v2"
+#include "../lib.h"
+
+struct conn {
+	int fd;
+	char tag[16];
+	long count;
+	long seen;
+	struct event ev;
+};
+#define CALLBACK on_ready2
+#define SEEN(c) (c)->seen
+#define ON_READY
+
+static void on_ready2(void *arg)
+{
+	struct conn *c = arg;
+
+	c->count++;
+	c->seen++;
+}
+
+#include "../v1/prog.c"
