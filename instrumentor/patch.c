@@ -739,7 +739,7 @@ int patch_link(const struct patch_opts *po)
 	const char **pair = NULL;
 	struct rtypes btypes = { 0 }, ntypes = { 0 };
 	struct sb changed = { 0 }, convs = { 0 };
-	unsigned nchanged = 0, nconvs = 0;
+	unsigned nchanged = 0, nconvs = 0, nstatics = 0;
 	struct argv_list rename = { 0 };
 	struct sb bstorage = { 0 }, gens = { 0 };
 	struct xfgen *xg = NULL;
@@ -942,11 +942,26 @@ int patch_link(const struct patch_opts *po)
 		  "\t{ 0, 0, 0, 0 }\n};\n", convs.s ? convs.s : "");
 	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
 		  "\t{ 0, 0, 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
+	/* the base's file-scope statics, for upstare_old_global("file:name") */
+	sb_puts(&info, "static const struct __upstare_static statics[] = {\n");
+	for (int i = 0; i < base.n; i++) {
+		if (!base.v[i].is_static || base.v[i].function)
+			continue;
+		sb_puts(&info, "\t{ ");
+		c_str(&info, base.v[i].name);
+		sb_puts(&info, ", ");
+		c_str(&info, base.v[i].source);
+		sb_puts(&info, ", ");
+		c_str(&info, base.v[i].symbol);
+		sb_puts(&info, " },\n");
+		nstatics++;
+	}
+	sb_puts(&info, "\t{ 0, 0, 0 }\n};\n");
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
 		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"
-		  "\t%u, changed_types, %u, type_convs, %u, watches\n"
-		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged, nconvs, wl.n);
+		  "\t%u, changed_types, %u, type_convs, %u, watches, %u, statics\n"
+		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged, nconvs, wl.n, nstatics);
 	asm_section(&info, ".upstare_base", bid.s);
 	if (storage.s)
 		asm_section(&info, ".upstare_storage", storage.s);

@@ -104,12 +104,34 @@ int upstare_frame_set_key(struct upstare_frame *f, const char *key)
 	return -ENOENT;
 }
 
+/*
+ * A static global of the base is "file:name" (file: its source's base
+ * name), or "name" when only one file has a static of that name; upstare-cc
+ * made it visible under a symbol of its own (the patch lists them).
+ */
 void *upstare_old_global(const char *name)
 {
-	for (unsigned i = 0; upstare__up.p && i < upstare__up.p->nmoves; i++)
-		if (!strcmp(upstare__up.p->moves[i].name, name))
-			return upstare__sym(upstare__up.p->moves[i].old_sym);
-	return upstare__sym(name);
+	const struct __upstare_patch *p = upstare__up.p;
+	const char *colon = strrchr(name, ':'), *sym = NULL;
+	size_t len = colon ? (size_t)(colon - name) : 0;
+
+	if (!p)
+		return NULL;
+	for (unsigned i = 0; !colon && i < p->nmoves; i++)
+		if (!strcmp(p->moves[i].name, name))
+			return upstare__sym(p->moves[i].old_sym);
+	for (unsigned i = 0; i < p->nstatics; i++) {
+		const struct __upstare_static *st = &p->statics[i];
+		const char *base = upstare__base_name(st->source);
+
+		if (colon ? strcmp(st->name, colon + 1) || strlen(base) != len ||
+			    strncmp(base, name, len) : strcmp(st->name, name))
+			continue;
+		if (sym)
+			return NULL;	/* in two files: the file says which */
+		sym = st->sym;
+	}
+	return sym ? upstare__sym(sym) : colon ? NULL : upstare__sym(name);
 }
 
 /* ------------------------------------------------ deadline and old state */

@@ -228,6 +228,11 @@ struct __upstare_global_move {
 					 * its shape's name ("struct conn" for conn_t), or 0 */
 };
 
+/* A file-scope static of the base: upstare_old_global("file:name"). */
+struct __upstare_static {
+	const char *name, *source, *sym;
+};
+
 /* What a patch shared object tells the runtime (symbol __upstare_patch_info). */
 struct __upstare_patch {
 	unsigned int abi;		/* __UPSTARE_ABI */
@@ -243,6 +248,8 @@ struct __upstare_patch {
 	const struct __upstare_type_conv *type_convs;	/* of changed_types */
 	unsigned int nwatches;
 	const struct __upstare_watch *watches;
+	unsigned int nstatics;
+	const struct __upstare_static *statics;	/* the base's */
 };
 
 /*
@@ -251,7 +258,8 @@ struct __upstare_patch {
  * keys, block scopes of locals and continuation points; 8: generated
  * conversions of changed globals and of locals of changed types, and
  * checks of pointers to changed records; 9: counted PTR steps (heap arrays);
- * 10: struct upstare_xform (upstare.h) gains hook (PRE_COMMIT, ON_ROLLBACK)
+ * 10: struct upstare_xform (upstare.h) gains hook (PRE_COMMIT, ON_ROLLBACK);
+ * the base's statics
  */
 #define __UPSTARE_ABI 10
 

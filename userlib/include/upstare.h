@@ -86,7 +86,12 @@ const char *upstare_frame_function(struct upstare_frame *f);
 const char *upstare_frame_key(struct upstare_frame *f);
 /* Resume the new frame at another continuation key; 0 or -ENOENT. */
 int upstare_frame_set_key(struct upstare_frame *f, const char *key);
-/* During a transformer: the old storage of global NAME (by source name). */
+/*
+ * During a transformer or a hook: the old storage of global NAME (by source
+ * name); a static one as "file:name", file its source's base name
+ * ("slabs.c:rebalance_tid"), or as "name" if no other file has a static of
+ * that name.  NULL if there is none (or, "name", several).
+ */
 void *upstare_old_global(const char *name);
 /*
  * In a transformer of a type converted on the heap (UPSTARE_TYPE_TRANSFORMER

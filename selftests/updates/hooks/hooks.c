@@ -4,7 +4,8 @@
  * and notes where its old event is; the pre-commit hook takes every old
  * event out of the library's list and puts the new connection's in, with
  * version 2's callback (a static function: upstare_new_function()); the
- * rollback hook puts the list back as it was.  -DFAIL_AT=N: the pre-commit
+ * rollback hook puts the list back as it was.  It finds version 1's static
+ * max_fds with upstare_old_global().  -DFAIL_AT=N: the pre-commit
  * hook fails after moving N events.
  */
 #include <errno.h>
@@ -50,9 +51,15 @@ UPSTARE_TYPE_TRANSFORMER("struct conn", xform_conn);
 static int move_events(void)
 {
 	void (*cb)(void *) = upstare_new_function("on_ready2", "prog.c");
+	/* version 1's static, by file and name, and by name alone */
+	const int *max = upstare_old_global("prog.c:max_fds"), *max2 = upstare_old_global("max_fds");
 
 	if (!cb) {
 		upstare_fail("version 2 has no on_ready2");
+		return -ENOENT;
+	}
+	if (!max || max != max2 || *max != 32 || upstare_old_global("lib.c:max_fds")) {
+		upstare_fail("version 1's static max_fds not found by name");
 		return -ENOENT;
 	}
 	for (; nswapped < nmoved; nswapped++) {
