@@ -148,15 +148,37 @@ static bool version_is(int port, const char *want)
 	return ASSERT_TRUE(ok, "version answered") && ASSERT_STREQ(buf, want, "version");
 }
 
-/* upstarectl update --json of PATCH into the process: applied, every thread parked. */
-static bool update(pid_t pid, const char *patch)
+/*
+ * A refusal that comes from what the server was doing when its threads
+ * parked (a response in flight, a connection being handed to a worker,
+ * the patch's own -EBUSY): the update is to be tried again.
+ */
+static bool busy(const char *out)
+{
+	return strstr(out, "{\"result\":\"rolled-back\"") &&
+	       (strstr(out, "is not NULL") || strstr(out, "in flight") ||
+		strstr(out, "being handed"));
+}
+
+/*
+ * upstarectl update --json of PATCH into the process: applied, every thread
+ * parked; up to tries attempts while busy() (50 ms apart).
+ */
+static bool update(pid_t pid, const char *patch, const char *cons, int tries)
 {
 	struct cmd_result r = { 0 };
 	bool ok;
+	int n = 0;
 
-	run_cmd(&r, 60, "%s/bin/upstarectl update --direct --pid %d --patch %s --timeout 5000 "
-		"--json", upstare_build_dir(), (int)pid, patch);
-	test_log("update %s: %s", patch, r.out ? r.out : "");
+	do {
+		if (n++)
+			usleep(50000);
+		cmd_result_free(&r);
+		run_cmd(&r, 60, "%s/bin/upstarectl update --direct --pid %d --patch %s "
+			"--timeout 5000 --json%s%s", upstare_build_dir(), (int)pid, patch,
+			cons ? " --constraints " : "", cons ? cons : "");
+		test_log("update %s (attempt %d): %s", patch, n, r.out ? r.out : "");
+	} while (n < tries && r.out && busy(r.out));
 	ok = ASSERT_STRSTR(r.out, "{\"result\":\"applied\"", "update applied") &&
 	     ASSERT_STRSTR(r.out, "\"processes\":[{\"pid\":", "one process");
 	if (ok) {
@@ -169,10 +191,9 @@ static bool update(pid_t pid, const char *patch)
 	return ok;
 }
 
-static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
+/* libevent from source (lev) into tmpdir/lev, a static library, by upstare-cc. */
+static bool build_libevent(struct test_ctx *ctx, const char *lev)
 {
-	const char *d = ctx->tmpdir, *cc = upstare_cc();
-
 	return sh_ok(BUILD_TIMEOUT, "libevent built by upstare-cc (CMake, static)",
 		     "cmake -S '%1$s' -B '%2$s/lev-build' -DCMAKE_C_COMPILER=%3$s "
 		     "-DCMAKE_BUILD_TYPE=Release -DEVENT__LIBRARY_TYPE=STATIC "
@@ -180,7 +201,14 @@ static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
 		     "-DEVENT__DISABLE_TESTS=ON -DEVENT__DISABLE_SAMPLES=ON "
 		     "-DEVENT__DISABLE_BENCHMARK=ON -DCMAKE_INSTALL_PREFIX='%2$s/lev' >/dev/null && "
 		     "cmake --build '%2$s/lev-build' -j2 >/dev/null && "
-		     "cmake --install '%2$s/lev-build' >/dev/null", lev, d, cc) &&
+		     "cmake --install '%2$s/lev-build' >/dev/null", lev, ctx->tmpdir, upstare_cc());
+}
+
+static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
+{
+	const char *d = ctx->tmpdir, *cc = upstare_cc();
+
+	return build_libevent(ctx, lev) &&
 	       sh_ok(BUILD_TIMEOUT, "memcached v1 (upstream) and v2 (Debian)",
 		     "cp -a '%1$s' '%2$s/v1' && cp -a '%1$s' '%2$s/v2' && "
 		     "patch -s -R -p1 -d '%2$s/v1' "
@@ -202,6 +230,7 @@ static bool build_all(struct test_ctx *ctx, const char *lev, const char *mc)
 		     "chmod 644 ../v2.so ../v3.so ../v4.so", d, cc);
 }
 
+/* tmpdir/v1/memcached, 4 workers, on port: its pid (its own process group). */
 static pid_t start_memcached(struct test_ctx *ctx, int port)
 {
 	char bin[512], p[16];
@@ -219,34 +248,32 @@ static pid_t start_memcached(struct test_ctx *ctx, int port)
 	return pid;
 }
 
-static enum test_result real_memcached_update(struct test_ctx *ctx)
+/*
+ * tmpdir/v1/memcached serving NCLIENTS clients that loop over NKEYS keys;
+ * each patch applied in turn (with the constraint file cons, or none; tries
+ * attempts each) while they do; then no
+ * client saw an error, every key reads back what was last written, the
+ * version command answers after, and memcached still runs.  Its pid in
+ * *pidp (the caller kills it), its port in *portp.
+ */
+static bool serve_and_update(struct test_ctx *ctx, const char *before, const char *const *patches,
+			     int npatches, const char *cons, int tries, const char *after,
+			     pid_t *pidp, int *portp)
 {
-	enum test_result res = TEST_FAIL;
 	struct client c[NCLIENTS] = { 0 };
 	pthread_t th[NCLIENTS];
-	char *lev = NULL, *mc = NULL, patch[512];
 	static struct load l;
 	int nth = 0, fd = -1;
-	pid_t pid = 0;
+	bool ok = false;
 	long ops0;
 
-	if (!is_root())
-		return test_skip("needs root: patches must be owned by root, and upstarectl "
-				 "writes the target's memory");
-	if ((res = fetch_src("libevent", "bookworm", &lev)) != TEST_PASS ||
-	    (res = fetch_src("memcached", "bookworm", &mc)) != TEST_PASS)
-		goto out;
-	res = TEST_FAIL;
-	if (!build_all(ctx, lev, mc))
-		goto out;
 	memset(&l, 0, sizeof(l));
 	pthread_mutex_init(&l.lock, NULL);
-	l.port = loopback_free_port();
-	pid = start_memcached(ctx, l.port);
+	l.port = *portp = loopback_free_port();
+	*pidp = start_memcached(ctx, l.port);
 	for (int i = 0; i < 100 && (fd = loopback_connect(l.port, IO_TIMEOUT_S)) < 0; i++)
 		usleep(50000);
-	if (!ASSERT_TRUE(fd >= 0, "memcached answers") ||
-	    !version_is(l.port, "VERSION 1.6.18\r\n"))
+	if (!ASSERT_TRUE(fd >= 0, "memcached answers") || !version_is(l.port, before))
 		goto out;
 	for (int i = 0; i < NCLIENTS; i++) {
 		c[i] = (struct client){ &l, i, loopback_connect(l.port, IO_TIMEOUT_S) };
@@ -258,12 +285,11 @@ static enum test_result real_memcached_update(struct test_ctx *ctx)
 			goto out;
 	for (; nth < NCLIENTS; nth++)
 		pthread_create(&th[nth], NULL, client_loop, &c[nth]);
-	for (int v = 2; v <= 4; v++) {
+	for (int v = 0; v < npatches; v++) {
 		ops0 = __atomic_load_n(&l.ops, __ATOMIC_RELAXED);
 		while (__atomic_load_n(&l.ops, __ATOMIC_RELAXED) < ops0 + 2000 && !l.errors)
 			usleep(10000);
-		snprintf(patch, sizeof(patch), "%s/v%d.so", ctx->tmpdir, v);
-		if (!update(pid, patch))
+		if (!update(*pidp, patches[v], cons, tries))
 			goto out;
 	}
 	ops0 = __atomic_load_n(&l.ops, __ATOMIC_RELAXED);
@@ -275,18 +301,8 @@ static enum test_result real_memcached_update(struct test_ctx *ctx)
 	nth = 0;
 	test_log("%ld set+get pairs by %d clients, %ld errors%s%s", l.ops, NCLIENTS, l.errors,
 		 l.errors ? ": first: " : "", l.first_error);
-	if (!ASSERT_EQ(l.errors, 0, "no client saw an error") ||
-	    !all_keys_read_back(&l, fd) ||
-	    !version_is(l.port, "VERSION 1.6.18\r\n") ||
-	    !ASSERT_TRUE(kill(pid, 0) == 0, "memcached still runs"))
-		goto out;
-	for (int v = 2; v <= 4; v++) {
-		snprintf(patch, sizeof(patch), "%s/v%d.so", ctx->tmpdir, v);
-		test_log("v%d.so %s", v, maps_have(pid, patch) ? "mapped" : "not mapped");
-	}
-	if (!ASSERT_TRUE(maps_have(pid, patch), "v4.so mapped"))
-		goto out;
-	res = TEST_PASS;
+	ok = ASSERT_EQ(l.errors, 0, "no client saw an error") && all_keys_read_back(&l, fd) &&
+	     version_is(l.port, after) && ASSERT_TRUE(kill(*pidp, 0) == 0, "memcached still runs");
 out:
 	l.stop = 1;
 	for (int i = 0; i < nth; i++)
@@ -296,12 +312,120 @@ out:
 			close(c[i].fd);
 	if (fd >= 0)
 		close(fd);
+	return ok;
+}
+
+static void stop_memcached(pid_t pid)
+{
 	if (pid > 0) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+}
+
+static enum test_result real_memcached_update(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	char *lev = NULL, *mc = NULL, v2[512], v3[512], v4[512];
+	const char *patches[] = { v2, v3, v4 };
+	pid_t pid = 0;
+	int port;
+
+	if (!is_root())
+		return test_skip("needs root: patches must be owned by root, and upstarectl "
+				 "writes the target's memory");
+	if ((res = fetch_src("libevent", "bookworm", &lev)) != TEST_PASS ||
+	    (res = fetch_src("memcached", "bookworm", &mc)) != TEST_PASS)
+		goto out;
+	res = TEST_FAIL;
+	if (!build_all(ctx, lev, mc))
+		goto out;
+	snprintf(v2, sizeof(v2), "%s/v2.so", ctx->tmpdir);
+	snprintf(v3, sizeof(v3), "%s/v3.so", ctx->tmpdir);
+	snprintf(v4, sizeof(v4), "%s/v4.so", ctx->tmpdir);
+	if (!serve_and_update(ctx, "VERSION 1.6.18\r\n", patches, 3, NULL, 1,
+			      "VERSION 1.6.18\r\n", &pid, &port))
+		goto out;
+	for (int v = 0; v < 3; v++)
+		test_log("%s %s", patches[v], maps_have(pid, patches[v]) ? "mapped" : "not mapped");
+	if (!ASSERT_TRUE(maps_have(pid, v4), "v4.so mapped"))
+		goto out;
+	res = TEST_PASS;
+out:
+	stop_memcached(pid);
 	free(lev);
 	free(mc);
+	return res;
+}
+
+/*
+ * real/memcached_1638: memcached 1.6.18 (bookworm) to 1.6.38 (trixie), the
+ * newest release Debian serves, each built by its own configure and make
+ * with libevent 2.1.12, while eight clients loop over 1000 keys.  The
+ * patch is 1.6.38's objects and the lines its author writes
+ * (selftests/real/memcached-1.6.38.c: declarations of the heap's
+ * connections and worker records, their transformers, the slab mover's
+ * frame, the hooks that move libevent's registrations); the rest is
+ * generated.  The update is submitted with the constraint file beside it
+ * (no thread inside drive_machine, i.e. serving a request); one refused
+ * because a response was still in flight is tried again (up to 10 times).
+ * After it: no client
+ * saw an error or lost its connection, every key reads back, version says
+ * 1.6.38, and the slab mover of 1.6.38 answers (slabs automove).
+ */
+static enum test_result real_memcached_1638(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	char *lev = NULL, *mc = NULL, *mc38 = NULL, patch[512], cons[512], buf[256] = "";
+	const char *patches[] = { patch };
+	const char *d = ctx->tmpdir, *cc = upstare_cc();
+	pid_t pid = 0;
+	int port, fd = -1;
+
+	if (!is_root())
+		return test_skip("needs root: patches must be owned by root, and upstarectl "
+				 "writes the target's memory");
+	if ((res = fetch_src("libevent", "bookworm", &lev)) != TEST_PASS ||
+	    (res = fetch_src("memcached", "bookworm", &mc)) != TEST_PASS ||
+	    (res = fetch_src("memcached", "trixie", &mc38)) != TEST_PASS)
+		goto out;
+	res = TEST_FAIL;
+	if (!build_libevent(ctx, lev) ||
+	    !sh_ok(BUILD_TIMEOUT, "memcached 1.6.18 and 1.6.38",
+		   "cp -a '%1$s' '%3$s/v1' && cp -a '%2$s' '%3$s/v38' && "
+		   "for v in v1 v38; do (cd '%3$s'/$v && ./configure CC=%4$s CFLAGS=-O2 "
+		   "--with-libevent='%3$s/lev' >/dev/null && make -j2 memcached >/dev/null) || "
+		   "exit 1; done", mc, mc38, d, cc) ||
+	    !sh_ok(BUILD_TIMEOUT, "the patch: 1.6.38's objects, libevent.a and the author's lines",
+		   "cd '%1$s/v38' && %2$s --patch --base ../v1/memcached -O2 -pthread "
+		   "-o ../v38.so memcached-*.o ../lev/lib/libevent.a -I'%1$s/v38' "
+		   "-I'%1$s/lev/include' -DHAVE_CONFIG_H '%3$s/selftests/real/memcached-1.6.38.c' "
+		   "&& chmod 644 ../v38.so", d, cc, upstare_src_dir()))
+		goto out;
+	snprintf(patch, sizeof(patch), "%s/v38.so", d);
+	snprintf(cons, sizeof(cons), "%s/selftests/real/memcached-1.6.38.cons", upstare_src_dir());
+	if (!serve_and_update(ctx, "VERSION 1.6.18\r\n", patches, 1, cons, 10,
+			      "VERSION 1.6.38\r\n", &pid, &port))
+		goto out;
+	/* 1.6.38's slab mover (settings.slab_rebal, made by the patch) */
+	fd = loopback_connect(port, IO_TIMEOUT_S);
+	if (!ASSERT_TRUE(fd >= 0, "connects") ||
+	    !ASSERT_EQ(request(fd, "slabs automove 1\r\n", "\r\n", buf, sizeof(buf)), 0,
+		       "slabs automove answered") ||
+	    !ASSERT_STREQ(buf, "OK\r\n", "slabs automove") ||
+	    !ASSERT_EQ(request(fd, "slabs reassign 1 2\r\n", "\r\n", buf, sizeof(buf)), 0,
+		       "slabs reassign answered") ||
+	    !ASSERT_TRUE(kill(pid, 0) == 0, "memcached still runs"))
+		goto out;
+	test_log("slabs reassign 1 2: %s", buf);
+	res = TEST_PASS;
+out:
+	if (fd >= 0)
+		close(fd);
+	stop_memcached(pid);
+	free(lev);
+	free(mc);
+	free(mc38);
 	return res;
 }
 
@@ -310,7 +434,13 @@ static struct test real_memcached_update_test = {
 	.name = "real/memcached_update", .timeout_s = 1800, .run = real_memcached_update,
 };
 
+static struct test real_memcached_1638_test = {
+	.name = "real/memcached_1638", .long_only = true, .timeout_s = 1800,
+	.run = real_memcached_1638,
+};
+
 __attribute__((constructor)) static void real_memcached_update_register(void)
 {
 	test_register(&real_memcached_update_test);
+	test_register(&real_memcached_1638_test);
 }
