@@ -161,10 +161,11 @@ static bool busy(const char *out)
 }
 
 /*
- * upstarectl update --json of PATCH into the process: applied, every thread
- * parked; up to tries attempts while busy() (50 ms apart).
+ * upstarectl update --json of PATCH into the process: every thread parked,
+ * and applied, or (why not NULL) rolled back for that reason; up to tries
+ * attempts while busy() (50 ms apart).
  */
-static bool update(pid_t pid, const char *patch, const char *cons, int tries)
+static bool update(pid_t pid, const char *patch, const char *cons, int tries, const char *why)
 {
 	struct cmd_result r = { 0 };
 	bool ok;
@@ -179,7 +180,9 @@ static bool update(pid_t pid, const char *patch, const char *cons, int tries)
 			cons ? " --constraints " : "", cons ? cons : "");
 		test_log("update %s (attempt %d): %s", patch, n, r.out ? r.out : "");
 	} while (n < tries && r.out && busy(r.out));
-	ok = ASSERT_STRSTR(r.out, "{\"result\":\"applied\"", "update applied") &&
+	ok = (why ? ASSERT_STRSTR(r.out, "{\"result\":\"rolled-back\"", "update rolled back") &&
+		    ASSERT_STRSTR(r.out, why, "the reason") :
+		    ASSERT_STRSTR(r.out, "{\"result\":\"applied\"", "update applied")) &&
 	     ASSERT_STRSTR(r.out, "\"processes\":[{\"pid\":", "one process");
 	if (ok) {
 		long threads = strtol(strstr(r.out, "\"threads\":") + 10, NULL, 10);
@@ -251,14 +254,15 @@ static pid_t start_memcached(struct test_ctx *ctx, int port)
 /*
  * tmpdir/v1/memcached serving NCLIENTS clients that loop over NKEYS keys;
  * each patch applied in turn (with the constraint file cons, or none; tries
- * attempts each) while they do; then no
+ * attempts each), or rolled back for the reason whys[i] if whys, while they
+ * do; then no
  * client saw an error, every key reads back what was last written, the
  * version command answers after, and memcached still runs.  Its pid in
  * *pidp (the caller kills it), its port in *portp.
  */
 static bool serve_and_update(struct test_ctx *ctx, const char *before, const char *const *patches,
-			     int npatches, const char *cons, int tries, const char *after,
-			     pid_t *pidp, int *portp)
+			     const char *const *whys, int npatches, const char *cons, int tries,
+			     const char *after, pid_t *pidp, int *portp)
 {
 	struct client c[NCLIENTS] = { 0 };
 	pthread_t th[NCLIENTS];
@@ -289,7 +293,7 @@ static bool serve_and_update(struct test_ctx *ctx, const char *before, const cha
 		ops0 = __atomic_load_n(&l.ops, __ATOMIC_RELAXED);
 		while (__atomic_load_n(&l.ops, __ATOMIC_RELAXED) < ops0 + 2000 && !l.errors)
 			usleep(10000);
-		if (!update(*pidp, patches[v], cons, tries))
+		if (!update(*pidp, patches[v], cons, tries, whys ? whys[v] : NULL))
 			goto out;
 	}
 	ops0 = __atomic_load_n(&l.ops, __ATOMIC_RELAXED);
@@ -343,7 +347,7 @@ static enum test_result real_memcached_update(struct test_ctx *ctx)
 	snprintf(v2, sizeof(v2), "%s/v2.so", ctx->tmpdir);
 	snprintf(v3, sizeof(v3), "%s/v3.so", ctx->tmpdir);
 	snprintf(v4, sizeof(v4), "%s/v4.so", ctx->tmpdir);
-	if (!serve_and_update(ctx, "VERSION 1.6.18\r\n", patches, 3, NULL, 1,
+	if (!serve_and_update(ctx, "VERSION 1.6.18\r\n", patches, NULL, 3, NULL, 1,
 			      "VERSION 1.6.18\r\n", &pid, &port))
 		goto out;
 	for (int v = 0; v < 3; v++)
@@ -369,15 +373,20 @@ out:
  * generated.  The update is submitted with the constraint file beside it
  * (no thread inside drive_machine, i.e. serving a request); one refused
  * because a response was still in flight is tried again (up to 10 times).
- * After it: no client
+ * First the same patch built -DFAIL_AT=7: its pre-commit hook fails after
+ * moving 7 of libevent's registrations, and the update rolls back (the
+ * rollback hook puts them back: every client goes on in 1.6.18).  After
+ * the real one: no client
  * saw an error or lost its connection, every key reads back, version says
  * 1.6.38, and the slab mover of 1.6.38 answers (slabs automove).
  */
 static enum test_result real_memcached_1638(struct test_ctx *ctx)
 {
 	enum test_result res = TEST_FAIL;
-	char *lev = NULL, *mc = NULL, *mc38 = NULL, patch[512], cons[512], buf[256] = "";
-	const char *patches[] = { patch };
+	char *lev = NULL, *mc = NULL, *mc38 = NULL, patch[512], fail[512], cons[512], buf[256] = "";
+	const char *patches[] = { fail, patch };
+	const char *whys[] = { "pre-commit hook pre_commit failed (-5): failing on purpose after "
+			       "moving 7 events", NULL };
 	const char *d = ctx->tmpdir, *cc = upstare_cc();
 	pid_t pid = 0;
 	int port, fd = -1;
@@ -400,11 +409,15 @@ static enum test_result real_memcached_1638(struct test_ctx *ctx)
 		   "cd '%1$s/v38' && %2$s --patch --base ../v1/memcached -O2 -pthread "
 		   "-o ../v38.so memcached-*.o ../lev/lib/libevent.a -I'%1$s/v38' "
 		   "-I'%1$s/lev/include' -DHAVE_CONFIG_H '%3$s/selftests/real/memcached-1.6.38.c' "
-		   "&& chmod 644 ../v38.so", d, cc, upstare_src_dir()))
+		   "&& %2$s --patch --base ../v1/memcached -O2 -pthread -o ../v38-fail.so "
+		   "memcached-*.o ../lev/lib/libevent.a -I'%1$s/v38' -I'%1$s/lev/include' "
+		   "-DHAVE_CONFIG_H -DFAIL_AT=7 '%3$s/selftests/real/memcached-1.6.38.c' "
+		   "&& chmod 644 ../v38.so ../v38-fail.so", d, cc, upstare_src_dir()))
 		goto out;
 	snprintf(patch, sizeof(patch), "%s/v38.so", d);
+	snprintf(fail, sizeof(fail), "%s/v38-fail.so", d);
 	snprintf(cons, sizeof(cons), "%s/selftests/real/memcached-1.6.38.cons", upstare_src_dir());
-	if (!serve_and_update(ctx, "VERSION 1.6.18\r\n", patches, 1, cons, 10,
+	if (!serve_and_update(ctx, "VERSION 1.6.18\r\n", patches, whys, 2, cons, 10,
 			      "VERSION 1.6.38\r\n", &pid, &port))
 		goto out;
 	/* 1.6.38's slab mover (settings.slab_rebal, made by the patch) */

@@ -264,6 +264,12 @@ static int pre_commit(void)
 	for (; nmoved < nmoves; nmoved++) {
 		struct move *m = &moves[nmoved];
 
+#ifdef FAIL_AT	/* real/memcached_1638's check of the rollback hook */
+		if (nmoved == FAIL_AT) {
+			upstare_fail("failing on purpose after moving %d events", nmoved);
+			return -EIO;
+		}
+#endif
 		if (m->old_ev && m->added)
 			event_del(m->old_ev);
 		if (event_assign(m->new_ev, m->base, m->fd, m->what, m->cb, m->arg) ||

@@ -16,13 +16,7 @@
 UPSTARE_HEAP_CONVERT("struct conn");
 UPSTARE_HEAP_ARRAY(conns, max_fds);
 
-struct conn {
-	int fd;
-	char tag[16];
-	long count;
-	long seen;
-	struct event ev;
-};
+#include "v2/conn.h"
 
 static struct moved {
 	struct event *old_ev;

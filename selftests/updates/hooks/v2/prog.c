@@ -1,13 +1,7 @@
 #define VERSION "v2"
 #include "../lib.h"
 
-struct conn {
-	int fd;
-	char tag[16];
-	long count;
-	long seen;
-	struct event ev;
-};
+#include "conn.h"
 #define CALLBACK on_ready2
 #define SEEN(c) (c)->seen
 #define ON_READY
