@@ -89,6 +89,19 @@ $(LIB)/libupstare.a: $(RT_OBJS) | $(LIB)
 $(O)/include/upstare.h: $(SRC)/userlib/include/upstare.h | $(O)/include
 	$(Q)cp $< $@
 
+# ------------------------------------------------------------ tools' library
+# What every tool reads the same way, whichever binary it is in: JSON,
+# ELF files (elfread.c) and the .upstare metadata (upmeta.c).  upstare-cc,
+# upstared, upstarectl, upstare-top and the test runner link it; it is
+# named against libupstare.a, the runtime linked into programs, and is
+# not installed.
+TOOLS_OBJS := $(addprefix $(OBJ)/controller/,json.o elfread.o)
+TOOLS_LIB := $(LIB)/libupstare-tools.a
+
+$(TOOLS_LIB): $(TOOLS_OBJS) | $(LIB)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
 # ----------------------------------------------------------- instrumentor
 INS_SRCS := $(wildcard $(SRC)/instrumentor/*.c)
 INS_OBJS := $(patsubst $(SRC)/instrumentor/%.c,$(OBJ)/instrumentor/%.o,$(INS_SRCS))
@@ -115,8 +128,8 @@ $(OBJ)/instrumentor/%.o: $(SRC)/instrumentor/%.c | $(OBJ)/instrumentor
 	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) -I$(LLVM_DIR)/include $(GEN_INC) -I$(SRC)/userlib/include \
 		-I$(SRC)/controller -c $< -o $@
 
-# the patch generator reads the metadata with the controller's JSON reader
-$(BIN)/upstare-cc: $(INS_OBJS) $(OBJ)/controller/json.o | $(BIN)
+# the patch generator reads ELF files and the metadata with the tools' library
+$(BIN)/upstare-cc: $(INS_OBJS) $(TOOLS_LIB) | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib \
 		-lclang -lelf
@@ -128,7 +141,7 @@ BPF_SRCS := $(wildcard $(SRC)/bpf/*.bpf.c)
 BPF_OBJS := $(patsubst $(SRC)/bpf/%.bpf.c,$(OBJ)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst $(SRC)/bpf/%.bpf.c,$(O)/gen/%.skel.h,$(BPF_SRCS))
 CTL_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(wildcard $(SRC)/controller/*.c))
-CTL_COMMON := $(OBJ)/controller/json.o $(OBJ)/controller/client.o
+CTL_COMMON := $(OBJ)/controller/client.o $(TOOLS_LIB)
 # The constraint-file library has no dependency beyond libc: the runner's
 # tests and the fuzzer link it directly.
 CONS_SRCS := $(wildcard $(SRC)/controller/constraints_*.c)
@@ -221,7 +234,7 @@ $(OBJ)/selftests/%.o: $(SRC)/selftests/%.c | $(OBJ)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) -I$(SRC)/selftests -I$(SRC)/controller -I$(SRC)/userlib/include -c $< -o $@
 
-$(O)/selftests/runner: $(TEST_OBJS) $(CONS_OBJS) $(OBJ)/controller/json.o | $(O)/selftests
+$(O)/selftests/runner: $(TEST_OBJS) $(CONS_OBJS) $(TOOLS_LIB) | $(O)/selftests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@
 

@@ -5,50 +5,20 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "elfread.h"
 #include "json.h"
 #include "meta.h"
 
-static Elf_Scn *find_section(Elf *elf)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (name && !strcmp(name, ".upstare") && sh.sh_type != SHT_NOBITS)
-			return scn;
-	}
-	return NULL;
-}
-
 bool meta_file_has_section(const char *path)
 {
-	bool found = false;
-	Elf *elf;
 	int fd;
+	Elf *elf = elf_open(path, &fd);
+	bool found = elf && elf_section(elf, ".upstare", NULL);
 
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (elf && elf_kind(elf) == ELF_K_ELF)
-		found = find_section(elf) != NULL;
-	elf_end(elf);
-	close(fd);
+	elf_close(elf, fd);
 	return found;
 }
 
@@ -79,12 +49,11 @@ static void add_function(struct meta *m, const struct json *f)
 
 struct meta *meta_from_elf(Elf *elf)
 {
-	Elf_Scn *scn = find_section(elf);
 	Elf_Data *data;
 	struct meta *m;
 	const char *p, *end;
 
-	if (!scn || !(data = elf_getdata(scn, NULL)) || !data->d_buf) {
+	if (!elf_section(elf, ".upstare", &data) || !data || !data->d_buf) {
 		errno = ENOENT;
 		return NULL;
 	}

@@ -6,14 +6,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "elfread.h"
 #include "json.h"
 #include "progmeta.h"
 
@@ -183,10 +180,10 @@ static int pm_index(struct prog_meta *m)
 /* Read and index the .upstare section of PATH; on error *MSG says why. */
 int pm_load(struct prog_meta *m, const char *path, char **msg)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT, nunits = 0;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	Elf *e = NULL;
+	int fd, err = -ENOENT, nunits = 0;
+	Elf *e = elf_open(path, &fd);
+	const char *p, *end;
+	Elf_Data *d;
 
 	memset(m, 0, sizeof(*m));
 	m->prog.name = path;
@@ -195,27 +192,13 @@ int pm_load(struct prog_meta *m, const char *path, char **msg)
 		SET_MSG("%s: %s", path, strerror(errno));
 		return err;
 	}
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
+	if (!e || elf_kind(e) != ELF_K_ELF) {
 		SET_MSG("%s: not an ELF file", path);
 		err = -ENOEXEC;
 		goto out;
 	}
-	while ((scn = elf_nextscn(e, scn))) {
-		const char *name, *p, *end;
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(e, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".upstare"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d || !d->d_buf)
-			continue;
-		/* one NUL-terminated JSON document per translation unit */
+	/* one NUL-terminated JSON document per translation unit */
+	if (elf_section(e, ".upstare", &d) && d && d->d_buf)
 		for (p = d->d_buf, end = p + d->d_size; p < end; ) {
 			size_t n = strnlen(p, end - p);
 
@@ -230,7 +213,6 @@ int pm_load(struct prog_meta *m, const char *path, char **msg)
 			}
 			p += n + 1;
 		}
-	}
 	if (!nunits) {
 		SET_MSG("%s: no .upstare section: not built with upstare-cc", path);
 		err = -ENOENT;
@@ -240,48 +222,6 @@ int pm_load(struct prog_meta *m, const char *path, char **msg)
 	if (err)
 		SET_MSG("%s: malformed .upstare metadata", path);
 out:
-	if (e)
-		elf_end(e);
-	close(fd);
-	return err;
-}
-
-/*
- * The GNU build id of the ELF file PATH in hex (as libupstare writes it
- * in its control block: at most 31 bytes), into HEX of size N.
- */
-int pm_build_id(const char *path, char *hex, size_t n)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
-	Elf_Scn *scn = NULL;
-	Elf *e;
-
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	while (e && err && (scn = elf_nextscn(e, scn))) {
-		size_t off = 0, noff, doff;
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE ||
-		    !(d = elf_getdata(scn, NULL)))
-			continue;
-		while (err && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			const unsigned char *desc = (const unsigned char *)d->d_buf + doff;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4)
-				continue;
-			hex[0] = 0;
-			for (size_t j = 0; j < nh.n_descsz && j < 31 && 2 * j + 2 < n; j++)
-				sprintf(hex + 2 * j, "%02x", desc[j]);
-			err = 0;
-		}
-	}
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_close(e, fd);
 	return err;
 }

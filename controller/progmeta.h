@@ -34,7 +34,5 @@ struct prog_meta {
 /* Read and index the .upstare section of PATH; on error *MSG says why. */
 int pm_load(struct prog_meta *m, const char *path, char **msg);
 void pm_free(struct prog_meta *m);
-/* PATH's GNU build id in hex (at most 31 bytes, as in the control block). */
-int pm_build_id(const char *path, char *hex, size_t n);
 
 #endif

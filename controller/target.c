@@ -9,13 +9,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "elfread.h"
 #include "target.h"
 #include "upstare-ctl.h"
 
@@ -30,45 +29,22 @@ int target_open_mem(pid_t pid, int flags)
 /* The value of symbol name in the executable, and its ELF type. */
 static int find_symbol(const char *exe, const char *sym, uint64_t *value, int *is_dyn)
 {
-	int fd = open(exe, O_RDONLY | O_CLOEXEC), err = -ENOENT;
-	Elf_Scn *scn = NULL;
+	int fd, err = -ENOEXEC;
+	Elf *e = elf_open(exe, &fd);
 	GElf_Ehdr eh;
-	Elf *e;
+	GElf_Sym s;
 
 	if (fd < 0)
 		return -errno;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || !gelf_getehdr(e, &eh)) {
-		err = -ENOEXEC;
-		goto out;
-	}
-	*is_dyn = eh.e_type == ET_DYN;
-	while ((scn = elf_nextscn(e, scn)) && err) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-			const char *n;
-
-			if (!gelf_getsym(d, i, &s))
-				continue;
-			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, sym) && s.st_shndx != SHN_UNDEF) {
-				*value = s.st_value;
-				err = 0;
-				break;
-			}
+	if (e && gelf_getehdr(e, &eh)) {
+		*is_dyn = eh.e_type == ET_DYN;
+		err = -ENOENT;
+		if (elf_symbol(e, sym, -1, &s)) {
+			*value = s.st_value;
+			err = 0;
 		}
 	}
-out:
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_close(e, fd);
 	return err;
 }
 

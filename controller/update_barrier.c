@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elfread.h"
 #include "progmeta.h"
 #include "update_internal.h"
 
@@ -121,12 +122,12 @@ void stacks_free(struct stacks *s)
  */
 static char *running_version(const struct target *t)
 {
-	char path[PATH_MAX + 64], hex[80], line[PATH_MAX + 256], last[PATH_MAX] = "";
+	char path[PATH_MAX + 64], hex[ELF_BUILD_ID_HEX], line[PATH_MAX + 256], last[PATH_MAX] = "";
 	char *found = NULL;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
-	if (!pm_build_id(path, hex, sizeof(hex)) &&
+	if (!elf_file_build_id(path, hex) &&
 	    !strncmp(hex, t->c.build_id, sizeof(t->c.build_id)))
 		return strdup(path);
 	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
@@ -140,7 +141,7 @@ static char *running_version(const struct target *t)
 		if (!strcmp(file, last))
 			continue;
 		snprintf(last, sizeof(last), "%s", file);
-		if (!pm_build_id(file, hex, sizeof(hex)) &&
+		if (!elf_file_build_id(file, hex) &&
 		    !strncmp(hex, t->c.build_id, sizeof(t->c.build_id)))
 			found = strdup(file);
 	}

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elfread.h"
 #include "instrument.h"
 #include "patch.h"
 #include "strbuf.h"
@@ -136,40 +137,21 @@ static const char *objcopy(void)
 }
 
 /*
- * Push to a an objcopy option renaming NAME to __upstare_w_NAME for each
- * undefined global symbol of e that names a wrapped call (libcalls.c);
- * returns how many.
+ * Push to a (an argv) an objcopy option renaming sym to __upstare_w_NAME
+ * when it is an undefined global symbol that names a wrapped call
+ * (libcalls.c); 0, so that elf_symbols() goes on.
  */
-static int wrapped_calls(Elf *e, struct argv *a)
+static int wrapped_call(void *a, const GElf_Sym *sym, const char *name)
 {
-	Elf_Scn *scn = NULL;
-	int n = 0;
+	struct sb b = { 0 };
 
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-			continue;
-		d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			struct sb b = { 0 };
-			GElf_Sym sym;
-			const char *name;
-
-			if (!gelf_getsym(d, i, &sym) || sym.st_shndx != SHN_UNDEF ||
-			    GELF_ST_BIND(sym.st_info) == STB_LOCAL)
-				continue;
-			name = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (!name || wrapped_symbol(name) == WRAP_NONE)
-				continue;
-			sb_printf(&b, "--redefine-sym=%s=__upstare_w_%s", name, name);
-			av_push(a, b.s);
-			sb_free(&b);
-			n++;
-		}
-	}
-	return n;
+	if (sym->st_shndx != SHN_UNDEF || GELF_ST_BIND(sym->st_info) == STB_LOCAL ||
+	    wrapped_symbol(name) == WRAP_NONE)
+		return 0;
+	sb_printf(&b, "--redefine-sym=%s=__upstare_w_%s", name, name);
+	av_push(a, b.s);
+	sb_free(&b);
+	return 0;
 }
 
 /*
@@ -181,17 +163,16 @@ static int wrapped_calls(Elf *e, struct argv *a)
 static int redirect_wrapped(const char *obj)
 {
 	struct argv a = { 0 };
-	int fd, n = 0;
+	int fd, n;
 	Elf *e = elf_open_read(obj, &fd);
 
 	if (fd < 0)
 		return 1;
 	av_push(&a, objcopy());
-	if (e) {
-		n = wrapped_calls(e, &a);
-		elf_end(e);
-	}
-	close(fd);
+	if (e)
+		elf_symbols(e, SHT_SYMTAB, wrapped_call, &a);
+	n = a.n - 1;
+	elf_close(e, fd);
 	if (!n)
 		return 0;
 	av_push(&a, obj);
@@ -507,25 +488,15 @@ static int compile_one(struct input *in, const char *obj);
 /* The contents of section name of ELF object e (malloc'd), or NULL. */
 static char *elf_section_copy(Elf *e, const char *name, size_t *len)
 {
-	Elf_Scn *scn = NULL;
-	char *data = NULL;
-	size_t shstrndx;
+	Elf_Data *d;
+	char *data;
 
-	if (elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx))
+	if (!elf_section(e, name, &d) || !d)
 		return NULL;
-	while (!data && (scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		const char *n;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(e, shstrndx, sh.sh_name)) ||
-		    strcmp(n, name) || !(d = elf_getdata(scn, NULL)))
-			continue;
-		data = xrealloc(NULL, d->d_size + 1);
-		memcpy(data, d->d_buf, d->d_size);
-		data[d->d_size] = 0;
-		*len = d->d_size;
-	}
+	data = xrealloc(NULL, d->d_size + 1);
+	memcpy(data, d->d_buf, d->d_size);
+	data[d->d_size] = 0;
+	*len = d->d_size;
 	return data;
 }
 
@@ -632,8 +603,7 @@ static int compile_embedded(const char *path, struct argv *out)
 	} else if (ar) {
 		err = compile_member(ar, path, out);
 	}
-	elf_end(ar);
-	close(fd);
+	elf_close(ar, fd);
 	return err;
 }
 

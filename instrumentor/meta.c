@@ -7,15 +7,12 @@
  * them parsed (meta_parse), once for patch.c and xfgen.c both.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "elfread.h"
 #include "frame.h"
 #include "json.h"
 
@@ -354,16 +351,11 @@ void emit_meta_section(struct tu *t, struct sb *out)
 
 Elf *elf_open_read(const char *path, int *fd)
 {
-	Elf *e;
+	Elf *e = elf_open(path, fd);
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0) {
+	if (*fd < 0)
 		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	elf_version(EV_CURRENT);
-	e = elf_begin(*fd, ELF_C_READ, NULL);
-	if (!e)
+	else if (!e)
 		fprintf(stderr, "upstare-cc: %s: %s\n", path, elf_errmsg(-1));
 	return e;
 }
@@ -371,9 +363,9 @@ Elf *elf_open_read(const char *path, int *fd)
 int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage)
 {
 	int fd, nunits = -1;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
+	char hex[ELF_BUILD_ID_HEX];
 	Elf *e = elf_open_read(path, &fd);
+	Elf_Data *d;
 
 	if (fd < 0)
 		return -1;
@@ -381,51 +373,30 @@ int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *stor
 		nunits = 0;	/* a patch's archive: its members were compiled again */
 		goto out;
 	}
-	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
+	if (!e || elf_kind(e) != ELF_K_ELF) {
 		fprintf(stderr, "upstare-cc: %s: not an ELF file\n", path);
 		goto out;
 	}
 	nunits = 0;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-		Elf_Data *d;
+	if (!elf_build_id(e, hex))
+		sb_puts(id, hex);
+	if (elf_section(e, ".upstare", &d) && d && d->d_buf) {
+		const char *p = d->d_buf, *end = p + d->d_size;
 
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(e, shstrndx, sh.sh_name);
-		d = elf_getdata(scn, NULL);
-		if (!name || !d || !d->d_buf)
-			continue;
-		if (sh.sh_type == SHT_NOTE && !strcmp(name, ".note.gnu.build-id")) {
-			GElf_Nhdr nh;
-			size_t off = 0, noff, doff;
+		while (p < end) {
+			size_t n = strnlen(p, end - p);
 
-			while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0)
-				if (nh.n_type == NT_GNU_BUILD_ID)
-					for (size_t i = 0; i < nh.n_descsz; i++)
-						sb_printf(id, "%02x",
-							  ((unsigned char *)d->d_buf)[doff + i]);
-		} else if (!strcmp(name, ".upstare")) {
-			const char *p = d->d_buf, *end = p + d->d_size;
-
-			while (p < end) {
-				size_t n = strnlen(p, end - p);
-
-				if (n) {
-					sb_puts(units, nunits++ ? ",\n" : "\n");
-					sb_put(units, p, n);
-				}
-				p += n + 1;
+			if (n) {
+				sb_puts(units, nunits++ ? ",\n" : "\n");
+				sb_put(units, p, n);
 			}
-		} else if (storage && !strcmp(name, ".upstare_storage")) {
-			sb_put(storage, d->d_buf, d->d_size);
+			p += n + 1;
 		}
 	}
+	if (storage && elf_section(e, ".upstare_storage", &d) && d && d->d_buf)
+		sb_put(storage, d->d_buf, d->d_size);
 out:
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_close(e, fd);
 	return nunits;
 }
 

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "abi-prelude.h"
+#include "elfread.h"
 #include "instrument.h"
 #include "json.h"
 #include "patch.h"
@@ -538,6 +539,21 @@ static void asm_section(struct sb *o, const char *sect, const char *text)
 	sb_puts(o, "\\\"\\n\\t.popsection\\n\");\n");
 }
 
+struct tls_lists {
+	struct argv_list *ex, *local;
+};
+
+static int tls_symbol(void *arg, const GElf_Sym *sym, const char *name)
+{
+	struct tls_lists *l = arg;
+
+	if (GELF_ST_TYPE(sym->st_info) == STT_TLS && sym->st_shndx != SHN_UNDEF)
+		argv_list_push(GELF_ST_BIND(sym->st_info) != STB_LOCAL &&
+			       GELF_ST_VISIBILITY(sym->st_other) == STV_DEFAULT ? l->ex : l->local,
+			       name);
+	return 0;
+}
+
 /*
  * The thread-local variables ELF file path defines, from its section of
  * type shtype (or .dynsym when it has none): exported ones (global or
@@ -546,39 +562,15 @@ static void asm_section(struct sb *o, const char *sect, const char *text)
 static int tls_symbols(const char *path, unsigned shtype, struct argv_list *ex,
 		       struct argv_list *local)
 {
-	int fd, found = 0;
+	struct tls_lists l = { ex, local };
+	int fd;
 	Elf *e = elf_open_read(path, &fd);
 
 	if (fd < 0)
 		return 1;
-	for (int pass = 0; e && pass < 2 && !found; pass++, shtype = SHT_DYNSYM) {
-		Elf_Scn *scn = NULL;
-
-		while ((scn = elf_nextscn(e, scn))) {
-			GElf_Shdr sh;
-			Elf_Data *d;
-
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != shtype || !sh.sh_entsize)
-				continue;
-			found = 1;
-			d = elf_getdata(scn, NULL);
-			for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-				GElf_Sym sym;
-				const char *n;
-
-				if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_TLS ||
-				    sym.st_shndx == SHN_UNDEF ||
-				    !(n = elf_strptr(e, sh.sh_link, sym.st_name)))
-					continue;
-				argv_list_push(GELF_ST_BIND(sym.st_info) != STB_LOCAL &&
-					       GELF_ST_VISIBILITY(sym.st_other) == STV_DEFAULT ?
-					       ex : local, n);
-			}
-		}
-	}
-	if (e)
-		elf_end(e);
-	close(fd);
+	if (e && elf_symbols(e, shtype, tls_symbol, &l) == -ENOENT)
+		elf_symbols(e, SHT_DYNSYM, tls_symbol, &l);
+	elf_close(e, fd);
 	if (!e) {
 		fprintf(stderr, "upstare-cc: %s: not an ELF file\n", path);
 		return 1;

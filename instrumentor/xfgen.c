@@ -26,7 +26,6 @@
  * that gained entries in the middle, say) and needs no steps at all.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdbool.h>
@@ -34,8 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "elfread.h"
 #include "instrument.h"
 #include "json.h"
 #include "strbuf.h"
@@ -142,10 +141,7 @@ void xfgen_close(struct xfgen *x)
 {
 	if (!x)
 		return;
-	if (x->elf)
-		elf_end(x->elf);
-	if (x->fd >= 0)
-		close(x->fd);
+	elf_close(x->elf, x->fd);
 	for (int i = 0; i < x->memo->n; i++)
 		free((char *)x->memo->names[i]);
 	free(x->memo->names);

@@ -6,7 +6,6 @@
  * objects make (upstare.h's macros, section upstare_xf).
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stddef.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -15,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "elfread.h"
 #include "instrument.h"
 #include "upstare-abi.h"
 #include "upstare.h"
@@ -32,35 +31,6 @@
 #define IMAGE_MAX (1ul << 20)	/* initial values larger than this: not recorded */
 
 /* --------------------------------------------------------------- image */
-
-
-static bool find_sym(Elf *e, const char *name, GElf_Sym *out)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		data = elf_getdata(scn, NULL);
-		for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-			const char *n;
-
-			if (!gelf_getsym(data, i, &s) || s.st_shndx == SHN_UNDEF ||
-			    GELF_ST_TYPE(s.st_info) != STT_OBJECT)
-				continue;
-			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, name)) {
-				*out = s;
-				return true;
-			}
-		}
-	}
-	return false;
-}
 
 #ifndef SHT_RELR
 #define SHT_RELR 19
@@ -124,7 +94,7 @@ void xf_image_of(const struct xfgen *x, const char *sym, unsigned long size, str
 	if (!x->elf || !gelf_getehdr(x->elf, &eh))
 		return;
 	im->why = "its storage is not in the base's symbol table";
-	if (!find_sym(x->elf, sym, &s) || s.st_size != size)
+	if (!elf_symbol(x->elf, sym, STT_OBJECT, &s) || s.st_size != size)
 		return;
 	scn = elf_getscn(x->elf, s.st_shndx);
 	if (!scn || !gelf_getshdr(scn, &sh))
@@ -255,25 +225,21 @@ void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs)
 	for (int i = 0; i < nobjs; i++) {
 		int fd;
 		Elf *e = elf_open_read(objs[i], &fd);
-		Elf_Scn *scn = NULL;
-		size_t shstrndx;
+		Elf_Scn *scn = NULL, *target;
+		Elf_Data *td;
 
-		if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx))
+		if (!e || !(target = elf_section(e, "upstare_xf", &td)))
 			goto next;
+		/* the relocations of section upstare_xf: the strings its entries name */
 		while ((scn = elf_nextscn(e, scn))) {
-			GElf_Shdr rs, ts;
-			Elf_Scn *target, *symscn;
-			Elf_Data *rd, *td, *sd;
-			const char *name;
+			GElf_Shdr rs;
+			Elf_Scn *symscn;
+			Elf_Data *rd, *sd;
 
-			if (!gelf_getshdr(scn, &rs) || rs.sh_type != SHT_RELA)
-				continue;
-			target = elf_getscn(e, rs.sh_info);
-			if (!target || !gelf_getshdr(target, &ts) ||
-			    !(name = elf_strptr(e, shstrndx, ts.sh_name)) || strcmp(name, "upstare_xf"))
+			if (!gelf_getshdr(scn, &rs) || rs.sh_type != SHT_RELA ||
+			    rs.sh_info != elf_ndxscn(target))
 				continue;
 			rd = elf_getdata(scn, NULL);
-			td = elf_getdata(target, NULL);
 			symscn = elf_getscn(e, rs.sh_link);
 			sd = symscn ? elf_getdata(symscn, NULL) : NULL;
 			for (size_t k = 0; rd && td && rs.sh_entsize && k < rs.sh_size / rs.sh_entsize;
@@ -308,10 +274,7 @@ void xfgen_user_xforms(struct xfgen *x, char **objs, int nobjs)
 			}
 		}
 next:
-		if (e)
-			elf_end(e);
-		if (fd >= 0)
-			close(fd);
+		elf_close(e, fd);
 	}
 }
 
