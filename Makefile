@@ -95,7 +95,7 @@ $(O)/include/upstare.h: $(SRC)/userlib/include/upstare.h | $(O)/include
 # upstared, upstarectl, upstare-top and the test runner link it; it is
 # named against libupstare.a, the runtime linked into programs, and is
 # not installed.
-TOOLS_OBJS := $(addprefix $(OBJ)/controller/,json.o elfread.o)
+TOOLS_OBJS := $(addprefix $(OBJ)/controller/,json.o elfread.o upmeta.o)
 TOOLS_LIB := $(LIB)/libupstare-tools.a
 
 $(TOOLS_LIB): $(TOOLS_OBJS) | $(LIB)
@@ -149,7 +149,7 @@ CONS_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(CONS_SRCS)
 # upstared drives updates with the same code as upstarectl update --direct:
 # the update driver, its report and its check barrier, and target.c.
 UPDATE_OBJS := update.o update_report.o update_barrier.o target.o
-UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o meta.o \
+UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o \
 	$(UPDATE_OBJS) progmeta.o) $(CONS_OBJS)
 # upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
 UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(CONS_OBJS) \

@@ -72,7 +72,8 @@ int elf_symbols(Elf *e, unsigned shtype,
 			GElf_Sym sym;
 			int r;
 
-			if (!gelf_getsym(d, i, &sym) || !(name = elf_strptr(e, sh.sh_link, sym.st_name)))
+			if (!gelf_getsym(d, i, &sym) ||
+			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)))
 				continue;
 			r = fn(arg, &sym, name);
 			if (r)

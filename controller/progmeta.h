@@ -12,19 +12,17 @@
 #include <stddef.h>
 
 #include "constraints.h"
+#include "upmeta.h"
 
 /*
- * The metadata as the constraint library wants it (struct cons_program),
- * with what controller/meta.c does not keep: each function's file and
- * lines, the types it uses, and the record types' layouts.  The strings
- * point into the parsed documents.
+ * The metadata (upmeta.h's model) as the constraint library wants it
+ * (struct cons_program): each function's keyed continuation points, and
+ * the record types' layouts as strings.  The other strings point into
+ * the model.
  */
 struct prog_meta {
-	struct json **docs;
-	size_t ndocs;
-	struct cons_prog_func *funcs;
-	struct cons_prog_cp **cps;	/* one array per function */
-	const char ***tus;		/* types used, one array per function */
+	struct upmeta meta;
+	struct cons_prog_func *funcs;	/* their cps malloc'd */
 	size_t nfuncs;
 	struct cons_prog_type *types;	/* layouts malloc'd */
 	size_t ntypes;

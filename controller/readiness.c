@@ -38,10 +38,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "meta.h"
 #include "../userlib/include/upstare-ctl.h"
 #include "readiness.h"
 #include "target.h"
+#include "upmeta.h"
 #include "syscalls.h"
 
 #define TASK_INTERRUPTIBLE	0x1
@@ -63,7 +63,7 @@ struct frame {
 	const char *module;	/* its object's file name, owned by dwfl */
 	const char *file;
 	int line;
-	const struct meta_fn *mfn;
+	const struct upmeta_fn *mfn;
 	const char *cp;
 	bool inlined;		/* inlined into the next frame out */
 	bool call_site;		/* stopped at a call (not the innermost pc) */
@@ -71,7 +71,7 @@ struct frame {
 
 struct modmeta {
 	Dwfl_Module *mod;
-	struct meta *meta;
+	struct upmeta *meta;
 };
 
 struct thread {
@@ -113,7 +113,42 @@ struct symctx {
 	struct target_syms ctl;
 };
 
-static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
+/* The file name of module mod, or NULL. */
+static const char *module_name(Dwfl_Module *mod)
+{
+	const char *path = mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL,
+						 NULL) : NULL;
+
+	return path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+}
+
+/*
+ * The .upstare metadata of a module's ELF file, or NULL: none (not
+ * instrumented), or in a format this upstared does not read (said once
+ * for each view of the process).
+ */
+static struct upmeta *module_read_meta(Elf *elf, const char *name)
+{
+	struct upmeta *m = calloc(1, sizeof(*m));
+	char *msg = NULL;
+
+	if (m && upmeta_add_elf(m, elf, name ?: "?", &msg) > 0)
+		return m;
+	if (msg)
+		fprintf(stderr, "upstared: %s\n", msg);
+	free(msg);
+	free(m);
+	return NULL;
+}
+
+static void module_free_meta(struct upmeta *m)
+{
+	if (m)
+		upmeta_free(m);
+	free(m);
+}
+
+static const struct upmeta *module_meta(struct symctx *s, Dwfl_Module *mod)
 {
 	GElf_Addr bias;
 	Elf *elf;
@@ -126,7 +161,7 @@ static const struct meta *module_meta(struct symctx *s, Dwfl_Module *mod)
 		return NULL;
 	elf = dwfl_module_getelf(mod, &bias);
 	s->mods[s->nmods].mod = mod;
-	s->mods[s->nmods].meta = elf ? meta_from_elf(elf) : NULL;
+	s->mods[s->nmods].meta = elf ? module_read_meta(elf, module_name(mod)) : NULL;
 	return s->mods[s->nmods++].meta;
 }
 
@@ -150,15 +185,6 @@ static bool system_module(const char *m)
 	return !m || !strncmp(m, "libc.so", 7) || !strncmp(m, "libc-", 5) ||
 	       !strncmp(m, "ld-linux", 8) || !strncmp(m, "libpthread", 10) ||
 	       !strncmp(m, "[vdso]", 6);
-}
-
-/* The file name of module mod, or NULL. */
-static const char *module_name(Dwfl_Module *mod)
-{
-	const char *path = mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL,
-						 NULL) : NULL;
-
-	return path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 }
 
 /* Right after a call instruction (direct, or indirect through a register or memory)? */
@@ -365,7 +391,7 @@ static void symbolize(struct symctx *s, struct thread *t)
 		/* Return addresses point after the call: look up the call. */
 		Dwarf_Addr pc = i ? addrs[i] - 1 : addrs[i];
 		Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, pc) : NULL;
-		const struct meta *m;
+		const struct upmeta *m;
 		int first = t->nframes, k;
 
 		if (!mod) {
@@ -379,7 +405,7 @@ static void symbolize(struct symctx *s, struct thread *t)
 		m = module_meta(s, mod);
 		for (k = first; k < t->nframes; k++) {
 			t->frames[k].module = module_name(mod);
-			t->frames[k].mfn = meta_find(m, t->frames[k].function);
+			t->frames[k].mfn = upmeta_function(m, t->frames[k].function);
 			t->frames[k].call_site = i > 0 || k > first;
 			if (t->frames[k].mfn && t->app_frame < 0)
 				t->app_frame = k;
@@ -388,11 +414,11 @@ static void symbolize(struct symctx *s, struct thread *t)
 	/* Continuation points: a caller's frame is at the call to the frame inside it. */
 	for (i = 0; i < t->nframes; i++) {
 		struct frame *f = &t->frames[i];
-		const struct meta_cp *cp;
+		const struct upmeta_cp *cp;
 
 		if (!f->mfn || !f->line)
 			continue;
-		cp = meta_cp_at(f->mfn, f->line, i ? t->frames[i - 1].function : NULL,
+		cp = upmeta_cp_at(f->mfn, f->line, i ? t->frames[i - 1].function : NULL,
 				f->call_site);
 		if (cp)
 			f->cp = cp->key;
@@ -512,7 +538,7 @@ static void classify_one(struct thread *t, int kick_sig)
 		return;
 	}
 	for (i = 0; i < t->nframes; i++) {
-		const struct meta_fn *mfn = t->frames[i].mfn;
+		const struct upmeta_fn *mfn = t->frames[i].mfn;
 
 		if (mfn && !mfn->reconstructible) {
 			t->cls = "unsafe-frame";
@@ -715,7 +741,7 @@ static void symctx_free(struct symctx *s)
 	int i;
 
 	for (i = 0; i < s->nmods; i++)
-		meta_free(s->mods[i].meta);
+		module_free_meta(s->mods[i].meta);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	free(s->maps);

@@ -49,9 +49,9 @@
 #include "bpfobs.h"
 #include "client.h"
 #include "json.h"
-#include "meta.h"
 #include "readiness.h"
 #include "update.h"
+#include "upmeta.h"
 #include "upstare-ctl.h"
 
 /*
@@ -166,7 +166,7 @@ static bool proc_instrumented(__u32 pid)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	return meta_file_has_section(path);
+	return upmeta_present(path);
 }
 
 static int register_proc(__u32 pid, int kick_sig);

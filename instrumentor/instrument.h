@@ -28,23 +28,11 @@ enum wrap wrapped_symbol(const char *sym);
 
 /* Print the .upstare metadata and build id of an ELF file as JSON. */
 int dump_meta(const char *path);
-/* The GNU build id (hex) and the .upstare documents of an ELF file, joined
- * by ",\n", and, when storage is not NULL, a patch's .upstare_storage
- * ("symbol storage" lines); returns the number of documents, or -1. */
-struct sb;
-int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage);
 /*
- * Parse the documents meta_read() read from path (units) and append them
- * to *doc, an array of unit documents (made when NULL): the one reading of
- * the metadata that upstare-cc --patch and its generator share.  0, or -1
- * with a message naming path when they do not parse.
- */
-struct json;
-int meta_parse(const char *path, const char *units, struct json **doc);
-/*
- * libelf's handle of the file at path, opened for reading into *fd (the
- * caller ends the handle and closes *fd); NULL, with the error said, when
- * the file cannot be opened (*fd -1) or libelf cannot read it.
+ * elf_open() (controller/elfread.h) with the error said: libelf's handle
+ * of the file at path, opened for reading into *fd (elf_close() undoes
+ * it); NULL when the file cannot be opened (*fd -1) or libelf cannot
+ * read it.
  */
 struct Elf;
 struct Elf *elf_open_read(const char *path, int *fd);

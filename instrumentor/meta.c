@@ -2,9 +2,10 @@
 /*
  * The .upstare metadata: one JSON document per translation unit, in a
  * non-allocated ELF section, so it costs the running program nothing.  The
- * linker concatenates the units' documents (each ends with a NUL byte);
- * --dump-meta joins them with the binary's GNU build id, and --patch reads
- * them parsed (meta_parse), once for patch.c and xfgen.c both.
+ * linker concatenates the units' documents (each ends with a NUL byte).
+ * Every reader, --dump-meta and --patch here as the controller, loads
+ * them with controller/upmeta.c, which owns the format's version
+ * (UPMETA_VERSION) and checks it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 #include "elfread.h"
 #include "frame.h"
 #include "json.h"
+#include "upmeta.h"
 
 static void meta_global(struct tu *t, CXCursor c)
 {
@@ -320,12 +322,13 @@ void emit_meta_section(struct tu *t, struct sb *out)
 	struct sb j = { 0 };
 	size_t i, col = 0;
 
-	sb_puts(&j, "{\"upstare_meta\":1,\"source\":");
+	sb_printf(&j, "{\"upstare_meta\":%d,\"source\":", UPMETA_VERSION);
 	sb_json_str(&j, t->o->srcname);
 	sb_printf(&j, ",\"functions\":[%s],\"globals\":[%s],\"types\":[%s]}",
 		  t->meta_funcs.s ? t->meta_funcs.s : "", t->meta_globals.s ? t->meta_globals.s : "",
 		  t->meta_types.s ? t->meta_types.s : "");
-	sb_puts(out, "__asm__(\".pushsection .upstare,\\\"\\\",@progbits\\n\"\n\"\\t.ascii \\\"");
+	sb_puts(out, "__asm__(\".pushsection " UPMETA_SECTION
+		",\\\"\\\",@progbits\\n\"\n\"\\t.ascii \\\"");
 	for (i = 0; i < j.len; i++) {
 		unsigned char c = j.s[i];
 
@@ -360,91 +363,25 @@ Elf *elf_open_read(const char *path, int *fd)
 	return e;
 }
 
-int meta_read(const char *path, struct sb *id, struct sb *units, struct sb *storage)
-{
-	int fd, nunits = -1;
-	char hex[ELF_BUILD_ID_HEX];
-	Elf *e = elf_open_read(path, &fd);
-	Elf_Data *d;
-
-	if (fd < 0)
-		return -1;
-	if (e && elf_kind(e) == ELF_K_AR) {
-		nunits = 0;	/* a patch's archive: its members were compiled again */
-		goto out;
-	}
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		fprintf(stderr, "upstare-cc: %s: not an ELF file\n", path);
-		goto out;
-	}
-	nunits = 0;
-	if (!elf_build_id(e, hex))
-		sb_puts(id, hex);
-	if (elf_section(e, ".upstare", &d) && d && d->d_buf) {
-		const char *p = d->d_buf, *end = p + d->d_size;
-
-		while (p < end) {
-			size_t n = strnlen(p, end - p);
-
-			if (n) {
-				sb_puts(units, nunits++ ? ",\n" : "\n");
-				sb_put(units, p, n);
-			}
-			p += n + 1;
-		}
-	}
-	if (storage && elf_section(e, ".upstare_storage", &d) && d && d->d_buf)
-		sb_put(storage, d->d_buf, d->d_size);
-out:
-	elf_close(e, fd);
-	return nunits;
-}
-
-int meta_parse(const char *path, const char *units, struct json **doc)
-{
-	struct sb b = { 0 };
-	struct json *j, **tail;
-	char err[128];
-
-	sb_puts(&b, "[");
-	if (units)
-		sb_puts(&b, units);
-	sb_puts(&b, "]");
-	j = json_parse(b.s, err, sizeof(err));
-	sb_free(&b);
-	if (!j) {
-		fprintf(stderr, "upstare-cc: %s: the .upstare metadata does not parse (%s)\n", path,
-			err);
-		return -1;
-	}
-	if (!*doc) {
-		*doc = j;
-		return 0;
-	}
-	for (tail = &(*doc)->child; *tail; tail = &(*tail)->next)
-		;
-	*tail = j->child;
-	j->child = NULL;
-	json_free(j);
-	return 0;
-}
-
 int dump_meta(const char *path)
 {
-	struct sb id = { 0 }, units = { 0 };
-	int n = meta_read(path, &id, &units, NULL), ret = 1;
+	struct upmeta m = { 0 };
+	char *msg;
+	int n = upmeta_add(&m, path, &msg);
 
 	if (n < 0)
-		goto out;
-	if (!n) {
+		fprintf(stderr, "upstare-cc: %s\n", msg ? msg : path);
+	else if (!n)
 		fprintf(stderr, "upstare-cc: %s: no .upstare section: not built with upstare-cc\n",
 			path);
-		goto out;
+	else {
+		/* each unit as the section holds it: one document per line */
+		printf("{\"build_id\":\"%s\",\"units\":[", m.build_id);
+		for (size_t i = 0; i < m.nunits; i++)
+			printf("%s\n%s", i ? "," : "", m.units[i].text);
+		printf("\n]}\n");
 	}
-	printf("{\"build_id\":\"%s\",\"units\":[%s\n]}\n", id.s ? id.s : "", units.s);
-	ret = 0;
-out:
-	sb_free(&id);
-	sb_free(&units);
-	return ret;
+	free(msg);
+	upmeta_free(&m);
+	return n > 0 ? 0 : 1;
 }

@@ -17,9 +17,9 @@
  * patch lists every global that does not live under its own name, so a
  * patch built on this one (--base P.so) finds them.
  *
- * Both versions' .upstare metadata is parsed once, here (meta_parse): the
- * trees are patch_link()'s, which decides from them what moves, and the
- * conversion generator (xfgen.c) reads them while it runs.
+ * Both versions' .upstare metadata is loaded once, here, into
+ * controller/upmeta.c's model: patch_link() decides from it what moves,
+ * and the conversion generator (xfgen.c) reads it while it runs.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -39,95 +39,10 @@
 #include "instrument.h"
 #include "json.h"
 #include "patch.h"
+#include "upmeta.h"
 #include "upstare-abi.h"
 #include "strbuf.h"
 #include "xfgen.h"
-
-/* A global of one version, as its metadata (the parsed document) describes it. */
-struct gvar {
-	const char *name, *symbol, *type, *desc, *source, *file;
-	const char *function;	/* a static local's function, or NULL */
-	long size, line;
-	bool is_static;
-};
-
-struct gvars {
-	struct gvar *v;
-	int n;
-};
-
-/* The source paths of the units of a version. */
-struct units {
-	const char **src;
-	int n;
-};
-
-/* A record type of the metadata: its name and its fields (an array). */
-struct rtype {
-	const char *name;
-	const struct json *fields;
-};
-
-struct rtypes {
-	struct rtype *v;
-	int n;
-};
-
-/* The globals of one unit of the metadata, each with its unit's source. */
-static void add_globals(struct gvars *g, const struct json *unit, const char *source)
-{
-	const struct json *a = json_get(unit, "globals");
-
-	for (a = a && a->type == JSON_ARR ? a->child : NULL; a; a = a->next) {
-		struct gvar v = {
-			.name = json_str(a, "name"), .symbol = json_str(a, "symbol"),
-			.type = json_str(a, "type"), .desc = json_str(a, "desc"),
-			.source = source, .file = json_str(a, "file"),
-			.function = json_str(a, "function"), .size = json_int(a, "size", 0),
-			.line = json_int(a, "line", 0), .is_static = json_bool(a, "static", false),
-		};
-
-		if (v.name && v.symbol && v.type) {
-			g->v = xrealloc(g->v, (g->n + 1) * sizeof(*g->v));
-			g->v[g->n++] = v;
-		}
-	}
-}
-
-/* The record types ("types") of one unit of the metadata. */
-static void add_types(struct rtypes *t, const struct json *unit)
-{
-	const struct json *a = json_get(unit, "types");
-
-	for (a = a && a->type == JSON_ARR ? a->child : NULL; a; a = a->next) {
-		struct rtype r = { json_str(a, "name"), json_get(a, "fields") };
-
-		if (r.name && r.fields && r.fields->type == JSON_ARR) {
-			t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
-			t->v[t->n++] = r;
-		}
-	}
-}
-
-/*
- * What patch_link() looks at in one version's metadata doc (an array of
- * unit documents, which outlives what points into it): its units'
- * sources, their globals and their record types, in the documents' order.
- */
-static void index_version(const struct json *doc, struct units *u, struct gvars *g,
-			  struct rtypes *t)
-{
-	for (const struct json *unit = doc ? doc->child : NULL; unit; unit = unit->next) {
-		const char *source = json_str(unit, "source");
-
-		if (source) {
-			u->src = xrealloc(u->src, (u->n + 1) * sizeof(*u->src));
-			u->src[u->n++] = source;
-			add_globals(g, unit, source);
-		}
-		add_types(t, unit);
-	}
-}
 
 static const char *base_name(const char *p)
 {
@@ -147,18 +62,18 @@ static size_t common_suffix(const char *a, const char *b)
 }
 
 /* How many static variables of unit bsrc in base have a namesake in unit nsrc of news. */
-static int statics_shared(const struct gvars *base, const char *bsrc, const struct gvars *news,
+static int statics_shared(const struct upmeta *base, const char *bsrc, const struct upmeta *news,
 			  const char *nsrc)
 {
 	int n = 0;
 
-	for (int i = 0; i < base->n; i++) {
-		const struct gvar *b = &base->v[i];
+	for (size_t i = 0; i < base->nglobals; i++) {
+		const struct upmeta_global *b = &base->globals[i];
 
 		if (!b->is_static || strcmp(b->source, bsrc))
 			continue;
-		for (int j = 0; j < news->n; j++) {
-			const struct gvar *v = &news->v[j];
+		for (size_t j = 0; j < news->nglobals; j++) {
+			const struct upmeta_global *v = &news->globals[j];
 
 			if (v->is_static && !strcmp(v->source, nsrc) && !strcmp(v->name, b->name) &&
 			    !b->function == !v->function &&
@@ -182,35 +97,36 @@ static int statics_shared(const struct gvars *base, const char *bsrc, const stru
  * file would start over from its initializer and the program would go on
  * with its state lost (a FILE * set at start-up read back as NULL).
  */
-static const char **pair_units(const struct units *bu, const struct units *nu,
-			       const struct gvars *base, const struct gvars *news)
+static const char **pair_units(const struct upmeta *bu, const struct upmeta *nu)
 {
-	const char **pair = xcalloc(nu->n, sizeof(*pair));
-	bool *taken = xcalloc(bu->n, sizeof(*taken));
+	const char **pair = xcalloc(nu->nunits, sizeof(*pair));
+	bool *taken = xcalloc(bu->nunits, sizeof(*taken));
 
-	for (int i = 0; i < nu->n; i++) {
+	for (int i = 0; i < nu->nunits; i++) {
+		const char *ns = nu->units[i].source;
 		size_t best = 0;
 		int bi = -1;
 
-		for (int j = 0; j < bu->n; j++)
-			if (!strcmp(base_name(bu->src[j]), base_name(nu->src[i])) &&
-			    (bi < 0 || common_suffix(bu->src[j], nu->src[i]) > best)) {
+		for (int j = 0; j < bu->nunits; j++)
+			if (!strcmp(base_name(bu->units[j].source), base_name(ns)) &&
+			    (bi < 0 || common_suffix(bu->units[j].source, ns) > best)) {
 				bi = j;
-				best = common_suffix(bu->src[j], nu->src[i]);
+				best = common_suffix(bu->units[j].source, ns);
 			}
 		if (bi >= 0) {
-			pair[i] = bu->src[bi];
+			pair[i] = bu->units[bi].source;
 			taken[bi] = true;
 		}
 	}
-	for (int i = 0; i < nu->n; i++) {
+	for (int i = 0; i < nu->nunits; i++) {
+		const char *ns = nu->units[i].source;
 		int best = 0, bi = -1;
 		bool tie = false;
 
 		if (pair[i])
 			continue;
-		for (int j = 0; j < bu->n; j++) {
-			int n = taken[j] ? 0 : statics_shared(base, bu->src[j], news, nu->src[i]);
+		for (int j = 0; j < bu->nunits; j++) {
+			int n = taken[j] ? 0 : statics_shared(bu, bu->units[j].source, nu, ns);
 
 			if (n > best) {
 				best = n;
@@ -225,12 +141,12 @@ static const char **pair_units(const struct units *bu, const struct units *nu,
 		if (tie) {
 			fprintf(stderr, "upstare-cc: warning: %s: no file of that name in the base, "
 				"and several base files share as many static variable names with it: "
-				"its statics start from their initializers\n", nu->src[i]);
+				"its statics start from their initializers\n", ns);
 			continue;
 		}
 		fprintf(stderr, "upstare-cc: note: %s: no file of that name in the base; its "
-			"static variables continue those of %s\n", nu->src[i], bu->src[bi]);
-		pair[i] = bu->src[bi];
+			"static variables continue those of %s\n", ns, bu->units[bi].source);
+		pair[i] = bu->units[bi].source;
 		taken[bi] = true;
 	}
 	free(taken);
@@ -244,37 +160,30 @@ static const char **pair_units(const struct units *bu, const struct units *nu,
  * variable's unit continues (pair_units) (and, for a static local, in the
  * function of the same name).
  */
-static const struct gvar *gvar_match(const struct gvars *base, const struct gvar *nv,
-				     const struct units *nu, const char **pair)
+static const struct upmeta_global *gvar_match(const struct upmeta *base,
+					      const struct upmeta_global *nv,
+					      const struct upmeta *nu, const char **pair)
 {
 	const char *bsrc = NULL;
 
-	for (int i = 0; i < base->n; i++)
-		if (!strcmp(base->v[i].symbol, nv->symbol))
-			return &base->v[i];
+	for (size_t i = 0; i < base->nglobals; i++)
+		if (!strcmp(base->globals[i].symbol, nv->symbol))
+			return &base->globals[i];
 	if (!nv->is_static)
 		return NULL;
-	for (int i = 0; i < nu->n; i++)
-		if (!strcmp(nu->src[i], nv->source))
+	for (size_t i = 0; i < nu->nunits; i++)
+		if (!strcmp(nu->units[i].source, nv->source))
 			bsrc = pair[i];
 	if (!bsrc)
 		return NULL;
-	for (int i = 0; i < base->n; i++) {
-		const struct gvar *b = &base->v[i];
+	for (size_t i = 0; i < base->nglobals; i++) {
+		const struct upmeta_global *b = &base->globals[i];
 
 		if (b->is_static && !strcmp(b->name, nv->name) && !strcmp(b->source, bsrc) &&
 		    !b->function == !nv->function &&
 		    (!b->function || !strcmp(b->function, nv->function)))
 			return b;
 	}
-	return NULL;
-}
-
-static const struct rtype *rtype_find(const struct rtypes *t, const char *name)
-{
-	for (int i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].name, name))
-			return &t->v[i];
 	return NULL;
 }
 
@@ -409,10 +318,10 @@ static bool value_same(const struct json *a, const struct json *b, const char *s
  * versions have the canonical shapes ("desc"), so that unsigned int
  * becoming uint32_t is no change.
  */
-static bool layout_changed(const struct rtypes *ob, const struct rtypes *nb, const char *name,
+static bool layout_changed(const struct upmeta *ob, const struct upmeta *nb, const char *name,
 			   int depth)
 {
-	const struct rtype *o = rtype_find(ob, name), *n = rtype_find(nb, name);
+	const struct upmeta_type *o = upmeta_type(ob, name), *n = upmeta_type(nb, name);
 	bool shapes, changed;
 
 	if (!o || !n || depth > 16)
@@ -430,7 +339,7 @@ static bool layout_changed(const struct rtypes *ob, const struct rtypes *nb, con
 	return changed;
 }
 
-static bool type_changed(const struct rtypes *ob, const struct rtypes *nb, const char *otype,
+static bool type_changed(const struct upmeta *ob, const struct upmeta *nb, const char *otype,
 			 const char *odesc, long osize, const char *ntype, const char *ndesc,
 			 long nsize)
 {
@@ -449,11 +358,11 @@ static bool type_changed(const struct rtypes *ob, const struct rtypes *nb, const
 	return changed;
 }
 
-static const struct gvar *gvar_find(const struct gvars *g, const char *sym)
+static const struct upmeta_global *gvar_find(const struct upmeta *g, const char *sym)
 {
-	for (int i = 0; i < g->n; i++)
-		if (!strcmp(g->v[i].symbol, sym))
-			return &g->v[i];
+	for (size_t i = 0; i < g->nglobals; i++)
+		if (!strcmp(g->globals[i].symbol, sym))
+			return &g->globals[i];
 	return NULL;
 }
 
@@ -587,7 +496,7 @@ static bool listed(const struct argv_list *a, const char *s)
 }
 
 /* Why thread-local variable sym cannot be in the patch, at its source line. */
-static void tls_refused(const struct gvars *news, const char *sym, const char *base,
+static void tls_refused(const struct upmeta *news, const char *sym, const char *base,
 			const struct argv_list *base_syms, bool exported)
 {
 	const char *suffix = strstr(sym, "__us_");
@@ -595,12 +504,15 @@ static void tls_refused(const struct gvars *news, const char *sym, const char *b
 	char *plain = strndup(sym, n);
 	/* new variables get a suffixed name too: a moved one is the base's */
 	bool moved = suffix && listed(base_syms, plain);
-	const struct gvar *v = NULL;
+	const struct upmeta_global *v = NULL;
 
 	free(plain);
-	for (int i = 0; i < news->n && !v; i++)
-		if (strlen(news->v[i].symbol) == n && !strncmp(news->v[i].symbol, sym, n))
-			v = &news->v[i];
+	for (size_t i = 0; i < news->nglobals && !v; i++) {
+		const char *s = news->globals[i].symbol;
+
+		if (strlen(s) == n && !strncmp(s, sym, n))
+			v = &news->globals[i];
+	}
 	if (v)
 		fprintf(stderr, "%s:%ld: ", v->source, v->line);
 	else
@@ -627,7 +539,7 @@ static void tls_refused(const struct gvars *news, const char *sym, const char *b
  * used).  One it adds, moves (its type changed) or hides is refused here,
  * by name and source line, rather than when the update is asked for.
  */
-static int check_tls(const struct patch_opts *po, const struct gvars *news)
+static int check_tls(const struct patch_opts *po, const struct upmeta *news)
 {
 	struct argv_list base = { 0 }, ex = { 0 }, local = { 0 };
 	int bad = 0;
@@ -684,20 +596,20 @@ static void watch_local(void *arg, const char *function, const char *key, const 
  * (one), or field of one ("settings.num_threads"), where it is kept now,
  * its size and sign.
  */
-static int heap_count(struct xfgen *xg, const struct gvars *base, const char *bmap,
+static int heap_count(struct xfgen *xg, const struct upmeta *base, const char *bmap,
 		      const char *var, struct xfgen_count *c)
 {
 	const char *dot = strchr(c->name, '.'), *desc = NULL, *why = NULL;
 	size_t len = dot ? (size_t)(dot - c->name) : strlen(c->name);
-	const struct gvar *g = NULL;
+	const struct upmeta_global *g = NULL;
 	long size = 0;
 	int n = 0;
 
-	for (int i = 0; i < base->n; i++)
-		if (!base->v[i].function && strlen(base->v[i].name) == len &&
-		    !strncmp(base->v[i].name, c->name, len) &&
-		    (!g || strcmp(g->symbol, base->v[i].symbol))) {
-			g = &base->v[i];
+	for (size_t i = 0; i < base->nglobals; i++)
+		if (!base->globals[i].function && strlen(base->globals[i].name) == len &&
+		    !strncmp(base->globals[i].name, c->name, len) &&
+		    (!g || strcmp(g->symbol, base->globals[i].symbol))) {
+			g = &base->globals[i];
 			n++;
 		}
 	if (n == 1 && g->desc) {
@@ -722,45 +634,56 @@ static int heap_count(struct xfgen *xg, const struct gvars *base, const char *bm
 	return 0;
 }
 
+/*
+ * Load the metadata of the base (*base) and of the new version's objects
+ * (*news): 0, or 1 with the error said.  An object without metadata
+ * (another compiler's, an archive whose members were compiled again)
+ * adds nothing; one that cannot be read is said and left to the link.
+ */
+static int load_versions(const struct patch_opts *po, struct upmeta *base, struct upmeta *news)
+{
+	char *msg;
+	int n = upmeta_add(base, po->base, &msg);
+
+	if (n < 0)
+		fprintf(stderr, "upstare-cc: %s\n", msg ? msg : po->base);
+	free(msg);
+	if (n == -EINVAL)	/* metadata, but not of this upstare-cc's format */
+		return 1;
+	if (n <= 0 || !base->build_id[0]) {
+		fprintf(stderr, "upstare-cc: --base %s: not a program or patch built with "
+			"upstare-cc (no .upstare metadata or build id)\n", po->base);
+		return 1;
+	}
+	for (int i = 0; i < po->nobjs; i++) {
+		n = upmeta_add(news, po->objs[i], &msg);
+		if (n < 0)
+			fprintf(stderr, "upstare-cc: %s\n", msg ? msg : po->objs[i]);
+		free(msg);
+		if (n == -EINVAL)
+			return 1;
+	}
+	return 0;
+}
+
 int patch_link(const struct patch_opts *po)
 {
-	struct sb bid = { 0 }, bunits = { 0 }, info = { 0 }, storage = { 0 }, moves = { 0 };
-	struct json *bdoc = NULL, *ndoc = NULL;
-	struct gvars base = { 0 }, news = { 0 };
-	struct units bu = { 0 }, nu = { 0 };
+	struct sb info = { 0 }, storage = { 0 }, moves = { 0 };
+	struct upmeta base = { 0 }, news = { 0 };
 	const char **pair = NULL;
-	struct rtypes btypes = { 0 }, ntypes = { 0 };
 	struct sb changed = { 0 }, convs = { 0 };
 	unsigned nchanged = 0, nconvs = 0, nstatics = 0;
 	struct argv_list rename = { 0 };
-	struct sb bstorage = { 0 }, gens = { 0 };
+	struct sb gens = { 0 };
 	struct xfgen *xg = NULL;
 	struct watches wl = { 0 };
 	char *bmap, tag[16], path[4096];
 	unsigned nmoves = 0;
 	int err = 1;
 
-	if (meta_read(po->base, &bid, &bunits, &bstorage) <= 0 || !bid.s) {
-		fprintf(stderr, "upstare-cc: --base %s: not a program or patch built with "
-			"upstare-cc (no .upstare metadata or build id)\n", po->base);
-		return 1;
-	}
-	if (meta_parse(po->base, bunits.s, &bdoc))
+	if (load_versions(po, &base, &news))
 		goto out;
-	bmap = bstorage.s;
-	for (int i = 0; i < po->nobjs; i++) {
-		struct sb id = { 0 }, u = { 0 };
-		bool bad = meta_read(po->objs[i], &id, &u, NULL) > 0 &&
-			   meta_parse(po->objs[i], u.s, &ndoc);
-
-		sb_free(&id);
-		sb_free(&u);
-		if (bad)
-			goto out;
-	}
-	/* both point into the documents, which xfgen reads too */
-	index_version(bdoc, &bu, &base, &btypes);
-	index_version(ndoc, &nu, &news, &ntypes);
+	bmap = base.storage;
 	/* the storage a patch gives a global is named apart from every other
 	 * patch's: two built in one second by one pid must not share it */
 	{
@@ -770,16 +693,17 @@ int patch_link(const struct patch_opts *po)
 			r = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
 		snprintf(tag, sizeof(tag), "%08x", r);
 	}
-	pair = pair_units(&bu, &nu, &base, &news);
-	xg = xfgen_open(bdoc, ndoc, po->base, po->explain);
+	pair = pair_units(&base, &news);
+	xg = xfgen_open(&base, &news, po->base, po->explain);
 	xfgen_user_xforms(xg, po->objs, po->nobjs);
 	wl.xg = xg;
 	wl.gens = &gens;
 	/* carry the base's map, then decide each global of the new version */
 	if (bmap)
 		sb_puts(&storage, bmap);
-	for (int i = 0; i < news.n; i++) {
-		const struct gvar *nv = &news.v[i], *bv = gvar_match(&base, nv, &nu, pair);
+	for (size_t i = 0; i < news.nglobals; i++) {
+		const struct upmeta_global *nv = &news.globals[i];
+		const struct upmeta_global *bv = gvar_match(&base, nv, &news, pair);
 		char *where, *arg;
 		bool changed;
 
@@ -795,7 +719,7 @@ int patch_link(const struct patch_opts *po)
 			free(own_storage(&rename, &storage, nv->symbol, tag));
 			continue;
 		}
-		changed = type_changed(&btypes, &ntypes, bv->type, bv->desc, bv->size, nv->type,
+		changed = type_changed(&base, &news, bv->type, bv->desc, bv->size, nv->type,
 				       nv->desc, nv->size);
 		if (read_only(bv->type) && read_only(nv->type) && !changed) {
 			/*
@@ -905,24 +829,26 @@ int patch_link(const struct patch_opts *po)
 		"__attribute__((weak));\n");
 	/* record types whose layout changed: locals of them are converted by
 	 * the generated conversion of the type, or need a transformer */
-	for (int i = 0; i < ntypes.n; i++)
-		if (rtype_find(&ntypes, ntypes.v[i].name) == &ntypes.v[i] &&
-		    layout_changed(&btypes, &ntypes, ntypes.v[i].name, 0)) {
-			char id[32];
-			long osz, nsz;
+	for (size_t i = 0; i < news.ntypes; i++) {
+		const char *name = news.types[i].name;
+		char id[32];
+		long osz, nsz;
 
-			sb_puts(&changed, "\t");
-			c_str(&changed, ntypes.v[i].name);
-			sb_puts(&changed, ",\n");
-			nchanged++;
-			snprintf(id, sizeof(id), "tgen%u", nconvs);
-			if (xfgen_type(xg, &gens, id, ntypes.v[i].name, &osz, &nsz))
-				continue;
-			sb_puts(&convs, "\t{ ");
-			c_str(&convs, ntypes.v[i].name);
-			sb_printf(&convs, ", %ld, %ld, &%s },\n", osz, nsz, id);
-			nconvs++;
-		}
+		if (upmeta_type(&news, name) != &news.types[i] ||
+		    !layout_changed(&base, &news, name, 0))
+			continue;
+		sb_puts(&changed, "\t");
+		c_str(&changed, name);
+		sb_puts(&changed, ",\n");
+		nchanged++;
+		snprintf(id, sizeof(id), "tgen%u", nconvs);
+		if (xfgen_type(xg, &gens, id, name, &osz, &nsz))
+			continue;
+		sb_puts(&convs, "\t{ ");
+		c_str(&convs, name);
+		sb_printf(&convs, ", %ld, %ld, &%s },\n", osz, nsz, id);
+		nconvs++;
+	}
 	sb_printf(&info, "static const char *const changed_types[] = {\n%s\t0\n};\n",
 		  changed.s ? changed.s : "");
 	xfgen_each_local(xg, watch_local, &wl);
@@ -936,15 +862,15 @@ int patch_link(const struct patch_opts *po)
 		  "\t{ 0, 0, 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
 	/* the base's file-scope statics, for upstare_old_global("file:name") */
 	sb_puts(&info, "static const struct __upstare_static statics[] = {\n");
-	for (int i = 0; i < base.n; i++) {
-		if (!base.v[i].is_static || base.v[i].function)
+	for (size_t i = 0; i < base.nglobals; i++) {
+		if (!base.globals[i].is_static || base.globals[i].function)
 			continue;
 		sb_puts(&info, "\t{ ");
-		c_str(&info, base.v[i].name);
+		c_str(&info, base.globals[i].name);
 		sb_puts(&info, ", ");
-		c_str(&info, base.v[i].source);
+		c_str(&info, base.globals[i].source);
 		sb_puts(&info, ", ");
-		c_str(&info, base.v[i].symbol);
+		c_str(&info, base.globals[i].symbol);
 		sb_puts(&info, " },\n");
 		nstatics++;
 	}
@@ -953,8 +879,8 @@ int patch_link(const struct patch_opts *po)
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
 		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"
 		  "\t%u, changed_types, %u, type_convs, %u, watches, %u, statics\n"
-		  "};\n", __UPSTARE_ABI, nmoves, bid.s, nchanged, nconvs, wl.n, nstatics);
-	asm_section(&info, ".upstare_base", bid.s);
+		  "};\n", __UPSTARE_ABI, nmoves, base.build_id, nchanged, nconvs, wl.n, nstatics);
+	asm_section(&info, ".upstare_base", base.build_id);
 	if (storage.s)
 		asm_section(&info, ".upstare_storage", storage.s);
 	snprintf(path, sizeof(path), "%s/patch-info.c", po->tmpdir);
@@ -1006,19 +932,10 @@ int patch_link(const struct patch_opts *po)
 	err = 0;
 out:
 	xfgen_close(xg);
-	json_free(bdoc);
-	json_free(ndoc);
-	free(base.v);
-	free(news.v);
-	free(bu.src);
-	free(nu.src);
-	free(btypes.v);
-	free(ntypes.v);
+	upmeta_free(&base);
+	upmeta_free(&news);
 	free(pair);
 	sb_free(&gens);
-	sb_free(&bstorage);
-	sb_free(&bid);
-	sb_free(&bunits);
 	sb_free(&info);
 	sb_free(&storage);
 	sb_free(&moves);

@@ -94,43 +94,13 @@ void xf_deriv_free(struct deriv *d)
 	sb_free(&d->notes);
 }
 
-static void index_recs(const struct json *doc, struct recs *r)
-{
-	for (const struct json *u = doc ? doc->child : NULL; u; u = u->next) {
-		const struct json *t = json_get(u, "types");
-
-		for (t = t && t->type == JSON_ARR ? t->child : NULL; t; t = t->next) {
-			const char *name = json_str(t, "name");
-			bool seen = false;
-
-			for (int i = 0; name && i < r->n && !seen; i++)
-				seen = !strcmp(r->v[i].name, name);
-			if (!name || seen)
-				continue;
-			r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
-			r->v[r->n++] = (struct rec){ name, json_str(t, "kind"),
-						     json_int(t, "size", 0), json_get(t, "fields") };
-		}
-	}
-}
-
-const struct rec *xf_rec_find(const struct recs *r, const char *name)
-{
-	for (int i = 0; i < r->n; i++)
-		if (!strcmp(r->v[i].name, name))
-			return &r->v[i];
-	return NULL;
-}
-
-struct xfgen *xfgen_open(const struct json *base, const struct json *news,
+struct xfgen *xfgen_open(const struct upmeta *base, const struct upmeta *news,
 			 const char *base_path, bool explain)
 {
 	struct xfgen *x = xcalloc(1, sizeof(*x));
 
-	x->bdoc = base;
-	x->ndoc = news;
-	index_recs(x->bdoc, &x->b);
-	index_recs(x->ndoc, &x->n);
+	x->base = base;
+	x->news = news;
 	x->elf = elf_open_read(base_path, &x->fd);
 	x->explain = explain;
 	x->memo = xcalloc(1, sizeof(*x->memo));
@@ -147,8 +117,6 @@ void xfgen_close(struct xfgen *x)
 	free(x->memo->names);
 	free(x->memo->state);
 	free(x->memo);
-	free(x->b.v);
-	free(x->n.v);
 	for (int i = 0; i < x->nuser; i++)
 		free(x->user[i]);
 	free(x->user);
@@ -192,7 +160,7 @@ static bool desc_changed(const struct xfgen *x, const char *d, int depth);
  */
 bool xf_own_changed(const struct xfgen *x, const char *name)
 {
-	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
+	const struct upmeta_type *o = upmeta_type(x->base, name), *n = upmeta_type(x->news, name);
 	const struct json *of, *nf;
 
 	/*
@@ -261,7 +229,7 @@ bool xf_rec_changed_at(const struct xfgen *x, const char *name, const char **whi
 	todo[ntodo++] = xstrdup(name);
 	while (ntodo && !changed) {
 		const char *r = todo[--ntodo];
-		const struct rec *nr;
+		const struct upmeta_type *nr;
 		bool was = false;
 		int k;
 
@@ -284,7 +252,7 @@ bool xf_rec_changed_at(const struct xfgen *x, const char *name, const char **whi
 		changed = m->state[k] == 2;
 		if (changed && which)
 			*which = m->names[k];
-		nr = xf_rec_find(&x->n, r);
+		nr = upmeta_type(x->news, r);
 		for (const struct json *f = nr && nr->fields ? nr->fields->child : NULL; f;
 		     f = f->next)
 			if (json_str(f, "desc"))
@@ -395,7 +363,7 @@ static const struct json *field_named(const struct json *fields, const char *nam
 static int derive_struct(const struct xfgen *x, struct deriv *d, unsigned long ooff,
 			 unsigned long noff, const char *name, const char *what, int depth)
 {
-	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
+	const struct upmeta_type *o = upmeta_type(x->base, name), *n = upmeta_type(x->news, name);
 	unsigned long at;
 	char sub[512];
 	int err = 0;
@@ -466,7 +434,7 @@ static int derive_enum(const struct xfgen *x, struct deriv *d, unsigned long oof
 		       unsigned long osz, unsigned long noff, const char *nd, unsigned long nsz,
 		       const char *name, const char *what)
 {
-	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
+	const struct upmeta_type *o = upmeta_type(x->base, name), *n = upmeta_type(x->news, name);
 	struct op *op;
 
 	if (!o || !n || !o->fields || !n->fields)
@@ -744,7 +712,7 @@ int xfgen_global(struct xfgen *x, struct sb *out, const char *id, const struct x
 int xfgen_type(struct xfgen *x, struct sb *out, const char *id, const char *name,
 	       long *old_size, long *new_size)
 {
-	const struct rec *o = xf_rec_find(&x->b, name), *n = xf_rec_find(&x->n, name);
+	const struct upmeta_type *o = upmeta_type(x->base, name), *n = upmeta_type(x->news, name);
 	struct image im = { .why = "a local" };
 	struct deriv d = { .im = &im };
 	char desc[600];

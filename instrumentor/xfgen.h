@@ -16,12 +16,12 @@ struct xfgen_var {
 };
 
 /*
- * base and news: the versions' metadata, arrays of unit documents
- * (meta_parse), which the caller keeps until xfgen_close(); base_path:
- * the program or patch the patch applies to.
+ * base and news: the versions' metadata (controller/upmeta.h), which the
+ * caller keeps until xfgen_close(); base_path: the program or patch the
+ * patch applies to.
  */
-struct json;
-struct xfgen *xfgen_open(const struct json *base, const struct json *news,
+struct upmeta;
+struct xfgen *xfgen_open(const struct upmeta *base, const struct upmeta *news,
 			 const char *base_path, bool explain);
 /*
  * Append to out the C definition of "static const struct __upstare_xgen

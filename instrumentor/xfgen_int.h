@@ -14,17 +14,7 @@
 
 #include "json.h"
 #include "strbuf.h"
-
-struct rec {
-	const char *name, *kind;
-	long size;
-	const struct json *fields;
-};
-
-struct recs {
-	struct rec *v;
-	int n;
-};
+#include "upmeta.h"
 
 /* rec_changed()'s answers: 0 being decided, 1 unchanged, 2 changed */
 struct memo {
@@ -34,9 +24,8 @@ struct memo {
 };
 
 struct xfgen {
-	const struct json *bdoc, *ndoc;	/* patch_link()'s */
+	const struct upmeta *base, *news;	/* patch_link()'s */
 	struct memo *memo;
-	struct recs b, n;
 	Elf *elf;
 	int fd;
 	bool explain;
@@ -84,7 +73,6 @@ struct deriv {
 };
 
 /* xfgen.c */
-const struct rec *xf_rec_find(const struct recs *r, const char *name);
 /* The record or enum a shape names ("p<struct s>" -> "struct s"), or "". */
 char *xf_desc_name(const char *d);
 bool xf_own_changed(const struct xfgen *x, const char *name);

@@ -36,7 +36,7 @@ int xfgen_base_field(struct xfgen *x, const char **desc, long *size, const char 
 		const char *dot = strchr(path, '.');
 		size_t len = dot ? (size_t)(dot - path) : strlen(path);
 		char *name = xf_desc_name(*desc);
-		const struct rec *r = (*desc)[0] == 'r' ? xf_rec_find(&x->b, name) : NULL;
+		const struct upmeta_type *r = (*desc)[0] == 'r' ? upmeta_type(x->base, name) : NULL;
 		const struct json *f = r && r->fields ? r->fields->child : NULL;
 
 		free(name);
@@ -70,7 +70,7 @@ const char *xfgen_heap_array(struct xfgen *x, const char *var)
  * array and moves: a pointer into it (a list link, an event a library
  * holds) would lead to the wrong bytes afterwards.
  */
-static void moved_fields(const struct rec *o, const struct rec *n)
+static void moved_fields(const struct upmeta_type *o, const struct upmeta_type *n)
 {
 	for (const struct json *of = o->fields ? o->fields->child : NULL; of; of = of->next) {
 		const char *name = json_str(of, "name"), *od = json_str(of, "desc");
@@ -102,13 +102,13 @@ int xfgen_heap_check(struct xfgen *x)
 		}
 	for (int i = 0; i < x->nuser; i++) {
 		const char *name = strchr(x->user[i], ' ') + 1;
-		const struct rec *o, *n;
+		const struct upmeta_type *o, *n;
 
 		if ((unsigned)atoi(x->user[i]) != UPSTARE_XF_HEAP_IN_PLACE ||
 		    !xf_own_changed(x, name))
 			continue;
-		o = xf_rec_find(&x->b, name);
-		n = xf_rec_find(&x->n, name);
+		o = upmeta_type(x->base, name);
+		n = upmeta_type(x->news, name);
 		if (n->size > o->size) {
 			fprintf(stderr, "upstare-cc: UPSTARE_HEAP_CONVERT_IN_PLACE(\"%s\"): its "
 				"objects grow from %ld to %ld bytes, and cannot be converted where "
@@ -159,10 +159,10 @@ static void watch(const struct xfgen *x, struct deriv *d, unsigned long off, con
 		xf_push(d, __UPSTARE_XOP_NULL, off, 0, size, 0, sub);
 		free(name);
 	} else if (desc[0] == 'r') {
-		const struct rec *r;
+		const struct upmeta_type *r;
 
 		name = xf_desc_name(desc);
-		r = xf_rec_find(&x->n, name);
+		r = upmeta_type(x->news, name);
 		free(name);
 		if (!r || !r->fields || (r->kind && strcmp(r->kind, "struct")))
 			return;
@@ -262,20 +262,6 @@ int xfgen_watch(struct xfgen *x, struct sb *out, const char *id, const char *wha
 	return n ? 1 : 0;
 }
 
-/* Does the base have a function of that name (that may have frames)? */
-static bool base_has_function(const struct xfgen *x, const char *name)
-{
-	for (const struct json *u = x->bdoc ? x->bdoc->child : NULL; u; u = u->next) {
-		const struct json *fs = json_get(u, "functions");
-
-		for (const struct json *f = fs && fs->type == JSON_ARR ? fs->child : NULL; f;
-		     f = f->next)
-			if (json_str(f, "name") && !strcmp(json_str(f, "name"), name))
-				return true;
-	}
-	return false;
-}
-
 /*
  * Each local of the new version's functions that may continue an old
  * frame (a function of that name is in the base): fn(arg, function, key,
@@ -284,25 +270,21 @@ static bool base_has_function(const struct xfgen *x, const char *name)
 void xfgen_each_local(struct xfgen *x, void (*fn)(void *, const char *, const char *,
 						  const char *, long), void *arg)
 {
-	for (const struct json *u = x->ndoc ? x->ndoc->child : NULL; u; u = u->next) {
-		const struct json *fs = json_get(u, "functions");
+	for (size_t i = 0; i < x->news->nfns; i++) {
+		const struct upmeta_fn *f = &x->news->fns[i];
+		const struct json *ls = json_get(f->doc, "locals");
 
-		for (const struct json *f = fs && fs->type == JSON_ARR ? fs->child : NULL; f;
-		     f = f->next) {
-			const struct json *ls = json_get(f, "locals");
+		if (!upmeta_function_named(x->base, f->name))
+			continue;
+		for (const struct json *l = ls && ls->type == JSON_ARR ? ls->child : NULL; l;
+		     l = l->next) {
+			const char *desc = json_str(l, "desc");
 
-			if (!json_str(f, "name") || !base_has_function(x, json_str(f, "name")))
+			if (!desc || !strchr(desc, '<') ||
+			    (desc[0] != 'p' && desc[0] != 'r' && desc[0] != 'a'))
 				continue;
-			for (const struct json *l = ls && ls->type == JSON_ARR ? ls->child : NULL; l;
-			     l = l->next) {
-				const char *desc = json_str(l, "desc");
-
-				if (!desc || !json_str(f, "name") || !strchr(desc, '<') ||
-				    (desc[0] != 'p' && desc[0] != 'r' && desc[0] != 'a'))
-					continue;
-				fn(arg, json_str(f, "name"), json_str(l, "key") ? json_str(l, "key") :
-				   json_str(l, "name"), desc, json_int(l, "size", 0));
-			}
+			fn(arg, f->name, json_str(l, "key") ?: json_str(l, "name"), desc,
+			   json_int(l, "size", 0));
 		}
 	}
 }
