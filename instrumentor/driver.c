@@ -28,6 +28,7 @@
 #include "instrument.h"
 #include "patch.h"
 #include "strbuf.h"
+#include "upmeta.h"
 
 #define VERSION "0.1"
 
@@ -522,8 +523,8 @@ static bool get_strings(const char **p, const char *end, struct argv *a)
 static int compile_member(Elf *e, const char *what, struct argv *out)
 {
 	static int nobj;
-	size_t len = 0, mlen = 0;
-	char *sect = elf_section_copy(e, SRC_SECTION, &len), *meta, ipath[PATH_MAX + 32];
+	size_t len = 0;
+	char *sect = elf_section_copy(e, SRC_SECTION, &len), ipath[PATH_MAX + 32];
 	struct argv flags = opt.flags, parseflags = opt.parseflags;
 	const char *p = sect, *end = sect + len, *srcname;
 	struct input in = { 0 };
@@ -532,9 +533,7 @@ static int compile_member(Elf *e, const char *what, struct argv *out)
 	int err;
 
 	if (!sect) {
-		meta = elf_section_copy(e, ".upstare", &mlen);
-		free(meta);
-		if (!meta)
+		if (!elf_section(e, UPMETA_SECTION, NULL))
 			return 0;
 		fprintf(stderr, "upstare-cc: %s: an upstare-cc object without its source (section "
 			SRC_SECTION "): compile it again with this upstare-cc to put it in a patch\n",
