@@ -80,7 +80,11 @@ userlib: $(LIB)/libupstare.a $(O)/include/upstare.h
 
 $(OBJ)/userlib/%.o: $(SRC)/userlib/%.c | $(OBJ)/userlib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) $(RT_OPT) $(RT_DEBUG) -fPIC -I$(SRC)/userlib/include -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) $(RT_OPT) $(RT_DEBUG) -fPIC $(GEN_INC) -I$(SRC)/userlib/include -c $< -o $@
+
+# update.c names a blocked thread's system call from the generated table
+$(OBJ)/userlib/update.o: | $(O)/gen/syscalls.h
+$(OBJ)/userlib/update.o: private GEN_INC := -I$(O)/gen
 
 $(LIB)/libupstare.a: $(RT_OBJS) | $(LIB)
 	$(call msg,AR,$@)
@@ -175,7 +179,8 @@ $(O)/gen/%.skel.h: $(OBJ)/bpf/%.bpf.o | $(O)/gen
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-# System call names for the readiness view, from the installed kernel headers.
+# System call names for the readiness view and the runtime's refusals, from
+# the installed kernel headers.
 $(O)/gen/syscalls.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(O)/gen
 	$(call msg,GEN,$@)
 	$(Q){ echo 'static const char *const syscall_names[] = {'; \

@@ -392,22 +392,17 @@ int upstare__update_point(void)
 	return 1;
 }
 
-/* x86-64 numbers of the blocking calls a thread is commonly found in. */
+/*
+ * The names come from the installed kernel headers (gen/syscalls.h), the
+ * table the controller's readiness view uses: one list of system calls.
+ */
+#include "syscalls.h"
+
 static const char *syscall_name(long nr)
 {
-	static const struct { long nr; const char *name; } t[] = {
-		{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 19, "readv" },
-		{ 20, "writev" }, { 23, "select" }, { 34, "pause" }, { 35, "nanosleep" },
-		{ 43, "accept" }, { 44, "sendto" }, { 45, "recvfrom" }, { 46, "sendmsg" },
-		{ 47, "recvmsg" }, { 61, "wait4" }, { 202, "futex" }, { 230, "clock_nanosleep" },
-		{ 232, "epoll_wait" }, { 270, "pselect6" }, { 271, "ppoll" },
-		{ 281, "epoll_pwait" }, { 288, "accept4" },
-	};
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].nr == nr)
-			return t[i].name;
-	return NULL;
+	if (nr < 0 || nr >= (long)(sizeof(syscall_names) / sizeof(syscall_names[0])))
+		return NULL;
+	return syscall_names[nr];
 }
 
 static void unparked_reasons(void);
