@@ -7,10 +7,12 @@
  * and checked one way (magic, version and size) wherever it is read.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -137,4 +139,58 @@ int target_read_control(int memfd, uint64_t addr, struct upstare_control *c, siz
 	    c->size != sizeof(*c))
 		return -EPROTO;
 	return 0;
+}
+
+char *target_proc_stat(pid_t pid, char *buf, size_t n)
+{
+	char path[64], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	p = fgets(buf, n, f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+int target_tree(pid_t root, bool tree, pid_t **pids, pid_t **parents)
+{
+	pid_t *v = malloc(sizeof(*v)), *pv = malloc(sizeof(*pv));
+	int n = 1;
+
+	if (!v || !pv)
+		abort();
+	v[0] = root;
+	pv[0] = 0;
+	for (int i = 0; tree && i < n; i++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			char buf[512], *p;
+			pid_t pid = atoi(de->d_name), ppid;
+
+			if (pid <= 0)
+				continue;
+			p = target_proc_stat(pid, buf, sizeof(buf));
+			if (p && sscanf(p, "%*c %d", &ppid) == 1 && ppid == v[i]) {
+				v = realloc(v, (n + 1) * sizeof(*v));
+				pv = realloc(pv, (n + 1) * sizeof(*pv));
+				if (!v || !pv)
+					abort();
+				v[n] = pid;
+				pv[n++] = ppid;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	*pids = v;
+	if (parents)
+		*parents = pv;
+	else
+		free(pv);
+	return n;
 }

@@ -10,6 +10,7 @@
 #ifndef UPSTARE_TARGET_H
 #define UPSTARE_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,5 +51,19 @@ int target_rw(int memfd, uint64_t addr, void *buf, size_t n, int write);
  * controller's runtime (magic, version and size); else as target_rw().
  */
 int target_read_control(int memfd, uint64_t addr, struct upstare_control *c, size_t len);
+
+/*
+ * /proc/PID/stat read into buf (n bytes): the fields after the command
+ * name (field 3, the state, on), or NULL.
+ */
+char *target_proc_stat(pid_t pid, char *buf, size_t n);
+
+/*
+ * The process root and, with tree, all its descendants, parents first:
+ * their number, the pids in *pids and, if parents, each one's parent in
+ * *parents (0 for root); both malloc'd.  Read from /proc, so a process
+ * forked while it runs may be missed.
+ */
+int target_tree(pid_t root, bool tree, pid_t **pids, pid_t **parents);
 
 #endif

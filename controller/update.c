@@ -114,54 +114,6 @@ err:
 }
 
 /*
- * /proc/PID/stat read into buf: the fields after the command name (field
- * 3, the state, on), or NULL.
- */
-static char *proc_stat(pid_t pid, char *buf, size_t n)
-{
-	char path[64], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	p = fgets(buf, n, f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	return p && p[1] == ' ' ? p + 2 : NULL;
-}
-
-/* The process and, with tree, all its descendants (parents first). */
-static int collect(pid_t root, int tree, pid_t **out)
-{
-	pid_t *v = malloc(sizeof(*v));
-	int n = 1;
-
-	v[0] = root;
-	for (int i = 0; tree && i < n; i++) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-
-		while (d && (de = readdir(d))) {
-			char buf[512], *p;
-			pid_t pid = atoi(de->d_name), ppid;
-
-			if (pid <= 0)
-				continue;
-			p = proc_stat(pid, buf, sizeof(buf));
-			if (p && sscanf(p, "%*c %d", &ppid) == 1 && ppid == v[i]) {
-				v = realloc(v, (n + 1) * sizeof(*v));
-				v[n++] = pid;
-			}
-		}
-		if (d)
-			closedir(d);
-	}
-	*out = v;
-	return n;
-}
-
-/*
  * Pin the target: open its /proc/PID/mem before it is authorized, so that
  * what is authorized and then read and written is one process as it is
  * now (rw()).
@@ -181,7 +133,7 @@ static int pin(struct target *t)
 /* The start time of pid (clock ticks after boot, /proc/PID/stat field 22). */
 static unsigned long long start_time(pid_t pid)
 {
-	char buf[1024], *p = proc_stat(pid, buf, sizeof(buf));
+	char buf[1024], *p = target_proc_stat(pid, buf, sizeof(buf));
 	unsigned long long t = 0;
 
 	if (p)
@@ -1062,7 +1014,7 @@ static int update_main(const struct update_req *r)
 		part.patch = patch;
 		partial = &part;
 	}
-	n = collect(pid, tree, &pids);
+	n = target_tree(pid, tree, &pids, NULL);
 	t = calloc(n, sizeof(*t));
 	for (int i = 0; t && i < n; i++)
 		t[i].memfd = t[i].lockfd = -1;

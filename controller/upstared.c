@@ -50,6 +50,7 @@
 #include "client.h"
 #include "json.h"
 #include "readiness.h"
+#include "target.h"
 #include "update.h"
 #include "upmeta.h"
 #include "upstare-ctl.h"
@@ -169,7 +170,8 @@ static bool proc_instrumented(__u32 pid)
 	return upmeta_present(path);
 }
 
-static int register_proc(__u32 pid, int kick_sig);
+static int register_proc(__u32 pid, __u32 parent, int kick_sig);
+static void register_descendants(__u32 root, int kick_sig);
 
 /* Why obs_register() failed, in words. */
 static const char *reg_strerror(int err)
@@ -208,13 +210,15 @@ static void on_event(void *ctx, const struct us_event *e)
 	case US_EV_EXEC:
 		inst = proc_instrumented(e->pid);
 		if (inst && !e->registered) {
-			err = register_proc(e->pid, d.kick_sig);
-			if (err && err != -EEXIST)
+			err = register_proc(e->pid, 0, d.kick_sig);
+			if (err && err != -EEXIST) {
 				logmsg("pid %u (%.16s): exec'd an instrumented binary but "
 				       "cannot register: %s", e->pid, e->comm, reg_strerror(err));
-			else
-				logmsg("pid %u (%.16s): exec'd an instrumented binary, registered",
-				       e->pid, e->comm);
+				break;
+			}
+			logmsg("pid %u (%.16s): exec'd an instrumented binary, registered",
+			       e->pid, e->comm);
+			register_descendants(e->pid, d.kick_sig);
 		} else if (!inst && e->registered) {
 			obs_unregister(d.obs, e->pid);
 			logmsg("pid %u (%.16s): exec'd a binary without .upstare, unregistered",
@@ -271,14 +275,53 @@ static int proc_ids(__u32 pid, unsigned long uid[3], unsigned long gid[3], uid_t
 	return found == 2 ? 0 : -ESRCH;
 }
 
-/* Register pid in the registry, counted against its real uid. */
-static int register_proc(__u32 pid, int kick_sig)
+/* Register pid (forked from parent, or 0), counted against its real uid. */
+static int register_proc(__u32 pid, __u32 parent, int kick_sig)
 {
 	unsigned long uid[3], gid[3];
 	uid_t owner;
 	int err = proc_ids(pid, uid, gid, &owner);
 
-	return err ? err : obs_register(d.obs, pid, 0, kick_sig, uid[0]);
+	return err ? err : obs_register(d.obs, pid, parent, kick_sig, uid[0]);
+}
+
+/*
+ * Register the instrumented descendants of root, registered on exec, that
+ * it forked before its exec event reached us.  The kernel registers a
+ * child at fork only when its parent is registered then, and the exec
+ * event is read after the program has started: a server that forks its
+ * workers at once would keep them out of the registry (and of the update
+ * window's kicks) for good.  Each pass reads the tree from /proc; a
+ * process registered in one has its later children registered by the
+ * kernel, so the passes end when one registers nothing new.
+ */
+static void register_descendants(__u32 root, int kick_sig)
+{
+	for (int pass = 0; pass < 8; pass++) {
+		pid_t *pids, *parents;
+		int n = target_tree(root, true, &pids, &parents), added = 0;
+
+		for (int i = 1; i < n; i++) {
+			struct us_proc p;
+			int err;
+
+			if (!obs_lookup(d.obs, pids[i], &p) || !proc_instrumented(pids[i]))
+				continue;
+			err = register_proc(pids[i], parents[i], kick_sig);
+			if (!err) {
+				added++;
+				logmsg("pid %d: forked from pid %d before it was registered, "
+				       "registered", pids[i], parents[i]);
+			} else if (err != -EEXIST) {
+				logmsg("pid %d: forked from pid %d before it was registered, "
+				       "not registered: %s", pids[i], parents[i], reg_strerror(err));
+			}
+		}
+		free(pids);
+		free(parents);
+		if (!added)
+			break;
+	}
 }
 
 /*
@@ -450,7 +493,7 @@ static void cmd_attach(struct jbuf *b, const struct json *req)
 		reply_error(b, "pid %u: not built with upstare-cc: only root may attach it", pid);
 		return;
 	}
-	err = register_proc(pid, sig);
+	err = register_proc(pid, 0, sig);
 	if (err == -EEXIST) {
 		reply_error(b, "pid %u is already registered", pid);
 		return;
@@ -550,7 +593,7 @@ static int ensure_registered(__u32 pid, struct us_proc *p)
 
 	if (!obs_lookup(d.obs, pid, p))
 		return 0;
-	err = register_proc(pid, d.kick_sig);
+	err = register_proc(pid, 0, d.kick_sig);
 	if (err && err != -EEXIST)
 		return err;
 	logmsg("pid %u: registered for an update", pid);

@@ -3,7 +3,7 @@
  * A process that forks on request (security/registry_limit), built with
  * upstare-cc so that upstared registers it on exec and its children at
  * fork.  Commands on stdin, one per line: "fork N" forks N children that
- * wait until they are killed and prints "forked N"; "kill" kills and reaps
+ * wait until they are killed and prints "forked N:" and their pids; "kill" kills and reaps
  * them all and prints "killed".  At EOF it kills them and exits.
  */
 #include <signal.h>
@@ -35,6 +35,8 @@ int main(void)
 	printf("ready %d\n", (int)getpid());
 	while (fgets(line, sizeof(line), stdin)) {
 		if (sscanf(line, "fork %d", &n) == 1) {
+			int first = nkids;
+
 			for (int i = 0; i < n && nkids < MAX_KIDS; i++) {
 				pid_t p = fork();
 
@@ -45,7 +47,10 @@ int main(void)
 				if (p > 0)
 					kids[nkids++] = p;
 			}
-			printf("forked %d\n", n);
+			printf("forked %d:", n);
+			for (int i = first; i < nkids; i++)
+				printf(" %d", (int)kids[i]);
+			printf("\n");
 		} else if (line[0] == 'k') {
 			kill_all();
 			printf("killed\n");
