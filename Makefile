@@ -257,6 +257,7 @@ demo: all
 bench: all $(O)/selftests/obsbench
 	$(TEST_ENV) $(SRC)/selftests/bench/run-bench.sh
 	$(TEST_ENV) $(SRC)/selftests/bench/pause-bench.sh
+	$(TEST_ENV) $(O)/selftests/runner --bench -v 'bench/*'
 	$(O)/selftests/obsbench $(BIN)/upstared
 
 # Observation costs only (root): getppid, pipe round trip, 64-thread snapshot.

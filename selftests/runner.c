@@ -205,9 +205,9 @@ static void run_one(struct test *t, int timeout_s, bool verbose, struct outcome 
 	free(log);
 }
 
-static bool selected(struct test *t, int nfilt, char **filt, bool long_too)
+static bool selected(struct test *t, int nfilt, char **filt, bool long_too, bool bench)
 {
-	if (t->long_only && !long_too)
+	if ((t->long_only && !long_too) || (t->bench_only && !bench))
 		return false;
 	if (!nfilt)
 		return true;
@@ -220,17 +220,18 @@ static bool selected(struct test *t, int nfilt, char **filt, bool long_too)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: runner [-v] [-l] [--long] [-T SECONDS] [FILTER...]\n"
+		"usage: runner [-v] [-l] [--long] [--bench] [-T SECONDS] [FILTER...]\n"
 		"  -v        show every case's log\n"
 		"  -l        list the cases and exit\n"
 		"  --long    include the long cases (make check-long)\n"
+		"  --bench   include the benchmarks, bench/ (make bench)\n"
 		"  -T SECS   per-case time limit (default 600; a case may ask for more)\n"
 		"  FILTER    glob or substring of case names\n");
 }
 
 int main(int argc, char **argv)
 {
-	bool verbose = false, list = false, long_too = false;
+	bool verbose = false, list = false, long_too = false, bench = false;
 	struct outcome o = { 0 };
 	int timeout_s = 600, i;
 	struct test *t;
@@ -242,6 +243,8 @@ int main(int argc, char **argv)
 			list = true;
 		else if (!strcmp(argv[i], "--long"))
 			long_too = true;
+		else if (!strcmp(argv[i], "--bench"))
+			bench = true;
 		else if (!strcmp(argv[i], "-T") && i + 1 < argc)
 			timeout_s = atoi(argv[++i]);
 		else {
@@ -251,10 +254,11 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (t = tests; t; t = t->next) {
-		if (!selected(t, argc - i, argv + i, long_too))
+		if (!selected(t, argc - i, argv + i, long_too, bench))
 			continue;
 		if (list) {
-			printf("%s%s\n", t->name, t->long_only ? " (long)" : "");
+			printf("%s%s\n", t->name, t->long_only ? " (long)" :
+			       t->bench_only ? " (bench)" : "");
 			continue;
 		}
 		run_one(t, t->timeout_s > timeout_s ? t->timeout_s : timeout_s, verbose, &o);

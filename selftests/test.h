@@ -29,6 +29,7 @@ struct test_ctx {
 struct test {
 	const char *name;
 	bool long_only;		/* only with --long (make check-long) */
+	bool bench_only;	/* only with --bench (make bench): measures, never timed tests */
 	int timeout_s;		/* 0, or more than the runner's -T for this case */
 	int (*setup)(struct test_ctx *ctx);	/* 0 or -errno; failure = FAIL */
 	enum test_result (*run)(struct test_ctx *ctx);
@@ -58,6 +59,15 @@ void test_register(struct test *t);
 #define UPSTARE_GROUP_TEST(_group, _id, _run)				\
 	static struct test __test_##_id = {				\
 		.name = _group "/" #_id, .run = _run,			\
+	};								\
+	__attribute__((constructor)) static void __reg_##_id(void)	\
+	{ test_register(&__test_##_id); }
+
+/* A benchmark, "bench/ID": run by make bench (runner --bench) only. */
+#define UPSTARE_BENCH_TEST(_id, _run)					\
+	static struct test __test_##_id = {				\
+		.name = "bench/" #_id, .bench_only = true, .timeout_s = 1800, \
+		.run = _run,						\
 	};								\
 	__attribute__((constructor)) static void __reg_##_id(void)	\
 	{ test_register(&__test_##_id); }
