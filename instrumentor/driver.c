@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "elfread.h"
 #include "instrument.h"
 #include "patch.h"
@@ -32,24 +33,10 @@
 
 #define VERSION "0.1"
 
-#define argv argv_list
-
-static void av_push(struct argv *a, const char *s)
-{
-	a->v = xrealloc(a->v, (a->n + 2) * sizeof(char *));
-	a->v[a->n++] = xstrdup(s);
-	a->v[a->n] = NULL;
-}
-
-void argv_list_push(struct argv *a, const char *s)
-{
-	av_push(a, s);
-}
-
-static void av_append(struct argv *a, const struct argv *b)
+static void av_append(struct argv_list *a, const struct argv_list *b)
 {
 	for (int i = 0; i < b->n; i++)
-		av_push(a, b->v[i]);
+		argv_list_push(a, b->v[i]);
 }
 
 struct input {
@@ -61,13 +48,13 @@ struct input {
 };
 
 static struct {
-	bool compile_only, assemble_only, preprocess_only, verbose, keep, allow_unsupported;
+	bool compile_only, assemble_only, preprocess_only, keep, allow_unsupported;
 	bool all_points;
 	bool shared, deps_only, patch, explain;
 	const char *output, *base;
-	struct argv flags;	/* everything else, to every clang step */
-	struct argv cppflags;	/* -MD, -MF, ... : preprocessing only */
-	struct argv parseflags;	/* language flags for the parser */
+	struct argv_list flags;	/* everything else, to every clang step */
+	struct argv_list cppflags;	/* -MD, -MF, ... : preprocessing only */
+	struct argv_list parseflags;	/* language flags for the parser */
 	struct input *in;
 	int nin;
 	char tmpdir[PATH_MAX];
@@ -95,41 +82,6 @@ static void usage(void)
 		"Environment: UPSTARE_CLANG (default clang-19), UPSTARE_LIBDIR.\n");
 }
 
-static int run(struct argv *a)
-{
-	pid_t pid;
-	int status;
-
-	if (opt.verbose) {
-		fputs("upstare-cc:", stderr);
-		for (int i = 0; i < a->n; i++)
-			fprintf(stderr, " %s", a->v[i]);
-		fputc('\n', stderr);
-	}
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execvp(a->v[0], a->v);
-		fprintf(stderr, "upstare-cc: cannot run %s: %s\n", a->v[0], strerror(errno));
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
-}
-
-int driver_run(char **v)
-{
-	struct argv a = { 0 };
-
-	for (int i = 0; v[i]; i++)
-		av_push(&a, v[i]);
-	return run(&a);
-}
-
 static const char *objcopy(void)
 {
 	const char *e = getenv("UPSTARE_OBJCOPY");
@@ -150,7 +102,7 @@ static int wrapped_call(void *a, const GElf_Sym *sym, const char *name)
 	    wrapped_symbol(name) == WRAP_NONE)
 		return 0;
 	sb_printf(&b, "--redefine-sym=%s=__upstare_w_%s", name, name);
-	av_push(a, b.s);
+	argv_list_push(a, b.s);
 	sb_free(&b);
 	return 0;
 }
@@ -163,21 +115,21 @@ static int wrapped_call(void *a, const GElf_Sym *sym, const char *name)
  */
 static int redirect_wrapped(const char *obj)
 {
-	struct argv a = { 0 };
+	struct argv_list a = { 0 };
 	int fd, n;
 	Elf *e = elf_open_read(obj, &fd);
 
 	if (fd < 0)
 		return 1;
-	av_push(&a, objcopy());
+	argv_list_push(&a, objcopy());
 	if (e)
 		elf_symbols(e, SHT_SYMTAB, wrapped_call, &a);
 	n = a.n - 1;
 	elf_close(e, fd);
 	if (!n)
 		return 0;
-	av_push(&a, obj);
-	return run(&a);
+	argv_list_push(&a, obj);
+	return cmd_run(&a);
 }
 
 static bool ends_with(const char *s, const char *suf)
@@ -255,7 +207,7 @@ static int forced_include(const char *a)
  * macros expanded (defined again, one the source #undef'd would expand
  * where the source uses its name).
  */
-static void av_append_compile_flags(struct argv *a)
+static void av_append_compile_flags(struct argv_list *a)
 {
 	for (int i = 0; i < opt.flags.n; i++) {
 		const char *f = opt.flags.v[i];
@@ -265,9 +217,9 @@ static void av_append_compile_flags(struct argv *a)
 			i += n - 1;
 			continue;
 		}
-		av_push(a, f);
+		argv_list_push(a, f);
 		if (takes_value(f) && i + 1 < opt.flags.n)
-			av_push(a, opt.flags.v[++i]);	/* "-D -include" defines a macro */
+			argv_list_push(a, opt.flags.v[++i]);	/* "-D -include" defines a macro */
 	}
 }
 
@@ -289,7 +241,7 @@ static int parse_args(int argc, char **argv)
 		} else if (!strncmp(a, "-o", 2) && a[2]) {
 			opt.output = a + 2;
 		} else if (!strcmp(a, "-v")) {
-			opt.verbose = true;
+			cmd_verbose = true;
 		} else if (!strcmp(a, "--keep")) {
 			opt.keep = true;
 		} else if (!strcmp(a, "--patch")) {
@@ -309,32 +261,32 @@ static int parse_args(int argc, char **argv)
 			lang = strcmp(a + 2, "none") ? a + 2 : NULL;
 		} else if (!strcmp(a, "-MD") || !strcmp(a, "-MMD") || !strcmp(a, "-MP")) {
 			opt.has_md |= strcmp(a, "-MP") != 0;
-			av_push(&opt.cppflags, a);
+			argv_list_push(&opt.cppflags, a);
 		} else if ((!strcmp(a, "-MF") || !strcmp(a, "-MT") || !strcmp(a, "-MQ")) &&
 			   i + 1 < argc) {
 			opt.has_mf |= !strcmp(a, "-MF");
 			opt.has_mt |= strcmp(a, "-MF") != 0;
-			av_push(&opt.cppflags, a);
-			av_push(&opt.cppflags, argv[++i]);
+			argv_list_push(&opt.cppflags, a);
+			argv_list_push(&opt.cppflags, argv[++i]);
 		} else if (!strcmp(a, "-M") || !strcmp(a, "-MM")) {
 			opt.deps_only = true;
-			av_push(&opt.flags, a);
+			argv_list_push(&opt.flags, a);
 		} else if (!strncmp(a, "-l", 2) || !strncmp(a, "-Wl,", 4)) {
 			opt.in = xrealloc(opt.in, (opt.nin + 1) * sizeof(*opt.in));
 			opt.in[opt.nin++] = (struct input){ .path = xstrdup(a), .is_flag = true };
 		} else if (a[0] == '-' && a[1]) {
 			if (!strcmp(a, "-shared"))
 				opt.shared = true;
-			av_push(&opt.flags, a);
+			argv_list_push(&opt.flags, a);
 			if (is_parse_flag(a))
-				av_push(&opt.parseflags, a);
+				argv_list_push(&opt.parseflags, a);
 			if (takes_value(a) && i + 1 < argc) {
 				/* the target sets the sizes of types the parse sees */
 				if (!strcmp(a, "-target")) {
-					av_push(&opt.parseflags, a);
-					av_push(&opt.parseflags, argv[i + 1]);
+					argv_list_push(&opt.parseflags, a);
+					argv_list_push(&opt.parseflags, argv[i + 1]);
 				}
-				av_push(&opt.flags, argv[++i]);
+				argv_list_push(&opt.flags, argv[++i]);
 			}
 		} else {
 			struct input in = { .path = xstrdup(a), .lang = lang ? xstrdup(lang) : NULL };
@@ -350,14 +302,14 @@ static int parse_args(int argc, char **argv)
 /* Hand the whole command to clang: no C to instrument. */
 static int passthrough(int argc, char **argv)
 {
-	struct argv a = { 0 };
+	struct argv_list a = { 0 };
 
-	av_push(&a, opt.clang);
+	argv_list_push(&a, opt.clang);
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--keep") && strcmp(argv[i], "--allow-unsupported") &&
 		    strcmp(argv[i], "--all-points"))
-			av_push(&a, argv[i]);
-	return run(&a);
+			argv_list_push(&a, argv[i]);
+	return cmd_run(&a);
 }
 
 static char *replace_ext(const char *path, const char *ext)
@@ -416,8 +368,8 @@ static void add_include_dir(void)
 		return;
 	exe[n] = 0;
 	snprintf(dir, sizeof(dir), "%s/../include", dirname(exe));
-	av_push(&opt.flags, "-idirafter");
-	av_push(&opt.flags, dir);
+	argv_list_push(&opt.flags, "-idirafter");
+	argv_list_push(&opt.flags, dir);
 }
 
 /*
@@ -437,7 +389,7 @@ static void add_include_dir(void)
 #define SRC_SECTION ".upstare_src"
 #define SRC_MAGIC "upstare-src/1"
 
-static void put_strings(FILE *f, const struct argv *a)
+static void put_strings(FILE *f, const struct argv_list *a)
 {
 	fprintf(f, "%d%c", a->n, 0);
 	for (int i = 0; i < a->n; i++)
@@ -447,7 +399,7 @@ static void put_strings(FILE *f, const struct argv *a)
 static int embed_source(const struct input *in, const char *ipath, const char *obj)
 {
 	char path[PATH_MAX + 16], buf[65536];
-	struct argv a = { 0 };
+	struct argv_list a = { 0 };
 	struct sb sect = { 0 };
 	FILE *f, *src;
 	size_t n;
@@ -473,13 +425,13 @@ static int embed_source(const struct input *in, const char *ipath, const char *o
 		return 1;
 	}
 	sb_printf(&sect, "%s=%s", SRC_SECTION, path);
-	av_push(&a, objcopy());
-	av_push(&a, "--add-section");
-	av_push(&a, sect.s);
-	av_push(&a, "--set-section-flags");
-	av_push(&a, SRC_SECTION "=exclude");
-	av_push(&a, obj);
-	err = run(&a);
+	argv_list_push(&a, objcopy());
+	argv_list_push(&a, "--add-section");
+	argv_list_push(&a, sect.s);
+	argv_list_push(&a, "--set-section-flags");
+	argv_list_push(&a, SRC_SECTION "=exclude");
+	argv_list_push(&a, obj);
+	err = cmd_run(&a);
 	sb_free(&sect);
 	return err < 0 ? 1 : err;
 }
@@ -502,12 +454,12 @@ static char *elf_section_copy(Elf *e, const char *name, size_t *len)
 }
 
 /* Read the strings put_strings() wrote at *p (bounded by end) into a. */
-static bool get_strings(const char **p, const char *end, struct argv *a)
+static bool get_strings(const char **p, const char *end, struct argv_list *a)
 {
 	int n = *p < end ? atoi(*p) : -1;
 
 	for (*p += strnlen(*p, end - *p) + 1; n > 0 && *p < end; n--) {
-		av_push(a, *p);
+		argv_list_push(a, *p);
 		*p += strnlen(*p, end - *p) + 1;
 	}
 	return n == 0 && *p <= end;
@@ -520,12 +472,12 @@ static bool get_strings(const char **p, const char *end, struct argv *a)
  * without .upstare metadata (transformers built by another compiler) are
  * linked as they are; an upstare-cc object without its source is refused.
  */
-static int compile_member(Elf *e, const char *what, struct argv *out)
+static int compile_member(Elf *e, const char *what, struct argv_list *out)
 {
 	static int nobj;
 	size_t len = 0;
 	char *sect = elf_section_copy(e, SRC_SECTION, &len), ipath[PATH_MAX + 32];
-	struct argv flags = opt.flags, parseflags = opt.parseflags;
+	struct argv_list flags = opt.flags, parseflags = opt.parseflags;
 	const char *p = sect, *end = sect + len, *srcname;
 	struct input in = { 0 };
 	struct sb o = { 0 };
@@ -540,8 +492,8 @@ static int compile_member(Elf *e, const char *what, struct argv *out)
 			what);
 		return 1;
 	}
-	opt.flags = (struct argv){ 0 };
-	opt.parseflags = (struct argv){ 0 };
+	opt.flags = (struct argv_list){ 0 };
+	opt.parseflags = (struct argv_list){ 0 };
 	srcname = p + strlen(SRC_MAGIC) + 1;
 	if (len < strlen(SRC_MAGIC) + 1 || strcmp(p, SRC_MAGIC) || srcname >= end ||
 	    (p = srcname + strnlen(srcname, end - srcname) + 1) > end ||
@@ -565,7 +517,7 @@ static int compile_member(Elf *e, const char *what, struct argv *out)
 	sb_printf(&o, "%s/embedded-%d.o", opt.tmpdir, nobj++);
 	err = compile_one(&in, o.s);
 	if (!err)
-		av_push(out, o.s);
+		argv_list_push(out, o.s);
 out:
 	sb_free(&o);
 	opt.flags = flags;
@@ -579,7 +531,7 @@ out:
  * of the new version (a dependency built with upstare-cc, as libevent.a:
  * every member of it, since any of its functions may be on a stack).
  */
-static int compile_embedded(const char *path, struct argv *out)
+static int compile_embedded(const char *path, struct argv_list *out)
 {
 	int fd, err = 0;
 	Elf *ar = elf_open_read(path, &fd), *e;
@@ -609,7 +561,7 @@ static int compile_embedded(const char *path, struct argv *out)
 /* Preprocess, instrument and compile one source into obj (or asm with -S). */
 static int compile_one(struct input *in, const char *obj)
 {
-	struct argv a = { 0 };
+	struct argv_list a = { 0 };
 	char *base = base_name(in->path), *ipath, *cpath;
 	struct sb b = { 0 };
 	struct instr_opts io = { 0 };
@@ -636,40 +588,40 @@ static int compile_one(struct input *in, const char *obj)
 		free(ipath);
 		ipath = xstrdup(in->path);
 	} else {
-		av_push(&a, opt.clang);
-		av_push(&a, "-E");
-		av_push(&a, "-Qunused-arguments");
+		argv_list_push(&a, opt.clang);
+		argv_list_push(&a, "-E");
+		argv_list_push(&a, "-Qunused-arguments");
 		av_append(&a, &opt.flags);
 		if (opt.has_md) {
 			av_append(&a, &opt.cppflags);
 			if (!opt.has_mf) {
 				char *d = replace_ext(obj, ".d");
 
-				av_push(&a, "-MF");
-				av_push(&a, d);
+				argv_list_push(&a, "-MF");
+				argv_list_push(&a, d);
 				free(d);
 			}
 			if (!opt.has_mt) {
-				av_push(&a, "-MT");
-				av_push(&a, obj);
+				argv_list_push(&a, "-MT");
+				argv_list_push(&a, obj);
 			}
 		}
-		av_push(&a, "-x");
-		av_push(&a, "c");
-		av_push(&a, in->path);
-		av_push(&a, "-o");
-		av_push(&a, ipath);
-		err = run(&a);
+		argv_list_push(&a, "-x");
+		argv_list_push(&a, "c");
+		argv_list_push(&a, in->path);
+		argv_list_push(&a, "-o");
+		argv_list_push(&a, ipath);
+		err = cmd_run(&a);
 		if (err)
 			return err < 0 ? 1 : err;
 		a.n = 0;
 	}
 
 	{
-		struct argv p = { 0 };
+		struct argv_list p = { 0 };
 
-		av_push(&p, "-x");
-		av_push(&p, "cpp-output");
+		argv_list_push(&p, "-x");
+		argv_list_push(&p, "cpp-output");
 		av_append(&p, &opt.parseflags);
 		io.input = ipath;
 		io.srcname = in->srcname ? in->srcname : in->path;
@@ -679,28 +631,28 @@ static int compile_one(struct input *in, const char *obj)
 		io.allow_unsupported = opt.allow_unsupported;
 		io.register_all = opt.patch;
 		io.all_points = opt.all_points;
-		if (opt.verbose)
+		if (cmd_verbose)
 			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
 		err = instrument_file(&io);
 		if (err)
 			return err;
 	}
 
-	av_push(&a, opt.clang);
-	av_push(&a, opt.assemble_only ? "-S" : "-c");
-	av_push(&a, "-Qunused-arguments");
+	argv_list_push(&a, opt.clang);
+	argv_list_push(&a, opt.assemble_only ? "-S" : "-c");
+	argv_list_push(&a, "-Qunused-arguments");
 	av_append_compile_flags(&a);
-	av_push(&a, "-w");
-	av_push(&a, "-fno-omit-frame-pointer");
-	av_push(&a, "-mno-omit-leaf-frame-pointer");
+	argv_list_push(&a, "-w");
+	argv_list_push(&a, "-fno-omit-frame-pointer");
+	argv_list_push(&a, "-mno-omit-leaf-frame-pointer");
 	if (opt.patch)
-		av_push(&a, "-fPIC");
-	av_push(&a, "-x");
-	av_push(&a, "c");
-	av_push(&a, cpath);
-	av_push(&a, "-o");
-	av_push(&a, obj);
-	err = run(&a);
+		argv_list_push(&a, "-fPIC");
+	argv_list_push(&a, "-x");
+	argv_list_push(&a, "c");
+	argv_list_push(&a, cpath);
+	argv_list_push(&a, "-o");
+	argv_list_push(&a, obj);
+	err = cmd_run(&a);
 	if (!err && !opt.assemble_only)
 		err = redirect_wrapped(obj);
 	if (!err && !opt.assemble_only && !opt.patch)
@@ -713,35 +665,35 @@ static int compile_one(struct input *in, const char *obj)
 
 static int do_link(char **objs)
 {
-	struct argv a = { 0 };
+	struct argv_list a = { 0 };
 	char lib[PATH_MAX + 64];
 
-	av_push(&a, opt.clang);
-	av_push(&a, "-Qunused-arguments");
+	argv_list_push(&a, opt.clang);
+	argv_list_push(&a, "-Qunused-arguments");
 	av_append(&a, &opt.flags);
 	for (int i = 0; i < opt.nin; i++)
-		av_push(&a, objs[i] ? objs[i] : opt.in[i].path);
+		argv_list_push(&a, objs[i] ? objs[i] : opt.in[i].path);
 	if (!opt.shared) {
 		snprintf(lib, sizeof(lib), "%s/libupstare.a", libdir());
 		/* the wrappers, which the program may not call but a patch may */
-		av_push(&a, "-Wl,-u,upstare__wrappers");
-		av_push(&a, lib);
-		av_push(&a, "-pthread");
-		av_push(&a, "-Wl,--export-dynamic");
+		argv_list_push(&a, "-Wl,-u,upstare__wrappers");
+		argv_list_push(&a, lib);
+		argv_list_push(&a, "-pthread");
+		argv_list_push(&a, "-Wl,--export-dynamic");
 	}
-	av_push(&a, "-Wl,--build-id=sha1");
+	argv_list_push(&a, "-Wl,--build-id=sha1");
 	/*
 	 * The metadata's pointers are relative relocations, one per pointer:
 	 * packed (DT_RELR, glibc 2.36), sqlite3's 2.7 MB of .rela.dyn take
 	 * 38 KB.
 	 */
-	av_push(&a, "-Wl,-z,pack-relative-relocs");
-	av_push(&a, "-o");
-	av_push(&a, opt.output ? opt.output : "a.out");
-	return run(&a);
+	argv_list_push(&a, "-Wl,-z,pack-relative-relocs");
+	argv_list_push(&a, "-o");
+	argv_list_push(&a, opt.output ? opt.output : "a.out");
+	return cmd_run(&a);
 }
 
-static int build_patch(char **objs, const struct argv *embedded)
+static int build_patch(char **objs, const struct argv_list *embedded)
 {
 	struct patch_opts po = { 0 };
 
@@ -777,16 +729,16 @@ static void cleanup_tmp(void)
 		return;
 	snprintf(cmd, sizeof(cmd), "%s", opt.tmpdir);
 	{
-		struct argv a = { 0 };
+		struct argv_list a = { 0 };
 
-		av_push(&a, "rm");
-		av_push(&a, "-rf");
-		av_push(&a, cmd);
-		bool v = opt.verbose;
+		argv_list_push(&a, "rm");
+		argv_list_push(&a, "-rf");
+		argv_list_push(&a, cmd);
+		bool v = cmd_verbose;
 
-		opt.verbose = false;
-		run(&a);
-		opt.verbose = v;
+		cmd_verbose = false;
+		cmd_run(&a);
+		cmd_verbose = v;
 	}
 }
 
@@ -798,7 +750,7 @@ int main(int argc, char **argv)
 
 	opt.clang = getenv("UPSTARE_CLANG") && *getenv("UPSTARE_CLANG") ?
 		    getenv("UPSTARE_CLANG") : "clang-19";
-	opt.verbose = e && *e && strcmp(e, "0");
+	cmd_verbose = e && *e && strcmp(e, "0");
 	if (argc == 3 && !strcmp(argv[1], "--dump-meta"))
 		return dump_meta(argv[2]);
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -868,7 +820,7 @@ int main(int argc, char **argv)
 		return err;
 	if (opt.patch) {
 		/* emb[i]: the objects compiled again from input i */
-		struct argv *emb = calloc(opt.nin + 1, sizeof(*emb));
+		struct argv_list *emb = calloc(opt.nin + 1, sizeof(*emb));
 
 		for (int i = 0; i < opt.nin && !err; i++)
 			if (!opt.in[i].is_source && !opt.in[i].is_flag &&
@@ -880,17 +832,17 @@ int main(int argc, char **argv)
 		/* non-C inputs of a compile-only step (.s, .S) go to clang */
 		for (int i = 0; i < opt.nin; i++)
 			if (!opt.in[i].is_source && !opt.in[i].is_flag) {
-				struct argv a = { 0 };
+				struct argv_list a = { 0 };
 
-				av_push(&a, opt.clang);
-				av_push(&a, opt.assemble_only ? "-S" : "-c");
+				argv_list_push(&a, opt.clang);
+				argv_list_push(&a, opt.assemble_only ? "-S" : "-c");
 				av_append(&a, &opt.flags);
-				av_push(&a, opt.in[i].path);
+				argv_list_push(&a, opt.in[i].path);
 				if (opt.output) {
-					av_push(&a, "-o");
-					av_push(&a, opt.output);
+					argv_list_push(&a, "-o");
+					argv_list_push(&a, opt.output);
 				}
-				err = run(&a);
+				err = cmd_run(&a);
 				if (err)
 					return err;
 			}

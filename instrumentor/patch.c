@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "abi-prelude.h"
+#include "cmd.h"
 #include "elfread.h"
 #include "instrument.h"
 #include "json.h"
@@ -810,7 +811,7 @@ int patch_link(const struct patch_opts *po)
 			for (int j = 0; j < rename.n; j++)
 				argv_list_push(&a, rename.v[j]);
 			argv_list_push(&a, po->objs[i]);
-			if (driver_run(a.v))
+			if (cmd_run(&a))
 				goto out;
 		}
 
@@ -904,7 +905,7 @@ int patch_link(const struct patch_opts *po)
 		argv_list_push(&a, path);
 		argv_list_push(&a, "-o");
 		argv_list_push(&a, obj);
-		if (driver_run(a.v))
+		if (cmd_run(&a))
 			goto out;
 		a.n = 0;
 		argv_list_push(&a, po->clang);
@@ -922,7 +923,7 @@ int patch_link(const struct patch_opts *po)
 		argv_list_push(&a, "-Wl,--hash-style=gnu");
 		argv_list_push(&a, "-o");
 		argv_list_push(&a, po->output);
-		if (driver_run(a.v))
+		if (cmd_run(&a))
 			goto out;
 	}
 	if (check_tls(po, &news)) {

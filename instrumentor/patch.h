@@ -1,18 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* upstare-cc --patch, and the driver services it uses. */
+/* upstare-cc --patch. */
 #ifndef UPSTARE_PATCH_H
 #define UPSTARE_PATCH_H
 
 #include <stdbool.h>
-
-struct argv_list {
-	char **v;
-	int n;
-};
-
-void argv_list_push(struct argv_list *a, const char *s);
-/* Run a command (NULL-terminated argv); 0 when it exited with 0. */
-int driver_run(char **argv);
 
 struct patch_opts {
 	const char *base;	/* the program or patch it applies to */

@@ -188,6 +188,17 @@ bool xf_own_changed(const struct xfgen *x, const char *name)
 	return of || nf;
 }
 
+/*
+ * Objects of record type name are converted on the heap: the patch
+ * declares it (UPSTARE_HEAP_CONVERT, or _IN_PLACE) and its own layout
+ * changed.
+ */
+bool xf_heap_converted(const struct xfgen *x, const char *name)
+{
+	return (xf_user_converts(x, UPSTARE_XF_HEAP, name) ||
+		xf_user_converts(x, UPSTARE_XF_HEAP_IN_PLACE, name)) && xf_own_changed(x, name);
+}
+
 /* Push the records and enums a shape names (by value, in arrays, or pointed to). */
 static void shape_names(const char *d, const char ***v, int *n)
 {

@@ -17,17 +17,6 @@
 #include "xfgen.h"
 #include "xfgen_int.h"
 
-/*
- * Objects of record type name are converted on the heap: the patch
- * declares it (UPSTARE_HEAP_CONVERT, or _IN_PLACE) and its own layout
- * changed.
- */
-bool xf_heap_converted(const struct xfgen *x, const char *name)
-{
-	return (xf_user_converts(x, UPSTARE_XF_HEAP, name) ||
-		xf_user_converts(x, UPSTARE_XF_HEAP_IN_PLACE, name)) && xf_own_changed(x, name);
-}
-
 int xfgen_base_field(struct xfgen *x, const char **desc, long *size, const char *path,
 		     unsigned long *off)
 {
