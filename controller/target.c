@@ -157,36 +157,52 @@ char *target_proc_stat(pid_t pid, char *buf, size_t n)
 
 int target_tree(pid_t root, bool tree, pid_t **pids, pid_t **parents)
 {
-	pid_t *v = malloc(sizeof(*v)), *pv = malloc(sizeof(*pv));
+	pid_t *all = NULL, *allp = NULL, *v = malloc(sizeof(*v)), *pv = malloc(sizeof(*pv));
+	size_t nall = 0, cap = 0;
 	int n = 1;
+	DIR *d = tree ? opendir("/proc") : NULL;
+	struct dirent *de;
 
 	if (!v || !pv)
 		abort();
 	v[0] = root;
 	pv[0] = 0;
-	for (int i = 0; tree && i < n; i++) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
+	/* every process and its parent, read once */
+	while (d && (de = readdir(d))) {
+		char buf[512], *p;
+		pid_t pid = atoi(de->d_name), ppid;
 
-		while (d && (de = readdir(d))) {
-			char buf[512], *p;
-			pid_t pid = atoi(de->d_name), ppid;
-
-			if (pid <= 0)
-				continue;
-			p = target_proc_stat(pid, buf, sizeof(buf));
-			if (p && sscanf(p, "%*c %d", &ppid) == 1 && ppid == v[i]) {
-				v = realloc(v, (n + 1) * sizeof(*v));
-				pv = realloc(pv, (n + 1) * sizeof(*pv));
-				if (!v || !pv)
-					abort();
-				v[n] = pid;
-				pv[n++] = ppid;
-			}
+		if (pid <= 0)
+			continue;
+		p = target_proc_stat(pid, buf, sizeof(buf));
+		if (!p || sscanf(p, "%*c %d", &ppid) != 1)
+			continue;
+		if (nall == cap) {
+			cap = cap ? 2 * cap : 256;
+			all = realloc(all, cap * sizeof(*all));
+			allp = realloc(allp, cap * sizeof(*allp));
+			if (!all || !allp)
+				abort();
 		}
-		if (d)
-			closedir(d);
+		all[nall] = pid;
+		allp[nall++] = ppid;
 	}
+	if (d)
+		closedir(d);
+	/* breadth first from root: parents before their children */
+	for (int i = 0; i < n; i++)
+		for (size_t j = 0; j < nall; j++) {
+			if (allp[j] != v[i])
+				continue;
+			v = realloc(v, (n + 1) * sizeof(*v));
+			pv = realloc(pv, (n + 1) * sizeof(*pv));
+			if (!v || !pv)
+				abort();
+			v[n] = all[j];
+			pv[n++] = allp[j];
+		}
+	free(all);
+	free(allp);
 	*pids = v;
 	if (parents)
 		*parents = pv;
