@@ -153,7 +153,8 @@ CONS_OBJS := $(patsubst $(SRC)/controller/%.c,$(OBJ)/controller/%.o,$(CONS_SRCS)
 # upstared drives updates with the same code as upstarectl update --direct:
 # the update driver, its report and its check barrier, and target.c.
 UPDATE_OBJS := update.o update_report.o update_barrier.o target.o
-UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o bpfobs.o readiness.o \
+UPSTARED_OBJS := $(addprefix $(OBJ)/controller/,upstared.o upstared_registry.o \
+	upstared_requests.o bpfobs.o readiness.o \
 	$(UPDATE_OBJS) progmeta.o) $(CONS_OBJS)
 # upstarectl is one binary: upstarectl.c dispatches to one ctl_*.c per command.
 UPSTARECTL_OBJS := $(OBJ)/controller/upstarectl.o $(CONS_OBJS) \

@@ -7,6 +7,7 @@
 #ifndef UPSTARE_BPFOBS_H
 #define UPSTARE_BPFOBS_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include "../bpf/observe.h"
 
