@@ -82,9 +82,9 @@ $(OBJ)/userlib/%.o: $(SRC)/userlib/%.c | $(OBJ)/userlib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(DEPFLAGS) $(RT_OPT) $(RT_DEBUG) -fPIC $(GEN_INC) -I$(SRC)/userlib/include -c $< -o $@
 
-# update.c names a blocked thread's system call from the generated table
-$(OBJ)/userlib/update.o: | $(O)/gen/syscalls.h
-$(OBJ)/userlib/update.o: private GEN_INC := -I$(O)/gen
+# transition.c names a blocked thread's system call from the generated table
+$(OBJ)/userlib/transition.o: | $(O)/gen/syscalls.h
+$(OBJ)/userlib/transition.o: private GEN_INC := -I$(O)/gen
 
 $(LIB)/libupstare.a: $(RT_OBJS) | $(LIB)
 	$(call msg,AR,$@)

@@ -1,203 +1,24 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * Unwinding and rebuilding a thread's stack.
+ * Frame records and the side stack.
  *
- * While a thread unwinds, each instrumented function saves its frame
- * record (its locals and its continuation point) and returns; the records
- * form a stack, innermost first.  At the thread's entry wrapper the stack
- * is rebuilt: the entry function is called again and each function's
- * entry pops its record, restores its locals and goes to its
- * continuation point, calling its callee again, down to the innermost
- * frame.  Locals that pointed into a saved frame are relocated to the
- * rebuilt frame's address.
- *
- * Self-test mode (UPSTARE_SELFTEST_UNWIND=N): every N-th update point a
- * thread reaches unwinds and rebuilds its whole stack in the same code.
- * The program must behave exactly as without it; the selftests compare.
- * With UPSTARE_SELFTEST_UNWIND_MAX=M, the process unwinds M times at most;
- * then, once no thread is between its unwind and the end of its rebuild,
- * __upstare_pending goes down and the rest of the run polls at full speed.
+ * A frame record (struct frame, runtime.h) is what an instrumented
+ * function saves of itself when its thread unwinds: its locals and its
+ * continuation point.  entry.c pushes and pops them; here they are
+ * relocated when rebuilt (locals that pointed into a saved frame go to the
+ * rebuilt frame's address), freed, and the address-taken locals live on
+ * the side stack.  Above the thread registry only.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime.h"
 #include "upstare.h"
 
-volatile int __upstare_pending;
-/* the same flag for instrumented code in the executable (emit: __US_PENDING) */
-extern volatile int __upstare_pending_exe
-	__attribute__((alias("__upstare_pending"), visibility("hidden")));
 volatile int __upstare_xlate_on;
-
-/* the slot of threads the runtime does not know (never signalled) */
-struct upstare_thread_slot upstare__unregistered_slot;
-__thread struct thread_state upstare__ts = { .slot = &upstare__unregistered_slot };
-
-static unsigned long selftest_every;
-static unsigned long selftest_max, selftest_started;
-static int selftest_over, selftest_inflight;
-static unsigned long rebuilds;
-
-void upstare__fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("upstare: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
-static void report(void)
-{
-	if (getenv("UPSTARE_SELFTEST_REPORT"))
-		fprintf(stderr, "upstare: %lu stack rebuilds\n",
-			__atomic_load_n(&rebuilds, __ATOMIC_RELAXED));
-}
-
-void upstare__init(void)
-{
-	const char *e = getenv("UPSTARE_SELFTEST_UNWIND");
-
-	upstare__signals_init();
-	upstare__thread_register();
-	if (e && *e) {
-		selftest_every = strtoul(e, NULL, 0);
-		if (selftest_every)
-			__upstare_pending = 1;
-		e = getenv("UPSTARE_SELFTEST_UNWIND_MAX");
-		if (e && *e)
-			selftest_max = strtoul(e, NULL, 0);
-		atexit(report);
-	}
-}
-
-unsigned long upstare_rebuild_count(void)
-{
-	return __atomic_load_n(&rebuilds, __ATOMIC_RELAXED);
-}
-
-/*
- * Self-test mode with a maximum: a thread is no longer between an unwind
- * and the end of its rebuild.  The last one after the maximum lowers the
- * flag: no frame is being saved or rebuilt, and no unwind starts again.
- */
-static void selftest_landed(void)
-{
-	/*
-	 * "over" read before the count drops: a thread that counts itself in
-	 * after the drop to zero reads "over" after this read, and backs out.
-	 * (Read after the drop, it could be the store of a thread that went in
-	 * after it, and lower the flag under that thread's unwind.)
-	 */
-	int over = __atomic_load_n(&selftest_over, __ATOMIC_SEQ_CST);
-
-	if (!__atomic_sub_fetch(&selftest_inflight, 1, __ATOMIC_SEQ_CST) && over)
-		__upstare_pending = 0;
-}
-
-/* Self-test mode: does this update point start an unwind? */
-static int selftest_trigger(void)
-{
-	struct thread_state *const ts = &upstare__ts;
-	unsigned long n;
-
-	if (!selftest_every || ts->rebuilding || ts->unwinding || ts->nr_depth)
-		return 0;
-	if (++ts->polls % selftest_every)
-		return 0;
-	if (selftest_max) {
-		/*
-		 * In flight before looking whether it is over, so that the
-		 * thread ending it either sees this one or is seen (both
-		 * sequentially consistent).
-		 */
-		__atomic_add_fetch(&selftest_inflight, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&selftest_over, __ATOMIC_SEQ_CST)) {
-			selftest_landed();
-			return 0;
-		}
-		n = __atomic_add_fetch(&selftest_started, 1, __ATOMIC_RELAXED);
-		if (n >= selftest_max)
-			__atomic_store_n(&selftest_over, 1, __ATOMIC_SEQ_CST);
-		if (n > selftest_max) {
-			/* another thread took the last one meanwhile */
-			selftest_landed();
-			return 0;
-		}
-	}
-	ts->unwinding = 1;
-	return 1;
-}
-
-int upstare__selftest_mode(void)
-{
-	return selftest_every != 0;
-}
-
-static void *frame_pop(const struct __upstare_fdesc *fd);
-
-/* At an update point: nonzero means save the frame and return (unwind). */
-static int update_point(void)
-{
-	return selftest_every ? selftest_trigger() : upstare__update_point();
-}
-
-/* A new frame record of fd, at continuation point cp, on the saved stack. */
-static void *frame_push(const struct __upstare_fdesc *fd, unsigned int cp)
-{
-	struct thread_state *const ts = &upstare__ts;
-	struct frame *f = malloc(offsetof(struct frame, hdr) + fd->frame_size);
-
-	if (!f)
-		upstare__fatal("out of memory saving a frame of %s()", fd->name);
-	/*
-	 * Slots of locals dead at the continuation point stay unwritten:
-	 * give them a fixed pattern rather than what the heap held.
-	 */
-	memset(&f->hdr, 0xa5, fd->frame_size);
-	f->next = ts->top;
-	f->size = fd->frame_size;
-	f->hdr.fd = fd;
-	f->hdr.cp = cp;
-	ts->top = f;
-	return &f->hdr;
-}
-
-void *__upstare_enter(const struct __upstare_fdesc *fd)
-{
-	struct thread_state *const ts = &upstare__ts;
-	void *rec;
-
-	if (ts->rebuilding) {
-		rec = frame_pop(fd);
-		if (!(fd->flags & __UPSTARE_FN_NEWADDR))
-			__upstare_frame_relocate(rec);
-		return rec;
-	}
-	return update_point() ? (char *)frame_push(fd, 0) + 1 : NULL;
-}
-
-void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp)
-{
-	struct thread_state *const ts = &upstare__ts;
-
-	return ts->unwinding ? frame_push(fd, cp) : NULL;
-}
-
-/* One call at an update point: less code at each of them. */
-void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp)
-{
-	return update_point() ? frame_push(fd, cp) : NULL;
-}
 
 void __upstare_frame_relocate(void *frame)
 {
@@ -227,29 +48,6 @@ void __upstare_frame_relocate(void *frame)
 	}
 }
 
-/* the next frame record to rebuild, which must be fd's */
-static void *frame_pop(const struct __upstare_fdesc *fd)
-{
-	struct thread_state *const ts = &upstare__ts;
-	struct frame *f = ts->top;
-
-	if (!f)
-		upstare__fatal("rebuilding %s(): no saved frame left", fd->name);
-	if (f->hdr.fd != fd)
-		upstare__fatal("rebuilding %s(): the next saved frame belongs to %s()", fd->name,
-		      f->hdr.fd->name);
-	ts->top = f->next;
-	ts->resuming = &f->hdr;
-	return &f->hdr;
-}
-
-void *__upstare_resuming(void)
-{
-	struct thread_state *const ts = &upstare__ts;
-
-	return ts->resuming;
-}
-
 void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 {
 	struct thread_state *const ts = &upstare__ts;
@@ -270,35 +68,6 @@ void __upstare_frame_newaddr(void *frame, unsigned int idx, void *addr)
 	ts->relocs[ts->nrelocs++] = (struct reloc){ old, addr, l->size };
 }
 
-void upstare__free_zeroed(void *p, size_t size)
-{
-	if (p)
-		explicit_bzero(p, size);
-	free(p);
-}
-
-void upstare__free_frame(struct frame *f)
-{
-	if (f)
-		upstare__free_zeroed(f, offsetof(struct frame, hdr) + f->size);
-}
-
-void __upstare_frame_done(void *frame)
-{
-	struct thread_state *const ts = &upstare__ts;
-
-	ts->resuming = NULL;
-	upstare__free_frame((struct frame *)((char *)frame - offsetof(struct frame, hdr)));
-	if (!ts->top) {
-		/* the innermost frame is back: this thread runs again */
-		ts->rebuilding = 0;
-		ts->nrelocs = 0;
-		__atomic_add_fetch(&rebuilds, 1, __ATOMIC_RELAXED);
-		if (selftest_max)
-			selftest_landed();
-		upstare__rebuilt();
-	}
-}
 
 /*
  * The side stack.  Address-taken locals of instrumented functions live
@@ -458,19 +227,4 @@ void upstare__free_frames(struct frame *f)
 		upstare__free_frame(f);
 		f = n;
 	}
-}
-
-int upstare__entry_unwound(void)
-{
-	struct thread_state *const ts = &upstare__ts;
-
-	if (!ts->unwinding)
-		return 0;
-	if (!ts->top)
-		upstare__fatal("a thread unwound to its entry without saving a frame");
-	ts->unwinding = 0;
-	if (ts->update_unwind)
-		upstare__park();
-	ts->rebuilding = 1;
-	return 1;
 }

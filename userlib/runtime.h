@@ -3,21 +3,67 @@
 #ifndef UPSTARE_RUNTIME_H
 #define UPSTARE_RUNTIME_H
 
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #define __UPSTARE_RUNTIME
 #include "upstare-abi.h"
 #include "upstare-ctl.h"
 
-/* A saved frame record and the list it is on (innermost first). */
-struct frame {
-	struct frame *next;
-	unsigned long size;
-	struct __upstare_frame_hdr hdr;	/* the generated record starts here */
-};
+/* ---------------------------------------------- control.c: control block */
+
+extern struct upstare_control upstare_control;
+/* Set at start in self-test mode (entry.c): the update leaves __upstare_pending up. */
+extern int upstare__selftest __attribute__((visibility("hidden")));
+
+void upstare__fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* Append a line to the control block's reasons. */
+void upstare__reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC in ns, the clock of the control block's times. */
+static inline uint64_t upstare__mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+static inline void upstare__futex_wait(uint32_t *w, uint32_t val, long timeout_ns)
+{
+	struct timespec t = { timeout_ns / 1000000000l, timeout_ns % 1000000000l };
+
+	syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, timeout_ns ? &t : NULL, NULL, 0);
+}
+
+static inline void upstare__futex_wake(uint32_t *w)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * Free a block that held addresses of some version (a frame record, a
+ * table of functions), zeroed first: retire.c reads the whole heap, and a
+ * stale copy would keep that version mapped.
+ */
+static inline void upstare__free_zeroed(void *p, size_t size)
+{
+	if (p)
+		explicit_bzero(p, size);
+	free(p);
+}
+
+/* ------------------------------------------- registry.c: thread registry */
 
 struct reloc {
 	char *old, *new;
@@ -51,33 +97,68 @@ struct thread_state {
 
 extern __thread struct thread_state upstare__ts;
 extern struct upstare_thread_slot upstare__unregistered_slot;
-extern struct upstare_control upstare_control;
 extern struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS];
+extern struct thread_state *upstare__threads;	/* registered threads */
+/* hidden: the lock is taken as a static would be, without the GOT */
+extern int upstare__reg_lock __attribute__((visibility("hidden")));
+
+/* The registry's lock: a spin lock, held briefly. */
+static inline void upstare__registry_lock(void)
+{
+	while (__atomic_exchange_n(&upstare__reg_lock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static inline void upstare__registry_unlock(void)
+{
+	__atomic_store_n(&upstare__reg_lock, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * At start: choose the update signal, and have on_exit called for every
+ * registered thread at its exit.
+ */
+void upstare__registry_init(void (*on_exit)(void *));
+int upstare__update_signal(void);
+void upstare__thread_register(void);
+void upstare__thread_unregister(void);
+/* A forked child: its thread alone is registered. */
+void upstare__registry_after_fork(void);
+/* Signal the threads not parked that block, wake those waiting on a condition. */
+void upstare__kick_unparked(void);
+
+/* ------------------------------- frames.c: frame records, the side stack */
+
+/* A saved frame record and the list it is on (innermost first). */
+struct frame {
+	struct frame *next;
+	unsigned long size;
+	struct __upstare_frame_hdr hdr;	/* the generated record starts here */
+};
+
+/* A frame record popped, freed so. */
+static inline void upstare__free_frame(struct frame *f)
+{
+	if (f)
+		upstare__free_zeroed(f, offsetof(struct frame, hdr) + f->size);
+}
+
+void upstare__free_frames(struct frame *f);
+/* The thread is exiting: free its side stack and relocation table. */
+void upstare__thread_release(void);
+
+/* ---------------------------------- entry.c: the runtime's entry points */
 
 void upstare__init(void);
 /* A thread's stack has unwound to its entry wrapper: park, then rebuild. */
 int upstare__entry_unwound(void);
-/* The function a thread entry calls to rebuild: fn, or its new version. */
-void *upstare__entry_fn(void *fn);
-/* Update point slow path (update pending): nonzero means unwind now. */
-int upstare__update_point(void);
-/* The calling thread has rebuilt its whole stack. */
-void upstare__rebuilt(void);
-void upstare__thread_register(void);
-void upstare__thread_unregister(void);
+/* A forked child, or a clone() child with its own memory (wrap.c). */
 void upstare__after_fork_child(void);
-/* The thread is exiting: free its side stack and relocation table. */
-void upstare__thread_release(void);
-void upstare__signals_init(void);
-int upstare__update_signal(void);
-void upstare__fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-void upstare__free_frames(struct frame *f);
-/* Wait for the update decision (the leader makes it here). */
-void upstare__park(void);
-int upstare__selftest_mode(void);
 
 /* ------------------------------------------------------ between the files */
 
+/* The function a thread entry calls to rebuild: fn, or its new version. */
+void *upstare__entry_fn(void *fn);
 /* The functions of one version: where frames and pointers go. */
 struct upstare__fntab {
 	const struct __upstare_fdesc *begin, *end;
@@ -93,21 +174,7 @@ struct upstare__update {
 };
 
 extern struct upstare__update upstare__up;
-extern struct thread_state *upstare__threads;	/* registered threads */
 
-/*
- * Free a block that held addresses of some version (a frame record, a
- * table of functions), zeroed first: retire.c reads the whole heap, and a
- * stale copy would keep that version mapped.
- */
-void upstare__free_zeroed(void *p, size_t size);
-/* A frame record popped, freed so. */
-void upstare__free_frame(struct frame *f);
-
-/* CLOCK_MONOTONIC in ns, the clock of the control block's times. */
-uint64_t upstare__mono_ns(void);
-/* Append a line to the control block's reasons. */
-void upstare__reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void upstare__functions_init(void);
 /*
  * ptrmap.c: a map from addresses to addresses (a NULL key is no key),

@@ -154,14 +154,6 @@ struct saved {
 };
 static struct saved *xf_saved;
 
-uint64_t upstare__mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
-}
-
 static int save_old(void *where, size_t size)
 {
 	struct saved *s = malloc(sizeof(*s) + size);

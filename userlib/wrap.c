@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "runtime.h"
+#include "transition.h"
 
 #define POLL_NS 10000000l
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * Live updates: the control block, the thread registry and the protocol
- * (patch.c loads patches, transform.c converts globals and frames).
+ * The transition from one version to the next: the protocol of an update,
+ * and the only code that writes the control block's phase.
  *
  * A controller writes a request into upstare_control (upstare-ctl.h), sets
  * __upstare_pending and signals the threads inside a wrapped blocking call
@@ -11,301 +11,41 @@
  * Then it opens the quiesce phase and kicks the blocked threads again: each
  * one unwinds from its next update point (a loop head, a function entry, or
  * a blocking call interrupted by the signal) to its entry wrapper, where it
- * parks on a futex.  When every thread is parked the leader runs the
- * transformers (globals, then every saved frame, converted to the new
- * functions by name and continuation key) and commits: every thread
+ * parks on a futex.  When every thread is parked (try_complete) the leader
+ * runs the transformers (globals, then every saved frame, converted to the
+ * new functions by name and continuation key) and commits: every thread
  * rebuilds its stack in the new code.  A failing transformer, or the
  * deadline passed before the commit (threads not parked, no verdict, a
  * transformer still running: transform.c interrupts it), makes it roll
  * back: the saved frames are rebuilt in the old code, as if nothing had
  * been attempted.  The commit is the point of no return; the rebuild after
  * it runs no user code and waits for nothing.
+ *
+ * The verbs, in the order they run: prepare(), quiesce(), try_complete(),
+ * then commit() or rollback(); finish() when the last thread is back.
+ * Below it: the patch (patch.c), the transformers (transform.c), the
+ * registry and the control block; above it, the update points, the
+ * wrappers and the thread entries (transition.h).
  */
 #define _GNU_SOURCE
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <link.h>
-#include <pthread.h>
-#include <linux/futex.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
+#include "transition.h"
 #include "upstare.h"
 
-
-struct upstare_control upstare_control __attribute__((used, visibility("default"))) = {
-	.magic = UPSTARE_CONTROL_MAGIC,
-	.version = UPSTARE_CONTROL_VERSION,
-	.size = sizeof(struct upstare_control),
-	.timeout_ms = 2000,
-};
-
-struct upstare_thread_slot upstare_threads[UPSTARE_MAX_THREADS]
-	__attribute__((used, visibility("default")));
-
-/* for threads beyond the table: not visible to the controller */
-static __thread struct upstare_thread_slot spare_slot;
-
-
-static int reg_lock;
-struct thread_state *upstare__threads;
-static int update_signal;
-
-/* ------------------------------------------------------------ small tools */
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
-}
-
-static void lock(void)
-{
-	while (__atomic_exchange_n(&reg_lock, 1, __ATOMIC_ACQUIRE))
-		sched_yield();
-}
-
-static void unlock(void)
-{
-	__atomic_store_n(&reg_lock, 0, __ATOMIC_RELEASE);
-}
-
-static void futex_wait(uint32_t *w, uint32_t val, long timeout_ns)
-{
-	struct timespec t = { timeout_ns / 1000000000l, timeout_ns % 1000000000l };
-
-	syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, timeout_ns ? &t : NULL, NULL, 0);
-}
-
-static void futex_wake(uint32_t *w)
-{
-	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-}
-
-void upstare__reason(const char *fmt, ...)
-{
-	struct upstare_control *const cb = &upstare_control;
-	size_t n = strnlen(cb->reasons, sizeof(cb->reasons));
-	va_list ap;
-
-	if (n && n + 2 < sizeof(cb->reasons))
-		cb->reasons[n++] = '\n';
-	va_start(ap, fmt);
-	vsnprintf(cb->reasons + n, sizeof(cb->reasons) - n, fmt, ap);
-	va_end(ap);
-}
-
-unsigned int upstare_generation(void)
-{
-	struct upstare_control *const cb = &upstare_control;
-
-	return __atomic_load_n(&cb->generation, __ATOMIC_RELAXED);
-}
-
-/* ---------------------------------------------------- signals and threads */
-
-static void on_update_signal(int sig, siginfo_t *si, void *uc)
-{
-	struct thread_state *const ts = &upstare__ts;
-	struct upstare_control *const cb = &upstare_control;
-
-	(void)sig;
-	if (si->si_code == SI_TIMER) {
-		/* a transformer's deadline (transform.c): may not return */
-		upstare__xform_deadline_signal(si, uc);
-		return;
-	}
-	/* a wrapper interrupted by this signal retries: the program never
-	 * sees it, even when it comes late, after the update is over */
-	ts->kicked = 1;
-	if (__atomic_load_n(&cb->request, __ATOMIC_RELAXED) !=
-	    __atomic_load_n(&cb->ack, __ATOMIC_RELAXED))
-		__upstare_pending = 1;
-}
-
-int upstare__update_signal(void)
-{
-	return update_signal;
-}
-
-static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-
-		if (ph->p_type == PT_NOTE &&
-		    !upstare__build_id((const void *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
-				       data, sizeof(upstare_control.build_id)))
-			break;
-	}
-	return 1;	/* only the first object: the executable */
-}
-
-static pthread_key_t exit_key;
-
-/*
- * Every registered thread, at exit: unregister one that exits without its
- * entry wrapper's help (pthread_exit), and free what the runtime keeps for
- * it.  Instrumented code that still runs later in the exit (another key's
- * destructor) starts a new side stack, which is then not freed.
- */
-static void on_thread_exit(void *p)
-{
-	struct thread_state *const ts = &upstare__ts;
-
-	(void)p;
-	if (ts->registered)
-		upstare__thread_unregister();
-	upstare__thread_release();
-}
-
-/*
- * A forked child has only the forking thread: it can be updated on its
- * own, or with its tree.  Also run in children made by clone without
- * CLONE_VM (wrap.c), where no atfork handler runs.
- */
-void upstare__after_fork_child(void)
-{
-	struct thread_state *const ts = &upstare__ts;
-	struct upstare_control *const cb = &upstare_control;
-
-	reg_lock = 0;
-	upstare__threads = ts;
-	ts->next_thread = NULL;
-	ts->tid = gettid();
-	cb->nthreads = 1;
-	memset(upstare_threads, 0, sizeof(upstare_threads));
-	ts->slot = &upstare_threads[0];
-	ts->slot->tid = ts->tid;
-	cb->nslots = 1;
-	cb->phase = UPSTARE_PH_IDLE;
-	cb->ack = cb->request;
-}
-
-void upstare__signals_init(void)
-{
-	struct upstare_control *const cb = &upstare_control;
-	struct sigaction sa = { .sa_sigaction = on_update_signal };
-
-	update_signal = SIGRTMIN + 2;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_SIGINFO;	/* no SA_RESTART: blocking calls return EINTR */
-	sigaction(update_signal, &sa, NULL);
-	cb->update_signal = update_signal;
-	dl_iterate_phdr(build_id_cb, cb->build_id);
-	pthread_key_create(&exit_key, on_thread_exit);
-	pthread_atfork(NULL, NULL, upstare__after_fork_child);
-	upstare__functions_init();
-}
-
-void upstare__thread_register(void)
-{
-	struct thread_state *const ts = &upstare__ts;
-	struct upstare_control *const cb = &upstare_control;
-	pthread_attr_t a;
-	sigset_t s;
-
-	ts->tid = gettid();
-	/* where its stack is, for retire.c (the main thread's is [stack]: glibc
-	 * would read /proc/self/maps for it) */
-	if (ts->tid != getpid() && !pthread_getattr_np(pthread_self(), &a)) {
-		void *addr;
-		size_t size;
-
-		if (!pthread_attr_getstack(&a, &addr, &size)) {
-			ts->stack_lo = (uintptr_t)addr;
-			ts->stack_hi = (uintptr_t)addr + size;
-		}
-		pthread_attr_destroy(&a);
-	}
-	sigemptyset(&s);
-	sigaddset(&s, update_signal);
-	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-	pthread_setspecific(exit_key, ts);
-	lock();
-	ts->slot = &spare_slot;
-	for (unsigned i = 0; i < UPSTARE_MAX_THREADS; i++)
-		if (!upstare_threads[i].tid) {
-			ts->slot = &upstare_threads[i];
-			if (i >= cb->nslots)
-				cb->nslots = i + 1;
-			break;
-		}
-	ts->slot->blocking = 0;
-	__atomic_store_n(&ts->slot->tid, ts->tid, __ATOMIC_RELEASE);
-	ts->next_thread = upstare__threads;
-	upstare__threads = ts;
-	ts->registered = 1;
-	cb->nthreads++;
-	unlock();
-}
-
-void upstare__thread_unregister(void)
-{
-	struct thread_state *const ts = &upstare__ts;
-	struct upstare_control *const cb = &upstare_control;
-
-	lock();
-	for (struct thread_state **p = &upstare__threads; *p; p = &(*p)->next_thread)
-		if (*p == ts) {
-			*p = ts->next_thread;
-			break;
-		}
-	ts->registered = 0;
-	cb->nthreads--;
-	__atomic_store_n(&ts->slot->tid, 0, __ATOMIC_RELEASE);
-	ts->slot = &upstare__unregistered_slot;
-	unlock();
-	/* the leader may be waiting for this thread to park */
-	__atomic_add_fetch(&cb->nparked, 0, __ATOMIC_SEQ_CST);
-	futex_wake(&cb->nparked);
-}
-
-static void kick_unparked(void)
-{
-	struct thread_state *const ts = &upstare__ts;
-
-	lock();
-	for (struct thread_state *t = upstare__threads; t; t = t->next_thread)
-		if (!t->parked && t != ts) {
-			if (t->slot->blocking)
-				syscall(SYS_tgkill, getpid(), t->tid, update_signal);
-			/* a spurious wakeup: it unwinds at its next wait */
-			if (t->wait_cond)
-				pthread_cond_broadcast(t->wait_cond);
-		}
-	unlock();
-}
-
-/* --------------------------------------------------------------- protocol */
-
-/*
- * The request is answered before the phase goes back to idle: a thread at
- * an update point that saw the phase idle with the request still not
- * acknowledged would take the same request again as a new update (the
- * patch already applied, then refused for its base build id: pause-bench
- * saw this between two updates of a chain).
- */
 /*
  * A group update: the patch is loaded and checked here; wait, with every
  * other thread running, until every process of the group is (the
  * controller's GO), so that no process parks its threads while another
  * still loads the patch.  0 to go on; else the reason is given.
  */
-static int await_go(void)
+static __attribute__((noinline)) int await_go(void)
 {
 	struct upstare_control *const cb = &upstare_control;
 	uint64_t deadline = cb->t_ns[UPSTARE_T_REQUEST] + cb->timeout_ms * 1000000ull;
@@ -313,14 +53,14 @@ static int await_go(void)
 
 	__atomic_store_n(&cb->phase, UPSTARE_PH_PREPARED, __ATOMIC_SEQ_CST);
 	while ((d = __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
-		uint64_t t = now_ns();
+		uint64_t t = upstare__mono_ns();
 
 		if (t >= deadline) {
 			upstare__reason("the other processes of the group were not all prepared "
 					"before the deadline (%u ms after the request)", cb->timeout_ms);
 			return -ETIMEDOUT;
 		}
-		futex_wait(&cb->decision, UPSTARE_DECIDE_NONE,
+		upstare__futex_wait(&cb->decision, UPSTARE_DECIDE_NONE,
 			   deadline - t < 1000000 ? (long)(deadline - t) : 1000000);
 	}
 	if (d != UPSTARE_DECIDE_GO) {
@@ -332,17 +72,61 @@ static int await_go(void)
 	return 0;
 }
 
+/*
+ * The request is answered before the phase goes back to idle: a thread at
+ * an update point that saw the phase idle with the request still not
+ * acknowledged would take the same request again as a new update (the
+ * patch already applied, then refused for its base build id: pause-bench
+ * saw this between two updates of a chain).
+ */
 static void finish(unsigned result)
 {
 	struct upstare_control *const cb = &upstare_control;
 
 	cb->result = result;
-	cb->t_ns[UPSTARE_T_RESUMED] = now_ns();
-	if (!upstare__selftest_mode())
+	cb->t_ns[UPSTARE_T_RESUMED] = upstare__mono_ns();
+	if (!upstare__selftest)
 		__upstare_pending = 0;
 	__atomic_store_n(&cb->ack, cb->request, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&cb->phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
-	futex_wake(&cb->phase);
+	upstare__futex_wake(&cb->phase);
+}
+
+/*
+ * This thread took the request (the phase went from idle to PREPARE): load
+ * and check the patch while every thread runs.  0 to go on; else the
+ * update is refused, and over.
+ */
+static int prepare(void)
+{
+	struct upstare_control *const cb = &upstare_control;
+
+	memset(cb->t_ns, 0, sizeof(cb->t_ns));
+	cb->t_ns[UPSTARE_T_REQUEST] = upstare__mono_ns();
+	cb->reasons[0] = 0;
+	cb->nparked = cb->nresumed = 0;
+	if (upstare__prepare()) {
+		finish(UPSTARE_RES_REFUSED);
+		return -1;
+	}
+	cb->t_ns[UPSTARE_T_PREPARED] = upstare__mono_ns();
+	if (cb->group && await_go()) {
+		upstare__patch_unload();
+		finish(UPSTARE_RES_REFUSED);
+		return -1;
+	}
+	return 0;
+}
+
+/* The patch is ready: this thread leads, and every other one is to park. */
+static void quiesce(void)
+{
+	struct thread_state *const ts = &upstare__ts;
+	struct upstare_control *const cb = &upstare_control;
+
+	ts->parked = -1;	/* the leader */
+	__atomic_store_n(&cb->phase, UPSTARE_PH_QUIESCE, __ATOMIC_SEQ_CST);
+	upstare__kick_unparked();
 }
 
 int upstare__update_point(void)
@@ -367,23 +151,9 @@ int upstare__update_point(void)
 			__atomic_store_n(&cb->phase, UPSTARE_PH_IDLE, __ATOMIC_SEQ_CST);
 			return 0;
 		}
-		memset(cb->t_ns, 0, sizeof(cb->t_ns));
-		cb->t_ns[UPSTARE_T_REQUEST] = now_ns();
-		cb->reasons[0] = 0;
-		cb->nparked = cb->nresumed = 0;
-		if (upstare__prepare()) {
-			finish(UPSTARE_RES_REFUSED);
+		if (prepare())
 			return 0;
-		}
-		cb->t_ns[UPSTARE_T_PREPARED] = now_ns();
-		if (cb->group && await_go()) {
-			upstare__patch_unload();
-			finish(UPSTARE_RES_REFUSED);
-			return 0;
-		}
-		ts->parked = -1;	/* the leader */
-		__atomic_store_n(&cb->phase, UPSTARE_PH_QUIESCE, __ATOMIC_SEQ_CST);
-		kick_unparked();
+		quiesce();
 	} else if (ph != UPSTARE_PH_QUIESCE) {
 		return 0;
 	}
@@ -467,8 +237,8 @@ static void unparked_reasons(void)
 		       sc < 0 ? "" : syscall_name(sc) ?
 		       (snprintf(buf, sizeof(buf), ", blocked in %s()", syscall_name(sc)), buf) :
 		       (snprintf(buf, sizeof(buf), ", blocked in system call %ld", sc), buf),
-		       blk & (1ull << (update_signal - 1)) ? ", with the update signal blocked" :
-		       "");
+		       blk & (1ull << (upstare__update_signal() - 1)) ?
+		       ", with the update signal blocked" : "");
 	}
 }
 
@@ -537,14 +307,14 @@ static int write_stacks(void)
 static int group_decision(void)
 {
 	struct upstare_control *const cb = &upstare_control;
-	uint64_t deadline = now_ns() + (cb->timeout_ms + 10000ull) * 1000000ull;
+	uint64_t deadline = upstare__mono_ns() + (cb->timeout_ms + 10000ull) * 1000000ull;
 	uint32_t d;
 
 	if (!cb->group)
 		return 0;
 	__atomic_store_n(&cb->phase, UPSTARE_PH_READY, __ATOMIC_SEQ_CST);
 	while ((d = __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE)) == UPSTARE_DECIDE_NONE) {
-		if (now_ns() > deadline) {
+		if (upstare__mono_ns() > deadline) {
 			upstare__reason("no decision from the controller of the group update");
 			return -ETIMEDOUT;
 		}
@@ -579,14 +349,14 @@ static int await_verdict(uint64_t deadline)
 	__atomic_store_n(&cb->phase, UPSTARE_PH_CHECK, __ATOMIC_SEQ_CST);
 	/* the controller writes with process_vm_writev: it cannot wake a futex */
 	while (!(v = __atomic_load_n(&cb->verdict, __ATOMIC_ACQUIRE))) {
-		uint64_t t = now_ns();
+		uint64_t t = upstare__mono_ns();
 
 		if (t >= deadline) {
 			upstare__reason("no verdict from the controller on the stacks before the "
 			       "deadline");
 			return 0;
 		}
-		futex_wait(&cb->verdict, 0, deadline - t < 1000000 ? (long)(deadline - t) :
+		upstare__futex_wait(&cb->verdict, 0, deadline - t < 1000000 ? (long)(deadline - t) :
 					     1000000);
 	}
 	if (v != UPSTARE_VERDICT_GO)
@@ -599,46 +369,49 @@ static int deadline_passed(uint64_t deadline)
 {
 	struct upstare_control *const cb = &upstare_control;
 
-	if (now_ns() < deadline)
+	if (upstare__mono_ns() < deadline)
 		return 0;
 	upstare__reason("the deadline (%u ms after the request) passed in the transform phase",
 			cb->timeout_ms);
 	return -ETIMEDOUT;
 }
 
-/* The leader, parked: wait for everyone, transform, decide. */
-static void lead(void)
+/*
+ * The leader, parked: wait until every thread is parked and, when the
+ * controller asked to check their stacks, for its verdict.  1 to transform;
+ * 0 when the update was given up (the threads released: the phase is
+ * ROLLBACK, the reasons given).
+ */
+static int try_complete(uint64_t deadline)
 {
 	struct upstare_control *const cb = &upstare_control;
-	uint64_t deadline = cb->t_ns[UPSTARE_T_REQUEST] + cb->timeout_ms * 1000000ull;
-	uint64_t last_kick = now_ns();
-	unsigned decision;
+	uint64_t last_kick = upstare__mono_ns();
 
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&cb->nparked, __ATOMIC_ACQUIRE);
-		uint64_t t = now_ns();
+		uint64_t t = upstare__mono_ns();
 
-		lock();
+		upstare__registry_lock();
 		if (cb->nparked == cb->nthreads) {
 			cb->t_ns[UPSTARE_T_ALL_PARKED] = t;
-			unlock();
+			upstare__registry_unlock();
 			if (cb->check && !await_verdict(deadline)) {
-				cb->t_ns[UPSTARE_T_CHECKED] = now_ns();
+				cb->t_ns[UPSTARE_T_CHECKED] = upstare__mono_ns();
 				upstare__up.result = cb->verdict == UPSTARE_VERDICT_RELEASE ?
 					    UPSTARE_RES_RELEASED : UPSTARE_RES_TIMEOUT;
 				__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
-				goto decided;
+				return 0;
 			}
-			cb->t_ns[UPSTARE_T_CHECKED] = cb->check ? now_ns() : t;
+			cb->t_ns[UPSTARE_T_CHECKED] = cb->check ? upstare__mono_ns() : t;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_TRANSFORM, __ATOMIC_SEQ_CST);
-			break;
+			return 1;
 		}
 		if (t >= deadline) {
 			timeout_reasons();
 			upstare__up.result = UPSTARE_RES_TIMEOUT;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
-			unlock();
-			goto decided;
+			upstare__registry_unlock();
+			return 0;
 		}
 		if (cb->group && __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE) ==
 				UPSTARE_DECIDE_ABORT) {
@@ -650,63 +423,89 @@ static void lead(void)
 					cb->nthreads);
 			upstare__up.result = UPSTARE_RES_RELEASED;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
-			unlock();
-			goto decided;
+			upstare__registry_unlock();
+			return 0;
 		}
 		if (cb->park_ms && cb->nparked &&
 		    t - cb->t_ns[UPSTARE_T_FIRST_PARK] >= cb->park_ms * 1000000ull) {
 			released_reasons();
 			upstare__up.result = UPSTARE_RES_RELEASED;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
-			unlock();
-			goto decided;
+			upstare__registry_unlock();
+			return 0;
 		}
-		unlock();
+		upstare__registry_unlock();
 		if (t - last_kick > 10000000ull) {
-			kick_unparked();
+			upstare__kick_unparked();
 			last_kick = t;
 		}
-		futex_wait(&cb->nparked, seen, cb->park_ms ? 1000000 : 2000000);
+		upstare__futex_wait(&cb->nparked, seen, cb->park_ms ? 1000000 : 2000000);
 	}
-	/*
-	 * Everything that runs user code or waits comes before the commit, under
-	 * the deadline; from upstare__commit_functions() on (the point of no
-	 * return) the rebuild runs runtime code only and waits for nothing.
-	 */
-	if (upstare__transform_begin(deadline) || upstare__transform_globals() ||
-	    upstare__transform_frames() || upstare__transform_heap() ||
-	    upstare__run_hooks(UPSTARE_XF_PRE_COMMIT) || deadline_passed(deadline) ||
-	    group_decision()) {
-		upstare__run_hooks(UPSTARE_XF_ON_ROLLBACK);
-		upstare__transform_end(1);
-		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
-			upstare__free_frames(t->newtop);
-			t->newtop = NULL;
-		}
-		upstare__up.result = UPSTARE_RES_ROLLED_BACK;
-		decision = UPSTARE_PH_ROLLBACK;
-	} else {
-		upstare__transform_end(0);
-		upstare__commit_functions();
-		for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
-			if (!t->parked)
-				continue;
-			upstare__free_frames(t->top);
-			t->top = t->newtop;
-			t->newtop = NULL;
-		}
-		/* every thread parked, nothing moves: old versions are unmapped
-		 * here or not at all */
-		upstare__retire_patches();
-		memcpy(cb->build_id, upstare__up.build_id, sizeof(cb->build_id));
-		cb->generation++;
-		upstare__up.result = UPSTARE_RES_APPLIED;
-		decision = UPSTARE_PH_REBUILD;
+}
+
+/*
+ * Everything that runs user code or waits comes before the commit, under
+ * the deadline; from upstare__commit_functions() on (the point of no
+ * return) the rebuild runs runtime code only and waits for nothing.
+ * Nonzero: roll back.
+ */
+static int transform(uint64_t deadline)
+{
+	return upstare__transform_begin(deadline) || upstare__transform_globals() ||
+	       upstare__transform_frames() || upstare__transform_heap() ||
+	       upstare__run_hooks(UPSTARE_XF_PRE_COMMIT) || deadline_passed(deadline) ||
+	       group_decision();
+}
+
+/* The saved frames are rebuilt in the old code: the phase to set. */
+static unsigned rollback(void)
+{
+	upstare__run_hooks(UPSTARE_XF_ON_ROLLBACK);
+	upstare__transform_end(1);
+	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
+		upstare__free_frames(t->newtop);
+		t->newtop = NULL;
 	}
-	cb->t_ns[UPSTARE_T_TRANSFORMED] = now_ns();
-	__atomic_store_n(&cb->phase, decision, __ATOMIC_SEQ_CST);
-decided:
-	futex_wake(&cb->phase);
+	upstare__up.result = UPSTARE_RES_ROLLED_BACK;
+	return UPSTARE_PH_ROLLBACK;
+}
+
+/* The point of no return: the converted frames are rebuilt in the new code. */
+static unsigned commit(void)
+{
+	struct upstare_control *const cb = &upstare_control;
+
+	upstare__transform_end(0);
+	upstare__commit_functions();
+	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
+		if (!t->parked)
+			continue;
+		upstare__free_frames(t->top);
+		t->top = t->newtop;
+		t->newtop = NULL;
+	}
+	/* every thread parked, nothing moves: old versions are unmapped
+	 * here or not at all */
+	upstare__retire_patches();
+	memcpy(cb->build_id, upstare__up.build_id, sizeof(cb->build_id));
+	cb->generation++;
+	upstare__up.result = UPSTARE_RES_APPLIED;
+	return UPSTARE_PH_REBUILD;
+}
+
+/* The leader, parked: wait for everyone, transform, decide. */
+static void lead(void)
+{
+	struct upstare_control *const cb = &upstare_control;
+	uint64_t deadline = cb->t_ns[UPSTARE_T_REQUEST] + cb->timeout_ms * 1000000ull;
+	unsigned decision;
+
+	if (try_complete(deadline)) {
+		decision = transform(deadline) ? rollback() : commit();
+		cb->t_ns[UPSTARE_T_TRANSFORMED] = upstare__mono_ns();
+		__atomic_store_n(&cb->phase, decision, __ATOMIC_SEQ_CST);
+	}
+	upstare__futex_wake(&cb->phase);
 }
 
 void upstare__park(void)
@@ -719,24 +518,24 @@ void upstare__park(void)
 	ts->update_unwind = 0;
 	ts->park_sp = __builtin_frame_address(0);
 	ts->park_sh_top = __upstare_sh_top;
-	lock();
+	upstare__registry_lock();
 	ph = cb->phase;
 	if (ph == UPSTARE_PH_QUIESCE) {
 		ts->parked = 1;
 		if (!cb->nparked++)
-			cb->t_ns[UPSTARE_T_FIRST_PARK] = now_ns();
+			cb->t_ns[UPSTARE_T_FIRST_PARK] = upstare__mono_ns();
 	} else {
 		ts->parked = 0;	/* too late: the update was abandoned */
 	}
-	unlock();
-	futex_wake(&cb->nparked);
+	upstare__registry_unlock();
+	upstare__futex_wake(&cb->nparked);
 	if (!ts->parked)
 		return;
 	if (leader)
 		lead();
 	while ((ph = __atomic_load_n(&cb->phase, __ATOMIC_ACQUIRE)) == UPSTARE_PH_QUIESCE ||
 	       ph == UPSTARE_PH_TRANSFORM || ph == UPSTARE_PH_READY || ph == UPSTARE_PH_CHECK)
-		futex_wait(&cb->phase, ph, 0);
+		upstare__futex_wait(&cb->phase, ph, 0);
 }
 
 void upstare__rebuilt(void)
@@ -756,4 +555,13 @@ void upstare__rebuilt(void)
 		upstare__patch_unload();
 	upstare__up.obj = NULL;
 	finish(result);
+}
+
+/* A forked child (entry.c): no update in progress, the request answered. */
+void upstare__transition_after_fork(void)
+{
+	struct upstare_control *const cb = &upstare_control;
+
+	cb->phase = UPSTARE_PH_IDLE;
+	cb->ack = cb->request;
 }
