@@ -484,10 +484,10 @@ const char *upstare__record_of(const char *type, size_t *len)
 
 const struct __upstare_type_conv *upstare__type_conv(const char *name, size_t len)
 {
-	for (unsigned i = 0; i < upstare__up.p->ntype_convs; i++)
-		if (strlen(upstare__up.p->type_convs[i].name) == len &&
-		    !strncmp(upstare__up.p->type_convs[i].name, name, len))
-			return &upstare__up.p->type_convs[i];
+	for (unsigned i = 0; i < upstare__patch->p->ntype_convs; i++)
+		if (strlen(upstare__patch->p->type_convs[i].name) == len &&
+		    !strncmp(upstare__patch->p->type_convs[i].name, name, len))
+			return &upstare__patch->p->type_convs[i];
 	return NULL;
 }
 
@@ -538,8 +538,8 @@ int upstare__gen_object(const struct __upstare_type_conv *tc, const void *old, v
 
 const struct __upstare_watch *upstare__watch_local(const char *function, const char *key)
 {
-	for (unsigned i = 0; i < upstare__up.p->nwatches; i++) {
-		const struct __upstare_watch *w = &upstare__up.p->watches[i];
+	for (unsigned i = 0; i < upstare__patch->p->nwatches; i++) {
+		const struct __upstare_watch *w = &upstare__patch->p->watches[i];
 
 		if (w->function && !strcmp(w->function, function) && !strcmp(w->name, key))
 			return w;

@@ -18,8 +18,6 @@
 #include "runtime.h"
 #include "upstare.h"
 
-volatile int __upstare_xlate_on;
-
 void __upstare_frame_relocate(void *frame)
 {
 	struct thread_state *const ts = &upstare__ts;

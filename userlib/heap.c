@@ -133,12 +133,12 @@ static int remember(void *obj)
  */
 static int forward_moves(void)
 {
-	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
-		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+	for (unsigned i = 0; i < upstare__patch->p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__patch->p->moves[i];
 		const struct __upstare_type_conv *tc = NULL;
 		const char *rec;
 		char *old = upstare__sym(m->old_sym);
-		char *new = upstare__obj_sym(upstare__up.obj, m->new_sym);
+		char *new = upstare__obj_sym(upstare__patch->obj, m->new_sym);
 		size_t n;
 
 		/* by the shape's name: a typedef's spelling (conn_t) names no conversion */

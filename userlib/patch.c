@@ -39,7 +39,9 @@ struct xlate {
 	void *old, *new;
 };
 
-struct upstare__update upstare__up;
+volatile int __upstare_xlate_on;
+static struct upstare_patch patch;
+const struct upstare_patch *const upstare__patch = &patch;
 static struct upstare__fntab cur_fns;
 static void *cur_main_thunk;
 static struct xlate *xl;
@@ -203,7 +205,7 @@ static int plan_functions(void)
 	void **to = NULL;	/* by cur.by_addr: the new version of each function */
 	unsigned nn = 0;
 
-	if (!n || index_init(&cur, &cur_fns) || index_init(&nw, &upstare__up.fns) ||
+	if (!n || index_init(&cur, &cur_fns) || index_init(&nw, &patch.fns) ||
 	    !(to = calloc(cur.n + 1, sizeof(*to)))) {
 		free(n);
 		free(to);
@@ -229,15 +231,15 @@ static int plan_functions(void)
 	upstare__free_zeroed(to, (cur.n + 1) * sizeof(*to));
 	index_free(&cur);
 	index_free(&nw);
-	if (upstare__up.p->main_thunk) {
+	if (patch.p->main_thunk) {
 		void *old = cur_main_thunk ? cur_main_thunk :
 			    dlsym(RTLD_DEFAULT, "__upstare_main_thunk");
 
 		for (unsigned i = 0; i < nn; i++)
 			if (n[i].new == old)
-				n[i].new = upstare__up.p->main_thunk;
+				n[i].new = patch.p->main_thunk;
 		if (old)
-			n[nn++] = (struct xlate){ old, upstare__up.p->main_thunk };
+			n[nn++] = (struct xlate){ old, patch.p->main_thunk };
 	}
 	upstare__free_zeroed(pend_xl, pend_nxl * sizeof(*pend_xl));
 	upstare__ptrmap_free(&pend_xh);
@@ -253,7 +255,7 @@ static int plan_functions(void)
 /* Commit the function map: every old address calls the new version. */
 int upstare__commit_functions(void)
 {
-	upstare__obj_commit(upstare__up.obj);
+	upstare__obj_commit(patch.obj);
 	upstare__free_zeroed(xl, nxl * sizeof(*xl));
 	upstare__ptrmap_free(&xh);
 	xl = pend_xl;
@@ -262,9 +264,9 @@ int upstare__commit_functions(void)
 	pend_xh = (struct upstare__ptrmap){ 0 };
 	pend_xl = NULL;
 	pend_nxl = 0;
-	if (upstare__up.p->main_thunk)
-		cur_main_thunk = upstare__up.p->main_thunk;
-	cur_fns = upstare__up.fns;
+	if (patch.p->main_thunk)
+		cur_main_thunk = patch.p->main_thunk;
+	cur_fns = patch.fns;
 	__upstare_xlate_on = 1;
 	return 0;
 }
@@ -315,6 +317,16 @@ unsigned upstare__xlate_own(struct upstare__range *r, unsigned max)
 		r[n++] = (struct upstare__range){ (uintptr_t)xh.t,
 						  (uintptr_t)(xh.t + ((size_t)1 << xh.bits)) };
 	return n;
+}
+
+const struct upstare_xform *upstare__xf_find(unsigned kind, const char *a, const char *b)
+{
+	const struct upstare_xform *x = patch.p->xf_begin, *end = patch.p->xf_end;
+
+	for (; x && x < end; x++)
+		if (x->kind == kind && !strcmp(x->a, a) && (!b || !strcmp(x->b, b)))
+			return x;
+	return NULL;
 }
 
 /* The hex GNU build id and the .upstare_base string of an ELF64 file. */
@@ -451,16 +463,26 @@ static int receive_patch(const char *path)
 	return fd;
 }
 
-int upstare__prepare(void)
+/* The path the request names, for the reasons. */
+static void request_path(char path[UPSTARE_PATCH_MAX])
+{
+	memcpy(path, upstare_control.patch, UPSTARE_PATCH_MAX);
+	path[UPSTARE_PATCH_MAX - 1] = 0;
+}
+
+/*
+ * The requested patch, received, checked and loaded (prepare's first
+ * step), or NULL with the reasons.
+ */
+struct upstare_patch *upstare__patch_load(void)
 {
 	struct upstare_control *const cb = &upstare_control;
 	char path[UPSTARE_PATCH_MAX], base[128];
 	struct stat st;
 	int fd;
 
-	memset(&upstare__up, 0, sizeof(upstare__up));
-	memcpy(path, cb->patch, sizeof(path));
-	path[sizeof(path) - 1] = 0;
+	memset(&patch, 0, sizeof(patch));
+	request_path(path);
 	fd = receive_patch(path);
 	if (fd < 0)
 		goto refuse;
@@ -474,7 +496,7 @@ int upstare__prepare(void)
 		       st.st_mode & 07777);
 		goto refuse;
 	}
-	if (read_patch_ids(fd, upstare__up.build_id, sizeof(upstare__up.build_id),
+	if (read_patch_ids(fd, patch.build_id, sizeof(patch.build_id),
 			   base, sizeof(base))) {
 		upstare__reason("patch %s: not a shared object", path);
 		goto refuse;
@@ -489,31 +511,38 @@ int upstare__prepare(void)
 		goto refuse;
 	}
 	/* mapped from the descriptor checked: the file checked is the file loaded */
-	upstare__up.obj = upstare__obj_load(fd, path);
-	if (!upstare__up.obj)
+	patch.obj = upstare__obj_load(fd, path);
+	if (!patch.obj)
 		goto refuse;
 	close(fd);
 	fd = -1;
-	upstare__up.p = upstare__obj_sym(upstare__up.obj, "__upstare_patch_info");
-	if (!upstare__up.p || upstare__up.p->abi != __UPSTARE_ABI) {
+	patch.p = upstare__obj_sym(patch.obj, "__upstare_patch_info");
+	if (!patch.p || patch.p->abi != __UPSTARE_ABI) {
 		upstare__reason("patch %s: no patch information of this runtime's ABI", path);
 		goto refuse;
 	}
-	upstare__up.fns.begin = upstare__up.p->fd_begin;
-	upstare__up.fns.end = upstare__up.p->fd_end;
-	if (upstare__check_moves())
-		goto refuse;
-	if (plan_functions()) {
-		upstare__reason("patch %s: out of memory for its function map", path);
-		goto refuse;
-	}
-	return 0;
+	patch.fns.begin = patch.p->fd_begin;
+	patch.fns.end = patch.p->fd_end;
+	return &patch;
 refuse:
-	upstare__obj_unload(upstare__up.obj);
-	upstare__up.obj = NULL;
+	upstare__obj_unload(patch.obj);
+	patch.obj = NULL;
 	if (fd >= 0)
 		close(fd);
-	return -EINVAL;
+	return NULL;
+}
+
+/* The function map the loaded patch will commit (prepare's last step). */
+int upstare__patch_plan(void)
+{
+	char path[UPSTARE_PATCH_MAX];
+
+	request_path(path);
+	if (plan_functions()) {
+		upstare__reason("patch %s: out of memory for its function map", path);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void upstare__patch_unload(void)
@@ -522,6 +551,12 @@ void upstare__patch_unload(void)
 	upstare__ptrmap_free(&pend_xh);
 	pend_xl = NULL;
 	pend_nxl = 0;
-	upstare__obj_unload(upstare__up.obj);
-	upstare__up.obj = NULL;
+	upstare__obj_unload(patch.obj);
+	patch.obj = NULL;
+}
+
+/* The update is over: an applied patch is the loader's (load.c) now. */
+void upstare__patch_release(void)
+{
+	patch.obj = NULL;
 }

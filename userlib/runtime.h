@@ -164,16 +164,19 @@ struct upstare__fntab {
 	const struct __upstare_fdesc *begin, *end;
 };
 
-/* The update in progress (owned by the leader until the decision). */
-struct upstare__update {
+/* A patch, loaded (patch.c). */
+struct upstare_patch {
 	struct upstare__obj *obj;	/* the patch, loaded */
 	const struct __upstare_patch *p;
 	struct upstare__fntab fns;
-	unsigned result;
 	char build_id[64];
 };
 
-extern struct upstare__update upstare__up;
+/*
+ * The patch being prepared, or applied last: patch.c writes it, the
+ * layers above read it (its p is NULL while it loads).
+ */
+extern const struct upstare_patch *const upstare__patch;
 
 void upstare__functions_init(void);
 /*
@@ -256,9 +259,20 @@ unsigned upstare__shadow_dead(const struct thread_state *t, struct upstare__rang
 			      unsigned max);
 /* The loader's table of where patches are mapped. */
 struct upstare__range upstare__arena_own(void);
-/* Load and check the requested patch; 0, or -errno with the reasons. */
-int upstare__prepare(void);
+/*
+ * Prepare: the requested patch received from the controller, checked and
+ * loaded (NULL with the reasons); then, once the transformers' checks
+ * passed (transform.c), its function map planned (0, or -EINVAL with the
+ * reason).  patch_unload: it is not applied (also after a failed plan);
+ * patch_release: the update is over.
+ */
+struct upstare_patch *upstare__patch_load(void);
+int upstare__patch_plan(void);
 void upstare__patch_unload(void);
+void upstare__patch_release(void);
+/* The patch's declaration (upstare.h) of that kind for a (and b), or NULL. */
+struct upstare_xform;
+const struct upstare_xform *upstare__xf_find(unsigned kind, const char *a, const char *b);
 /* Old functions translate to the patch's from now on. */
 int upstare__commit_functions(void);
 /*
@@ -326,9 +340,6 @@ const struct __upstare_type_conv *upstare__type_conv(const char *name, size_t le
 int upstare__watch_check(const struct __upstare_watch *w, const void *old, void *new);
 /* One object of a type whose layout changed into a new one (heap.c). */
 int upstare__gen_object(const struct __upstare_type_conv *tc, const void *old, void *new);
-/* The patch's declaration (upstare.h) of that kind for a (and b), or NULL. */
-struct upstare_xform;
-const struct upstare_xform *upstare__xf_find(unsigned kind, const char *a, const char *b);
 /* The patch's PRE_COMMIT or ON_ROLLBACK hooks (upstare.h); 0 or the first error. */
 int upstare__run_hooks(unsigned kind);
 /*

@@ -53,16 +53,6 @@ struct upstare_frame {
 	struct __upstare_frame_hdr *old, *new;
 };
 
-const struct upstare_xform *upstare__xf_find(unsigned kind, const char *a, const char *b)
-{
-	const struct upstare_xform *x = upstare__up.p->xf_begin, *end = upstare__up.p->xf_end;
-
-	for (; x && x < end; x++)
-		if (x->kind == kind && !strcmp(x->a, a) && (!b || !strcmp(x->b, b)))
-			return x;
-	return NULL;
-}
-
 static void *frame_local(struct __upstare_frame_hdr *h, const char *key, size_t *size)
 {
 	for (unsigned i = 0; i < h->fd->nlocals; i++)
@@ -111,7 +101,7 @@ int upstare_frame_set_key(struct upstare_frame *f, const char *key)
  */
 void *upstare_old_global(const char *name)
 {
-	const struct __upstare_patch *p = upstare__up.p;
+	const struct __upstare_patch *p = upstare__patch->p;
 	const char *colon = strrchr(name, ':'), *sym = NULL;
 	size_t len = colon ? (size_t)(colon - name) : 0;
 
@@ -203,7 +193,7 @@ void upstare__xform_deadline_signal(const siginfo_t *si, void *uc)
 	    !xf_armed || gettid() != xf_tid)
 		return;
 	/* the patch's code: a transformer interrupted there holds no library lock */
-	safe = safe || upstare__obj_has_pc(upstare__up.obj, pc);
+	safe = safe || upstare__obj_has_pc(upstare__patch->obj, pc);
 	if (!safe && xf_retries < XF_GRACE_RETRIES) {
 		struct itimerspec it = { .it_value = { 0, 1000000 } };
 
@@ -245,8 +235,8 @@ int upstare__transform_begin(uint64_t deadline_ns)
 		return -errno;
 	}
 	/* the old storage of every changed global: any transformer may write it */
-	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
-		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+	for (unsigned i = 0; i < upstare__patch->p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__patch->p->moves[i];
 		void *old = upstare__sym(m->old_sym);
 
 		if (old && m->old_size && save_old(old, m->old_size))
@@ -385,7 +375,7 @@ static int call_xform(int (*fn)(void), const char *what)
  */
 int upstare__run_hooks(unsigned kind)
 {
-	const struct upstare_xform *x = upstare__up.p->xf_begin, *end = upstare__up.p->xf_end;
+	const struct upstare_xform *x = upstare__patch->p->xf_begin, *end = upstare__patch->p->xf_end;
 	int rollback = kind == UPSTARE_XF_ON_ROLLBACK, err = 0;
 	char what[200];
 
@@ -416,9 +406,9 @@ void *upstare_new_function(const char *name, const char *file)
 {
 	const struct __upstare_fdesc *found = NULL;
 
-	if (!upstare__up.p || !name)
+	if (!upstare__patch->p || !name)
 		return NULL;
-	for (const struct __upstare_fdesc *d = upstare__up.fns.begin; d && d < upstare__up.fns.end;
+	for (const struct __upstare_fdesc *d = upstare__patch->fns.begin; d && d < upstare__patch->fns.end;
 	     d++) {
 		if (strcmp(d->name, name) ||
 		    (file && strcmp(upstare__base_name(d->file), upstare__base_name(file))))
@@ -463,8 +453,8 @@ static int check_watched(int at_transform)
 {
 	int err = 0;
 
-	for (unsigned i = 0; i < upstare__up.p->nwatches; i++) {
-		const struct __upstare_watch *w = &upstare__up.p->watches[i];
+	for (unsigned i = 0; i < upstare__patch->p->nwatches; i++) {
+		const struct __upstare_watch *w = &upstare__patch->p->watches[i];
 		void *old;
 
 		if (!w->sym)
@@ -488,10 +478,10 @@ int upstare__check_moves(void)
 	int err = check_watched(0);
 
 	/* every global the patch cannot convert, not only the first */
-	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
-		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+	for (unsigned i = 0; i < upstare__patch->p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__patch->p->moves[i];
 		void *old = upstare__sym(m->old_sym);
-		void *new = upstare__obj_sym(upstare__up.obj, m->new_sym);
+		void *new = upstare__obj_sym(upstare__patch->obj, m->new_sym);
 
 		if (!old || !new) {
 			upstare__reason("global %s: storage %s or %s not found", m->name, m->old_sym,
@@ -536,15 +526,15 @@ int upstare__transform_globals(void)
 {
 	if (check_watched(1))
 		return -EINVAL;
-	for (unsigned i = 0; i < upstare__up.p->nmoves; i++) {
-		const struct __upstare_global_move *m = &upstare__up.p->moves[i];
+	for (unsigned i = 0; i < upstare__patch->p->nmoves; i++) {
+		const struct __upstare_global_move *m = &upstare__patch->p->moves[i];
 		char what[256];
 
 		cur_xf = upstare__xf_find(UPSTARE_XF_GLOBAL, m->name, NULL);
 		if (!cur_xf)
 			cur_xf = upstare__xf_find(UPSTARE_XF_TYPE, m->new_type, NULL);
 		xf_old = upstare__sym(m->old_sym);
-		xf_new = upstare__obj_sym(upstare__up.obj, m->new_sym);
+		xf_new = upstare__obj_sym(upstare__patch->obj, m->new_sym);
 		xf_old_size = m->old_size;
 		cur_move = m;
 		snprintf(what, sizeof(what), "%stransformer of global %s", cur_xf ? "" :
@@ -562,9 +552,9 @@ static int holds_changed_record(const char *type)
 
 	if (!(type = upstare__record_of(type, &n)))
 		return 0;
-	for (unsigned i = 0; i < upstare__up.p->nchanged_types; i++)
-		if (strlen(upstare__up.p->changed_types[i]) == n &&
-		    !strncmp(upstare__up.p->changed_types[i], type, n))
+	for (unsigned i = 0; i < upstare__patch->p->nchanged_types; i++)
+		if (strlen(upstare__patch->p->changed_types[i]) == n &&
+		    !strncmp(upstare__patch->p->changed_types[i], type, n))
 			return 1;
 	return 0;
 }
@@ -788,7 +778,7 @@ const char *upstare__unmappable(const struct frame *f)
 	const char *key = f->hdr.cp < ofd->ncps ? ofd->cps[f->hdr.cp].key : "";
 	const struct upstare_xform *kx = upstare__xf_find(UPSTARE_XF_MAP_KEY, ofd->name, key);
 
-	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
+	nfd = upstare__fn_lookup(&upstare__patch->fns, x ? x->b : ofd->name, ofd->file);
 	if (!nfd || !nfd->restorable)
 		return "the patch has no version of this function";
 	if (upstare__xf_find(UPSTARE_XF_STACK, nfd->name, NULL))
@@ -814,7 +804,7 @@ static void suggest_function(char *buf, size_t n, const struct __upstare_fdesc *
 	int k = 0;
 
 	buf[0] = 0;
-	for (const struct __upstare_fdesc *d = upstare__up.fns.begin; d && d < upstare__up.fns.end;
+	for (const struct __upstare_fdesc *d = upstare__patch->fns.begin; d && d < upstare__patch->fns.end;
 	     d++) {
 		if (!d->restorable ||
 		    strcmp(upstare__base_name(d->file), upstare__base_name(ofd->file)) ||
@@ -894,7 +884,7 @@ static struct frame *convert_frame(struct frame *f, pid_t tid)
 	struct frame *n;
 	unsigned i;
 
-	nfd = upstare__fn_lookup(&upstare__up.fns, x ? x->b : ofd->name, ofd->file);
+	nfd = upstare__fn_lookup(&upstare__patch->fns, x ? x->b : ofd->name, ofd->file);
 	if (!nfd || !nfd->restorable) {
 		char hint[600];
 

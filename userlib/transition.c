@@ -39,6 +39,10 @@
 #include "transition.h"
 #include "upstare.h"
 
+/* The update in progress: its patch, and its result (the leader's until it decides). */
+static struct upstare_patch *patch;
+static unsigned outcome;
+
 /*
  * A group update: the patch is loaded and checked here; wait, with every
  * other thread running, until every process of the group is (the
@@ -105,17 +109,20 @@ static int prepare(void)
 	cb->t_ns[UPSTARE_T_REQUEST] = upstare__mono_ns();
 	cb->reasons[0] = 0;
 	cb->nparked = cb->nresumed = 0;
-	if (upstare__prepare()) {
-		finish(UPSTARE_RES_REFUSED);
-		return -1;
-	}
+	patch = upstare__patch_load();
+	if (!patch)
+		goto refuse;
+	if (upstare__check_moves() || upstare__patch_plan())
+		goto unload;
 	cb->t_ns[UPSTARE_T_PREPARED] = upstare__mono_ns();
-	if (cb->group && await_go()) {
-		upstare__patch_unload();
-		finish(UPSTARE_RES_REFUSED);
-		return -1;
-	}
+	if (cb->group && await_go())
+		goto unload;
 	return 0;
+unload:
+	upstare__patch_unload();
+refuse:
+	finish(UPSTARE_RES_REFUSED);
+	return -1;
 }
 
 /* The patch is ready: this thread leads, and every other one is to park. */
@@ -397,8 +404,8 @@ static int try_complete(uint64_t deadline)
 			upstare__registry_unlock();
 			if (cb->check && !await_verdict(deadline)) {
 				cb->t_ns[UPSTARE_T_CHECKED] = upstare__mono_ns();
-				upstare__up.result = cb->verdict == UPSTARE_VERDICT_RELEASE ?
-					    UPSTARE_RES_RELEASED : UPSTARE_RES_TIMEOUT;
+				outcome = cb->verdict == UPSTARE_VERDICT_RELEASE ?
+					  UPSTARE_RES_RELEASED : UPSTARE_RES_TIMEOUT;
 				__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 				return 0;
 			}
@@ -408,7 +415,7 @@ static int try_complete(uint64_t deadline)
 		}
 		if (t >= deadline) {
 			timeout_reasons();
-			upstare__up.result = UPSTARE_RES_TIMEOUT;
+			outcome = UPSTARE_RES_TIMEOUT;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			upstare__registry_unlock();
 			return 0;
@@ -421,7 +428,7 @@ static int try_complete(uint64_t deadline)
 					"were parked (another process of the group could not "
 					"be updated): they were released", cb->nparked,
 					cb->nthreads);
-			upstare__up.result = UPSTARE_RES_RELEASED;
+			outcome = UPSTARE_RES_RELEASED;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			upstare__registry_unlock();
 			return 0;
@@ -429,7 +436,7 @@ static int try_complete(uint64_t deadline)
 		if (cb->park_ms && cb->nparked &&
 		    t - cb->t_ns[UPSTARE_T_FIRST_PARK] >= cb->park_ms * 1000000ull) {
 			released_reasons();
-			upstare__up.result = UPSTARE_RES_RELEASED;
+			outcome = UPSTARE_RES_RELEASED;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			upstare__registry_unlock();
 			return 0;
@@ -466,7 +473,7 @@ static unsigned rollback(void)
 		upstare__free_frames(t->newtop);
 		t->newtop = NULL;
 	}
-	upstare__up.result = UPSTARE_RES_ROLLED_BACK;
+	outcome = UPSTARE_RES_ROLLED_BACK;
 	return UPSTARE_PH_ROLLBACK;
 }
 
@@ -487,9 +494,9 @@ static unsigned commit(void)
 	/* every thread parked, nothing moves: old versions are unmapped
 	 * here or not at all */
 	upstare__retire_patches();
-	memcpy(cb->build_id, upstare__up.build_id, sizeof(cb->build_id));
+	memcpy(cb->build_id, patch->build_id, sizeof(cb->build_id));
 	cb->generation++;
-	upstare__up.result = UPSTARE_RES_APPLIED;
+	outcome = UPSTARE_RES_APPLIED;
 	return UPSTARE_PH_REBUILD;
 }
 
@@ -542,7 +549,6 @@ void upstare__rebuilt(void)
 {
 	struct thread_state *const ts = &upstare__ts;
 	struct upstare_control *const cb = &upstare_control;
-	unsigned result;
 
 	if (ts->parked != 1)
 		return;
@@ -550,11 +556,10 @@ void upstare__rebuilt(void)
 	if (__atomic_add_fetch(&cb->nresumed, 1, __ATOMIC_SEQ_CST) != cb->nparked)
 		return;
 	/* the last thread back: the update is over */
-	result = upstare__up.result;
-	if (result != UPSTARE_RES_APPLIED)
+	if (outcome != UPSTARE_RES_APPLIED)
 		upstare__patch_unload();
-	upstare__up.obj = NULL;
-	finish(result);
+	upstare__patch_release();
+	finish(outcome);
 }
 
 /* A forked child (entry.c): no update in progress, the request answered. */
