@@ -15,7 +15,7 @@
 #define UPSTARE_PROTOCOL		2	/* 2: "update" takes a "request" object */
 /*
  * SIGRTMIN+2 with glibc (34 + 2): the runtime's update signal
- * (userlib/update.c), installed without SA_RESTART and kept unblocked.
+ * (userlib/registry.c), installed without SA_RESTART and kept unblocked.
  */
 #define UPSTARE_DEFAULT_KICK_SIGNAL	36
 

@@ -486,7 +486,7 @@ static const char *app_function(const struct thread *t)
 
 static bool is_park_frame(const char *fn)
 {
-	/* libupstare's park (userlib/update.c), where parked threads wait. */
+	/* libupstare's park (userlib/transition.c), where parked threads wait. */
 	return fn && (!strcmp(fn, "upstare__park") || !strncmp(fn, "__upstare_park", 14));
 }
 

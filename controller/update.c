@@ -454,7 +454,7 @@ static void refused_at_barrier(struct target *t, int n, int json)
  * so one taking it later could hold its threads parked long after the
  * update was given up (a listener frozen for 15 s with --timeout 5000).
  * The runtime checks the request again once it has claimed it (userlib/
- * update.c), so a target either answers it or never acts on it.
+ * transition.c), so a target either answers it or never acts on it.
  */
 static int withdraw_untaken(struct target *t, int n)
 {

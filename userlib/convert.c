@@ -18,6 +18,9 @@
 #include "runtime.h"
 #include "upstare.h"
 
+/* Set by heap.c (upstare__heap_begin()): the one call upwards, runtime.h. */
+const struct upstare__ptr_sink *upstare__ptr_sink;
+
 /* Does old[off, off+len) hold what the old version starts it with? */
 static int image_equal(const struct __upstare_xgen *g, const unsigned char *old,
 		       unsigned long off, unsigned long len)
@@ -230,8 +233,8 @@ static int counted(const struct __upstare_xop *x, void **where, int in_place)
 			     (long long)v);
 		return -1;
 	}
-	if (upstare__heap_array(where, x->type, (unsigned long)v, x->flags & __UPSTARE_XOP_PTRS,
-				in_place)) {
+	if (upstare__ptr_sink->array(where, x->type, (unsigned long)v,
+				     x->flags & __UPSTARE_XOP_PTRS, in_place)) {
 		upstare_fail("out of memory converting the heap");
 		return -1;
 	}
@@ -352,8 +355,8 @@ static int run(const struct conv *c, const struct __upstare_xop *ops, unsigned l
 			if (x->flags & __UPSTARE_XOP_COUNTED) {
 				if (counted(x, (void **)(c->new + n), c->new + n == c->old + o))
 					return -EINVAL;
-			} else if (upstare__heap_slot((void **)(c->new + n), x->type,
-						      c->new + n == c->old + o)) {
+			} else if (upstare__ptr_sink->slot((void **)(c->new + n), x->type,
+							   c->new + n == c->old + o)) {
 				upstare_fail("out of memory converting the heap");
 				return -ENOMEM;
 			}

@@ -5,7 +5,9 @@
  * UPSTARE_HEAP_CONVERT (patches.rst, "Objects on the heap").
  *
  * The conversions of globals and frames meet pointers to such objects
- * (PTR steps, userlib/convert.c) and register the slots that hold them.
+ * (PTR steps, userlib/convert.c) and register the slots that hold them
+ * (upstare__ptr_sink: convert.c is the layer below, and this file gives it
+ * the two functions to call when the transform begins).
  * Once every global and frame is converted, upstare__heap_convert() takes
  * the slots one by one: an object not seen yet gets a new object of the
  * new layout (calloc'd, filled by the type's generated conversion, whose
@@ -95,14 +97,7 @@ static int grow(void **v, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
-void upstare__heap_begin(void)
-{
-	nkinds = 0;
-	nslots = done = nmade = narrays = nundos = nconverted = 0;
-	upstare__ptrmap_clear(&fwd);
-}
-
-int upstare__heap_slot(void **where, const char *type, int in_place)
+static int heap_slot(void **where, const char *type, int in_place)
 {
 	if (grow((void **)&slots, nslots, &capslots, sizeof(*slots)))
 		return -ENOMEM;
@@ -110,12 +105,23 @@ int upstare__heap_slot(void **where, const char *type, int in_place)
 	return 0;
 }
 
-int upstare__heap_array(void **where, const char *type, unsigned long n, int ptrs, int in_place)
+static int heap_array(void **where, const char *type, unsigned long n, int ptrs, int in_place)
 {
 	if (grow((void **)&arrays, narrays, &caparrays, sizeof(*arrays)))
 		return -ENOMEM;
 	arrays[narrays++] = (struct array){ where, type, n, ptrs, in_place, *where };
 	return 0;
+}
+
+/* What the generated conversions' PTR steps register (convert.c). */
+static const struct upstare__ptr_sink sink = { heap_slot, heap_array };
+
+void upstare__heap_begin(void)
+{
+	nkinds = 0;
+	nslots = done = nmade = narrays = nundos = nconverted = 0;
+	upstare__ptrmap_clear(&fwd);
+	upstare__ptr_sink = &sink;
 }
 
 static int remember(void *obj)
@@ -200,7 +206,7 @@ static int convert_one(const struct kind *k, const void *old, void *new)
 	err = x->obj(new, old, tc->old_size);
 	upstare__xf_arm(0);
 	upstare__default_set(NULL, 0, 0);
-	if (err && !upstare__fail_msg()[0])
+	if (err && !upstare__fail_msg[0])
 		upstare_fail("the patch's transformer of '%s' failed (%d)", tc->name, err);
 	return err;
 }
@@ -209,7 +215,7 @@ int upstare_heap_pointer(void **where, const char *type)
 {
 	if (!upstare__type_conv(type, strlen(type)))
 		return -ENOENT;
-	return upstare__heap_slot(where, type, 0);
+	return heap_slot(where, type, 0);
 }
 
 /*
@@ -274,7 +280,7 @@ static int convert_array(struct array *a)
 		return 0;
 	if (a->ptrs) {
 		for (unsigned long i = 0; i < a->n; i++)
-			if (upstare__heap_slot((void **)old + i, a->type, 1))
+			if (heap_slot((void **)old + i, a->type, 1))
 				goto nomem;
 		return 0;
 	}
@@ -402,7 +408,7 @@ int upstare__heap_convert(void)
 		upstare__reason("converting objects on the heap: %s (a pointer the conversion "
 				"followed does not lead to an object of its type)", why);
 	else if (err)
-		upstare__reason("converting objects on the heap: %s", upstare__fail_msg());
+		upstare__reason("converting objects on the heap: %s", upstare__fail_msg);
 	return err ? -EINVAL : 0;
 }
 

@@ -21,7 +21,6 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +31,6 @@
 #include "runtime.h"
 #include "upstare.h"
 
-
-static __thread char fail_msg[512];
-
-const char *upstare__fail_msg(void)
-{
-	return fail_msg;
-}
-
-void upstare_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
-	va_end(ap);
-}
 
 struct upstare_frame {
 	struct __upstare_frame_hdr *old, *new;
@@ -131,7 +114,6 @@ static uint64_t xf_deadline;
 static timer_t xf_timer;
 static int xf_have_timer;
 static sigjmp_buf xf_jmp;
-static volatile sig_atomic_t xf_armed;
 static pid_t xf_tid;
 static const char xf_cookie[] = "upstare transformer deadline";
 
@@ -190,7 +172,7 @@ void upstare__xform_deadline_signal(const siginfo_t *si, void *uc)
 	int safe = ts->slot->blocking;
 
 	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != (void *)xf_cookie ||
-	    !xf_armed || gettid() != xf_tid)
+	    !upstare__xf_armed || gettid() != xf_tid)
 		return;
 	/* the patch's code: a transformer interrupted there holds no library lock */
 	safe = safe || upstare__obj_has_pc(upstare__patch->obj, pc);
@@ -202,7 +184,7 @@ void upstare__xform_deadline_signal(const siginfo_t *si, void *uc)
 			return;
 	}
 	xf_in_library = !safe;
-	xf_armed = 0;
+	upstare__xf_armed = 0;
 	siglongjmp(xf_jmp, 1);
 }
 
@@ -249,11 +231,11 @@ void upstare__transform_end(int rollback)
 {
 	upstare__heap_end(rollback);
 	upstare__default_set(NULL, 0, 0);	/* a transformer stopped midway */
-	xf_armed = 0;
+	upstare__xf_armed = 0;
 	if (xf_have_timer)
 		timer_delete(xf_timer);
 	xf_have_timer = 0;
-	/* a signal the timer queued before it was deleted finds xf_armed 0 */
+	/* a signal the timer queued before it was deleted finds upstare__xf_armed 0 */
 	while (xf_saved) {
 		struct saved *s = xf_saved;
 
@@ -286,7 +268,7 @@ static void xf_enter(struct xf_entry *e)
 	struct thread_state *const ts = &upstare__ts;
 
 	*e = (struct xf_entry){ ts->slot, ts->in_runtime, ts->nr_depth };
-	fail_msg[0] = 0;
+	upstare__fail_msg[0] = 0;
 }
 
 static int xf_stopped(const struct xf_entry *e, const char *what)
@@ -329,14 +311,9 @@ int upstare__transform_heap(void)
 		return xf_stopped(&e, "converting objects on the heap");
 	ts->in_runtime++;
 	err = upstare__heap_convert();
-	xf_armed = 0;	/* a transformer that faulted left it armed */
+	upstare__xf_armed = 0;	/* a transformer that faulted left it armed */
 	ts->in_runtime--;
 	return err;
-}
-
-void upstare__xf_arm(int on)
-{
-	xf_armed = on;
 }
 
 static int call_xform(int (*fn)(void), const char *what)
@@ -356,14 +333,15 @@ static int call_xform(int (*fn)(void), const char *what)
 		return -ETIMEDOUT;
 	}
 	ts->in_runtime++;
-	xf_armed = 1;
+	upstare__xf_armed = 1;
 	err = upstare__guarded(call_void, (void *)fn, why, sizeof(why));
-	xf_armed = 0;
+	upstare__xf_armed = 0;
 	ts->in_runtime--;
 	if (err == -EFAULT && why[0])
 		upstare__reason("%s %s", what, why);	/* a fault, exit() or abort() */
 	else if (err)
-		upstare__reason("%s failed (%d)%s%s", what, err, fail_msg[0] ? ": " : "", fail_msg);
+		upstare__reason("%s failed (%d)%s%s", what, err, upstare__fail_msg[0] ? ": " : "",
+				upstare__fail_msg);
 	return err;
 }
 
@@ -460,12 +438,12 @@ static int check_watched(int at_transform)
 		if (!w->sym)
 			continue;
 		old = upstare__sym(w->sym);
-		fail_msg[0] = 0;
+		upstare__fail_msg[0] = 0;
 		if (!old) {
 			upstare__reason("global %s: storage %s not found", w->name, w->sym);
 			err = -ENOENT;
 		} else if (upstare__watch_check(w, old, at_transform ? old : NULL)) {
-			upstare__reason("global %s: %s", w->name, fail_msg);
+			upstare__reason("global %s: %s", w->name, upstare__fail_msg);
 			err = -EINVAL;
 		}
 	}
@@ -512,9 +490,9 @@ int upstare__check_moves(void)
 			err = err ? err : -EINVAL;
 		} else {
 			/* what would refuse the generated one now (a pointer not NULL) */
-			fail_msg[0] = 0;
+			upstare__fail_msg[0] = 0;
 			if (upstare__gen_dry_run(m, old, new)) {
-				upstare__reason("global %s: %s", m->name, fail_msg);
+				upstare__reason("global %s: %s", m->name, upstare__fail_msg);
 				err = err ? err : -EINVAL;
 			}
 		}
@@ -715,11 +693,11 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 		if (n.live[j] && !((nl->flags | ol->flags) & __UPSTARE_LOCAL_ADDR) &&
 		    !unsaved(f->hdr.fd, f->hdr.cp, (unsigned)(ol - f->hdr.fd->locals)) &&
 		    (w = upstare__watch_local(nfd->name, nl->key)) && w->size == ol->size) {
-			fail_msg[0] = 0;
+			upstare__fail_msg[0] = 0;
 			if (upstare__watch_check(w, (const char *)&f->hdr + ol->offset,
 						 (char *)&nf->hdr + nl->offset)) {
 				upstare__reason("thread %d: local %s of %s(): %s", tid, nl->key,
-						nfd->name, fail_msg);
+						nfd->name, upstare__fail_msg);
 				err = -EINVAL;
 				goto out;
 			}
@@ -733,7 +711,7 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 				continue;
 			/* a record (or array of them) whose layout changed, kept in
 			 * the frame record: the type's generated conversion */
-			fail_msg[0] = 0;
+			upstare__fail_msg[0] = 0;
 			if (!strcmp(ol->type, nl->type) &&
 			    !((nl->flags | ol->flags) & __UPSTARE_LOCAL_ADDR))
 				gen = upstare__gen_local(ol->type, (const char *)&f->hdr + ol->offset,
@@ -744,7 +722,7 @@ static int copy_locals(const struct frame *f, struct frame *nf, pid_t tid)
 			if (gen == -EINVAL) {
 				upstare__reason("thread %d: local %s of %s(): the generated "
 						"conversion of '%s' failed: %s", tid, nl->key,
-						nfd->name, nl->type, fail_msg);
+						nfd->name, nl->type, upstare__fail_msg);
 				err = -EINVAL;
 				goto out;
 			}
