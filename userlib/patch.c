@@ -4,14 +4,18 @@
  * that old function addresses translate to once it is committed.
  *
  * A patch comes as a descriptor from the controller (it is never opened
- * by its path here), is checked (owner and mode, base build id, ABI,
- * transformers for every changed global) and loaded from that descriptor
- * by libupstare's own loader (load.c), so the file checked is the file
- * loaded; once applied, a later patch resolves the globals this one moved
- * (as it would against a dlopen(RTLD_GLOBAL) object).  Committing it maps
- * every function of the version that ran to its new version by name (and
- * source file base name): indirect calls and thread entries translate
- * through that sorted table.
+ * by its path here), is checked (owner and mode, base build id, ABI) and
+ * loaded from that descriptor by libupstare's own loader (load.c), so the
+ * file checked is the file loaded; once applied, a later patch resolves
+ * the globals this one moved (as it would against a dlopen(RTLD_GLOBAL)
+ * object).  The transition (transition.c) then has transform.c check that
+ * every changed global has a transformer, and has the function map
+ * planned here.  Committing it maps every function of the version that
+ * ran to its new version by name (and source file base name): indirect
+ * calls and thread entries translate through that sorted table.
+ *
+ * The patch is a struct upstare_patch that this file owns: prepare
+ * returns it, and the layers above read it through upstare__patch.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
