@@ -189,10 +189,20 @@ int target_tree(pid_t root, bool tree, pid_t **pids, pid_t **parents)
 	}
 	if (d)
 		closedir(d);
-	/* breadth first from root: parents before their children */
+	/*
+	 * Breadth first from root: parents before their children.  /proc is
+	 * not read at one instant: a pid reused meanwhile can make a parent
+	 * cycle, so each process is taken once (and root never again).
+	 */
 	for (int i = 0; i < n; i++)
 		for (size_t j = 0; j < nall; j++) {
+			bool seen = false;
+
 			if (allp[j] != v[i])
+				continue;
+			for (int k = 0; k < n && !seen; k++)
+				seen = v[k] == all[j];
+			if (seen)
 				continue;
 			v = realloc(v, (n + 1) * sizeof(*v));
 			pv = realloc(pv, (n + 1) * sizeof(*pv));

@@ -62,6 +62,7 @@ bool proc_instrumented(__u32 pid)
 }
 
 static void register_descendants(__u32 root, int kick_sig);
+static int register_live(__u32 pid, __u32 parent, int kick_sig);
 
 /* Why obs_register() failed, in words. */
 const char *reg_strerror(int err)
@@ -100,7 +101,7 @@ void on_event(void *ctx, const struct us_event *e)
 	case US_EV_EXEC:
 		inst = proc_instrumented(e->pid);
 		if (inst && !e->registered) {
-			err = register_proc(e->pid, 0, upd.kick_sig);
+			err = register_live(e->pid, 0, upd.kick_sig);
 			if (err && err != -EEXIST) {
 				logmsg("pid %u (%.16s): exec'd an instrumented binary but "
 				       "cannot register: %s", e->pid, e->comm, reg_strerror(err));
@@ -158,6 +159,35 @@ int register_proc(__u32 pid, __u32 parent, int kick_sig)
 	return err ? err : obs_register(upd.obs, pid, parent, kick_sig, uid[0]);
 }
 
+/* Is pid alive (not a zombie) and, with parent, still its child? */
+static bool still_there(__u32 pid, __u32 parent)
+{
+	char buf[512], *p = target_proc_stat(pid, buf, sizeof(buf));
+	char state;
+	int ppid;
+
+	return p && sscanf(p, "%c %d", &state, &ppid) == 2 && state != 'Z' && state != 'X' &&
+	       (!parent || (__u32)ppid == parent);
+}
+
+/*
+ * register_proc() for a process read from /proc a moment ago: one that
+ * exited meanwhile has had its exit event already, which would have
+ * removed the entry, so the entry would stay for good (counted against
+ * its user, and given to whatever process gets the pid next).  Checked
+ * after the entry exists: an exit from then on removes it.
+ */
+static int register_live(__u32 pid, __u32 parent, int kick_sig)
+{
+	int err = register_proc(pid, parent, kick_sig);
+
+	if (!err && !still_there(pid, parent)) {
+		obs_unregister(upd.obs, pid);
+		err = -ESRCH;
+	}
+	return err;
+}
+
 /*
  * Register the instrumented descendants of root, registered on exec, that
  * it forked before its exec event reached us.  The kernel registers a
@@ -168,9 +198,41 @@ int register_proc(__u32 pid, __u32 parent, int kick_sig)
  * process registered in one has its later children registered by the
  * kernel, so the passes end when one registers nothing new.
  */
+/*
+ * The walks' budget: WALK_BUDGET_NS of every second.  A walk reads every
+ * process's stat (about 1 ms per 100 processes), and anyone may exec
+ * instrumented binaries: unbounded, a user starting them in loops kept the
+ * daemon from answering anybody (no reply in 10 s, with 3,000 processes
+ * and 8 loops).  Over budget, a program's early children are left
+ * unregistered, as before these walks, and the log says so.
+ */
+#define WALK_BUDGET_NS	50000000ull
+
+static bool walk_budget(long long spent_ns)
+{
+	static long long window, used;
+	static bool said;
+	long long now = now_ns();
+
+	if (now - window >= 1000000000ll) {
+		window = now;
+		used = 0;
+		said = false;
+	}
+	used += spent_ns;
+	if (used < (long long)WALK_BUDGET_NS)
+		return true;
+	if (!said)
+		logmsg("too many instrumented programs started this second: the children "
+		       "some forked before their exec was seen are not registered");
+	said = true;
+	return false;
+}
+
 static void register_descendants(__u32 root, int kick_sig)
 {
-	for (int pass = 0; pass < 8; pass++) {
+	for (int pass = 0; pass < 8 && walk_budget(0); pass++) {
+		long long t0 = now_ns();
 		pid_t *pids, *parents;
 		int n = target_tree(root, true, &pids, &parents), added = 0;
 
@@ -180,7 +242,7 @@ static void register_descendants(__u32 root, int kick_sig)
 
 			if (!obs_lookup(upd.obs, pids[i], &p) || !proc_instrumented(pids[i]))
 				continue;
-			err = register_proc(pids[i], parents[i], kick_sig);
+			err = register_live(pids[i], parents[i], kick_sig);
 			if (!err) {
 				added++;
 				logmsg("pid %d: forked from pid %d before it was registered, "
@@ -192,6 +254,7 @@ static void register_descendants(__u32 root, int kick_sig)
 		}
 		free(pids);
 		free(parents);
+		walk_budget(now_ns() - t0);
 		if (!added)
 			break;
 	}
