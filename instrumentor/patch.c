@@ -861,19 +861,34 @@ int patch_link(const struct patch_opts *po)
 		  "\t{ 0, 0, 0, 0 }\n};\n", convs.s ? convs.s : "");
 	sb_printf(&info, "static const struct __upstare_global_move moves[] = {\n%s"
 		  "\t{ 0, 0, 0, 0, 0, 0, 0, 0, 0 }\n};\n", moves.s ? moves.s : "");
-	/* the base's file-scope statics, for upstare_old_global("file:name") */
+	/*
+	 * For upstare_old_global(): the base's file-scope statics ("file:name"),
+	 * and its other globals that an earlier patch gave storage of its own
+	 * (source NULL), each with where the base keeps it now: a base that is
+	 * a patch may keep a value under another symbol than the program's.
+	 */
 	sb_puts(&info, "static const struct __upstare_static statics[] = {\n");
 	for (size_t i = 0; i < base.nglobals; i++) {
-		if (!base.globals[i].is_static || base.globals[i].function)
+		const struct upmeta_global *g = &base.globals[i];
+		char *where;
+
+		if (g->function)
 			continue;
-		sb_puts(&info, "\t{ ");
-		c_str(&info, base.globals[i].name);
-		sb_puts(&info, ", ");
-		c_str(&info, base.globals[i].source);
-		sb_puts(&info, ", ");
-		c_str(&info, base.globals[i].symbol);
-		sb_puts(&info, " },\n");
-		nstatics++;
+		where = storage_of(bmap, g->symbol);
+		if (g->is_static || strcmp(where, g->symbol)) {
+			sb_puts(&info, "\t{ ");
+			c_str(&info, g->name);
+			sb_puts(&info, ", ");
+			if (g->is_static)
+				c_str(&info, g->source);
+			else
+				sb_puts(&info, "0");
+			sb_puts(&info, ", ");
+			c_str(&info, where);
+			sb_puts(&info, " },\n");
+			nstatics++;
+		}
+		free(where);
 	}
 	sb_puts(&info, "\t{ 0, 0, 0 }\n};\n");
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"

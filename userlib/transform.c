@@ -78,25 +78,36 @@ int upstare_frame_set_key(struct upstare_frame *f, const char *key)
 }
 
 /*
- * A static global of the base is "file:name" (file: its source's base
- * name), or "name" when only one file has a static of that name; upstare-cc
- * made it visible under a symbol of its own (the patch lists them).
+ * A global of the base, where the base keeps it now: "name" is the
+ * program's global (the patch lists the ones an earlier patch moved), or,
+ * when there is none, the one static of that name; "file:name" is the
+ * static of the file whose source has that base name.  NULL when there is
+ * no such global, or when statics of several files have the name.
  */
 void *upstare_old_global(const char *name)
 {
 	const struct __upstare_patch *p = upstare__patch->p;
 	const char *colon = strrchr(name, ':'), *sym = NULL;
 	size_t len = colon ? (size_t)(colon - name) : 0;
+	void *g;
 
 	if (!p)
 		return NULL;
 	for (unsigned i = 0; !colon && i < p->nmoves; i++)
 		if (!strcmp(p->moves[i].name, name))
 			return upstare__sym(p->moves[i].old_sym);
+	for (unsigned i = 0; !colon && i < p->nstatics; i++)
+		if (!p->statics[i].source && !strcmp(p->statics[i].name, name))
+			return upstare__sym(p->statics[i].sym);
+	if (!colon && (g = upstare__sym(name)))
+		return g;
 	for (unsigned i = 0; i < p->nstatics; i++) {
 		const struct __upstare_static *st = &p->statics[i];
-		const char *base = upstare__base_name(st->source);
+		const char *base;
 
+		if (!st->source)
+			continue;
+		base = upstare__base_name(st->source);
 		if (colon ? strcmp(st->name, colon + 1) || strlen(base) != len ||
 			    strncmp(base, name, len) : strcmp(st->name, name))
 			continue;
@@ -104,7 +115,7 @@ void *upstare_old_global(const char *name)
 			return NULL;	/* in two files: the file says which */
 		sym = st->sym;
 	}
-	return sym ? upstare__sym(sym) : colon ? NULL : upstare__sym(name);
+	return sym ? upstare__sym(sym) : NULL;
 }
 
 /* ------------------------------------------------ deadline and old state */

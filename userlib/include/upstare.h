@@ -88,9 +88,11 @@ const char *upstare_frame_key(struct upstare_frame *f);
 int upstare_frame_set_key(struct upstare_frame *f, const char *key);
 /*
  * During a transformer or a hook: the old storage of global NAME (by source
- * name); a static one as "file:name", file its source's base name
- * ("slabs.c:rebalance_tid"), or as "name" if no other file has a static of
- * that name.  NULL if there is none (or, "name", several).
+ * name), where the running version keeps it (after earlier patches too).
+ * "name" is the program's global of that name, or, if there is none, the
+ * one static of that name; a static is also "file:name", file its
+ * source's base name ("slabs.c:rebalance_tid").  NULL if there is none
+ * (or, for a static as "name", several files have one).
  */
 void *upstare_old_global(const char *name);
 /*
