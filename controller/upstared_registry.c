@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "target.h"
-#include "update.h"
 #include "upmeta.h"
 #include "upstared.h"
 
@@ -118,7 +117,6 @@ void on_event(void *ctx, const struct us_event *e)
 		break;
 	}
 }
-
 
 /*
  * The real, effective and saved ids of the "Uid:" and "Gid:" lines of

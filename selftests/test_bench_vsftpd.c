@@ -110,13 +110,19 @@ static bool run_batch(const struct vsftpd *s, const char *want, FILE *log, struc
 	}
 	b->wall_s = now_s() - t0;
 	b->median_ms = median(ms, SESSIONS);
-	/* the last session's process may not be reaped yet: wait for it, boundedly */
-	for (int i = 0; i < 20 && (c1 = tree_cpu_s(s->pid)) >= 0; i++) {
+	/*
+	 * The last session's process may not be reaped yet: read until two
+	 * reads 50 ms apart agree, boundedly.
+	 */
+	c1 = tree_cpu_s(s->pid);
+	for (int i = 0; i < 20 && c1 >= 0; i++) {
+		double prev = c1;
+
 		usleep(50000);
-		if (tree_cpu_s(s->pid) == c1)
+		c1 = tree_cpu_s(s->pid);
+		if (c1 == prev)
 			break;
 	}
-	c1 = tree_cpu_s(s->pid);
 	b->cpu_s = c0 < 0 || c1 < 0 ? -1 : c1 - c0;
 	return b->cpu_s >= 0;
 }
