@@ -98,9 +98,11 @@ out:
  * pre-commit hook finds version 2's globals with upstare_old_global()
  * where version 2 keeps them, though the v1 -> v2 patch moved two of them
  * (a global and a static widened to long), the global count and not
- * other.c's static of that name, and a static new in version 2.  Before,
- * it got version 1's stale storage for the moved ones and other.c's static
- * for "count".
+ * other.c's static of that name, and a static new in version 2; a static
+ * that this very patch moves, named without its file while another file
+ * has one of that name, gives nothing (v2's hook).  Before, it got
+ * version 1's stale storage for the moved ones, other.c's static for
+ * "count", and the moved static for "limit".
  */
 static enum test_result old_global(struct test_ctx *ctx)
 {
@@ -110,11 +112,11 @@ static enum test_result old_global(struct test_ctx *ctx)
 	if (!upd_init(&u, ctx, "old_global", &res))
 		return res;
 	if (!upd_build(&u, "v1", "prog.c other.c") ||
-	    !upd_patch(&u, "v1", "v2.so", "-DV2 prog.c other.c") ||
+	    !upd_patch(&u, "v1", "v2.so", "-DV2 prog.c other.c hook2.c") ||
 	    !upd_patch(&u, "v2.so", "v3.so", "-DV3 prog.c other.c hook.c") ||
 	    !upd_start(&u, "v1") || !upd_wait(&u, "v1 n=10 ", 0, 10) ||
-	    !upd_expect(&u, "v2.so", 5000, "applied", "v1 -> v2") ||
-	    !upd_wait(&u, "v2 n=", 0, 10) ||
+	    !upd_expect(&u, "v2.so", 5000, "applied", "v1 -> v2: the hook found every global") ||
+	    !upd_wait(&u, "HOOK2 ok ", 0, 5) || !upd_wait(&u, "v2 n=", 0, 10) ||
 	    !upd_expect(&u, "v3.so", 5000, "applied", "v2 -> v3: the hook found every global") ||
 	    !upd_wait(&u, "HOOK ok ", 0, 5) || !upd_wait(&u, "v3 n=", 0, 10))
 		goto out;

@@ -93,9 +93,6 @@ void *upstare_old_global(const char *name)
 
 	if (!p)
 		return NULL;
-	for (unsigned i = 0; !colon && i < p->nmoves; i++)
-		if (!strcmp(p->moves[i].name, name))
-			return upstare__sym(p->moves[i].old_sym);
 	for (unsigned i = 0; !colon && i < p->nstatics; i++)
 		if (!p->statics[i].source && !strcmp(p->statics[i].name, name))
 			return upstare__sym(p->statics[i].sym);

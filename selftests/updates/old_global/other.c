@@ -1,7 +1,8 @@
-/* A static of the same name as prog.c's global count. */
+/* Statics of the same names as prog.c's global count and static limit. */
 static int count = 1000;
+static int limit = 500;
 
 int other_count(void)
 {
-	return count;
+	return count + limit - 500;
 }
