@@ -100,7 +100,8 @@ out:
  * (a global and a static widened to long), the global count and not
  * other.c's static of that name, and a static new in version 2; a static
  * that this very patch moves, named without its file while another file
- * has one of that name, gives nothing (v2's hook).  Before, it got
+ * has one of that name, gives nothing (v2's hook); and after the update,
+ * outside any hook, neither it nor upstare_new_function() answers.  Before, it got
  * version 1's stale storage for the moved ones, other.c's static for
  * "count", and the moved static for "limit".
  */
@@ -118,7 +119,8 @@ static enum test_result old_global(struct test_ctx *ctx)
 	    !upd_expect(&u, "v2.so", 5000, "applied", "v1 -> v2: the hook found every global") ||
 	    !upd_wait(&u, "HOOK2 ok ", 0, 5) || !upd_wait(&u, "v2 n=", 0, 10) ||
 	    !upd_expect(&u, "v3.so", 5000, "applied", "v2 -> v3: the hook found every global") ||
-	    !upd_wait(&u, "HOOK ok ", 0, 5) || !upd_wait(&u, "v3 n=", 0, 10))
+	    !upd_wait(&u, "HOOK ok ", 0, 5) || !upd_wait(&u, "outside=none", 0, 10) ||
+	    !upd_wait(&u, "v3 n=", 0, 10))
 		goto out;
 	res = TEST_PASS;
 out:

@@ -91,8 +91,8 @@ void *upstare_old_global(const char *name)
 	size_t len = colon ? (size_t)(colon - name) : 0;
 	void *g;
 
-	if (!p)
-		return NULL;
+	if (!p || !upstare__xf_armed)
+		return NULL;	/* only the patch's code, during its update */
 	for (unsigned i = 0; !colon && i < p->nstatics; i++)
 		if (!p->statics[i].source && !strcmp(p->statics[i].name, name))
 			return upstare__sym(p->statics[i].sym);
@@ -392,7 +392,7 @@ void *upstare_new_function(const char *name, const char *file)
 {
 	const struct __upstare_fdesc *found = NULL;
 
-	if (!upstare__patch->p || !name)
+	if (!upstare__patch->p || !name || !upstare__xf_armed)
 		return NULL;
 	for (const struct __upstare_fdesc *d = upstare__patch->fns.begin; d && d < upstare__patch->fns.end;
 	     d++) {

@@ -92,7 +92,9 @@ int upstare_frame_set_key(struct upstare_frame *f, const char *key);
  * "name" is the program's global of that name, or, if there is none, the
  * one static of that name; a static is also "file:name", file its
  * source's base name ("slabs.c:rebalance_tid").  NULL if there is none
- * (or, for a static as "name", several files have one).
+ * (or, for a static as "name", several files have one), and outside the
+ * patch's transformers and hooks: after the update the old storage is
+ * not the program's any more.
  */
 void *upstare_old_global(const char *name);
 /*
@@ -124,7 +126,8 @@ const void *upstare_old_field(const void *old_obj, const char *field, size_t *si
  * In a transformer or a hook: the patch's (new version's) function NAME,
  * of the source file whose base name is FILE ("thread.c": a static
  * function), or of any file when FILE is NULL and only one function has
- * that name; NULL if there is none (or, FILE NULL, several).  For state
+ * that name; NULL if there is none (or, FILE NULL, several), and outside
+ * the patch's transformers and hooks.  For state
  * outside the converted data that names a function: a callback
  * registered with a library (patches.rst, "Hooks").
  */

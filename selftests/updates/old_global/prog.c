@@ -8,6 +8,13 @@
  */
 #include <stdio.h>
 #include <unistd.h>
+#ifdef V3
+#include <upstare.h>	/* outside a hook: nothing */
+#define OUTSIDE() (upstare_old_global("total") || upstare_new_function("main", NULL) ? \
+		   "found" : "none")
+#else
+#define OUTSIDE() "-"
+#endif
 
 #if defined(V2) || defined(V3)
 typedef long wide_t;
@@ -35,8 +42,8 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (long n = 1;; n++) {
 #if defined(V2) || defined(V3)
-		printf("%s n=%ld total=%ld limit=%ld count=%d other=%d\n", VERSION_NAME, n,
-		       (long)total, (long)limit, count, other_count());
+		printf("%s n=%ld total=%ld limit=%ld count=%d other=%d outside=%s\n", VERSION_NAME,
+		       n, (long)total, (long)limit, count, other_count(), OUTSIDE());
 #else
 		printf("v1 n=%ld total=%ld limit=%ld count=%d other=%d\n", n, (long)total,
 		       (long)limit, count, other_count());
