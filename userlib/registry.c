@@ -54,7 +54,10 @@ void upstare__registry_after_fork(void)
 	ts->next_thread = NULL;
 	ts->tid = gettid();
 	cb->nthreads = 1;
-	memset(upstare_threads, 0, sizeof(upstare_threads));
+	/* slots past nslots were never used: not touching them spares the
+	 * child a page fault for each of the table's pages (32 KiB) */
+	memset(upstare_threads, 0, (cb->nslots < UPSTARE_MAX_THREADS ? cb->nslots :
+				    UPSTARE_MAX_THREADS) * sizeof(upstare_threads[0]));
 	ts->slot = &upstare_threads[0];
 	ts->slot->tid = ts->tid;
 	cb->nslots = 1;
@@ -132,7 +135,11 @@ void upstare__kick_unparked(void)
 		if (!t->parked && t != ts) {
 			if (t->slot->blocking)
 				syscall(SYS_tgkill, getpid(), t->tid, update_signal);
-			/* a spurious wakeup: it unwinds at its next wait */
+			/*
+			 * a spurious wakeup: it unwinds at its next wait; the
+			 * waiter clears wait_cond under this lock (wrap.c), so
+			 * the condition variable is still the program's
+			 */
 			if (t->wait_cond)
 				pthread_cond_broadcast(t->wait_cond);
 		}

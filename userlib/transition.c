@@ -182,64 +182,65 @@ static const char *syscall_name(long nr)
 	return syscall_names[nr];
 }
 
-static void unparked_reasons(void);
+/* An unparked thread, as the registry had it when the update gave up. */
+struct unparked {
+	pid_t tid;
+	int nr_depth;
+};
 
-static void timeout_reasons(void)
+#define UNPARKED_MAX 64	/* threads named in the reasons; the others are counted */
+
+/* Under the registry's lock: the threads not parked, into v (*more beyond). */
+static unsigned collect_unparked(struct unparked *v, unsigned *more)
 {
-	struct upstare_control *const cb = &upstare_control;
+	unsigned n = 0;
 
-	upstare__reason("timed out after %u ms waiting for threads to reach an update point",
-	       cb->timeout_ms);
-	unparked_reasons();
+	*more = 0;
+	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
+		if (t->parked)
+			continue;
+		if (n < UNPARKED_MAX)
+			v[n++] = (struct unparked){ t->tid, t->nr_depth };
+		else
+			(*more)++;
+	}
+	return n;
 }
 
 /*
- * Not every thread parked within the park budget (cb.park_ms) after the
- * first one did: the parked ones go back to work in the old code now,
- * rather than wait for the others until the deadline, and the controller
- * asks again.  So no thread stalls much longer than the budget.
+ * Why each of them did not park, from /proc: after the registry's lock is
+ * released, so that threads still running do not spin on it meanwhile.
  */
-static void released_reasons(void)
+static void unparked_reasons(const struct unparked *v, unsigned n, unsigned more)
 {
-	struct upstare_control *const cb = &upstare_control;
-
-	upstare__reason("not every thread parked within %u ms of the first: the %u parked were "
-			"released", cb->park_ms, cb->nparked);
-	unparked_reasons();
-}
-
-static void unparked_reasons(void)
-{
-	for (struct thread_state *t = upstare__threads; t; t = t->next_thread) {
+	for (unsigned i = 0; i < n; i++) {
 		char path[96], comm[64] = "?", buf[4096];
 		unsigned long long blk = 0;
 		long sc = -1;
 		FILE *f;
 
-		if (t->parked)
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", t->tid);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", v[i].tid);
 		if ((f = fopen(path, "re"))) {
 			if (fgets(comm, sizeof(comm), f))
 				comm[strcspn(comm, "\n")] = 0;
 			fclose(f);
 		}
-		snprintf(path, sizeof(path), "/proc/self/task/%d/status", t->tid);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/status", v[i].tid);
 		if ((f = fopen(path, "re"))) {
 			while (fgets(buf, sizeof(buf), f))
 				if (!strncmp(buf, "SigBlk:", 7))
 					blk = strtoull(buf + 7, NULL, 16);
 			fclose(f);
 		}
-		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", t->tid);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", v[i].tid);
 		if ((f = fopen(path, "re"))) {
 			if (fgets(buf, sizeof(buf), f) && buf[0] >= '0' && buf[0] <= '9')
 				sc = strtol(buf, NULL, 10);
 			fclose(f);
 		}
 		upstare__reason("pid %d thread %d (%s): did not reach an update point%s%s%s",
-		       getpid(), t->tid, comm,
-		       t->nr_depth ? ", inside a frame that cannot be rebuilt (signal handler, "
+		       getpid(), v[i].tid, comm,
+		       v[i].nr_depth ? ", inside a frame that cannot be rebuilt (signal handler, "
 		       "callback from library code, setjmp)" : "",
 		       sc < 0 ? "" : syscall_name(sc) ?
 		       (snprintf(buf, sizeof(buf), ", blocked in %s()", syscall_name(sc)), buf) :
@@ -247,6 +248,9 @@ static void unparked_reasons(void)
 		       blk & (1ull << (upstare__update_signal() - 1)) ?
 		       ", with the update signal blocked" : "");
 	}
+	if (more)
+		upstare__reason("pid %d: %u more threads did not reach an update point", getpid(),
+				more);
 }
 
 /*
@@ -393,6 +397,8 @@ static int try_complete(uint64_t deadline)
 {
 	struct upstare_control *const cb = &upstare_control;
 	uint64_t last_kick = upstare__mono_ns();
+	struct unparked v[UNPARKED_MAX];
+	unsigned n, more;
 
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&cb->nparked, __ATOMIC_ACQUIRE);
@@ -414,10 +420,13 @@ static int try_complete(uint64_t deadline)
 			return 1;
 		}
 		if (t >= deadline) {
-			timeout_reasons();
+			n = collect_unparked(v, &more);
 			outcome = UPSTARE_RES_TIMEOUT;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			upstare__registry_unlock();
+			upstare__reason("timed out after %u ms waiting for threads to reach an "
+					"update point", cb->timeout_ms);
+			unparked_reasons(v, n, more);
 			return 0;
 		}
 		if (cb->group && __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE) ==
@@ -435,10 +444,23 @@ static int try_complete(uint64_t deadline)
 		}
 		if (cb->park_ms && cb->nparked &&
 		    t - cb->t_ns[UPSTARE_T_FIRST_PARK] >= cb->park_ms * 1000000ull) {
-			released_reasons();
+			/*
+			 * Not every thread parked within the park budget
+			 * (cb.park_ms) after the first one did: the parked
+			 * ones go back to work in the old code now, rather
+			 * than wait for the others until the deadline, and
+			 * the controller asks again.  So no thread stalls
+			 * much longer than the budget.
+			 */
+			uint32_t parked = cb->nparked;
+
+			n = collect_unparked(v, &more);
 			outcome = UPSTARE_RES_RELEASED;
 			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
 			upstare__registry_unlock();
+			upstare__reason("not every thread parked within %u ms of the first: the %u "
+					"parked were released", cb->park_ms, parked);
+			unparked_reasons(v, n, more);
 			return 0;
 		}
 		upstare__registry_unlock();

@@ -451,6 +451,18 @@ int __upstare_w_pthread_mutex_lock(pthread_mutex_t *m)
 	}
 }
 
+/*
+ * Out of a condition wait: under the registry's lock, so that once the
+ * program gets control back (and may destroy the condition variable) no
+ * upstare__kick_unparked() is still broadcasting on it.
+ */
+static void cond_done(struct thread_state *ts)
+{
+	upstare__registry_lock();
+	ts->wait_cond = NULL;
+	upstare__registry_unlock();
+}
+
 int __upstare_w_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	struct thread_state *const ts = &upstare__ts;
@@ -460,7 +472,7 @@ int __upstare_w_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 		return 0;
 	ts->wait_cond = c;
 	r = pthread_cond_wait(c, m);
-	ts->wait_cond = NULL;
+	cond_done(ts);
 	return r;
 }
 
@@ -474,7 +486,7 @@ int __upstare_w_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 		return 0;
 	ts->wait_cond = c;
 	r = pthread_cond_timedwait(c, m, t);
-	ts->wait_cond = NULL;
+	cond_done(ts);
 	return r;
 }
 
