@@ -369,6 +369,8 @@ int upstare__run_hooks(unsigned kind)
 		if (x->kind != kind || !x->hook)
 			continue;
 		if (rollback) {
+			/* a deadline of its own, and its own grace in library code */
+			xf_retries = xf_in_library = 0;
 			xf_deadline = upstare__mono_ns() + upstare_control.timeout_ms * 1000000ull;
 			if (xf_have_timer) {
 				struct itimerspec it = {
