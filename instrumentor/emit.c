@@ -506,6 +506,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	}
 	if (!fi->quiet)
 		new_cp(f, "entry", cur_line(fi->cur), "entry");
+	plan_function(f, body);
 	emit_stmt(f, body);
 	if (!fi->quiet) {
 		/* at entry no local but the parameters has a value yet */
@@ -573,5 +574,6 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	free(f->frame.scope_parent);
 	free(f->memo);
 	live_refs_free(f->refs);
+	plan_free(&f->plan);
 	free(f);
 }

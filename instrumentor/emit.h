@@ -7,6 +7,8 @@
  *                    tables; functions that are not rebuilt
  *   emit_stmt.c      statements and declarations
  *   emit_loop.c      loops, printed: update points, strip-mining, copies
+ *   emit_plan.c      the plan, made before printing: what each loop is, where
+ *                    it polls, its guard, its copy; which gotos poll (decides)
  *   emit_loopkind.c  what kind of loop a loop is and where it polls (decides)
  *   emit_expr.c      expressions linearized: calls hoisted in evaluation order
  *   emit_frame.c     locals, temporaries, continuation and update points
@@ -42,8 +44,6 @@ struct repl {
 struct nest {
 	struct loopctx loops[512];
 	int nloops_open;
-	unsigned loop_depth;
-	unsigned short_depth;	/* LOOP_SHORT loops open */
 	unsigned stmt_temp_base;
 	unsigned stmt_beg;	/* where the outermost statement being emitted starts */
 	int lin_depth;
@@ -51,10 +51,8 @@ struct nest {
 	unsigned open_scopes[512];
 	int nopen_scopes;
 	bool in_body;
-	bool cloning;		/* emitting a loop that will be copied (clone_loop) */
 	/* loops whose heads the restore goes through: open ones, innermost last */
 	unsigned hops_open[512];
-	CXCursor hop_loops[512];	/* each one's loop; null: no update point at its head */
 	int nhops_open;
 };
 
@@ -66,6 +64,67 @@ struct text {
 	unsigned nlabels, last_line;
 	unsigned nanon;		/* tags given to anonymous enums moved to file scope */
 	bool uses_k;
+};
+
+/* Any hoistable call (in evaluated position) or nested loop below c? */
+struct find {
+	struct fctx *f;
+	bool call, loop;	/* a call that may enter instrumented code; a loop or goto */
+	bool nest;		/* a loop */
+	bool slow;		/* a call out of the program that may block or run long */
+};
+
+/* A loop's parts, and whether its body calls instrumented code or loops. */
+struct loop_parts {
+	enum CXCursorKind k;
+	CXCursor init, cond, incr, body;
+	struct find fd;
+};
+
+enum loop_kind {
+	LOOP_ONCE,	/* "do { ... } while (0)" */
+	LOOP_SHORT,	/* is_short_counted(): no update point */
+	LOOP_COUNTED,	/* call-free, counted, in a loop: no update point */
+	LOOP_POLLED,	/* an update point at its head (or only hops, see covers()) */
+};
+
+/*
+ * Where a loop polls: at its head; at its latch (the end of its body,
+ * where a continue goes, with only a hop at its head); or nowhere, every
+ * pass through its body polling (covers(), a hop at its head).
+ */
+enum poll_at { POLL_HEAD, POLL_LATCH, POLL_NONE };
+
+/* A bounded loop's guard (version_guard()): what guard_text() compares. */
+struct guard {
+	bool on;
+	bool countdown;		/* on "--v" or "v--" (op: that operator), else counted */
+	bool is_do;		/* countdown: a do loop */
+	CXCursor v, e;		/* the counter; counted: the bound */
+	int op;			/* counted: the comparison, "v op e" */
+	bool up, ptr, tuns, sgn;	/* counted up; pointers; compared unsigned; v signed */
+	long long step, vsize;
+};
+
+/* What the plan (emit_plan.c) decided of a loop. */
+struct loop_plan {
+	struct loop_parts lp;
+	enum loop_kind kind;
+	enum poll_at at;	/* LOOP_POLLED: where it polls */
+	struct guard guard;	/* LOOP_POLLED: run as written while it holds */
+	bool copied;		/* LOOP_POLLED: printed again, for the restore to enter */
+};
+
+/* The plan of a function: its loops and gotos, by statement. */
+struct plan {
+	struct planned {
+		const void *id;		/* the statement */
+		struct loop_plan loop;	/* a loop's */
+		bool polls;		/* a goto: it has an update point */
+	} *v;
+	unsigned n, cap;
+	unsigned *slot;		/* open hash of v by id: index + 1, 0 empty */
+	unsigned nslot;
 };
 
 struct fctx {
@@ -86,6 +145,7 @@ struct fctx {
 	} *memo;
 	unsigned memo_cap, memo_used;
 	struct live_refs *refs;	/* where the locals are referenced, once needed */
+	struct plan plan;	/* what the printer is to make of the loops and gotos */
 };
 
 /* emit_text.c */
@@ -120,6 +180,11 @@ struct ileaf {
 	bool dead;		/* overridden or in excess: never evaluated */
 };
 bool init_order(struct fctx *f, CXCursor list, struct ileaf **v, unsigned *n);
+#define DECL_VARS_MAX 256
+struct decl_kinds {
+	bool has_static, has_extern, has_other;
+};
+unsigned decl_vars(CXCursor *kids, unsigned n, CXCursor *vars, struct decl_kinds *dk);
 
 /* emit_frame.c */
 struct local *add_local(struct fctx *f, const char *name, const char *orig, CXType t,
@@ -138,42 +203,20 @@ void lin(struct fctx *f, CXCursor e);
 void emit_expr_stmt(struct fctx *f, CXCursor e);
 
 /* emit_loopkind.c */
-/* Any hoistable call (in evaluated position) or nested loop below c? */
-struct find {
-	struct fctx *f;
-	bool call, loop;	/* a call that may enter instrumented code; a loop or goto */
-	bool nest;		/* a loop */
-	bool slow;		/* a call out of the program that may block or run long */
-};
-
-/* A loop's parts, and whether its body calls instrumented code or loops. */
-struct loop_parts {
-	enum CXCursorKind k;
-	CXCursor init, cond, incr, body;
-	struct find fd;
-};
-
-enum loop_kind {
-	LOOP_ONCE,	/* "do { ... } while (0)" */
-	LOOP_SHORT,	/* is_short_counted(): no update point */
-	LOOP_COUNTED,	/* call-free, counted, in a loop: no update point */
-	LOOP_POLLED,	/* an update point at its head (or only hops, see covers()) */
-};
-
-/*
- * Where a loop polls: at its head; at its latch (the end of its body,
- * where a continue goes, with only a hop at its head); or nowhere, every
- * pass through its body polling (covers(), a hop at its head).
- */
-enum poll_at { POLL_HEAD, POLL_LATCH, POLL_NONE };
-
 void loop_parts(struct fctx *f, CXCursor s, struct loop_parts *lp);
 enum loop_kind loop_kind(struct fctx *f, const struct loop_parts *lp, bool nested);
 enum poll_at poll_place(struct fctx *f, const struct loop_parts *lp);
-char *version_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
-		    CXCursor body);
-bool clonable(struct fctx *f, CXCursor s, const struct find *fd);
-bool goto_polls(struct fctx *f, CXCursor target);
+bool version_guard(struct fctx *f, const struct loop_parts *lp, enum poll_at at, bool outermost,
+		   struct guard *g);
+char *guard_text(struct fctx *f, const struct guard *g);
+bool clonable(CXCursor s, const struct find *fd);
+bool goto_polls(CXCursor target, const CXCursor *heads, unsigned n);
+
+/* emit_plan.c */
+void plan_function(struct fctx *f, CXCursor body);
+void plan_free(struct plan *p);
+void planned_loop(struct fctx *f, CXCursor s, struct loop_plan *lp);
+bool planned_goto_polls(struct fctx *f, CXCursor s);
 
 /* emit_loop.c */
 void push_loop(struct fctx *f, const char *brk, const char *cont, bool sw);

@@ -783,3 +783,30 @@ bool init_order(struct fctx *f, CXCursor list, struct ileaf **v, unsigned *n)
 	*n = w.n;
 	return true;
 }
+
+/*
+ * A declaration statement's variables (its children kids, at most
+ * DECL_VARS_MAX), and whether it declares statics, externs, or functions
+ * or static assertions.  emit_decl_stmt() evaluates the initializers in
+ * place only when it declares none of those.
+ */
+unsigned decl_vars(CXCursor *kids, unsigned n, CXCursor *vars, struct decl_kinds *dk)
+{
+	unsigned nv = 0;
+
+	*dk = (struct decl_kinds){ false, false, false };
+	for (unsigned i = 0; i < n; i++) {
+		enum CXCursorKind k = clang_getCursorKind(kids[i]);
+
+		if (k == CXCursor_VarDecl && nv < DECL_VARS_MAX) {
+			enum CX_StorageClass sc = clang_Cursor_getStorageClass(kids[i]);
+
+			vars[nv++] = kids[i];
+			dk->has_static |= sc == CX_SC_Static;
+			dk->has_extern |= sc == CX_SC_Extern;
+		} else if (k == CXCursor_FunctionDecl || k == CXCursor_StaticAssert) {
+			dk->has_other = true;
+		}
+	}
+	return nv;
+}

@@ -227,7 +227,6 @@ unsigned push_hop(struct fctx *f)
 		diag(f->t, f->fi->cur, "error", "loops nested too deeply");
 		return 0;
 	}
-	f->nest.hop_loops[f->nest.nhops_open] = clang_getNullCursor();
 	f->nest.hops_open[f->nest.nhops_open++] = ++f->frame.nhops;
 	return f->frame.nhops;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loops printed as emit_loopkind.c decided: the update point at a loop's
- * head (or latch), and the hop a frame being rebuilt goes on by; a
+ * Loops printed as the plan (emit_plan.c) decided: the update point at a
+ * loop's head (or latch), and the hop a frame being rebuilt goes on by; a
  * call-free loop strip-mined; a bounded loop run as written under its
  * guard; and the copy of a loop nest that the restore enters.
  */
@@ -133,7 +133,7 @@ static char *emit_unpolled_loop(struct fctx *f, enum CXCursorKind k, CXCursor co
  * A loop with its update point (or hop) at its head, without the block
  * around it: strip-mined when nothing in it calls instrumented code or
  * code that may run long, or loops (inner).  With a guard
- * (version_guard(), freed here; only for an inner loop), the loop runs as
+ * (guard_text(), freed here; only for an inner loop), the loop runs as
  * written when the guard holds.
  */
 static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
@@ -270,21 +270,16 @@ static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
 
 void emit_loop(struct fctx *f, CXCursor s)
 {
-	struct loop_parts lp;
-	enum CXCursorKind k = clang_getCursorKind(s);
+	struct loop_plan p;
 	CXCursor init, cond, incr, body;
 	unsigned line = cur_line(s);
 	struct find fd;
-	enum loop_kind kind;
 	size_t start;
 	unsigned cp0;
-	enum poll_at at;
-	bool root;
-	char *guard = NULL;
+	char *guard;
 
-	loop_parts(f, s, &lp);
-	init = lp.init, cond = lp.cond, incr = lp.incr, body = lp.body, fd = lp.fd;
-	kind = loop_kind(f, &lp, f->nest.loop_depth);
+	planned_loop(f, s, &p);
+	init = p.lp.init, cond = p.lp.cond, incr = p.lp.incr, body = p.lp.body, fd = p.lp.fd;
 
 	out(f, "{\n");
 	if (!clang_Cursor_isNull(init)) {
@@ -293,7 +288,7 @@ void emit_loop(struct fctx *f, CXCursor s)
 		else
 			emit_expr_stmt(f, init);
 	}
-	if (kind == LOOP_ONCE) {
+	if (p.kind == LOOP_ONCE) {
 		/* "do { ... } while (0)" of a macro runs once: not a loop */
 		out(f, "do ");
 		push_loop(f, NULL, NULL, false);
@@ -302,7 +297,7 @@ void emit_loop(struct fctx *f, CXCursor s)
 		out(f, "while (0);\n}\n");
 		return;
 	}
-	if (kind == LOOP_SHORT) {
+	if (p.kind == LOOP_SHORT) {
 		char *rc = residual(f, cond), *ri = residual(f, incr);
 
 		/*
@@ -319,9 +314,7 @@ void emit_loop(struct fctx *f, CXCursor s)
 			out(f, "for (; %s; %s) ", rc, ri);
 		}
 		push_loop(f, NULL, NULL, false);
-		f->nest.short_depth++;
 		emit_braced(f, body);
-		f->nest.short_depth--;
 		f->nest.nloops_open--;
 		if (fd.call) {
 			f->nest.nhops_open--;
@@ -332,43 +325,27 @@ void emit_loop(struct fctx *f, CXCursor s)
 		free(ri);
 		return;
 	}
-	if (kind == LOOP_COUNTED) {
+	if (p.kind == LOOP_COUNTED) {
 		char *rc = residual(f, cond), *ri = residual(f, incr);
 
 		/* the enclosing loop's update point bounds the delay */
 		out(f, "for (; %s; %s) ", rc, ri);
-		f->nest.loop_depth++;
 		push_loop(f, NULL, NULL, false);
 		emit_braced(f, body);
 		f->nest.nloops_open--;
-		f->nest.loop_depth--;
 		out(f, "}\n");
 		free(rc);
 		free(ri);
 		return;
 	}
-	f->nest.loop_depth++;
 	push_hop(f);
 	start = f->text.body.len;
 	cp0 = f->frame.ncps;
-	at = poll_place(f, &lp);
-	/*
-	 * call-free, the loop polls at its head on every pass (its body has
-	 * no continue label); a strip-mined loop (!fd.loop) costs little
-	 */
-	if (!fd.call && !fd.slow && !fd.nest && fd.loop && at == POLL_HEAD)
-		guard = version_guard(f, k, cond, incr, body);
-	/* its copy would be entered only when it runs long: not worth the size */
-	root = !guard && clonable(f, s, &fd);
-	f->nest.cloning |= root;
-	if (at == POLL_HEAD)
-		f->nest.hop_loops[f->nest.nhops_open - 1] = s;
-	emit_polled_loop(f, k, cond, incr, body, line, fd.call || fd.loop || fd.slow, at, guard);
-	if (root) {
-		f->nest.cloning = false;
+	guard = p.guard.on ? guard_text(f, &p.guard) : NULL;
+	emit_polled_loop(f, p.lp.k, cond, incr, body, line, fd.call || fd.loop || fd.slow, p.at,
+			 guard);
+	if (p.copied)
 		clone_loop(f, start, cp0, f->nest.nhops_open - 1);
-	}
 	out(f, "}\n");
-	f->nest.loop_depth--;
 	f->nest.nhops_open--;
 }

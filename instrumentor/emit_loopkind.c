@@ -386,75 +386,83 @@ static bool steppable_ptr(CXType t, CXType u)
 	       pt.kind != CXType_Void && clang_Type_getSizeOf(pt) > 0 && clang_equalTypes(pt, pu);
 }
 
-/* The guard of "do ... while (--v)", "while (v--)" and the like (bounded_guard()). */
-static char *countdown_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor body)
+/*
+ * A "do ... while (--v)", "while (v--)" and the like (bounded_guard()):
+ * v a local integer the body does not assign.
+ */
+static bool countdown_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor body,
+			    struct guard *g)
 {
 	CXCursor *kids, var;
 	unsigned n;
 	enum CXUnaryOperatorKind op;
 	long long size;
 	bool sgn, ok;
-	struct sb g = { 0 };
-	char *v;
 
 	cond = strip_implicit(cond);
 	if (clang_getCursorKind(cond) != CXCursor_UnaryOperator)
-		return NULL;
+		return false;
 	op = clang_getCursorUnaryOperatorKind(cond);
 	if (op != CXUnaryOperator_PreDec && op != CXUnaryOperator_PostDec)
-		return NULL;
+		return false;
 	n = get_kids(cond, &kids);
 	ok = n == 1 && is_stable_local(f, kids[0]);
 	var = ok ? strip_implicit(kids[0]) : clang_getNullCursor();
 	free(kids);
 	if (!ok || !int_type(clang_getCursorType(var), &size, &sgn))
-		return NULL;
+		return false;
 	if (assigned_in(body, clang_getCursorReferenced(var)))
-		return NULL;
-	v = residual(f, var);
+		return false;
+	*g = (struct guard){ .on = true, .countdown = true, .is_do = k == CXCursor_DoStmt,
+			     .v = var, .op = op, .sgn = sgn };
+	return true;
+}
+
+/* The guard of countdown_guard()'s loop. */
+static char *countdown_text(struct fctx *f, const struct guard *g)
+{
+	char *v = residual(f, g->v);
+	struct sb s = { 0 };
+
 	/*
 	 * Passes: "do ... while (--v)" v, "while (--v)" v - 1, from v > 0;
 	 * "do ... while (v--)" v + 1, "while (v--)" v, from v >= 0.
 	 */
-	if (op == CXUnaryOperator_PreDec)
-		sb_printf(&g, "(%s) > 0 && (%s) <= %u", v, v, STRIP);
+	if (g->op == CXUnaryOperator_PreDec)
+		sb_printf(&s, "(%s) > 0 && (%s) <= %u", v, v, STRIP);
 	else
-		sb_printf(&g, "%s%s%s(%s) %s %u", sgn ? "(" : "", sgn ? v : "",
-			  sgn ? ") >= 0 && " : "", v, k == CXCursor_DoStmt ? "<" : "<=", STRIP);
+		sb_printf(&s, "%s%s%s(%s) %s %u", g->sgn ? "(" : "", g->sgn ? v : "",
+			  g->sgn ? ") >= 0 && " : "", v, g->is_do ? "<" : "<=", STRIP);
 	free(v);
-	return g.s;
+	return s.s;
 }
 
 /*
- * The guard of a loop that ends by itself within STRIP passes, else null:
- * "for (...; v relop e; v += step)" (is_counted(), e is_invariant(), v an
- * integer as wide as int that cannot wrap before e, or a pointer), or a
- * do or while loop on "--v" or "v--".  When the guard holds, the loop
- * runs as written, with no update point: the delay it adds to an update
- * is bounded as in the strip-mined loop, by STRIP passes of a body
- * without loops or calls.
+ * A loop that ends by itself within STRIP passes: "for (...; v relop e;
+ * v += step)" (is_counted(), e is_invariant(), v an integer as wide as int
+ * that cannot wrap before e, or a pointer), or a do or while loop on "--v"
+ * or "v--".  When its guard holds, the loop runs as written, with no
+ * update point: the delay it adds to an update is bounded as in the
+ * strip-mined loop, by STRIP passes of a body without loops or calls.
  */
-static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
-			   CXCursor body)
+static bool bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
+			  CXCursor body, struct guard *g)
 {
 	CXCursor *kids, var, vx, e;
 	unsigned n;
 	enum CXBinaryOperatorKind op;
-	long long step = 1, vsize = 0, esize, margin;
+	long long step = 1, vsize = 0, esize;
 	bool up, vs, es, ok, ptr, rev, tuns = false;
-	struct sb g = { 0 }, d1 = { 0 }, d2 = { 0 }, lim = { 0 };
-	char *v, *x;
-	const char *cmp;
 
 	if (clang_Cursor_isNull(cond))
-		return NULL;
+		return false;
 	if (k != CXCursor_ForStmt)
-		return countdown_guard(f, k, cond, body);
+		return countdown_guard(f, k, cond, body, g);
 	if (!is_counted(f, k, cond, incr, body))
-		return NULL;
+		return false;
 	/* the step: is_counted() allows ++, --, += c, -= c */
 	if (!count_step(incr, &up, &step))
-		return NULL;
+		return false;
 	n = get_kids(strip_implicit(incr), &kids);
 	var = clang_getCursorReferenced(strip_implicit(kids[0]));
 	free(kids);
@@ -468,7 +476,7 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	e = ok ? kids[!rev] : clang_getNullCursor();
 	free(kids);
 	if (!ok || !is_invariant(f, e, body, var))
-		return NULL;
+		return false;
 	if (rev)
 		op = op == CXBinaryOperator_LT ? CXBinaryOperator_GT :
 		     op == CXBinaryOperator_GT ? CXBinaryOperator_LT :
@@ -478,7 +486,7 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 	if (!ptr) {
 		if (!int_type(clang_getCursorType(vx), &vsize, &vs) ||
 		    !int_type(clang_getCursorType(strip_implicit(e)), &esize, &es) || vsize < 4)
-			return NULL;
+			return false;
 		/*
 		 * v must reach e without wrapping.  A signed v would overflow
 		 * first, which a program does not do, but one built with
@@ -493,55 +501,70 @@ static char *bounded_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, C
 		if (esize < 4)
 			esize = 4, es = true;
 		if (vsize < esize)
-			return NULL;
+			return false;
 		tuns = !vs || (vsize == esize && !es);
 	}
 	switch (op) {
-	case CXBinaryOperator_LT: cmp = "<"; ok = up; break;
-	case CXBinaryOperator_LE: cmp = "<="; ok = up; break;
-	case CXBinaryOperator_GT: cmp = ">"; ok = !up; break;
-	case CXBinaryOperator_GE: cmp = ">="; ok = !up; break;
-	case CXBinaryOperator_NE: cmp = "!="; ok = step == 1; break;
+	case CXBinaryOperator_LT: case CXBinaryOperator_LE: ok = up; break;
+	case CXBinaryOperator_GT: case CXBinaryOperator_GE: ok = !up; break;
+	case CXBinaryOperator_NE: ok = step == 1; break;
 	default: ok = false; break;
 	}
-	if (!ok)
-		return NULL;
-	v = residual(f, vx);
-	x = residual(f, e);
+	if (ok)
+		*g = (struct guard){ .on = true, .v = vx, .e = e, .op = op, .up = up, .ptr = ptr,
+				     .tuns = tuns, .step = step, .vsize = vsize };
+	return ok;
+}
+
+/* The guard of a loop that version_guard() found bounded, spelled with the replacements. */
+char *guard_text(struct fctx *f, const struct guard *g)
+{
+	static const char *const cmps[] = {
+		[CXBinaryOperator_LT] = "<", [CXBinaryOperator_GT] = ">",
+		[CXBinaryOperator_LE] = "<=", [CXBinaryOperator_GE] = ">=",
+	};
+	struct sb s = { 0 }, d1 = { 0 }, d2 = { 0 }, lim = { 0 };
+	bool up = g->up, incl = g->op == CXBinaryOperator_LE || g->op == CXBinaryOperator_GE;
+	long long margin;
+	char *v, *x;
+
+	if (g->countdown)
+		return countdown_text(f, g);
+	v = residual(f, g->v);
+	x = residual(f, g->e);
 	/* the distance, exact as unsigned long long when v has not passed e */
-	if (ptr) {
+	if (g->ptr) {
 		sb_printf(&d1, "(unsigned long long)((%s) - (%s))", up ? x : v, up ? v : x);
 	} else {
 		sb_printf(&d2, "(unsigned long long)(__typeof__((%s) + (%s)))", v, x);
 		sb_printf(&d1, "%s(%s) - %s(%s)", d2.s, up ? x : v, d2.s, up ? v : x);
 	}
 	/* integers: how far e must stay from the end of T */
-	margin = op == CXBinaryOperator_LE || op == CXBinaryOperator_GE ? step : step - 1;
-	if (!ptr && op != CXBinaryOperator_NE && margin) {
+	margin = incl ? g->step : g->step - 1;
+	if (!g->ptr && g->op != CXBinaryOperator_NE && margin) {
 		sb_printf(&lim, "(__typeof__((%s) + (%s)))(%s) %s ", v, x, x, up ? "<=" : ">=");
 		/* T's end: (T)-1 or (T)0 unsigned, its maximum or minimum signed */
-		if (tuns)
+		if (g->tuns)
 			sb_printf(&lim, "(__typeof__((%s) + (%s)))%s %s %lld && ", v, x,
 				  up ? "-1" : "0", up ? "-" : "+", margin);
 		else
 			sb_printf(&lim, "(__typeof__((%s) + (%s)))(%s%s) %s %lld && ", v, x,
-				  up ? "" : "-", vsize == 4 ? "2147483647" : "9223372036854775807LL",
+				  up ? "" : "-",
+				  g->vsize == 4 ? "2147483647" : "9223372036854775807LL",
 				  up ? "-" : "- 1 +", margin);
 	}
-	if (op == CXBinaryOperator_NE)
-		sb_printf(&g, "!((%s) != (%s)) || ((%s) %s (%s) && %s <= %u)", v, x, v,
+	if (g->op == CXBinaryOperator_NE)
+		sb_printf(&s, "!((%s) != (%s)) || ((%s) %s (%s) && %s <= %u)", v, x, v,
 			  up ? "<" : ">", x, d1.s, STRIP);
 	else
-		sb_printf(&g, "!((%s) %s (%s)) || (%s%s %s %u)", v, cmp, x, lim.s ? lim.s : "",
-			  d1.s,
-			  op == CXBinaryOperator_LE || op == CXBinaryOperator_GE ? "<" : "<=",
-			  STRIP);
+		sb_printf(&s, "!((%s) %s (%s)) || (%s%s %s %u)", v, cmps[g->op], x,
+			  lim.s ? lim.s : "", d1.s, incl ? "<" : "<=", STRIP);
 	free(v);
 	free(x);
 	sb_free(&d1);
 	sb_free(&d2);
 	sb_free(&lim);
-	return g.s;
+	return s.s;
 }
 
 /*
@@ -586,27 +609,31 @@ static enum CXChildVisitResult asm_visit(CXCursor c, CXCursor p, CXClientData d)
 }
 
 /*
- * The guard under which a loop without calls into instrumented code or
- * inner loops (but "do { } while (0)") runs as written, or null: it is
- * bounded_guard()ed, outside any other loop of the function, and has no
- * label (it would be defined twice), case of a switch around it, backward
- * or computed goto, or asm (an asm goto).
+ * The guard under which a loop runs as written, if it has one (g->on): a
+ * loop outside any other loop of the function (outermost), without calls
+ * into instrumented code or slow ones, or inner loops (but "do { } while
+ * (0)"), that polls at its head on every pass (its body has no continue
+ * label), is not strip-mined (without even a goto, it costs little), is
+ * bounded_guard()ed, and has no label (it would be defined twice), case
+ * of a switch around it, backward or computed goto, or asm (an asm goto).
  */
-char *version_guard(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
-		    CXCursor body)
+bool version_guard(struct fctx *f, const struct loop_parts *lp, enum poll_at at, bool outermost,
+		   struct guard *g)
 {
 	struct labels l = { 0, false, false };
 	bool found = false;
 
-	if (f->nest.loop_depth != 1 || f->nest.short_depth)
-		return NULL;
-	labels_visit(body, body, &l);
+	*g = (struct guard){ .on = false };
+	if (lp->fd.call || lp->fd.slow || lp->fd.nest || !lp->fd.loop || at != POLL_HEAD ||
+	    !outermost)
+		return false;
+	labels_visit(lp->body, lp->body, &l);
 	if (!l.found)
-		clang_visitChildren(body, labels_visit, &l);
-	visit_tree(body, asm_visit, &found);
+		clang_visitChildren(lp->body, labels_visit, &l);
+	visit_tree(lp->body, asm_visit, &found);
 	if (l.found || found)
-		return NULL;
-	return bounded_guard(f, k, cond, incr, body);
+		return false;
+	return bounded_guard(f, lp->k, lp->cond, lp->incr, lp->body, g);
 }
 
 /* Does the statement assign a local or parameter of pointer type? */
@@ -648,12 +675,12 @@ static enum CXChildVisitResult ptr_assign_visit(CXCursor c, CXCursor p, CXClient
  * optimizer little, and copying the bubble sort's loops cost it more (344
  * million instructions against 338) than it gained.
  */
-bool clonable(struct fctx *f, CXCursor s, const struct find *fd)
+bool clonable(CXCursor s, const struct find *fd)
 {
 	struct labels l = { 0, false, false };
 	bool moves_pointer = false;
 
-	if (f->nest.cloning || fd->call)
+	if (fd->call)
 		return false;
 	clang_visitChildren(s, ptr_assign_visit, &moves_pointer);
 	if (!moves_pointer)
@@ -843,16 +870,17 @@ enum poll_at poll_place(struct fctx *f, const struct loop_parts *lp)
  * a loop whose head polls, that target is outside of, and that has no
  * label or case: from target, control reaches the goto only through that
  * loop's head (csmith's gotos out of nested loops to before them).
+ * heads: the loops around the goto whose heads poll, outermost first.
  */
-bool goto_polls(struct fctx *f, CXCursor target)
+bool goto_polls(CXCursor target, const CXCursor *heads, unsigned n)
 {
 	unsigned t = cur_beg(target);
 
-	for (int j = f->nest.nhops_open - 1; j >= 0; j--) {
-		CXCursor m = f->nest.hop_loops[j];
+	for (int j = (int)n - 1; j >= 0; j--) {
+		CXCursor m = heads[j];
 		struct labels l = { 0, false, true };
 
-		if (clang_Cursor_isNull(m) || (t >= cur_beg(m) && t < cur_end(m)))
+		if (t >= cur_beg(m) && t < cur_end(m))
 			continue;
 		clang_visitChildren(m, labels_visit, &l);
 		if (!l.found)

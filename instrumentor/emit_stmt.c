@@ -205,26 +205,15 @@ static char *fill_brackets(const char *decl, CXType t)
 
 static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
-	CXCursor *kids, vars[256];
-	unsigned n = get_kids(s, &kids), nv = 0, i, ndecl = 0;
-	bool has_static = false, has_extern = false, has_other = false, auto_type = false;
+	CXCursor *kids, vars[DECL_VARS_MAX];
+	unsigned n = get_kids(s, &kids), nv, i, ndecl = 0;
+	struct decl_kinds dk;
+	bool auto_type = false;
 	unsigned start, prev_end;
 	struct sb d = { 0 };
 
-	for (i = 0; i < n; i++) {
-		enum CXCursorKind k = clang_getCursorKind(kids[i]);
-
-		if (k == CXCursor_VarDecl && nv < 256) {
-			enum CX_StorageClass sc = clang_Cursor_getStorageClass(kids[i]);
-
-			vars[nv++] = kids[i];
-			has_static |= sc == CX_SC_Static;
-			has_extern |= sc == CX_SC_Extern;
-		} else if (k == CXCursor_FunctionDecl || k == CXCursor_StaticAssert) {
-			has_other = true;
-		}
-	}
-	if (!nv && !has_other) {
+	nv = decl_vars(kids, n, vars, &dk);
+	if (!nv && !dk.has_other) {
 		/* types: to file scope when they can go there, else hoisted */
 		struct sb *to = &f->text.decls;
 
@@ -236,7 +225,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		free(kids);
 		return;
 	}
-	if (has_extern || has_other) {
+	if (dk.has_extern || dk.has_other) {
 		/* prototypes, extern declarations: in place, as written */
 		copy_text(f->t, &f->text.body, cur_beg(s), cur_end(s));
 		sb_puts(&f->text.body, "\n");
@@ -244,7 +233,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		return;
 	}
 	start = declarator_start(f, cur_beg(s), loc_off(clang_getCursorLocation(vars[0])));
-	for (i = 0; i < n && !has_static; i++) {
+	for (i = 0; i < n && !dk.has_static; i++) {
 		enum CXCursorKind k = clang_getCursorKind(kids[i]);
 
 		/* "struct s { ... } v;": the definition to file scope, "struct s v;" here */
@@ -283,7 +272,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 			break;
 		}
 	}
-	if (has_static) {
+	if (dk.has_static) {
 		/* static locals become file-scope globals under their mangled names */
 		copy_skipping(f, &f->text.statics, cur_beg(s), start, static_skip);
 		sb_puts(&f->text.statics, " ");
@@ -571,8 +560,7 @@ static void emit_stmt_here(struct fctx *f, CXCursor s)
 		CXCursor target = clang_getCursorReferenced(s);
 		char *name = label_name(f, target);
 
-		if (!clang_Cursor_isNull(target) && cur_beg(target) < cur_beg(s) &&
-		    goto_polls(f, target)) {
+		if (planned_goto_polls(f, s)) {
 			struct sb key = { 0 };
 			char *orig = cur_spelling(target);
 
