@@ -54,6 +54,13 @@ struct nest {
 	/* loops whose heads the restore goes through: open ones, innermost last */
 	unsigned hops_open[512];
 	int nhops_open;
+	/*
+	 * Printing a loop's copy (emit_loop.c): its labels get the suffix
+	 * "r", and it names what the loop's first print made, declaring
+	 * nothing again; copy_cp is the first print's next continuation point.
+	 */
+	bool copy;
+	unsigned copy_cp;
 };
 
 /* The text being generated: the body, what goes before it, the replacements. */
@@ -148,10 +155,18 @@ struct fctx {
 	struct plan plan;	/* what the printer is to make of the loops and gotos */
 };
 
+/* The suffix of the labels printed now: "r" in a loop's copy. */
+static inline const char *label_sfx(const struct fctx *f)
+{
+	return f->nest.copy ? "r" : "";
+}
+
 /* emit_text.c */
 void out(struct fctx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void repl_add(struct fctx *f, unsigned beg, unsigned end, char *text);
 void repl_truncate(struct fctx *f, unsigned n);
+struct repl *repl_save(struct fctx *f, unsigned *n);
+void repl_restore(struct fctx *f, struct repl *saved, unsigned n);
 char *residual(struct fctx *f, CXCursor e);
 bool is_record_type(CXType t);
 void emit_assign(struct fctx *f, const char *name, const char *rhs, CXType t);

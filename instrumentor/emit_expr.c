@@ -77,7 +77,8 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		key = callee_key(f, call, kids[0]);
 		id = new_cp(f, key, cur_line(call), "call");
 		free(key);
-		dead_after_call(f, &f->frame.cps[id]);
+		if (!f->nest.copy)
+			dead_after_call(f, &f->frame.cps[id]);
 	}
 	callee = residual(f, kids[0]);
 	if (direct)
@@ -98,7 +99,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 	if (!discard && !is_void)
 		tmp = new_temp(f, call);
 	if (!quiet)
-		out(f, "__us_l%u: ", id);
+		out(f, "__us_l%u%s: ", id, label_sfx(f));
 	if (tmp)
 		emit_assign(f, tmp, c.s, clang_getCursorType(call));
 	else
@@ -254,19 +255,21 @@ static void lin_stmt_expr(struct fctx *f, CXCursor e)
 static void lin_compound_literal(struct fctx *f, CXCursor e, CXCursor *kids, unsigned n)
 {
 	char name[32], *r;
-	struct local *l;
-	struct sb ty = { 0 };
 
 	if (n && is_expr(kids[n - 1]))	/* the initializer list, after the type name */
 		lin(f, kids[n - 1]);
 	snprintf(name, sizeof(name), "__us_cl%u", ++f->frame.ncls);
-	sb_puts(&ty, "__typeof__(");
-	copy_text(f->t, &ty, cur_beg(e), cur_end(e));
-	sb_printf(&ty, ") %s;\n", name);
-	sb_puts(&f->text.decls, ty.s);
-	sb_free(&ty);
-	l = add_local(f, name, name, clang_getCursorType(e), "local");
-	l->addr_taken = true;
+	/* a loop's copy names the local its first print declared */
+	if (!f->nest.copy) {
+		struct sb ty = { 0 };
+
+		sb_puts(&ty, "__typeof__(");
+		copy_text(f->t, &ty, cur_beg(e), cur_end(e));
+		sb_printf(&ty, ") %s;\n", name);
+		sb_puts(&f->text.decls, ty.s);
+		sb_free(&ty);
+		add_local(f, name, name, clang_getCursorType(e), "local")->addr_taken = true;
+	}
 	r = residual(f, e);
 	out(f, "__builtin_memcpy((void *)&%s, &%s, sizeof(%s));\n", name, r, name);
 	free(r);

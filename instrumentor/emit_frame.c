@@ -121,21 +121,29 @@ static char *temp_type(struct fctx *f, CXCursor e)
 	return b.s;
 }
 
+/* A temporary, declared at function scope; in a loop's copy, the first print's. */
 char *new_temp(struct fctx *f, CXCursor e)
 {
-	char name[32], *ty = temp_type(f, e);
+	char name[32], *ty;
 
 	snprintf(name, sizeof(name), "__us_t%u", ++f->frame.ntemps);
+	if (f->nest.copy)
+		return xstrdup(name);
+	ty = temp_type(f, e);
 	sb_printf(&f->text.decls, "%s %s;\n", ty, name);
 	free(ty);
 	add_local(f, name, name, clang_getCursorType(e), "temp")->temp = f->frame.ntemps;
 	return xstrdup(name);
 }
 
+/* A continuation point; in a loop's copy, the first print's (the same saves, the same key). */
 unsigned new_cp(struct fctx *f, const char *key_base, unsigned line, const char *kind)
 {
 	struct sb key = { 0 };
 	unsigned i;
+
+	if (f->nest.copy)
+		return f->nest.copy_cp++;
 
 	for (i = 0; i < f->frame.nkc; i++)
 		if (!strcmp(f->frame.kc[i].key, key_base))
@@ -241,25 +249,26 @@ void emit_poll(struct fctx *f, const char *key, unsigned line, const char *kind,
 	       CXCursor body, bool head)
 {
 	unsigned id = new_cp(f, key, line, kind);
+	const char *r = label_sfx(f);
 
-	if (!clang_Cursor_isNull(body))
+	if (!clang_Cursor_isNull(body) && !f->nest.copy)
 		dead_at_loop_head(f, &f->frame.cps[id], body);
 	if (head) {
 		unsigned h = f->nest.hops_open[f->nest.nhops_open - 1];
 
 		/* the loop's head: hops, then __upstare_poll_save, in the cold path */
-		out(f, "__us_h%u: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP_%s_%u "
-		       "if ((__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", h,
-		    f->fi->ename, h, f->fi->ename, id);
+		out(f, "__us_h%u%s: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP%s_%s_%u "
+		       "if ((__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", h, r,
+		    f->nest.copy ? "R" : "", f->fi->ename, h, f->fi->ename, id);
 		emit_unwind(f, id);
-		out(f, "}\n__us_l%u: ;\n", id);
+		out(f, "}\n__us_l%u%s: ;\n", id, r);
 		return;
 	}
 	/* __upstare_poll_save returns the new frame record when unwinding */
 	out(f, "if (__builtin_expect(__US_PENDING, 0) && "
 	       "(__us_fr = (char *)__upstare_poll_save(&__us_fd_%s, %u))) ", f->fi->ename, id);
 	emit_unwind(f, id);
-	out(f, "__us_l%u: ;\n", id);
+	out(f, "__us_l%u%s: ;\n", id, r);
 }
 
 static enum CXChildVisitResult back_goto_visit(CXCursor c, CXCursor p, CXClientData d)

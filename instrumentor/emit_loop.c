@@ -5,20 +5,19 @@
  * call-free loop strip-mined; a bounded loop run as written under its
  * guard; and the copy of a loop nest that the restore enters.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
 
-#define CLONE_MAX 65536	/* bytes of generated code of a loop nest copied (clone_loop) */
+#define CLONE_MAX 65536	/* bytes of generated code of a loop nest copied (emit_copy()) */
 
 static char *new_label(struct fctx *f, const char *what)
 {
 	char buf[48];
 
-	snprintf(buf, sizeof(buf), "__us_%s%u", what, ++f->text.nlabels);
+	snprintf(buf, sizeof(buf), "__us_%s%u%s", what, ++f->text.nlabels, label_sfx(f));
 	return xstrdup(buf);
 }
 
@@ -83,8 +82,8 @@ static void emit_strip_mined(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 
 /*
  * A polled loop's head: its update point, or only the hop a frame being
- * rebuilt goes on by.  The hop is spelled out, not __US_HOPC_, for a copy
- * of the loop to rename (clone_loop).
+ * rebuilt goes on by.  The hop is spelled out, not __US_HOPC_: a copy of
+ * the loop goes on by __US_HOPR_.
  */
 static void emit_loop_head(struct fctx *f, unsigned line, CXCursor body, bool poll)
 {
@@ -94,8 +93,8 @@ static void emit_loop_head(struct fctx *f, unsigned line, CXCursor body, bool po
 		emit_poll(f, "loop", line, "loop", body, true);
 		return;
 	}
-	out(f, "__us_h%u: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP_%s_%u }\n", h,
-	    f->fi->ename, h);
+	out(f, "__us_h%u%s: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP%s_%s_%u }\n", h,
+	    label_sfx(f), f->nest.copy ? "R" : "", f->fi->ename, h);
 }
 
 /*
@@ -136,9 +135,12 @@ static char *emit_unpolled_loop(struct fctx *f, enum CXCursorKind k, CXCursor co
  * (guard_text(), freed here; only for an inner loop), the loop runs as
  * written when the guard holds.
  */
-static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond, CXCursor incr,
-			     CXCursor body, unsigned line, bool inner, enum poll_at at, char *guard)
+static void emit_polled_loop(struct fctx *f, const struct loop_plan *p, unsigned line, char *guard)
 {
+	enum CXCursorKind k = p->lp.k;
+	CXCursor cond = p->lp.cond, incr = p->lp.incr, body = p->lp.body;
+	bool inner = p->lp.fd.call || p->lp.fd.loop || p->lp.fd.slow;
+	enum poll_at at = p->at;
 	bool cond_work, incr_work, simple_do, simple_for;
 	char *cont = NULL, *rc = NULL, *ri = NULL, *text = NULL;
 
@@ -204,68 +206,60 @@ static void emit_polled_loop(struct fctx *f, enum CXCursorKind k, CXCursor cond,
 	free(ri);
 }
 
-/* The copy of the loop emitted at [start, end of body), whose hop is chain[at]. */
-static void clone_loop(struct fctx *f, size_t start, unsigned cp0, unsigned at)
+/* What the printer has numbered and has in force where a loop's first print starts. */
+struct print_start {
+	size_t len;
+	int nerrors;
+	unsigned nlabels, last_line, ntemps, ncls, nscopes, nhops, ncps, nrepl;
+	struct repl *repl;
+};
+
+static void print_start(struct fctx *f, struct print_start *ps)
 {
-	struct sb copy = { 0 }, names = { 0 };
-	const char *p, *text, *end;
+	*ps = (struct print_start){
+		.len = f->text.body.len, .nerrors = f->t->nerrors, .nlabels = f->text.nlabels,
+		.last_line = f->text.last_line, .ntemps = f->frame.ntemps, .ncls = f->frame.ncls,
+		.nscopes = f->frame.nscopes, .nhops = f->frame.nhops, .ncps = f->frame.ncps,
+	};
+	ps->repl = repl_save(f, &ps->nrepl);
+}
 
-	for (unsigned i = cp0; i < f->frame.ncps; i++)
-		if (strcmp(f->frame.cps[i].kind, "loop"))
-			return;	/* a backward goto polls in it */
-	if (f->text.body.len - start > CLONE_MAX)
-		return;	/* twice the compile time for a rebuild's sake */
-	/* the labels the loop's text defines: __us_[hlbc]<digits> */
-	text = f->text.body.s + start;
-	end = f->text.body.s + f->text.body.len;
-	for (p = text; p < end; p++) {
-		const char *q = p + 5;
-
-		if (strncmp(p, "__us_", 5) || (p > text && (isalnum((unsigned char)p[-1]) ||
-							   p[-1] == '_')))
-			continue;
-		if (!strchr("hlbc", *q) || !isdigit((unsigned char)*++q))
-			continue;
-		while (isdigit((unsigned char)*q))
-			q++;
-		if (*q == ':')
-			sb_printf(&names, " %.*s ", (int)(q - p), p);
+/*
+ * The copy of the polled loop just printed from ps on (clonable()), whose
+ * hop is chain[at]: the loop printed again under "if (0)", its labels
+ * renamed (suffix "r") and its hops __US_HOPR_.  It is numbered again
+ * from where the first print started, so it names the first print's
+ * temporaries, locals, scopes and continuation points and declares
+ * nothing; its print then ends where the first one did.  A loop whose
+ * print failed is not copied: the copy would report the errors again.
+ */
+static void emit_copy(struct fctx *f, const struct loop_plan *p, unsigned line,
+		      struct print_start *ps, unsigned at)
+{
+	/* over CLONE_MAX: twice the compile time for a rebuild's sake */
+	if (f->t->nerrors != ps->nerrors || f->text.body.len - ps->len > CLONE_MAX) {
+		for (unsigned i = 0; i < ps->nrepl; i++)
+			free(ps->repl[i].text);
+		free(ps->repl);
+		return;
 	}
-	/* the copy: those labels renamed wherever the text names them */
-	for (p = text; p < end;) {
-		const char *q = p;
-		char word[64];
-
-		if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
-			sb_put(&copy, p++, 1);
-			continue;
-		}
-		if (!strncmp(p, "__US_HOP_", 9)) {
-			sb_puts(&copy, "__US_HOPR_");
-			p += 9;
-			continue;
-		}
-		while (q < end && (isalnum((unsigned char)*q) || *q == '_'))
-			q++;
-		if (q == p) {
-			sb_put(&copy, p++, 1);
-			continue;
-		}
-		sb_put(&copy, p, q - p);
-		if (q - p < (long)sizeof(word) - 2 && !strncmp(p, "__us_", 5)) {
-			snprintf(word, sizeof(word), " %.*s ", (int)(q - p), p);
-			if (names.s && strstr(names.s, word))
-				sb_put(&copy, "r", 1);
-		}
-		p = q;
-	}
-	out(f, "if (0) {\n%s}\n", copy.s);
-	for (unsigned i = cp0; i < f->frame.ncps; i++) {
+	out(f, "if (0) {\n");
+	f->text.nlabels = ps->nlabels;
+	f->text.last_line = ps->last_line;
+	f->frame.ntemps = ps->ntemps;
+	f->frame.ncls = ps->ncls;
+	f->frame.nscopes = ps->nscopes;
+	f->frame.nhops = ps->nhops;
+	repl_restore(f, ps->repl, ps->nrepl);
+	f->nest.copy = true;
+	f->nest.copy_cp = ps->ncps;
+	emit_polled_loop(f, p, line, NULL);
+	f->nest.copy = false;
+	out(f, "}\n");
+	for (unsigned i = ps->ncps; i < f->frame.ncps; i++) {
 		f->frame.cps[i].cloned = true;
 		f->frame.cps[i].clone_at = at;
 	}
-	sb_free(&copy);
-	sb_free(&names);
 }
 
 void emit_loop(struct fctx *f, CXCursor s)
@@ -274,8 +268,7 @@ void emit_loop(struct fctx *f, CXCursor s)
 	CXCursor init, cond, incr, body;
 	unsigned line = cur_line(s);
 	struct find fd;
-	size_t start;
-	unsigned cp0;
+	struct print_start ps;
 	char *guard;
 
 	planned_loop(f, s, &p);
@@ -308,8 +301,8 @@ void emit_loop(struct fctx *f, CXCursor s)
 		if (fd.call) {
 			unsigned h = push_hop(f);
 
-			out(f, "for (;; %s) {\n__us_h%u: __US_HOPC_%s_%u\nif (!(%s)) break;\n", ri,
-			    h, f->fi->ename, h, rc);
+			out(f, "for (;; %s) {\n__us_h%u%s: __US_HOPC_%s_%u\nif (!(%s)) break;\n",
+			    ri, h, label_sfx(f), f->fi->ename, h, rc);
 		} else {
 			out(f, "for (; %s; %s) ", rc, ri);
 		}
@@ -339,13 +332,12 @@ void emit_loop(struct fctx *f, CXCursor s)
 		return;
 	}
 	push_hop(f);
-	start = f->text.body.len;
-	cp0 = f->frame.ncps;
 	guard = p.guard.on ? guard_text(f, &p.guard) : NULL;
-	emit_polled_loop(f, p.lp.k, cond, incr, body, line, fd.call || fd.loop || fd.slow, p.at,
-			 guard);
 	if (p.copied)
-		clone_loop(f, start, cp0, f->nest.nhops_open - 1);
+		print_start(f, &ps);
+	emit_polled_loop(f, &p, line, guard);
+	if (p.copied)
+		emit_copy(f, &p, line, &ps, f->nest.nhops_open - 1);
 	out(f, "}\n");
 	f->nest.nhops_open--;
 }

@@ -203,6 +203,24 @@ static char *fill_brackets(const char *decl, CXType t)
 	return b.s;
 }
 
+/*
+ * The locals of a declaration in a loop's copy (emit_loop.c), which the
+ * first print declared: only their initializers are printed again.
+ */
+static void emit_inits_again(struct fctx *f, CXCursor *vars, unsigned nv)
+{
+	for (unsigned i = 0; i < nv; i++) {
+		CXCursor init = clang_Cursor_getVarDeclInitializer(vars[i]);
+		char *name;
+
+		if (clang_Cursor_isNull(init))
+			continue;
+		name = emitted_name(f, vars[i]);
+		emit_init(f, vars[i], name, init);
+		free(name);
+	}
+}
+
 static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[DECL_VARS_MAX];
@@ -213,7 +231,20 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 	struct sb d = { 0 };
 
 	nv = decl_vars(kids, n, vars, &dk);
-	if (!nv && !dk.has_other) {
+	if (dk.has_extern || dk.has_other) {
+		/* prototypes, extern declarations: in place, as written */
+		copy_text(f->t, &f->text.body, cur_beg(s), cur_end(s));
+		sb_puts(&f->text.body, "\n");
+		free(kids);
+		return;
+	}
+	if (f->nest.copy) {
+		if (!dk.has_static)
+			emit_inits_again(f, vars, nv);
+		free(kids);
+		return;
+	}
+	if (!nv) {
 		/* types: to file scope when they can go there, else hoisted */
 		struct sb *to = &f->text.decls;
 
@@ -222,13 +253,6 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 				to = &f->text.statics;
 		copy_text(f->t, to, cur_beg(s), cur_end(s));
 		sb_puts(to, "\n");
-		free(kids);
-		return;
-	}
-	if (dk.has_extern || dk.has_other) {
-		/* prototypes, extern declarations: in place, as written */
-		copy_text(f->t, &f->text.body, cur_beg(s), cur_end(s));
-		sb_puts(&f->text.body, "\n");
 		free(kids);
 		return;
 	}
@@ -467,6 +491,11 @@ static bool scope_open(struct fctx *f)
 {
 	if (f->nest.nopen_scopes >= sizeof(f->nest.open_scopes) / sizeof(f->nest.open_scopes[0]))
 		return false;
+	if (f->nest.copy) {
+		/* a loop's copy opens its first print's scopes again */
+		f->nest.open_scopes[f->nest.nopen_scopes++] = ++f->frame.nscopes;
+		return true;
+	}
 	f->frame.scope_parent = xrealloc(f->frame.scope_parent,
 					 (f->frame.nscopes + 2) * sizeof(*f->frame.scope_parent));
 	f->frame.scope_parent[++f->frame.nscopes] =

@@ -53,6 +53,28 @@ void repl_truncate(struct fctx *f, unsigned n)
 		free(f->text.repl[--f->text.nrepl].text);
 }
 
+/* The replacements in force (n of them), copied for repl_restore() to put back. */
+struct repl *repl_save(struct fctx *f, unsigned *n)
+{
+	struct repl *v = xrealloc(NULL, (f->text.nrepl + 1) * sizeof(*v));
+
+	for (unsigned i = 0; i < f->text.nrepl; i++)
+		v[i] = (struct repl){ f->text.repl[i].beg, f->text.repl[i].end,
+				      xstrdup(f->text.repl[i].text) };
+	*n = f->text.nrepl;
+	return v;
+}
+
+/* Replace the replacements in force by the n that repl_save() copied (and gives up). */
+void repl_restore(struct fctx *f, struct repl *saved, unsigned n)
+{
+	repl_truncate(f, 0);
+	free(f->text.repl);
+	f->text.repl = saved;
+	f->text.nrepl = n;
+	f->text.caprepl = n + 1;
+}
+
 /* The text of [beg, end) with the replacements inside it applied. */
 static char *residual_range(struct fctx *f, unsigned beg, unsigned end)
 {

@@ -40,7 +40,7 @@ struct cp {
 	unsigned ndead;
 	unsigned *chain;	/* the loops around it, outermost first (hops) */
 	unsigned nchain;
-	bool cloned;		/* resumed in a loop's copy (clone_loop) */
+	bool cloned;		/* resumed in a loop's copy (emit_loop.c) */
 	unsigned clone_at;	/* then: that loop's place in chain */
 };
 
