@@ -34,10 +34,10 @@ struct planner {
 };
 
 /*
- * A statement's identity: what libclang hashes it by (clang_hashCursor()).
- * clang_equalCursors() also compares the declaration the cursor was
- * reached from, which differs between a variable's initializer reached
- * through the variable and through its declaration statement.
+ * A statement's identity: clang's statement itself, which
+ * clang_hashCursor() hashes.  A cursor also holds the declaration it was
+ * reached from, which clang_equalCursors() compares too: a cursor the
+ * printer reaches by another path than the plan's still finds its plan.
  */
 static const void *stmt_id(CXCursor s)
 {
@@ -97,7 +97,7 @@ static unsigned plan_add(struct plan *p, CXCursor s)
 
 static void plan_stmt(struct planner *w, CXCursor s);
 
-/* What lin() linearizes of e, in the same order. */
+/* What lin() linearizes of e. */
 static void plan_expr(struct planner *w, CXCursor e);
 
 static void plan_exprs(struct planner *w, CXCursor *kids, unsigned n)
