@@ -136,6 +136,13 @@ bool sh_ok(int timeout_s, const char *what, const char *fmt, ...)
 /* Fetch a Debian source package (fetch-src.sh); SKIP with its reason if unavailable. */
 enum test_result fetch_src(const char *pkg, const char *suite, char **dir);
 
+/*
+ * The stack rebuilds that processes run with UPSTARE_SELFTEST_REPORT
+ * reported in output s ("upstare: N stack rebuilds", one line each at
+ * exit), summed, and how many reported (*nreports).
+ */
+unsigned long selftest_rebuilds(const char *s, unsigned *nreports);
+
 int write_file(const char *path, const char *data, size_t len);
 char *read_file(const char *path, size_t *len);	/* malloc'd, NUL-terminated */
 bool is_root(void);

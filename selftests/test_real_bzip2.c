@@ -25,25 +25,6 @@
 #define RUN_TIMEOUT	300
 #define NRUNS		6	/* bzip2 runs in the suite */
 
-/* The stack rebuilds the runs reported, and how many runs reported. */
-static unsigned long rebuilds(const char *err, unsigned *nreports)
-{
-	const char *key = "upstare: ";
-	unsigned long total = 0;
-
-	*nreports = 0;
-	for (const char *p = err; (p = strstr(p, key)); p += strlen(key)) {
-		char *end;
-		unsigned long n = strtoul(p + strlen(key), &end, 10);
-
-		if (!strncmp(end, " stack rebuilds", 15)) {
-			total += n;
-			(*nreports)++;
-		}
-	}
-	return total;
-}
-
 static enum test_result real_bzip2(struct test_ctx *ctx)
 {
 	static const char *const every[] = { "1", "97" };
@@ -78,7 +59,7 @@ static enum test_result real_bzip2(struct test_ctx *ctx)
 		    !ASSERT_TRUE(!r.timed_out, what) ||
 		    !ASSERT_EQ(r.status, 0, what))
 			goto out;
-		n = rebuilds(r.err, &reports);
+		n = selftest_rebuilds(r.err, &reports);
 		test_log("%s: %u runs, %lu stack rebuilds", what, reports, n);
 		if (!ASSERT_EQ(reports, NRUNS, "every bzip2 run reported its rebuilds") ||
 		    !ASSERT_TRUE(n >= 10000, "the runs rebuilt their stacks"))

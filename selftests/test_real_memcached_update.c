@@ -21,6 +21,9 @@
  * command answers as v4 does.  v2.so stays mapped, and must: it holds the
  * storage of globals the later patches bind to (the log lists the patches
  * mapped at the end).  The updates' JSON is in the test's log.
+ *
+ * Also here: real/memcached_1638 and real/memcached_suite (memcached's
+ * own test suite on the instrumented build), both in check-long.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,6 +45,7 @@
 #define NCLIENTS	8
 #define IO_TIMEOUT_S	10
 #define BUILD_TIMEOUT	900
+#define SUITE_TIMEOUT	1200	/* memcached's own tests: about 4 minutes */
 
 struct load {
 	int port;
@@ -442,6 +446,80 @@ out:
 	return res;
 }
 
+/* The end of a prove run's output that says every test passed, or why not. */
+static bool suite_passed(const struct cmd_result *r, const char *what)
+{
+	const char *files = r->out ? strstr(r->out, "\nFiles=") : NULL;
+
+	test_log("%s: status %d, %.*s", what, r->status,
+		 files ? (int)strcspn(files + 1, "\n") : 4, files ? files + 1 : "none");
+	if (r->status || !r->out || !strstr(r->out, "\nAll tests successful.\n") ||
+	    !strstr(r->out, "\nResult: PASS\n")) {
+		test_log("%s: the end of its output:\n%s", what,
+			 r->out && strlen(r->out) > 3000 ? r->out + strlen(r->out) - 3000 :
+			 r->out ? r->out : "");
+		return test_fail_at(__FILE__, __LINE__, "%s did not pass", what);
+	}
+	return true;
+}
+
+/*
+ * real/memcached_suite (check-long): memcached 1.6.18's own test suite,
+ * "make test" (its sizes and testapp programs, then prove over its 82
+ * test files, about 175,000 tests, against memcached-debug), on its
+ * upstare-cc build: configure and make with CC=upstare-cc and the
+ * instrumented libevent, as real/memcached_update builds it.  Then prove
+ * again with UPSTARE_SELFTEST_UNWIND=997: every thread of every server
+ * the tests start unwinds its whole stack at every 997th update point and
+ * rebuilds it.  Each run must end "All tests successful." (the suite
+ * skips its SSL, proxy and flaky tests by itself, as for a plain build).
+ */
+static enum test_result real_memcached_suite(struct test_ctx *ctx)
+{
+	enum test_result res = TEST_FAIL;
+	struct cmd_result r = { 0 };
+	char *lev = NULL, *mc = NULL;
+	const char *d = ctx->tmpdir;
+	unsigned long n;
+	unsigned reports;
+
+	if (access(upstare_cc(), X_OK))
+		return test_skip("%s not built", upstare_cc());
+	if (system("command -v prove >/dev/null 2>&1"))
+		return test_skip("prove (perl) is not installed: memcached's tests need it");
+	if ((res = fetch_src("libevent", "bookworm", &lev)) != TEST_PASS ||
+	    (res = fetch_src("memcached", "bookworm", &mc)) != TEST_PASS)
+		goto out;
+	res = TEST_FAIL;
+	if (!build_libevent(ctx, lev) ||
+	    !sh_ok(BUILD_TIMEOUT, "memcached 1.6.18 with its tests, by upstare-cc",
+		   "cp -a '%1$s' '%2$s/suite' && cd '%2$s/suite' && ./configure CC=%3$s CFLAGS=-O2 "
+		   "--with-libevent='%2$s/lev' >/dev/null && make -j2 >/dev/null && "
+		   "make -j2 memcached-debug sizes testapp >/dev/null", mc, d, upstare_cc()))
+		goto out;
+	if (run_cmd(&r, SUITE_TIMEOUT, "cd '%s/suite' && make test PARALLEL=2 2>&1", d) ||
+	    !ASSERT_TRUE(!r.timed_out, "make test") || !suite_passed(&r, "make test"))
+		goto out;
+	cmd_result_free(&r);
+	/* the servers report their rebuilds when the tests stop them (SIGINT) */
+	if (run_cmd(&r, SUITE_TIMEOUT, "cd '%s/suite' && UPSTARE_SELFTEST_UNWIND=997 "
+		    "UPSTARE_SELFTEST_REPORT=1 prove -j 2 t 2>&1", d) ||
+	    !ASSERT_TRUE(!r.timed_out, "prove, rebuilding stacks") ||
+	    !suite_passed(&r, "prove with UPSTARE_SELFTEST_UNWIND=997"))
+		goto out;
+	n = selftest_rebuilds(r.out, &reports);
+	test_log("prove with UPSTARE_SELFTEST_UNWIND=997: %u servers reported %lu stack rebuilds",
+		 reports, n);
+	if (!ASSERT_TRUE(reports >= 200 && n >= 10000, "the servers rebuilt their stacks"))
+		goto out;
+	res = TEST_PASS;
+out:
+	cmd_result_free(&r);
+	free(lev);
+	free(mc);
+	return res;
+}
+
 /* Named like the other grouped cases (real/sqlite): see test_real_sqlite.c. */
 static struct test real_memcached_update_test = {
 	.name = "real/memcached_update", .timeout_s = 1800, .run = real_memcached_update,
@@ -452,8 +530,14 @@ static struct test real_memcached_1638_test = {
 	.run = real_memcached_1638,
 };
 
+static struct test real_memcached_suite_test = {
+	.name = "real/memcached_suite", .long_only = true, .timeout_s = 2400,
+	.run = real_memcached_suite,
+};
+
 __attribute__((constructor)) static void real_memcached_update_register(void)
 {
 	test_register(&real_memcached_update_test);
 	test_register(&real_memcached_1638_test);
+	test_register(&real_memcached_suite_test);
 }

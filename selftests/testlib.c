@@ -320,3 +320,21 @@ bool maps_have(pid_t pid, const char *path)
 		fclose(f);
 	return found;
 }
+
+unsigned long selftest_rebuilds(const char *s, unsigned *nreports)
+{
+	static const char key[] = "upstare: ";
+	unsigned long total = 0;
+
+	*nreports = 0;
+	for (const char *p = s; p && (p = strstr(p, key)); p += sizeof(key) - 1) {
+		char *end;
+		unsigned long n = strtoul(p + sizeof(key) - 1, &end, 10);
+
+		if (end != p + sizeof(key) - 1 && !strncmp(end, " stack rebuilds", 15)) {
+			total += n;
+			(*nreports)++;
+		}
+	}
+	return total;
+}
