@@ -66,9 +66,35 @@ char *cur_usr(CXCursor c)
 	return take(clang_getCursorUSR(c));
 }
 
+/*
+ * Is the location in a library's header by where that is installed?  A
+ * library whose headers are in a directory of their own under
+ * /usr/include is named with -I (-I/usr/include/tcl8.6), which makes them
+ * user headers for clang; its functions are the library's all the same:
+ * not instrumented, so a call to one is no continuation point, and a
+ * function handed to one is a callback.  (The unit parsed is
+ * preprocessed: the header's name is the one its line markers give.)
+ */
+static bool installed_header(CXSourceLocation loc)
+{
+	static const char *const roots[] = { "/usr/include/", "/usr/local/include/" };
+	const char *name;
+	CXString s;
+	bool res = false;
+
+	clang_getPresumedLocation(loc, &s, NULL, NULL);
+	name = clang_getCString(s);
+	for (unsigned i = 0; name && i < sizeof(roots) / sizeof(roots[0]); i++)
+		res |= !strncmp(name, roots[i], strlen(roots[i]));
+	clang_disposeString(s);
+	return res;
+}
+
 bool in_system_header(CXCursor c)
 {
-	return clang_Location_isInSystemHeader(clang_getCursorLocation(c));
+	CXSourceLocation loc = clang_getCursorLocation(c);
+
+	return clang_Location_isInSystemHeader(loc) || installed_header(loc);
 }
 
 bool is_expr(CXCursor c)
