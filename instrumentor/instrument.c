@@ -111,6 +111,12 @@ struct callbacks {
 	unsigned ntypes;
 	char **cleanups;	/* functions named in __attribute__((cleanup(fn))) */
 	unsigned ncleanups;
+	/* functions cast to another function pointer type: "(Tcl_CmdProc *)f" */
+	struct fn_cast {
+		char *usr;
+		CXType t;	/* the function type it is cast to */
+	} *casts;
+	unsigned ncasts;
 	struct tu *t;
 };
 
@@ -166,14 +172,59 @@ static void callback_type_add(struct callbacks *cb, CXType t)
 	cb->types[cb->ntypes++] = t;
 }
 
-static bool type_in(struct callbacks *cb, CXCursor fn)
+static bool is_callback_type(struct callbacks *cb, CXType t)
 {
-	CXType t = clang_getCanonicalType(clang_getCursorType(fn));
-
 	for (unsigned i = 0; i < cb->ntypes; i++)
 		if (clang_equalTypes(cb->types[i], t))
 			return true;
 	return false;
+}
+
+/*
+ * Is fn of a type handed to library code, or cast to one where its
+ * address is taken (SQLite's test1.c lists "(Tcl_CmdProc *)test_exec" in
+ * a table that a loop hands to Tcl_CreateCommand)?
+ */
+static bool type_in(struct callbacks *cb, const struct callbacks *taken, CXCursor fn)
+{
+	char *usr;
+	bool r = is_callback_type(cb, clang_getCanonicalType(clang_getCursorType(fn)));
+
+	if (r || !taken->ncasts)
+		return r;
+	usr = cur_usr(fn);
+	for (unsigned i = 0; i < taken->ncasts && !r; i++)
+		r = !strcmp(taken->casts[i].usr, usr) && is_callback_type(cb, taken->casts[i].t);
+	free(usr);
+	return r;
+}
+
+/* c, a cast of a function's name to another function pointer type: note it. */
+static void cast_add(struct callbacks *taken, CXCursor c)
+{
+	CXType t = clang_getCanonicalType(clang_getCursorType(c));
+	CXCursor *kids, e;
+	unsigned n;
+
+	if (t.kind != CXType_Pointer)
+		return;
+	t = clang_getCanonicalType(clang_getPointeeType(t));
+	if (t.kind != CXType_FunctionProto && t.kind != CXType_FunctionNoProto)
+		return;
+	n = get_kids(c, &kids);
+	e = n ? strip_implicit(kids[n - 1]) : clang_getNullCursor();
+	free(kids);
+	if (clang_getCursorKind(e) == CXCursor_UnaryOperator) {	/* (T *)&f */
+		n = get_kids(e, &kids);
+		e = n == 1 ? strip_implicit(kids[0]) : clang_getNullCursor();
+		free(kids);
+	}
+	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr ||
+	    clang_getCursorKind(clang_getCursorReferenced(e)) != CXCursor_FunctionDecl)
+		return;
+	taken->casts = xrealloc(taken->casts, (taken->ncasts + 1) * sizeof(*taken->casts));
+	taken->casts[taken->ncasts++] =
+		(struct fn_cast){ cur_usr(clang_getCursorReferenced(e)), t };
 }
 
 static void callback_add(struct callbacks *cb, CXCursor e)
@@ -322,6 +373,8 @@ static enum CXChildVisitResult addr_visit(CXCursor c, CXCursor p, CXClientData d
 
 		if (clang_getCursorKind(ref) == CXCursor_FunctionDecl)
 			callback_add(taken, c);
+	} else if (clang_getCursorKind(c) == CXCursor_CStyleCastExpr) {
+		cast_add(taken, c);
 	} else if (clang_getCursorKind(c) == CXCursor_CallExpr) {
 		/* the callee position of a direct call does not take the address */
 		CXCursor *kids;
@@ -571,7 +624,7 @@ int instrument_file(const struct instr_opts *o)
 				const char *cbr = NULL;
 				struct fninfo *fi;
 
-				if (usr_in(&cb, c) || (taken_here && type_in(&cb, c)))
+				if (usr_in(&cb, c) || (taken_here && type_in(&cb, &taken, c)))
 					cbr = "is a callback handed to library code";
 				else if (cleanup_in(&cb, c))
 					cbr = "is the cleanup function of a variable";
