@@ -102,8 +102,12 @@ static char *temp_type(struct fctx *f, CXCursor e)
 	char *s = type_spelling(t);
 	struct sb b = { 0 };
 
-	if (is_array_or_function(t)) {
-		/* the conditional operator decays arrays and functions to pointers */
+	if (is_array_or_function(t) || strstr(s, "struct __va_list_tag")) {
+		/*
+		 * the conditional operator decays arrays and functions to
+		 * pointers; and va_list's record, spelled, names a new one
+		 * (a pointer to a function with a va_list parameter)
+		 */
 		sb_puts(&b, "__typeof__(1 ? (");
 		copy_text(f->t, &b, cur_beg(e), cur_end(e));
 		sb_puts(&b, ") : (");
