@@ -198,6 +198,8 @@ bool init_order(struct fctx *f, CXCursor list, struct ileaf **v, unsigned *n);
 #define DECL_VARS_MAX 256
 struct decl_kinds {
 	bool has_static, has_extern, has_other;
+	/* only functions and extern variables, which mean the same at file scope */
+	bool linkage_only;
 };
 unsigned decl_vars(CXCursor *kids, unsigned n, CXCursor *vars, struct decl_kinds *dk);
 

@@ -794,13 +794,14 @@ unsigned decl_vars(CXCursor *kids, unsigned n, CXCursor *vars, struct decl_kinds
 {
 	unsigned nv = 0;
 
-	*dk = (struct decl_kinds){ false, false, false };
+	*dk = (struct decl_kinds){ false, false, false, n > 0 };
 	for (unsigned i = 0; i < n; i++) {
 		enum CXCursorKind k = clang_getCursorKind(kids[i]);
+		enum CX_StorageClass sc = k == CXCursor_VarDecl ?
+					  clang_Cursor_getStorageClass(kids[i]) : CX_SC_Invalid;
 
+		dk->linkage_only &= k == CXCursor_FunctionDecl || sc == CX_SC_Extern;
 		if (k == CXCursor_VarDecl && nv < DECL_VARS_MAX) {
-			enum CX_StorageClass sc = clang_Cursor_getStorageClass(kids[i]);
-
 			vars[nv++] = kids[i];
 			dk->has_static |= sc == CX_SC_Static;
 			dk->has_extern |= sc == CX_SC_Extern;

@@ -221,24 +221,6 @@ static void emit_inits_again(struct fctx *f, CXCursor *vars, unsigned nv)
 	}
 }
 
-/*
- * Does a declaration statement declare only functions and extern
- * variables, which mean the same at file scope?  (Not a static assertion
- * or a type, which may name the function's locals.)
- */
-static bool only_linkage_decls(CXCursor *kids, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		enum CXCursorKind k = clang_getCursorKind(kids[i]);
-
-		if (k != CXCursor_FunctionDecl &&
-		    (k != CXCursor_VarDecl ||
-		     clang_Cursor_getStorageClass(kids[i]) != CX_SC_Extern))
-			return false;
-	}
-	return n > 0;
-}
-
 static void emit_decl_stmt(struct fctx *f, CXCursor s)
 {
 	CXCursor *kids, vars[DECL_VARS_MAX];
@@ -259,7 +241,7 @@ static void emit_decl_stmt(struct fctx *f, CXCursor s)
 		 * ext[] = { { "csv", sqlite3_csv_init } };" after "extern int
 		 * sqlite3_csv_init(...);", SQLite's test1.c)
 		 */
-		if (!f->nest.copy && only_linkage_decls(kids, n)) {
+		if (!f->nest.copy && dk.linkage_only) {
 			copy_text(f->t, &f->text.statics, cur_beg(s), cur_end(s));
 			sb_puts(&f->text.statics, "\n");
 		}

@@ -199,26 +199,32 @@ static bool type_in(struct callbacks *cb, const struct callbacks *taken, CXCurso
 	return r;
 }
 
+/* The operand of a unary operator or a cast (its last child), or e when it has none. */
+static CXCursor operand_of(CXCursor e)
+{
+	CXCursor *kids;
+	unsigned n = get_kids(e, &kids);
+
+	if (n)
+		e = strip_implicit(kids[n - 1]);
+	free(kids);
+	return e;
+}
+
 /* c, a cast of a function's name to another function pointer type: note it. */
 static void cast_add(struct callbacks *taken, CXCursor c)
 {
 	CXType t = clang_getCanonicalType(clang_getCursorType(c));
-	CXCursor *kids, e;
-	unsigned n;
+	CXCursor e;
 
 	if (t.kind != CXType_Pointer)
 		return;
 	t = clang_getCanonicalType(clang_getPointeeType(t));
 	if (t.kind != CXType_FunctionProto && t.kind != CXType_FunctionNoProto)
 		return;
-	n = get_kids(c, &kids);
-	e = n ? strip_implicit(kids[n - 1]) : clang_getNullCursor();
-	free(kids);
-	if (clang_getCursorKind(e) == CXCursor_UnaryOperator) {	/* (T *)&f */
-		n = get_kids(e, &kids);
-		e = n == 1 ? strip_implicit(kids[0]) : clang_getNullCursor();
-		free(kids);
-	}
+	e = operand_of(c);
+	if (clang_getCursorKind(e) == CXCursor_UnaryOperator)	/* (T *)&f */
+		e = operand_of(e);
 	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr ||
 	    clang_getCursorKind(clang_getCursorReferenced(e)) != CXCursor_FunctionDecl)
 		return;
@@ -233,22 +239,10 @@ static void callback_add(struct callbacks *cb, CXCursor e)
 	char *usr;
 
 	e = strip_implicit(e);
-	if (clang_getCursorKind(e) == CXCursor_UnaryOperator) {
-		CXCursor *kids;
-		unsigned n = get_kids(e, &kids);
-
-		if (n == 1)
-			e = strip_implicit(kids[0]);
-		free(kids);
-	}
-	if (clang_getCursorKind(e) == CXCursor_CStyleCastExpr) {
-		CXCursor *kids;
-		unsigned n = get_kids(e, &kids);
-
-		if (n)
-			e = strip_implicit(kids[n - 1]);
-		free(kids);
-	}
+	if (clang_getCursorKind(e) == CXCursor_UnaryOperator)
+		e = operand_of(e);
+	if (clang_getCursorKind(e) == CXCursor_CStyleCastExpr)
+		e = operand_of(e);
 	ref = clang_getCursorKind(e) == CXCursor_DeclRefExpr ? clang_getCursorReferenced(e) :
 	      clang_getNullCursor();
 	if (clang_getCursorKind(ref) != CXCursor_FunctionDecl) {
