@@ -127,17 +127,16 @@ static void signals_init(void)
 static void report(void)
 {
 	const char *r = getenv("UPSTARE_SELFTEST_REPORT");
-	unsigned long n = __atomic_load_n(&rebuilds, __ATOMIC_RELAXED);
 	int fd;
 
 	if (!r)
 		return;
-	if (r[0] != '/') {
-		fprintf(stderr, "upstare: %lu stack rebuilds\n", n);
-	} else if ((fd = open(r, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) >= 0) {
-		dprintf(fd, "upstare: %lu stack rebuilds\n", n);
+	fd = r[0] == '/' ? open(r, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : STDERR_FILENO;
+	if (fd < 0)
+		return;
+	dprintf(fd, "upstare: %lu stack rebuilds\n", __atomic_load_n(&rebuilds, __ATOMIC_RELAXED));
+	if (fd != STDERR_FILENO)
 		close(fd);
-	}
 }
 
 void upstare__init(void)
