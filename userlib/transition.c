@@ -254,6 +254,24 @@ static void unparked_reasons(const struct unparked *v, unsigned n, unsigned more
 }
 
 /*
+ * Under the registry's lock: the update is given up with outcome res.
+ * The threads that did not park are noted, the lock released, and only
+ * then is why written, with what /proc says of each of them.
+ */
+static int give_up(unsigned res, const char *why)
+{
+	struct unparked v[UNPARKED_MAX];
+	unsigned more, n = collect_unparked(v, &more);
+
+	outcome = res;
+	__atomic_store_n(&upstare_control.phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
+	upstare__registry_unlock();
+	upstare__reason("%s", why);
+	unparked_reasons(v, n, more);
+	return 0;
+}
+
+/*
  * Describe every parked thread's saved stack in cb.stacks for the
  * controller's check (format in upstare-ctl.h).  The records are chained
  * outermost first (unwinding pushes the innermost first).  Returns 0, or
@@ -397,8 +415,7 @@ static int try_complete(uint64_t deadline)
 {
 	struct upstare_control *const cb = &upstare_control;
 	uint64_t last_kick = upstare__mono_ns();
-	struct unparked v[UNPARKED_MAX];
-	unsigned n, more;
+	char why[160];
 
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&cb->nparked, __ATOMIC_ACQUIRE);
@@ -420,14 +437,9 @@ static int try_complete(uint64_t deadline)
 			return 1;
 		}
 		if (t >= deadline) {
-			n = collect_unparked(v, &more);
-			outcome = UPSTARE_RES_TIMEOUT;
-			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
-			upstare__registry_unlock();
-			upstare__reason("timed out after %u ms waiting for threads to reach an "
-					"update point", cb->timeout_ms);
-			unparked_reasons(v, n, more);
-			return 0;
+			snprintf(why, sizeof(why), "timed out after %u ms waiting for threads to "
+				 "reach an update point", cb->timeout_ms);
+			return give_up(UPSTARE_RES_TIMEOUT, why);
 		}
 		if (cb->group && __atomic_load_n(&cb->decision, __ATOMIC_ACQUIRE) ==
 				UPSTARE_DECIDE_ABORT) {
@@ -452,16 +464,9 @@ static int try_complete(uint64_t deadline)
 			 * the controller asks again.  So no thread stalls
 			 * much longer than the budget.
 			 */
-			uint32_t parked = cb->nparked;
-
-			n = collect_unparked(v, &more);
-			outcome = UPSTARE_RES_RELEASED;
-			__atomic_store_n(&cb->phase, UPSTARE_PH_ROLLBACK, __ATOMIC_SEQ_CST);
-			upstare__registry_unlock();
-			upstare__reason("not every thread parked within %u ms of the first: the %u "
-					"parked were released", cb->park_ms, parked);
-			unparked_reasons(v, n, more);
-			return 0;
+			snprintf(why, sizeof(why), "not every thread parked within %u ms of the "
+				 "first: the %u parked were released", cb->park_ms, cb->nparked);
+			return give_up(UPSTARE_RES_RELEASED, why);
 		}
 		upstare__registry_unlock();
 		if (t - last_kick > 10000000ull) {
