@@ -49,7 +49,7 @@ DEPFLAGS := -MMD -MP
 DEPS := clang-19 libclang-19-dev llvm-19 libbpf-dev bpftool libelf-dev libdw-dev \
 	libncurses-dev csmith libcsmith-dev pkg-config make dpkg-dev ftp tmux \
 	ca-certificates tcl libclang-rt-19-dev python3-docutils util-linux valgrind \
-	cmake patch time perl tcl-dev
+	cmake patch time perl tcl-dev llvm-19-dev
 
 BIN := $(O)/bin
 LIB := $(O)/lib

@@ -487,11 +487,144 @@ bench_sqlite_compile()
 	} >>"$work/tables"
 }
 
+# framemap-estimate (not in the default list): what the same programs would
+# cost with frame maps made by the compiler in place of the save code
+# upstare-cc generates.  framemap.c adds, after every call, an LLVM stack
+# map of the locals live there (Documentation/framemaps.rst); clang's IR
+# before optimization goes through it, then opt -O2 and llc.  Variants,
+# each program's own objects: plain (the benchmarks' plain build), fp
+# (plain with frame pointers, as upstare-cc compiles), route (the fp
+# source through clang -emit-llvm, opt and llc without stack maps: it must
+# match fp, or the route itself costs something), framemap, statepoint
+# (the same values as deopt bundles of the calls, made gc.statepoints by
+# opt's rewrite-statepoints-for-gc; llc spills them to the stack), and
+# upstare-cc's build.  Instructions under cachegrind, the inputs of the
+# benchmarks' cachegrind runs; the outputs must match plain's.
+fm_tools=""
+
+fm_prepare()
+{
+	[ -n "$fm_tools" ] && return 0
+	for f_t in llvm-config-19 opt-19 llc-19; do
+		command -v "$f_t" >/dev/null 2>&1 || { fm_why="$f_t is not installed (package llvm-19, llvm-19-dev)"; return 1; }
+	done
+	[ -r "$(llvm-config-19 --includedir)/llvm-c/Core.h" ] ||
+		{ fm_why="the LLVM C headers are not installed (package llvm-19-dev)"; return 1; }
+	# shellcheck disable=SC2046 # llvm-config's words
+	"$clang" -O2 -Wall $(llvm-config-19 --cflags) -o "$work/framemap" "$here/framemap.c" \
+		$(llvm-config-19 --ldflags) -lLLVM-19 || fail "cannot build framemap"
+	fm_tools=1
+}
+
+# fm_build NAME VARIANT CPPFLAGS SOURCE...: $work/NAME/VARIANT/prog
+fm_build()
+{
+	f_name=$1 f_v=$2 f_flags=$3
+	shift 3
+	f_dir=$work/$f_name/$f_v
+	mkdir -p "$f_dir"
+	f_objs=""
+	for f_src in "$@"; do
+		f_o=$f_dir/$(basename "${f_src%.c}")
+		# shellcheck disable=SC2086 # flags are words
+		case $f_v in
+		fp)
+			"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $f_flags \
+				-c "$f_src" -o "$f_o.o" ;;
+		route|framemap|statepoint)
+			"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $f_flags \
+				-Xclang -disable-llvm-passes -emit-llvm -c "$f_src" -o "$f_o.in.bc" &&
+			case $f_v in
+			route) cp "$f_o.in.bc" "$f_o.sm.bc" ;;
+			framemap) "$work/framemap" "$f_o.in.bc" "$f_o.sm.bc" ;;
+			statepoint) "$work/framemap" -d "$f_o.in.bc" "$f_o.sm.bc" ;;
+			esac &&
+			opt-19 -passes='default<O2>' "$f_o.sm.bc" -o "$f_o.o2.bc" &&
+			if [ "$f_v" = statepoint ]; then
+				opt-19 -passes=rewrite-statepoints-for-gc "$f_o.o2.bc" -o "$f_o.bc"
+			else
+				mv "$f_o.o2.bc" "$f_o.bc"
+			fi &&
+			llc-19 -O2 -relocation-model=pic -filetype=obj "$f_o.bc" -o "$f_o.o" ;;
+		esac >>"$f_dir/build.log" 2>&1 || {
+			tail -n 30 "$f_dir/build.log" >&2
+			fail "$f_name: $f_v build of $f_src failed (log: $f_dir/build.log)"
+		}
+		f_objs="$f_objs $f_o.o"
+	done
+	# shellcheck disable=SC2086
+	"$clang" $cflags -o "$f_dir/prog" $f_objs -lm >>"$f_dir/build.log" 2>&1 ||
+		fail "$f_name: $f_v link failed (log: $f_dir/build.log)"
+}
+
+# fm_row NAME FILTER ARG...: one line of the table, outputs checked
+fm_row()
+{
+	r_name=$1 r_filter=$2
+	shift 2
+	r_out=""
+	for r_v in plain fp route framemap statepoint instr; do
+		r_p=$work/$r_name/$r_v/prog
+		"$r_p" "$@" >"$work/$r_name/$r_v.out" 2>"$work/$r_name/$r_v.err" </dev/null ||
+			fail "$r_name: the $r_v build's run failed"
+		run_output "$work/$r_name/$r_v" "$r_filter" >"$work/$r_name/$r_v.cmp"
+		[ "$r_v" = plain ] || cmp -s "$work/$r_name/plain.cmp" "$work/$r_name/$r_v.cmp" ||
+			fail "$r_name: the $r_v build printed something else than plain"
+		# shellcheck disable=SC2046
+		r_out="$r_out $(insn_count "$r_p" "$@") $(text_size $(ls "$work/$r_name/$r_v"/*.o))"
+	done
+	echo "$r_name$r_out" | awk '{
+		printf "%-10s %10.1f", $1, $2 / 1e6
+		for (i = 4; i <= 12; i += 2) printf " %9.3f", $i / $2
+		printf "  %9.3f", $8 / $4
+		for (i = 5; i <= 13; i += 2) printf " %8.3f", $i / $3
+		printf "\n"
+		if ($6 / $4 > 1.01 || $6 / $4 < 0.99)
+			printf "%s: the route alone moves the count by %.3f: the estimate is off by as much\n", $1, $6 / $4 }'
+}
+
+bench_framemap_estimate()
+{
+	fm_why=""
+	fm_prepare || { echo "framemap-estimate: skipped, $fm_why"; return 0; }
+	{
+		echo
+		echo "framemap-estimate: stack maps after calls in place of the save code (instructions and program .text, / plain; fm/fp: framemap / fp)"
+		printf '%-10s %10s %9s %9s %9s %9s %9s  %9s %8s %8s %8s %8s %8s\n' program \
+			plain_Minsn fp route framemap statepnt upstare fm/fp text_fp text_rt \
+			text_fm text_sp text_up
+		if prepare_bzip2; then
+			for f_v in fp route framemap statepoint; do
+				fm_build fm-bzip2 "$f_v" "-D_FILE_OFFSET_BITS=64" \
+					"$bzip2_src/bzip2.c" "$bzip2_src/blocksort.c" "$bzip2_src/huffman.c" \
+					"$bzip2_src/crctable.c" "$bzip2_src/randtable.c" "$bzip2_src/compress.c" \
+					"$bzip2_src/decompress.c" "$bzip2_src/bzlib.c"
+			done
+			ln -sfn ../bzip2/plain "$work/fm-bzip2/plain"
+			ln -sfn ../bzip2/instr "$work/fm-bzip2/instr"
+			fm_row fm-bzip2 all -9 -c "$bzip2_small"
+		else
+			echo "bzip2: skipped, its source package cannot be fetched"
+		fi
+		if prepare_sqlite; then
+			for f_v in fp route framemap statepoint; do
+				fm_build fm-sqlite "$f_v" "$sqlite_flags -I$s_amal" "$s_amal/sqlite3.c" \
+					"$sqlite_src/test/speedtest1.c"
+			done
+			ln -sfn ../sqlite/plain "$work/fm-sqlite/plain"
+			ln -sfn ../sqlite/instr "$work/fm-sqlite/instr"
+			fm_row fm-sqlite speedtest --memdb --verify --size 25
+		else
+			echo "sqlite: skipped, $sqlite_why"
+		fi
+	} >>"$work/tables"
+}
+
 all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1 sqlite-compile"
 # shellcheck disable=SC2086 # the list's words
 [ $# -gt 0 ] || set -- $all
 for b in "$@"; do
-	case " $all " in
+	case " $all framemap-estimate " in
 	*" $b "*) ;;
 	*) fail "$b: no such benchmark ($(echo "$all" | sed 's/ /, /g'))" ;;
 	esac
@@ -513,6 +646,7 @@ for b in "$@"; do
 	bzip2-decompress) bench_bzip2_decompress ;;
 	sqlite-speedtest1) bench_sqlite_speedtest1 ;;
 	sqlite-compile) bench_sqlite_compile ;;
+	framemap-estimate) bench_framemap_estimate ;;
 	esac
 done
 echo "ratios: instrumented / plain; '!' marks a ratio above its target"
