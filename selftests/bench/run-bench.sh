@@ -497,8 +497,9 @@ bench_sqlite_compile()
 # source through clang -emit-llvm, opt and llc without stack maps: it must
 # match fp, or the route itself costs something), framemap, statepoint
 # (the same values as deopt bundles of the calls, made gc.statepoints by
-# opt's rewrite-statepoints-for-gc; llc spills them to the stack), and
-# upstare-cc's build.  Instructions under cachegrind, the inputs of the
+# opt's rewrite-statepoints-for-gc; llc spills them to the stack), stpreg
+# (the same, their values in callee-saved registers), and upstare-cc's
+# build.  Instructions under cachegrind, the inputs of the
 # benchmarks' cachegrind runs; the outputs must match plain's.
 fm_tools=""
 
@@ -516,6 +517,29 @@ fm_prepare()
 	fm_tools=1
 }
 
+# fm_llc_registers BASE: BASE.bc to BASE.o with the statepoints' values in
+# callee-saved registers; llc 19 runs out of registers on a few functions
+# (3 of sqlite3.c's), so the module is compiled in 128 parts and a part
+# that fails is compiled with its values spilled, as the statepoint variant
+# (the local symbols of the unit, named as in other units, stay local)
+fm_llc_registers()
+{
+	rm -rf "$1.parts"
+	mkdir "$1.parts"
+	llvm-split-19 -j 128 -o "$1.parts/p" "$1.bc" || return 1
+	for f_p in "$1.parts"/p*; do
+		case $f_p in *.o) continue ;; esac
+		llc-19 -O2 -relocation-model=pic -use-registers-for-deopt-values -filetype=obj \
+			"$f_p" -o "$f_p.o" 2>/dev/null || {
+			echo "$f_p: values spilled (llc ran out of registers)"
+			llc-19 -O2 -relocation-model=pic -filetype=obj "$f_p" -o "$f_p.o" || return 1
+		}
+	done
+	# llvm-split makes the unit's internal symbols hidden globals, to
+	# link its parts; local again, they cannot clash with another unit's
+	ld -r -o "$1.o" "$1.parts"/p*.o && objcopy --localize-hidden "$1.o"
+}
+
 # fm_build NAME VARIANT CPPFLAGS SOURCE...: $work/NAME/VARIANT/prog
 fm_build()
 {
@@ -531,21 +555,25 @@ fm_build()
 		fp)
 			"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $f_flags \
 				-c "$f_src" -o "$f_o.o" ;;
-		route|framemap|statepoint)
+		route|framemap|statepoint|stpreg)
 			"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $f_flags \
 				-Xclang -disable-llvm-passes -emit-llvm -c "$f_src" -o "$f_o.in.bc" &&
 			case $f_v in
 			route) cp "$f_o.in.bc" "$f_o.sm.bc" ;;
 			framemap) "$work/framemap" "$f_o.in.bc" "$f_o.sm.bc" ;;
-			statepoint) "$work/framemap" -d "$f_o.in.bc" "$f_o.sm.bc" ;;
+			statepoint|stpreg) "$work/framemap" -d "$f_o.in.bc" "$f_o.sm.bc" ;;
 			esac &&
 			opt-19 -passes='default<O2>' "$f_o.sm.bc" -o "$f_o.o2.bc" &&
-			if [ "$f_v" = statepoint ]; then
-				opt-19 -passes=rewrite-statepoints-for-gc "$f_o.o2.bc" -o "$f_o.bc"
+			case $f_v in
+			statepoint|stpreg)
+				opt-19 -passes=rewrite-statepoints-for-gc "$f_o.o2.bc" -o "$f_o.bc" ;;
+			*) mv "$f_o.o2.bc" "$f_o.bc" ;;
+			esac &&
+			if [ "$f_v" = stpreg ]; then
+				fm_llc_registers "$f_o"
 			else
-				mv "$f_o.o2.bc" "$f_o.bc"
-			fi &&
-			llc-19 -O2 -relocation-model=pic -filetype=obj "$f_o.bc" -o "$f_o.o" ;;
+				llc-19 -O2 -relocation-model=pic -filetype=obj "$f_o.bc" -o "$f_o.o"
+			fi ;;
 		esac >>"$f_dir/build.log" 2>&1 || {
 			tail -n 30 "$f_dir/build.log" >&2
 			fail "$f_name: $f_v build of $f_src failed (log: $f_dir/build.log)"
@@ -563,7 +591,7 @@ fm_row()
 	r_name=$1 r_filter=$2
 	shift 2
 	r_out=""
-	for r_v in plain fp route framemap statepoint instr; do
+	for r_v in plain fp route framemap statepoint stpreg instr; do
 		r_p=$work/$r_name/$r_v/prog
 		"$r_p" "$@" >"$work/$r_name/$r_v.out" 2>"$work/$r_name/$r_v.err" </dev/null ||
 			fail "$r_name: the $r_v build's run failed"
@@ -575,9 +603,9 @@ fm_row()
 	done
 	echo "$r_name$r_out" | awk '{
 		printf "%-10s %10.1f", $1, $2 / 1e6
-		for (i = 4; i <= 12; i += 2) printf " %9.3f", $i / $2
+		for (i = 4; i <= 14; i += 2) printf " %9.3f", $i / $2
 		printf "  %9.3f", $8 / $4
-		for (i = 5; i <= 13; i += 2) printf " %8.3f", $i / $3
+		for (i = 5; i <= 15; i += 2) printf " %8.3f", $i / $3
 		printf "\n"
 		if ($6 / $4 > 1.01 || $6 / $4 < 0.99)
 			printf "%s: the route alone moves the count by %.3f: the estimate is off by as much\n", $1, $6 / $4 }'
@@ -590,11 +618,11 @@ bench_framemap_estimate()
 	{
 		echo
 		echo "framemap-estimate: stack maps after calls in place of the save code (instructions and program .text, / plain; fm/fp: framemap / fp)"
-		printf '%-10s %10s %9s %9s %9s %9s %9s  %9s %8s %8s %8s %8s %8s\n' program \
-			plain_Minsn fp route framemap statepnt upstare fm/fp text_fp text_rt \
-			text_fm text_sp text_up
+		printf '%-10s %10s %9s %9s %9s %9s %9s %9s  %9s %8s %8s %8s %8s %8s %8s\n' \
+			program plain_Minsn fp route framemap statepnt stpreg upstare fm/fp \
+			text_fp text_rt text_fm text_sp text_sr text_up
 		if prepare_bzip2; then
-			for f_v in fp route framemap statepoint; do
+			for f_v in fp route framemap statepoint stpreg; do
 				fm_build fm-bzip2 "$f_v" "-D_FILE_OFFSET_BITS=64" \
 					"$bzip2_src/bzip2.c" "$bzip2_src/blocksort.c" "$bzip2_src/huffman.c" \
 					"$bzip2_src/crctable.c" "$bzip2_src/randtable.c" "$bzip2_src/compress.c" \
@@ -607,7 +635,7 @@ bench_framemap_estimate()
 			echo "bzip2: skipped, its source package cannot be fetched"
 		fi
 		if prepare_sqlite; then
-			for f_v in fp route framemap statepoint; do
+			for f_v in fp route framemap statepoint stpreg; do
 				fm_build fm-sqlite "$f_v" "$sqlite_flags -I$s_amal" "$s_amal/sqlite3.c" \
 					"$sqlite_src/test/speedtest1.c"
 			done
@@ -617,7 +645,37 @@ bench_framemap_estimate()
 		else
 			echo "sqlite: skipped, $sqlite_why"
 		fi
+		fm_read
 	} >>"$work/tables"
+}
+
+# The run-time half, on one program: locals read back from its native
+# frames through its statepoint records (framemap-read.c), spilled and in
+# callee-saved registers
+fm_read()
+{
+	f_dir=$work/fm-read
+	f_src=$here/framemap-read.c
+	mkdir -p "$f_dir"
+	{
+		"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+			-Xclang -disable-llvm-passes -emit-llvm -c "$f_src" -o "$f_dir/deep.in.bc" &&
+		"$work/framemap" -d "$f_dir/deep.in.bc" "$f_dir/deep.sm.bc" &&
+		opt-19 -passes='default<O2>' "$f_dir/deep.sm.bc" -o "$f_dir/deep.o2.bc" &&
+		opt-19 -passes=rewrite-statepoints-for-gc "$f_dir/deep.o2.bc" -o "$f_dir/deep.bc" &&
+		llc-19 -O2 -relocation-model=pic -filetype=obj "$f_dir/deep.bc" -o "$f_dir/spilled.o" &&
+		llc-19 -O2 -relocation-model=pic -use-registers-for-deopt-values -filetype=obj \
+			"$f_dir/deep.bc" -o "$f_dir/registers.o" &&
+		"$clang" $cflags -fno-omit-frame-pointer -DFRAMEMAP_READER -c "$f_src" \
+			-o "$f_dir/reader.o" &&
+		"$clang" -o "$f_dir/spilled" "$f_dir/spilled.o" "$f_dir/reader.o" -ldw -lelf &&
+		"$clang" -o "$f_dir/registers" "$f_dir/registers.o" "$f_dir/reader.o" -ldw -lelf
+	} >"$f_dir/build.log" 2>&1 || fail "framemap-read: build failed (log: $f_dir/build.log)"
+	for f_v in spilled registers; do
+		echo
+		echo "framemap-read, values $f_v:"
+		"$f_dir/$f_v" || fail "framemap-read: the values read from the frames are not the program's ($f_v)"
+	done
 }
 
 all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1 sqlite-compile"
