@@ -153,6 +153,22 @@ static void collect_locals(struct fn *f, LLVMValueRef func)
 	}
 }
 
+/* OUT (f->words words) = the union of what is live into block B's successors. */
+static void live_out(const struct fn *f, unsigned b, uint64_t *out)
+{
+	LLVMValueRef term = LLVMGetBasicBlockTerminator(f->bb[b]);
+
+	memset(out, 0, f->words * sizeof(uint64_t));
+	for (unsigned s = 0; term && s < LLVMGetNumSuccessors(term); s++) {
+		LLVMBasicBlockRef succ = LLVMGetSuccessor(term, s);
+
+		for (unsigned j = 0; j < f->nbb; j++)
+			if (f->bb[j] == succ)
+				for (unsigned w = 0; w < f->words; w++)
+					out[w] |= f->in[(size_t)j * f->words + w];
+	}
+}
+
 static void liveness(struct fn *f, LLVMValueRef func)
 {
 	unsigned b = 0;
@@ -187,17 +203,8 @@ static void liveness(struct fn *f, LLVMValueRef func)
 		changed = false;
 		for (b = f->nbb; b-- > 0;) {
 			uint64_t out[f->words ? f->words : 1];
-			LLVMValueRef term = LLVMGetBasicBlockTerminator(f->bb[b]);
 
-			memset(out, 0, sizeof(out));
-			for (unsigned s = 0; term && s < LLVMGetNumSuccessors(term); s++) {
-				LLVMBasicBlockRef succ = LLVMGetSuccessor(term, s);
-
-				for (unsigned j = 0; j < f->nbb; j++)
-					if (f->bb[j] == succ)
-						for (unsigned w = 0; w < f->words; w++)
-							out[w] |= f->in[(size_t)j * f->words + w];
-			}
+			live_out(f, b, out);
 			for (unsigned w = 0; w < f->words; w++) {
 				size_t at = (size_t)b * f->words + w;
 				uint64_t v = f->gen[at] | (out[w] & ~f->kill[at]);
@@ -285,7 +292,6 @@ static void map_calls(struct fn *f, LLVMModuleRef m, LLVMValueRef smfn, LLVMType
 
 	for (unsigned b = 0; b < f->nbb; b++) {
 		uint64_t live[f->words ? f->words : 1];
-		LLVMValueRef term = LLVMGetBasicBlockTerminator(f->bb[b]);
 		unsigned ncalls = 0, max = 0;
 
 		for (LLVMValueRef i = LLVMGetFirstInstruction(f->bb[b]); i;
@@ -296,12 +302,7 @@ static void map_calls(struct fn *f, LLVMModuleRef m, LLVMValueRef smfn, LLVMType
 		uint64_t **at = xcalloc(max, sizeof(*at));
 
 		/* live after each instruction, walking the block backwards */
-		memset(live, 0, sizeof(live));
-		for (unsigned s = 0; term && s < LLVMGetNumSuccessors(term); s++)
-			for (unsigned j = 0; j < f->nbb; j++)
-				if (f->bb[j] == LLVMGetSuccessor(term, s))
-					for (unsigned w = 0; w < f->words; w++)
-						live[w] |= f->in[(size_t)j * f->words + w];
+		live_out(f, b, live);
 		for (LLVMValueRef i = LLVMGetLastInstruction(f->bb[b]); i;
 		     i = LLVMGetPreviousInstruction(i)) {
 			bool st;

@@ -350,13 +350,15 @@ prepare_bzip2()
 		bzip2_failed=1
 		return 1
 	}
+	bzip2_sources=""
+	for z_f in bzip2 blocksort huffman crctable randtable compress decompress bzlib; do
+		bzip2_sources="$bzip2_sources $bzip2_src/$z_f.c"
+	done
 	for z_v in plain instr; do
 		z_cc=$clang
 		[ "$z_v" = instr ] && z_cc=$upcc
-		build bzip2 "$z_v" "$z_cc" "-D_FILE_OFFSET_BITS=64" \
-			"$bzip2_src/bzip2.c" "$bzip2_src/blocksort.c" "$bzip2_src/huffman.c" \
-			"$bzip2_src/crctable.c" "$bzip2_src/randtable.c" "$bzip2_src/compress.c" \
-			"$bzip2_src/decompress.c" "$bzip2_src/bzlib.c"
+		# shellcheck disable=SC2086 # the list's words
+		build bzip2 "$z_v" "$z_cc" "-D_FILE_OFFSET_BITS=64" $bzip2_sources
 	done
 	"$clang" -O2 -Wall -o "$work/corpus" "$here/corpus.c" || fail "cannot build corpus"
 	"$work/corpus" 33554432 >"$bzip2_in" || fail "corpus failed"
@@ -540,6 +542,38 @@ fm_llc_registers()
 	ld -r -o "$1.o" "$1.parts"/p*.o && objcopy --localize-hidden "$1.o"
 }
 
+# fm_compile VARIANT CPPFLAGS SOURCE BASE: BASE.o, the SOURCE compiled as
+# VARIANT (fp, route, framemap, statepoint or stpreg) with frame pointers
+fm_compile()
+{
+	c_v=$1 c_flags=$2 c_src=$3 c_o=$4
+	# shellcheck disable=SC2086 # flags are words
+	case $c_v in
+	fp)
+		"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $c_flags \
+			-c "$c_src" -o "$c_o.o" ;;
+	*)
+		"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $c_flags \
+			-Xclang -disable-llvm-passes -emit-llvm -c "$c_src" -o "$c_o.in.bc" &&
+		case $c_v in
+		route) cp "$c_o.in.bc" "$c_o.sm.bc" ;;
+		framemap) "$work/framemap" "$c_o.in.bc" "$c_o.sm.bc" ;;
+		statepoint|stpreg) "$work/framemap" -d "$c_o.in.bc" "$c_o.sm.bc" ;;
+		esac &&
+		opt-19 -passes='default<O2>' "$c_o.sm.bc" -o "$c_o.o2.bc" &&
+		case $c_v in
+		statepoint|stpreg)
+			opt-19 -passes=rewrite-statepoints-for-gc "$c_o.o2.bc" -o "$c_o.bc" ;;
+		*) mv "$c_o.o2.bc" "$c_o.bc" ;;
+		esac &&
+		if [ "$c_v" = stpreg ]; then
+			fm_llc_registers "$c_o"
+		else
+			llc-19 -O2 -relocation-model=pic -filetype=obj "$c_o.bc" -o "$c_o.o"
+		fi ;;
+	esac
+}
+
 # fm_build NAME VARIANT CPPFLAGS SOURCE...: $work/NAME/VARIANT/prog
 fm_build()
 {
@@ -550,31 +584,7 @@ fm_build()
 	f_objs=""
 	for f_src in "$@"; do
 		f_o=$f_dir/$(basename "${f_src%.c}")
-		# shellcheck disable=SC2086 # flags are words
-		case $f_v in
-		fp)
-			"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $f_flags \
-				-c "$f_src" -o "$f_o.o" ;;
-		route|framemap|statepoint|stpreg)
-			"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $f_flags \
-				-Xclang -disable-llvm-passes -emit-llvm -c "$f_src" -o "$f_o.in.bc" &&
-			case $f_v in
-			route) cp "$f_o.in.bc" "$f_o.sm.bc" ;;
-			framemap) "$work/framemap" "$f_o.in.bc" "$f_o.sm.bc" ;;
-			statepoint|stpreg) "$work/framemap" -d "$f_o.in.bc" "$f_o.sm.bc" ;;
-			esac &&
-			opt-19 -passes='default<O2>' "$f_o.sm.bc" -o "$f_o.o2.bc" &&
-			case $f_v in
-			statepoint|stpreg)
-				opt-19 -passes=rewrite-statepoints-for-gc "$f_o.o2.bc" -o "$f_o.bc" ;;
-			*) mv "$f_o.o2.bc" "$f_o.bc" ;;
-			esac &&
-			if [ "$f_v" = stpreg ]; then
-				fm_llc_registers "$f_o"
-			else
-				llc-19 -O2 -relocation-model=pic -filetype=obj "$f_o.bc" -o "$f_o.o"
-			fi ;;
-		esac >>"$f_dir/build.log" 2>&1 || {
+		fm_compile "$f_v" "$f_flags" "$f_src" "$f_o" >>"$f_dir/build.log" 2>&1 || {
 			tail -n 30 "$f_dir/build.log" >&2
 			fail "$f_name: $f_v build of $f_src failed (log: $f_dir/build.log)"
 		}
@@ -623,10 +633,8 @@ bench_framemap_estimate()
 			text_fp text_rt text_fm text_sp text_sr text_up
 		if prepare_bzip2; then
 			for f_v in fp route framemap statepoint stpreg; do
-				fm_build fm-bzip2 "$f_v" "-D_FILE_OFFSET_BITS=64" \
-					"$bzip2_src/bzip2.c" "$bzip2_src/blocksort.c" "$bzip2_src/huffman.c" \
-					"$bzip2_src/crctable.c" "$bzip2_src/randtable.c" "$bzip2_src/compress.c" \
-					"$bzip2_src/decompress.c" "$bzip2_src/bzlib.c"
+				# shellcheck disable=SC2086 # the list's words
+				fm_build fm-bzip2 "$f_v" "-D_FILE_OFFSET_BITS=64" $bzip2_sources
 			done
 			ln -sfn ../bzip2/plain "$work/fm-bzip2/plain"
 			ln -sfn ../bzip2/instr "$work/fm-bzip2/instr"
@@ -658,14 +666,8 @@ fm_read()
 	f_src=$here/framemap-read.c
 	mkdir -p "$f_dir"
 	{
-		"$clang" $cflags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-			-Xclang -disable-llvm-passes -emit-llvm -c "$f_src" -o "$f_dir/deep.in.bc" &&
-		"$work/framemap" -d "$f_dir/deep.in.bc" "$f_dir/deep.sm.bc" &&
-		opt-19 -passes='default<O2>' "$f_dir/deep.sm.bc" -o "$f_dir/deep.o2.bc" &&
-		opt-19 -passes=rewrite-statepoints-for-gc "$f_dir/deep.o2.bc" -o "$f_dir/deep.bc" &&
-		llc-19 -O2 -relocation-model=pic -filetype=obj "$f_dir/deep.bc" -o "$f_dir/spilled.o" &&
-		llc-19 -O2 -relocation-model=pic -use-registers-for-deopt-values -filetype=obj \
-			"$f_dir/deep.bc" -o "$f_dir/registers.o" &&
+		fm_compile statepoint "" "$f_src" "$f_dir/spilled" &&
+		fm_compile stpreg "" "$f_src" "$f_dir/registers" &&
 		"$clang" $cflags -fno-omit-frame-pointer -DFRAMEMAP_READER -c "$f_src" \
 			-o "$f_dir/reader.o" &&
 		"$clang" -o "$f_dir/spilled" "$f_dir/spilled.o" "$f_dir/reader.o" -ldw -lelf &&
@@ -674,7 +676,8 @@ fm_read()
 	for f_v in spilled registers; do
 		echo
 		echo "framemap-read, values $f_v:"
-		"$f_dir/$f_v" || fail "framemap-read: the values read from the frames are not the program's ($f_v)"
+		"$f_dir/$f_v" ||
+			fail "framemap-read: the values read from the frames are not the program's ($f_v)"
 	done
 }
 
@@ -684,7 +687,7 @@ all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtes
 for b in "$@"; do
 	case " $all framemap-estimate " in
 	*" $b "*) ;;
-	*) fail "$b: no such benchmark ($(echo "$all" | sed 's/ /, /g'))" ;;
+	*) fail "$b: no such benchmark ($(echo "$all framemap-estimate" | sed 's/ /, /g'))" ;;
 	esac
 done
 
