@@ -136,7 +136,7 @@ $(OBJ)/instrumentor/%.o: $(SRC)/instrumentor/%.c | $(OBJ)/instrumentor
 $(BIN)/upstare-cc: $(INS_OBJS) $(TOOLS_LIB) | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $^ -o $@ -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib \
-		-lclang -lelf
+		-lclang -lLLVM-19 -lelf
 
 # ------------------------------------------------------- bpf + controller
 # vmlinux.h comes from the running kernel's BTF, skeletons from bpftool:

@@ -28,6 +28,7 @@
 #include "elfread.h"
 #include "instrument.h"
 #include "patch.h"
+#include "records.h"
 #include "strbuf.h"
 #include "upmeta.h"
 
@@ -49,7 +50,7 @@ struct input {
 
 static struct {
 	bool compile_only, assemble_only, preprocess_only, keep, allow_unsupported;
-	bool all_points;
+	bool all_points, records;
 	bool shared, deps_only, patch, explain;
 	const char *output, *base;
 	struct argv_list flags;	/* everything else, to every clang step */
@@ -73,6 +74,8 @@ static void usage(void)
 		"  --allow-unsupported   compile functions with unsupported constructs uninstrumented\n"
 		"  --all-points          an update point at every function's entry and a continuation\n"
 		"                        point after every call, even where no thread can park\n"
+		"  --records             saves as stack-map records read by the runtime, instead of\n"
+		"                        save code after every call (experimental)\n"
 		"  -v                    show each step (also UPSTARE_CC_VERBOSE=1)\n"
 		"  --dump-meta BINARY    print a binary's .upstare metadata as JSON\n"
 		"  --patch --base BASE   build a live-update patch from the new version's sources\n"
@@ -254,6 +257,8 @@ static int parse_args(int argc, char **argv)
 			opt.allow_unsupported = true;
 		} else if (!strcmp(a, "--all-points")) {
 			opt.all_points = true;
+		} else if (!strcmp(a, "--records")) {
+			opt.records = true;
 		} else if (!strcmp(a, "-x") && i + 1 < argc) {
 			lang = strcmp(argv[i + 1], "none") ? argv[i + 1] : NULL;
 			i++;
@@ -307,7 +312,7 @@ static int passthrough(int argc, char **argv)
 	argv_list_push(&a, opt.clang);
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--keep") && strcmp(argv[i], "--allow-unsupported") &&
-		    strcmp(argv[i], "--all-points"))
+		    strcmp(argv[i], "--all-points") && strcmp(argv[i], "--records"))
 			argv_list_push(&a, argv[i]);
 	return cmd_run(&a);
 }
@@ -558,6 +563,74 @@ static int compile_embedded(const char *path, struct argv_list *out)
 	return err;
 }
 
+/* clang: compile the instrumented code at path (language lang) into out. */
+static int compile_c(const char *path, const char *lang, const char *out, const char *mode,
+		     const char *extra)
+{
+	struct argv_list a = { 0 };
+
+	argv_list_push(&a, opt.clang);
+	argv_list_push(&a, mode);
+	if (extra) {
+		argv_list_push(&a, "-emit-llvm");
+		argv_list_push(&a, "-Xclang");
+		argv_list_push(&a, extra);
+	}
+	argv_list_push(&a, "-Qunused-arguments");
+	av_append_compile_flags(&a);
+	argv_list_push(&a, "-w");
+	argv_list_push(&a, "-fno-omit-frame-pointer");
+	argv_list_push(&a, "-mno-omit-leaf-frame-pointer");
+	if (opt.patch)
+		argv_list_push(&a, "-fPIC");
+	argv_list_push(&a, "-x");
+	argv_list_push(&a, lang);
+	argv_list_push(&a, path);
+	argv_list_push(&a, "-o");
+	argv_list_push(&a, out);
+	return cmd_run(&a);
+}
+
+/*
+ * --records: through clang's IR, where records.c makes the saves stack
+ * maps, then as any other IR file (the same flags, so the same code).
+ */
+static int compile_records(const char *cpath, const char *obj)
+{
+	char *bc = replace_ext(cpath, ".bc"), *msg;
+	int err;
+
+	err = compile_c(cpath, "c", bc, "-c", "-disable-llvm-passes");
+	if (!err && opt.assemble_only)
+		err = -1, fprintf(stderr, "upstare-cc: --records makes objects, not assembly (-S)\n");
+	if (!err && records_lower(bc, &msg)) {
+		fprintf(stderr, "upstare-cc: %s: %s\n", bc, msg);
+		free(msg);
+		err = 1;
+	}
+	if (!err)
+		err = compile_c(bc, "ir", obj, "-c", NULL);
+	if (!err) {
+		int r = records_check(obj);
+
+		err = r < 0;
+		if (r > 0) {
+			/* writable: the maps hold absolute addresses (no text relocation) */
+			struct argv_list a = { 0 };
+
+			argv_list_push(&a, objcopy());
+			argv_list_push(&a, "--rename-section=.llvm_stackmaps=" REC_SECTION
+					   ",alloc,load,contents");
+			argv_list_push(&a, obj);
+			err = cmd_run(&a);
+		}
+	}
+	if (!opt.keep)
+		unlink(bc);
+	free(bc);
+	return err;
+}
+
 /* Preprocess, instrument and compile one source into obj (or asm with -S). */
 static int compile_one(struct input *in, const char *obj)
 {
@@ -631,6 +704,7 @@ static int compile_one(struct input *in, const char *obj)
 		io.allow_unsupported = opt.allow_unsupported;
 		io.register_all = opt.patch;
 		io.all_points = opt.all_points;
+		io.records = opt.records;
 		if (cmd_verbose)
 			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
 		err = instrument_file(&io);
@@ -638,21 +712,10 @@ static int compile_one(struct input *in, const char *obj)
 			return err;
 	}
 
-	argv_list_push(&a, opt.clang);
-	argv_list_push(&a, opt.assemble_only ? "-S" : "-c");
-	argv_list_push(&a, "-Qunused-arguments");
-	av_append_compile_flags(&a);
-	argv_list_push(&a, "-w");
-	argv_list_push(&a, "-fno-omit-frame-pointer");
-	argv_list_push(&a, "-mno-omit-leaf-frame-pointer");
-	if (opt.patch)
-		argv_list_push(&a, "-fPIC");
-	argv_list_push(&a, "-x");
-	argv_list_push(&a, "c");
-	argv_list_push(&a, cpath);
-	argv_list_push(&a, "-o");
-	argv_list_push(&a, obj);
-	err = cmd_run(&a);
+	if (opt.records)
+		err = compile_records(cpath, obj);
+	else
+		err = compile_c(cpath, "c", obj, opt.assemble_only ? "-S" : "-c", NULL);
 	if (!err && !opt.assemble_only)
 		err = redirect_wrapped(obj);
 	if (!err && !opt.assemble_only && !opt.patch)

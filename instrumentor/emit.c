@@ -61,6 +61,22 @@ static void emit_shadow_save(struct fctx *f, struct sb *o)
 				  f->frame.locals[i].addr_off, f->frame.locals[i].sp);
 }
 
+static bool in_scope_chain(struct fctx *f, unsigned sc, unsigned of)
+{
+	for (; sc; sc = f->frame.scope_parent[sc])
+		if (sc == of)
+			return true;
+	return false;
+}
+
+static bool is_dead_at(struct cp *c, unsigned i)
+{
+	for (unsigned d = 0; d < c->ndead; d++)
+		if (c->dead[d] == i)
+			return true;
+	return false;
+}
+
 static void emit_save_return(struct fctx *f, struct sb *o);
 
 static void emit_point_save(struct fctx *f, struct sb *o, unsigned id);
@@ -71,6 +87,81 @@ static void emit_local_save(struct sb *o, const struct local *l)
 	sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name, l->size);
 	if (l->addr_taken)
 		sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off, l->name);
+}
+
+/* A record entry: size bytes at what go to offset off of the frame record. */
+static void rec_mem(struct sb *o, unsigned long off, long long size, const char *what)
+{
+	if (size > 0)
+		sb_printf(o, ", %luL, %lldL, (void *)&%s", off, size, what);
+}
+
+/* A record entry: the pointer value v goes to offset off. */
+static void rec_ptr(struct sb *o, unsigned long off, const char *v)
+{
+	sb_printf(o, ", %luL, -1L, (void *)%s", off, v);
+}
+
+static void rec_local(struct sb *o, const struct local *l)
+{
+	rec_mem(o, l->off, l->size, l->name);
+	if (l->addr_taken)
+		sb_printf(o, ", %luL, -1L, (void *)&%s", l->addr_off, l->name);
+}
+
+/*
+ * With records (--records): what the save code of point id would store,
+ * as the macro __US_REC_<f>_<id>: the trailing arguments of the call that
+ * saves there (__upstare_rec(), __upstare_rec_unwind() or
+ * __upstare_rec_poll()), which records.c makes a statepoint calling the
+ * runtime, which copies the values from where the compiler keeps them
+ * (userlib/records.c).  The same stores as
+ * emit_unwind(), emit_save_block() and emit_point_save() generate: the
+ * temporaries live at the point, the locals of the block scopes around it,
+ * the function-scope and address-taken locals, and the side-stack
+ * pointers; or, at a point with dead locals, what emit_point_save() saves.
+ */
+static void emit_records(struct fctx *f, struct sb *o)
+{
+	for (unsigned id = 0; id < f->frame.ncps; id++) {
+		struct cp *c = &f->frame.cps[id];
+
+		sb_printf(o, "#define __US_REC_%s_%u", f->fi->ename, id);
+		for (unsigned i = 0; i < f->frame.nlocals; i++) {
+			struct local *l = &f->frame.locals[i];
+
+			if (l->temp > c->tlo && l->temp <= c->thi)
+				rec_mem(o, l->off, l->size, l->name);
+		}
+		for (unsigned sc = c->ndead ? 0 : c->scope; sc; sc = f->frame.scope_parent[sc])
+			for (unsigned i = 0; i < f->frame.nlocals; i++) {
+				struct local *l = &f->frame.locals[i];
+
+				if (!l->temp && l->scope == sc && !l->addr_taken)
+					rec_mem(o, l->off, l->size, l->name);
+			}
+		for (unsigned i = 0; i < f->frame.nlocals; i++) {
+			struct local *l = &f->frame.locals[i];
+
+			if (l->temp)
+				continue;
+			if (!c->ndead) {
+				if (!l->scope || l->addr_taken)
+					rec_local(o, l);
+				continue;
+			}
+			if (l->scope && !l->addr_taken && !in_scope_chain(f, c->scope, l->scope))
+				continue;
+			if (!is_dead_at(c, i))
+				rec_local(o, l);
+			else if (l->addr_taken)
+				rec_ptr(o, l->addr_off, "0");
+		}
+		for (unsigned i = 0; i < f->frame.nlocals; i++)
+			if (f->frame.locals[i].shadow)
+				rec_ptr(o, f->frame.locals[i].addr_off, f->frame.locals[i].sp);
+		sb_puts(o, "\n");
+	}
 }
 
 /*
@@ -86,6 +177,12 @@ static void emit_local_save(struct sb *o, const struct local *l)
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
 	sb_puts(o, "if (0) {\n");
+	if (f->t->o->records) {
+		sb_puts(o, "__us_save_ret: ;\n");
+		emit_save_return(f, o);
+		sb_puts(o, "}\n");
+		return;
+	}
 	for (unsigned sc = f->frame.nscopes; sc >= 1; sc--) {
 		unsigned parent = f->frame.scope_parent[sc];
 
@@ -120,21 +217,7 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 	sb_puts(o, "}\n");
 }
 
-static bool in_scope_chain(struct fctx *f, unsigned sc, unsigned of)
-{
-	for (; sc; sc = f->frame.scope_parent[sc])
-		if (sc == of)
-			return true;
-	return false;
-}
 
-static bool is_dead_at(struct cp *c, unsigned i)
-{
-	for (unsigned d = 0; d < c->ndead; d++)
-		if (c->dead[d] == i)
-			return true;
-	return false;
-}
 
 /*
  * The save block of a continuation point where some locals are dead: what
@@ -472,7 +555,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	unsigned n = get_kids(fi->cur, &kids), i, bb;
 	unsigned long size;
 	struct sb o = { 0 }, hdr = { 0 };
-	bool registered;
+	bool registered, rec = t->o->records;
 	const char *entry_save;
 
 	for (i = 0; i < n; i++)
@@ -530,6 +613,8 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		sb_printf(&o, "%s;\n%s", hdr.s, f->text.statics.s);
 	sb_printf(&o, "static const struct __upstare_fdesc __us_fd_%s;\n", fi->ename);
 	emit_hops(f, &o);
+	if (rec && !fi->quiet)
+		emit_records(f, &o);
 	if (fi->nshadow)
 		sb_printf(&o, "#undef __US_RELEASE\n#define __US_RELEASE "
 			      "((char *)(%1$s) >= __upstare_sh_base && (char *)(%1$s) <= "
@@ -545,8 +630,9 @@ void emit_function(struct tu *t, struct fninfo *fi)
 		/* the thread is rebuilding its stack, or must save this frame */
 		sb_printf(&o, "if (__builtin_expect(__US_PENDING, 0) && "
 			      "(__us_fr = (char *)__upstare_enter(&__us_fd_%s))) {\n"
-			      "if ((unsigned long)__us_fr & 1) { __us_fr--; goto %s; }\n",
-			  fi->ename, entry_save);
+			      "if ((unsigned long)__us_fr & 1) { __us_fr--; %s%s%s; }\n",
+			  fi->ename, rec ? "__upstare_rec(0U __US_REC_" : "goto ", rec ? fi->ename : "",
+			  rec ? "_0); goto __us_save_ret" : entry_save);
 		emit_restore(f, &o);
 		sb_puts(&o, "}\n");
 		emit_save_block(f, &o);

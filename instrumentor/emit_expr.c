@@ -104,7 +104,11 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 		emit_assign(f, tmp, c.s, clang_getCursorType(call));
 	else
 		out(f, "%s;\n", c.s);
-	if (!quiet) {
+	if (!quiet && f->t->o->records)
+		out(f, "if (__builtin_expect(__US_PENDING, 0) && __upstare_rec_unwind("
+		       "&__us_fd_%1$s, %2$uU __US_REC_%1$s_%2$u)) goto __us_save_ret;\n",
+		    f->fi->ename, id);
+	else if (!quiet) {
 		out(f, "if (__builtin_expect(__US_PENDING, 0) && (__us_fr = (char *)"
 		       "__upstare_unwind_at(&__us_fd_%s, %u))) ", f->fi->ename, id);
 		emit_unwind(f, id);

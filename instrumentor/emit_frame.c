@@ -257,6 +257,18 @@ void emit_poll(struct fctx *f, const char *key, unsigned line, const char *kind,
 
 	if (!clang_Cursor_isNull(body) && !f->nest.copy)
 		dead_at_loop_head(f, &f->frame.cps[id], body);
+	if (f->t->o->records) {
+		/* one call: it saves the frame from its record (records.c) */
+		if (head)
+			out(f, "__us_h%u%s: if (__builtin_expect(__US_PENDING, 0)) { __US_HOP%s_%s_%u ",
+			    f->nest.hops_open[f->nest.nhops_open - 1], r, f->nest.copy ? "R" : "",
+			    f->fi->ename, f->nest.hops_open[f->nest.nhops_open - 1]);
+		else
+			out(f, "if (__builtin_expect(__US_PENDING, 0)) { ");
+		out(f, "if (__upstare_rec_poll(&__us_fd_%1$s, %2$uU __US_REC_%1$s_%2$u)) "
+		       "goto __us_save_ret; }\n__us_l%2$u%3$s: ;\n", f->fi->ename, id, r);
+		return;
+	}
 	if (head) {
 		unsigned h = f->nest.hops_open[f->nest.nhops_open - 1];
 

@@ -504,6 +504,20 @@ static int write_output(struct tu *t, const char *path)
 	copy_text(t, &o, pos, t->len);
 	sb_puts(&o, "\n");
 	emit_meta_section(t, &o);
+	/*
+	 * --records: the module's stack maps (every object's, renamed
+	 * upstare_maps, linked together) known to the runtime while it is
+	 * loaded; a patch's come with it instead (struct __upstare_patch).
+	 */
+	if (t->o->records && !t->o->register_all)
+		sb_puts(&o, "extern const char __start_upstare_maps[] "
+			    "__attribute__((weak, visibility(\"hidden\")));\n"
+			    "extern const char __stop_upstare_maps[] "
+			    "__attribute__((weak, visibility(\"hidden\")));\n"
+			    "__attribute__((constructor)) static void __us_maps_on(void)\n"
+			    "{ __upstare_rec_register(__start_upstare_maps, __stop_upstare_maps); }\n"
+			    "__attribute__((destructor)) static void __us_maps_off(void)\n"
+			    "{ __upstare_rec_unregister(__start_upstare_maps); }\n");
 	fp = fopen(path, "w");
 	if (!fp || fwrite(o.s, 1, o.len, fp) != o.len || fclose(fp)) {
 		fprintf(stderr, "upstare-cc: %s: %s\n", path, strerror(errno));

@@ -13,6 +13,7 @@ struct instr_opts {
 	bool allow_unsupported;		/* compile unsupported functions uninstrumented */
 	bool register_all;		/* describe static functions too (patches) */
 	bool all_points;		/* no quiet functions (park.c) */
+	bool records;			/* saves as stack-map records (records.c) */
 };
 
 /* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */

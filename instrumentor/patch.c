@@ -826,6 +826,10 @@ int patch_link(const struct patch_opts *po)
 		"__attribute__((weak, visibility(\"hidden\")));\n"
 		"extern const char __stop_upstare_xf[] "
 		"__attribute__((weak, visibility(\"hidden\")));\n"
+		"extern const char __start_upstare_maps[] "
+		"__attribute__((weak, visibility(\"hidden\")));\n"
+		"extern const char __stop_upstare_maps[] "
+		"__attribute__((weak, visibility(\"hidden\")));\n"
 		"extern int __upstare_main_thunk(int, char **, char **) "
 		"__attribute__((weak));\n");
 	/* record types whose layout changed: locals of them are converted by
@@ -894,7 +898,8 @@ int patch_link(const struct patch_opts *po)
 	sb_printf(&info, "const struct __upstare_patch __upstare_patch_info = {\n"
 		  "\t%u, %u, \"%s\", __start_upstare_fn, __stop_upstare_fn,\n"
 		  "\t__start_upstare_xf, __stop_upstare_xf, (void *)__upstare_main_thunk, moves,\n"
-		  "\t%u, changed_types, %u, type_convs, %u, watches, %u, statics\n"
+		  "\t%u, changed_types, %u, type_convs, %u, watches, %u, statics,\n"
+		  "\t__start_upstare_maps, __stop_upstare_maps\n"
 		  "};\n", __UPSTARE_ABI, nmoves, base.build_id, nchanged, nconvs, wl.n, nstatics);
 	asm_section(&info, ".upstare_base", base.build_id);
 	if (storage.s)

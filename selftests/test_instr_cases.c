@@ -12,7 +12,8 @@
  * so every saved frame, restored local and repeated call is checked too.
  * The -O0 instrumented build uses --all-points, so calls to functions that
  * cannot park (which get no continuation point by default) are unwound and
- * rebuilt there as well.
+ * rebuilt there as well.  Both builds are made and run a second time with
+ * --records (saves as stack-map records).
  * The plain builds must agree with each other and exit with the expected
  * status, so a case that is itself nondeterministic or wrong is reported as
  * such instead of blaming the instrumentor.
@@ -361,14 +362,14 @@ out:
 
 /* Build and run CASE at one optimization level with both compilers. */
 static bool diff_at(struct test_ctx *ctx, const char *src, const struct case_spec *spec,
-		    const char *opt, char **plain_out)
+		    const char *opt, const char *extra, char **plain_out)
 {
 	struct cmd_result plain = { 0 };
 	char pbin[320], ibin[320], what[96], iflags[64];
 	bool ok = false;
 
 	snprintf(pbin, sizeof(pbin), "%s/plain%s", ctx->tmpdir, opt);
-	snprintf(ibin, sizeof(ibin), "%s/upstare%s", ctx->tmpdir, opt);
+	snprintf(ibin, sizeof(ibin), "%s/upstare%s%s", ctx->tmpdir, opt, *extra ? "-rec" : "");
 	snprintf(what, sizeof(what), "plain build at %s", opt);
 	if (!build(what, plain_cc(), opt, spec->cflags, src, pbin))
 		return false;
@@ -376,7 +377,8 @@ static bool diff_at(struct test_ctx *ctx, const char *src, const struct case_spe
 	 * At -O0 with --all-points, so that every call site's unwind and
 	 * rebuild is exercised even in functions that cannot park by default.
 	 */
-	snprintf(iflags, sizeof(iflags), "%s%s", opt, strcmp(opt, "-O0") ? "" : " --all-points");
+	snprintf(iflags, sizeof(iflags), "%s%s%s", opt, strcmp(opt, "-O0") ? "" : " --all-points",
+		 extra);
 	snprintf(what, sizeof(what), "upstare-cc build at %s", iflags);
 	if (!build(what, upstare_cc(), iflags, spec->cflags, src, ibin))
 		return false;
@@ -559,8 +561,15 @@ static enum test_result run_case(struct test_ctx *ctx)
 
 	if (!have_upstare_cc() || !load_case(ctx, src, &spec))
 		return TEST_FAIL;
-	ok = diff_at(ctx, src, &spec, "-O2", &out_o2);
-	ok = diff_at(ctx, src, &spec, "-O0", &out_o0) && ok;
+	ok = diff_at(ctx, src, &spec, "-O2", "", &out_o2);
+	ok = diff_at(ctx, src, &spec, "-O0", "", &out_o0) && ok;
+	/* the saves as stack-map records (--records): the same again */
+	for (int i = 0; i < 2; i++) {
+		char *out = NULL;
+
+		ok = diff_at(ctx, src, &spec, i ? "-O0" : "-O2", " --records", &out) && ok;
+		free(out);
+	}
 	if (out_o2 && out_o0 &&
 	    !same_output("plain builds (the case is not deterministic)", "-O2", out_o2, "-O0",
 			 out_o0))

@@ -5,6 +5,10 @@
  * changes type in v3 (int -> long) and back (long -> int): each time it
  * gets new storage and its transformer carries the value, and main's
  * counter carries over every time.
+ *
+ * update/chain_records: the same, the program and every patch built with
+ * --records (saves as stack-map records, userlib/records.c), so that each
+ * update after the first unwinds frames of a patch through its maps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +39,7 @@ static bool apply(struct upd *u, const struct step *s, const char *prev)
 			 last_hits + 1);
 }
 
-static enum test_result run(struct test_ctx *ctx)
+static enum test_result run_with(struct test_ctx *ctx, const char *flags)
 {
 	static const struct step steps[] = {
 		{ "v2.so", "v2", 1000 }, { "v3.so", "v3", 1 }, { "back.so", "v1", 1 },
@@ -44,11 +48,17 @@ static enum test_result run(struct test_ctx *ctx)
 	const char *prev = "v1";
 	struct upd u;
 
+	char srcs[4][64];
+
 	if (!upd_init(&u, ctx, "chain", &res))
 		return res;
-	if (!upd_prepare(&u, "v2/prog.c") ||
-	    !upd_patch(&u, "v2.so", "v3.so", "v3/prog.c to_v3.c") ||
-	    !upd_patch(&u, "v3.so", "back.so", "v1/prog.c to_v1.c") ||
+	snprintf(srcs[0], sizeof(srcs[0]), "%sv1/prog.c", flags);
+	snprintf(srcs[1], sizeof(srcs[1]), "%sv2/prog.c", flags);
+	snprintf(srcs[2], sizeof(srcs[2]), "%sv3/prog.c to_v3.c", flags);
+	snprintf(srcs[3], sizeof(srcs[3]), "%sv1/prog.c to_v1.c", flags);
+	if (!upd_build(&u, "v1", srcs[0]) || !upd_patch(&u, "v1", "v2.so", srcs[1]) ||
+	    !upd_patch(&u, "v2.so", "v3.so", srcs[2]) ||
+	    !upd_patch(&u, "v3.so", "back.so", srcs[3]) ||
 	    !upd_run(&u, "v1 n=20 "))
 		goto out;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -62,4 +72,15 @@ out:
 	return res;
 }
 
+static enum test_result run(struct test_ctx *ctx)
+{
+	return run_with(ctx, "");
+}
+
+static enum test_result run_records(struct test_ctx *ctx)
+{
+	return run_with(ctx, "--records ");
+}
+
 UPDATE_TEST(chain, run)
+UPDATE_TEST(chain_records, run_records)

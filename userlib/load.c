@@ -977,11 +977,15 @@ unsigned upstare__obj_own(const struct upstare__obj *o, struct upstare__range *r
 void upstare__obj_retire(struct upstare__obj *o)
 {
 	struct upstare__obj **pp = &applied;
+	const struct __upstare_patch *p;
 
 	while (*pp && *pp != o)
 		pp = &(*pp)->next;
 	if (!*pp)
 		return;
+	p = upstare__obj_sym(o, "__upstare_patch_info");
+	if (p)
+		upstare__rec_remove(p->maps_begin);
 	*pp = o->next;
 	if (applied_tail == &o->next)
 		applied_tail = pp;

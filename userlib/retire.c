@@ -97,6 +97,13 @@ static void *grow(void *p, size_t old, size_t size)
 	return n;
 }
 
+static void add_own(struct scan *s, uintptr_t lo, uintptr_t hi);
+
+static void own_cb(void *arg, uintptr_t lo, uintptr_t hi)
+{
+	add_own(arg, lo, hi);
+}
+
 static void add_own(struct scan *s, uintptr_t lo, uintptr_t hi)
 {
 	if (s->nown == s->capown) {
@@ -434,6 +441,8 @@ void upstare__retire_patches(void)
 
 		add_own(s, a.lo, a.hi);
 	}
+	/* the index of the stack maps, which points into every patch's */
+	upstare__rec_own(own_cb, s);
 	/* the runtime's tables of threads and its control block: no pointer
 	 * there names a patch's code or data */
 	add_own(s, (uintptr_t)upstare_threads, (uintptr_t)(upstare_threads + UPSTARE_MAX_THREADS));

@@ -88,6 +88,26 @@ void *__upstare_unwind_at(const struct __upstare_fdesc *fd, unsigned int cp);
  */
 void *__upstare_poll_save(const struct __upstare_fdesc *fd, unsigned int cp);
 /*
+ * upstare-cc --records: the saves are calls listing the stores they would
+ * make (off, size, what, ...; size -1: what is a pointer to store), which
+ * upstare-cc makes statepoints calling the stubs, with the values in the
+ * call's stack-map record (instrumentor/records.c, userlib/records.c):
+ * __upstare_rec() saves into the frame record just pushed (at entry);
+ * __upstare_rec_unwind() is __upstare_unwind_at() and the save, nonzero
+ * when it saved; __upstare_rec_poll() is __upstare_poll_save() and the
+ * save.  In the record, how is size << 2 | kind.
+ */
+enum { __UPSTARE_REC_VALUE, __UPSTARE_REC_MEMORY, __UPSTARE_REC_POINTER, __UPSTARE_REC_MEMORY_AT };
+void __upstare_rec(unsigned int cp, ...);
+int __upstare_rec_unwind(const struct __upstare_fdesc *fd, unsigned int cp, ...);
+int __upstare_rec_poll(const struct __upstare_fdesc *fd, unsigned int cp, ...);
+void __upstare_rec_stub(void);
+int __upstare_rec_unwind_stub(const struct __upstare_fdesc *fd, unsigned int cp);
+int __upstare_rec_poll_stub(const struct __upstare_fdesc *fd, unsigned int cp);
+/* A module's stack maps, from each of its objects' constructor (counted). */
+void __upstare_rec_register(const void *begin, const void *end);
+void __upstare_rec_unregister(const void *begin);
+/*
  * The function's entry copies out the record __upstare_enter popped, then
  * goes to its continuation point through the heads of the loops that
  * enclose it, where __upstare_resuming() gives the record back, until
@@ -250,6 +270,7 @@ struct __upstare_patch {
 	const struct __upstare_watch *watches;
 	unsigned int nstatics;
 	const struct __upstare_static *statics;	/* the base's */
+	const void *maps_begin, *maps_end;	/* its stack maps (upstare-cc --records) */
 };
 
 /*
@@ -259,8 +280,8 @@ struct __upstare_patch {
  * conversions of changed globals and of locals of changed types, and
  * checks of pointers to changed records; 9: counted PTR steps (heap arrays);
  * 10: struct upstare_xform (upstare.h) gains hook (PRE_COMMIT, ON_ROLLBACK);
- * the base's statics
+ * the base's statics; 11: stack maps of saves (--records), __upstare_rec
  */
-#define __UPSTARE_ABI 10
+#define __UPSTARE_ABI 11
 
 #endif
