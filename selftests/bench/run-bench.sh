@@ -33,7 +33,9 @@
 # records and random bytes, which bzip2 makes a third of), sqlite-speedtest1
 # (SQLite 3.40.1's speedtest1 --size 100 on an in-memory database, with the
 # amalgamation sqlite3.c generated from the source package), and
-# sqlite-compile (the compiler itself on sqlite3.c).  The programs come
+# sqlite-compile (the compiler itself on sqlite3.c), and records (bzip2 and
+# SQLite built with upstare-cc --records as well: instructions and program
+# .text against plain, beside the default build's).  The programs come
 # from Debian's source packages, fetched with fetch-src.sh.
 #
 # After the table, two more:
@@ -595,23 +597,39 @@ fm_build()
 		fail "$f_name: $f_v link failed (log: $f_dir/build.log)"
 }
 
+# variant_counts NAME FILTER "VARIANT..." ARG...: for each build
+# $work/NAME/VARIANT/prog, its instructions on ARG... and its program .text,
+# on one line; every variant's output checked against the first's
+variant_counts()
+{
+	v_name=$1 v_filter=$2 v_list=$3
+	shift 3
+	v_out=""
+	v_first=""
+	for v_v in $v_list; do
+		v_p=$work/$v_name/$v_v/prog
+		"$v_p" "$@" >"$work/$v_name/$v_v.out" 2>"$work/$v_name/$v_v.err" </dev/null ||
+			fail "$v_name: the $v_v build's run failed"
+		run_output "$work/$v_name/$v_v" "$v_filter" >"$work/$v_name/$v_v.cmp"
+		if [ -z "$v_first" ]; then
+			v_first=$v_v
+		else
+			cmp -s "$work/$v_name/$v_first.cmp" "$work/$v_name/$v_v.cmp" ||
+				fail "$v_name: the $v_v build printed something else than $v_first"
+		fi
+		# shellcheck disable=SC2046
+		v_out="$v_out $(insn_count "$v_p" "$@") $(text_size $(ls "$work/$v_name/$v_v"/*.o))"
+	done
+	echo "$v_out"
+}
+
 # fm_row NAME FILTER ARG...: one line of the table, outputs checked
 fm_row()
 {
 	r_name=$1 r_filter=$2
 	shift 2
-	r_out=""
-	for r_v in plain fp route framemap statepoint stpreg instr; do
-		r_p=$work/$r_name/$r_v/prog
-		"$r_p" "$@" >"$work/$r_name/$r_v.out" 2>"$work/$r_name/$r_v.err" </dev/null ||
-			fail "$r_name: the $r_v build's run failed"
-		run_output "$work/$r_name/$r_v" "$r_filter" >"$work/$r_name/$r_v.cmp"
-		[ "$r_v" = plain ] || cmp -s "$work/$r_name/plain.cmp" "$work/$r_name/$r_v.cmp" ||
-			fail "$r_name: the $r_v build printed something else than plain"
-		# shellcheck disable=SC2046
-		r_out="$r_out $(insn_count "$r_p" "$@") $(text_size $(ls "$work/$r_name/$r_v"/*.o))"
-	done
-	echo "$r_name$r_out" | awk '{
+	r_out=$(variant_counts "$r_name" "$r_filter" "plain fp route framemap statepoint stpreg instr" "$@")
+	echo "$r_name $r_out" | awk '{
 		printf "%-10s %10.1f", $1, $2 / 1e6
 		for (i = 4; i <= 14; i += 2) printf " %9.3f", $i / $2
 		printf "  %9.3f", $8 / $4
@@ -681,7 +699,47 @@ fm_read()
 	done
 }
 
-all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1 sqlite-compile"
+# The saves as stack-map records (upstare-cc --records, instrumentor.rst):
+# bzip2 and SQLite built that way too, their instructions (the cachegrind
+# inputs) and program .text against plain, beside today's build's
+bench_records()
+{
+	{
+		echo
+		echo "records: upstare-cc --records (saves as stack-map records), / plain"
+		printf '%-10s %10s %9s %9s %9s %9s\n' program plain_Minsn insn_in insn_rec text_in text_rec
+		if prepare_bzip2; then
+			# shellcheck disable=SC2086 # the list's words
+			build bzip2 records "$upcc" "--records -D_FILE_OFFSET_BITS=64" $bzip2_sources
+			rec_row bzip2 all -9 -c "$bzip2_small"
+		else
+			echo "bzip2: skipped, its source package cannot be fetched"
+		fi
+		if prepare_sqlite; then
+			build sqlite records "$upcc" "--records $sqlite_flags -I$s_amal" \
+				"$s_amal/sqlite3.c" "$sqlite_src/test/speedtest1.c"
+			rec_row sqlite speedtest --memdb --verify --size 25
+		else
+			echo "sqlite: skipped, $sqlite_why"
+		fi
+	} >>"$work/tables"
+}
+
+rec_row()
+{
+	r_name=$1 r_filter=$2
+	shift 2
+	r_out=$(variant_counts "$r_name" "$r_filter" "plain instr records" "$@")
+	# "-" for the instructions without valgrind
+	echo "$r_name $r_out" | awk '{
+		if ($2 + 0 > 0)
+			printf "%-10s %10.1f %9.3f %9.3f", $1, $2 / 1e6, $4 / $2, $6 / $2
+		else
+			printf "%-10s %10s %9s %9s", $1, "-", "-", "-"
+		printf " %9.3f %9.3f\n", $5 / $3, $7 / $3 }'
+}
+
+all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1 sqlite-compile records"
 # shellcheck disable=SC2086 # the list's words
 [ $# -gt 0 ] || set -- $all
 for b in "$@"; do
@@ -708,6 +766,7 @@ for b in "$@"; do
 	sqlite-speedtest1) bench_sqlite_speedtest1 ;;
 	sqlite-compile) bench_sqlite_compile ;;
 	framemap-estimate) bench_framemap_estimate ;;
+	records) bench_records ;;
 	esac
 done
 echo "ratios: instrumented / plain; '!' marks a ratio above its target"
