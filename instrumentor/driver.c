@@ -50,7 +50,7 @@ struct input {
 
 static struct {
 	bool compile_only, assemble_only, preprocess_only, keep, allow_unsupported;
-	bool all_points, records;
+	bool all_points, no_records;
 	bool shared, deps_only, patch, explain;
 	const char *output, *base;
 	struct argv_list flags;	/* everything else, to every clang step */
@@ -74,8 +74,8 @@ static void usage(void)
 		"  --allow-unsupported   compile functions with unsupported constructs uninstrumented\n"
 		"  --all-points          an update point at every function's entry and a continuation\n"
 		"                        point after every call, even where no thread can park\n"
-		"  --records             saves as stack-map records read by the runtime, instead of\n"
-		"                        save code after every call (experimental)\n"
+		"  --no-records          save code at every continuation point, instead of the\n"
+		"                        stack-map records the runtime reads (--records, default)\n"
 		"  -v                    show each step (also UPSTARE_CC_VERBOSE=1)\n"
 		"  --dump-meta BINARY    print a binary's .upstare metadata as JSON\n"
 		"  --patch --base BASE   build a live-update patch from the new version's sources\n"
@@ -258,7 +258,9 @@ static int parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--all-points")) {
 			opt.all_points = true;
 		} else if (!strcmp(a, "--records")) {
-			opt.records = true;
+			opt.no_records = false;
+		} else if (!strcmp(a, "--no-records")) {
+			opt.no_records = true;
 		} else if (!strcmp(a, "-x") && i + 1 < argc) {
 			lang = strcmp(argv[i + 1], "none") ? argv[i + 1] : NULL;
 			i++;
@@ -312,7 +314,8 @@ static int passthrough(int argc, char **argv)
 	argv_list_push(&a, opt.clang);
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--keep") && strcmp(argv[i], "--allow-unsupported") &&
-		    strcmp(argv[i], "--all-points") && strcmp(argv[i], "--records"))
+		    strcmp(argv[i], "--all-points") && strcmp(argv[i], "--records") &&
+		    strcmp(argv[i], "--no-records"))
 			argv_list_push(&a, argv[i]);
 	return cmd_run(&a);
 }
@@ -563,6 +566,23 @@ static int compile_embedded(const char *path, struct argv_list *out)
 	return err;
 }
 
+/*
+ * Saves as stack-map records (records.c), unless --no-records, or the
+ * output is not an object whose maps upstare-cc can check and rename:
+ * assembly (-S), IR (-emit-llvm), or an LTO object (-flto), whose code is
+ * generated at link time.  Those get the save code.
+ */
+static bool use_records(void)
+{
+	if (opt.no_records || opt.assemble_only)
+		return false;
+	for (int i = 0; i < opt.flags.n; i++)
+		if (!strcmp(opt.flags.v[i], "-emit-llvm") ||
+		    (!strncmp(opt.flags.v[i], "-flto", 5) && strcmp(opt.flags.v[i], "-flto=no")))
+			return false;
+	return true;
+}
+
 /* clang: compile the instrumented code at path (language lang) into out. */
 static int compile_c(const char *path, const char *lang, const char *out, const char *mode,
 		     const char *extra)
@@ -592,8 +612,9 @@ static int compile_c(const char *path, const char *lang, const char *out, const 
 }
 
 /*
- * --records: through clang's IR, where records.c makes the saves stack
- * maps, then as any other IR file (the same flags, so the same code).
+ * Saves as records (the default; instrumentor.rst): through clang's IR,
+ * where records.c makes the saves statepoints, then as any other IR file
+ * (the same flags, so the same code).
  */
 static int compile_records(const char *cpath, const char *obj)
 {
@@ -601,8 +622,6 @@ static int compile_records(const char *cpath, const char *obj)
 	int err;
 
 	err = compile_c(cpath, "c", bc, "-c", "-disable-llvm-passes");
-	if (!err && opt.assemble_only)
-		err = -1, fprintf(stderr, "upstare-cc: --records makes objects, not assembly (-S)\n");
 	if (!err && records_lower(bc, &msg)) {
 		fprintf(stderr, "upstare-cc: %s: %s\n", bc, msg);
 		free(msg);
@@ -704,7 +723,7 @@ static int compile_one(struct input *in, const char *obj)
 		io.allow_unsupported = opt.allow_unsupported;
 		io.register_all = opt.patch;
 		io.all_points = opt.all_points;
-		io.records = opt.records;
+		io.records = use_records();
 		if (cmd_verbose)
 			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
 		err = instrument_file(&io);
@@ -712,7 +731,7 @@ static int compile_one(struct input *in, const char *obj)
 			return err;
 	}
 
-	if (opt.records)
+	if (use_records())
 		err = compile_records(cpath, obj);
 	else
 		err = compile_c(cpath, "c", obj, opt.assemble_only ? "-S" : "-c", NULL);

@@ -6,9 +6,10 @@
  * gets new storage and its transformer carries the value, and main's
  * counter carries over every time.
  *
- * update/chain_records: the same, the program and every patch built with
- * --records (saves as stack-map records, userlib/records.c), so that each
- * update after the first unwinds frames of a patch through its maps.
+ * Every update after the first unwinds frames of a patch through the
+ * patch's stack maps (userlib/records.c).  update/chain_save_code: the
+ * same, the program and every patch built with --no-records (the saves
+ * as code).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,10 +78,10 @@ static enum test_result run(struct test_ctx *ctx)
 	return run_with(ctx, "");
 }
 
-static enum test_result run_records(struct test_ctx *ctx)
+static enum test_result run_save_code(struct test_ctx *ctx)
 {
-	return run_with(ctx, "--records ");
+	return run_with(ctx, "--no-records ");
 }
 
 UPDATE_TEST(chain, run)
-UPDATE_TEST(chain_records, run_records)
+UPDATE_TEST(chain_save_code, run_save_code)

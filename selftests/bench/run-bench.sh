@@ -33,9 +33,9 @@
 # records and random bytes, which bzip2 makes a third of), sqlite-speedtest1
 # (SQLite 3.40.1's speedtest1 --size 100 on an in-memory database, with the
 # amalgamation sqlite3.c generated from the source package), and
-# sqlite-compile (the compiler itself on sqlite3.c), and records (bzip2 and
-# SQLite built with upstare-cc --records as well: instructions and program
-# .text against plain, beside the default build's).  The programs come
+# sqlite-compile (the compiler itself on sqlite3.c), and save-code (bzip2
+# and SQLite built with upstare-cc --no-records as well, the saves as code:
+# instructions and program .text against plain, beside the default build's).  The programs come
 # from Debian's source packages, fetched with fetch-src.sh.
 #
 # After the table, two more:
@@ -699,37 +699,38 @@ fm_read()
 	done
 }
 
-# The saves as stack-map records (upstare-cc --records, instrumentor.rst):
-# bzip2 and SQLite built that way too, their instructions (the cachegrind
-# inputs) and program .text against plain, beside today's build's
-bench_records()
+# The saves as code (upstare-cc --no-records, instrumentor.rst), as before
+# they were stack-map records: bzip2 and SQLite built that way too, their
+# instructions (the cachegrind inputs) and program .text against plain,
+# beside the default build's
+bench_save_code()
 {
 	{
 		echo
-		echo "records: upstare-cc --records (saves as stack-map records), / plain"
-		printf '%-10s %10s %9s %9s %9s %9s\n' program plain_Minsn insn_in insn_rec text_in text_rec
+		echo "save-code: upstare-cc --no-records (the saves as code) beside the default, / plain"
+		printf '%-10s %10s %9s %9s %9s %9s\n' program plain_Minsn insn_in insn_code text_in text_code
 		if prepare_bzip2; then
 			# shellcheck disable=SC2086 # the list's words
-			build bzip2 records "$upcc" "--records -D_FILE_OFFSET_BITS=64" $bzip2_sources
-			rec_row bzip2 all -9 -c "$bzip2_small"
+			build bzip2 code "$upcc" "--no-records -D_FILE_OFFSET_BITS=64" $bzip2_sources
+			code_row bzip2 all -9 -c "$bzip2_small"
 		else
 			echo "bzip2: skipped, its source package cannot be fetched"
 		fi
 		if prepare_sqlite; then
-			build sqlite records "$upcc" "--records $sqlite_flags -I$s_amal" \
+			build sqlite code "$upcc" "--no-records $sqlite_flags -I$s_amal" \
 				"$s_amal/sqlite3.c" "$sqlite_src/test/speedtest1.c"
-			rec_row sqlite speedtest --memdb --verify --size 25
+			code_row sqlite speedtest --memdb --verify --size 25
 		else
 			echo "sqlite: skipped, $sqlite_why"
 		fi
 	} >>"$work/tables"
 }
 
-rec_row()
+code_row()
 {
 	r_name=$1 r_filter=$2
 	shift 2
-	r_out=$(variant_counts "$r_name" "$r_filter" "plain instr records" "$@")
+	r_out=$(variant_counts "$r_name" "$r_filter" "plain instr code" "$@")
 	# "-" for the instructions without valgrind
 	echo "$r_name $r_out" | awk '{
 		if ($2 + 0 > 0)
@@ -739,7 +740,7 @@ rec_row()
 		printf " %9.3f %9.3f\n", $5 / $3, $7 / $3 }'
 }
 
-all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1 sqlite-compile records"
+all="bubble kissfft kissfft-real bzip2-compress bzip2-decompress sqlite-speedtest1 sqlite-compile save-code"
 # shellcheck disable=SC2086 # the list's words
 [ $# -gt 0 ] || set -- $all
 for b in "$@"; do
@@ -766,7 +767,7 @@ for b in "$@"; do
 	sqlite-speedtest1) bench_sqlite_speedtest1 ;;
 	sqlite-compile) bench_sqlite_compile ;;
 	framemap-estimate) bench_framemap_estimate ;;
-	records) bench_records ;;
+	save-code) bench_save_code ;;
 	esac
 done
 echo "ratios: instrumented / plain; '!' marks a ratio above its target"
