@@ -653,7 +653,7 @@ static int compile_records(const char *cpath, const char *obj)
 /* Preprocess, instrument and compile one source into obj (or asm with -S). */
 static int compile_one(struct input *in, const char *obj)
 {
-	struct argv_list a = { 0 };
+	struct argv_list a = { 0 }, p = { 0 };
 	char *base = base_name(in->path), *ipath, *cpath;
 	struct sb b = { 0 };
 	struct instr_opts io = { 0 };
@@ -709,31 +709,38 @@ static int compile_one(struct input *in, const char *obj)
 		a.n = 0;
 	}
 
-	{
-		struct argv_list p = { 0 };
+	argv_list_push(&p, "-x");
+	argv_list_push(&p, "cpp-output");
+	av_append(&p, &opt.parseflags);
+	io.input = ipath;
+	io.srcname = in->srcname ? in->srcname : in->path;
+	io.output = cpath;
+	io.args = (const char *const *)p.v;
+	io.nargs = p.n;
+	io.allow_unsupported = opt.allow_unsupported;
+	io.register_all = opt.patch;
+	io.all_points = opt.all_points;
+	io.records = use_records();
+	if (cmd_verbose)
+		fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
+	err = instrument_file(&io);
+	if (err)
+		return err;
 
-		argv_list_push(&p, "-x");
-		argv_list_push(&p, "cpp-output");
-		av_append(&p, &opt.parseflags);
-		io.input = ipath;
-		io.srcname = in->srcname ? in->srcname : in->path;
-		io.output = cpath;
-		io.args = (const char *const *)p.v;
-		io.nargs = p.n;
-		io.allow_unsupported = opt.allow_unsupported;
-		io.register_all = opt.patch;
-		io.all_points = opt.all_points;
-		io.records = use_records();
-		if (cmd_verbose)
-			fprintf(stderr, "upstare-cc: instrument %s -> %s\n", ipath, cpath);
+	if (io.records && compile_records(cpath, obj)) {
+		/*
+		 * clang could not compile the records (llc's register allocator
+		 * can run out of registers on a statepoint): the saves as code,
+		 * which any C compiler compiles.
+		 */
+		fprintf(stderr, "upstare-cc: %s: the saves as records did not compile; "
+			"compiling them as code (--no-records)\n", io.srcname);
+		io.records = false;
 		err = instrument_file(&io);
 		if (err)
 			return err;
 	}
-
-	if (use_records())
-		err = compile_records(cpath, obj);
-	else
+	if (!io.records)
 		err = compile_c(cpath, "c", obj, opt.assemble_only ? "-S" : "-c", NULL);
 	if (!err && !opt.assemble_only)
 		err = redirect_wrapped(obj);

@@ -19,7 +19,8 @@
  * The code generator then writes a stack-map record at the call's return
  * address saying where each value is at the call: a register, a stack
  * slot, a constant.  Flags 2 ("live-in") lets the values be in any
- * register at the call, so nothing is spilled for it; the stub stores every
+ * register at the call, so nothing is spilled for it (unless a value
+ * comes twice: flags 0, spilled); the stub stores every
  * register and upstare__rec_save() copies the values into the frame record
  * (userlib/records.c).  The record belongs to the call itself: nothing the
  * code generator places around it can separate them.
@@ -113,6 +114,61 @@ static LLVMTypeRef scalar_of(LLVMTargetDataRef td, LLVMValueRef p, long long siz
 	return (long long)LLVMStoreSizeOfType(td, t) == size ? t : NULL;
 }
 
+/* At most this many 8-byte pieces of an aggregate go into a record by value. */
+#define REC_PIECES 4
+
+/*
+ * The entries of the size bytes of the aggregate at alloca a, saved at
+ * off, as values: integers of 8, 4, 2 and 1 bytes loaded at their offsets.
+ * Returns the new number of operands in ops.
+ */
+static unsigned aggregate_pieces(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef a,
+				 long long off, long long size, LLVMValueRef *ops, unsigned k)
+{
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(ctx), i32 = LLVMInt32TypeInContext(ctx);
+	unsigned align = LLVMGetAlignment(a);
+
+	for (long long at = 0; at < size;) {
+		long long w = size - at >= 8 ? 8 : size - at >= 4 ? 4 : size - at >= 2 ? 2 : 1;
+		LLVMValueRef idx = LLVMConstInt(LLVMInt64TypeInContext(ctx), at, 0);
+		LLVMValueRef p = at ? LLVMBuildGEP2(b, i8, a, &idx, 1, "") : a;
+		LLVMValueRef v = LLVMBuildLoad2(b, LLVMIntTypeInContext(ctx, 8 * w), p, "");
+		unsigned al = 1;
+
+		/* the alignment this piece has: the alloca's, cut by its offset */
+		while (al < (unsigned)w && al < align && !(at & (2 * al - 1)))
+			al *= 2;
+		LLVMSetAlignment(v, al);
+		ops[k++] = LLVMConstInt(i32, off + at, 0);
+		ops[k++] = LLVMConstInt(i32, (unsigned long long)w << 2 | __UPSTARE_REC_VALUE, 0);
+		ops[k++] = v;
+		at += w;
+	}
+	return k;
+}
+
+/*
+ * Whether the values of a record (every third of ops) can be left where
+ * they are, live-in: none twice.  llc 19 runs out of registers on some
+ * live-in statepoints with the same value twice among many (a side-stack
+ * pointer saved as a block and as a pointer); those are spilled to stack
+ * slots before the call, in the cold path.  Spilling every record of more
+ * than 20 values made bzip2's code 39% larger: records of many values
+ * compile live-in, and a file where llc fails all the same is compiled
+ * with the save code instead (driver.c).
+ */
+static bool live_in_ok(LLVMValueRef *ops, unsigned k)
+{
+	for (unsigned i = 2; i < k; i += 3) {
+		if (LLVMIsConstant(ops[i]))
+			continue;
+		for (unsigned j = 2; j < i; j += 3)
+			if (ops[j] == ops[i])
+				return false;
+	}
+	return true;
+}
+
 /* A new stack slot of type t at the start of call's function. */
 static LLVMValueRef entry_slot(LLVMBuilderRef b, LLVMValueRef call, LLVMTypeRef t)
 {
@@ -157,7 +213,8 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 		*err = strdup("a call to __upstare_rec() that upstare-cc did not write");
 		return -1;
 	}
-	ops = calloc(n, sizeof(*ops));
+	/* room for a small aggregate's pieces (REC_PIECES) in place of each entry */
+	ops = calloc(n / 3 * 3 * REC_PIECES + 3, sizeof(*ops));
 	if (!ops) {
 		*err = strdup(strerror(ENOMEM));
 		return -1;
@@ -188,6 +245,16 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 		} else if (!optnone && (t = scalar_of(td, what, size))) {
 			kind = __UPSTARE_REC_VALUE;
 			what = LLVMBuildLoad2(b, t, what, "");
+		} else if (!optnone && LLVMIsAAllocaInst(what) && size <= 8 * REC_PIECES) {
+			/*
+			 * A small aggregate (kiss_fft_cpx, a struct of two floats):
+			 * its bytes as integers of 8, 4, 2 and 1 bytes.  Its address
+			 * in the record would make it escape, and stay in memory
+			 * (stores in KissFFT's loops); loads at constant offsets let
+			 * the optimizer keep it in registers as it does without.
+			 */
+			k = aggregate_pieces(b, ctx, what, off, size, ops, k);
+			continue;
 		} else {
 			kind = __UPSTARE_REC_MEMORY;
 		}
@@ -215,7 +282,7 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 	args[na++] = LLVMConstInt(i32, 0, 0);
 	args[na++] = stub;
 	args[na++] = LLVMConstInt(i32, mk->passes ? 2 : 0, 0);
-	args[na++] = LLVMConstInt(i32, 2, 0);
+	args[na++] = LLVMConstInt(i32, live_in_ok(ops, k) ? 2 : 0, 0);
 	if (mk->passes) {
 		args[na++] = LLVMGetOperand(call, 0);
 		args[na++] = LLVMGetOperand(call, 1);
@@ -322,7 +389,8 @@ static bool loc_const(const unsigned char *l, long long *v)
 
 /*
  * Every record of the object at path is one of __upstare_rec's statepoints:
- * calling convention, flags 2 (live-in), the number of values, then the
+ * calling convention, flags 2 (live-in) or 0 (spilled), the number of
+ * values, then the
  * values by threes (offset, how, value), as userlib/records.c reads them.
  */
 int records_check(const char *path)
@@ -361,7 +429,7 @@ int records_check(const char *path)
 		if (rec + 16 + 12 * (size_t)nloc > end)
 			goto bad;
 		if (nloc < 3 || !loc_const(rec + 16, &cc) || !loc_const(rec + 28, &flags) ||
-		    !loc_const(rec + 40, &nvals) || flags != 2 || nvals % 3 ||
+		    !loc_const(rec + 40, &nvals) || (flags != 2 && flags != 0) || nvals % 3 ||
 		    nvals != nloc - 3) {
 			fprintf(stderr, "upstare-cc: %s: the record of continuation point %llu is "
 				"not one upstare-cc made\n", path, (unsigned long long)id);
