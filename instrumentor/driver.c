@@ -578,7 +578,7 @@ static bool use_records(void)
 		return false;
 	for (int i = 0; i < opt.flags.n; i++)
 		if (!strcmp(opt.flags.v[i], "-emit-llvm") ||
-		    (!strncmp(opt.flags.v[i], "-flto", 5) && strcmp(opt.flags.v[i], "-flto=no")))
+		    !strncmp(opt.flags.v[i], "-flto", 5))
 			return false;
 	return true;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Saves as records (upstare-cc --records).  Where the save code would copy
+ * Saves as records (upstare-cc's default).  Where the save code would copy
  * the live locals into the frame record, the instrumented C code calls one
  * of the markers (emit.c, emit_records()): __upstare_rec(cp, entries) at
  * entry, __upstare_rec_unwind(fd, cp, entries) after a call and
@@ -53,6 +53,7 @@
 #include "elfread.h"
 #include "instrument.h"
 #include "records.h"
+#include "upstare-stackmap.h"
 
 /* The markers upstare-cc writes, and the stubs their statepoints call. */
 static const struct marker {
@@ -114,8 +115,12 @@ static LLVMTypeRef scalar_of(LLVMTargetDataRef td, LLVMValueRef p, long long siz
 	return (long long)LLVMStoreSizeOfType(td, t) == size ? t : NULL;
 }
 
-/* At most this many 8-byte pieces of an aggregate go into a record by value. */
-#define REC_PIECES 4
+/*
+ * An aggregate of at most REC_SMALL bytes goes into a record by value, in
+ * at most REC_PIECES pieces (31 bytes: three of 8, then 4, 2 and 1).
+ */
+#define REC_SMALL 32
+#define REC_PIECES 6
 
 /*
  * The entries of the size bytes of the aggregate at alloca a, saved at
@@ -194,7 +199,7 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 	LLVMTypeRef spty = LLVMIntrinsicGetType(ctx, id, &ptr, 1), stubty;
 	LLVMValueRef stub = stub_fn(m, mk, &stubty), *ops, fn, c, args[9];
 	LLVMOperandBundleRef deopt;
-	unsigned n = LLVMGetNumArgOperands(call), k = 0;
+	unsigned n = LLVMGetNumArgOperands(call), k = 0, na = 0, cpi = mk->nfixed - 1;
 	/*
 	 * Unoptimized (-O0), every local stays in its stack slot: its address,
 	 * which needs no register (the fast register allocator runs out of
@@ -206,15 +211,14 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 
 	fn = LLVMGetBasicBlockParent(LLVMGetInstructionParent(call));
 	optnone = LLVMGetEnumAttributeAtIndex(fn, LLVMAttributeFunctionIndex, on) != NULL;
-	unsigned na = 0, cpi = mk->nfixed - 1;
 
 	if (n < mk->nfixed || (n - mk->nfixed) % 3 ||
 	    !LLVMIsAConstantInt(LLVMGetOperand(call, cpi))) {
 		*err = strdup("a call to __upstare_rec() that upstare-cc did not write");
 		return -1;
 	}
-	/* room for a small aggregate's pieces (REC_PIECES) in place of each entry */
-	ops = calloc(n / 3 * 3 * REC_PIECES + 3, sizeof(*ops));
+	/* room for a small aggregate's pieces in place of each entry */
+	ops = calloc((n - mk->nfixed) / 3 * 3 * REC_PIECES + 1, sizeof(*ops));
 	if (!ops) {
 		*err = strdup(strerror(ENOMEM));
 		return -1;
@@ -245,7 +249,7 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 		} else if (!optnone && (t = scalar_of(td, what, size))) {
 			kind = __UPSTARE_REC_VALUE;
 			what = LLVMBuildLoad2(b, t, what, "");
-		} else if (!optnone && LLVMIsAAllocaInst(what) && size <= 8 * REC_PIECES) {
+		} else if (!optnone && LLVMIsAAllocaInst(what) && size <= REC_SMALL) {
 			/*
 			 * A small aggregate (kiss_fft_cpx, a struct of two floats):
 			 * its bytes as integers of 8, 4, 2 and 1 bytes.  Its address
@@ -274,8 +278,9 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 		ops[k++] = what;
 	}
 	/*
-	 * A statepoint calling the stub, no arguments, the values in its
-	 * deopt bundle lowered "live-in" (flags 2): wherever they are at the
+	 * A statepoint calling the stub (with fd and cp for the _unwind and
+	 * _poll markers), the values in its deopt bundle lowered "live-in"
+	 * (flags 2; 0, spilled, see live_in_ok()): wherever they are at the
 	 * call, which the record, at the call's return address, says.
 	 */
 	args[na++] = LLVMConstInt(i64, LLVMConstIntGetZExtValue(LLVMGetOperand(call, cpi)), 0);
@@ -388,10 +393,10 @@ static bool loc_const(const unsigned char *l, long long *v)
 }
 
 /*
- * Every record of the object at path is one of __upstare_rec's statepoints:
- * calling convention, flags 2 (live-in) or 0 (spilled), the number of
- * values, then the
- * values by threes (offset, how, value), as userlib/records.c reads them.
+ * Every record of the object at path is one of the statepoints
+ * records_lower() makes: calling convention, flags 2 (live-in) or 0
+ * (spilled), the number of values, then the values by threes (offset,
+ * how, value), as userlib/records.c reads them.
  */
 int records_check(const char *path)
 {
@@ -399,7 +404,7 @@ int records_check(const char *path)
 	Elf *e = elf_open_read(path, &fd);
 	Elf_Data *d;
 	const unsigned char *p, *end, *rec;
-	uint32_t nfn, nconst, nrec;
+	struct upstare_stackmap s;
 
 	if (!e)
 		return -1;
@@ -409,23 +414,21 @@ int records_check(const char *path)
 	}
 	p = d->d_buf;
 	end = p + d->d_size;
-	if (d->d_size < 16 || p[0] != 3) {
+	if (d->d_size < 16 || p[0] != UPSTARE_STACKMAP_VERSION) {
 		fprintf(stderr, "upstare-cc: %s: stack maps of an unknown version\n", path);
 		goto out;
 	}
-	memcpy(&nfn, p + 4, 4);
-	memcpy(&nconst, p + 8, 4);
-	memcpy(&nrec, p + 12, 4);
-	rec = p + 16 + 24 * (size_t)nfn + 8 * (size_t)nconst;
-	for (uint32_t i = 0; i < nrec; i++) {
-		uint16_t nloc, nlive;
+	upstare_stackmap_table(p, &s);
+	rec = s.recs;
+	for (uint32_t i = 0; i < s.nrec; i++) {
 		long long cc, flags, nvals;
+		uint16_t nloc;
 		uint64_t id;
 
 		if (rec + 16 > end)
 			goto bad;
 		memcpy(&id, rec, 8);
-		memcpy(&nloc, rec + 14, 2);
+		nloc = upstare_stackmap_nloc(rec);
 		if (rec + 16 + 12 * (size_t)nloc > end)
 			goto bad;
 		if (nloc < 3 || !loc_const(rec + 16, &cc) || !loc_const(rec + 28, &flags) ||
@@ -435,13 +438,10 @@ int records_check(const char *path)
 				"not one upstare-cc made\n", path, (unsigned long long)id);
 			goto out;
 		}
-		rec += 16 + 12 * (size_t)nloc;
-		rec = p + ((rec - p + 7) & ~7L);
+		rec = upstare_stackmap_liveouts(p, rec);
 		if (rec + 4 > end)
 			goto bad;
-		memcpy(&nlive, rec + 2, 2);
-		rec += 4 + 4 * (size_t)nlive;
-		rec = p + ((rec - p + 7) & ~7L);
+		rec = upstare_stackmap_next(p, rec);
 	}
 	ret = 1;
 	goto out;

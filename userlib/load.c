@@ -985,7 +985,7 @@ void upstare__obj_retire(struct upstare__obj *o)
 		return;
 	p = upstare__obj_sym(o, "__upstare_patch_info");
 	if (p)
-		upstare__rec_remove(p->maps_begin);
+		__upstare_rec_unregister(p->maps_begin);
 	*pp = o->next;
 	if (applied_tail == &o->next)
 		applied_tail = pp;

@@ -260,7 +260,7 @@ static int plan_functions(void)
 int upstare__commit_functions(void)
 {
 	upstare__obj_commit(patch.obj);
-	upstare__rec_add(patch.p->maps_begin, patch.p->maps_end);
+	__upstare_rec_register(patch.p->maps_begin, patch.p->maps_end);
 	upstare__free_zeroed(xl, nxl * sizeof(*xl));
 	upstare__ptrmap_free(&xh);
 	xl = pend_xl;

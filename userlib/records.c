@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Saves as records (upstare-cc --records).  Where a save would copy the
- * live locals into the frame record, code built with --records calls
- * __upstare_rec_stub through a statepoint whose stack-map record (section
- * upstare_maps, at the call's return address) says where each value is
- * at the call (instrumentor/records.c).  The stub stores every register
- * the record may name; upstare__rec_save() finds the record by the return
- * address and copies each value from where it is (a register, a stack
- * slot, a constant) into the frame record that __upstare_enter(),
- * __upstare_unwind_at() or __upstare_poll_save() has just pushed.  The
- * frame then returns as after any save.
+ * Saves as records (upstare-cc's default; --no-records gives the save
+ * code).  Where a save would copy the live locals into the frame record,
+ * the code calls a stub of the runtime through a statepoint whose
+ * stack-map record (section upstare_maps, at the call's return address)
+ * says where each value is at the call (instrumentor/records.c):
+ * __upstare_rec_stub at entry, after __upstare_enter() pushed the frame
+ * record; __upstare_rec_unwind_stub after a call and
+ * __upstare_rec_poll_stub at a loop's update point, which push it as
+ * __upstare_unwind_at() and __upstare_poll_save() do when the thread
+ * unwinds.  The stub stores every register the record may name;
+ * upstare__rec_save() finds the record by the return address and copies
+ * each value from where it is (a register, a stack slot, a constant) into
+ * the frame record.  The frame then returns as after any save.
  *
  * A record's locations: the calling convention, the flags and the number
  * of values (constants), then three per value: the offset in the frame
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "runtime.h"
+#include "upstare-stackmap.h"
 
 /* The registers at the stack map, by DWARF number: 0-15 and xmm0-15 (17-32). */
 struct rec_regs {
@@ -118,11 +122,12 @@ static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rec_module *modules;
 
 /*
- * Add the maps in [begin, end): every object built with --records
+ * Add the maps in [begin, end), counted: every object built with records
  * registers its module's (the executable's, a shared library's) from a
- * constructor; a committed patch's are added once (patch.c).
+ * constructor; a committed patch's are added once (patch.c) and removed
+ * when it is retired (load.c).
  */
-void upstare__rec_add(const void *begin, const void *end)
+void __upstare_rec_register(const void *begin, const void *end)
 {
 	struct rec_module *m;
 
@@ -147,7 +152,7 @@ void upstare__rec_add(const void *begin, const void *end)
 	pthread_mutex_unlock(&rec_lock);
 }
 
-void upstare__rec_remove(const void *begin)
+void __upstare_rec_unregister(const void *begin)
 {
 	struct rec_module **pp, *m;
 
@@ -179,21 +184,6 @@ void upstare__rec_own(void (*add)(void *arg, uintptr_t lo, uintptr_t hi), void *
 	pthread_mutex_unlock(&rec_lock);
 }
 
-void __upstare_rec_register(const void *begin, const void *end)
-{
-	upstare__rec_add(begin, end);
-}
-
-void __upstare_rec_unregister(const void *begin)
-{
-	upstare__rec_remove(begin);
-}
-
-static size_t align8(size_t o)
-{
-	return (o + 7) & ~(size_t)7;
-}
-
 static int ix_cmp(const void *a, const void *b)
 {
 	const struct rec_ix *x = a, *y = b;
@@ -202,47 +192,39 @@ static int ix_cmp(const void *a, const void *b)
 }
 
 /*
- * Walk m's tables (LLVM stack map format, version 3): the number of
- * records, and, when ix is not NULL, each in ix.
+ * Walk m's tables (upstare-stackmap.h): the number of records, and, when
+ * ix is not NULL, each in ix.
  */
 static size_t rec_walk(const struct rec_module *m, struct rec_ix *ix)
 {
-	const unsigned char *p = m->begin;
+	const unsigned char *t = m->begin;
 	size_t n = 0;
 
-	while (p + 16 <= m->end) {
-		const unsigned char *t = p;
-		uint32_t nfn, nconst, nrec;
-		const unsigned char *fns, *rec;
+	while (t + 16 <= m->end) {
+		struct upstare_stackmap s;
+		const unsigned char *rec;
 
-		if (t[0] != 3)
-			upstare__fatal("stack maps of version %u, not 3", t[0]);
-		memcpy(&nfn, t + 4, 4);
-		memcpy(&nconst, t + 8, 4);
-		memcpy(&nrec, t + 12, 4);
-		fns = t + 16;
-		rec = fns + 24 * (size_t)nfn + 8 * (size_t)nconst;
-		for (uint32_t f = 0; f < nfn; f++) {
+		if (t[0] != UPSTARE_STACKMAP_VERSION)
+			upstare__fatal("stack maps of version %u, not %u", t[0],
+				       UPSTARE_STACKMAP_VERSION);
+		upstare_stackmap_table(t, &s);
+		rec = s.recs;
+		for (uint32_t f = 0; f < s.nfn; f++) {
 			uint64_t addr, count;
 
-			memcpy(&addr, fns + 24 * f, 8);
-			memcpy(&count, fns + 24 * f + 16, 8);
+			memcpy(&addr, s.fns + 24 * f, 8);
+			memcpy(&count, s.fns + 24 * f + 16, 8);
 			for (uint64_t i = 0; i < count; i++) {
 				uint32_t off;
-				uint16_t nloc, nlive;
 
 				memcpy(&off, rec + 8, 4);
-				memcpy(&nloc, rec + 14, 2);
 				if (ix)
-					ix[n] = (struct rec_ix){ addr + off, rec,
-						(const uint64_t *)(fns + 24 * (size_t)nfn) };
+					ix[n] = (struct rec_ix){ addr + off, rec, s.consts };
 				n++;
-				rec = t + align8(rec + 16 + 12 * (size_t)nloc - t);
-				memcpy(&nlive, rec + 2, 2);
-				rec = t + align8(rec + 4 + 4 * (size_t)nlive - t);
+				rec = upstare_stackmap_next(t, upstare_stackmap_liveouts(t, rec));
 			}
 		}
-		p = rec;
+		t = rec;
 	}
 	return n;
 }
@@ -360,7 +342,7 @@ void upstare__rec_save(const struct rec_regs *r, uintptr_t ra)
 		upstare__fatal("saving %s(): no stack map at %#lx", fr->hdr.fd->name,
 			       (unsigned long)ra);
 	memcpy(&id, x->rec, 8);
-	memcpy(&nloc, x->rec + 14, 2);
+	nloc = upstare_stackmap_nloc(x->rec);
 	if (id != fr->hdr.cp || nloc < 3 || nloc % 3)
 		upstare__fatal("saving %s() at continuation point %u: the stack map at %#lx is "
 			       "of point %llu", fr->hdr.fd->name, fr->hdr.cp,

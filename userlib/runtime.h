@@ -240,12 +240,6 @@ struct upstare__obj;
 struct upstare__obj *upstare__obj_load(int fd, const char *name);
 void upstare__obj_unload(struct upstare__obj *o);
 void upstare__obj_commit(struct upstare__obj *o);
-/*
- * records.c: the stack maps of saves (upstare-cc --records) of a module
- * whose code may run now (a committed patch), and of one retired.
- */
-void upstare__rec_add(const void *begin, const void *end);
-void upstare__rec_remove(const void *begin);
 /* records.c's own memory, range by range (retire.c leaves it out of its scan). */
 void upstare__rec_own(void (*add)(void *arg, uintptr_t lo, uintptr_t hi), void *arg);
 void *upstare__obj_sym(const struct upstare__obj *o, const char *name);
