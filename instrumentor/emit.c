@@ -50,15 +50,80 @@ static void layout(struct fctx *f, unsigned long *size)
 }
 
 /*
+ * How the stores of a save are written: as code (the save blocks below,
+ * --no-records) or as the arguments of a record (emit_records()).  Both
+ * take the same stores from the same functions.
+ */
+struct saver {
+	/* size bytes at &what to offset off of the frame record */
+	void (*mem)(struct sb *o, unsigned long off, long long size, const char *what);
+	/* the pointer amp v (amp "&" or "") to offset off */
+	void (*ptr)(struct sb *o, unsigned long off, const char *amp, const char *v);
+};
+
+static void code_mem(struct sb *o, unsigned long off, long long size, const char *what)
+{
+	sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", off, what, size);
+}
+
+static void code_ptr(struct sb *o, unsigned long off, const char *amp, const char *v)
+{
+	sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)%s%s;\n", off, amp, v);
+}
+
+static void rec_mem(struct sb *o, unsigned long off, long long size, const char *what)
+{
+	if (size > 0)
+		sb_printf(o, ", %luL, %lldL, (void *)&%s", off, size, what);
+}
+
+static void rec_ptr(struct sb *o, unsigned long off, const char *amp, const char *v)
+{
+	sb_printf(o, ", %luL, -1L, (void *)%s%s", off, amp, v);
+}
+
+static const struct saver as_code = { code_mem, code_ptr }, as_record = { rec_mem, rec_ptr };
+
+/* Local l, and where it lives if its address is taken. */
+static void save_local(const struct saver *s, struct sb *o, const struct local *l)
+{
+	s->mem(o, l->off, l->size, l->name);
+	if (l->addr_taken)
+		s->ptr(o, l->addr_off, "&", l->name);
+}
+
+/*
  * Where each side-stack local's block is: always recorded, even where the
  * local is dead, since the rebuilt frame takes the same block back.
  */
-static void emit_shadow_save(struct fctx *f, struct sb *o)
+static void save_shadows(const struct saver *s, struct fctx *f, struct sb *o)
 {
 	for (unsigned i = 0; i < f->frame.nlocals; i++)
 		if (f->frame.locals[i].shadow)
-			sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)%s;\n",
-				  f->frame.locals[i].addr_off, f->frame.locals[i].sp);
+			s->ptr(o, f->frame.locals[i].addr_off, "", f->frame.locals[i].sp);
+}
+
+/* The locals declared in block scope sc, whose address is not taken. */
+static void save_scope(const struct saver *s, struct fctx *f, struct sb *o, unsigned sc)
+{
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
+
+		if (!l->temp && l->scope == sc && !l->addr_taken)
+			s->mem(o, l->off, l->size, l->name);
+	}
+}
+
+/* The parameters, the function-scope locals, every address-taken local, the side stack. */
+static void save_function(const struct saver *s, struct fctx *f, struct sb *o)
+{
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
+
+		if (!l->temp && (!l->scope || l->addr_taken))
+			save_local(s, o, l);
+	}
+	save_shadows(s, f, o);
 }
 
 static bool in_scope_chain(struct fctx *f, unsigned sc, unsigned of)
@@ -77,49 +142,39 @@ static bool is_dead_at(struct cp *c, unsigned i)
 	return false;
 }
 
+/*
+ * At a continuation point where some locals are dead: what the block-scope
+ * chain from it saves, but the dead locals' slots are left undefined, and
+ * a dead address-taken local's old address is recorded as NULL (nothing
+ * points into it: the rebuild relocates nothing to it).
+ */
+static void save_point(const struct saver *s, struct fctx *f, struct sb *o, struct cp *c)
+{
+	for (unsigned i = 0; i < f->frame.nlocals; i++) {
+		struct local *l = &f->frame.locals[i];
+
+		if (l->temp || (l->scope && !l->addr_taken && !in_scope_chain(f, c->scope, l->scope)))
+			continue;
+		if (!is_dead_at(c, i))
+			save_local(s, o, l);
+		else if (l->addr_taken)
+			s->ptr(o, l->addr_off, "", "0");
+	}
+	save_shadows(s, f, o);
+}
+
 static void emit_save_return(struct fctx *f, struct sb *o);
 
-static void emit_point_save(struct fctx *f, struct sb *o, unsigned id);
-
-/* Save local l into the frame record, and where it lives if its address is taken. */
-static void emit_local_save(struct sb *o, const struct local *l)
-{
-	sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off, l->name, l->size);
-	if (l->addr_taken)
-		sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)&%s;\n", l->addr_off, l->name);
-}
-
-/* A record entry: size bytes at what go to offset off of the frame record. */
-static void rec_mem(struct sb *o, unsigned long off, long long size, const char *what)
-{
-	if (size > 0)
-		sb_printf(o, ", %luL, %lldL, (void *)&%s", off, size, what);
-}
-
-/* A record entry: the pointer value v goes to offset off. */
-static void rec_ptr(struct sb *o, unsigned long off, const char *v)
-{
-	sb_printf(o, ", %luL, -1L, (void *)%s", off, v);
-}
-
-static void rec_local(struct sb *o, const struct local *l)
-{
-	rec_mem(o, l->off, l->size, l->name);
-	if (l->addr_taken)
-		sb_printf(o, ", %luL, -1L, (void *)&%s", l->addr_off, l->name);
-}
-
 /*
- * With records (--records): what the save code of point id would store,
- * as the macro __US_REC_<f>_<id>: the trailing arguments of the call that
- * saves there (__upstare_rec(), __upstare_rec_unwind() or
- * __upstare_rec_poll()), which records.c makes a statepoint calling the
- * runtime, which copies the values from where the compiler keeps them
- * (userlib/records.c).  The same stores as
- * emit_unwind(), emit_save_block() and emit_point_save() generate: the
- * temporaries live at the point, the locals of the block scopes around it,
- * the function-scope and address-taken locals, and the side-stack
- * pointers; or, at a point with dead locals, what emit_point_save() saves.
+ * Records (the default; --no-records gives the save blocks below): what
+ * the save code of point id would store, as the macro __US_REC_<f>_<id>:
+ * the trailing arguments of the call that saves there (__upstare_rec(),
+ * __upstare_rec_unwind() or __upstare_rec_poll()), which records.c makes
+ * a statepoint calling the runtime, which copies the values from where the
+ * compiler keeps them (userlib/records.c).  The same stores as
+ * emit_unwind() and the save blocks make: the temporaries live at the
+ * point, the locals of the block scopes around it, then save_function();
+ * or, at a point with dead locals, save_point().
  */
 static void emit_records(struct fctx *f, struct sb *o)
 {
@@ -133,33 +188,13 @@ static void emit_records(struct fctx *f, struct sb *o)
 			if (l->temp > c->tlo && l->temp <= c->thi)
 				rec_mem(o, l->off, l->size, l->name);
 		}
-		for (unsigned sc = c->ndead ? 0 : c->scope; sc; sc = f->frame.scope_parent[sc])
-			for (unsigned i = 0; i < f->frame.nlocals; i++) {
-				struct local *l = &f->frame.locals[i];
-
-				if (!l->temp && l->scope == sc && !l->addr_taken)
-					rec_mem(o, l->off, l->size, l->name);
-			}
-		for (unsigned i = 0; i < f->frame.nlocals; i++) {
-			struct local *l = &f->frame.locals[i];
-
-			if (l->temp)
-				continue;
-			if (!c->ndead) {
-				if (!l->scope || l->addr_taken)
-					rec_local(o, l);
-				continue;
-			}
-			if (l->scope && !l->addr_taken && !in_scope_chain(f, c->scope, l->scope))
-				continue;
-			if (!is_dead_at(c, i))
-				rec_local(o, l);
-			else if (l->addr_taken)
-				rec_ptr(o, l->addr_off, "0");
+		if (c->ndead) {
+			save_point(&as_record, f, o, c);
+		} else {
+			for (unsigned sc = c->scope; sc; sc = f->frame.scope_parent[sc])
+				save_scope(&as_record, f, o, sc);
+			save_function(&as_record, f, o);
 		}
-		for (unsigned i = 0; i < f->frame.nlocals; i++)
-			if (f->frame.locals[i].shadow)
-				rec_ptr(o, f->frame.locals[i].addr_off, f->frame.locals[i].sp);
 		sb_puts(o, "\n");
 	}
 }
@@ -172,7 +207,8 @@ static void emit_records(struct fctx *f, struct sb *o)
  * block's local is not live at the update points outside the block, as in
  * the plain code ("t" of a swap in a loop body stays a register).  At a
  * continuation point outside its block, a local's slot in the frame record
- * is left as it was.
+ * is left as it was.  A point with dead locals has a block of its own,
+ * __us_save_pN (save_point()).
  */
 static void emit_save_block(struct fctx *f, struct sb *o)
 {
@@ -187,64 +223,23 @@ static void emit_save_block(struct fctx *f, struct sb *o)
 		unsigned parent = f->frame.scope_parent[sc];
 
 		sb_printf(o, "__us_save_s%u: ;\n", sc);
-		for (unsigned i = 0; i < f->frame.nlocals; i++) {
-			struct local *l = &f->frame.locals[i];
-
-			if (l->temp || l->scope != sc || l->addr_taken)
-				continue;
-			sb_printf(o, "__builtin_memcpy(__us_fr + %lu, &%s, %lld);\n", l->off,
-				  l->name, l->size);
-		}
+		save_scope(&as_code, f, o, sc);
 		if (parent)
 			sb_printf(o, "goto __us_save_s%u;\n", parent);
 		else
 			sb_puts(o, "goto __us_save;\n");
 	}
 	sb_puts(o, "__us_save: ;\n");
-	for (unsigned i = 0; i < f->frame.nlocals; i++) {
-		struct local *l = &f->frame.locals[i];
-
-		if (l->temp || (l->scope && !l->addr_taken))
-			continue;
-		emit_local_save(o, l);
-	}
-	emit_shadow_save(f, o);
+	save_function(&as_code, f, o);
 	sb_puts(o, "__us_save_ret: ;\n");
 	emit_save_return(f, o);
 	for (unsigned id = 0; id < f->frame.ncps; id++)
-		if (f->frame.cps[id].ndead)
-			emit_point_save(f, o, id);
-	sb_puts(o, "}\n");
-}
-
-
-
-/*
- * The save block of a continuation point where some locals are dead: what
- * the block-scope chain from it saves, but the dead locals' slots are left
- * undefined, and a dead address-taken local's old address is recorded as
- * NULL (nothing points into it: the rebuild relocates nothing to it).
- */
-static void emit_point_save(struct fctx *f, struct sb *o, unsigned id)
-{
-	struct cp *c = &f->frame.cps[id];
-
-	sb_printf(o, "__us_save_p%u: ;\n", id);
-	for (unsigned i = 0; i < f->frame.nlocals; i++) {
-		struct local *l = &f->frame.locals[i];
-
-		if (l->temp || (l->scope && !l->addr_taken && !in_scope_chain(f, c->scope, l->scope)))
-			continue;
-		if (is_dead_at(c, i)) {
-			if (l->addr_taken)
-				sb_printf(o, "*(void **)(__us_fr + %lu) = (void *)0;\n",
-					  l->addr_off);
-			continue;
+		if (f->frame.cps[id].ndead) {
+			sb_printf(o, "__us_save_p%u: ;\n", id);
+			save_point(&as_code, f, o, &f->frame.cps[id]);
+			sb_puts(o, "goto __us_save_ret;\n");
 		}
-		emit_local_save(o, l);
-	}
-	emit_shadow_save(f, o);
-	sb_puts(o, "goto __us_save_ret;\n");
+	sb_puts(o, "}\n");
 }
 
 static void emit_save_return(struct fctx *f, struct sb *o)
