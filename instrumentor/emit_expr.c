@@ -84,7 +84,7 @@ static void emit_call(struct fctx *f, CXCursor call, bool discard)
 	if (direct)
 		sb_puts(&c, callee);
 	else
-		sb_printf(&c, "(__builtin_expect(__upstare_xlate_on, 0) ? "
+		sb_printf(&c, "(__builtin_expect(__US_XLATE, 0) ? "
 			      "(__typeof__(%s))__upstare_xlate((void *)(%s)) : (%s))",
 			  callee, callee, callee);
 	free(callee);

@@ -476,18 +476,23 @@ static int write_output(struct tu *t, const char *path)
 	sb_puts(&o, "/* instrumented by upstare-cc */\n");
 	sb_puts(&o, abi_prelude);
 	/*
-	 * Code linked into the executable reads the pending flag through a
-	 * hidden alias: PC-relative, so a loop's poll holds no register for
-	 * the flag's address (KissFFT's butterfly loops spilled for it).
+	 * Code linked into the executable reads the pending flag (and the
+	 * indirect calls' translation flag) through a hidden alias:
+	 * PC-relative, so a loop's poll holds no register for the flag's
+	 * address (KissFFT's butterfly loops spilled for it).
 	 * Shared-object code (patches, -fPIC libraries) reads the exported
 	 * symbol through the GOT.
 	 */
 	sb_puts(&o, "#if defined(__PIC__) && !defined(__PIE__)\n"
 		    "#define __US_PENDING __upstare_pending\n"
+		    "#define __US_XLATE __upstare_xlate_on\n"
 		    "#else\n"
 		    "extern volatile int __upstare_pending_exe "
 		    "__attribute__((visibility(\"hidden\")));\n"
+		    "extern volatile int __upstare_xlate_on_exe "
+		    "__attribute__((visibility(\"hidden\")));\n"
 		    "#define __US_PENDING __upstare_pending_exe\n"
+		    "#define __US_XLATE __upstare_xlate_on_exe\n"
 		    "#endif\n");
 	qsort(t->regions, t->nregions, sizeof(*t->regions), region_cmp);
 	for (unsigned i = 0; i < t->nregions; i++) {

@@ -79,6 +79,14 @@ static LLVMValueRef stub_fn(LLVMModuleRef m, const struct marker *mk, LLVMTypeRe
 
 		f = LLVMAddFunction(m, mk->stub, *ty);
 		/*
+		 * The stubs keep every register but r11 (and rax, the answer
+		 * of the _unwind and _poll stubs): values live across the
+		 * cold call may stay in caller-saved registers instead of
+		 * taking callee-saved ones (and the prologue's pushes) for
+		 * the whole function.
+		 */
+		LLVMSetFunctionCallConv(f, LLVMPreserveMostCallConv);
+		/*
 		 * Through the GOT in code for a shared object (-fPIC, not
 		 * -fPIE): a lazily bound call would go through the dynamic
 		 * linker's resolver, which clobbers r10 and r11, where values
@@ -298,6 +306,7 @@ static int lower_call(LLVMModuleRef m, LLVMBuilderRef b, const struct marker *mk
 	c = LLVMBuildCallWithOperandBundles(b, spty, sp, args, na, &deopt, 1, "");
 	LLVMDisposeOperandBundle(deopt);
 	LLVMAddCallSiteAttribute(c, 3, LLVMCreateTypeAttribute(ctx, et, stubty));
+	LLVMSetInstructionCallConv(c, LLVMPreserveMostCallConv);
 	LLVMSetGC(fn, "statepoint-example");
 	if (mk->passes) {
 		/* the stub's answer, for the marker's uses */

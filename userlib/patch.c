@@ -44,6 +44,9 @@ struct xlate {
 };
 
 volatile int __upstare_xlate_on;
+/* the same flag for instrumented code in the executable (emit: __US_XLATE) */
+extern volatile int __upstare_xlate_on_exe
+	__attribute__((alias("__upstare_xlate_on"), visibility("hidden")));
 static struct upstare_patch patch;
 const struct upstare_patch *const upstare__patch = &patch;
 static struct upstare__fntab cur_fns;

@@ -46,9 +46,12 @@ int upstare__rec_poll(const struct rec_regs *r, uintptr_t ra, const struct __ups
  * them, the return address and the stub's own arguments (fd and cp of
  * __upstare_rec_unwind_stub and __upstare_rec_poll_stub), whose answer
  * the stub returns.  The values of a record are never in the registers
- * that carry the call's arguments.
+ * that carry the call's arguments.  The calls to the stubs are
+ * preserve_most (records.c of upstare-cc): the stubs give back every
+ * register the C function may change but r11, and rax where it is their
+ * answer.
  */
-#define REC_STUB_ASM(stub, fn)						\
+#define REC_STUB_ASM(stub, fn, restore_rax)				\
 	".text\n"							\
 	".globl " stub "\n"						\
 	".type " stub ", @function\n"					\
@@ -94,15 +97,23 @@ int upstare__rec_poll(const struct rec_regs *r, uintptr_t ra, const struct __ups
 	"movq %rsp, %rdi\n"						\
 	"movq 392(%rsp), %rsi\n"					\
 	"call " fn "\n"							\
+	"movq 8(%rsp), %rdx\n"						\
+	"movq 16(%rsp), %rcx\n"						\
+	"movq 32(%rsp), %rsi\n"						\
+	"movq 40(%rsp), %rdi\n"						\
+	"movq 64(%rsp), %r8\n"						\
+	"movq 72(%rsp), %r9\n"						\
+	"movq 80(%rsp), %r10\n"						\
+	restore_rax							\
 	"addq $392, %rsp\n"						\
 	".cfi_adjust_cfa_offset -392\n"					\
 	"ret\n"								\
 	".cfi_endproc\n"						\
 	".size " stub ", .-" stub "\n"
 
-__asm__(REC_STUB_ASM("__upstare_rec_stub", "upstare__rec_save")
-	REC_STUB_ASM("__upstare_rec_unwind_stub", "upstare__rec_unwind")
-	REC_STUB_ASM("__upstare_rec_poll_stub", "upstare__rec_poll"));
+__asm__(REC_STUB_ASM("__upstare_rec_stub", "upstare__rec_save", "movq 0(%rsp), %rax\n")
+	REC_STUB_ASM("__upstare_rec_unwind_stub", "upstare__rec_unwind", "")
+	REC_STUB_ASM("__upstare_rec_poll_stub", "upstare__rec_poll", ""));
 
 struct rec_ix {
 	uintptr_t pc;			/* the return address of the call to the stub */
