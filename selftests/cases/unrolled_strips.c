@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Small call-free loops, the ones upstare-cc strip-mines and unrolls
- * (instrumentor.rst, "Loops"): pointer walks that stop on a byte, a
- * move-to-front search, a do-while with continue, break in the middle,
- * and a loop that moves its own index, each run 0, 1, 2, 3, 1023, 1024,
- * 1025, 2047, 2048 and 2049 times.
+ * Small call-free loops, the ones upstare-cc strip-mines with the strip's
+ * counter at the latch and the condition first in the body, which the
+ * optimizer unrolls (instrumentor.rst, "Loops"): pointer walks that stop
+ * on a byte, a move-to-front search, a do-while with continue, break in
+ * the middle, a loop that moves its own index and a condition with a side
+ * effect, each run 0, 1, 2, 3, 1023, 1024, 1025, 2047, 2048 and 2049
+ * times.
  */
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +76,16 @@ static long break_middle(int n, int stop)
 	return s * 10 + i;
 }
 
+/* the condition's side effect runs once a pass, and once more at the end */
+static long side_effect(const char *p, char c)
+{
+	long n = 0;
+
+	while (*p++ != c)
+		n++;
+	return n * 1000 + (p[-1] == c);
+}
+
 static long own_index(int n)
 {
 	long s = 0;
@@ -97,7 +109,8 @@ int main(void)
 
 		memset(text, 'a', sizeof(text) - 1);
 		text[n] = 'x';
-		printf("scan %d: %ld %ld\n", n, scan(text, 'x'), scan(text + 1, 'y'));
+		printf("scan %d: %ld %ld %ld\n", n, scan(text, 'x'), scan(text + 1, 'y'),
+		       side_effect(text, 'x'));
 		printf("loops %d: %ld %ld %ld %ld\n", n, do_continue(n), break_middle(n, n / 2),
 		       break_middle(n, n + 5), own_index(n));
 	}
