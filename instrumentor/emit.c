@@ -543,6 +543,203 @@ static void emit_nr(struct tu *t, struct fninfo *fi, CXCursor body)
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);
 }
 
+/*
+ * Rebuild entries.  A function given one is emitted twice: as
+ * __us_rb_NAME, a static copy with the restore at entry (what every
+ * function is without one), and as NAME, without the restore: while an
+ * update is pending its entry hands the call to the copy, a tail call
+ * ("musttail return __us_rb_NAME(params)"), and the hops in its loops are
+ * empty.
+ * Every call, ordinary or rebuilding a frame, that finds an update pending
+ * runs the copy, which behaves as the function always did; NAME itself
+ * never restores a frame.  Its entry test needs no frame (the tail call
+ * uses no callee-saved register), so the compiler shrink-wraps NAME's
+ * prologue and inlines NAME as it would the plain function: the restore
+ * kept both from happening (framemaps.rst, "What the restore costs").
+ * The price is the copy's code (placed cold) and the inlined copies of
+ * NAME, so by default (--rebuild-entries=small) only the functions where
+ * the restore costs most against their size get one: those of at most
+ * RB_SMALL_STMTS statements (instrumentor.rst, "Rebuild entries", has
+ * the measurements).
+ * Functions whose header the copy cannot repeat keep the restore at
+ * entry: variadic and old-style definitions (and "f()"), attributes and
+ * asm labels, main, non-static inline definitions (C99 inline semantics),
+ * any that names __func__ (the copy's would be its own name), any with a
+ * parameter passed in memory (a struct, a long double: clang 19
+ * miscompiles a musttail call that passes one on, at every level), and
+ * any with a variably modified parameter (int m[n][n]).
+ */
+#define RB_SMALL_STMTS 10
+
+static unsigned count_stmts(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		if (*s == ';')
+			n++;
+	return n;
+}
+
+static bool rb_wanted(struct fctx *f)
+{
+	switch (f->t->o->rebuild_entries) {
+	case RB_ALL:
+		return true;
+	case RB_SMALL:
+		return count_stmts(f->text.body.s) <= RB_SMALL_STMTS;
+	default:
+		return false;
+	}
+}
+
+/* int (*)[n]: two such types are never the same one, for musttail too */
+static bool variably_modified(CXType t)
+{
+	for (;;) {
+		t = clang_getCanonicalType(t);
+		if (t.kind == CXType_VariableArray)
+			return true;
+		if (t.kind == CXType_Pointer)
+			t = clang_getPointeeType(t);
+		else if (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray)
+			t = clang_getArrayElementType(t);
+		else
+			return false;
+	}
+}
+
+/*
+ * The copy's header: the definition's, with storage classes left out and
+ * the name changed, after "static".  false when it cannot be repeated.
+ */
+static bool rb_header(struct fctx *f, unsigned bb, struct sb *o)
+{
+	struct fninfo *fi = f->fi;
+	CXType ft = clang_getCursorType(fi->cur);
+	unsigned name = loc_off(clang_getCursorLocation(fi->cur)), beg = cur_beg(fi->cur);
+	struct tok *v;
+	unsigned n, pos = beg;
+	bool ok = true, named = false;
+
+	if (fi->is_main || (fi->is_inline && !fi->is_static) || ft.kind != CXType_FunctionProto ||
+	    clang_isFunctionTypeVariadic(ft))
+		return false;
+	for (int a = 0; a < clang_Cursor_getNumArguments(fi->cur); a++) {
+		CXCursor p = clang_Cursor_getArgument(fi->cur, a);
+		enum CXTypeKind k = clang_getCanonicalType(clang_getCursorType(p)).kind;
+		char *pn = cur_spelling(p);
+
+		/*
+		 * Not a parameter passed in memory: clang 19 miscompiles a
+		 * musttail call that passes one on (byval), at every level.
+		 */
+		ok &= *pn != 0 && !variably_modified(clang_getCursorType(p)) &&
+		      k != CXType_Record && k != CXType_LongDouble &&
+		      k != CXType_Complex && k != CXType_Float128 && k != CXType_Vector &&
+		      k != CXType_ExtVector;
+		free(pn);
+	}
+	/* the copy's __func__ would be its own name */
+	n = tokens_in(f->t, bb, cur_end(fi->cur), &v);
+	for (unsigned i = 0; i < n && ok; i++)
+		ok = strcmp(v[i].s, "__func__") && strcmp(v[i].s, "__FUNCTION__") &&
+		     strcmp(v[i].s, "__PRETTY_FUNCTION__");
+	tokens_free(v, n);
+	if (!ok)
+		return false;
+	n = tokens_in(f->t, beg, bb, &v);
+	sb_puts(o, "static __attribute__((noinline, unused, cold, section(\".text.unlikely.upstare\"))) ");
+	for (unsigned i = 0; i < n && ok; i++) {
+		const char *s = v[i].s;
+
+		if (strstr(s, "attribute") || strstr(s, "asm") || !strcmp(s, "[[") ||
+		    !strcmp(s, "__declspec")) {
+			ok = false;
+		} else if (!named && (!strcmp(s, "static") || !strcmp(s, "extern") ||
+				      !strcmp(s, "register") || !strcmp(s, "auto"))) {
+			copy_text(f->t, o, pos, v[i].beg);
+			pos = v[i].end;
+		} else if (v[i].beg == name && !strcmp(s, fi->name)) {
+			/* "f()" declares no prototype, which musttail needs */
+			if (i + 2 < n && !strcmp(v[i + 1].s, "(") && !strcmp(v[i + 2].s, ")"))
+				ok = false;
+			copy_text(f->t, o, pos, v[i].beg);
+			sb_printf(o, "__us_rb_%s", fi->ename);
+			pos = v[i].end;
+			named = true;
+		}
+	}
+	if (ok && named)
+		copy_text(f->t, o, pos, bb);
+	tokens_free(v, n);
+	return ok && named;
+}
+
+/*
+ * NAME's entry: an update pending, the copy runs instead, in NAME's frame
+ * (musttail, at every optimization level: a recursion rebuilt through the
+ * copies needs no more stack than the one it rebuilds).
+ */
+static void rb_entry(struct fctx *f, struct sb *o)
+{
+	sb_printf(o, "if (__builtin_expect(__US_PENDING, 0)) __attribute__((musttail)) "
+		     "return __us_rb_%s(", f->fi->ename);
+	param_args(f->fi, o);
+	sb_puts(o, ");\n");
+}
+
+/* In NAME, no frame is ever resumed: the hops go nowhere. */
+static void rb_no_hops(struct fctx *f, struct sb *o)
+{
+	for (unsigned h = 1; h <= f->frame.nhops; h++)
+		sb_printf(o, "#undef __US_HOP_%1$s_%2$u\n#define __US_HOP_%1$s_%2$u\n"
+			     "#undef __US_HOPR_%1$s_%2$u\n#define __US_HOPR_%1$s_%2$u\n"
+			     "#undef __US_HOPC_%1$s_%2$u\n#define __US_HOPC_%1$s_%2$u\n",
+			  f->fi->ename, h);
+}
+
+/*
+ * The function's definition under header hdr: with the restore at entry,
+ * or (split, NAME beside its copy) with the copy's entry instead.
+ */
+static void emit_body(struct fctx *f, struct sb *o, const char *hdr, unsigned long size,
+		      bool split)
+{
+	struct fninfo *fi = f->fi;
+	bool rec = f->t->o->records;
+
+	sb_printf(o, "%s\n{\n", hdr);
+	if (split)
+		rb_entry(f, o);
+	sb_printf(o, "%schar *__us_fr;\n%s", f->text.decls.s ? f->text.decls.s : "",
+		  f->text.uses_k ? "unsigned __us_k;\n" : "");
+	emit_layout_enum(f, o, size);
+	emit_shadow_alloc(f, o);
+	if (!fi->quiet) {
+		const char *entry_save = f->frame.cps[0].ndead ? "__us_save_p0" : "__us_save";
+
+		if (!split) {
+			/* the thread is rebuilding its stack, or must save this frame */
+			sb_printf(o, "if (__builtin_expect(__US_PENDING, 0) && "
+				     "(__us_fr = (char *)__upstare_enter(&__us_fd_%s))) {\n"
+				     "if ((unsigned long)__us_fr & 1) { __us_fr--; %s%s%s; }\n",
+				  fi->ename, rec ? "__upstare_rec(0U __US_REC_" : "goto ",
+				  rec ? fi->ename : "", rec ? "_0); goto __us_save_ret" : entry_save);
+			emit_restore(f, o);
+			sb_puts(o, "}\n");
+		}
+		emit_save_block(f, o);
+		sb_puts(o, "__us_l0: ;\n");
+	}
+	sb_puts(o, f->text.body.s);
+	if (fi->nshadow)
+		sb_puts(o, "__US_RELEASE;\n");
+	if (fi->is_main && !fi->returns_void)
+		sb_puts(o, "return 0;\n");
+	sb_puts(o, "}\n");
+}
+
 void emit_function(struct tu *t, struct fninfo *fi)
 {
 	struct fctx *f;
@@ -551,7 +748,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	unsigned long size;
 	struct sb o = { 0 }, hdr = { 0 };
 	bool registered, rec = t->o->records;
-	const char *entry_save;
+	bool split = false;
 
 	for (i = 0; i < n; i++)
 		if (clang_getCursorKind(kids[i]) == CXCursor_CompoundStmt)
@@ -596,7 +793,6 @@ void emit_function(struct tu *t, struct fninfo *fi)
 				c->dead[c->ndead++] = i;
 			}
 	}
-	entry_save = !fi->quiet && f->frame.cps[0].ndead ? "__us_save_p0" : "__us_save";
 	layout(f, &size);
 	registered = fi->addr_taken || (!fi->is_static && !fi->is_inline) ||
 		     (f->t->o->register_all && fi->is_static);
@@ -616,29 +812,22 @@ void emit_function(struct tu *t, struct fninfo *fi)
 			      "__upstare_sh_end ? (void)(__upstare_sh_top = (char *)(%1$s)) : "
 			      "__upstare_shadow_release(%1$s))\n",
 			      f->frame.first_sp ? f->frame.first_sp : "0");
-	emit_line(t, &o, cur_beg(fi->cur));
-	sb_printf(&o, "%s\n{\n%schar *__us_fr;\n%s", hdr.s, f->text.decls.s ? f->text.decls.s : "",
-		  f->text.uses_k ? "unsigned __us_k;\n" : "");
-	emit_layout_enum(f, &o, size);
-	emit_shadow_alloc(f, &o);
-	if (!fi->quiet) {
-		/* the thread is rebuilding its stack, or must save this frame */
-		sb_printf(&o, "if (__builtin_expect(__US_PENDING, 0) && "
-			      "(__us_fr = (char *)__upstare_enter(&__us_fd_%s))) {\n"
-			      "if ((unsigned long)__us_fr & 1) { __us_fr--; %s%s%s; }\n",
-			  fi->ename, rec ? "__upstare_rec(0U __US_REC_" : "goto ", rec ? fi->ename : "",
-			  rec ? "_0); goto __us_save_ret" : entry_save);
-		emit_restore(f, &o);
-		sb_puts(&o, "}\n");
-		emit_save_block(f, &o);
-		sb_puts(&o, "__us_l0: ;\n");
+	if (!fi->quiet && rb_wanted(f)) {
+		struct sb rh = { 0 };
+
+		if (rb_header(f, bb, &rh))
+			split = true;
+		if (split) {
+			emit_line(t, &o, cur_beg(fi->cur));
+			sb_printf(&o, "%s;\n%s;\n", hdr.s, rh.s);
+			emit_line(t, &o, cur_beg(fi->cur));
+			emit_body(f, &o, rh.s, size, false);
+			rb_no_hops(f, &o);
+		}
+		sb_free(&rh);
 	}
-	sb_puts(&o, f->text.body.s);
-	if (fi->nshadow)
-		sb_puts(&o, "__US_RELEASE;\n");
-	if (fi->is_main && !fi->returns_void)
-		sb_puts(&o, "return 0;\n");
-	sb_puts(&o, "}\n");
+	emit_line(t, &o, cur_beg(fi->cur));
+	emit_body(f, &o, hdr.s, size, split);
 	emit_tables(f, &o, size, registered);
 	meta_function(t, fi, &f->frame, size);
 	add_region(t, cur_beg(fi->cur), cur_end(fi->cur), o.s);

@@ -14,6 +14,9 @@ struct instr_opts {
 	bool register_all;		/* describe static functions too (patches) */
 	bool all_points;		/* no quiet functions (park.c) */
 	bool records;			/* saves as stack-map records (records.c) */
+	enum rb_policy {		/* which functions get a rebuild entry (emit.c) */
+		RB_NONE, RB_SMALL, RB_ALL
+	} rebuild_entries;
 };
 
 /* Returns 0, or 1 after printing "file:line:col: error: ..." diagnostics. */

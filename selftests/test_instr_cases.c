@@ -13,7 +13,10 @@
  * The -O0 instrumented build uses --all-points, so calls to functions that
  * cannot park (which get no continuation point by default) are unwound and
  * rebuilt there as well.  Both builds are made and run a second time with
- * --no-records (the saves as code instead of stack-map records).
+ * --no-records (the saves as code instead of stack-map records), the -O0
+ * one without rebuild entries (--rebuild-entries=none), and the -O2 one a
+ * third time with a rebuild entry in every function that can have one
+ * (--rebuild-entries=all).
  * The plain builds must agree with each other and exit with the expected
  * status, so a case that is itself nondeterministic or wrong is reported as
  * such instead of blaming the instrumentor.
@@ -365,11 +368,14 @@ static bool diff_at(struct test_ctx *ctx, const char *src, const struct case_spe
 		    const char *opt, const char *extra, char **plain_out)
 {
 	struct cmd_result plain = { 0 };
-	char pbin[320], ibin[320], what[96], iflags[64];
+	char pbin[320], ibin[320], what[160], iflags[96];
 	bool ok = false;
 
 	snprintf(pbin, sizeof(pbin), "%s/plain%s", ctx->tmpdir, opt);
-	snprintf(ibin, sizeof(ibin), "%s/upstare%s%s", ctx->tmpdir, opt, *extra ? "-rec" : "");
+	snprintf(ibin, sizeof(ibin), "%s/upstare%s%s", ctx->tmpdir, opt, extra);
+	for (char *c = ibin + strlen(ctx->tmpdir) + 1; *c; c++)
+		if (*c == ' ' || *c == '=')
+			*c = '_';
 	snprintf(what, sizeof(what), "plain build at %s", opt);
 	if (!build(what, plain_cc(), opt, spec->cflags, src, pbin))
 		return false;
@@ -563,11 +569,19 @@ static enum test_result run_case(struct test_ctx *ctx)
 		return TEST_FAIL;
 	ok = diff_at(ctx, src, &spec, "-O2", "", &out_o2);
 	ok = diff_at(ctx, src, &spec, "-O0", "", &out_o0) && ok;
-	/* the saves as code (--no-records): the same again */
-	for (int i = 0; i < 2; i++) {
+	/*
+	 * The saves as code (--no-records): the same again, at -O0 with no
+	 * rebuild entry; and at -O2 with one in every function that can have
+	 * one (instrumentor.rst, "Rebuild entries").
+	 */
+	for (int i = 0; i < 3; i++) {
+		static const char *const extra[] = {
+			" --no-records", " --no-records --rebuild-entries=none",
+			" --rebuild-entries=all",
+		};
 		char *out = NULL;
 
-		ok = diff_at(ctx, src, &spec, i ? "-O0" : "-O2", " --no-records", &out) && ok;
+		ok = diff_at(ctx, src, &spec, i == 1 ? "-O0" : "-O2", extra[i], &out) && ok;
 		free(out);
 	}
 	if (out_o2 && out_o0 &&
