@@ -18,7 +18,8 @@
  * point, whose update point's cold path goes on to the next loop's head,
  * and so on (the "hops"), so every loop keeps its one entry, the head, and
  * the compiler optimizes the loops as in the plain code.  One body, no
- * clone: the code is about as large as the plain code's.
+ * clone, except for the small functions given a rebuild entry (below),
+ * whose restore moves to a copy so that the function itself has none.
  *
  * This file assembles the function from what the printer's other files
  * (emit.h lists them) made of its body.
