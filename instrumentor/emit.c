@@ -654,8 +654,10 @@ static bool rb_header(struct fctx *f, unsigned bb, struct sb *o)
 	for (unsigned i = 0; i < n && ok; i++) {
 		const char *s = v[i].s;
 
-		if (strstr(s, "attribute") || strstr(s, "asm") || !strcmp(s, "[[") ||
-		    !strcmp(s, "__declspec")) {
+		if (!strcmp(s, "__attribute__") || !strcmp(s, "__attribute") ||
+		    !strcmp(s, "asm") || !strcmp(s, "__asm") || !strcmp(s, "__asm__") ||
+		    !strcmp(s, "__declspec") ||
+		    (!strcmp(s, "[") && i + 1 < n && !strcmp(v[i + 1].s, "["))) {
 			ok = false;
 		} else if (!named && (!strcmp(s, "static") || !strcmp(s, "extern") ||
 				      !strcmp(s, "register") || !strcmp(s, "auto"))) {
