@@ -611,17 +611,19 @@ static bool variably_modified(CXType t)
 }
 
 /*
- * The copy's header: the definition's, with storage classes left out and
- * the name changed, after "static".  false when it cannot be repeated.
+ * The copy's header: the definition's, with the storage classes before
+ * the name left out and the name changed, after "static".  false when it
+ * cannot be repeated.
  */
 static bool rb_header(struct fctx *f, unsigned bb, struct sb *o)
 {
 	struct fninfo *fi = f->fi;
 	CXType ft = clang_getCursorType(fi->cur);
 	unsigned name = loc_off(clang_getCursorLocation(fi->cur)), beg = cur_beg(fi->cur);
+	static const char *const storage_skip[] = { "static", "extern", "register", "auto", NULL };
 	struct tok *v;
-	unsigned n, pos = beg;
-	bool ok = true, named = false;
+	unsigned n, name_end = 0;
+	bool ok = true;
 
 	if (fi->is_main || (fi->is_inline && !fi->is_static) || ft.kind != CXType_FunctionProto ||
 	    clang_isFunctionTypeVariadic(ft))
@@ -650,7 +652,6 @@ static bool rb_header(struct fctx *f, unsigned bb, struct sb *o)
 	if (!ok)
 		return false;
 	n = tokens_in(f->t, beg, bb, &v);
-	sb_puts(o, "static __attribute__((noinline, unused, cold, section(\".text.unlikely.upstare\"))) ");
 	for (unsigned i = 0; i < n && ok; i++) {
 		const char *s = v[i].s;
 
@@ -659,24 +660,20 @@ static bool rb_header(struct fctx *f, unsigned bb, struct sb *o)
 		    !strcmp(s, "__declspec") ||
 		    (!strcmp(s, "[") && i + 1 < n && !strcmp(v[i + 1].s, "["))) {
 			ok = false;
-		} else if (!named && (!strcmp(s, "static") || !strcmp(s, "extern") ||
-				      !strcmp(s, "register") || !strcmp(s, "auto"))) {
-			copy_text(f->t, o, pos, v[i].beg);
-			pos = v[i].end;
 		} else if (v[i].beg == name && !strcmp(s, fi->name)) {
 			/* "f()" declares no prototype, which musttail needs */
-			if (i + 2 < n && !strcmp(v[i + 1].s, "(") && !strcmp(v[i + 2].s, ")"))
-				ok = false;
-			copy_text(f->t, o, pos, v[i].beg);
-			sb_printf(o, "__us_rb_%s", fi->ename);
-			pos = v[i].end;
-			named = true;
+			ok = !(i + 2 < n && !strcmp(v[i + 1].s, "(") && !strcmp(v[i + 2].s, ")"));
+			name_end = v[i].end;
 		}
 	}
-	if (ok && named)
-		copy_text(f->t, o, pos, bb);
 	tokens_free(v, n);
-	return ok && named;
+	if (!ok || !name_end)
+		return false;
+	sb_puts(o, "static __attribute__((noinline, unused, cold, section(\".text.unlikely.upstare\"))) ");
+	copy_skipping(f, o, beg, name, storage_skip);
+	sb_printf(o, "__us_rb_%s", fi->ename);
+	copy_text(f->t, o, name_end, bb);
+	return true;
 }
 
 /*
@@ -818,8 +815,7 @@ void emit_function(struct tu *t, struct fninfo *fi)
 	if (!fi->quiet && rb_wanted(f)) {
 		struct sb rh = { 0 };
 
-		if (rb_header(f, bb, &rh))
-			split = true;
+		split = rb_header(f, bb, &rh);
 		if (split) {
 			emit_line(t, &o, cur_beg(fi->cur));
 			sb_printf(&o, "%s;\n%s;\n", hdr.s, rh.s);
